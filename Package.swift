@@ -1,0 +1,124 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "backchannel",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "BackchannelCore", targets: ["BackchannelCore"]),
+        .library(name: "BackchannelServer", targets: ["BackchannelServer"]),
+        .library(name: "BackchannelHTTP", targets: ["BackchannelHTTP"]),
+        .library(name: "BackchannelTesting", targets: ["BackchannelTesting"]),
+        .library(name: "MockPushAuthenticator", targets: ["MockPushAuthenticator"]),
+        .executable(name: "backchanneld", targets: ["backchanneld"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // The plugin API: what an authenticator author implements and a host registers.
+        .target(
+            name: "BackchannelCore",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        // The CIBA protocol engine, free of any HTTP framework.
+        .target(
+            name: "BackchannelServer",
+            dependencies: [
+                "BackchannelCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ]
+        ),
+        // The Hummingbird 2 adapter.
+        .target(
+            name: "BackchannelHTTP",
+            dependencies: [
+                "BackchannelCore",
+                "BackchannelServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        // What plugin authors and integrators use in their own tests.
+        .target(
+            name: "BackchannelTesting",
+            dependencies: ["BackchannelCore"]
+        ),
+        .target(
+            name: "MockPushAuthenticator",
+            dependencies: [
+                "BackchannelCore",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            path: "Plugins/MockPushAuthenticator"
+        ),
+        // The worked example of README's "Writing an authenticator plugin", compiled and tested.
+        .target(
+            name: "ConsoleCodeAuthenticator",
+            dependencies: ["BackchannelCore"],
+            path: "Examples/ConsoleCodeAuthenticator"
+        ),
+        .executableTarget(
+            name: "backchanneld",
+            dependencies: [
+                "BackchannelCore",
+                "BackchannelServer",
+                "BackchannelHTTP",
+                "MockPushAuthenticator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .testTarget(
+            name: "BackchannelCoreTests",
+            dependencies: ["BackchannelCore", "BackchannelTesting"]
+        ),
+        .testTarget(
+            name: "MockPushAuthenticatorTests",
+            dependencies: ["MockPushAuthenticator", "BackchannelCore", "BackchannelTesting"]
+        ),
+        .testTarget(
+            name: "ConsoleCodeAuthenticatorTests",
+            dependencies: ["ConsoleCodeAuthenticator", "BackchannelCore", "BackchannelTesting"]
+        ),
+        .testTarget(
+            name: "BackchannelServerTests",
+            dependencies: [
+                "BackchannelServer", "BackchannelCore", "BackchannelTesting", "MockPushAuthenticator",
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ]
+        ),
+        .testTarget(
+            name: "BackchannelHTTPTests",
+            dependencies: [
+                "BackchannelHTTP", "BackchannelServer", "BackchannelCore", "BackchannelTesting",
+                "MockPushAuthenticator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ]
+        ),
+        .testTarget(
+            name: "backchanneldTests",
+            dependencies: [
+                "backchanneld", "BackchannelServer", "BackchannelCore",
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,115 @@
+import BackchannelCore
+import Foundation
+import Mustache
+
+/// The simulated device's page: a user's pending requests, each with its client, scopes and binding
+/// message, and buttons to approve or deny. Works without JavaScript.
+///
+/// Forms are protected by a double-submit token: a random value set in a `SameSite=Strict` cookie that
+/// each form must repeat, which a cross-site page can neither read nor set.
+struct MockPushDevicePage: FrontChannelInteraction {
+    static let csrfCookie = "mock_push_csrf"
+
+    private let configuration: MockPushPageConfiguration
+    private let authenticator: MockPushAuthenticator
+    private let services: BackchannelHostServices
+    private let template: MustacheTemplate
+
+    init(configuration: MockPushPageConfiguration, authenticator: MockPushAuthenticator, services: BackchannelHostServices) throws {
+        self.configuration = configuration
+        self.authenticator = authenticator
+        self.services = services
+        self.template = try MustacheTemplate(string: MockPushTemplates.page)
+    }
+
+    func respond(to request: FrontChannelRequest) async -> FrontChannelResponse {
+        switch (request.method, request.path) {
+        case (.get, ""):
+            return render(user: request.queryValue("user"), notice: request.queryValue("done"), cookies: request.cookies)
+        case (.post, "respond"):
+            return await submit(request)
+        default:
+            return FrontChannelResponse(status: 404, contentType: "text/plain; charset=utf-8", body: "Not found")
+        }
+    }
+
+    private func render(user: String?, notice: String?, cookies: [String: String], status: Int = 200) -> FrontChannelResponse {
+        var headers: [String: String] = [:]
+        let csrf: String
+        if let existing = cookies[Self.csrfCookie], existing.count == 32, existing.allSatisfy(\.isHexDigit) {
+            csrf = existing
+        } else {
+            csrf = services.random.bytes(count: 16).map { String(format: "%02x", $0) }.joined()
+            headers["Set-Cookie"] = "\(Self.csrfCookie)=\(csrf); Path=\(basePath); HttpOnly; SameSite=Strict"
+        }
+        let notifications = user.map { authenticator.pendingNotifications(subject: $0) } ?? []
+        let context: [String: Any] = [
+            "title": configuration.title,
+            "action": basePath + "respond",
+            "user": user ?? "",
+            "hasUser": user != nil,
+            "notice": notice.flatMap(Self.notices.index(forKey:)).map { Self.notices[$0].value } ?? "",
+            "csrf": csrf,
+            "notifications": notifications.map { notification in
+                [
+                    "id": notification.authReqId.rawValue,
+                    "client": notification.clientName,
+                    "scopes": notification.scopes.joined(separator: " "),
+                    "bindingMessage": notification.bindingMessage ?? "",
+                    "hasBindingMessage": notification.bindingMessage != nil,
+                ] as [String: Any]
+            },
+            "none": user != nil && notifications.isEmpty,
+        ]
+        var response = FrontChannelResponse.html(template.render(context), status: status)
+        response.headers.merge(headers) { $1 }
+        return response
+    }
+
+    private func submit(_ request: FrontChannelRequest) async -> FrontChannelResponse {
+        guard let cookie = request.cookies[Self.csrfCookie], let token = request.formValue("csrf"),
+            Self.constantTimeEquals(cookie, token)
+        else {
+            return FrontChannelResponse(status: 403, contentType: "text/plain; charset=utf-8", body: "The form has expired. Reload the page and try again.")
+        }
+        guard let id = request.formValue("id"), let user = request.formValue("user"),
+            let decision = request.formValue("decision"), decision == "approve" || decision == "deny"
+        else {
+            return FrontChannelResponse(status: 400, contentType: "text/plain; charset=utf-8", body: "Incomplete form.")
+        }
+        let authReqId = AuthReqId(rawValue: id)
+        // Only the user the notification was sent to may answer it.
+        guard authenticator.pendingNotifications(subject: user).contains(where: { $0.authReqId == authReqId }) else {
+            return render(user: user, notice: "gone", cookies: request.cookies, status: 409)
+        }
+        let answered = await authenticator.respond(authReqId: authReqId, approve: decision == "approve")
+        let done = answered ? (decision == "approve" ? "approved" : "denied") : "gone"
+        let query = "user=\(Self.percentEncoded(user))&done=\(done)"
+        return .seeOther("\(basePath)?\(query)")
+    }
+
+    private var basePath: String {
+        let path = services.frontChannelBaseURL.path
+        return path.hasSuffix("/") ? path : path + "/"
+    }
+
+    private static let notices: [String: String] = [
+        "approved": "Approved. The client can now collect its tokens.",
+        "denied": "Denied. The client will be told you refused.",
+        "gone": "That request is no longer pending.",
+    ]
+
+    private static func percentEncoded(_ value: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+    }
+
+    private static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
+        let a = Array(lhs.utf8), b = Array(rhs.utf8)
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in a.indices { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
+}

@@ -1,0 +1,29 @@
+/// A front-channel interaction's answer, which the host writes out as an HTTP response.
+public struct FrontChannelResponse: Sendable, Hashable {
+    /// The HTTP status code.
+    public var status: Int
+    /// The media type of ``body``.
+    public var contentType: String
+    /// Further headers, such as `Set-Cookie` or `Location`.
+    public var headers: [String: String]
+    /// The body.
+    public var body: String
+
+    /// Creates a response.
+    public init(status: Int = 200, contentType: String = "text/html; charset=utf-8", headers: [String: String] = [:], body: String) {
+        self.status = status
+        self.contentType = contentType
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A page.
+    public static func html(_ body: String, status: Int = 200) -> FrontChannelResponse {
+        FrontChannelResponse(status: status, body: body)
+    }
+
+    /// A redirect after a form submission (303 See Other), so reloading does not resubmit.
+    public static func seeOther(_ location: String) -> FrontChannelResponse {
+        FrontChannelResponse(status: 303, contentType: "text/plain; charset=utf-8", headers: ["Location": location], body: "")
+    }
+}

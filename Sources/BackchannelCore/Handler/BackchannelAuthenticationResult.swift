@@ -1,0 +1,14 @@
+/// How a started request concluded.
+///
+/// A denial (the user said no) and a failure (the user could not be asked, or the authenticator broke)
+/// are distinct: clients see `access_denied` for the first and may be told the second differently.
+public enum BackchannelAuthenticationResult: Sendable, Hashable {
+    /// The user approved and was authenticated.
+    case approved(AuthenticationAttributes)
+    /// The user refused.
+    /// - Parameter reason: An optional explanation, safe to show the client.
+    case denied(reason: String? = nil)
+    /// The authentication could not be completed: the message was not delivered, the device failed.
+    /// - Parameter reason: An optional explanation, safe to show the client.
+    case failed(reason: String? = nil)
+}

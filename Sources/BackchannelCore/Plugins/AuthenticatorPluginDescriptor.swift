@@ -1,0 +1,41 @@
+/// Describes a front-channel authenticator plugin: the user-facing interaction it contributes.
+///
+/// A back-channel descriptor names one of these through
+/// ``BackchannelAuthenticatorPluginDescriptor/frontChannelName``; the registry makes the interaction
+/// with the back-channel handler it is paired with, so both halves share the handler's state.
+public struct AuthenticatorPluginDescriptor: Sendable {
+    /// The name this descriptor is registered under, such as `"mock-push"`.
+    public let registryName: String
+    /// The type its configuration decodes into.
+    public let configurationType: any (Decodable & Sendable).Type
+    /// What the interaction offers the user, for documentation and listings.
+    public let summary: String
+    let makeInteraction: @Sendable (JSONValue, any BackchannelAuthenticationHandler, BackchannelHostServices) throws -> any FrontChannelInteraction
+
+    /// Creates a descriptor.
+    /// - Parameters:
+    ///   - registryName: The name it is registered under.
+    ///   - configuration: The type its configuration decodes into (snake_case keys in the file).
+    ///   - handler: The back-channel handler type it pairs with.
+    ///   - summary: What the interaction offers the user.
+    ///   - makeInteraction: Makes the interaction from its configuration, the paired handler and the
+    ///     host's services.
+    public init<Configuration: Decodable & Sendable, Handler: BackchannelAuthenticationHandler>(
+        registryName: String,
+        configuration: Configuration.Type,
+        handler: Handler.Type,
+        summary: String,
+        makeInteraction: @escaping @Sendable (Configuration, Handler, BackchannelHostServices) throws -> any FrontChannelInteraction
+    ) {
+        self.registryName = registryName
+        self.configurationType = configuration
+        self.summary = summary
+        self.makeInteraction = { value, anyHandler, services in
+            let configuration = try value.decode(as: Configuration.self)
+            guard let handler = anyHandler as? Handler else {
+                throw ConfigurationError(path: "plugin", reason: "is paired with a handler of type \(type(of: anyHandler)), not \(Handler.self)")
+            }
+            return try makeInteraction(configuration, handler, services)
+        }
+    }
+}

@@ -1,0 +1,95 @@
+/// Maps registry names to plugin descriptors and makes configured authenticators from them.
+///
+/// A host registers every plugin it links at start-up, then makes each authenticator its configuration
+/// lists. Every mistake (a duplicate name, a dangling front-channel link, an unknown plugin, a bad
+/// configuration) fails there, naming the plugin and the field, never later on a request path.
+public struct PluginRegistry: Sendable {
+    private var frontChannels: [String: AuthenticatorPluginDescriptor] = [:]
+    private var backChannels: [String: BackchannelAuthenticatorPluginDescriptor] = [:]
+
+    /// Creates an empty registry.
+    public init() {}
+
+    /// The registry names of the back-channel plugins registered, sorted.
+    public var backchannelPluginNames: [String] { backChannels.keys.sorted() }
+
+    /// Registers a front-channel descriptor.
+    /// - Throws: ``PluginRegistryError/duplicateRegistryName(plugin:)`` when the name is taken.
+    public mutating func register(_ descriptor: AuthenticatorPluginDescriptor) throws(PluginRegistryError) {
+        guard frontChannels[descriptor.registryName] == nil else {
+            throw .duplicateRegistryName(plugin: descriptor.registryName)
+        }
+        frontChannels[descriptor.registryName] = descriptor
+    }
+
+    /// Registers a back-channel descriptor. Its front-channel link is checked when an authenticator is
+    /// made, so the two may be registered in either order.
+    /// - Throws: ``PluginRegistryError/duplicateRegistryName(plugin:)`` when the name is taken.
+    public mutating func register(_ descriptor: BackchannelAuthenticatorPluginDescriptor) throws(PluginRegistryError) {
+        guard backChannels[descriptor.registryName] == nil else {
+            throw .duplicateRegistryName(plugin: descriptor.registryName)
+        }
+        backChannels[descriptor.registryName] = descriptor
+    }
+
+    /// Checks that every registered back-channel descriptor links to a registered front-channel one.
+    /// - Throws: ``PluginRegistryError/unregisteredFrontChannel(plugin:frontChannel:)`` for the first
+    ///   dangling link, by plugin name.
+    public func validateLinks() throws(PluginRegistryError) {
+        for name in backchannelPluginNames {
+            if let link = backChannels[name]?.frontChannelName, frontChannels[link] == nil {
+                throw .unregisteredFrontChannel(plugin: name, frontChannel: link)
+            }
+        }
+    }
+
+    /// Makes one configured authenticator.
+    /// - Parameters:
+    ///   - plugin: The registry name of its back-channel plugin.
+    ///   - name: The instance name; defaults to `plugin`.
+    ///   - configuration: The back-channel configuration tree.
+    ///   - frontChannelConfiguration: The linked front-channel's configuration tree.
+    ///   - services: The host services; the front-channel interaction gets the same ones.
+    /// - Throws: ``PluginRegistryError`` naming the plugin and the field at fault.
+    public func makeAuthenticator(
+        plugin: String,
+        name: String? = nil,
+        configuration: JSONValue = .object([:]),
+        frontChannelConfiguration: JSONValue = .object([:]),
+        services: BackchannelHostServices
+    ) throws(PluginRegistryError) -> AuthenticatorInstance {
+        guard let descriptor = backChannels[plugin] else {
+            throw .unknownRegistryName(plugin: plugin)
+        }
+        var frontChannel: AuthenticatorPluginDescriptor?
+        if let link = descriptor.frontChannelName {
+            guard let linked = frontChannels[link] else {
+                throw .unregisteredFrontChannel(plugin: plugin, frontChannel: link)
+            }
+            frontChannel = linked
+        }
+        let handler: any BackchannelAuthenticationHandler
+        do {
+            handler = try descriptor.makeHandler(configuration, services)
+        } catch {
+            throw Self.configurationError(plugin: plugin, section: "configuration", error)
+        }
+        var interaction: (any FrontChannelInteraction)?
+        if let frontChannel {
+            do {
+                interaction = try frontChannel.makeInteraction(frontChannelConfiguration, handler, services)
+            } catch {
+                throw Self.configurationError(plugin: plugin, section: "front_channel", error)
+            }
+        }
+        return AuthenticatorInstance(name: name ?? plugin, plugin: plugin, handler: handler, interaction: interaction)
+    }
+
+    private static func configurationError(plugin: String, section: String, _ error: any Error) -> PluginRegistryError {
+        if let error = error as? ConfigurationError {
+            let field = error.path.isEmpty ? section : "\(section).\(error.path)"
+            return .invalidConfiguration(plugin: plugin, field: field, reason: error.reason)
+        }
+        return .invalidConfiguration(plugin: plugin, field: section, reason: "\(error)")
+    }
+}

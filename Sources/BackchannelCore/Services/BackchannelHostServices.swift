@@ -1,0 +1,36 @@
+import Foundation
+import Logging
+
+/// What the host lends a plugin when it makes one: injected, so tests substitute each of them.
+public struct BackchannelHostServices: Sendable {
+    /// Resolves hints and subjects to users and their contact points.
+    public var userDirectory: any UserDirectory
+    /// The time.
+    public var clock: any BackchannelClock
+    /// Secure random bytes.
+    public var random: any RandomSource
+    /// A logger labelled for this plugin instance.
+    public var logger: Logger
+    /// Where the handler reports conclusions as soon as it learns them.
+    public var completionSink: any BackchannelCompletionSink
+    /// The absolute URL under which the linked front-channel interaction is served, ending in `/`,
+    /// for links in messages (e-mail, SMS) that send the user to it.
+    public var frontChannelBaseURL: URL
+
+    /// Creates the services.
+    public init(
+        userDirectory: any UserDirectory,
+        clock: any BackchannelClock = SystemClock(),
+        random: any RandomSource = SystemRandomSource(),
+        logger: Logger = Logger(label: "backchannel.plugin"),
+        completionSink: any BackchannelCompletionSink = DiscardingCompletionSink(),
+        frontChannelBaseURL: URL = URL(string: "http://127.0.0.1:8080/authn/")!
+    ) {
+        self.userDirectory = userDirectory
+        self.clock = clock
+        self.random = random
+        self.logger = logger
+        self.completionSink = completionSink
+        self.frontChannelBaseURL = frontChannelBaseURL
+    }
+}

@@ -1,0 +1,78 @@
+import BackchannelCore
+import BackchannelServer
+import HTTPTypes
+import Hummingbird
+
+/// Serves each authenticator's front-channel interaction under `/authn/<name>/`, translating between
+/// Hummingbird's requests and the framework-free ``BackchannelCore/FrontChannelRequest``.
+struct FrontChannelRoutes {
+    let interactions: [String: any FrontChannelInteraction]
+    let maxBodySize: Int
+
+    func register(on router: Router<some RequestContext>) {
+        let prefix = EndpointPaths.frontChannelPrefix
+        for method in [HTTPRequest.Method.get, .post] {
+            router.on(RouterPath("\(prefix)/:authenticator"), method: method) { request, context in
+                // Relative links on the pages need the trailing slash.
+                guard let name = context.parameters.get("authenticator"), interactions[name] != nil else {
+                    return Self.plain(.notFound, "Not found")
+                }
+                return Response(status: .seeOther, headers: [.location: "\(prefix)/\(name)/"])
+            }
+            router.on(RouterPath("\(prefix)/:authenticator/**"), method: method) { request, context in
+                await handle(request, context: context, path: context.parameters.getCatchAll().joined(separator: "/"))
+            }
+        }
+    }
+
+    private func handle(_ request: Request, context: some RequestContext, path: String) async -> Response {
+        guard let name = context.parameters.get("authenticator"), let interaction = interactions[name] else {
+            return Self.plain(.notFound, "Not found")
+        }
+        var form: [(name: String, value: String)] = []
+        if request.method == .post {
+            do {
+                form = try await FormBody.pairs(of: request, limit: maxBodySize)
+            } catch .tooLarge {
+                return Self.plain(.contentTooLarge, "The form is too large.")
+            } catch {
+                return Self.plain(.badRequest, "The form could not be read.")
+            }
+        }
+        let query = request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
+        var cookies: [String: String] = [:]
+        // Hummingbird's `Cookies` parses values but cannot list names; the names are the text before
+        // each `=`, and the values come from Hummingbird.
+        let jar = request.cookies
+        for header in request.headers[values: .cookie] {
+            for piece in header.split(separator: ";") {
+                let name = piece.split(separator: "=", maxSplits: 1).first?.trimmingCharacters(in: .whitespaces) ?? ""
+                if !name.isEmpty, cookies[name] == nil, let value = jar[name]?.value { cookies[name] = value }
+            }
+        }
+        let answer = await interaction.respond(
+            to: FrontChannelRequest(method: request.method == .post ? .post : .get, path: path, query: query, form: form, cookies: cookies)
+        )
+        var headers: HTTPFields = Self.pageHeaders
+        headers[.contentType] = answer.contentType
+        for (name, value) in answer.headers {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
+        return Response(status: HTTPResponse.Status(code: answer.status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
+    }
+
+    /// Pages about a pending authentication must not be cached, framed, or run foreign code.
+    private static let pageHeaders: HTTPFields = [
+        .cacheControl: "no-store",
+        .init("X-Frame-Options")!: "DENY",
+        .init("X-Content-Type-Options")!: "nosniff",
+        .init("Referrer-Policy")!: "no-referrer",
+        .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+    ]
+
+    private static func plain(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        var headers = pageHeaders
+        headers[.contentType] = "text/plain; charset=utf-8"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+}

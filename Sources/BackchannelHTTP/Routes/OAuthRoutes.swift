@@ -1,0 +1,47 @@
+import BackchannelServer
+import Hummingbird
+
+/// The backchannel authentication and token endpoints: they read the form and the `Authorization`
+/// header, hand them to the engine, and write out its answer. No CIBA rule lives here.
+struct OAuthRoutes {
+    let engine: BackchannelEngine
+    let maxBodySize: Int
+
+    func register(on router: Router<some RequestContext>) {
+        router.post(RouterPath(EndpointPaths.backchannelAuthentication)) { request, _ in
+            await respond(to: request) { parameters, authorization in
+                switch await engine.authenticationRequest(parameters, authorization: authorization) {
+                case .success(let acknowledgement): JSONResponse.ok(acknowledgement)
+                case .failure(let error): JSONResponse.error(error)
+                }
+            }
+        }
+        router.post(RouterPath(EndpointPaths.token)) { request, _ in
+            await respond(to: request) { parameters, authorization in
+                switch await engine.tokenRequest(parameters, authorization: authorization) {
+                case .success(let tokens): JSONResponse.ok(tokens)
+                case .failure(let error): JSONResponse.error(error)
+                }
+            }
+        }
+    }
+
+    private func respond(
+        to request: Request,
+        _ handle: (OAuthParameters, String?) async -> Response
+    ) async -> Response {
+        let pairs: [(name: String, value: String)]
+        do {
+            pairs = try await FormBody.pairs(of: request, limit: maxBodySize)
+        } catch .unsupportedMediaType {
+            return JSONResponse.error(.invalidRequest("the body must be application/x-www-form-urlencoded"))
+        } catch .tooLarge {
+            var response = JSONResponse.error(.invalidRequest("the request body is too large"))
+            response.status = .contentTooLarge
+            return response
+        } catch {
+            return JSONResponse.error(.invalidRequest("the body is not valid form-urlencoded UTF-8"))
+        }
+        return await handle(OAuthParameters(pairs), request.headers[.authorization])
+    }
+}

@@ -1,0 +1,74 @@
+/// A client as configured: the registration metadata of RFC 7591 and CIBA Core §4, in snake_case in
+/// the configuration file.
+public struct ClientConfiguration: Decodable, Sendable, Hashable {
+    /// `client_id`.
+    public var clientId: String
+    /// `client_secret`: held only as a salted hash once the server starts. A client without one is
+    /// public and may not use the CIBA grant.
+    public var clientSecret: String?
+    /// `client_name`, shown to users on their authentication device.
+    public var clientName: String?
+    /// `token_endpoint_auth_methods`: the methods this client may authenticate with.
+    public var tokenEndpointAuthMethods: [ClientAuthenticationMethod]
+    /// `backchannel_token_delivery_mode`.
+    public var backchannelTokenDeliveryMode: TokenDeliveryMode
+    /// `backchannel_user_code_parameter`: whether requests from this client must carry a `user_code`.
+    public var backchannelUserCodeParameter: Bool
+    /// `scopes`: the scopes this client may request; `openid` is always allowed.
+    public var scopes: [String]
+    /// `authenticators`: the authenticators (by instance name) this client may use, in order of
+    /// preference; empty means every configured one.
+    public var authenticators: [String]
+    /// `default_authenticator`: used when `acr_values` select none; defaults to the first allowed.
+    public var defaultAuthenticator: String?
+
+    /// Creates a client configuration.
+    public init(
+        clientId: String,
+        clientSecret: String?,
+        clientName: String? = nil,
+        tokenEndpointAuthMethods: [ClientAuthenticationMethod] = [.clientSecretBasic, .clientSecretPost],
+        backchannelTokenDeliveryMode: TokenDeliveryMode = .poll,
+        backchannelUserCodeParameter: Bool = false,
+        scopes: [String] = ["openid", "profile", "email"],
+        authenticators: [String] = [],
+        defaultAuthenticator: String? = nil
+    ) {
+        self.clientId = clientId
+        self.clientSecret = clientSecret
+        self.clientName = clientName
+        self.tokenEndpointAuthMethods = tokenEndpointAuthMethods
+        self.backchannelTokenDeliveryMode = backchannelTokenDeliveryMode
+        self.backchannelUserCodeParameter = backchannelUserCodeParameter
+        self.scopes = scopes
+        self.authenticators = authenticators
+        self.defaultAuthenticator = defaultAuthenticator
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case clientId, clientSecret, clientName, tokenEndpointAuthMethods, backchannelTokenDeliveryMode
+        case backchannelUserCodeParameter, scopes, authenticators, defaultAuthenticator
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            clientId: try container.decode(String.self, forKey: .clientId),
+            clientSecret: try container.decodeIfPresent(String.self, forKey: .clientSecret),
+            clientName: try container.decodeIfPresent(String.self, forKey: .clientName),
+            tokenEndpointAuthMethods: try container.decodeIfPresent([ClientAuthenticationMethod].self, forKey: .tokenEndpointAuthMethods)
+                ?? [.clientSecretBasic, .clientSecretPost],
+            backchannelTokenDeliveryMode: try container.decodeIfPresent(TokenDeliveryMode.self, forKey: .backchannelTokenDeliveryMode) ?? .poll,
+            backchannelUserCodeParameter: try container.decodeIfPresent(Bool.self, forKey: .backchannelUserCodeParameter) ?? false,
+            scopes: try container.decodeIfPresent([String].self, forKey: .scopes) ?? ["openid", "profile", "email"],
+            authenticators: try container.decodeIfPresent([String].self, forKey: .authenticators) ?? [],
+            defaultAuthenticator: try container.decodeIfPresent(String.self, forKey: .defaultAuthenticator)
+        )
+        if clientId.isEmpty {
+            throw DecodingError.dataCorruptedError(forKey: .clientId, in: container, debugDescription: "must not be empty")
+        }
+        if tokenEndpointAuthMethods.isEmpty {
+            throw DecodingError.dataCorruptedError(forKey: .tokenEndpointAuthMethods, in: container, debugDescription: "must name at least one method")
+        }
+    }
+}

@@ -1,0 +1,36 @@
+/// A client as the engine holds it once started: its secret reduced to a digest.
+public struct RegisteredClient: Sendable {
+    /// `client_id`.
+    public let clientId: String
+    /// `client_name`.
+    public let clientName: String?
+    /// The methods it may authenticate with.
+    public let authenticationMethods: Set<ClientAuthenticationMethod>
+    /// How it receives results.
+    public let deliveryMode: TokenDeliveryMode
+    /// Whether its requests must carry a `user_code`.
+    public let requiresUserCode: Bool
+    /// The scopes it may request.
+    public let allowedScopes: Set<String>
+    /// The authenticator instance names it may use, in order of preference.
+    public let authenticators: [String]
+    /// The authenticator used when `acr_values` select none.
+    public let defaultAuthenticator: String
+    let secretDigest: ClientSecretDigest?
+
+    /// Whether it is confidential: only confidential clients may use the CIBA grant.
+    public var isConfidential: Bool { secretDigest != nil }
+
+    init(configuration: ClientConfiguration, allAuthenticators: [String], salt: [UInt8]) {
+        self.clientId = configuration.clientId
+        self.clientName = configuration.clientName
+        self.authenticationMethods = Set(configuration.tokenEndpointAuthMethods)
+        self.deliveryMode = configuration.backchannelTokenDeliveryMode
+        self.requiresUserCode = configuration.backchannelUserCodeParameter
+        self.allowedScopes = Set(configuration.scopes).union(["openid"])
+        let authenticators = configuration.authenticators.isEmpty ? allAuthenticators : configuration.authenticators
+        self.authenticators = authenticators
+        self.defaultAuthenticator = configuration.defaultAuthenticator ?? authenticators.first ?? ""
+        self.secretDigest = configuration.clientSecret.map { ClientSecretDigest(secret: $0, salt: salt) }
+    }
+}

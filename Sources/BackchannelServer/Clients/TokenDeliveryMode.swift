@@ -1,0 +1,12 @@
+/// How a client receives the outcome of a backchannel authentication (CIBA Core §5).
+public enum TokenDeliveryMode: String, Codable, Sendable, Hashable, CaseIterable {
+    /// The client polls the token endpoint.
+    case poll
+    /// The server calls the client's notification endpoint; the client then collects the tokens.
+    case ping
+    /// The server delivers the tokens to the client's notification endpoint.
+    case push
+
+    /// The modes this server delivers in; ping and push are not implemented yet.
+    public static let supported: [TokenDeliveryMode] = [.poll]
+}

@@ -1,0 +1,34 @@
+/// OpenID Provider metadata (OpenID Connect Discovery §3, RFC 8414 §2) with the CIBA members (CIBA §4).
+struct DiscoveryDocument: Encodable {
+    var issuer: String
+    var tokenEndpoint: String
+    var backchannelAuthenticationEndpoint: String
+    var jwksUri: String
+    var grantTypesSupported: [String]
+    var backchannelTokenDeliveryModesSupported: [String]
+    var backchannelUserCodeParameterSupported: Bool
+    var tokenEndpointAuthMethodsSupported: [String]
+    var scopesSupported: [String]
+    var idTokenSigningAlgValuesSupported: [String]
+    var subjectTypesSupported: [String]
+    var responseTypesSupported: [String]
+    var acrValuesSupported: [String]
+    var claimsSupported: [String]
+
+    private enum CodingKeys: String, CodingKey {
+        case issuer
+        case tokenEndpoint = "token_endpoint"
+        case backchannelAuthenticationEndpoint = "backchannel_authentication_endpoint"
+        case jwksUri = "jwks_uri"
+        case grantTypesSupported = "grant_types_supported"
+        case backchannelTokenDeliveryModesSupported = "backchannel_token_delivery_modes_supported"
+        case backchannelUserCodeParameterSupported = "backchannel_user_code_parameter_supported"
+        case tokenEndpointAuthMethodsSupported = "token_endpoint_auth_methods_supported"
+        case scopesSupported = "scopes_supported"
+        case idTokenSigningAlgValuesSupported = "id_token_signing_alg_values_supported"
+        case subjectTypesSupported = "subject_types_supported"
+        case responseTypesSupported = "response_types_supported"
+        case acrValuesSupported = "acr_values_supported"
+        case claimsSupported = "claims_supported"
+    }
+}

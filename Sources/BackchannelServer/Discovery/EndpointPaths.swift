@@ -1,0 +1,14 @@
+/// Where the server's endpoints live, relative to the issuer. The HTTP adapter mounts its routes here,
+/// and discovery advertises the same paths.
+public enum EndpointPaths {
+    /// The backchannel authentication endpoint (CIBA Core §7).
+    public static let backchannelAuthentication = "/backchannel/authentication"
+    /// The token endpoint.
+    public static let token = "/token"
+    /// The JWKS.
+    public static let jwks = "/jwks"
+    /// OpenID Provider metadata.
+    public static let discovery = "/.well-known/openid-configuration"
+    /// The prefix under which each authenticator's front-channel pages are served, followed by its name.
+    public static let frontChannelPrefix = "/authn"
+}

@@ -1,0 +1,171 @@
+import BackchannelCore
+import Foundation
+
+extension BackchannelEngine {
+    /// The parameters CIBA Core §7.1 defines, which are not passed on as free-form request context.
+    private static let authenticationParameters: Set<String> = [
+        "scope", "client_id", "client_secret", "login_hint", "id_token_hint", "login_hint_token", "binding_message",
+        "user_code", "requested_expiry", "acr_values", "client_notification_token", "request", "client_assertion",
+        "client_assertion_type",
+    ]
+
+    /// Handles a request to the backchannel authentication endpoint (CIBA Core §7).
+    /// - Parameters:
+    ///   - parameters: The form parameters.
+    ///   - authorization: The `Authorization` header, if any.
+    /// - Returns: The acknowledgement, or the OAuth error to answer with.
+    public func authenticationRequest(
+        _ parameters: OAuthParameters,
+        authorization: String?
+    ) async -> Result<AuthenticationAcknowledgement, OAuthError> {
+        do throws(OAuthError) {
+            return .success(try await acceptAuthenticationRequest(parameters, authorization: authorization))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private func acceptAuthenticationRequest(
+        _ parameters: OAuthParameters,
+        authorization: String?
+    ) async throws(OAuthError) -> AuthenticationAcknowledgement {
+        let client = try clients.authenticate(parameters, authorization: authorization)
+        guard client.isConfidential else {
+            throw .unauthorizedClient("only confidential clients may use backchannel authentication")
+        }
+        if parameters.contains("request") {
+            throw .invalidRequest("signed authentication requests are not supported")
+        }
+        let scopes = try Self.scopes(try parameters.value("scope"), allowed: client.allowedScopes)
+        let hint = try await hint(parameters, client: client)
+        let bindingMessage = try bindingMessage(try parameters.value("binding_message"))
+        let userCode = try parameters.value("user_code")
+        if client.requiresUserCode, userCode == nil {
+            throw .missingUserCode("this client's requests must carry a user_code")
+        }
+        let expiresIn = try expiry(try parameters.value("requested_expiry"))
+        let acrValues = (try parameters.value("acr_values"))?.split(separator: " ").map(String.init) ?? []
+        let route = try authenticator(for: acrValues, client: client)
+        var context: [String: JSONValue] = [:]
+        for pair in parameters.pairs where !Self.authenticationParameters.contains(pair.name) {
+            if let value = try parameters.value(pair.name) { context[pair.name] = .string(value) }
+        }
+
+        let now = clock.now
+        let secret = AuthReqIdSecret(random: random)
+        let authReqId = AuthReqId(rawValue: secret.hash)
+        let expiresAt = now.addingTimeInterval(TimeInterval(expiresIn))
+        let record = PendingRequest(
+            authReqIdHash: secret.hash, clientId: client.clientId, authenticator: route.instance.name, scopes: scopes,
+            acr: route.acr, createdAt: now, expiresAt: expiresAt, interval: policy.interval
+        )
+        let request = BackchannelAuthenticationRequest(
+            authReqId: authReqId, clientId: client.clientId, clientName: client.clientName, hint: hint, scopes: scopes,
+            acrValues: acrValues, bindingMessage: bindingMessage, userCode: userCode, expiresAt: expiresAt,
+            requestedContext: context
+        )
+        // Stored before the handler starts, so a conclusion reported at once is never lost.
+        do {
+            try await store.insert(record)
+        } catch {
+            logger.error("storing a backchannel authentication request failed", metadata: ["error": "\(error)"])
+            throw .serverError("the request could not be stored")
+        }
+        let started: BackchannelStartAuthenticationResult
+        do {
+            started = try await route.instance.handler.startAuthentication(authReqId: authReqId, request: request)
+        } catch {
+            logger.error("an authenticator failed to start", metadata: ["authenticator": "\(route.instance.name)", "error": "\(error)"])
+            try? await store.remove(authReqIdHash: secret.hash)
+            throw .serverError("the authenticator could not be reached")
+        }
+        if case .failed(let error, let description) = started {
+            try? await store.remove(authReqIdHash: secret.hash)
+            throw Self.oauthError(error, description: description)
+        }
+        logger.info(
+            "backchannel authentication started",
+            metadata: ["auth_req_id": "\(authReqId)", "client_id": "\(client.clientId)", "authenticator": "\(route.instance.name)"])
+        return AuthenticationAcknowledgement(authReqId: secret.value, expiresIn: expiresIn, interval: policy.interval)
+    }
+
+    /// The requested scopes, deduplicated in order (RFC 6749 §3.3).
+    static func scopes(_ value: String?, allowed: Set<String>) throws(OAuthError) -> [String] {
+        guard let value else { throw .invalidRequest("the scope parameter is required") }
+        var scopes: [String] = []
+        for token in value.split(separator: " ", omittingEmptySubsequences: true) {
+            // scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+            guard token.unicodeScalars.allSatisfy({ $0.value == 0x21 || (0x23...0x5B).contains($0.value) || (0x5D...0x7E).contains($0.value) })
+            else { throw .invalidScope("the scope is malformed") }
+            if !scopes.contains(String(token)) { scopes.append(String(token)) }
+        }
+        guard scopes.contains("openid") else { throw .invalidScope("the scope must contain openid") }
+        guard scopes.allSatisfy(allowed.contains) else { throw .invalidScope("the scope exceeds what this client may request") }
+        return scopes
+    }
+
+    /// Exactly one of the three hints (CIBA Core §7.1).
+    private func hint(_ parameters: OAuthParameters, client: RegisteredClient) async throws(OAuthError) -> BackchannelHint {
+        let loginHint = try parameters.value("login_hint")
+        let idTokenHint = try parameters.value("id_token_hint")
+        let loginHintToken = try parameters.value("login_hint_token")
+        switch (loginHint, idTokenHint, loginHintToken) {
+        case (let hint?, nil, nil): return .loginHint(hint)
+        case (nil, let token?, nil): return try await idTokenHints.validate(token, clientId: client.clientId)
+        case (nil, nil, let token?): return .loginHintToken(token)
+        case (nil, nil, nil): throw .invalidRequest("one of login_hint, id_token_hint and login_hint_token is required")
+        default: throw .invalidRequest("only one of login_hint, id_token_hint and login_hint_token may be sent")
+        }
+    }
+
+    /// A binding message must be short plain text that a user can compare at a glance: letters, marks,
+    /// digits, punctuation, symbols and spaces, within the policy's length.
+    private func bindingMessage(_ value: String?) throws(OAuthError) -> String? {
+        guard let value else { return nil }
+        guard value.count <= policy.bindingMessageMaxLength else {
+            throw .invalidBindingMessage("the binding_message is longer than \(policy.bindingMessageMaxLength) characters")
+        }
+        let acceptable = value.unicodeScalars.allSatisfy { scalar in
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned: false
+            default: true
+            }
+        }
+        guard acceptable else { throw .invalidBindingMessage("the binding_message must be plain text on one line") }
+        return value
+    }
+
+    /// The lifetime: `requested_expiry` capped by policy, or the default.
+    private func expiry(_ value: String?) throws(OAuthError) -> Int {
+        guard let value else { return policy.defaultExpiry }
+        guard value.count <= 9, value.allSatisfy({ $0.isASCII && $0.isNumber }), let seconds = Int(value), seconds > 0 else {
+            throw .invalidRequest("requested_expiry must be a positive integer")
+        }
+        return min(seconds, policy.maxExpiry)
+    }
+
+    /// The first authenticator `acr_values` name that the client may use, else the client's default
+    /// (`acr_values` are voluntary unless the `acr` claim is requested as essential).
+    private func authenticator(for acrValues: [String], client: RegisteredClient) throws(OAuthError) -> AuthenticatorRoute {
+        for acr in acrValues {
+            if let route = authenticatorsByAcr[acr] ?? authenticators[acr], client.authenticators.contains(route.instance.name) {
+                return route
+            }
+        }
+        guard let route = authenticators[client.defaultAuthenticator] else {
+            throw .unauthorizedClient("no authenticator is configured for this client")
+        }
+        return route
+    }
+
+    static func oauthError(_ error: BackchannelStartAuthenticationError, description: String?) -> OAuthError {
+        switch error {
+        case .unknownUserId: .unknownUserId(description ?? "no user matches the hint")
+        case .expiredLoginHintToken: .expiredLoginHintToken(description ?? "the login_hint_token has expired")
+        case .missingUserCode: .missingUserCode(description ?? "a user_code is required")
+        case .invalidUserCode: .invalidUserCode(description ?? "the user_code is invalid")
+        case .invalidBindingMessage: .invalidBindingMessage(description ?? "the binding_message cannot be shown to the user")
+        case .accessDenied: .accessDenied(description ?? "the request was refused", atTokenEndpoint: false)
+        }
+    }
+}

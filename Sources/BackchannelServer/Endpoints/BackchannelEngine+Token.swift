@@ -1,0 +1,106 @@
+import BackchannelCore
+import Foundation
+
+extension BackchannelEngine {
+    /// Handles a token request with the CIBA grant (CIBA Core §10.1, §11).
+    /// - Parameters:
+    ///   - parameters: The form parameters.
+    ///   - authorization: The `Authorization` header, if any.
+    /// - Returns: The tokens, or the OAuth error to answer with.
+    public func tokenRequest(_ parameters: OAuthParameters, authorization: String?) async -> Result<TokenResponse, OAuthError> {
+        do throws(OAuthError) {
+            return .success(try await redeem(parameters, authorization: authorization))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private func redeem(_ parameters: OAuthParameters, authorization: String?) async throws(OAuthError) -> TokenResponse {
+        let client = try clients.authenticate(parameters, authorization: authorization)
+        guard let grantType = try parameters.value("grant_type") else {
+            throw .invalidRequest("the grant_type parameter is required")
+        }
+        guard grantType == CIBAGrant.grantType else {
+            throw .unsupportedGrantType("only \(CIBAGrant.grantType) is supported")
+        }
+        guard client.isConfidential, client.deliveryMode != .push else {
+            throw .unauthorizedClient("this client may not poll for backchannel authentication results")
+        }
+        guard let presented = try parameters.value("auth_req_id") else {
+            throw .invalidRequest("the auth_req_id parameter is required")
+        }
+        let hash = AuthReqIdSecret(presented: presented).hash
+        let now = clock.now
+
+        var request: PendingRequest
+        switch try await storeCall({ try await self.store.registerPoll(authReqIdHash: hash, clientId: client.clientId, now: now) }) {
+        case .unknown:
+            // Unknown, redeemed and another client's ids are indistinguishable on purpose.
+            throw .invalidGrant("the auth_req_id is invalid")
+        case .slowDown(let slowed):
+            throw .slowDown("polled sooner than the interval; wait \(slowed.interval) seconds between polls")
+        case .admitted(let admitted):
+            request = admitted
+        }
+
+        if request.state == .pending, now < request.expiresAt {
+            let handler = authenticators[request.authenticator]?.instance.handler
+            let status: BackchannelAuthenticationResult?
+            do {
+                status = try await handler?.checkAuthenticationStatus(authReqId: AuthReqId(rawValue: hash))
+            } catch {
+                logger.error("an authenticator failed to report a status", metadata: ["authenticator": "\(request.authenticator)"])
+                throw .serverError("the authenticator could not be reached")
+            }
+            guard let status else { throw .authorizationPending("the user has not yet concluded the authentication") }
+            _ = try await storeCall { try await self.store.conclude(authReqIdHash: hash, result: status) }
+            // Another conclusion may have won the race: act on what the store holds.
+            guard let current = try await storeCall({ try await self.store.request(authReqIdHash: hash) }) else {
+                throw .invalidGrant("the auth_req_id is invalid")
+            }
+            request = current
+        }
+
+        if now >= request.expiresAt {
+            throw .expiredToken("the authentication request has expired")
+        }
+        switch request.state {
+        case .pending:
+            throw .authorizationPending("the user has not yet concluded the authentication")
+        case .expired:
+            throw .expiredToken("the authentication request has expired")
+        case .denied:
+            throw .accessDenied("the user denied the authentication request", atTokenEndpoint: true)
+        case .failed:
+            throw .accessDenied("the authentication could not be completed", atTokenEndpoint: true)
+        case .approved:
+            guard let redeemed = try await storeCall({ try await self.store.redeem(authReqIdHash: hash, clientId: client.clientId, now: now) }),
+                case .approved(let attributes) = redeemed.state
+            else {
+                throw .invalidGrant("the auth_req_id is invalid")
+            }
+            let tokens: TokenResponse
+            do {
+                tokens = try await tokenIssuer.issue(for: redeemed, attributes: attributes, now: now)
+            } catch {
+                logger.error("signing tokens failed", metadata: ["error": "\(error)"])
+                throw .serverError("the tokens could not be issued")
+            }
+            // The request is over: let the authenticator forget it.
+            try? await authenticators[redeemed.authenticator]?.instance.handler
+                .cancelAuthenticationRequest(authReqId: AuthReqId(rawValue: hash))
+            logger.info("tokens issued", metadata: ["auth_req_id": "\(AuthReqId(rawValue: hash))", "client_id": "\(client.clientId)"])
+            return tokens
+        }
+    }
+
+    /// Runs a store operation, turning a storage failure into `server_error` (the details are logged).
+    func storeCall<T>(_ operation: () async throws -> T) async throws(OAuthError) -> T {
+        do {
+            return try await operation()
+        } catch {
+            logger.error("the pending-request store failed", metadata: ["error": "\(error)"])
+            throw .serverError("the server could not complete the request")
+        }
+    }
+}

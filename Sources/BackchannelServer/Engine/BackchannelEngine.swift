@@ -1,0 +1,174 @@
+import BackchannelCore
+import Foundation
+import Logging
+
+/// The CIBA protocol engine: validates backchannel authentication requests, drives authenticators,
+/// keeps the `auth_req_id` lifecycle and issues tokens. It knows no HTTP framework: an adapter passes
+/// it the form parameters and the `Authorization` header and writes out what it returns.
+public final class BackchannelEngine: Sendable {
+    /// The issuer identifier, an `https` URL without a trailing slash in production.
+    public let issuer: String
+    /// The policy.
+    public let policy: ServerPolicy
+    /// The signing keys.
+    public let keys: SigningKeySet
+    /// The pending requests.
+    public let store: any PendingRequestStore
+    /// OpenID Provider metadata, encoded once.
+    public let discoveryDocument: Data
+    let clients: ClientAuthenticator
+    let authenticators: [String: AuthenticatorRoute]
+    let authenticatorsByAcr: [String: AuthenticatorRoute]
+    let clock: any BackchannelClock
+    let random: any RandomSource
+    let logger: Logger
+    let tokenIssuer: TokenIssuer
+    let idTokenHints: IDTokenHintValidator
+
+    /// Creates the engine.
+    /// - Parameters:
+    ///   - issuer: The issuer identifier.
+    ///   - policy: The policy.
+    ///   - clients: The registered clients.
+    ///   - authenticators: The configured authenticators; their handlers should report to a
+    ///     ``StoreCompletionSink`` on the same `store`.
+    ///   - keys: The signing keys.
+    ///   - store: The pending-request store.
+    ///   - clock: The clock; tests pass a virtual one.
+    ///   - random: The CSPRNG.
+    ///   - logger: The logger.
+    /// - Throws: ``EngineConfigurationError`` naming the bad field.
+    public init(
+        issuer: String,
+        policy: ServerPolicy = ServerPolicy(),
+        clients: [ClientConfiguration],
+        authenticators: [AuthenticatorRoute],
+        keys: SigningKeySet,
+        store: any PendingRequestStore,
+        clock: any BackchannelClock = SystemClock(),
+        random: any RandomSource = SystemRandomSource(),
+        logger: Logger = Logger(label: "backchannel.engine")
+    ) throws(EngineConfigurationError) {
+        guard let issuerURL = URL(string: issuer), issuerURL.scheme == "https" || issuerURL.scheme == "http",
+            issuerURL.host != nil, issuerURL.query == nil, issuerURL.fragment == nil, !issuer.hasSuffix("/")
+        else {
+            throw EngineConfigurationError(field: "server.issuer", reason: "must be an http(s) URL without query, fragment or trailing slash")
+        }
+        guard !authenticators.isEmpty else {
+            throw EngineConfigurationError(field: "authenticators", reason: "at least one authenticator is required")
+        }
+        var byName: [String: AuthenticatorRoute] = [:]
+        var byAcr: [String: AuthenticatorRoute] = [:]
+        for (index, route) in authenticators.enumerated() {
+            guard byName[route.instance.name] == nil else {
+                throw EngineConfigurationError(field: "authenticators[\(index)].name", reason: "'\(route.instance.name)' is used twice")
+            }
+            guard byAcr[route.acr] == nil else {
+                throw EngineConfigurationError(field: "authenticators[\(index)].acr", reason: "'\(route.acr)' is used twice")
+            }
+            byName[route.instance.name] = route
+            byAcr[route.acr] = route
+        }
+        let names = authenticators.map(\.instance.name)
+        var registered: [RegisteredClient] = []
+        for (index, configuration) in clients.enumerated() {
+            let field = "clients[\(index)]"
+            guard !registered.contains(where: { $0.clientId == configuration.clientId }) else {
+                throw EngineConfigurationError(field: "\(field).client_id", reason: "'\(configuration.clientId)' is registered twice")
+            }
+            guard TokenDeliveryMode.supported.contains(configuration.backchannelTokenDeliveryMode) else {
+                throw EngineConfigurationError(
+                    field: "\(field).backchannel_token_delivery_mode",
+                    reason: "'\(configuration.backchannelTokenDeliveryMode.rawValue)' is not supported yet; use poll")
+            }
+            if let unknown = configuration.authenticators.first(where: { byName[$0] == nil }) {
+                throw EngineConfigurationError(field: "\(field).authenticators", reason: "'\(unknown)' is not a configured authenticator")
+            }
+            if let preferred = configuration.defaultAuthenticator,
+                byName[preferred] == nil || !(configuration.authenticators.isEmpty || configuration.authenticators.contains(preferred))
+            {
+                throw EngineConfigurationError(field: "\(field).default_authenticator", reason: "'\(preferred)' is not one of the client's authenticators")
+            }
+            registered.append(RegisteredClient(configuration: configuration, allAuthenticators: names, salt: random.bytes(count: 16)))
+        }
+
+        self.issuer = issuer
+        self.policy = policy
+        self.keys = keys
+        self.store = store
+        self.clients = ClientAuthenticator(clients: registered)
+        self.authenticators = byName
+        self.authenticatorsByAcr = byAcr
+        self.clock = clock
+        self.random = random
+        self.logger = logger
+        self.tokenIssuer = TokenIssuer(issuer: issuer, keys: keys, policy: policy, random: random)
+        self.idTokenHints = IDTokenHintValidator(issuer: issuer, keys: keys, acceptRetiredKeys: policy.acceptIdTokenHintsFromRetiredKeys)
+
+        let scopes = Set(registered.flatMap(\.allowedScopes)).union(["openid"]).sorted()
+        let document = DiscoveryDocument(
+            issuer: issuer,
+            tokenEndpoint: issuer + EndpointPaths.token,
+            backchannelAuthenticationEndpoint: issuer + EndpointPaths.backchannelAuthentication,
+            jwksUri: issuer + EndpointPaths.jwks,
+            grantTypesSupported: [CIBAGrant.grantType],
+            backchannelTokenDeliveryModesSupported: TokenDeliveryMode.supported.map(\.rawValue),
+            backchannelUserCodeParameterSupported: true,
+            tokenEndpointAuthMethodsSupported: ClientAuthenticationMethod.allCases.map(\.rawValue),
+            scopesSupported: scopes,
+            idTokenSigningAlgValuesSupported: [keys.algorithm.rawValue],
+            subjectTypesSupported: ["public"],
+            // No authorization endpoint: this provider serves no front-channel response type.
+            responseTypesSupported: [],
+            acrValuesSupported: authenticators.map(\.acr),
+            claimsSupported: ["iss", "sub", "aud", "exp", "iat", "auth_time", "acr", "amr", "at_hash"]
+        )
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do {
+            self.discoveryDocument = try encoder.encode(document)
+        } catch {
+            throw EngineConfigurationError(field: "server", reason: "cannot encode the discovery document")
+        }
+    }
+
+    /// The configured authenticators, by name, for the HTTP adapter to mount their front channels.
+    public var authenticatorInstances: [AuthenticatorInstance] {
+        authenticators.values.map(\.instance).sorted { $0.name < $1.name }
+    }
+
+    /// Expires every unredeemed request whose expiry has passed: each one's handler is told to cancel
+    /// it exactly once, then the record is kept for the retention period and purged.
+    /// - Returns: how many requests expired in this sweep.
+    @discardableResult
+    public func sweepExpired(limit: Int = 1000) async -> Int {
+        let expired: [PendingRequest]
+        do {
+            expired = try await store.claimExpired(now: clock.now, limit: limit)
+        } catch {
+            logger.error("expiry sweep failed", metadata: ["error": "\(error)"])
+            return 0
+        }
+        for request in expired {
+            do {
+                try await authenticators[request.authenticator]?.instance.handler
+                    .cancelAuthenticationRequest(authReqId: AuthReqId(rawValue: request.authReqIdHash))
+            } catch {
+                logger.warning("an authenticator failed to cancel an expired request", metadata: ["authenticator": "\(request.authenticator)"])
+            }
+        }
+        return expired.count
+    }
+
+    /// Sweeps expired requests every `period` until the task is cancelled.
+    public func runExpirySweeper(period: TimeInterval = 1) async {
+        while !Task.isCancelled {
+            while await sweepExpired() == 1000 {}
+            do {
+                try await clock.sleep(until: clock.now.addingTimeInterval(period))
+            } catch {
+                return
+            }
+        }
+    }
+}

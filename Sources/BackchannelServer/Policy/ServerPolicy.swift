@@ -1,0 +1,56 @@
+/// The server's policy for backchannel authentication requests and the tokens it issues.
+/// Every field has a safe default; in the configuration file the keys are snake_case.
+public struct ServerPolicy: Decodable, Sendable, Hashable {
+    /// `interval`: the minimum seconds between polls that the server asks for (CIBA §7.3).
+    public var interval: Int = 5
+    /// `default_expiry`: the lifetime of a request without `requested_expiry`, in seconds.
+    public var defaultExpiry: Int = 300
+    /// `max_expiry`: the cap on `requested_expiry`, in seconds.
+    public var maxExpiry: Int = 1800
+    /// `binding_message_max_length`: in characters (CIBA §7.1 asks for a short message).
+    public var bindingMessageMaxLength: Int = 64
+    /// `access_token_lifetime`: in seconds.
+    public var accessTokenLifetime: Int = 600
+    /// `id_token_lifetime`: in seconds.
+    public var idTokenLifetime: Int = 600
+    /// `access_token_audience`: the `aud` of access tokens (RFC 9068); defaults to the issuer.
+    public var accessTokenAudience: String?
+    /// `accept_id_token_hints_from_retired_keys`: accept an `id_token_hint` whose `kid` is no longer in
+    /// the key set without checking its signature. Off by default: such a hint is `invalid_request`.
+    public var acceptIdTokenHintsFromRetiredKeys: Bool = false
+    /// `expired_request_retention`: how long an expired request is remembered, in seconds, so polls
+    /// keep answering `expired_token` rather than `invalid_grant`; then it is purged.
+    public var expiredRequestRetention: Int = 600
+
+    /// The defaults.
+    public init() {}
+
+    private enum CodingKeys: String, CodingKey {
+        case interval, defaultExpiry, maxExpiry, bindingMessageMaxLength, accessTokenLifetime, idTokenLifetime
+        case accessTokenAudience, acceptIdTokenHintsFromRetiredKeys, expiredRequestRetention
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func positive(_ key: CodingKeys, _ fallback: Int) throws -> Int {
+            let value = try container.decodeIfPresent(Int.self, forKey: key) ?? fallback
+            guard value > 0 else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "must be a positive number of seconds")
+            }
+            return value
+        }
+        interval = try positive(.interval, interval)
+        defaultExpiry = try positive(.defaultExpiry, defaultExpiry)
+        maxExpiry = try positive(.maxExpiry, maxExpiry)
+        bindingMessageMaxLength = try positive(.bindingMessageMaxLength, bindingMessageMaxLength)
+        accessTokenLifetime = try positive(.accessTokenLifetime, accessTokenLifetime)
+        idTokenLifetime = try positive(.idTokenLifetime, idTokenLifetime)
+        accessTokenAudience = try container.decodeIfPresent(String.self, forKey: .accessTokenAudience)
+        acceptIdTokenHintsFromRetiredKeys =
+            try container.decodeIfPresent(Bool.self, forKey: .acceptIdTokenHintsFromRetiredKeys) ?? false
+        expiredRequestRetention = try positive(.expiredRequestRetention, expiredRequestRetention)
+        if defaultExpiry > maxExpiry {
+            throw DecodingError.dataCorruptedError(forKey: .defaultExpiry, in: container, debugDescription: "must not exceed max_expiry")
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import BackchannelCore
+import Foundation
+import HeapModule
+import Synchronization
+
+/// A store in this process's memory: the default for tests and single-node demos.
+///
+/// Requests are spread over independently locked shards, so concurrent polls of different requests
+/// rarely contend, and no lock is global. Each shard keeps a min-heap of deadlines, so finding expired
+/// requests never scans the pending ones.
+public final class InMemoryPendingRequestStore: PendingRequestStore {
+    private struct Deadline: Comparable {
+        var at: Date
+        var authReqIdHash: String
+        static func < (lhs: Deadline, rhs: Deadline) -> Bool { lhs.at < rhs.at }
+        static func == (lhs: Deadline, rhs: Deadline) -> Bool { lhs.at == rhs.at && lhs.authReqIdHash == rhs.authReqIdHash }
+    }
+
+    private struct Shard {
+        var requests: [String: PendingRequest] = [:]
+        // Expiry deadlines of live requests, then purge deadlines of expired ones.
+        var deadlines = Heap<Deadline>()
+    }
+
+    // `Mutex` cannot live in an array; each shard's lock lives in its own object.
+    private final class LockedShard: Sendable {
+        let mutex = Mutex(Shard())
+        func withLock<T>(_ body: (inout Shard) throws -> T) rethrows -> T { try mutex.withLock { try body(&$0) } }
+    }
+
+    private struct DuplicateRequest: Error {}
+
+    private let shards: [LockedShard]
+    private let retention: TimeInterval
+
+    /// Creates an empty store.
+    /// - Parameters:
+    ///   - expiredRequestRetention: how long expired requests are kept to answer `expired_token`.
+    ///   - shardCount: how many independently locked parts the store has.
+    public init(expiredRequestRetention: TimeInterval = 600, shardCount: Int = 64) {
+        self.retention = expiredRequestRetention
+        self.shards = (0..<max(1, shardCount)).map { _ in LockedShard() }
+    }
+
+    /// How many requests are stored, in every state.
+    public var count: Int {
+        shards.reduce(0) { total, shard in total + shard.withLock { $0.requests.count } }
+    }
+
+    private func shard(_ hash: String) -> LockedShard {
+        shards[Int(UInt(bitPattern: hash.hashValue) % UInt(shards.count))]
+    }
+
+    public func insert(_ request: PendingRequest) async throws {
+        try shard(request.authReqIdHash).withLock { shard in
+            guard shard.requests[request.authReqIdHash] == nil else { throw DuplicateRequest() }
+            shard.requests[request.authReqIdHash] = request
+            shard.deadlines.insert(Deadline(at: request.expiresAt, authReqIdHash: request.authReqIdHash))
+        }
+    }
+
+    public func request(authReqIdHash: String) async throws -> PendingRequest? {
+        shard(authReqIdHash).withLock { $0.requests[authReqIdHash] }
+    }
+
+    public func registerPoll(authReqIdHash: String, clientId: String, now: Date) async throws -> PollOutcome {
+        shard(authReqIdHash).withLock { shard in
+            guard var request = shard.requests[authReqIdHash], request.clientId == clientId else { return .unknown }
+            defer { shard.requests[authReqIdHash] = request }
+            let tooSoon = request.lastPolledAt.map { now.timeIntervalSince($0) < Double(request.interval) } ?? false
+            request.lastPolledAt = now
+            if tooSoon, request.state == .pending, now < request.expiresAt {
+                request.interval += 5
+                return .slowDown(request)
+            }
+            return .admitted(request)
+        }
+    }
+
+    public func conclude(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> Bool {
+        shard(authReqIdHash).withLock { shard in
+            guard shard.requests[authReqIdHash]?.state == .pending else { return false }
+            shard.requests[authReqIdHash]?.state = PendingRequestState(result)
+            return true
+        }
+    }
+
+    public func redeem(authReqIdHash: String, clientId: String, now: Date) async throws -> PendingRequest? {
+        shard(authReqIdHash).withLock { shard in
+            guard let request = shard.requests[authReqIdHash], request.clientId == clientId,
+                case .approved = request.state, now < request.expiresAt
+            else { return nil }
+            shard.requests[authReqIdHash] = nil
+            return request
+        }
+    }
+
+    public func remove(authReqIdHash: String) async throws {
+        _ = shard(authReqIdHash).withLock { $0.requests.removeValue(forKey: authReqIdHash) }
+    }
+
+    public func claimExpired(now: Date, limit: Int) async throws -> [PendingRequest] {
+        var claimed: [PendingRequest] = []
+        for shard in shards where claimed.count < limit {
+            shard.withLock { shard in
+                while claimed.count < limit, let next = shard.deadlines.min, next.at <= now {
+                    shard.deadlines.removeMin()
+                    guard var request = shard.requests[next.authReqIdHash] else { continue }  // redeemed or removed
+                    if request.state == .expired {
+                        shard.requests[next.authReqIdHash] = nil  // retention over: purge
+                    } else {
+                        request.state = .expired
+                        shard.requests[next.authReqIdHash] = request
+                        shard.deadlines.insert(Deadline(at: request.expiresAt.addingTimeInterval(retention), authReqIdHash: next.authReqIdHash))
+                        claimed.append(request)
+                    }
+                }
+            }
+        }
+        return claimed
+    }
+}

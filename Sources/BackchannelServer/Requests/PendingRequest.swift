@@ -1,0 +1,51 @@
+import Foundation
+
+/// A backchannel authentication request as the store keeps it. The `auth_req_id` itself is never
+/// stored: only ``authReqIdHash``, its SHA-256.
+public struct PendingRequest: Sendable, Hashable {
+    /// The base64url SHA-256 of the `auth_req_id`: the store's key, and the identity plugins see.
+    public var authReqIdHash: String
+    /// The client that started it; only this client may redeem it.
+    public var clientId: String
+    /// The authenticator instance handling it.
+    public var authenticator: String
+    /// The granted scopes.
+    public var scopes: [String]
+    /// The `acr` to assert when the authenticator asserts none.
+    public var acr: String
+    /// When it was accepted.
+    public var createdAt: Date
+    /// When it expires.
+    public var expiresAt: Date
+    /// The current minimum seconds between polls; grows by 5 with every `slow_down`.
+    public var interval: Int
+    /// When the client last polled.
+    public var lastPolledAt: Date?
+    /// Where it stands.
+    public var state: PendingRequestState
+
+    /// Creates a record in the pending state.
+    public init(
+        authReqIdHash: String,
+        clientId: String,
+        authenticator: String,
+        scopes: [String],
+        acr: String,
+        createdAt: Date,
+        expiresAt: Date,
+        interval: Int,
+        lastPolledAt: Date? = nil,
+        state: PendingRequestState = .pending
+    ) {
+        self.authReqIdHash = authReqIdHash
+        self.clientId = clientId
+        self.authenticator = authenticator
+        self.scopes = scopes
+        self.acr = acr
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.interval = interval
+        self.lastPolledAt = lastPolledAt
+        self.state = state
+    }
+}

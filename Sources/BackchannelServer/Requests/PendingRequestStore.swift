@@ -1,0 +1,36 @@
+import BackchannelCore
+import Foundation
+
+/// Where pending requests live. Every method is one atomic state transition, so an implementation on
+/// a shared database (SQLite, PostgreSQL) keeps the guarantees across processes: redemption happens
+/// exactly once, and each expired request is claimed for cancellation exactly once.
+///
+/// Every method must cost O(1) in the number of stored requests, except ``claimExpired(now:limit:)``,
+/// which may cost O(k log n) for the k requests it returns.
+public protocol PendingRequestStore: Sendable {
+    /// Stores a new request. - Throws: when the hash is already present.
+    func insert(_ request: PendingRequest) async throws
+
+    /// The request with this hash, if any.
+    func request(authReqIdHash: String) async throws -> PendingRequest?
+
+    /// Records a poll by `clientId` at `now`. A pending request polled sooner than its interval after
+    /// the previous poll answers ``PollOutcome/slowDown(_:)`` with its interval grown by 5 seconds;
+    /// every poll by the owner updates the last-poll time.
+    func registerPoll(authReqIdHash: String, clientId: String, now: Date) async throws -> PollOutcome
+
+    /// Moves a pending request to the state `result` gives.
+    /// - Returns: `false` when it was not pending (already concluded, expired, or unknown).
+    func conclude(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> Bool
+
+    /// Redeems an approved, unexpired request of `clientId` and deletes it.
+    /// - Returns: the request as it was approved, to the one caller that won; `nil` to every other.
+    func redeem(authReqIdHash: String, clientId: String, now: Date) async throws -> PendingRequest?
+
+    /// Deletes a request whatever its state (a start that failed).
+    func remove(authReqIdHash: String) async throws
+
+    /// Marks up to `limit` unredeemed requests whose expiry has passed as expired, and returns them:
+    /// each to exactly one caller. Also purges requests expired longer ago than the retention.
+    func claimExpired(now: Date, limit: Int) async throws -> [PendingRequest]
+}

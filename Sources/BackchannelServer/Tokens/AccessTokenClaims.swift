@@ -1,0 +1,25 @@
+import JWTKit
+
+/// The claims of an access token in the JWT profile of RFC 9068.
+struct AccessTokenClaims: JWTPayload {
+    var iss: String
+    var sub: String
+    var aud: String
+    var exp: Int
+    var iat: Int
+    var jti: String
+    var clientId: String
+    var scope: String
+    var authTime: Int
+    var acr: String?
+    var amr: [String]?
+
+    private enum CodingKeys: String, CodingKey {
+        case iss, sub, aud, exp, iat, jti, scope, acr, amr
+        case clientId = "client_id"
+        case authTime = "auth_time"
+    }
+
+    // Issued here, never accepted here: nothing to verify.
+    func verify(using algorithm: some JWTAlgorithm) async throws {}
+}

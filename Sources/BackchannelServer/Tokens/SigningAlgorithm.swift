@@ -1,0 +1,7 @@
+/// The JWS algorithms the server signs its tokens with.
+public enum SigningAlgorithm: String, Codable, Sendable, Hashable, CaseIterable {
+    /// ECDSA on P-256 with SHA-256: the default.
+    case es256 = "ES256"
+    /// RSASSA-PKCS1-v1_5 with SHA-256, for relying parties that cannot verify ECDSA.
+    case rs256 = "RS256"
+}

@@ -1,0 +1,166 @@
+import Crypto
+import CryptoExtras
+import Foundation
+import JWTKit
+
+/// The server's signing keys: the active one signs, all of them verify, and the public JWKS is
+/// encoded once, so serving it costs no work per request.
+public final class SigningKeySet: Sendable {
+    /// The JWS algorithm of the active key.
+    public let algorithm: SigningAlgorithm
+    /// The `kid` of the active key.
+    public let activeKid: String
+    /// Every `kid` in the set.
+    public let kids: Set<String>
+    /// The public keys as a JWKS document (RFC 7517 §5), encoded once. Private parts are never in it.
+    public let jwksDocument: Data
+    let collection: JWTKeyCollection
+
+    private init(algorithm: SigningAlgorithm, activeKid: String, kids: Set<String>, jwks: JWKS, collection: JWTKeyCollection) throws {
+        self.algorithm = algorithm
+        self.activeKid = activeKid
+        self.kids = kids
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        self.jwksDocument = try encoder.encode(jwks)
+        self.collection = collection
+    }
+
+    /// Loads the configured keys; with none configured, loads the key kept in `dataDirectory`, creating
+    /// it (ES256, file mode 0600) on first start.
+    /// - Throws: ``SigningKeyError`` naming the key's field or file.
+    public static func load(_ configurations: [SigningKeyConfiguration], dataDirectory: URL?) async throws(SigningKeyError) -> SigningKeySet {
+        var loaded: [(kid: String, key: LoadedKey)] = []
+        if configurations.isEmpty {
+            let key = try generatedKey(in: dataDirectory)
+            loaded.append((key.thumbprint, key))
+        }
+        for (index, configuration) in configurations.enumerated() {
+            let field = "keys[\(index)]"
+            let pem: String
+            if let text = configuration.privateKeyPem {
+                pem = text
+            } else if let path = configuration.privateKeyFile {
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    throw SigningKeyError(field: "\(field).private_key_file", reason: "cannot read \(path)")
+                }
+                pem = text
+            } else {
+                throw SigningKeyError(field: field, reason: "no key material")
+            }
+            guard let key = LoadedKey(pem: pem, algorithm: configuration.algorithm) else {
+                throw SigningKeyError(field: "\(field).private_key_pem", reason: "not a PEM private key for \(configuration.algorithm.rawValue)")
+            }
+            let kid = configuration.kid ?? key.thumbprint
+            guard !loaded.contains(where: { $0.kid == kid }) else {
+                throw SigningKeyError(field: "\(field).kid", reason: "the kid \(kid) is used twice")
+            }
+            loaded.append((kid, key))
+        }
+        let collection = JWTKeyCollection()
+        // The first key added becomes the collection's default: the active signing key.
+        for entry in loaded {
+            await entry.key.add(to: collection, kid: JWKIdentifier(string: entry.kid))
+        }
+        do {
+            return try SigningKeySet(
+                algorithm: loaded[0].key.algorithm,
+                activeKid: loaded[0].kid,
+                kids: Set(loaded.map(\.kid)),
+                jwks: JWKS(keys: loaded.map { $0.key.publicJWK(kid: $0.kid) }),
+                collection: collection
+            )
+        } catch {
+            throw SigningKeyError(field: "keys", reason: "cannot encode the JWKS")
+        }
+    }
+
+    private static func generatedKey(in dataDirectory: URL?) throws(SigningKeyError) -> LoadedKey {
+        guard let dataDirectory else { return LoadedKey.ecdsa(ES256PrivateKey()) }
+        let file = dataDirectory.appendingPathComponent("signing-key.pem")
+        if let pem = try? String(contentsOf: file, encoding: .utf8) {
+            guard let key = LoadedKey(pem: pem, algorithm: .es256) else {
+                throw SigningKeyError(field: file.path, reason: "is not an ES256 private key; remove it to generate a new one")
+            }
+            return key
+        }
+        let key = ES256PrivateKey()
+        do {
+            try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            // Create the file with owner-only permissions before any key byte is written.
+            guard FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw SigningKeyError(field: file.path, reason: "cannot be created")
+            }
+            let handle = try FileHandle(forWritingTo: file)
+            try handle.write(contentsOf: Data(key.pemRepresentation.utf8))
+            try handle.close()
+        } catch let error as SigningKeyError {
+            throw error
+        } catch {
+            throw SigningKeyError(field: file.path, reason: "cannot be written: \(error.localizedDescription)")
+        }
+        return .ecdsa(key)
+    }
+}
+
+/// One private key of either supported kind.
+private enum LoadedKey {
+    case ecdsa(ES256PrivateKey)
+    case rsa(JWTKit.Insecure.RSA.PrivateKey)
+
+    init?(pem: String, algorithm: SigningAlgorithm) {
+        switch algorithm {
+        case .es256:
+            guard let key = try? ES256PrivateKey(pem: pem) else { return nil }
+            self = .ecdsa(key)
+        case .rs256:
+            guard let key = try? JWTKit.Insecure.RSA.PrivateKey(pem: pem) else { return nil }
+            self = .rsa(key)
+        }
+    }
+
+    var algorithm: SigningAlgorithm {
+        switch self {
+        case .ecdsa: .es256
+        case .rsa: .rs256
+        }
+    }
+
+    /// The public members RFC 7638 hashes, in its lexicographic order.
+    private var thumbprintMembers: [(String, String)] {
+        switch self {
+        case .ecdsa(let key):
+            let parameters = key.parameters
+            return [("crv", "P-256"), ("kty", "EC"), ("x", parameters?.x ?? ""), ("y", parameters?.y ?? "")]
+        case .rsa(let key):
+            let primitives = try? key.publicKey.getKeyPrimitives()
+            return [
+                ("e", Base64URL.encode(primitives?.publicExponent ?? Data())), ("kty", "RSA"),
+                ("n", Base64URL.encode(primitives?.modulus ?? Data())),
+            ]
+        }
+    }
+
+    /// The RFC 7638 JWK thumbprint: a `kid` that is stable for the key and needs no bookkeeping.
+    var thumbprint: String {
+        let json = "{" + thumbprintMembers.map { "\"\($0.0)\":\"\($0.1)\"" }.joined(separator: ",") + "}"
+        return Base64URL.encode(SHA256.hash(data: Data(json.utf8)))
+    }
+
+    func publicJWK(kid: String) -> JWK {
+        let members = Dictionary(uniqueKeysWithValues: thumbprintMembers)
+        switch self {
+        case .ecdsa:
+            return JWK.ecdsa(.es256, identifier: JWKIdentifier(string: kid), x: members["x"], y: members["y"], curve: .p256)
+        case .rsa:
+            return JWK.rsa(.rs256, identifier: JWKIdentifier(string: kid), modulus: members["n"], exponent: members["e"])
+        }
+    }
+
+    func add(to collection: JWTKeyCollection, kid: JWKIdentifier) async {
+        switch self {
+        case .ecdsa(let key): await collection.add(ecdsa: key, kid: kid)
+        case .rsa(let key): await collection.add(rsa: key, digestAlgorithm: .sha256, kid: kid)
+        }
+    }
+}

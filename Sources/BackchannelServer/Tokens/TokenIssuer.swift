@@ -1,0 +1,50 @@
+import BackchannelCore
+import Crypto
+import Foundation
+import JWTKit
+
+/// Signs the access token and ID token of a redeemed request.
+struct TokenIssuer: Sendable {
+    let issuer: String
+    let keys: SigningKeySet
+    let policy: ServerPolicy
+    let random: any RandomSource
+
+    func issue(for request: PendingRequest, attributes: AuthenticationAttributes, now: Date) async throws -> TokenResponse {
+        let iat = Int(now.timeIntervalSince1970)
+        let authTime = Int(attributes.authTime.timeIntervalSince1970)
+        let acr = attributes.acr ?? request.acr
+        let amr = attributes.amr.isEmpty ? nil : attributes.amr
+        let scope = request.scopes.joined(separator: " ")
+
+        var accessHeader = JWTHeader()
+        accessHeader.typ = "at+jwt"  // RFC 9068 §2.1
+        let accessToken = try await keys.collection.sign(
+            AccessTokenClaims(
+                iss: issuer, sub: attributes.subject, aud: policy.accessTokenAudience ?? issuer,
+                exp: iat + policy.accessTokenLifetime, iat: iat, jti: Base64URL.encode(random.bytes(count: 16)),
+                clientId: request.clientId, scope: scope, authTime: authTime, acr: acr, amr: amr
+            ),
+            kid: JWKIdentifier(string: keys.activeKid),
+            header: accessHeader
+        )
+
+        var idHeader = JWTHeader()
+        idHeader.typ = "JWT"
+        let idToken = try await keys.collection.sign(
+            IDTokenClaims(
+                iss: issuer, sub: attributes.subject, aud: request.clientId, exp: iat + policy.idTokenLifetime, iat: iat,
+                authTime: authTime, acr: acr, amr: amr, atHash: Self.atHash(accessToken), extra: attributes.extraClaims
+            ),
+            kid: JWKIdentifier(string: keys.activeKid),
+            header: idHeader
+        )
+        return TokenResponse(accessToken: accessToken, tokenType: "Bearer", expiresIn: policy.accessTokenLifetime, idToken: idToken, scope: scope)
+    }
+
+    /// `at_hash` (OpenID Connect Core §3.1.3.6): the left half of the SHA-256 of the access token, for
+    /// the SHA-256-based algorithms both ES256 and RS256 are.
+    static func atHash(_ accessToken: String) -> String {
+        Base64URL.encode(SHA256.hash(data: Data(accessToken.utf8)).prefix(16))
+    }
+}

@@ -1,0 +1,85 @@
+import BackchannelCore
+
+/// The obligations every ``BackchannelCore/BackchannelAuthenticationHandler`` must meet, checked
+/// against a live handler. Every authenticator's own tests run these:
+///
+/// ```swift
+/// let violations = await BackchannelHandlerContract.violations(of: handler, harness: harness, hint: .loginHint("alice"))
+/// #expect(violations.isEmpty)
+/// ```
+public enum BackchannelHandlerContract {
+    /// The obligations, by name.
+    public static let checks = [
+        "unknown authReqId has no status",
+        "duplicate start is rejected",
+        "status after cancel is nil",
+        "cancel is idempotent",
+        "cancel of an unknown authReqId is a no-op",
+    ]
+
+    /// Runs every check against `handler`, each with a new request for `hint`, which must name a user
+    /// the handler can start authenticating.
+    /// - Returns: The violations found; empty when the handler honours the contract.
+    public static func violations(
+        of handler: some BackchannelAuthenticationHandler,
+        harness: BackchannelHandlerHarness,
+        hint: BackchannelHint
+    ) async -> [ContractViolation] {
+        var violations: [ContractViolation] = []
+        func fail(_ check: Int, _ detail: String) {
+            violations.append(ContractViolation(check: checks[check], detail: detail))
+        }
+
+        // Unknown id → nil.
+        do {
+            if let status = try await handler.checkAuthenticationStatus(authReqId: harness.makeAuthReqId()) {
+                fail(0, "returned \(status)")
+            }
+        } catch {
+            fail(0, "threw \(error)")
+        }
+
+        // Duplicate start → BackchannelHandlerError.duplicateAuthReqId.
+        let duplicate = harness.makeRequest(hint: hint)
+        do {
+            let first = try await harness.start(handler, duplicate)
+            if first != .started {
+                fail(1, "the first start answered \(first); the hint must name a user the handler can reach")
+            } else {
+                do {
+                    let second = try await harness.start(handler, duplicate)
+                    fail(1, "the second start answered \(second) instead of throwing")
+                } catch BackchannelHandlerError.duplicateAuthReqId(let id) where id == duplicate.authReqId {
+                } catch {
+                    fail(1, "the second start threw \(error), not duplicateAuthReqId")
+                }
+            }
+            try await handler.cancelAuthenticationRequest(authReqId: duplicate.authReqId)
+        } catch {
+            fail(1, "threw \(error)")
+        }
+
+        // Status after cancel → nil; cancelling twice and cancelling the unknown do not throw.
+        let cancelled = harness.makeRequest(hint: hint)
+        do {
+            _ = try await harness.start(handler, cancelled)
+            try await handler.cancelAuthenticationRequest(authReqId: cancelled.authReqId)
+            if let status = try await handler.checkAuthenticationStatus(authReqId: cancelled.authReqId) {
+                fail(2, "returned \(status)")
+            }
+        } catch {
+            fail(2, "threw \(error)")
+        }
+        do {
+            try await handler.cancelAuthenticationRequest(authReqId: cancelled.authReqId)
+        } catch {
+            fail(3, "the second cancel threw \(error)")
+        }
+        do {
+            try await handler.cancelAuthenticationRequest(authReqId: harness.makeAuthReqId())
+        } catch {
+            fail(4, "threw \(error)")
+        }
+        return violations
+    }
+}

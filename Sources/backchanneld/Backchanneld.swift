@@ -1,0 +1,87 @@
+import ArgumentParser
+import BackchannelCore
+import Foundation
+import Hummingbird
+import Logging
+
+/// `backchanneld`: the Backchannel CIBA OpenID Provider.
+@main
+struct Backchanneld: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backchanneld",
+        abstract: "Backchannel: an OpenID Connect CIBA (Client-Initiated Backchannel Authentication) server.",
+        discussion: """
+            With no options it serves a demo on 127.0.0.1:8080: the mock push authenticator, the users alice \
+            (approves), bob (denies) and carol (never answers), and the client demo-client / demo-secret. \
+            --config replaces the demo with a YAML or JSON file; README.md documents every field.
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("A YAML or JSON configuration file.", valueName: "file"))
+    var config: String?
+
+    @Option(name: .long, help: "The address to listen on (overrides server.host).")
+    var host: String?
+
+    @Option(name: .long, help: "The port to listen on (overrides server.port).")
+    var port: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Where the server keeps its state, such as its generated signing key.", valueName: "directory"))
+    var dataDir: String = "./.backchannel"
+
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        if let port, !(0...65535).contains(port) {
+            throw ValidationError("--port must be between 0 and 65535")
+        }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "backchanneld")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+
+        var configuration: BackchanneldConfiguration
+        if let config {
+            do {
+                configuration = try ConfigurationLoader.load(path: config)
+            } catch {
+                throw ValidationError("\(config): \(error)")
+            }
+        } else {
+            configuration = EmbeddedDefaults.configuration
+        }
+        if let host { configuration.server.host = host }
+        if let port { configuration.server.port = port }
+
+        let assembly: ServerAssembly
+        do {
+            assembly = try await ServerAssembly.assemble(
+                configuration, dataDirectory: URL(fileURLWithPath: dataDir, isDirectory: true), logger: logger)
+        } catch {
+            throw ValidationError("\(config ?? "embedded defaults"): \(error)")
+        }
+        let engine = assembly.engine
+        let announce = config == nil
+        let app = Application(
+            router: assembly.router,
+            configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "backchanneld"),
+            onServerRunning: { _ in
+                if announce {
+                    // Written and flushed at once: stdout is block-buffered when piped.
+                    FileHandle.standardOutput.write(Data(Walkthrough.text(issuer: engine.issuer).utf8))
+                }
+            },
+            logger: logger
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await engine.runExpirySweeper() }
+            try await app.runService()
+            group.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import BackchannelCore
+import BackchannelServer
+
+/// The whole configuration file of `backchanneld`, in YAML or JSON with snake_case keys.
+struct BackchanneldConfiguration: Decodable, Sendable {
+    /// `server:`.
+    var server: ServerSettings
+    /// `policy:`.
+    var policy: ServerPolicy
+    /// `clients:`.
+    var clients: [ClientConfiguration]
+    /// `authenticators:`.
+    var authenticators: [AuthenticatorSettings]
+    /// `users:`: the user directory.
+    var users: [DirectoryUser]
+    /// `keys:`: signing keys; when empty, one is generated in the data directory.
+    var keys: [SigningKeyConfiguration]
+
+    init(
+        server: ServerSettings = ServerSettings(),
+        policy: ServerPolicy = ServerPolicy(),
+        clients: [ClientConfiguration],
+        authenticators: [AuthenticatorSettings],
+        users: [DirectoryUser],
+        keys: [SigningKeyConfiguration] = []
+    ) {
+        self.server = server
+        self.policy = policy
+        self.clients = clients
+        self.authenticators = authenticators
+        self.users = users
+        self.keys = keys
+    }
+
+    private enum CodingKeys: String, CodingKey { case server, policy, clients, authenticators, users, keys }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        server = try container.decodeIfPresent(ServerSettings.self, forKey: .server) ?? ServerSettings()
+        policy = try container.decodeIfPresent(ServerPolicy.self, forKey: .policy) ?? ServerPolicy()
+        clients = try container.decodeIfPresent([ClientConfiguration].self, forKey: .clients) ?? []
+        authenticators = try container.decodeIfPresent([AuthenticatorSettings].self, forKey: .authenticators) ?? []
+        users = try container.decodeIfPresent([DirectoryUser].self, forKey: .users) ?? []
+        keys = try container.decodeIfPresent([SigningKeyConfiguration].self, forKey: .keys) ?? []
+    }
+}

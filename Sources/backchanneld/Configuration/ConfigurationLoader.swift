@@ -1,0 +1,46 @@
+import BackchannelCore
+import Foundation
+import Yams
+
+/// Reads a configuration file: JSON when it ends in `.json`, YAML otherwise.
+enum ConfigurationLoader {
+    /// - Throws: ``ConfigurationError`` naming the path of the bad field, or saying why the file
+    ///   cannot be read.
+    static func load(path: String) throws(ConfigurationError) -> BackchanneldConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(path: "", reason: "cannot read the configuration file \(path)")
+        }
+        return try parse(data, json: path.lowercased().hasSuffix(".json"))
+    }
+
+    static func parse(_ data: Data, json: Bool) throws(ConfigurationError) -> BackchanneldConfiguration {
+        // Both formats are read into one JSON tree first, so every field error is reported one way.
+        let tree: JSONValue
+        do {
+            if json {
+                tree = try JSONDecoder().decode(JSONValue.self, from: data)
+            } else {
+                guard let text = String(data: data, encoding: .utf8) else {
+                    throw ConfigurationError(path: "", reason: "the file is not UTF-8")
+                }
+                tree = try YAMLDecoder().decode(JSONValue.self, from: text)
+            }
+        } catch let error as ConfigurationError {
+            throw error
+        } catch {
+            throw ConfigurationError(path: "", reason: "the file is not valid \(json ? "JSON" : "YAML"): \(Self.summary(of: error))")
+        }
+        guard case .object = tree else {
+            throw ConfigurationError(path: "", reason: "the file must hold a mapping of sections (server, policy, clients, authenticators, users, keys)")
+        }
+        return try tree.decode(as: BackchanneldConfiguration.self)
+    }
+
+    private static func summary(of error: any Error) -> String {
+        if let error = error as? YamlError { return "\(error)".split(separator: "\n").first.map(String.init) ?? "syntax error" }
+        if case DecodingError.dataCorrupted(let context) = error {
+            return (context.underlyingError as? NSError)?.localizedDescription ?? context.debugDescription
+        }
+        return "syntax error"
+    }
+}

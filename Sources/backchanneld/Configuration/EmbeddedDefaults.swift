@@ -1,0 +1,39 @@
+import BackchannelCore
+import BackchannelServer
+
+/// What `backchanneld` runs with no `--config`: a demo that works out of the box on loopback.
+enum EmbeddedDefaults {
+    static let clientId = "demo-client"
+    // A published demo credential for loopback use only; a configuration file replaces it.
+    static let clientSecret = "demo-secret"
+
+    static var configuration: BackchanneldConfiguration {
+        BackchanneldConfiguration(
+            clients: [
+                ClientConfiguration(
+                    clientId: clientId,
+                    clientSecret: clientSecret,
+                    clientName: "Demo Call Centre",
+                    scopes: ["openid", "profile", "email"]
+                )
+            ],
+            authenticators: [
+                AuthenticatorSettings(
+                    plugin: "mock-push",
+                    configuration: .object([
+                        "users": .object([
+                            "alice": .object(["action": .string("approve"), "after_seconds": .integer(2)]),
+                            "bob": .object(["action": .string("deny"), "after_seconds": .integer(2)]),
+                            "carol": .object(["action": .string("silent")]),
+                        ])
+                    ])
+                )
+            ],
+            users: [
+                DirectoryUser(subject: "alice", loginHints: ["alice@example.com"], email: "alice@example.com"),
+                DirectoryUser(subject: "bob", loginHints: ["bob@example.com"], email: "bob@example.com"),
+                DirectoryUser(subject: "carol", loginHints: ["carol@example.com"], email: "carol@example.com"),
+            ]
+        )
+    }
+}

@@ -1,0 +1,34 @@
+/// `server:` in the configuration file: where the server listens and what it calls itself.
+struct ServerSettings: Decodable, Sendable {
+    /// `host`: the address to bind.
+    var host: String = "127.0.0.1"
+    /// `port`: the port to bind.
+    var port: Int = 8080
+    /// `issuer`: the issuer identifier; defaults to `http://<host>:<port>`.
+    var issuer: String?
+    /// `max_body_size`: the largest form body accepted, in bytes.
+    var maxBodySize: Int = 64 * 1024
+
+    init() {}
+
+    private enum CodingKeys: String, CodingKey { case host, port, issuer, maxBodySize }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        host = try container.decodeIfPresent(String.self, forKey: .host) ?? host
+        port = try container.decodeIfPresent(Int.self, forKey: .port) ?? port
+        issuer = try container.decodeIfPresent(String.self, forKey: .issuer)
+        maxBodySize = try container.decodeIfPresent(Int.self, forKey: .maxBodySize) ?? maxBodySize
+        guard (0...65535).contains(port) else {
+            throw DecodingError.dataCorruptedError(forKey: .port, in: container, debugDescription: "must be between 0 and 65535")
+        }
+        guard maxBodySize >= 1024 else {
+            throw DecodingError.dataCorruptedError(forKey: .maxBodySize, in: container, debugDescription: "must be at least 1024 bytes")
+        }
+    }
+
+    /// The issuer this server announces.
+    var effectiveIssuer: String {
+        issuer ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    }
+}

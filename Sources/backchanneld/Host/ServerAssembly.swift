@@ -1,0 +1,95 @@
+import BackchannelCore
+import BackchannelHTTP
+import BackchannelServer
+import Foundation
+import Hummingbird
+import Logging
+import MockPushAuthenticator
+
+/// Puts a server together from its configuration: registers the plugins this binary links, makes
+/// the configured authenticators, loads the keys, and builds the engine and the router.
+struct ServerAssembly {
+    let configuration: BackchanneldConfiguration
+    let engine: BackchannelEngine
+    let router: Router<BasicRequestContext>
+
+    /// The start-up failures, each naming what to fix.
+    enum Failure: Error, CustomStringConvertible {
+        case plugin(PluginRegistryError, index: Int)
+        case keys(SigningKeyError)
+        case engine(EngineConfigurationError)
+
+        var description: String {
+            switch self {
+            case .plugin(let error, let index): "authenticators[\(index)].\(error.field): \(error)"
+            case .keys(let error): "\(error)"
+            case .engine(let error): "\(error)"
+            }
+        }
+    }
+
+    /// The registry of every plugin linked into `backchanneld`.
+    static func makeRegistry() throws(PluginRegistryError) -> PluginRegistry {
+        var registry = PluginRegistry()
+        try registry.register(MockPushAuthenticator.descriptor)
+        try registry.register(MockPushAuthenticator.pageDescriptor)
+        try registry.validateLinks()
+        return registry
+    }
+
+    static func assemble(
+        _ configuration: BackchanneldConfiguration,
+        dataDirectory: URL?,
+        clock: any BackchannelClock = SystemClock(),
+        random: any RandomSource = SystemRandomSource(),
+        logger: Logger
+    ) async throws(Failure) -> ServerAssembly {
+        let issuer = configuration.server.effectiveIssuer
+        let store = InMemoryPendingRequestStore(expiredRequestRetention: TimeInterval(configuration.policy.expiredRequestRetention))
+        let directory = StaticUserDirectory(configuration.users)
+        let registry: PluginRegistry
+        do {
+            registry = try makeRegistry()
+        } catch {
+            throw .plugin(error, index: 0)
+        }
+        var routes: [AuthenticatorRoute] = []
+        for (index, settings) in configuration.authenticators.enumerated() {
+            let name = settings.name ?? settings.plugin
+            var pluginLogger = logger
+            pluginLogger[metadataKey: "authenticator"] = "\(name)"
+            let services = BackchannelHostServices(
+                userDirectory: directory,
+                clock: clock,
+                random: random,
+                logger: pluginLogger,
+                completionSink: StoreCompletionSink(store: store),
+                frontChannelBaseURL: URL(string: "\(issuer)\(EndpointPaths.frontChannelPrefix)/\(name)/")!
+            )
+            do {
+                let instance = try registry.makeAuthenticator(
+                    plugin: settings.plugin, name: name, configuration: settings.configuration,
+                    frontChannelConfiguration: settings.frontChannel, services: services)
+                routes.append(AuthenticatorRoute(instance: instance, acr: settings.acr))
+            } catch {
+                throw .plugin(error, index: index)
+            }
+        }
+        let keys: SigningKeySet
+        do {
+            keys = try await SigningKeySet.load(configuration.keys, dataDirectory: dataDirectory)
+        } catch {
+            throw .keys(error)
+        }
+        let engine: BackchannelEngine
+        do {
+            engine = try BackchannelEngine(
+                issuer: issuer, policy: configuration.policy, clients: configuration.clients, authenticators: routes,
+                keys: keys, store: store, clock: clock, random: random, logger: logger)
+        } catch {
+            throw .engine(error)
+        }
+        let router = BackchannelRouter.make(engine: engine, maxBodySize: configuration.server.maxBodySize)
+        return ServerAssembly(configuration: configuration, engine: engine, router: router)
+    }
+}

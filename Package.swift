@@ -101,6 +101,7 @@ let package = Package(
             dependencies: [
                 "BackchannelServer", "BackchannelCore", "BackchannelTesting", "MockPushAuthenticator",
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(

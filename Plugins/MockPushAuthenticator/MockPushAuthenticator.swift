@@ -92,7 +92,9 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
             guard entry.script.action != .silent,
                 now >= entry.notification.receivedAt.addingTimeInterval(entry.script.afterSeconds)
             else { return (nil, false) }
-            let result = Self.scriptedResult(entry, at: now)
+            // The scripted user answered at the scripted instant, whenever the host asks.
+            let answeredAt = entry.notification.receivedAt.addingTimeInterval(entry.script.afterSeconds)
+            let result = Self.scriptedResult(entry, at: answeredAt)
             entry.result = result
             state.pending[authReqId] = entry
             state.bySubject[entry.notification.subject]?.remove(authReqId)

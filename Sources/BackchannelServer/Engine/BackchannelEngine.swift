@@ -132,6 +132,12 @@ public final class BackchannelEngine: Sendable {
         }
     }
 
+    /// The key under which the store keeps the request an `auth_req_id` names, which is also the
+    /// ``BackchannelCore/AuthReqId`` plugins see: its base64url SHA-256. For operators' tools and tests.
+    public static func authReqIdHash(_ authReqId: String) -> String {
+        AuthReqIdSecret.hash(authReqId)
+    }
+
     /// The configured authenticators, by name, for the HTTP adapter to mount their front channels.
     public var authenticatorInstances: [AuthenticatorInstance] {
         authenticators.values.map(\.instance).sorted { $0.name < $1.name }

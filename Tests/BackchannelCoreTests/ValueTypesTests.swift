@@ -1,0 +1,52 @@
+import BackchannelCore
+import Foundation
+import Testing
+
+@Suite("Value types")
+struct ValueTypesTests {
+    @Test("a hint's subject is the login hint or the ID token's sub, and nil for a login_hint_token")
+    func hintSubject() {
+        #expect(BackchannelHint.loginHint("alice").subject == "alice")
+        #expect(BackchannelHint.idTokenHint(subject: "sub-1", claims: [:]).subject == "sub-1")
+        #expect(BackchannelHint.loginHintToken("opaque").subject == nil)
+    }
+
+    @Test("an AuthReqId never prints in full")
+    func authReqIdIsRedacted() {
+        let id = AuthReqId(rawValue: "abcdefghijklmnopqrstuvwxyz")
+        #expect("\(id)" == "abcdef…")
+        #expect(!"\(id)".contains("ghij"))
+    }
+
+    @Test("each start error maps to its CIBA error code")
+    func startErrorCodes() {
+        #expect(BackchannelStartAuthenticationError.allCases.map(\.errorCode) == [
+            "unknown_user_id", "expired_login_hint_token", "missing_user_code", "invalid_user_code", "invalid_binding_message",
+            "access_denied",
+        ])
+    }
+
+    @Test("configuration decodes snake_case keys and names a nested bad field in snake_case")
+    func configurationPaths() throws {
+        struct Inner: Decodable { var maxAttempts: Int }
+        struct Outer: Decodable { var smsGateway: Inner; var senders: [Inner] }
+        let good: JSONValue = .object([
+            "sms_gateway": .object(["max_attempts": .integer(3)]), "senders": .array([.object(["max_attempts": .integer(1)])]),
+        ])
+        #expect(try good.decode(as: Outer.self).smsGateway.maxAttempts == 3)
+        let bad: JSONValue = .object([
+            "sms_gateway": .object(["max_attempts": .integer(3)]), "senders": .array([.object(["max_attempts": .bool(true)])]),
+        ])
+        let error = #expect(throws: ConfigurationError.self) { try bad.decode(as: Outer.self) }
+        #expect(error?.path == "senders[0].max_attempts")
+    }
+
+    @Test("the static user directory resolves subjects and login hints")
+    func staticDirectory() async throws {
+        let directory = StaticUserDirectory([DirectoryUser(subject: "alice", loginHints: ["alice@example.com"])])
+        #expect(try await directory.user(loginHint: "alice@example.com")?.subject == "alice")
+        #expect(try await directory.user(loginHint: "alice")?.subject == "alice")
+        #expect(try await directory.user(subject: "alice@example.com") == nil)
+        #expect(try await directory.user(for: .loginHintToken("x")) == nil)
+    }
+}

@@ -1,0 +1,31 @@
+import BackchannelCore
+import BackchannelTesting
+import Foundation
+import Testing
+
+@Suite("VirtualClock")
+struct VirtualClockTests {
+    @Test("a sleeper wakes only when the clock is advanced past its deadline")
+    func wakesOnAdvance() async throws {
+        let clock = VirtualClock()
+        let start = clock.now
+        let task = Task { try await clock.sleep(until: start.addingTimeInterval(10)) }
+        while clock.sleeperCount == 0 { await Task.yield() }
+        await clock.advance(by: 9)
+        #expect(clock.sleeperCount == 1)
+        await clock.advance(by: 1)
+        try await task.value
+        #expect(clock.sleeperCount == 0)
+        #expect(clock.now == start.addingTimeInterval(10))
+    }
+
+    @Test("a cancelled sleeper throws CancellationError and leaves the clock")
+    func cancellation() async throws {
+        let clock = VirtualClock()
+        let task = Task { try await clock.sleep(until: clock.now.addingTimeInterval(60)) }
+        while clock.sleeperCount == 0 { await Task.yield() }
+        task.cancel()
+        await #expect(throws: CancellationError.self) { try await task.value }
+        #expect(clock.sleeperCount == 0)
+    }
+}

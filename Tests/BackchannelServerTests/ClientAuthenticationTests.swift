@@ -1,0 +1,79 @@
+import BackchannelServer
+import Foundation
+import Testing
+
+@Suite("Client authentication")
+struct ClientAuthenticationTests {
+    private let request: [(String, String)] = [("scope", "openid"), ("login_hint", "alice")]
+
+    @Test("client_secret_basic with a percent-encoded secret authenticates")
+    func basic() async throws {
+        let fixture = try await EngineFixture.make()
+        _ = try await fixture.start(request, client: ("kiosk", "kiosk secret/+")).get()
+    }
+
+    @Test("client_secret_post authenticates")
+    func post() async throws {
+        let fixture = try await EngineFixture.make()
+        let result = await fixture.engine.authenticationRequest(
+            OAuthParameters([("client_id", "console"), ("client_secret", "console-secret")] + request.map { (name: $0.0, value: $0.1) }),
+            authorization: nil)
+        _ = try result.get()
+    }
+
+    @Test("a wrong secret is invalid_client with status 401 and a Basic challenge")
+    func wrongSecret() async throws {
+        let fixture = try await EngineFixture.make()
+        let error = try #require(await fixture.start(request, client: ("console", "guess")).failure)
+        #expect(error.code == "invalid_client")
+        #expect(error.httpStatus == 401)
+        #expect(error.challenge == "Basic realm=\"backchannel\"")
+    }
+
+    @Test("an unknown client gets the same answer as a wrong secret")
+    func unknownClient() async throws {
+        let fixture = try await EngineFixture.make()
+        let unknown = try #require(await fixture.start(request, client: ("nobody", "x")).failure)
+        let wrong = try #require(await fixture.start(request, client: ("console", "x")).failure)
+        #expect(unknown == wrong)
+    }
+
+    @Test("no client authentication at all is invalid_client")
+    func none() async throws {
+        let fixture = try await EngineFixture.make()
+        let result = await fixture.engine.authenticationRequest(OAuthParameters(request.map { (name: $0.0, value: $0.1) }), authorization: nil)
+        #expect(result.failure?.code == "invalid_client")
+    }
+
+    @Test("a method the client did not register is invalid_client")
+    func unregisteredMethod() async throws {
+        let fixture = try await EngineFixture.make()
+        let result = await fixture.engine.authenticationRequest(
+            OAuthParameters([("client_id", "kiosk"), ("client_secret", "kiosk secret/+")] + request.map { (name: $0.0, value: $0.1) }),
+            authorization: nil)
+        #expect(result.failure?.code == "invalid_client")
+    }
+
+    @Test("two authentication methods at once are invalid_request")
+    func twoMethods() async throws {
+        let fixture = try await EngineFixture.make()
+        let result = await fixture.engine.authenticationRequest(
+            OAuthParameters([("client_secret", "console-secret")] + request.map { (name: $0.0, value: $0.1) }),
+            authorization: EngineFixture.basic("console", "console-secret"))
+        #expect(result.failure?.code == "invalid_request")
+    }
+
+    @Test("a malformed Basic header is invalid_client")
+    func malformedBasic() async throws {
+        let fixture = try await EngineFixture.make()
+        let result = await fixture.engine.authenticationRequest(OAuthParameters(request.map { (name: $0.0, value: $0.1) }), authorization: "Basic !!!")
+        #expect(result.failure?.code == "invalid_client")
+    }
+}
+
+extension Result {
+    var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+}

@@ -1,0 +1,54 @@
+import BackchannelServer
+import Foundation
+import Testing
+
+@Suite("Engine configuration and discovery")
+struct EngineConfigurationTests {
+    @Test("discovery advertises the CIBA metadata")
+    func discovery() async throws {
+        let fixture = try await EngineFixture.make()
+        let document = try JSONSerialization.jsonObject(with: fixture.engine.discoveryDocument) as! [String: Any]
+        #expect(document["issuer"] as? String == EngineFixture.issuer)
+        #expect(document["token_endpoint"] as? String == "\(EngineFixture.issuer)/token")
+        #expect(document["backchannel_authentication_endpoint"] as? String == "\(EngineFixture.issuer)/backchannel/authentication")
+        #expect(document["jwks_uri"] as? String == "\(EngineFixture.issuer)/jwks")
+        #expect(document["grant_types_supported"] as? [String] == ["urn:openid:params:grant-type:ciba"])
+        #expect(document["backchannel_token_delivery_modes_supported"] as? [String] == ["poll"])
+        #expect(document["backchannel_user_code_parameter_supported"] as? Bool == true)
+        #expect(document["token_endpoint_auth_methods_supported"] as? [String] == ["client_secret_basic", "client_secret_post"])
+        #expect((document["scopes_supported"] as? [String])?.contains("openid") == true)
+        #expect(document["id_token_signing_alg_values_supported"] as? [String] == ["ES256"])
+        #expect(document["subject_types_supported"] as? [String] == ["public"])
+        #expect(document["response_types_supported"] as? [String] == [])
+    }
+
+    @Test("a client naming an unconfigured authenticator fails, naming the field")
+    func unknownAuthenticator() async throws {
+        let error = await #expect(throws: EngineConfigurationError.self) {
+            try await EngineFixture.make(clients: [ClientConfiguration(clientId: "c", clientSecret: "s", authenticators: ["sms"])])
+        }
+        #expect(error?.field == "clients[0].authenticators")
+    }
+
+    @Test("a ping client is refused until ping is supported")
+    func pingUnsupported() async throws {
+        let error = await #expect(throws: EngineConfigurationError.self) {
+            try await EngineFixture.make(clients: [ClientConfiguration(clientId: "c", clientSecret: "s", backchannelTokenDeliveryMode: .ping)])
+        }
+        #expect(error?.field == "clients[0].backchannel_token_delivery_mode")
+    }
+
+    @Test("a client id registered twice fails")
+    func duplicateClient() async throws {
+        let error = await #expect(throws: EngineConfigurationError.self) {
+            try await EngineFixture.make(clients: [ClientConfiguration(clientId: "c", clientSecret: "s"), ClientConfiguration(clientId: "c", clientSecret: "t")])
+        }
+        #expect(error?.field == "clients[1].client_id")
+    }
+
+    @Test("an issuer with a trailing slash is refused")
+    func badIssuer() async throws {
+        let error = await #expect(throws: EngineConfigurationError.self) { try await EngineFixture.make(issuer: "https://op.example.com/") }
+        #expect(error?.field == "server.issuer")
+    }
+}

@@ -1,0 +1,120 @@
+import BackchannelCore
+import BackchannelServer
+import BackchannelTesting
+import Foundation
+import JWTKit
+import MockPushAuthenticator
+import Synchronization
+
+/// Wraps a handler to count the cancellations the engine sends it.
+final class CountingHandler: BackchannelAuthenticationHandler {
+    let inner: any BackchannelAuthenticationHandler
+    private let cancels = Mutex<[AuthReqId: Int]>([:])
+
+    init(_ inner: any BackchannelAuthenticationHandler) { self.inner = inner }
+
+    func cancellations(_ id: AuthReqId) -> Int { cancels.withLock { $0[id] ?? 0 } }
+    var totalCancellations: Int { cancels.withLock { $0.values.reduce(0, +) } }
+
+    func startAuthentication(authReqId: AuthReqId, request: BackchannelAuthenticationRequest) async throws -> BackchannelStartAuthenticationResult {
+        try await inner.startAuthentication(authReqId: authReqId, request: request)
+    }
+    func checkAuthenticationStatus(authReqId: AuthReqId) async throws -> BackchannelAuthenticationResult? {
+        try await inner.checkAuthenticationStatus(authReqId: authReqId)
+    }
+    func cancelAuthenticationRequest(authReqId: AuthReqId) async throws {
+        cancels.withLock { $0[authReqId, default: 0] += 1 }
+        try await inner.cancelAuthenticationRequest(authReqId: authReqId)
+    }
+}
+
+/// An engine on a virtual clock with the demo's mock push users and two clients.
+struct EngineFixture {
+    static let issuer = "https://op.example.com"
+    let clock: VirtualClock
+    let store: InMemoryPendingRequestStore
+    let push: MockPushAuthenticator
+    let handler: CountingHandler
+    let engine: BackchannelEngine
+
+    static let clients = [
+        ClientConfiguration(clientId: "console", clientSecret: "console-secret", clientName: "Console"),
+        ClientConfiguration(clientId: "kiosk", clientSecret: "kiosk secret/+", tokenEndpointAuthMethods: [.clientSecretBasic]),
+        ClientConfiguration(clientId: "teller", clientSecret: "teller-secret", backchannelUserCodeParameter: true),
+    ]
+
+    static func make(
+        policy: ServerPolicy = ServerPolicy(),
+        clients: [ClientConfiguration] = EngineFixture.clients,
+        keys: SigningKeySet? = nil,
+        issuer: String = EngineFixture.issuer
+    ) async throws -> EngineFixture {
+        let clock = VirtualClock()
+        let store = InMemoryPendingRequestStore(expiredRequestRetention: TimeInterval(policy.expiredRequestRetention))
+        let services = BackchannelHostServices(
+            userDirectory: StaticUserDirectory([
+                DirectoryUser(subject: "alice", loginHints: ["alice@example.com"]), DirectoryUser(subject: "bob"),
+                DirectoryUser(subject: "carol"), DirectoryUser(subject: "dave"),
+            ]),
+            clock: clock,
+            completionSink: StoreCompletionSink(store: store)
+        )
+        let push = MockPushAuthenticator(
+            configuration: MockPushConfiguration(users: [
+                "alice": MockPushScript(action: .approve, afterSeconds: 2),
+                "bob": MockPushScript(action: .deny, afterSeconds: 2),
+                "carol": MockPushScript(action: .silent),
+                "dave": MockPushScript(action: .fail, afterSeconds: 1),
+            ]),
+            services: services)
+        let handler = CountingHandler(push)
+        let signingKeys: SigningKeySet
+        if let keys { signingKeys = keys } else { signingKeys = try await SigningKeySet.load([], dataDirectory: nil) }
+        let engine = try BackchannelEngine(
+            issuer: issuer, policy: policy, clients: clients,
+            authenticators: [AuthenticatorRoute(instance: AuthenticatorInstance(name: "mock-push", plugin: "mock-push", handler: handler, interaction: nil), acr: "urn:example:push")],
+            keys: signingKeys,
+            store: store, clock: clock)
+        return EngineFixture(clock: clock, store: store, push: push, handler: handler, engine: engine)
+    }
+
+    static func basic(_ id: String, _ secret: String) -> String {
+        func encode(_ value: String) -> String {
+            var allowed = CharacterSet.alphanumerics
+            allowed.insert(charactersIn: "-._~")
+            return value.addingPercentEncoding(withAllowedCharacters: allowed)!
+        }
+        return "Basic " + Data("\(encode(id)):\(encode(secret))".utf8).base64EncodedString()
+    }
+
+    /// Starts a request as `console`, adding `extra` parameters.
+    func start(_ parameters: [(String, String)], client: (String, String) = ("console", "console-secret")) async -> Result<AuthenticationAcknowledgement, OAuthError> {
+        await engine.authenticationRequest(
+            OAuthParameters(parameters.map { (name: $0.0, value: $0.1) }), authorization: Self.basic(client.0, client.1))
+    }
+
+    func startOK(_ parameters: [(String, String)] = [("scope", "openid"), ("login_hint", "alice")]) async throws -> AuthenticationAcknowledgement {
+        try await start(parameters).get()
+    }
+
+    func poll(_ authReqId: String, client: (String, String) = ("console", "console-secret")) async -> Result<TokenResponse, OAuthError> {
+        await engine.tokenRequest(
+            OAuthParameters([("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", authReqId)]),
+            authorization: Self.basic(client.0, client.1))
+    }
+
+    /// Waits (briefly, in real time) until the store holds a conclusion for the request.
+    func waitUntilConcluded(_ authReqId: String) async throws {
+        let hash = BackchannelEngine.authReqIdHash(authReqId)
+        for _ in 0..<2000 {
+            if let request = try await store.request(authReqIdHash: hash), request.state != .pending { return }
+            await Task.yield()
+        }
+    }
+
+    func verifier() async throws -> JWTKeyCollection {
+        let jwks = try JSONDecoder().decode(JWKS.self, from: engine.keys.jwksDocument)
+        return try await JWTKeyCollection().add(jwks: jwks)
+    }
+}
+

@@ -1,0 +1,81 @@
+import BackchannelServer
+import Foundation
+import JWTKit
+import Testing
+
+@Suite("id_token_hint")
+struct IDTokenHintTests {
+    /// Runs alice's flow to get an ID token this server issued to `console`.
+    private func idToken(from fixture: EngineFixture, client: (String, String) = ("console", "console-secret")) async throws -> String {
+        let ack = try await fixture.start([("scope", "openid"), ("login_hint", "alice")], client: client).get()
+        await fixture.clock.advance(by: 5)
+        return try await fixture.poll(ack.authReqId, client: client).get().idToken
+    }
+
+    private func hinted(_ fixture: EngineFixture, _ token: String) async -> Result<AuthenticationAcknowledgement, OAuthError> {
+        await fixture.start([("scope", "openid"), ("id_token_hint", token)])
+    }
+
+    @Test("an ID token this server issued to the client names the user")
+    func valid() async throws {
+        let fixture = try await EngineFixture.make()
+        let token = try await idToken(from: fixture)
+        let ack = try await hinted(fixture, token).get()
+        let stored = try #require(try await fixture.store.request(authReqIdHash: BackchannelEngine.authReqIdHash(ack.authReqId)))
+        #expect(stored.state == .pending)
+        #expect(fixture.push.pendingNotifications(subject: "alice").count == 1)
+    }
+
+    @Test("an expired ID token is still accepted as a hint")
+    func expiredAccepted() async throws {
+        let fixture = try await EngineFixture.make()
+        let token = try await idToken(from: fixture)
+        await fixture.clock.advance(by: 3600)
+        _ = try await hinted(fixture, token).get()
+    }
+
+    @Test("an ID token issued to another client is invalid_request")
+    func otherAudience() async throws {
+        let fixture = try await EngineFixture.make()
+        let token = try await idToken(from: fixture, client: ("kiosk", "kiosk secret/+"))
+        #expect(await hinted(fixture, token).failure?.code == "invalid_request")
+    }
+
+    @Test("a tampered ID token is invalid_request")
+    func tampered() async throws {
+        let fixture = try await EngineFixture.make()
+        let parts = try await idToken(from: fixture).split(separator: ".").map(String.init)
+        var claims = try JSONSerialization.jsonObject(with: base64URLDecode(parts[1])) as! [String: Any]
+        claims["sub"] = "bob"
+        let forgedPayload = try JSONSerialization.data(withJSONObject: claims).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        #expect(await hinted(fixture, [parts[0], forgedPayload, parts[2]].joined(separator: ".")).failure?.code == "invalid_request")
+    }
+
+    @Test("garbage is invalid_request", arguments: ["not-a-jwt", "a.b.c", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9."])
+    func garbage(token: String) async throws {
+        let fixture = try await EngineFixture.make()
+        #expect(await hinted(fixture, token).failure?.code == "invalid_request")
+    }
+
+    @Test("an ID token from another issuer, signed with the same key, is invalid_request")
+    func otherIssuer() async throws {
+        let keys = try await SigningKeySet.load([], dataDirectory: nil)
+        let other = try await EngineFixture.make(keys: keys, issuer: "https://elsewhere.example.com")
+        let token = try await idToken(from: other)
+        let fixture = try await EngineFixture.make(keys: keys)
+        #expect(await hinted(fixture, token).failure?.code == "invalid_request")
+    }
+
+    @Test("a key no longer in the set is refused by default, and accepted unverified only when policy allows")
+    func retiredKey() async throws {
+        let retired = try await EngineFixture.make()
+        let token = try await idToken(from: retired)
+        let strict = try await EngineFixture.make()
+        #expect(await hinted(strict, token).failure?.code == "invalid_request")
+        var policy = ServerPolicy()
+        policy.acceptIdTokenHintsFromRetiredKeys = true
+        let lenient = try await EngineFixture.make(policy: policy)
+        _ = try await hinted(lenient, token).get()
+    }
+}

@@ -107,17 +107,17 @@ let package = Package(
         .testTarget(
             name: "BackchannelHTTPTests",
             dependencies: [
-                "BackchannelHTTP", "BackchannelServer", "BackchannelCore", "BackchannelTesting",
-                "MockPushAuthenticator",
+                "BackchannelHTTP", "BackchannelServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "JWTKit", package: "jwt-kit"),
             ]
         ),
         .testTarget(
             name: "backchanneldTests",
             dependencies: [
-                "backchanneld", "BackchannelServer", "BackchannelCore",
+                "backchanneld", "BackchannelServer", "BackchannelCore", "BackchannelTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ]
         ),
     ],

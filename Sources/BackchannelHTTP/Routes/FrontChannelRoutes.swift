@@ -13,11 +13,14 @@ struct FrontChannelRoutes {
         let prefix = EndpointPaths.frontChannelPrefix
         for method in [HTTPRequest.Method.get, .post] {
             router.on(RouterPath("\(prefix)/:authenticator"), method: method) { request, context in
-                // Relative links on the pages need the trailing slash.
-                guard let name = context.parameters.get("authenticator"), interactions[name] != nil else {
-                    return Self.plain(.notFound, "Not found")
+                // The router matches with or without a trailing slash; the pages' relative links need it.
+                guard request.uri.path.hasSuffix("/") else {
+                    guard let name = context.parameters.get("authenticator"), interactions[name] != nil else {
+                        return Self.plain(.notFound, "Not found")
+                    }
+                    return Response(status: .seeOther, headers: [.location: "\(prefix)/\(name)/"])
                 }
-                return Response(status: .seeOther, headers: [.location: "\(prefix)/\(name)/"])
+                return await handle(request, context: context, path: "")
             }
             router.on(RouterPath("\(prefix)/:authenticator/**"), method: method) { request, context in
                 await handle(request, context: context, path: context.parameters.getCatchAll().joined(separator: "/"))

@@ -1,0 +1,95 @@
+import BackchannelCore
+import Foundation
+import Logging
+import Testing
+
+@testable import backchanneld
+
+@Suite("Configuration file")
+struct ConfigurationTests {
+    private let valid = """
+        server:
+          port: 9090
+          issuer: https://login.example.com
+        policy:
+          interval: 3
+        clients:
+          - client_id: console
+            client_secret: s3cret
+            token_endpoint_auth_methods: [client_secret_basic]
+        authenticators:
+          - plugin: mock-push
+            configuration:
+              users:
+                alice: { action: approve, after_seconds: 1 }
+        users:
+          - subject: alice
+            login_hints: [alice@example.com]
+        """
+
+    private func parse(_ yaml: String) throws -> BackchanneldConfiguration {
+        try ConfigurationLoader.parse(Data(yaml.utf8), json: false)
+    }
+
+    @Test("a YAML file configures the server, policy, clients, authenticators and users")
+    func validYAML() async throws {
+        let configuration = try parse(valid)
+        #expect(configuration.server.effectiveIssuer == "https://login.example.com")
+        #expect(configuration.policy.interval == 3)
+        #expect(configuration.clients.first?.tokenEndpointAuthMethods == [.clientSecretBasic])
+        #expect(configuration.users.first?.loginHints == ["alice@example.com"])
+        let assembly = try await ServerAssembly.assemble(configuration, dataDirectory: nil, logger: Logger(label: "test"))
+        #expect(assembly.engine.issuer == "https://login.example.com")
+    }
+
+    @Test("the same file in JSON is read too")
+    func validJSON() throws {
+        let json = #"{"clients":[{"client_id":"c","client_secret":"s"}],"authenticators":[{"plugin":"mock-push","configuration":{"users":{}}}]}"#
+        let configuration = try ConfigurationLoader.parse(Data(json.utf8), json: true)
+        #expect(configuration.clients.first?.clientId == "c")
+    }
+
+    @Test("a bad value is reported with the path of its field")
+    func badFieldPath() throws {
+        let error = #expect(throws: ConfigurationError.self) {
+            try parse(valid.replacingOccurrences(of: "token_endpoint_auth_methods: [client_secret_basic]", with: "backchannel_token_delivery_mode: fax"))
+        }
+        #expect(error?.path == "clients[0].backchannel_token_delivery_mode")
+    }
+
+    @Test("a missing required field is reported with its path")
+    func missingField() throws {
+        let error = #expect(throws: ConfigurationError.self) { try parse(valid.replacingOccurrences(of: "  - client_id: console\n", with: "  - name: console\n")) }
+        #expect(error?.path == "clients[0].client_id")
+    }
+
+    @Test("a bad policy value is reported with its path")
+    func badPolicy() throws {
+        let error = #expect(throws: ConfigurationError.self) { try parse(valid.replacingOccurrences(of: "interval: 3", with: "interval: 0")) }
+        #expect(error?.path == "policy.interval")
+    }
+
+    @Test("a bad plugin configuration names the authenticator entry and the field")
+    func badPluginConfiguration() async throws {
+        let configuration = try parse(valid.replacingOccurrences(of: "action: approve", with: "action: maybe"))
+        let error = await #expect(throws: ServerAssembly.Failure.self) {
+            try await ServerAssembly.assemble(configuration, dataDirectory: nil, logger: Logger(label: "test"))
+        }
+        #expect(error?.description.hasPrefix("authenticators[0].configuration.users.alice.action:") == true)
+    }
+
+    @Test("an unknown plugin names the authenticator entry")
+    func unknownPlugin() async throws {
+        let configuration = try parse(valid.replacingOccurrences(of: "plugin: mock-push", with: "plugin: carrier-pigeon"))
+        let error = await #expect(throws: ServerAssembly.Failure.self) {
+            try await ServerAssembly.assemble(configuration, dataDirectory: nil, logger: Logger(label: "test"))
+        }
+        #expect(error?.description.hasPrefix("authenticators[0].plugin:") == true)
+    }
+
+    @Test("a file that is not YAML says so")
+    func syntaxError() throws {
+        let error = #expect(throws: ConfigurationError.self) { try parse("clients: [unclosed") }
+        #expect(error?.reason.contains("not valid YAML") == true)
+    }
+}

@@ -14,4 +14,11 @@ public struct MockPushConfiguration: Decodable, Sendable, Hashable {
     public init(users: [String: MockPushScript]) {
         self.users = users
     }
+
+    private enum CodingKeys: String, CodingKey, CaseIterable { case users }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        self.users = try decoder.container(keyedBy: CodingKeys.self).decode([String: MockPushScript].self, forKey: .users)
+    }
 }

@@ -8,9 +8,10 @@ public struct MockPushPageConfiguration: Decodable, Sendable, Hashable {
         self.title = title
     }
 
-    private enum CodingKeys: String, CodingKey { case title }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case title }
 
     public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.title = try container.decodeIfPresent(String.self, forKey: .title) ?? "Mock push device"
     }

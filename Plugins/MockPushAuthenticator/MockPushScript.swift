@@ -23,11 +23,12 @@ public struct MockPushScript: Decodable, Sendable, Hashable {
         self.afterSeconds = afterSeconds
     }
 
-    private enum CodingKeys: String, CodingKey {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
         case action, afterSeconds
     }
 
     public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.action = try container.decode(Action.self, forKey: .action)
         self.afterSeconds = try container.decodeIfPresent(Double.self, forKey: .afterSeconds) ?? 0

@@ -63,6 +63,13 @@ struct ClientAuthenticationTests {
         #expect(result.failure?.code == "invalid_request")
     }
 
+    @Test("a client without the CIBA grant is unauthorized_client at both endpoints")
+    func withoutGrant() async throws {
+        let fixture = try await EngineFixture.make()
+        #expect(await fixture.start(request, client: ("batch", "batch-secret")).failure?.code == "unauthorized_client")
+        #expect(await fixture.poll("x", client: ("batch", "batch-secret")).failure?.code == "unauthorized_client")
+    }
+
     @Test("a malformed Basic header is invalid_client")
     func malformedBasic() async throws {
         let fixture = try await EngineFixture.make()

@@ -41,6 +41,7 @@ struct EngineFixture {
         ClientConfiguration(clientId: "console", clientSecret: "console-secret", clientName: "Console"),
         ClientConfiguration(clientId: "kiosk", clientSecret: "kiosk secret/+", tokenEndpointAuthMethods: [.clientSecretBasic]),
         ClientConfiguration(clientId: "teller", clientSecret: "teller-secret", backchannelUserCodeParameter: true),
+        ClientConfiguration(clientId: "batch", clientSecret: "batch-secret", grantTypes: ["client_credentials"]),
     ]
 
     static func make(

@@ -59,8 +59,26 @@ struct ConfigurationTests {
 
     @Test("a missing required field is reported with its path")
     func missingField() throws {
-        let error = #expect(throws: ConfigurationError.self) { try parse(valid.replacingOccurrences(of: "  - client_id: console\n", with: "  - name: console\n")) }
+        let error = #expect(throws: ConfigurationError.self) {
+            try parse(valid.replacingOccurrences(of: "  - client_id: console\n    client_secret: s3cret", with: "  - client_secret: s3cret"))
+        }
         #expect(error?.path == "clients[0].client_id")
+    }
+
+    @Test("a misspelt field is refused, not ignored")
+    func unknownField() throws {
+        let error = #expect(throws: ConfigurationError.self) { try parse(valid.replacingOccurrences(of: "client_secret:", with: "client_secert:")) }
+        #expect(error?.path == "clients[0].client_secert")
+        #expect(error?.reason == "is not a known field")
+    }
+
+    @Test("a misspelt plugin field is refused, naming the authenticator entry")
+    func unknownPluginField() async throws {
+        let configuration = try parse(valid.replacingOccurrences(of: "after_seconds: 1", with: "after_secs: 1"))
+        let error = await #expect(throws: ServerAssembly.Failure.self) {
+            try await ServerAssembly.assemble(configuration, dataDirectory: nil, logger: Logger(label: "test"))
+        }
+        #expect(error?.description.hasPrefix("authenticators[0].configuration.users.alice.after_secs:") == true)
     }
 
     @Test("a bad policy value is reported with its path")

@@ -30,11 +30,12 @@ public struct DirectoryUser: Sendable, Hashable, Codable {
         self.attributes = attributes
     }
 
-    private enum CodingKeys: String, CodingKey {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
         case subject, loginHints, phoneNumber, email, deviceIds, attributes
     }
 
     public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
             subject: try container.decode(String.self, forKey: .subject),

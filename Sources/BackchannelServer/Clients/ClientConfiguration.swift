@@ -10,6 +10,8 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
     public var clientName: String?
     /// `token_endpoint_auth_methods`: the methods this client may authenticate with.
     public var tokenEndpointAuthMethods: [ClientAuthenticationMethod]
+    /// `grant_types` (RFC 7591 §2): a client without the CIBA grant gets `unauthorized_client`.
+    public var grantTypes: [String]
     /// `backchannel_token_delivery_mode`.
     public var backchannelTokenDeliveryMode: TokenDeliveryMode
     /// `backchannel_user_code_parameter`: whether requests from this client must carry a `user_code`.
@@ -22,12 +24,16 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
     /// `default_authenticator`: used when `acr_values` select none; defaults to the first allowed.
     public var defaultAuthenticator: String?
 
+    /// The CIBA grant type, `urn:openid:params:grant-type:ciba`.
+    public static let cibaGrantType = "urn:openid:params:grant-type:ciba"
+
     /// Creates a client configuration.
     public init(
         clientId: String,
         clientSecret: String?,
         clientName: String? = nil,
         tokenEndpointAuthMethods: [ClientAuthenticationMethod] = [.clientSecretBasic, .clientSecretPost],
+        grantTypes: [String] = [ClientConfiguration.cibaGrantType],
         backchannelTokenDeliveryMode: TokenDeliveryMode = .poll,
         backchannelUserCodeParameter: Bool = false,
         scopes: [String] = ["openid", "profile", "email"],
@@ -38,6 +44,7 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
         self.clientSecret = clientSecret
         self.clientName = clientName
         self.tokenEndpointAuthMethods = tokenEndpointAuthMethods
+        self.grantTypes = grantTypes
         self.backchannelTokenDeliveryMode = backchannelTokenDeliveryMode
         self.backchannelUserCodeParameter = backchannelUserCodeParameter
         self.scopes = scopes
@@ -45,12 +52,13 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
         self.defaultAuthenticator = defaultAuthenticator
     }
 
-    private enum CodingKeys: String, CodingKey {
-        case clientId, clientSecret, clientName, tokenEndpointAuthMethods, backchannelTokenDeliveryMode
+    private enum CodingKeys: String, CodingKey, CaseIterable {
+        case clientId, clientSecret, clientName, tokenEndpointAuthMethods, grantTypes, backchannelTokenDeliveryMode
         case backchannelUserCodeParameter, scopes, authenticators, defaultAuthenticator
     }
 
     public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
             clientId: try container.decode(String.self, forKey: .clientId),
@@ -58,6 +66,7 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
             clientName: try container.decodeIfPresent(String.self, forKey: .clientName),
             tokenEndpointAuthMethods: try container.decodeIfPresent([ClientAuthenticationMethod].self, forKey: .tokenEndpointAuthMethods)
                 ?? [.clientSecretBasic, .clientSecretPost],
+            grantTypes: try container.decodeIfPresent([String].self, forKey: .grantTypes) ?? [Self.cibaGrantType],
             backchannelTokenDeliveryMode: try container.decodeIfPresent(TokenDeliveryMode.self, forKey: .backchannelTokenDeliveryMode) ?? .poll,
             backchannelUserCodeParameter: try container.decodeIfPresent(Bool.self, forKey: .backchannelUserCodeParameter) ?? false,
             scopes: try container.decodeIfPresent([String].self, forKey: .scopes) ?? ["openid", "profile", "email"],

@@ -6,6 +6,8 @@ public struct RegisteredClient: Sendable {
     public let clientName: String?
     /// The methods it may authenticate with.
     public let authenticationMethods: Set<ClientAuthenticationMethod>
+    /// Whether it registered the CIBA grant type.
+    public let mayUseCIBA: Bool
     /// How it receives results.
     public let deliveryMode: TokenDeliveryMode
     /// Whether its requests must carry a `user_code`.
@@ -25,6 +27,7 @@ public struct RegisteredClient: Sendable {
         self.clientId = configuration.clientId
         self.clientName = configuration.clientName
         self.authenticationMethods = Set(configuration.tokenEndpointAuthMethods)
+        self.mayUseCIBA = configuration.grantTypes.contains(ClientConfiguration.cibaGrantType)
         self.deliveryMode = configuration.backchannelTokenDeliveryMode
         self.requiresUserCode = configuration.backchannelUserCodeParameter
         self.allowedScopes = Set(configuration.scopes).union(["openid"])

@@ -30,8 +30,8 @@ extension BackchannelEngine {
         authorization: String?
     ) async throws(OAuthError) -> AuthenticationAcknowledgement {
         let client = try clients.authenticate(parameters, authorization: authorization)
-        guard client.isConfidential else {
-            throw .unauthorizedClient("only confidential clients may use backchannel authentication")
+        guard client.isConfidential, client.mayUseCIBA else {
+            throw .unauthorizedClient("this client may not use backchannel authentication")
         }
         if parameters.contains("request") {
             throw .invalidRequest("signed authentication requests are not supported")

@@ -23,7 +23,7 @@ extension BackchannelEngine {
         guard grantType == CIBAGrant.grantType else {
             throw .unsupportedGrantType("only \(CIBAGrant.grantType) is supported")
         }
-        guard client.isConfidential, client.deliveryMode != .push else {
+        guard client.isConfidential, client.mayUseCIBA, client.deliveryMode != .push else {
             throw .unauthorizedClient("this client may not poll for backchannel authentication results")
         }
         guard let presented = try parameters.value("auth_req_id") else {

@@ -1,4 +1,4 @@
 /// The CIBA grant type (CIBA Core §10.1).
 enum CIBAGrant {
-    static let grantType = "urn:openid:params:grant-type:ciba"
+    static let grantType = ClientConfiguration.cibaGrantType
 }

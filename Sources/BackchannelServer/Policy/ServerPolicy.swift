@@ -25,12 +25,13 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
     /// The defaults.
     public init() {}
 
-    private enum CodingKeys: String, CodingKey {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
         case interval, defaultExpiry, maxExpiry, bindingMessageMaxLength, accessTokenLifetime, idTokenLifetime
         case accessTokenAudience, acceptIdTokenHintsFromRetiredKeys, expiredRequestRetention
     }
 
     public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         func positive(_ key: CodingKeys, _ fallback: Int) throws -> Int {
             let value = try container.decodeIfPresent(Int.self, forKey: key) ?? fallback

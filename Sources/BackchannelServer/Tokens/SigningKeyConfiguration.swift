@@ -18,9 +18,10 @@ public struct SigningKeyConfiguration: Decodable, Sendable, Hashable {
         self.privateKeyFile = privateKeyFile
     }
 
-    private enum CodingKeys: String, CodingKey { case kid, algorithm, privateKeyPem, privateKeyFile }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case kid, algorithm, privateKeyPem, privateKeyFile }
 
     public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.kid = try container.decodeIfPresent(String.self, forKey: .kid)
         self.algorithm = try container.decodeIfPresent(SigningAlgorithm.self, forKey: .algorithm) ?? .es256

@@ -21,9 +21,10 @@ struct AuthenticatorSettings: Decodable, Sendable {
         self.frontChannel = frontChannel
     }
 
-    private enum CodingKeys: String, CodingKey { case plugin, name, acr, configuration, frontChannel }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case plugin, name, acr, configuration, frontChannel }
 
     init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         plugin = try container.decode(String.self, forKey: .plugin)
         name = try container.decodeIfPresent(String.self, forKey: .name)

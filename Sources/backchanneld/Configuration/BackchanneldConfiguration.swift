@@ -32,9 +32,10 @@ struct BackchanneldConfiguration: Decodable, Sendable {
         self.keys = keys
     }
 
-    private enum CodingKeys: String, CodingKey { case server, policy, clients, authenticators, users, keys }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case server, policy, clients, authenticators, users, keys }
 
     init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         server = try container.decodeIfPresent(ServerSettings.self, forKey: .server) ?? ServerSettings()
         policy = try container.decodeIfPresent(ServerPolicy.self, forKey: .policy) ?? ServerPolicy()

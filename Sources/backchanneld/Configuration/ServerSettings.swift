@@ -11,9 +11,10 @@ struct ServerSettings: Decodable, Sendable {
 
     init() {}
 
-    private enum CodingKeys: String, CodingKey { case host, port, issuer, maxBodySize }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case host, port, issuer, maxBodySize }
 
     init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         host = try container.decodeIfPresent(String.self, forKey: .host) ?? host
         port = try container.decodeIfPresent(Int.self, forKey: .port) ?? port

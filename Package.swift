@@ -10,7 +10,9 @@ let package = Package(
         .library(name: "BackchannelHTTP", targets: ["BackchannelHTTP"]),
         .library(name: "BackchannelTesting", targets: ["BackchannelTesting"]),
         .library(name: "MockPushAuthenticator", targets: ["MockPushAuthenticator"]),
+        .library(name: "BackchannelClient", targets: ["BackchannelClient"]),
         .executable(name: "backchanneld", targets: ["backchanneld"]),
+        .executable(name: "backchannel", targets: ["backchannel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -22,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // The plugin API: what an authenticator author implements and a host registers.
@@ -50,6 +54,27 @@ let package = Package(
                 "BackchannelServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        // The client library: discovery, initiate, poll, verified tokens.
+        .target(
+            name: "BackchannelClient",
+            dependencies: [
+                "BackchannelCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The command-line client.
+        .executableTarget(
+            name: "backchannel",
+            dependencies: [
+                "BackchannelClient",
+                "BackchannelCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // What plugin authors and integrators use in their own tests.
@@ -109,6 +134,14 @@ let package = Package(
             dependencies: [
                 "BackchannelHTTP", "BackchannelServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "BackchannelClientTests",
+            dependencies: [
+                "BackchannelClient", "backchanneld", "BackchannelServer", "BackchannelCore", "BackchannelTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ]
         ),
         .testTarget(

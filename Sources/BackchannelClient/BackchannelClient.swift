@@ -1,0 +1,152 @@
+import AsyncHTTPClient
+import BackchannelCore
+import Foundation
+import JWTKit
+import NIOCore
+
+/// A CIBA client: starts backchannel authentications at an OpenID Provider and collects the tokens.
+///
+/// ```swift
+/// let client = try await BackchannelClient.discover(
+///     issuer: "http://127.0.0.1:8080", clientId: "demo-client", credentials: .clientSecretBasic(secret: "demo-secret"))
+/// let tokens = try await client.authenticate(AuthenticationRequest(hint: .loginHint("alice"), bindingMessage: "W4SP"))
+/// print(tokens.subject)
+/// ```
+public struct BackchannelClient: Sendable {
+    /// The provider's metadata, read at discovery.
+    public let metadata: ProviderMetadata
+    /// The client's `client_id`.
+    public let clientId: String
+    private let credentials: ClientCredentials
+    private let polling: PollingPolicy
+    private let transport: FormTransport
+
+    /// Reads the provider's metadata from `issuer`'s `/.well-known/openid-configuration` and checks it
+    /// names the same issuer (RFC 8414 §3.3).
+    /// - Parameters:
+    ///   - issuer: The provider's issuer identifier.
+    ///   - clientId: This client's `client_id`.
+    ///   - credentials: How this client authenticates.
+    ///   - polling: How polls are paced.
+    ///   - httpClient: The HTTP client; the shared one by default.
+    ///   - timeout: The timeout of each HTTP request.
+    public static func discover(
+        issuer: String,
+        clientId: String,
+        credentials: ClientCredentials,
+        polling: PollingPolicy = PollingPolicy(),
+        httpClient: HTTPClient = .shared,
+        timeout: Duration = .seconds(30)
+    ) async throws(BackchannelClientError) -> BackchannelClient {
+        let transport = FormTransport(httpClient: httpClient, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
+        let trimmed = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
+        let answer = try await transport.get(trimmed + "/.well-known/openid-configuration")
+        guard answer.status == 200, let metadata = try? JSONDecoder().decode(ProviderMetadata.self, from: answer.body) else {
+            throw .invalidResponse("the provider's metadata could not be read (HTTP \(answer.status))")
+        }
+        guard metadata.issuer == trimmed else { throw .invalidResponse("the metadata names another issuer") }
+        return BackchannelClient(metadata: metadata, clientId: clientId, credentials: credentials, polling: polling, transport: transport)
+    }
+
+    /// Starts a backchannel authentication (CIBA Core §7).
+    public func initiate(_ request: AuthenticationRequest) async throws(BackchannelClientError) -> PendingAuthentication {
+        let sentAt = polling.clock.now
+        let answer = try await post(metadata.backchannelAuthenticationEndpoint, request.parameters)
+        try Self.checkError(answer)
+        guard answer.status == 200, let authReqId = answer.json["auth_req_id"]?.stringValue, !authReqId.isEmpty,
+            case .integer(let expiresIn) = answer.json["expires_in"], expiresIn > 0
+        else {
+            throw .invalidResponse("the acknowledgement lacks auth_req_id or expires_in")
+        }
+        var interval = 5
+        if case .integer(let given) = answer.json["interval"], given > 0 { interval = given }
+        return PendingAuthentication(authReqId: authReqId, expiresAt: sentAt.addingTimeInterval(TimeInterval(expiresIn)), interval: interval)
+    }
+
+    /// Polls the token endpoint until the user concludes (CIBA Core §10.1): no sooner than the interval,
+    /// 5 s more after each `slow_down`, never past the expiry, and not at all once the task is cancelled.
+    /// - Parameter progress: Told where polling stands before each wait.
+    /// - Returns: The tokens, with the ID token verified.
+    public func poll(
+        _ pending: PendingAuthentication,
+        progress: @Sendable (PollProgress) -> Void = { _ in }
+    ) async throws(BackchannelClientError) -> BackchannelTokens {
+        let clock = polling.clock
+        var interval = max(pending.interval, polling.minimumInterval)
+        var nextPoll = clock.now.addingTimeInterval(TimeInterval(interval))
+        var polls = 0
+        while true {
+            if Task.isCancelled { throw .cancelled }
+            guard clock.now < pending.expiresAt else { throw .expired }
+            progress(PollProgress(secondsLeft: Int(pending.expiresAt.timeIntervalSince(clock.now).rounded(.up)), interval: interval, polls: polls))
+            do {
+                try await clock.sleep(until: min(nextPoll, pending.expiresAt))
+            } catch {
+                throw .cancelled
+            }
+            guard clock.now < pending.expiresAt else { throw .expired }
+            let answer = try await post(
+                metadata.tokenEndpoint, [("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", pending.authReqId)])
+            polls += 1
+            if answer.status == 200 { return try await tokens(from: answer) }
+            guard let code = answer.json["error"]?.stringValue.map(OAuthErrorCode.init(rawValue:)) else {
+                throw .invalidResponse("the token endpoint answered HTTP \(answer.status) without an OAuth error")
+            }
+            switch code {
+            case .authorizationPending:
+                break
+            case .slowDown:
+                interval += 5
+            case .expiredToken:
+                throw .expired
+            default:
+                throw .oauth(code, description: answer.json["error_description"]?.stringValue, status: answer.status)
+            }
+            nextPoll = clock.now.addingTimeInterval(TimeInterval(interval))
+        }
+    }
+
+    /// Starts an authentication and polls until it concludes: ``initiate(_:)`` then ``poll(_:progress:)``.
+    public func authenticate(
+        _ request: AuthenticationRequest,
+        progress: @Sendable (PollProgress) -> Void = { _ in }
+    ) async throws(BackchannelClientError) -> BackchannelTokens {
+        try await poll(try await initiate(request), progress: progress)
+    }
+
+    // MARK: Internals
+
+    private func post(_ url: String, _ parameters: [(String, String)]) async throws(BackchannelClientError) -> FormTransport.Answer {
+        switch credentials {
+        case .clientSecretBasic(let secret):
+            let basic = Data("\(FormTransport.escape(clientId)):\(FormTransport.escape(secret))".utf8).base64EncodedString()
+            return try await transport.post(url, form: parameters, authorization: "Basic \(basic)")
+        case .clientSecretPost(let secret):
+            return try await transport.post(url, form: [("client_id", clientId), ("client_secret", secret)] + parameters, authorization: nil)
+        }
+    }
+
+    private static func checkError(_ answer: FormTransport.Answer) throws(BackchannelClientError) {
+        guard answer.status != 200 else { return }
+        guard let code = answer.json["error"]?.stringValue else {
+            throw .invalidResponse("the provider answered HTTP \(answer.status) without an OAuth error")
+        }
+        throw .oauth(OAuthErrorCode(rawValue: code), description: answer.json["error_description"]?.stringValue, status: answer.status)
+    }
+
+    private func tokens(from answer: FormTransport.Answer) async throws(BackchannelClientError) -> BackchannelTokens {
+        guard let idToken = answer.json["id_token"]?.stringValue, let accessToken = answer.json["access_token"]?.stringValue else {
+            throw .invalidResponse("the token response lacks id_token or access_token")
+        }
+        let jwksAnswer = try await transport.get(metadata.jwksUri)
+        let keys: JWTKeyCollection
+        do {
+            keys = try await JWTKeyCollection().add(jwks: JSONDecoder().decode(JWKS.self, from: jwksAnswer.body))
+        } catch {
+            throw .invalidResponse("the provider's JWKS could not be read")
+        }
+        let verifier = IDTokenVerifier(issuer: metadata.issuer, clientId: clientId, keys: keys)
+        let claims = try await verifier.verify(idToken: idToken, accessToken: accessToken, now: polling.clock.now)
+        return BackchannelTokens(response: answer.json, idTokenClaims: claims)
+    }
+}

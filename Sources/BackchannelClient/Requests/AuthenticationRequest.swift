@@ -1,0 +1,43 @@
+/// A backchannel authentication request: every parameter of CIBA Core §7.1.
+public struct AuthenticationRequest: Sendable, Hashable {
+    /// Who to authenticate.
+    public var hint: UserHint
+    /// The scopes; `openid` is added when missing.
+    public var scopes: [String]
+    /// The text both devices show, so the user can tell this request apart.
+    public var bindingMessage: String?
+    /// A secret the user knows, when the provider requires one for this client.
+    public var userCode: String?
+    /// The lifetime the client asks for, in seconds.
+    public var requestedExpiry: Int?
+    /// The authentication context classes wanted, in order of preference.
+    public var acrValues: [String]
+
+    /// Creates a request.
+    public init(
+        hint: UserHint,
+        scopes: [String] = ["openid"],
+        bindingMessage: String? = nil,
+        userCode: String? = nil,
+        requestedExpiry: Int? = nil,
+        acrValues: [String] = []
+    ) {
+        self.hint = hint
+        self.scopes = scopes
+        self.bindingMessage = bindingMessage
+        self.userCode = userCode
+        self.requestedExpiry = requestedExpiry
+        self.acrValues = acrValues
+    }
+
+    var parameters: [(String, String)] {
+        var scopes = scopes
+        if !scopes.contains("openid") { scopes.insert("openid", at: 0) }
+        var parameters: [(String, String)] = [("scope", scopes.joined(separator: " ")), hint.parameter]
+        if let bindingMessage { parameters.append(("binding_message", bindingMessage)) }
+        if let userCode { parameters.append(("user_code", userCode)) }
+        if let requestedExpiry { parameters.append(("requested_expiry", String(requestedExpiry))) }
+        if !acrValues.isEmpty { parameters.append(("acr_values", acrValues.joined(separator: " "))) }
+        return parameters
+    }
+}

@@ -1,0 +1,58 @@
+import AsyncHTTPClient
+import BackchannelCore
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Sends form posts and GETs with async-http-client and reads JSON answers.
+struct FormTransport: Sendable {
+    let httpClient: HTTPClient
+    let timeout: TimeAmount
+
+    struct Answer {
+        var status: Int
+        var json: [String: JSONValue]
+        var body: Data
+    }
+
+    func get(_ url: String) async throws(BackchannelClientError) -> Answer {
+        try await send(HTTPClientRequest(url: url))
+    }
+
+    func post(_ url: String, form: [(String, String)], authorization: String?) async throws(BackchannelClientError) -> Answer {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        if let authorization { request.headers.add(name: "Authorization", value: authorization) }
+        request.body = .bytes(ByteBuffer(string: Self.encode(form)))
+        return try await send(request)
+    }
+
+    private func send(_ request: HTTPClientRequest) async throws(BackchannelClientError) -> Answer {
+        var request = request
+        request.headers.add(name: "Accept", value: "application/json")
+        do {
+            let response = try await httpClient.execute(request, timeout: timeout)
+            let buffer = try await response.body.collect(upTo: 1 << 20)
+            let body = Data(buffer.readableBytesView)
+            let json = (try? JSONDecoder().decode([String: JSONValue].self, from: body)) ?? [:]
+            return Answer(status: Int(response.status.code), json: json, body: body)
+        } catch is CancellationError {
+            throw .cancelled
+        } catch {
+            if Task.isCancelled { throw .cancelled }
+            throw .transport("\(error)")
+        }
+    }
+
+    /// `application/x-www-form-urlencoded`, escaping everything but the unreserved characters.
+    static func encode(_ form: [(String, String)]) -> String {
+        form.map { "\(escape($0.0))=\(escape($0.1))" }.joined(separator: "&")
+    }
+
+    static func escape(_ value: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `backchannel`: the command-line CIBA client.
+@main
+struct Backchannel: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backchannel",
+        abstract: "A command-line client for OpenID Connect CIBA providers.",
+        subcommands: [Login.self, Discover.self]
+    )
+}

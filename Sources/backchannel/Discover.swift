@@ -1,0 +1,23 @@
+import ArgumentParser
+import BackchannelClient
+import Foundation
+
+/// `backchannel discover`: prints a provider's CIBA metadata.
+struct Discover: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the CIBA-relevant metadata of a provider.")
+
+    @Option(help: "The provider's issuer URL.")
+    var issuer: String
+
+    func run() async throws {
+        do {
+            let client = try await BackchannelClient.discover(issuer: issuer, clientId: "", credentials: .clientSecretPost(secret: ""))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(client.metadata), as: UTF8.self))
+        } catch let error as BackchannelClientError {
+            FileHandle.standardError.write(Data("backchannel: \(error)\n".utf8))
+            throw ExitStatus.code(for: error)
+        }
+    }
+}

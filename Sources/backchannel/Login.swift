@@ -1,0 +1,90 @@
+import ArgumentParser
+import BackchannelClient
+import BackchannelCore
+import Foundation
+
+/// `backchannel login`: authenticates a user through a CIBA provider and prints the tokens.
+struct Login: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Ask a provider to authenticate a user on their own device, wait for them, print the tokens.",
+        discussion: ExitStatus.help
+    )
+
+    @Option(help: "The provider's issuer URL.")
+    var issuer: String
+
+    @Option(help: "This client's client_id.")
+    var clientId: String
+
+    @Option(help: "This client's secret; prefer the BACKCHANNEL_CLIENT_SECRET environment variable, which stays out of process listings.")
+    var clientSecret: String?
+
+    @Option(help: "How to send the secret: basic (client_secret_basic) or post (client_secret_post).")
+    var authMethod: String = "basic"
+
+    @Option(help: "Identify the user by a login hint (username, e-mail, phone).")
+    var loginHint: String?
+
+    @Option(help: "Identify the user by an ID token the provider issued to this client.")
+    var idTokenHint: String?
+
+    @Option(help: "Identify the user by a login_hint_token.")
+    var loginHintToken: String?
+
+    @Option(help: "A short text both devices show, to read to the user.")
+    var bindingMessage: String?
+
+    @Option(help: "Scopes to request, space-separated; openid is always included.")
+    var scope: String = "openid"
+
+    @Option(help: "A user code, when the provider requires one for this client.")
+    var userCode: String?
+
+    @Option(help: "The lifetime to ask for, in seconds.")
+    var requestedExpiry: Int?
+
+    @Option(help: "acr values, space-separated, in order of preference.")
+    var acrValues: String?
+
+    @Flag(help: "Print the verified ID token's claims instead of the token response.")
+    var claims = false
+
+    func validate() throws {
+        guard [loginHint, idTokenHint, loginHintToken].compactMap({ $0 }).count == 1 else {
+            throw ValidationError("give exactly one of --login-hint, --id-token-hint and --login-hint-token")
+        }
+        guard authMethod == "basic" || authMethod == "post" else { throw ValidationError("--auth-method is basic or post") }
+        guard clientSecret ?? ProcessInfo.processInfo.environment["BACKCHANNEL_CLIENT_SECRET"] != nil else {
+            throw ValidationError("give --client-secret or set BACKCHANNEL_CLIENT_SECRET")
+        }
+        if let requestedExpiry, requestedExpiry <= 0 { throw ValidationError("--requested-expiry must be positive") }
+    }
+
+    func run() async throws {
+        let secret = clientSecret ?? ProcessInfo.processInfo.environment["BACKCHANNEL_CLIENT_SECRET"] ?? ""
+        let hint: UserHint =
+            if let loginHint { .loginHint(loginHint) } else if let idTokenHint { .idTokenHint(idTokenHint) } else { .loginHintToken(loginHintToken ?? "") }
+        let request = AuthenticationRequest(
+            hint: hint, scopes: scope.split(separator: " ").map(String.init), bindingMessage: bindingMessage, userCode: userCode,
+            requestedExpiry: requestedExpiry, acrValues: acrValues?.split(separator: " ").map(String.init) ?? [])
+        let status = StatusLine(bindingMessage: bindingMessage)
+        let animation = Task { await status.animate() }
+        defer { animation.cancel() }
+        let tokens: BackchannelTokens
+        do throws(BackchannelClientError) {
+            let client = try await BackchannelClient.discover(
+                issuer: issuer, clientId: clientId,
+                credentials: authMethod == "post" ? .clientSecretPost(secret: secret) : .clientSecretBasic(secret: secret))
+            tokens = try await client.authenticate(request) { status.update($0) }
+        } catch {
+            status.finish()
+            FileHandle.standardError.write(Data("backchannel: \(error)\n".utf8))
+            throw ExitStatus.code(for: error)
+        }
+        status.finish()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let output = try encoder.encode(claims ? tokens.idTokenClaims : tokens.response)
+        print(String(decoding: output, as: UTF8.self))
+    }
+}

@@ -96,6 +96,12 @@ let package = Package(
             dependencies: ["BackchannelCore"],
             path: "Examples/ConsoleCodeAuthenticator"
         ),
+        // The call-centre console of README's client section: `swift run CallCenterConsole alice`.
+        .executableTarget(
+            name: "CallCenterConsole",
+            dependencies: ["BackchannelClient"],
+            path: "Examples/CallCenterConsole"
+        ),
         .executableTarget(
             name: "backchanneld",
             dependencies: [

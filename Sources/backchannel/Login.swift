@@ -16,7 +16,7 @@ struct Login: AsyncParsableCommand {
     @Option(help: "This client's client_id.")
     var clientId: String
 
-    @Option(help: "This client's secret; prefer the BACKCHANNEL_CLIENT_SECRET environment variable, which stays out of process listings.")
+    @Option(help: "This client's secret. Without it the secret comes from BACKCHANNEL_CLIENT_SECRET, or is asked for (without echo) on a terminal.")
     var clientSecret: String?
 
     @Option(help: "How to send the secret: basic (client_secret_basic) or post (client_secret_post).")
@@ -54,14 +54,17 @@ struct Login: AsyncParsableCommand {
             throw ValidationError("give exactly one of --login-hint, --id-token-hint and --login-hint-token")
         }
         guard authMethod == "basic" || authMethod == "post" else { throw ValidationError("--auth-method is basic or post") }
-        guard clientSecret ?? ProcessInfo.processInfo.environment["BACKCHANNEL_CLIENT_SECRET"] != nil else {
+        guard clientSecret ?? ProcessInfo.processInfo.environment["BACKCHANNEL_CLIENT_SECRET"] != nil || SecretPrompt.isAvailable else {
             throw ValidationError("give --client-secret or set BACKCHANNEL_CLIENT_SECRET")
         }
         if let requestedExpiry, requestedExpiry <= 0 { throw ValidationError("--requested-expiry must be positive") }
     }
 
     func run() async throws {
-        let secret = clientSecret ?? ProcessInfo.processInfo.environment["BACKCHANNEL_CLIENT_SECRET"] ?? ""
+        guard let secret = clientSecret ?? ProcessInfo.processInfo.environment["BACKCHANNEL_CLIENT_SECRET"] ?? SecretPrompt.read("Client secret for \(clientId): ")
+        else {
+            throw ValidationError("no client secret was given")
+        }
         let hint: UserHint =
             if let loginHint { .loginHint(loginHint) } else if let idTokenHint { .idTokenHint(idTokenHint) } else { .loginHintToken(loginHintToken ?? "") }
         let request = AuthenticationRequest(

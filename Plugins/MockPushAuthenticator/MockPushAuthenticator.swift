@@ -6,7 +6,8 @@ import Synchronization
 ///
 /// For demos and integrators' tests. Besides the scripted answers it offers a device API
 /// (``pendingNotifications(subject:)``, ``respond(authReqId:approve:)``), which the paired front-channel
-/// page uses, so any pending request can also be answered by hand.
+/// page uses, so any pending request can also be answered by hand. Its notifications live in the host's
+/// ``BackchannelCore/PluginStateStore``: they survive a restart, and every server process sees them.
 public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
     /// The back-channel descriptor, registered as `"mock-push"` and linked to ``pageDescriptor``.
     public static let descriptor = BackchannelAuthenticatorPluginDescriptor(
@@ -27,27 +28,22 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
         try MockPushDevicePage(configuration: configuration, authenticator: handler, services: services)
     }
 
-    private struct Pending {
-        var notification: MockPushNotification
-        var script: MockPushScript
-        var result: BackchannelAuthenticationResult?
-        var timer: Task<Void, Never>?
-    }
-
-    private struct State {
-        var pending: [AuthReqId: Pending] = [:]
-        var bySubject: [String: Set<AuthReqId>] = [:]
-    }
+    private static let namespace = "mock-push"
+    /// Records outlive their request briefly, so a late status query still finds the outcome.
+    private static let retention: TimeInterval = 60
 
     private let configuration: MockPushConfiguration
     private let services: BackchannelHostServices
-    private let state = Mutex(State())
+    // Timers are this process's business only; the state they act on is in the shared store.
+    private let timers = Mutex<[AuthReqId: Task<Void, Never>]>([:])
 
     /// Creates the authenticator.
     public init(configuration: MockPushConfiguration, services: BackchannelHostServices) {
         self.configuration = configuration
         self.services = services
     }
+
+    private var store: any PluginStateStore { services.stateStore }
 
     public func startAuthentication(
         authReqId: AuthReqId,
@@ -62,92 +58,90 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
         guard let script = configuration.users[subject] else {
             return .failed(.unknownUserId)
         }
-        let notification = MockPushNotification(
-            authReqId: authReqId,
-            subject: subject,
-            clientName: request.clientName ?? request.clientId,
-            scopes: request.scopes,
-            bindingMessage: request.bindingMessage,
-            receivedAt: services.clock.now,
-            expiresAt: request.expiresAt
-        )
-        try state.withLock { state in
-            guard state.pending[authReqId] == nil else { throw BackchannelHandlerError.duplicateAuthReqId(authReqId) }
-            state.pending[authReqId] = Pending(notification: notification, script: script)
-            state.bySubject[subject, default: []].insert(authReqId)
-        }
+        let now = services.clock.now
+        let record = MockPushRecord(
+            authReqId: authReqId.rawValue, subject: subject, clientName: request.clientName ?? request.clientId,
+            scopes: request.scopes, bindingMessage: request.bindingMessage, receivedAt: now, expiresAt: request.expiresAt,
+            action: script.action, afterSeconds: script.afterSeconds, outcome: nil)
+        let inserted = try await store.insert(
+            PluginStateRecord(
+                namespace: Self.namespace, key: authReqId.rawValue, group: Self.pendingGroup(subject), value: try record.encoded(),
+                createdAt: now, expiresAt: request.expiresAt.addingTimeInterval(Self.retention)))
+        guard inserted else { throw BackchannelHandlerError.duplicateAuthReqId(authReqId) }
         services.logger.debug("mock push sent", metadata: ["auth_req_id": "\(authReqId)", "subject": "\(subject)"])
-        if script.action != .silent {
-            scheduleScriptedAnswer(authReqId: authReqId, at: notification.receivedAt.addingTimeInterval(script.afterSeconds))
-        }
+        if let answerAt = record.scriptedAnswerAt { scheduleScriptedAnswer(authReqId: authReqId, at: answerAt) }
         return .started
     }
 
     public func checkAuthenticationStatus(authReqId: AuthReqId) async throws -> BackchannelAuthenticationResult? {
-        let now = services.clock.now
-        // Conclude lazily too, so the answer is right even before the timer task has run.
-        let (result, newlyConcluded) = state.withLock { state -> (BackchannelAuthenticationResult?, Bool) in
-            guard var entry = state.pending[authReqId] else { return (nil, false) }
-            if let result = entry.result { return (result, false) }
-            guard entry.script.action != .silent,
-                now >= entry.notification.receivedAt.addingTimeInterval(entry.script.afterSeconds)
-            else { return (nil, false) }
-            // The scripted user answered at the scripted instant, whenever the host asks.
-            let answeredAt = entry.notification.receivedAt.addingTimeInterval(entry.script.afterSeconds)
-            let result = Self.scriptedResult(entry, at: answeredAt)
-            entry.result = result
-            state.pending[authReqId] = entry
-            state.bySubject[entry.notification.subject]?.remove(authReqId)
-            return (result, true)
+        guard let (record, data) = try await load(authReqId) else { return nil }
+        if let result = record.result { return result }
+        // The scripted user answers at the scripted instant, whichever process asks first.
+        guard let answerAt = record.scriptedAnswerAt, services.clock.now >= answerAt else { return nil }
+        let kind = switch record.action {
+        case .approve: "approved"
+        case .deny: "denied"
+        case .fail, .silent: "failed"
         }
-        if newlyConcluded, let result {
-            await services.completionSink.authenticationConcluded(authReqId: authReqId, result: result)
+        let reason: String? = switch record.action {
+        case .approve: nil
+        case .deny: "the user refused on their device"
+        case .fail, .silent: "the push device did not respond"
         }
-        return result
+        try await conclude(authReqId, record, data, MockPushRecord.Outcome(kind: kind, at: answerAt, reason: reason))
+        return try await load(authReqId)?.0.result
     }
 
     public func cancelAuthenticationRequest(authReqId: AuthReqId) async throws {
-        let timer = state.withLock { state -> Task<Void, Never>? in
-            guard let entry = state.pending.removeValue(forKey: authReqId) else { return nil }
-            let subject = entry.notification.subject
-            state.bySubject[subject]?.remove(authReqId)
-            if state.bySubject[subject]?.isEmpty == true { state.bySubject[subject] = nil }
-            return entry.timer
-        }
-        timer?.cancel()
+        timers.withLock { $0.removeValue(forKey: authReqId) }?.cancel()
+        try await store.delete(namespace: Self.namespace, key: authReqId.rawValue)
     }
 
     // MARK: Device API
 
     /// The notifications a user has not answered yet, oldest first.
-    public func pendingNotifications(subject: String) -> [MockPushNotification] {
-        state.withLock { state in
-            (state.bySubject[subject] ?? []).compactMap { state.pending[$0]?.notification }
-        }
-        .sorted { $0.receivedAt < $1.receivedAt }
+    public func pendingNotifications(subject: String) async throws -> [MockPushNotification] {
+        try await store.records(namespace: Self.namespace, group: Self.pendingGroup(subject))
+            .compactMap { try? MockPushRecord.decode($0.value) }
+            .filter { $0.outcome == nil }
+            .map(\.notification)
     }
 
     /// Answers a pending notification as the user would on their phone.
     /// - Returns: `false` when there is no such pending notification (unknown, answered or cancelled).
     @discardableResult
-    public func respond(authReqId: AuthReqId, approve: Bool) async -> Bool {
-        let now = services.clock.now
-        let result: BackchannelAuthenticationResult? = state.withLock { state in
-            guard var entry = state.pending[authReqId], entry.result == nil else { return nil }
-            let result: BackchannelAuthenticationResult =
-                approve ? .approved(Self.attributes(subject: entry.notification.subject, at: now)) : .denied(reason: "the user refused on their device")
-            entry.result = result
-            entry.timer?.cancel()
-            state.pending[authReqId] = entry
-            state.bySubject[entry.notification.subject]?.remove(authReqId)
-            return result
-        }
-        guard let result else { return false }
-        await services.completionSink.authenticationConcluded(authReqId: authReqId, result: result)
-        return true
+    public func respond(authReqId: AuthReqId, approve: Bool) async throws -> Bool {
+        guard let (record, data) = try await load(authReqId), record.outcome == nil else { return false }
+        let outcome = MockPushRecord.Outcome(
+            kind: approve ? "approved" : "denied", at: services.clock.now, reason: approve ? nil : "the user refused on their device")
+        return try await conclude(authReqId, record, data, outcome)
     }
 
-    // MARK: Scripted answers
+    // MARK: Internals
+
+    private static func pendingGroup(_ subject: String) -> String { "pending:\(subject)" }
+
+    private func load(_ authReqId: AuthReqId) async throws -> (MockPushRecord, Data)? {
+        guard let stored = try await store.record(namespace: Self.namespace, key: authReqId.rawValue) else { return nil }
+        return (try MockPushRecord.decode(stored.value), stored.value)
+    }
+
+    /// Records the outcome unless another process concluded first, and reports it to the host if this
+    /// call won. - Returns: whether this call recorded it.
+    @discardableResult
+    private func conclude(
+        _ authReqId: AuthReqId, _ record: MockPushRecord, _ data: Data, _ outcome: MockPushRecord.Outcome
+    ) async throws -> Bool {
+        var concluded = record
+        concluded.outcome = outcome
+        guard try await store.replace(namespace: Self.namespace, key: authReqId.rawValue, expected: data, with: concluded.encoded(), group: nil)
+        else { return false }
+        timers.withLock { $0.removeValue(forKey: authReqId) }?.cancel()
+        if let result = concluded.result {
+            await services.completionSink.authenticationConcluded(authReqId: authReqId, result: result)
+        }
+        return true
+    }
 
     private func scheduleScriptedAnswer(authReqId: AuthReqId, at deadline: Date) {
         let task = Task { [services] in
@@ -158,25 +152,6 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
             }
             _ = try? await self.checkAuthenticationStatus(authReqId: authReqId)
         }
-        state.withLock { state in
-            if state.pending[authReqId] != nil {
-                state.pending[authReqId]?.timer = task
-            } else {
-                task.cancel()
-            }
-        }
-    }
-
-    private static func scriptedResult(_ entry: Pending, at now: Date) -> BackchannelAuthenticationResult {
-        switch entry.script.action {
-        case .approve: .approved(attributes(subject: entry.notification.subject, at: now))
-        case .deny: .denied(reason: "the user refused on their device")
-        case .fail, .silent: .failed(reason: "the push device did not respond")
-        }
-    }
-
-    private static func attributes(subject: String, at now: Date) -> AuthenticationAttributes {
-        // RFC 8176: "swk" (a software-secured key on the device) and "user" (user presence).
-        AuthenticationAttributes(subject: subject, amr: ["swk", "user"], authTime: now)
+        timers.withLock { $0[authReqId] = task }
     }
 }

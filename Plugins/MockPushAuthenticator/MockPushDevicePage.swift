@@ -25,7 +25,7 @@ struct MockPushDevicePage: FrontChannelInteraction {
     func respond(to request: FrontChannelRequest) async -> FrontChannelResponse {
         switch (request.method, request.path) {
         case (.get, ""):
-            return render(user: request.queryValue("user"), notice: request.queryValue("done"), cookies: request.cookies)
+            return await render(user: request.queryValue("user"), notice: request.queryValue("done"), cookies: request.cookies)
         case (.post, "respond"):
             return await submit(request)
         default:
@@ -33,7 +33,7 @@ struct MockPushDevicePage: FrontChannelInteraction {
         }
     }
 
-    private func render(user: String?, notice: String?, cookies: [String: String], status: Int = 200) -> FrontChannelResponse {
+    private func render(user: String?, notice: String?, cookies: [String: String], status: Int = 200) async -> FrontChannelResponse {
         var headers: [String: String] = [:]
         let csrf: String
         if let existing = cookies[Self.csrfCookie], existing.count == 32, existing.allSatisfy(\.isHexDigit) {
@@ -42,7 +42,12 @@ struct MockPushDevicePage: FrontChannelInteraction {
             csrf = services.random.bytes(count: 16).map { String(format: "%02x", $0) }.joined()
             headers["Set-Cookie"] = "\(Self.csrfCookie)=\(csrf); Path=\(basePath); HttpOnly; SameSite=Strict"
         }
-        let notifications = user.map { authenticator.pendingNotifications(subject: $0) } ?? []
+        let notifications: [MockPushNotification]
+        do {
+            notifications = try await user.asyncMap { try await authenticator.pendingNotifications(subject: $0) } ?? []
+        } catch {
+            return FrontChannelResponse(status: 503, contentType: "text/plain; charset=utf-8", body: "The device is unavailable. Try again.")
+        }
         let context: [String: Any] = [
             "title": configuration.title,
             "action": basePath + "respond",
@@ -79,10 +84,15 @@ struct MockPushDevicePage: FrontChannelInteraction {
         }
         let authReqId = AuthReqId(rawValue: id)
         // Only the user the notification was sent to may answer it.
-        guard authenticator.pendingNotifications(subject: user).contains(where: { $0.authReqId == authReqId }) else {
-            return render(user: user, notice: "gone", cookies: request.cookies, status: 409)
+        let answered: Bool
+        do {
+            guard try await authenticator.pendingNotifications(subject: user).contains(where: { $0.authReqId == authReqId }) else {
+                return await render(user: user, notice: "gone", cookies: request.cookies, status: 409)
+            }
+            answered = try await authenticator.respond(authReqId: authReqId, approve: decision == "approve")
+        } catch {
+            return FrontChannelResponse(status: 503, contentType: "text/plain; charset=utf-8", body: "The device is unavailable. Try again.")
         }
-        let answered = await authenticator.respond(authReqId: authReqId, approve: decision == "approve")
         let done = answered ? (decision == "approve" ? "approved" : "denied") : "gone"
         let query = "user=\(Self.percentEncoded(user))&done=\(done)"
         return .seeOther("\(basePath)?\(query)")
@@ -111,5 +121,12 @@ struct MockPushDevicePage: FrontChannelInteraction {
         var difference: UInt8 = 0
         for index in a.indices { difference |= a[index] ^ b[index] }
         return difference == 0
+    }
+}
+
+extension Optional {
+    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
     }
 }

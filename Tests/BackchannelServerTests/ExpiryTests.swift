@@ -17,7 +17,7 @@ struct ExpiryTests {
         #expect(await fixture.engine.sweepExpired() == 1)
         #expect(await fixture.engine.sweepExpired() == 0)
         #expect(fixture.handler.cancellations(id) == 1)
-        #expect(fixture.push.pendingNotifications(subject: "carol").isEmpty)
+        #expect(try await fixture.push.pendingNotifications(subject: "carol").isEmpty)
         #expect(await fixture.poll(ack.authReqId).failure?.code == "expired_token")
         await fixture.clock.advance(by: 60)
         #expect(await fixture.engine.sweepExpired() == 0)

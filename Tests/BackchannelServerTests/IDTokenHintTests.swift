@@ -23,7 +23,7 @@ struct IDTokenHintTests {
         let ack = try await hinted(fixture, token).get()
         let stored = try #require(try await fixture.store.request(authReqIdHash: BackchannelEngine.authReqIdHash(ack.authReqId)))
         #expect(stored.state == .pending)
-        #expect(fixture.push.pendingNotifications(subject: "alice").count == 1)
+        #expect(try await fixture.push.pendingNotifications(subject: "alice").count == 1)
     }
 
     @Test("an expired ID token is still accepted as a hint")

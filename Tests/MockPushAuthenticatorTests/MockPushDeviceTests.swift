@@ -22,17 +22,17 @@ struct MockPushDeviceTests {
         let (harness, push) = makeMockPush()
         let request = harness.makeRequest(hint: .loginHint("carol"), bindingMessage: "K7-42")
         _ = try await harness.start(push, request)
-        let pending = push.pendingNotifications(subject: "carol")
+        let pending = try await push.pendingNotifications(subject: "carol")
         #expect(pending.map(\.bindingMessage) == ["K7-42"])
         #expect(pending.first?.clientName == "Test Client")
-        #expect(await push.respond(authReqId: request.authReqId, approve: true))
-        #expect(await push.respond(authReqId: request.authReqId, approve: false) == false)
+        #expect(try await push.respond(authReqId: request.authReqId, approve: true))
+        #expect(try await push.respond(authReqId: request.authReqId, approve: false) == false)
         guard case .approved(let attributes) = try await push.checkAuthenticationStatus(authReqId: request.authReqId) else {
             Issue.record("expected approval")
             return
         }
         #expect(attributes.subject == "carol")
-        #expect(push.pendingNotifications(subject: "carol").isEmpty)
+        #expect(try await push.pendingNotifications(subject: "carol").isEmpty)
         #expect(harness.completionSink.results(for: request.authReqId).count == 1)
     }
 

@@ -51,7 +51,7 @@ struct MockPushScriptedOutcomeTests {
         let request = harness.makeRequest(hint: .loginHint("carol"), expiresIn: 30)
         #expect(try await harness.start(push, request) == .started)
         #expect(try await harness.runUntilConcluded(push, request, step: 5) == .expired)
-        #expect(push.pendingNotifications(subject: "carol").isEmpty)
+        #expect(try await push.pendingNotifications(subject: "carol").isEmpty)
         #expect(harness.completionSink.count == 0)
     }
 
@@ -84,7 +84,7 @@ struct MockPushScriptedOutcomeTests {
         let (harness, push) = makeMockPush()
         let request = harness.makeRequest(hint: .loginHint("alice@example.com"))
         #expect(try await harness.start(push, request) == .started)
-        #expect(push.pendingNotifications(subject: "alice").map(\.authReqId) == [request.authReqId])
+        #expect(try await push.pendingNotifications(subject: "alice").map(\.authReqId) == [request.authReqId])
     }
 
     @Test("the scripted answer is reported to the completion sink when its time comes, without a poll")

@@ -13,6 +13,9 @@ public struct BackchannelHostServices: Sendable {
     public var logger: Logger
     /// Where the handler reports conclusions as soon as it learns them.
     public var completionSink: any BackchannelCompletionSink
+    /// Durable state shared by every process of the deployment; keep request state here, not in memory,
+    /// so a restart or another node can carry on.
+    public var stateStore: any PluginStateStore
     /// The absolute URL under which the linked front-channel interaction is served, ending in `/`,
     /// for links in messages (e-mail, SMS) that send the user to it.
     public var frontChannelBaseURL: URL
@@ -24,6 +27,7 @@ public struct BackchannelHostServices: Sendable {
         random: any RandomSource = SystemRandomSource(),
         logger: Logger = Logger(label: "backchannel.plugin"),
         completionSink: any BackchannelCompletionSink = DiscardingCompletionSink(),
+        stateStore: (any PluginStateStore)? = nil,
         frontChannelBaseURL: URL = URL(string: "http://127.0.0.1:8080/authn/")!
     ) {
         self.userDirectory = userDirectory
@@ -31,6 +35,7 @@ public struct BackchannelHostServices: Sendable {
         self.random = random
         self.logger = logger
         self.completionSink = completionSink
+        self.stateStore = stateStore ?? InMemoryPluginStateStore(clock: clock)
         self.frontChannelBaseURL = frontChannelBaseURL
     }
 }

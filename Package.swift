@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "BackchannelTesting", targets: ["BackchannelTesting"]),
         .library(name: "MockPushAuthenticator", targets: ["MockPushAuthenticator"]),
         .library(name: "BackchannelClient", targets: ["BackchannelClient"]),
+        .library(name: "BackchannelSQLite", targets: ["BackchannelSQLite"]),
+        .library(name: "BackchannelPostgres", targets: ["BackchannelPostgres"]),
         .executable(name: "backchanneld", targets: ["backchanneld"]),
         .executable(name: "backchannel", targets: ["backchannel"]),
     ],
@@ -26,6 +28,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // The plugin API: what an authenticator author implements and a host registers.
@@ -44,6 +49,26 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+            ]
+        ),
+        // The embedded default store: one SQLite file in WAL mode.
+        .target(
+            name: "BackchannelSQLite",
+            dependencies: [
+                "BackchannelCore",
+                "BackchannelServer",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // The shared store for several server processes.
+        .target(
+            name: "BackchannelPostgres",
+            dependencies: [
+                "BackchannelCore",
+                "BackchannelServer",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The Hummingbird 2 adapter.
@@ -149,6 +174,10 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
             ]
+        ),
+        .testTarget(
+            name: "BackchannelStoreTests",
+            dependencies: ["BackchannelServer", "BackchannelCore", "BackchannelTesting", "BackchannelSQLite", "BackchannelPostgres"]
         ),
         .testTarget(
             name: "backchanneldTests",

@@ -16,7 +16,7 @@ struct LiveProvider {
     let engine: BackchannelEngine
 
     static func run(_ body: @Sendable (LiveProvider) async throws -> Void) async throws {
-        let port = try freePort()
+        let port = try LoopbackPort.free()
         var configuration = EmbeddedDefaults.configuration
         configuration.server.port = port
         let clock = VirtualClock()
@@ -45,23 +45,6 @@ struct LiveProvider {
             }
             await clock.advance(by: 1)
         }
-    }
-
-    /// Asks the kernel for a free loopback port.
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EMFILE) }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw POSIXError(.EADDRINUSE) }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

@@ -80,7 +80,7 @@ public final class InMemoryPendingRequestStore: PendingRequestStore {
     public func conclude(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> Bool {
         shard(authReqIdHash).withLock { shard in
             guard shard.requests[authReqIdHash]?.state == .pending else { return false }
-            shard.requests[authReqIdHash]?.state = PendingRequestState(result)
+            shard.requests[authReqIdHash]?.state = PendingRequestState(result: result)
             return true
         }
     }

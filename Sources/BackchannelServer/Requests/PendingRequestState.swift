@@ -15,7 +15,8 @@ public enum PendingRequestState: Sendable, Hashable {
     /// The expiry passed before redemption; kept for a while to answer `expired_token`.
     case expired
 
-    init(_ result: BackchannelAuthenticationResult) {
+    /// The state a conclusion moves a pending request to.
+    public init(result: BackchannelAuthenticationResult) {
         switch result {
         case .approved(let attributes): self = .approved(attributes)
         case .denied(let reason): self = .denied(reason: reason)

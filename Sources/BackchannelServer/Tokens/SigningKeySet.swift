@@ -30,9 +30,16 @@ public final class SigningKeySet: Sendable {
     /// it (ES256, file mode 0600) on first start.
     /// - Throws: ``SigningKeyError`` naming the key's field or file.
     public static func load(_ configurations: [SigningKeyConfiguration], dataDirectory: URL?) async throws(SigningKeyError) -> SigningKeySet {
+        try await load(configurations, keyStore: dataDirectory.map { FileSigningKeyStore(directory: $0) })
+    }
+
+    /// Loads the configured keys; with none configured, the ES256 key `keyStore` keeps, created on the
+    /// deployment's first start (or a key for this process alone, without a store).
+    /// - Throws: ``SigningKeyError`` naming the key's field or store.
+    public static func load(_ configurations: [SigningKeyConfiguration], keyStore: (any SigningKeyStore)?) async throws(SigningKeyError) -> SigningKeySet {
         var loaded: [(kid: String, key: LoadedKey)] = []
         if configurations.isEmpty {
-            let key = try generatedKey(in: dataDirectory)
+            let key = try await generatedKey(in: keyStore)
             loaded.append((key.thumbprint, key))
         }
         for (index, configuration) in configurations.enumerated() {
@@ -75,31 +82,20 @@ public final class SigningKeySet: Sendable {
         }
     }
 
-    private static func generatedKey(in dataDirectory: URL?) throws(SigningKeyError) -> LoadedKey {
-        guard let dataDirectory else { return LoadedKey.ecdsa(ES256PrivateKey()) }
-        let file = dataDirectory.appendingPathComponent("signing-key.pem")
-        if let pem = try? String(contentsOf: file, encoding: .utf8) {
-            guard let key = LoadedKey(pem: pem, algorithm: .es256) else {
-                throw SigningKeyError(field: file.path, reason: "is not an ES256 private key; remove it to generate a new one")
-            }
-            return key
-        }
-        let key = ES256PrivateKey()
+    private static func generatedKey(in keyStore: (any SigningKeyStore)?) async throws(SigningKeyError) -> LoadedKey {
+        guard let keyStore else { return LoadedKey.ecdsa(ES256PrivateKey()) }
+        let pem: String
         do {
-            try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            // Create the file with owner-only permissions before any key byte is written.
-            guard FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-                throw SigningKeyError(field: file.path, reason: "cannot be created")
-            }
-            let handle = try FileHandle(forWritingTo: file)
-            try handle.write(contentsOf: Data(key.pemRepresentation.utf8))
-            try handle.close()
+            pem = try await keyStore.generatedSigningKey { ES256PrivateKey().pemRepresentation }
         } catch let error as SigningKeyError {
             throw error
         } catch {
-            throw SigningKeyError(field: file.path, reason: "cannot be written: \(error.localizedDescription)")
+            throw SigningKeyError(field: "\(type(of: keyStore))", reason: "the generated signing key cannot be stored: \(error)")
         }
-        return .ecdsa(key)
+        guard let key = LoadedKey(pem: pem, algorithm: .es256) else {
+            throw SigningKeyError(field: "\(type(of: keyStore))", reason: "the stored signing key is not an ES256 private key")
+        }
+        return key
     }
 }
 

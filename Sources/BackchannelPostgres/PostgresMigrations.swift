@@ -1,0 +1,65 @@
+import Logging
+import PostgresNIO
+
+/// The versioned schema, applied in order under an advisory lock so nodes starting together migrate once.
+enum PostgresMigrations {
+    static let migrations: [(version: Int, statements: [PostgresQuery])] = [
+        (
+            1,
+            [
+                """
+                CREATE TABLE backchannel_pending_request (
+                    auth_req_id_hash TEXT PRIMARY KEY,
+                    client_id TEXT NOT NULL,
+                    authenticator TEXT NOT NULL,
+                    scopes TEXT NOT NULL,
+                    acr TEXT NOT NULL,
+                    created_at DOUBLE PRECISION NOT NULL,
+                    expires_at DOUBLE PRECISION NOT NULL,
+                    poll_interval INTEGER NOT NULL,
+                    last_polled_at DOUBLE PRECISION,
+                    slowed BOOLEAN NOT NULL DEFAULT FALSE,
+                    state TEXT NOT NULL,
+                    outcome BYTEA,
+                    purge_at DOUBLE PRECISION
+                )
+                """,
+                "CREATE INDEX backchannel_pending_request_live_expiry ON backchannel_pending_request (expires_at) WHERE state <> 'expired'",
+                "CREATE INDEX backchannel_pending_request_purge ON backchannel_pending_request (purge_at) WHERE state = 'expired'",
+                """
+                CREATE TABLE backchannel_plugin_state (
+                    namespace TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    group_name TEXT,
+                    value BYTEA NOT NULL,
+                    created_at DOUBLE PRECISION NOT NULL,
+                    expires_at DOUBLE PRECISION NOT NULL,
+                    PRIMARY KEY (namespace, key)
+                )
+                """,
+                "CREATE INDEX backchannel_plugin_state_group ON backchannel_plugin_state (namespace, group_name, created_at) WHERE group_name IS NOT NULL",
+                "CREATE INDEX backchannel_plugin_state_expiry ON backchannel_plugin_state (expires_at)",
+                "CREATE TABLE backchannel_signing_key (id INTEGER PRIMARY KEY CHECK (id = 1), pem TEXT NOT NULL)",
+            ]
+        )
+    ]
+
+    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            // Serialises concurrent first starts; released at commit.
+            try await connection.query("SELECT pg_advisory_xact_lock(7423114)", logger: logger)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS backchannel_schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+                logger: logger)
+            var applied: Set<Int> = []
+            for try await version in try await connection.query("SELECT version FROM backchannel_schema_migrations", logger: logger).decode(Int.self) {
+                applied.insert(version)
+            }
+            for migration in migrations where !applied.contains(migration.version) {
+                for statement in migration.statements { try await connection.query(statement, logger: logger) }
+                try await connection.query("INSERT INTO backchannel_schema_migrations (version) VALUES (\(migration.version))", logger: logger)
+                logger.info("applied schema migration", metadata: ["version": "\(migration.version)"])
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import BackchannelCore
+import BackchannelServer
+import Foundation
+import PostgresNIO
+
+extension PostgresStore: PendingRequestStore {
+    /// The columns every query returns, in the order ``request(_:)`` decodes them.
+    static let columns = """
+        auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at, poll_interval, last_polled_at, state, outcome, slowed
+        """
+
+    public func insert(_ request: PendingRequest) async throws {
+        let scopes = request.scopes.joined(separator: " ")
+        let state = StoredOutcome.name(of: request.state)
+        let outcome = StoredOutcome.document(of: request.state)
+        try await client.query(
+            """
+            INSERT INTO backchannel_pending_request (auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at,
+                poll_interval, last_polled_at, state, outcome)
+            VALUES (\(request.authReqIdHash), \(request.clientId), \(request.authenticator), \(scopes), \(request.acr),
+                \(request.createdAt.timeIntervalSince1970), \(request.expiresAt.timeIntervalSince1970), \(request.interval),
+                \(request.lastPolledAt?.timeIntervalSince1970), \(state), \(outcome))
+            """, logger: logger)
+    }
+
+    public func request(authReqIdHash: String) async throws -> PendingRequest? {
+        try await first(
+            client.query("SELECT \(unescaped: Self.columns) FROM backchannel_pending_request WHERE auth_req_id_hash = \(authReqIdHash)", logger: logger))?.request
+    }
+
+    public func registerPoll(authReqIdHash: String, clientId: String, now: Date) async throws -> PollOutcome {
+        let now = now.timeIntervalSince1970
+        // Every SET expression sees the old row, so `slowed` records whether this very poll came too soon.
+        let row = try await first(
+            client.query(
+                """
+                UPDATE backchannel_pending_request SET
+                    slowed = (state = 'pending' AND expires_at > \(now) AND last_polled_at IS NOT NULL
+                              AND \(now) - last_polled_at < poll_interval),
+                    poll_interval = poll_interval + CASE WHEN state = 'pending' AND expires_at > \(now) AND last_polled_at IS NOT NULL
+                              AND \(now) - last_polled_at < poll_interval THEN 5 ELSE 0 END,
+                    last_polled_at = \(now)
+                WHERE auth_req_id_hash = \(authReqIdHash) AND client_id = \(clientId)
+                RETURNING \(unescaped: Self.columns)
+                """, logger: logger))
+        guard let row else { return .unknown }
+        return row.slowed ? .slowDown(row.request) : .admitted(row.request)
+    }
+
+    public func conclude(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> Bool {
+        let state = PendingRequestState(result: result)
+        let name = StoredOutcome.name(of: state)
+        let outcome = StoredOutcome.document(of: state)
+        let rows = try await client.query(
+            """
+            UPDATE backchannel_pending_request SET state = \(name), outcome = \(outcome)
+            WHERE auth_req_id_hash = \(authReqIdHash) AND state = 'pending'
+            RETURNING auth_req_id_hash
+            """, logger: logger)
+        return try await rows.decode(String.self).reduce(0) { count, _ in count + 1 } == 1
+    }
+
+    public func redeem(authReqIdHash: String, clientId: String, now: Date) async throws -> PendingRequest? {
+        try await first(
+            client.query(
+                """
+                DELETE FROM backchannel_pending_request
+                WHERE auth_req_id_hash = \(authReqIdHash) AND client_id = \(clientId) AND state = 'approved'
+                    AND expires_at > \(now.timeIntervalSince1970)
+                RETURNING \(unescaped: Self.columns)
+                """, logger: logger))?.request
+    }
+
+    public func remove(authReqIdHash: String) async throws {
+        try await client.query("DELETE FROM backchannel_pending_request WHERE auth_req_id_hash = \(authReqIdHash)", logger: logger)
+    }
+
+    public func claimExpired(now: Date, limit: Int) async throws -> [PendingRequest] {
+        let now = now.timeIntervalSince1970
+        try await client.query("DELETE FROM backchannel_pending_request WHERE state = 'expired' AND purge_at <= \(now)", logger: logger)
+        // SKIP LOCKED: concurrent sweepers on other nodes take other rows, never the same one.
+        let rows = try await client.query(
+            """
+            UPDATE backchannel_pending_request SET state = 'expired', outcome = NULL, purge_at = expires_at + \(retention)
+            WHERE auth_req_id_hash IN (
+                SELECT auth_req_id_hash FROM backchannel_pending_request
+                WHERE state <> 'expired' AND expires_at <= \(now)
+                LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+            RETURNING \(unescaped: Self.columns)
+            """, logger: logger)
+        var claimed: [PendingRequest] = []
+        for try await row in rows { claimed.append(try Self.decode(row).request) }
+        return claimed
+    }
+
+    private func first(_ rows: PostgresRowSequence) async throws -> (request: PendingRequest, slowed: Bool)? {
+        for try await row in rows { return try Self.decode(row) }
+        return nil
+    }
+
+    static func decode(_ row: PostgresRow) throws -> (request: PendingRequest, slowed: Bool) {
+        let (hash, client, authenticator, scopes, acr, created, expires, interval, polled, state, outcome, slowed) = try row.decode(
+            (String, String, String, String, String, Double, Double, Int, Double?, String, Data?, Bool).self)
+        let request = PendingRequest(
+            authReqIdHash: hash, clientId: client, authenticator: authenticator, scopes: scopes.split(separator: " ").map(String.init),
+            acr: acr, createdAt: Date(timeIntervalSince1970: created), expiresAt: Date(timeIntervalSince1970: expires), interval: interval,
+            lastPolledAt: polled.map(Date.init(timeIntervalSince1970:)), state: try StoredOutcome.state(name: state, document: outcome))
+        return (request, slowed)
+    }
+}

@@ -1,0 +1,85 @@
+import BackchannelCore
+import BackchannelServer
+import Foundation
+import Logging
+import NIOSSL
+import PostgresNIO
+
+/// Everything `backchanneld` keeps, in PostgreSQL, so several processes on one database behave as one
+/// server: pending requests and their outcomes, plugin state, and the generated signing key.
+///
+/// Every state transition is one statement, so redemption is exactly-once across processes, and the
+/// expiry sweep claims rows with `FOR UPDATE SKIP LOCKED`, so each expired request is cancelled once.
+public final class PostgresStore: Sendable {
+    let client: PostgresClient
+    let retention: TimeInterval
+    let clock: any BackchannelClock
+    let logger: Logger
+    private let runner: Task<Void, Never>
+
+    /// Connects to the database at `url` (`postgres://user:password@host:port/database`, with
+    /// `?sslmode=require` for TLS), and creates or migrates the schema.
+    /// - Throws: ``PostgresStoreError`` for a bad URL; the driver's error when the database refuses.
+    public static func connect(
+        url: String,
+        expiredRequestRetention: TimeInterval = 600,
+        clock: any BackchannelClock = SystemClock(),
+        logger: Logger = Logger(label: "backchannel.postgres")
+    ) async throws -> PostgresStore {
+        let store = PostgresStore(
+            client: PostgresClient(configuration: try configuration(url: url), backgroundLogger: logger),
+            retention: expiredRequestRetention, clock: clock, logger: logger)
+        do {
+            try await PostgresMigrations.migrate(store.client, logger: logger)
+        } catch {
+            store.shutdown()
+            throw error
+        }
+        return store
+    }
+
+    private init(client: PostgresClient, retention: TimeInterval, clock: any BackchannelClock, logger: Logger) {
+        self.client = client
+        self.retention = retention
+        self.clock = clock
+        self.logger = logger
+        self.runner = Task { await client.run() }
+    }
+
+    /// Closes the connection pool.
+    public func shutdown() {
+        runner.cancel()
+    }
+
+    static func configuration(url: String) throws -> PostgresClient.Configuration {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+            let host = components.host, !host.isEmpty, let user = components.percentEncodedUser?.removingPercentEncoding
+        else {
+            throw PostgresStoreError.invalidURL("expected postgres://user:password@host:port/database")
+        }
+        let database = String(components.path.drop { $0 == "/" })
+        let sslmode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "disable"
+        let tls: PostgresClient.Configuration.TLS
+        switch sslmode {
+        case "disable": tls = .disable
+        case "require", "verify-full": tls = .require(.makeClientConfiguration())
+        default: throw PostgresStoreError.invalidURL("sslmode must be disable, require or verify-full")
+        }
+        return PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: user,
+            password: components.percentEncodedPassword?.removingPercentEncoding,
+            database: database.isEmpty ? nil : database, tls: tls)
+    }
+}
+
+/// A PostgreSQL store that cannot start.
+public enum PostgresStoreError: Error, Sendable, CustomStringConvertible {
+    /// The connection URL is malformed.
+    case invalidURL(String)
+
+    public var description: String {
+        switch self {
+        case .invalidURL(let reason): "invalid PostgreSQL URL: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import BackchannelCore
+import Foundation
+import GRDB
+
+extension SQLiteStore: PluginStateStore {
+    public func insert(_ record: PluginStateRecord) async throws -> Bool {
+        try await pool.write { db in
+            // An expired record under the same key no longer counts.
+            try db.execute(
+                sql: "DELETE FROM plugin_state WHERE namespace = ? AND key = ? AND expires_at <= ?",
+                arguments: [record.namespace, record.key, clock.now.timeIntervalSince1970])
+            try db.execute(
+                sql: """
+                    INSERT INTO plugin_state (namespace, key, group_name, value, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (namespace, key) DO NOTHING
+                    """,
+                arguments: [
+                    record.namespace, record.key, record.group, record.value, record.createdAt.timeIntervalSince1970,
+                    record.expiresAt.timeIntervalSince1970,
+                ])
+            return db.changesCount == 1
+        }
+    }
+
+    public func record(namespace: String, key: String) async throws -> PluginStateRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM plugin_state WHERE namespace = ? AND key = ? AND expires_at > ?",
+                arguments: [namespace, key, clock.now.timeIntervalSince1970]
+            ).map(Self.record)
+        }
+    }
+
+    public func records(namespace: String, group: String) async throws -> [PluginStateRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM plugin_state WHERE namespace = ? AND group_name = ? AND expires_at > ? ORDER BY created_at, key",
+                arguments: [namespace, group, clock.now.timeIntervalSince1970]
+            ).map(Self.record)
+        }
+    }
+
+    public func replace(namespace: String, key: String, expected: Data, with value: Data, group: String?) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE plugin_state SET value = ?, group_name = ? WHERE namespace = ? AND key = ? AND value = ? AND expires_at > ?",
+                arguments: [value, group, namespace, key, expected, clock.now.timeIntervalSince1970])
+            return db.changesCount == 1
+        }
+    }
+
+    public func delete(namespace: String, key: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM plugin_state WHERE namespace = ? AND key = ?", arguments: [namespace, key])
+        }
+    }
+
+    public func purgeExpired(now: Date) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM plugin_state WHERE expires_at <= ?", arguments: [now.timeIntervalSince1970])
+            return db.changesCount
+        }
+    }
+
+    static func record(_ row: Row) -> PluginStateRecord {
+        PluginStateRecord(
+            namespace: row["namespace"], key: row["key"], group: row["group_name"], value: row["value"],
+            createdAt: Date(timeIntervalSince1970: row["created_at"]), expiresAt: Date(timeIntervalSince1970: row["expires_at"]))
+    }
+}

@@ -1,0 +1,131 @@
+import BackchannelCore
+import BackchannelServer
+import BackchannelTesting
+import Foundation
+import Testing
+
+@Suite("Pending-request store contract", .timeLimit(.minutes(2)))
+struct PendingRequestStoreContractTests {
+    private func request(_ hash: String, client: String = "console", at now: Date, expiresIn: TimeInterval = 100) -> PendingRequest {
+        PendingRequest(
+            authReqIdHash: hash, clientId: client, authenticator: "mock-push", scopes: ["openid", "profile"], acr: "urn:acr:push",
+            createdAt: now, expiresAt: now.addingTimeInterval(expiresIn), interval: 5)
+    }
+
+    private let approval = BackchannelAuthenticationResult.approved(
+        AuthenticationAttributes(
+            subject: "alice", acr: "urn:acr:strong", amr: ["swk", "user"], authTime: Date(timeIntervalSince1970: 1_800_000_001),
+            extraClaims: ["email": .string("alice@example.com"), "level": .integer(2)]))
+
+    @Test("PostgreSQL runs the same contract", .enabled(if: StoreKind.postgresInstalled, "skipped: PostgreSQL (initdb, pg_ctl) is not installed; .ci/run installs it"))
+    func postgresIsAvailable() async throws {
+        let store = try await StoreUnderTest.make(.postgres)
+        defer { store.close() }
+        #expect(try await store.requests.request(authReqIdHash: "nothing") == nil)
+    }
+
+    @Test("a stored request reads back whole, and a duplicate insert fails", arguments: StoreKind.available)
+    func roundTrip(kind: StoreKind) async throws {
+        let store = try await StoreUnderTest.make(kind)
+        defer { store.close() }
+        let original = request("h1", at: store.clock.now)
+        try await store.requests.insert(original)
+        #expect(try await store.requests.request(authReqIdHash: "h1") == original)
+        await #expect(throws: (any Error).self) { try await store.requests.insert(original) }
+    }
+
+    @Test("polls: another client's is unknown, a too-early one slows down by 5 s, a timely one is admitted", arguments: StoreKind.available)
+    func polls(kind: StoreKind) async throws {
+        let store = try await StoreUnderTest.make(kind)
+        defer { store.close() }
+        let now = store.clock.now
+        try await store.requests.insert(request("h1", at: now))
+        #expect(try await store.requests.registerPoll(authReqIdHash: "h1", clientId: "kiosk", now: now) == .unknown)
+        #expect(try await store.requests.registerPoll(authReqIdHash: "nope", clientId: "console", now: now) == .unknown)
+        guard case .admitted = try await store.requests.registerPoll(authReqIdHash: "h1", clientId: "console", now: now) else {
+            Issue.record("the first poll should be admitted")
+            return
+        }
+        guard case .slowDown(let slowed) = try await store.requests.registerPoll(authReqIdHash: "h1", clientId: "console", now: now.addingTimeInterval(2)) else {
+            Issue.record("a poll 2 s later should slow down")
+            return
+        }
+        #expect(slowed.interval == 10)
+        guard case .admitted(let admitted) = try await store.requests.registerPoll(authReqIdHash: "h1", clientId: "console", now: now.addingTimeInterval(12))
+        else {
+            Issue.record("a poll after the grown interval should be admitted")
+            return
+        }
+        #expect(admitted.interval == 10)
+        #expect(admitted.lastPolledAt == now.addingTimeInterval(12))
+    }
+
+    @Test("a conclusion is recorded once and reads back whole", arguments: StoreKind.available)
+    func conclude(kind: StoreKind) async throws {
+        let store = try await StoreUnderTest.make(kind)
+        defer { store.close() }
+        try await store.requests.insert(request("h1", at: store.clock.now))
+        #expect(try await store.requests.conclude(authReqIdHash: "h1", result: approval))
+        #expect(try await store.requests.conclude(authReqIdHash: "h1", result: .denied(reason: "late")) == false)
+        #expect(try await store.requests.request(authReqIdHash: "h1")?.state == PendingRequestState(result: approval))
+        #expect(try await store.requests.conclude(authReqIdHash: "unknown", result: approval) == false)
+    }
+
+    @Test("of 50 concurrent redemptions exactly one wins, and only the owner can redeem", arguments: StoreKind.available)
+    func redeemOnce(kind: StoreKind) async throws {
+        let store = try await StoreUnderTest.make(kind)
+        defer { store.close() }
+        let now = store.clock.now
+        try await store.requests.insert(request("h1", at: now))
+        #expect(try await store.requests.redeem(authReqIdHash: "h1", clientId: "console", now: now) == nil)  // still pending
+        _ = try await store.requests.conclude(authReqIdHash: "h1", result: approval)
+        #expect(try await store.requests.redeem(authReqIdHash: "h1", clientId: "kiosk", now: now) == nil)
+        let requests = store.requests
+        let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<50 { group.addTask { try await requests.redeem(authReqIdHash: "h1", clientId: "console", now: now) != nil } }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(winners == 1)
+        #expect(try await store.requests.request(authReqIdHash: "h1") == nil)
+    }
+
+    @Test("an approval is not redeemable after expiry", arguments: StoreKind.available)
+    func noRedemptionAfterExpiry(kind: StoreKind) async throws {
+        let store = try await StoreUnderTest.make(kind)
+        defer { store.close() }
+        let now = store.clock.now
+        try await store.requests.insert(request("h1", at: now, expiresIn: 10))
+        _ = try await store.requests.conclude(authReqIdHash: "h1", result: approval)
+        #expect(try await store.requests.redeem(authReqIdHash: "h1", clientId: "console", now: now.addingTimeInterval(10)) == nil)
+    }
+
+    @Test("concurrent sweeps claim each expired request exactly once, then purge it after the retention", arguments: StoreKind.available)
+    func expiry(kind: StoreKind) async throws {
+        let store = try await StoreUnderTest.make(kind, retention: 60)
+        defer { store.close() }
+        let now = store.clock.now
+        for index in 0..<40 { try await store.requests.insert(request("e\(index)", at: now, expiresIn: 10)) }
+        try await store.requests.insert(request("live", at: now, expiresIn: 1000))
+        try await store.requests.insert(request("redeemed", at: now, expiresIn: 10))
+        _ = try await store.requests.conclude(authReqIdHash: "redeemed", result: approval)
+        _ = try await store.requests.redeem(authReqIdHash: "redeemed", clientId: "console", now: now)
+        #expect(try await store.requests.claimExpired(now: now, limit: 100).isEmpty)
+
+        let later = now.addingTimeInterval(10)
+        let requests = store.requests
+        let claimed = try await withThrowingTaskGroup(of: [String].self) { group in
+            for _ in 0..<6 { group.addTask { try await requests.claimExpired(now: later, limit: 5).map(\.authReqIdHash) } }
+            return try await group.reduce(into: [String]()) { $0 += $1 }
+        }
+        var all = claimed
+        while case let more = try await store.requests.claimExpired(now: later, limit: 100), !more.isEmpty { all += more.map(\.authReqIdHash) }
+        #expect(all.count == 40)
+        #expect(Set(all) == Set((0..<40).map { "e\($0)" }))
+        #expect(try await store.requests.request(authReqIdHash: "e0")?.state == .expired)
+        #expect(try await store.requests.request(authReqIdHash: "live")?.state == .pending)
+
+        #expect(try await store.requests.claimExpired(now: later.addingTimeInterval(60), limit: 100).isEmpty)
+        #expect(try await store.requests.request(authReqIdHash: "e0") == nil)
+        #expect(try await store.requests.request(authReqIdHash: "live") != nil)
+    }
+}

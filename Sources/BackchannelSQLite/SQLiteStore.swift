@@ -19,6 +19,11 @@ public final class SQLiteStore: Sendable {
     ///   - expiredRequestRetention: How long expired requests are kept to answer `expired_token`.
     ///   - clock: The clock plugin-state expiry is judged by.
     public init(path: String, expiredRequestRetention: TimeInterval = 600, clock: any BackchannelClock = SystemClock()) throws {
+        // The file holds the signing key: owner-only from the start (SQLite gives its -wal and -shm
+        // files the same mode).
+        if !FileManager.default.fileExists(atPath: path) {
+            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
         var configuration = GRDB.Configuration()
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in

@@ -78,8 +78,17 @@ struct Backchanneld: AsyncParsableCommand {
             },
             logger: logger
         )
+        let pluginState = assembly.pluginState
+        defer { assembly.shutdown() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await engine.runExpirySweeper() }
+            group.addTask {
+                // Plugins' records carry their own expiry; clear out the dead ones now and then.
+                while !Task.isCancelled {
+                    _ = try? await pluginState.purgeExpired(now: Date())
+                    try? await Task.sleep(for: .seconds(60))
+                }
+            }
             try await app.runService()
             group.cancelAll()
         }

@@ -5,6 +5,8 @@ import BackchannelServer
 struct BackchanneldConfiguration: Decodable, Sendable {
     /// `server:`.
     var server: ServerSettings
+    /// `store:`.
+    var store: StoreSettings
     /// `policy:`.
     var policy: ServerPolicy
     /// `clients:`.
@@ -18,6 +20,7 @@ struct BackchanneldConfiguration: Decodable, Sendable {
 
     init(
         server: ServerSettings = ServerSettings(),
+        store: StoreSettings = StoreSettings(),
         policy: ServerPolicy = ServerPolicy(),
         clients: [ClientConfiguration],
         authenticators: [AuthenticatorSettings],
@@ -25,6 +28,7 @@ struct BackchanneldConfiguration: Decodable, Sendable {
         keys: [SigningKeyConfiguration] = []
     ) {
         self.server = server
+        self.store = store
         self.policy = policy
         self.clients = clients
         self.authenticators = authenticators
@@ -32,12 +36,13 @@ struct BackchanneldConfiguration: Decodable, Sendable {
         self.keys = keys
     }
 
-    private enum CodingKeys: String, CodingKey, CaseIterable { case server, policy, clients, authenticators, users, keys }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case server, store, policy, clients, authenticators, users, keys }
 
     init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         server = try container.decodeIfPresent(ServerSettings.self, forKey: .server) ?? ServerSettings()
+        store = try container.decodeIfPresent(StoreSettings.self, forKey: .store) ?? StoreSettings()
         policy = try container.decodeIfPresent(ServerPolicy.self, forKey: .policy) ?? ServerPolicy()
         clients = try container.decodeIfPresent([ClientConfiguration].self, forKey: .clients) ?? []
         authenticators = try container.decodeIfPresent([AuthenticatorSettings].self, forKey: .authenticators) ?? []

@@ -1,5 +1,7 @@
 import BackchannelCore
 import BackchannelHTTP
+import BackchannelPostgres
+import BackchannelSQLite
 import BackchannelServer
 import Foundation
 import Hummingbird
@@ -12,15 +14,20 @@ struct ServerAssembly {
     let configuration: BackchanneldConfiguration
     let engine: BackchannelEngine
     let router: Router<BasicRequestContext>
+    let pluginState: any PluginStateStore
+    /// Releases the store's connections.
+    let shutdown: @Sendable () -> Void
 
     /// The start-up failures, each naming what to fix.
     enum Failure: Error, CustomStringConvertible {
         case plugin(PluginRegistryError, index: Int)
         case keys(SigningKeyError)
         case engine(EngineConfigurationError)
+        case store(String)
 
         var description: String {
             switch self {
+            case .store(let reason): "store: \(reason)"
             case .plugin(let error, let index): "authenticators[\(index)].\(error.field): \(error)"
             case .keys(let error): "\(error)"
             case .engine(let error): "\(error)"
@@ -45,7 +52,7 @@ struct ServerAssembly {
         logger: Logger
     ) async throws(Failure) -> ServerAssembly {
         let issuer = configuration.server.effectiveIssuer
-        let store = InMemoryPendingRequestStore(expiredRequestRetention: TimeInterval(configuration.policy.expiredRequestRetention))
+        let (store, pluginState, keyStore, shutdown) = try await openStore(configuration, dataDirectory: dataDirectory, clock: clock, logger: logger)
         let directory = StaticUserDirectory(configuration.users)
         let registry: PluginRegistry
         do {
@@ -64,6 +71,7 @@ struct ServerAssembly {
                 random: random,
                 logger: pluginLogger,
                 completionSink: StoreCompletionSink(store: store),
+                stateStore: pluginState,
                 frontChannelBaseURL: URL(string: "\(issuer)\(EndpointPaths.frontChannelPrefix)/\(name)/")!
             )
             do {
@@ -77,7 +85,7 @@ struct ServerAssembly {
         }
         let keys: SigningKeySet
         do {
-            keys = try await SigningKeySet.load(configuration.keys, dataDirectory: dataDirectory)
+            keys = try await SigningKeySet.load(configuration.keys, keyStore: keyStore)
         } catch {
             throw .keys(error)
         }
@@ -90,6 +98,44 @@ struct ServerAssembly {
             throw .engine(error)
         }
         let router = BackchannelRouter.make(engine: engine, maxBodySize: configuration.server.maxBodySize)
-        return ServerAssembly(configuration: configuration, engine: engine, router: router)
+        return ServerAssembly(configuration: configuration, engine: engine, router: router, pluginState: pluginState, shutdown: shutdown)
+    }
+
+    /// Opens the configured store: SQLite in the data directory by default, PostgreSQL when configured,
+    /// memory when asked for or when there is no data directory.
+    private static func openStore(
+        _ configuration: BackchanneldConfiguration, dataDirectory: URL?, clock: any BackchannelClock, logger: Logger
+    ) async throws(Failure) -> (any PendingRequestStore, any PluginStateStore, (any SigningKeyStore)?, @Sendable () -> Void) {
+        let retention = TimeInterval(configuration.policy.expiredRequestRetention)
+        let settings = configuration.store
+        switch settings.kind ?? (dataDirectory == nil && settings.path == nil ? .memory : .sqlite) {
+        case .memory:
+            return (
+                InMemoryPendingRequestStore(expiredRequestRetention: retention), InMemoryPluginStateStore(clock: clock),
+                dataDirectory.map { FileSigningKeyStore(directory: $0) }, {}
+            )
+        case .sqlite:
+            guard let path = settings.path ?? dataDirectory?.appendingPathComponent("backchannel.sqlite").path else {
+                throw .store("path: sqlite needs a path or a data directory")
+            }
+            do {
+                try FileManager.default.createDirectory(
+                    at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700])
+                let store = try SQLiteStore(path: path, expiredRequestRetention: retention, clock: clock)
+                return (store, store, store, {})
+            } catch {
+                throw .store("path: cannot open \(path): \(error)")
+            }
+        case .postgres:
+            do {
+                let store = try await PostgresStore.connect(url: settings.url ?? "", expiredRequestRetention: retention, clock: clock, logger: logger)
+                return (store, store, store, { store.shutdown() })
+            } catch let error as PostgresStoreError {
+                throw .store("url: \(error)")
+            } catch {
+                throw .store("url: cannot connect: \(error)")
+            }
+        }
     }
 }

@@ -1,0 +1,40 @@
+import BackchannelCore
+
+/// `store:` in the configuration file: where the server keeps its state.
+struct StoreSettings: Decodable, Sendable {
+    /// The kinds of store.
+    enum Kind: String, Decodable, Sendable {
+        /// One SQLite file in the data directory: the default.
+        case sqlite
+        /// A PostgreSQL database shared by several `backchanneld` processes.
+        case postgres
+        /// This process's memory: lost on exit, for tests and throw-away demos.
+        case memory
+    }
+
+    /// `kind`: `sqlite` (the default when there is a data directory), `postgres` or `memory`.
+    var kind: Kind?
+    /// `url`: for `postgres`, `postgres://user:password@host:port/database[?sslmode=require]`.
+    var url: String?
+    /// `path`: for `sqlite`, the database file; defaults to `backchannel.sqlite` in the data directory.
+    var path: String?
+
+    init(kind: Kind? = nil, url: String? = nil, path: String? = nil) {
+        self.kind = kind
+        self.url = url
+        self.path = path
+    }
+
+    private enum CodingKeys: String, CodingKey, CaseIterable { case kind, url, path }
+
+    init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try container.decodeIfPresent(Kind.self, forKey: .kind)
+        url = try container.decodeIfPresent(String.self, forKey: .url)
+        path = try container.decodeIfPresent(String.self, forKey: .path)
+        if kind == .postgres, url == nil {
+            throw DecodingError.keyNotFound(CodingKeys.url, .init(codingPath: decoder.codingPath, debugDescription: "required for postgres"))
+        }
+    }
+}

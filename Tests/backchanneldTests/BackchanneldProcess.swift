@@ -1,0 +1,128 @@
+import AsyncHTTPClient
+import BackchannelCore
+import BackchannelTesting
+import Foundation
+import NIOCore
+
+/// A real `backchanneld` process, started from the binary `swift test` built next to the tests.
+final class BackchanneldProcess: @unchecked Sendable {
+    let port: Int
+    let baseURL: String
+    private let process: Process
+
+    /// The built executable: beside the test bundle in the build directory.
+    static var executable: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("backchanneld")
+    }
+
+    static var isBuilt: Bool { FileManager.default.isExecutableFile(atPath: executable.path) }
+
+    /// Starts a process and waits until it serves discovery.
+    init(arguments: [String], log: URL) async throws {
+        port = try LoopbackPort.free()
+        baseURL = "http://127.0.0.1:\(port)"
+        process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments + ["--port", "\(port)", "--log-level", "warning"]
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let output = try FileHandle(forWritingTo: log)
+        output.seekToEndOfFile()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<300 {
+            if (try? await HTTPPeer.get("\(baseURL)/.well-known/openid-configuration"))?.status == 200 { return }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        kill(process.processIdentifier, SIGKILL)
+        throw ProcessFailure(log: (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+    }
+
+    struct ProcessFailure: Error, CustomStringConvertible {
+        var log: String
+        var description: String { "backchanneld did not start:\n\(log)" }
+    }
+
+    /// `kill -9`: no shutdown, no flushing beyond what was committed.
+    func crash() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+    }
+}
+
+/// Plain HTTP for talking to processes, with async-http-client.
+enum HTTPPeer {
+    struct Answer: Sendable {
+        var status: Int
+        var headers: [(String, String)]
+        var text: String
+        var json: [String: JSONValue] { (try? JSONDecoder().decode([String: JSONValue].self, from: Data(text.utf8))) ?? [:] }
+        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+    }
+
+    static func get(_ url: String, cookie: String? = nil) async throws -> Answer {
+        var request = HTTPClientRequest(url: url)
+        if let cookie { request.headers.add(name: "Cookie", value: cookie) }
+        return try await send(request)
+    }
+
+    static func post(_ url: String, form: [(String, String)], basic: (String, String)? = nil, cookie: String? = nil) async throws -> Answer {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        if let basic { request.headers.add(name: "Authorization", value: "Basic " + Data("\(basic.0):\(basic.1)".utf8).base64EncodedString()) }
+        if let cookie { request.headers.add(name: "Cookie", value: cookie) }
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let body = form.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&")
+        request.body = .bytes(ByteBuffer(string: body))
+        return try await send(request)
+    }
+
+    private static func send(_ request: HTTPClientRequest) async throws -> Answer {
+        let response = try await AsyncHTTPClient.HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return Answer(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, text: String(buffer: body))
+    }
+}
+
+/// The demo client's side of a flow against a process.
+struct DemoFlow {
+    static let client = ("demo-client", "demo-secret")
+
+    static func start(_ node: BackchanneldProcess, _ user: String) async throws -> String {
+        let answer = try await HTTPPeer.post(
+            "\(node.baseURL)/backchannel/authentication", form: [("scope", "openid"), ("login_hint", user), ("binding_message", "K9")], basic: client)
+        guard let id = answer.json["auth_req_id"]?.stringValue else { throw FlowFailure(answer: answer.text) }
+        return id
+    }
+
+    static func poll(_ node: BackchanneldProcess, _ id: String) async throws -> HTTPPeer.Answer {
+        try await HTTPPeer.post(
+            "\(node.baseURL)/token", form: [("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", id)], basic: client)
+    }
+
+    /// Approves the user's one pending notification on a node's simulated-phone page, as a person would.
+    static func approveOnPage(_ node: BackchanneldProcess, user: String) async throws {
+        let page = try await HTTPPeer.get("\(node.baseURL)/authn/mock-push/?user=\(user)")
+        guard let setCookie = page.header("Set-Cookie"), let cookie = setCookie.split(separator: ";").first.map(String.init),
+            let match = page.text.firstMatch(of: #/name="id" value="([^"]+)"/#)
+        else { throw FlowFailure(answer: page.text) }
+        let csrf = String(cookie.split(separator: "=")[1])
+        let answer = try await HTTPPeer.post(
+            "\(node.baseURL)/authn/mock-push/respond", form: [("csrf", csrf), ("id", String(match.1)), ("user", user), ("decision", "approve")],
+            cookie: cookie)
+        // The shared client follows the page's 303 back to the device page, which then confirms.
+        guard answer.status == 200, answer.text.contains("Approved.") else { throw FlowFailure(answer: "HTTP \(answer.status): \(answer.text)") }
+    }
+
+    struct FlowFailure: Error { var answer: String }
+}

@@ -127,6 +127,17 @@ let package = Package(
             dependencies: ["BackchannelClient"],
             path: "Examples/CallCenterConsole"
         ),
+        // `swift run -c release poll-benchmark`: BENCHMARKS.md explains it.
+        .executableTarget(
+            name: "poll-benchmark",
+            dependencies: [
+                "BackchannelCore", "BackchannelServer", "BackchannelSQLite", "BackchannelPostgres", "BackchannelTesting",
+                "MockPushAuthenticator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/PollBenchmark"
+        ),
         .executableTarget(
             name: "backchanneld",
             dependencies: [

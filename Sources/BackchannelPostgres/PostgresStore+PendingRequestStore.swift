@@ -1,6 +1,7 @@
 import BackchannelCore
 import BackchannelServer
 import Foundation
+import Logging
 import PostgresNIO
 
 extension PostgresStore: PendingRequestStore {
@@ -10,10 +11,20 @@ extension PostgresStore: PendingRequestStore {
         """
 
     public func insert(_ request: PendingRequest) async throws {
+        try await client.withConnection { connection in try await Self.insert(request, on: connection, logger: self.logger) }
+    }
+
+    public func insert(contentsOf requests: [PendingRequest]) async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            for request in requests { try await Self.insert(request, on: connection, logger: self.logger) }
+        }
+    }
+
+    private static func insert(_ request: PendingRequest, on connection: PostgresConnection, logger: Logger) async throws {
         let scopes = request.scopes.joined(separator: " ")
         let state = StoredOutcome.name(of: request.state)
         let outcome = StoredOutcome.document(of: request.state)
-        try await client.query(
+        try await connection.query(
             """
             INSERT INTO backchannel_pending_request (auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at,
                 poll_interval, last_polled_at, state, outcome)

@@ -5,8 +5,17 @@ import GRDB
 
 extension SQLiteStore: PendingRequestStore {
     public func insert(_ request: PendingRequest) async throws {
+        try await insert(contentsOf: [request])
+    }
+
+    public func insert(contentsOf requests: [PendingRequest]) async throws {
         try await pool.write { db in
-            try db.execute(
+            for request in requests { try Self.insert(request, into: db) }
+        }
+    }
+
+    private static func insert(_ request: PendingRequest, into db: Database) throws {
+        try db.execute(
                 sql: """
                     INSERT INTO pending_request (auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at,
                         poll_interval, last_polled_at, state, outcome)
@@ -17,7 +26,6 @@ extension SQLiteStore: PendingRequestStore {
                     request.createdAt.timeIntervalSince1970, request.expiresAt.timeIntervalSince1970, request.interval,
                     request.lastPolledAt?.timeIntervalSince1970, StoredOutcome.name(of: request.state), StoredOutcome.document(of: request.state),
                 ])
-        }
     }
 
     public func request(authReqIdHash: String) async throws -> PendingRequest? {

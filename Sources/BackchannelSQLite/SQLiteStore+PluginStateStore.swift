@@ -4,22 +4,33 @@ import GRDB
 
 extension SQLiteStore: PluginStateStore {
     public func insert(_ record: PluginStateRecord) async throws -> Bool {
-        try await pool.write { db in
-            // An expired record under the same key no longer counts.
-            try db.execute(
-                sql: "DELETE FROM plugin_state WHERE namespace = ? AND key = ? AND expires_at <= ?",
-                arguments: [record.namespace, record.key, clock.now.timeIntervalSince1970])
-            try db.execute(
-                sql: """
-                    INSERT INTO plugin_state (namespace, key, group_name, value, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (namespace, key) DO NOTHING
-                    """,
-                arguments: [
-                    record.namespace, record.key, record.group, record.value, record.createdAt.timeIntervalSince1970,
-                    record.expiresAt.timeIntervalSince1970,
-                ])
-            return db.changesCount == 1
+        try await insert(contentsOf: [record]) == 1
+    }
+
+    public func insert(contentsOf records: [PluginStateRecord]) async throws -> Int {
+        let now = clock.now.timeIntervalSince1970
+        return try await pool.write { db in
+            var stored = 0
+            for record in records where try Self.insert(record, into: db, now: now) { stored += 1 }
+            return stored
         }
+    }
+
+    private static func insert(_ record: PluginStateRecord, into db: Database, now: Double) throws -> Bool {
+        // An expired record under the same key no longer counts.
+        try db.execute(
+            sql: "DELETE FROM plugin_state WHERE namespace = ? AND key = ? AND expires_at <= ?",
+            arguments: [record.namespace, record.key, now])
+        try db.execute(
+            sql: """
+                INSERT INTO plugin_state (namespace, key, group_name, value, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (namespace, key) DO NOTHING
+                """,
+            arguments: [
+                record.namespace, record.key, record.group, record.value, record.createdAt.timeIntervalSince1970,
+                record.expiresAt.timeIntervalSince1970,
+            ])
+        return db.changesCount == 1
     }
 
     public func record(namespace: String, key: String) async throws -> PluginStateRecord? {

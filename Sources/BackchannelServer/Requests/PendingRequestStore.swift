@@ -11,6 +11,9 @@ public protocol PendingRequestStore: Sendable {
     /// Stores a new request. - Throws: when the hash is already present.
     func insert(_ request: PendingRequest) async throws
 
+    /// Stores many new requests at once (imports, benchmarks); SQL stores use one transaction.
+    func insert(contentsOf requests: [PendingRequest]) async throws
+
     /// The request with this hash, if any.
     func request(authReqIdHash: String) async throws -> PendingRequest?
 
@@ -33,4 +36,11 @@ public protocol PendingRequestStore: Sendable {
     /// Marks up to `limit` unredeemed requests whose expiry has passed as expired, and returns them:
     /// each to exactly one caller. Also purges requests expired longer ago than the retention.
     func claimExpired(now: Date, limit: Int) async throws -> [PendingRequest]
+}
+
+extension PendingRequestStore {
+    /// Inserts one at a time.
+    public func insert(contentsOf requests: [PendingRequest]) async throws {
+        for request in requests { try await insert(request) }
+    }
 }

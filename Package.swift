@@ -138,6 +138,12 @@ let package = Package(
             ],
             path: "Benchmarks/PollBenchmark"
         ),
+        // The HTTP ceiling the end-to-end benchmark measures against.
+        .executableTarget(
+            name: "benchmark-baseline",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "Benchmarks/Baseline"
+        ),
         .executableTarget(
             name: "backchanneld",
             dependencies: [

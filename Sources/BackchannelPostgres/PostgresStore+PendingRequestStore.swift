@@ -39,16 +39,16 @@ extension PostgresStore: PendingRequestStore {
             client.query("SELECT \(unescaped: Self.columns) FROM backchannel_pending_request WHERE auth_req_id_hash = \(authReqIdHash)", logger: logger))?.request
     }
 
-    public func registerPoll(authReqIdHash: String, clientId: String, now: Date) async throws -> PollOutcome {
+    public func registerPoll(authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool) async throws -> PollOutcome {
         let now = now.timeIntervalSince1970
         // Every SET expression sees the old row, so `slowed` records whether this very poll came too soon.
         let row = try await first(
             client.query(
                 """
                 UPDATE backchannel_pending_request SET
-                    slowed = (state = 'pending' AND expires_at > \(now) AND last_polled_at IS NOT NULL
+                    slowed = (\(enforceInterval) AND state = 'pending' AND expires_at > \(now) AND last_polled_at IS NOT NULL
                               AND \(now) - last_polled_at < poll_interval),
-                    poll_interval = poll_interval + CASE WHEN state = 'pending' AND expires_at > \(now) AND last_polled_at IS NOT NULL
+                    poll_interval = poll_interval + CASE WHEN \(enforceInterval) AND state = 'pending' AND expires_at > \(now) AND last_polled_at IS NOT NULL
                               AND \(now) - last_polled_at < poll_interval THEN 5 ELSE 0 END,
                     last_polled_at = \(now)
                 WHERE auth_req_id_hash = \(authReqIdHash) AND client_id = \(clientId)

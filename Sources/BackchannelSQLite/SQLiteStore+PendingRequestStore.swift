@@ -34,7 +34,7 @@ extension SQLiteStore: PendingRequestStore {
         }
     }
 
-    public func registerPoll(authReqIdHash: String, clientId: String, now: Date) async throws -> PollOutcome {
+    public func registerPoll(authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool) async throws -> PollOutcome {
         let now = now.timeIntervalSince1970
         // Every SET expression sees the old row, so `slowed` records whether this very poll came too soon.
         let row = try await pool.write { db in
@@ -42,15 +42,15 @@ extension SQLiteStore: PendingRequestStore {
                 db,
                 sql: """
                     UPDATE pending_request SET
-                        slowed = (state = 'pending' AND expires_at > :now AND last_polled_at IS NOT NULL
+                        slowed = (:enforce AND state = 'pending' AND expires_at > :now AND last_polled_at IS NOT NULL
                                   AND :now - last_polled_at < poll_interval),
-                        poll_interval = poll_interval + CASE WHEN state = 'pending' AND expires_at > :now AND last_polled_at IS NOT NULL
+                        poll_interval = poll_interval + CASE WHEN :enforce AND state = 'pending' AND expires_at > :now AND last_polled_at IS NOT NULL
                                   AND :now - last_polled_at < poll_interval THEN 5 ELSE 0 END,
                         last_polled_at = :now
                     WHERE auth_req_id_hash = :hash AND client_id = :client
                     RETURNING *
                     """,
-                arguments: ["now": now, "hash": authReqIdHash, "client": clientId])
+                arguments: ["now": now, "hash": authReqIdHash, "client": clientId, "enforce": enforceInterval])
         }
         guard let row else { return .unknown }
         let request = try Self.request(row)

@@ -58,6 +58,13 @@ struct PendingRequestStoreContractTests {
         }
         #expect(admitted.interval == 10)
         #expect(admitted.lastPolledAt == now.addingTimeInterval(12))
+        guard case .admitted(let unenforced) = try await store.requests.registerPoll(
+            authReqIdHash: "h1", clientId: "console", now: now.addingTimeInterval(13), enforceInterval: false)
+        else {
+            Issue.record("with the interval not enforced, a quick poll is admitted")
+            return
+        }
+        #expect(unenforced.interval == 10)
     }
 
     @Test("a conclusion is recorded once and reads back whole", arguments: StoreKind.available)

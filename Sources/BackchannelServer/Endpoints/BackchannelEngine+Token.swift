@@ -33,7 +33,8 @@ extension BackchannelEngine {
         let now = clock.now
 
         var request: PendingRequest
-        switch try await storeCall({ try await self.store.registerPoll(authReqIdHash: hash, clientId: client.clientId, now: now) }) {
+        switch try await storeCall({ try await self.store.registerPoll(
+                authReqIdHash: hash, clientId: client.clientId, now: now, enforceInterval: self.policy.enforcePollInterval) }) {
         case .unknown:
             // Unknown, redeemed and another client's ids are indistinguishable on purpose.
             throw .invalidGrant("the auth_req_id is invalid")

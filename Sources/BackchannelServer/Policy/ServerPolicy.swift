@@ -18,6 +18,9 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
     /// `accept_id_token_hints_from_retired_keys`: accept an `id_token_hint` whose `kid` is no longer in
     /// the key set without checking its signature. Off by default: such a hint is `invalid_request`.
     public var acceptIdTokenHintsFromRetiredKeys: Bool = false
+    /// `enforce_poll_interval`: answer `slow_down` to polls sooner than the interval (CIBA §11 leaves
+    /// the when to the provider). On by default; benchmarks turn it off so every poll runs the full path.
+    public var enforcePollInterval: Bool = true
     /// `expired_request_retention`: how long an expired request is remembered, in seconds, so polls
     /// keep answering `expired_token` rather than `invalid_grant`; then it is purged.
     public var expiredRequestRetention: Int = 600
@@ -27,7 +30,7 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case interval, defaultExpiry, maxExpiry, bindingMessageMaxLength, accessTokenLifetime, idTokenLifetime
-        case accessTokenAudience, acceptIdTokenHintsFromRetiredKeys, expiredRequestRetention
+        case accessTokenAudience, acceptIdTokenHintsFromRetiredKeys, enforcePollInterval, expiredRequestRetention
     }
 
     public init(from decoder: any Decoder) throws {
@@ -49,6 +52,7 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
         accessTokenAudience = try container.decodeIfPresent(String.self, forKey: .accessTokenAudience)
         acceptIdTokenHintsFromRetiredKeys =
             try container.decodeIfPresent(Bool.self, forKey: .acceptIdTokenHintsFromRetiredKeys) ?? false
+        enforcePollInterval = try container.decodeIfPresent(Bool.self, forKey: .enforcePollInterval) ?? true
         expiredRequestRetention = try positive(.expiredRequestRetention, expiredRequestRetention)
         if defaultExpiry > maxExpiry {
             throw DecodingError.dataCorruptedError(forKey: .defaultExpiry, in: container, debugDescription: "must not exceed max_expiry")

@@ -63,13 +63,13 @@ public final class InMemoryPendingRequestStore: PendingRequestStore {
         shard(authReqIdHash).withLock { $0.requests[authReqIdHash] }
     }
 
-    public func registerPoll(authReqIdHash: String, clientId: String, now: Date) async throws -> PollOutcome {
+    public func registerPoll(authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool) async throws -> PollOutcome {
         shard(authReqIdHash).withLock { shard in
             guard var request = shard.requests[authReqIdHash], request.clientId == clientId else { return .unknown }
             defer { shard.requests[authReqIdHash] = request }
             let tooSoon = request.lastPolledAt.map { now.timeIntervalSince($0) < Double(request.interval) } ?? false
             request.lastPolledAt = now
-            if tooSoon, request.state == .pending, now < request.expiresAt {
+            if enforceInterval, tooSoon, request.state == .pending, now < request.expiresAt {
                 request.interval += 5
                 return .slowDown(request)
             }

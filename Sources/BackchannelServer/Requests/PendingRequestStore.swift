@@ -17,10 +17,10 @@ public protocol PendingRequestStore: Sendable {
     /// The request with this hash, if any.
     func request(authReqIdHash: String) async throws -> PendingRequest?
 
-    /// Records a poll by `clientId` at `now`. A pending request polled sooner than its interval after
-    /// the previous poll answers ``PollOutcome/slowDown(_:)`` with its interval grown by 5 seconds;
-    /// every poll by the owner updates the last-poll time.
-    func registerPoll(authReqIdHash: String, clientId: String, now: Date) async throws -> PollOutcome
+    /// Records a poll by `clientId` at `now`. When `enforceInterval` is set, a pending request polled
+    /// sooner than its interval after the previous poll answers ``PollOutcome/slowDown(_:)`` with its
+    /// interval grown by 5 seconds; every poll by the owner updates the last-poll time.
+    func registerPoll(authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool) async throws -> PollOutcome
 
     /// Moves a pending request to the state `result` gives.
     /// - Returns: `false` when it was not pending (already concluded, expired, or unknown).
@@ -39,6 +39,11 @@ public protocol PendingRequestStore: Sendable {
 }
 
 extension PendingRequestStore {
+    /// Records a poll, enforcing the interval.
+    public func registerPoll(authReqIdHash: String, clientId: String, now: Date) async throws -> PollOutcome {
+        try await registerPoll(authReqIdHash: authReqIdHash, clientId: clientId, now: now, enforceInterval: true)
+    }
+
     /// Inserts one at a time.
     public func insert(contentsOf requests: [PendingRequest]) async throws {
         for request in requests { try await insert(request) }

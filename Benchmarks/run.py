@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""End-to-end HTTP benchmark of backchanneld against a minimal Hummingbird server, in one run.
+
+Builds both in release mode, pins each server to core 0 and wrk to core 1, and measures for every store:
+backchannel authentication requests/s with p50/p99, token polls answering authorization_pending with
+1 000 and 100 000 requests pending, completed flows/s, and the server's RSS with 0, 10 000 and 100 000
+pending requests. Throughputs are reported as ratios to the baseline measured in the same run, memory
+as bytes per pending request. Writes Benchmarks/results/latest.json and latest.md.
+
+    python3 Benchmarks/run.py [--duration 8] [--stores memory,sqlite,postgres] [--skip-build]
+"""
+import argparse, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WRK_DIR = os.path.join(ROOT, "Benchmarks", "wrk")
+RESULTS = os.path.join(ROOT, "Benchmarks", "results")
+CONNECTIONS = 32
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(command, **kwargs):
+    return subprocess.run(command, check=True, text=True, capture_output=True, **kwargs)
+
+
+def ensure_wrk():
+    if shutil.which("wrk"):
+        return
+    if os.geteuid() != 0:
+        sys.exit("wrk is not installed (Debian package wrk)")
+    run(["apt-get", "update", "-qq"])
+    run(["apt-get", "install", "-y", "-qq", "wrk"], env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+
+
+def binary(name):
+    path = run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT).stdout.strip()
+    return os.path.join(path, name)
+
+
+def wait_ready(url, process, seconds=30):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except urllib.error.HTTPError:
+            return
+        except Exception:
+            time.sleep(0.1)
+    raise RuntimeError(f"server at {url} did not start")
+
+
+def start(command, ready_url, log):
+    process = subprocess.Popen(["taskset", "-c", "0"] + command, stdout=log, stderr=subprocess.STDOUT)
+    wait_ready(ready_url, process)
+    return process
+
+
+def stop(process):
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def rss(process):
+    status = open(f"/proc/{process.pid}/status").read()
+    current = int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) * 1024
+    peak = int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) * 1024
+    return current, peak
+
+
+def wrk(url, script, duration, env=None):
+    out = run(["taskset", "-c", "1", "wrk", "-t1", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", "-s", os.path.join(WRK_DIR, script), url],
+              env={**os.environ, **(env or {})}).stdout
+    def latency(label):
+        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not match:
+            return None
+        value, unit = float(match.group(1)), match.group(2)
+        return value * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+    result = {
+        "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50_ms": latency("50"),
+        "p99_ms": latency("99"),
+        "unexpected_answers": int(re.search(r"unexpected_answers (\d+)", out).group(1)),
+    }
+    flows = re.search(r"completed_flows (\d+)", out)
+    if flows:
+        result["completed_flows"] = int(flows.group(1))
+    return result
+
+
+def populate(url, count, ids_file):
+    """Starts exactly `count` authentications (wrk stops itself), writing their auth_req_ids."""
+    env = {"LIMIT": str(count), "AUTH_REQ_IDS": ids_file}
+    run(["taskset", "-c", "1", "wrk", "-t1", "-c8", "-d600s", "-s", os.path.join(WRK_DIR, "authenticate.lua"), url],
+        env={**os.environ, **env})
+    with open(ids_file) as f:
+        written = sum(1 for _ in f)
+    if written < count:
+        raise RuntimeError(f"populated {written} of {count} requests")
+
+
+class Postgres:
+    """A throw-away PostgreSQL server in a temporary directory, as the tests start one."""
+
+    def __init__(self):
+        versions = sorted(int(v) for v in os.listdir("/usr/lib/postgresql") if v.isdigit()) if os.path.isdir("/usr/lib/postgresql") else []
+        if not versions:
+            raise FileNotFoundError("PostgreSQL is not installed")
+        self.bin = f"/usr/lib/postgresql/{versions[-1]}/bin"
+        self.dir = tempfile.mkdtemp(prefix="backchannel-bench-pg-")
+        self.port = free_port()
+        self.prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if os.geteuid() == 0:
+            run(["chown", "postgres", self.dir])
+        run(self.prefix + [f"{self.bin}/initdb", "-D", f"{self.dir}/data", "-A", "trust", "-U", "postgres", "--no-sync"], cwd="/tmp")
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        subprocess.run(self.prefix + [f"{self.bin}/pg_ctl", "-D", f"{self.dir}/data", "-o", options, "-l", f"{self.dir}/log", "-w", "start"],
+                       check=True, cwd="/tmp", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+
+    def database(self):
+        name = f"bench_{int(time.time() * 1000)}"
+        run(self.prefix + [f"{self.bin}/psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-c", f"CREATE DATABASE {name}"], cwd="/tmp")
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def stop(self):
+        subprocess.run(self.prefix + [f"{self.bin}/pg_ctl", "-D", f"{self.dir}/data", "-m", "immediate", "stop"], cwd="/tmp",
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+CONFIG = """
+server: {{ host: 127.0.0.1, port: {port} }}
+store: {store}
+policy: {{ enforce_poll_interval: false, max_expiry: 3600, default_expiry: 3600 }}
+clients:
+  - {{ client_id: demo-client, client_secret: demo-secret }}
+authenticators:
+  - plugin: mock-push
+    configuration:
+      users:
+        carol: {{ action: silent }}
+        dave: {{ action: approve, after_seconds: 0 }}
+users:
+  - {{ subject: carol }}
+  - {{ subject: dave }}
+"""
+
+
+def measure_store(store, duration, work, postgres):
+    backchanneld = binary("backchanneld")
+    results = {}
+
+    def server():
+        port = free_port()
+        data = tempfile.mkdtemp(dir=work, prefix=f"{store}-")
+        kind = {"memory": "{ kind: memory }", "sqlite": "{ kind: sqlite }", "postgres": f'{{ kind: postgres, url: "{postgres.database() if postgres else ""}" }}'}[store]
+        config = os.path.join(data, "config.yaml")
+        with open(config, "w") as f:
+            f.write(CONFIG.format(port=port, store=kind))
+        log = open(os.path.join(data, "log"), "w")
+        url = f"http://127.0.0.1:{port}"
+        process = start([backchanneld, "--config", config, "--data-dir", data, "--log-level", "warning"], f"{url}/jwks", log)
+        return process, url, data
+
+    # Authentication requests/s (each adds a pending request).
+    process, url, data = server()
+    results["authentication"] = wrk(url, "authenticate.lua", duration)
+    stop(process)
+
+    # Polls with 1 000 and with 100 000 pending; memory at 0, 10 000 and 100 000.
+    process, url, data = server()
+    wrk(url, "token-poll.lua", 1, {"AUTH_REQ_IDS": write_ids(data, ["warm-up"])})
+    memory = {"0": rss(process)}
+    hot = os.path.join(data, "hot.ids")
+    populate(url, 1000, hot)
+    results["poll_1000_pending"] = wrk(url, "token-poll.lua", duration, {"AUTH_REQ_IDS": hot})
+    populate(url, 9000, os.path.join(data, "more.ids"))
+    memory["10000"] = rss(process)
+    populate(url, 90000, os.path.join(data, "rest.ids"))
+    memory["100000"] = rss(process)
+    results["poll_100000_pending"] = wrk(url, "token-poll.lua", duration, {"AUTH_REQ_IDS": hot})
+    stop(process)
+    results["rss_bytes"] = {k: {"current": v[0], "peak": v[1]} for k, v in memory.items()}
+    results["bytes_per_pending_request"] = (memory["100000"][0] - memory["0"][0]) / 100000
+
+    # Completed flows/s: start, the user approves at once, one redeeming poll.
+    process, url, data = server()
+    flows = wrk(url, "flow.lua", duration)
+    flows["flows_per_second"] = flows.get("completed_flows", 0) / duration
+    results["flows"] = flows
+    stop(process)
+    return results
+
+
+def write_ids(directory, ids):
+    path = os.path.join(directory, "warm.ids")
+    with open(path, "w") as f:
+        f.write("\n".join(ids) + "\n")
+    return path
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=8)
+    parser.add_argument("--stores", default="memory,sqlite,postgres")
+    parser.add_argument("--skip-build", action="store_true")
+    options = parser.parse_args()
+
+    ensure_wrk()
+    if not options.skip_build:
+        for product in ["backchanneld", "benchmark-baseline"]:
+            subprocess.run(["swift", "build", "-c", "release", "--product", product], check=True, cwd=ROOT)
+    work = tempfile.mkdtemp(prefix="backchannel-bench-")
+    report = {"duration_seconds": options.duration, "connections": CONNECTIONS, "stores": {}}
+    postgres = None
+    try:
+        port = free_port()
+        baseline = start([binary("benchmark-baseline"), "--port", str(port)], f"http://127.0.0.1:{port}/", open(os.path.join(work, "baseline.log"), "w"))
+        report["baseline"] = wrk(f"http://127.0.0.1:{port}", "token-poll.lua", options.duration, {"AUTH_REQ_IDS": write_ids(work, ["x"])})
+        report["baseline"]["rss_bytes"] = rss(baseline)[0]
+        stop(baseline)
+        stores = options.stores.split(",")
+        if "postgres" in stores:
+            try:
+                postgres = Postgres()
+            except FileNotFoundError as error:
+                print(f"postgres: skipped ({error})")
+                stores.remove("postgres")
+        for store in stores:
+            print(f"measuring {store}…", flush=True)
+            report["stores"][store] = measure_store(store, options.duration, work, postgres)
+    finally:
+        if postgres:
+            postgres.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+    base = report["baseline"]["requests_per_second"]
+    lines = [
+        f"Baseline (minimal Hummingbird form POST → small JSON): {base:,.0f} req/s, p50 {report['baseline']['p50_ms']:.2f} ms, p99 {report['baseline']['p99_ms']:.2f} ms",
+        "",
+        "| store | auth req/s (× baseline) | auth p50 / p99 ms | poll, 1k pending (× baseline) | poll, 100k pending (× baseline) | 100k / 1k | flows/s (× baseline) | bytes per pending request |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for store, r in report["stores"].items():
+        auth, p1, p100, flows = r["authentication"], r["poll_1000_pending"], r["poll_100000_pending"], r["flows"]
+        r["ratios"] = {
+            "authentication_vs_baseline": auth["requests_per_second"] / base,
+            "poll_1000_vs_baseline": p1["requests_per_second"] / base,
+            "poll_100000_vs_baseline": p100["requests_per_second"] / base,
+            "poll_100000_vs_1000": p100["requests_per_second"] / p1["requests_per_second"],
+            "flows_vs_baseline": flows["flows_per_second"] / base,
+        }
+        q = r["ratios"]
+        lines.append(
+            f"| {store} | {auth['requests_per_second']:,.0f} ({q['authentication_vs_baseline']:.2f}) | {auth['p50_ms']:.2f} / {auth['p99_ms']:.2f} | "
+            f"{p1['requests_per_second']:,.0f} ({q['poll_1000_vs_baseline']:.2f}) | {p100['requests_per_second']:,.0f} ({q['poll_100000_vs_baseline']:.2f}) | "
+            f"{q['poll_100000_vs_1000']:.2f} | {flows['flows_per_second']:,.0f} ({q['flows_vs_baseline']:.2f}) | {r['bytes_per_pending_request']:,.0f} |")
+    markdown = "\n".join(lines)
+    print(markdown)
+    os.makedirs(RESULTS, exist_ok=True)
+    with open(os.path.join(RESULTS, "latest.json"), "w") as f:
+        json.dump(report, f, indent=2, sort_keys=True)
+    with open(os.path.join(RESULTS, "latest.md"), "w") as f:
+        f.write(markdown + "\n")
+
+
+if __name__ == "__main__":
+    main()

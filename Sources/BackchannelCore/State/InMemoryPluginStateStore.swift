@@ -2,83 +2,115 @@ import Foundation
 import Synchronization
 
 /// Plugin state in this process's memory: for tests and single-process demos.
+///
+/// Records are spread over independently locked shards, so the status checks on the poll path never
+/// contend on one lock; only the group index (touched when records are added, answered or removed, and
+/// when a page lists a group) has a lock of its own.
 public final class InMemoryPluginStateStore: PluginStateStore {
     private struct Key: Hashable {
         var namespace: String
         var key: String
     }
 
-    private struct State {
-        var records: [Key: PluginStateRecord] = [:]
-        var groups: [Key: Set<String>] = [:]  // (namespace, group) → keys
+    // `Mutex` cannot live in an array; each shard's lock lives in its own object.
+    private final class Shard: Sendable {
+        let records = Mutex<[Key: PluginStateRecord]>([:])
     }
 
-    private let state = Mutex(State())
+    private let shards: [Shard]
+    private let groups = Mutex<[Key: Set<String>]>([:])  // (namespace, group) → keys
     private let clock: any BackchannelClock
 
     /// Creates an empty store; records past their expiry on `clock` are not returned.
-    public init(clock: any BackchannelClock = SystemClock()) {
+    public init(clock: any BackchannelClock = SystemClock(), shardCount: Int = 64) {
         self.clock = clock
+        self.shards = (0..<max(1, shardCount)).map { _ in Shard() }
+    }
+
+    private func shard(_ key: Key) -> Shard {
+        shards[Int(UInt(bitPattern: key.hashValue) % UInt(shards.count))]
     }
 
     public func insert(_ record: PluginStateRecord) async throws -> Bool {
         let now = clock.now
-        return state.withLock { state in
-            let key = Key(namespace: record.namespace, key: record.key)
-            if let existing = state.records[key], existing.expiresAt > now { return false }
-            Self.remove(key, from: &state)
-            state.records[key] = record
-            if let group = record.group { state.groups[Key(namespace: record.namespace, key: group), default: []].insert(record.key) }
-            return true
+        let key = Key(namespace: record.namespace, key: record.key)
+        let replaced: PluginStateRecord?? = shard(key).records.withLock { records in
+            if let existing = records[key], existing.expiresAt > now { return .none }
+            return .some(records.updateValue(record, forKey: key))
         }
+        guard case .some(let expired) = replaced else { return false }
+        groups.withLock { groups in
+            if let old = expired?.group { groups[Key(namespace: record.namespace, key: old)]?.remove(record.key) }
+            if let group = record.group { groups[Key(namespace: record.namespace, key: group), default: []].insert(record.key) }
+        }
+        return true
     }
 
     public func record(namespace: String, key: String) async throws -> PluginStateRecord? {
         let now = clock.now
-        return state.withLock { $0.records[Key(namespace: namespace, key: key)] }.flatMap { $0.expiresAt > now ? $0 : nil }
+        let key = Key(namespace: namespace, key: key)
+        return shard(key).records.withLock { $0[key] }.flatMap { $0.expiresAt > now ? $0 : nil }
     }
 
     public func records(namespace: String, group: String) async throws -> [PluginStateRecord] {
         let now = clock.now
-        return state.withLock { state in
-            (state.groups[Key(namespace: namespace, key: group)] ?? []).compactMap { state.records[Key(namespace: namespace, key: $0)] }
+        let keys = groups.withLock { $0[Key(namespace: namespace, key: group)] ?? [] }
+        var found: [PluginStateRecord] = []
+        for key in keys {
+            let id = Key(namespace: namespace, key: key)
+            if let record = shard(id).records.withLock({ $0[id] }), record.expiresAt > now, record.group == group { found.append(record) }
         }
-        .filter { $0.expiresAt > now }
-        .sorted { ($0.createdAt, $0.key) < ($1.createdAt, $1.key) }
+        return found.sorted { ($0.createdAt, $0.key) < ($1.createdAt, $1.key) }
     }
 
     public func replace(namespace: String, key: String, expected: Data, with value: Data, group: String?) async throws -> Bool {
         let now = clock.now
-        return state.withLock { state in
-            let id = Key(namespace: namespace, key: key)
-            guard var record = state.records[id], record.expiresAt > now, record.value == expected else { return false }
-            if let old = record.group { state.groups[Key(namespace: namespace, key: old)]?.remove(key) }
+        let id = Key(namespace: namespace, key: key)
+        let oldGroup: String?? = shard(id).records.withLock { records in
+            guard var record = records[id], record.expiresAt > now, record.value == expected else { return .none }
+            let old = record.group
             record.value = value
             record.group = group
-            if let group { state.groups[Key(namespace: namespace, key: group), default: []].insert(key) }
-            state.records[id] = record
-            return true
+            records[id] = record
+            return .some(old)
         }
+        guard case .some(let previous) = oldGroup else { return false }
+        if previous != group {
+            groups.withLock { groups in
+                if let previous { groups[Key(namespace: namespace, key: previous)]?.remove(key) }
+                if let group { groups[Key(namespace: namespace, key: group), default: []].insert(key) }
+            }
+        }
+        return true
     }
 
     public func delete(namespace: String, key: String) async throws {
-        state.withLock { Self.remove(Key(namespace: namespace, key: key), from: &$0) }
-    }
-
-    public func purgeExpired(now: Date) async throws -> Int {
-        state.withLock { state in
-            let expired = state.records.filter { $0.value.expiresAt <= now }.map(\.key)
-            for key in expired { Self.remove(key, from: &state) }
-            return expired.count
+        let id = Key(namespace: namespace, key: key)
+        if let removed = shard(id).records.withLock({ $0.removeValue(forKey: id) }) {
+            unindex(removed)
         }
     }
 
-    private static func remove(_ key: Key, from state: inout State) {
-        guard let record = state.records.removeValue(forKey: key) else { return }
-        if let group = record.group {
-            let groupKey = Key(namespace: key.namespace, key: group)
-            state.groups[groupKey]?.remove(key.key)
-            if state.groups[groupKey]?.isEmpty == true { state.groups[groupKey] = nil }
+    public func purgeExpired(now: Date) async throws -> Int {
+        var purged: [PluginStateRecord] = []
+        for shard in shards {
+            shard.records.withLock { records in
+                for (key, record) in records where record.expiresAt <= now {
+                    records[key] = nil
+                    purged.append(record)
+                }
+            }
+        }
+        purged.forEach(unindex)
+        return purged.count
+    }
+
+    private func unindex(_ record: PluginStateRecord) {
+        guard let group = record.group else { return }
+        groups.withLock { groups in
+            let key = Key(namespace: record.namespace, key: group)
+            groups[key]?.remove(record.key)
+            if groups[key]?.isEmpty == true { groups[key] = nil }
         }
     }
 }

@@ -30,17 +30,19 @@ extension SQLiteStore: PendingRequestStore {
 
     public func request(authReqIdHash: String) async throws -> PendingRequest? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM pending_request WHERE auth_req_id_hash = ?", arguments: [authReqIdHash]).map(Self.request)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM pending_request WHERE auth_req_id_hash = ?"), arguments: [authReqIdHash])
+                .map(Self.request)
         }
     }
 
     public func registerPoll(authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool) async throws -> PollOutcome {
         let now = now.timeIntervalSince1970
         // Every SET expression sees the old row, so `slowed` records whether this very poll came too soon.
-        let row = try await pool.write { db in
+        // One statement in autocommit mode is atomic; a compiled statement is reused across polls.
+        let row = try await pool.writeWithoutTransaction { db in
             try Row.fetchOne(
-                db,
-                sql: """
+                db.cachedStatement(
+                    sql: """
                     UPDATE pending_request SET
                         slowed = (:enforce AND state = 'pending' AND expires_at > :now AND last_polled_at IS NOT NULL
                                   AND :now - last_polled_at < poll_interval),
@@ -49,7 +51,7 @@ extension SQLiteStore: PendingRequestStore {
                         last_polled_at = :now
                     WHERE auth_req_id_hash = :hash AND client_id = :client
                     RETURNING *
-                    """,
+                    """),
                 arguments: ["now": now, "hash": authReqIdHash, "client": clientId, "enforce": enforceInterval])
         }
         guard let row else { return .unknown }
@@ -59,23 +61,22 @@ extension SQLiteStore: PendingRequestStore {
 
     public func conclude(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> Bool {
         let state = PendingRequestState(result: result)
-        return try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE pending_request SET state = ?, outcome = ? WHERE auth_req_id_hash = ? AND state = 'pending'",
-                arguments: [StoredOutcome.name(of: state), StoredOutcome.document(of: state), authReqIdHash])
+        return try await pool.writeWithoutTransaction { db in
+            try db.cachedStatement(sql: "UPDATE pending_request SET state = ?, outcome = ? WHERE auth_req_id_hash = ? AND state = 'pending'")
+                .execute(arguments: [StoredOutcome.name(of: state), StoredOutcome.document(of: state), authReqIdHash])
             return db.changesCount == 1
         }
     }
 
     public func redeem(authReqIdHash: String, clientId: String, now: Date) async throws -> PendingRequest? {
-        try await pool.write { db in
+        try await pool.writeWithoutTransaction { db in
             try Row.fetchOne(
-                db,
-                sql: """
+                db.cachedStatement(
+                    sql: """
                     DELETE FROM pending_request
                     WHERE auth_req_id_hash = ? AND client_id = ? AND state = 'approved' AND expires_at > ?
                     RETURNING *
-                    """,
+                    """),
                 arguments: [authReqIdHash, clientId, now.timeIntervalSince1970]
             ).map(Self.request)
         }

@@ -36,7 +36,7 @@ extension SQLiteStore: PluginStateStore {
     public func record(namespace: String, key: String) async throws -> PluginStateRecord? {
         try await pool.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT * FROM plugin_state WHERE namespace = ? AND key = ? AND expires_at > ?",
+                db.cachedStatement(sql: "SELECT * FROM plugin_state WHERE namespace = ? AND key = ? AND expires_at > ?"),
                 arguments: [namespace, key, clock.now.timeIntervalSince1970]
             ).map(Self.record)
         }
@@ -53,10 +53,10 @@ extension SQLiteStore: PluginStateStore {
     }
 
     public func replace(namespace: String, key: String, expected: Data, with value: Data, group: String?) async throws -> Bool {
-        try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE plugin_state SET value = ?, group_name = ? WHERE namespace = ? AND key = ? AND value = ? AND expires_at > ?",
-                arguments: [value, group, namespace, key, expected, clock.now.timeIntervalSince1970])
+        try await pool.writeWithoutTransaction { db in
+            try db.cachedStatement(
+                sql: "UPDATE plugin_state SET value = ?, group_name = ? WHERE namespace = ? AND key = ? AND value = ? AND expires_at > ?"
+            ).execute(arguments: [value, group, namespace, key, expected, clock.now.timeIntervalSince1970])
             return db.changesCount == 1
         }
     }

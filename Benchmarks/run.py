@@ -100,12 +100,21 @@ def wrk(url, script, duration, env=None):
 
 
 def populate(url, count, ids_file):
-    """Starts exactly `count` authentications (wrk stops itself), writing their auth_req_ids."""
-    env = {"LIMIT": str(count), "AUTH_REQ_IDS": ids_file}
-    run(["taskset", "-c", "1", "wrk", "-t1", "-c8", "-d600s", "-s", os.path.join(WRK_DIR, "authenticate.lua"), url],
-        env={**os.environ, **env})
-    with open(ids_file) as f:
-        written = sum(1 for _ in f)
+    """Starts exactly `count` authentications, writing their auth_req_ids (wrk's script stops writing at
+    the limit; wrk itself runs until stopped, so it is stopped once the file is complete)."""
+    open(ids_file, "w").close()
+    process = subprocess.Popen(["taskset", "-c", "1", "wrk", "-t1", "-c8", "-d600s", "-s", os.path.join(WRK_DIR, "authenticate.lua"), url],
+                               env={**os.environ, "LIMIT": str(count), "AUTH_REQ_IDS": ids_file}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 600
+    written = 0
+    while time.time() < deadline:
+        with open(ids_file) as f:
+            written = sum(1 for line in f if line.strip())
+        if written >= count:
+            break
+        time.sleep(0.2)
+    process.kill()
+    process.wait()
     if written < count:
         raise RuntimeError(f"populated {written} of {count} requests")
 

@@ -1,23 +1,28 @@
 -- Starts backchannel authentications for carol (who never answers), so each request adds one pending
--- request. With LIMIT set, writes each auth_req_id to the file AUTH_REQ_IDS and stops after LIMIT.
+-- request. With LIMIT set, appends each auth_req_id to the file AUTH_REQ_IDS and stops after LIMIT.
 wrk.method = "POST"
+wrk.path = "/backchannel/authentication"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Authorization"] = "Basic ZGVtby1jbGllbnQ6ZGVtby1zZWNyZXQ="
 wrk.body = "scope=openid&login_hint=carol&binding_message=BENCH&requested_expiry=3600"
 
-local limit = tonumber(os.getenv("LIMIT") or "0")
-local out = nil
-if os.getenv("AUTH_REQ_IDS") and limit > 0 then out = io.open(os.getenv("AUTH_REQ_IDS"), "w") end
-local count = 0
-local unexpected = 0
+-- Counters live in each thread's Lua state; done() reads them through setup()'s thread handles.
+local threads = {}
+function setup(thread) threads[#threads + 1] = thread end
 
-response = function(status, headers, body)
+limit = tonumber(os.getenv("LIMIT") or "0")
+count = 0
+unexpected = 0
+local out = nil
+
+function response(status, headers, body)
   if status ~= 200 then
     unexpected = unexpected + 1
     return
   end
   count = count + 1
-  if out then
+  if limit > 0 and os.getenv("AUTH_REQ_IDS") then
+    out = out or io.open(os.getenv("AUTH_REQ_IDS"), "a")
     out:write(string.match(body, '"auth_req_id":"([^"]+)"'), "\n")
     if count >= limit then
       out:flush()
@@ -26,6 +31,8 @@ response = function(status, headers, body)
   end
 end
 
-done = function(summary, latency, requests)
-  io.write(string.format("unexpected_answers %d\n", unexpected))
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + thread:get("unexpected") end
+  io.write(string.format("unexpected_answers %d\n", total))
 end

@@ -1,14 +1,17 @@
 -- Complete flows: start an authentication for dave (who approves at once), then redeem it with one poll.
--- Requests alternate per connection order: a start, then the poll for the id the last start returned.
+-- Each start's auth_req_id is queued; the next request a connection sends redeems the oldest one.
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Authorization"] = "Basic ZGVtby1jbGllbnQ6ZGVtby1zZWNyZXQ="
 
-local queue = {}
-local tokens = 0
-local unexpected = 0
+local threads = {}
+function setup(thread) threads[#threads + 1] = thread end
 
-request = function()
+local queue = {}
+tokens = 0
+unexpected = 0
+
+function request()
   local id = table.remove(queue, 1)
   if id then
     return wrk.format(nil, "/token", nil, "grant_type=urn%3Aopenid%3Aparams%3Agrant-type%3Aciba&auth_req_id=" .. id)
@@ -16,7 +19,7 @@ request = function()
   return wrk.format(nil, "/backchannel/authentication", nil, "scope=openid&login_hint=dave")
 end
 
-response = function(status, headers, body)
+function response(status, headers, body)
   local id = string.match(body, '"auth_req_id":"([^"]+)"')
   if id then
     queue[#queue + 1] = id
@@ -27,6 +30,11 @@ response = function(status, headers, body)
   end
 end
 
-done = function(summary, latency, requests)
-  io.write(string.format("completed_flows %d\nunexpected_answers %d\n", tokens, unexpected))
+function done(summary, latency, requests)
+  local flows, total = 0, 0
+  for _, thread in ipairs(threads) do
+    flows = flows + thread:get("tokens")
+    total = total + thread:get("unexpected")
+  end
+  io.write(string.format("completed_flows %d\nunexpected_answers %d\n", flows, total))
 end

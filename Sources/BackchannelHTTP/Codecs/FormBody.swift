@@ -1,3 +1,4 @@
+import BackchannelServer
 import Foundation
 import Hummingbird
 
@@ -24,23 +25,19 @@ enum FormBody {
         } catch {
             throw .tooLarge
         }
-        return try decode(String(buffer: buffer))
-    }
-
-    /// Decodes `a=1&b=2` (the WHATWG form-urlencoded parser's rules: `+` is a space).
-    static func decode(_ body: String) throws(Failure) -> [(name: String, value: String)] {
-        var pairs: [(name: String, value: String)] = []
-        for field in body.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = field.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = unescape(parts[0]), let value = unescape(parts.count > 1 ? parts[1] : "") else {
-                throw .malformed
-            }
-            pairs.append((name, value))
+        do {
+            return try FormURLEncoding.decode(Array(buffer.readableBytesView))
+        } catch {
+            throw .malformed
         }
-        return pairs
     }
 
-    private static func unescape(_ text: Substring) -> String? {
-        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+    /// Decodes `a=1&b=2` with the engine's byte-level decoder.
+    static func decode(_ body: String) throws(Failure) -> [(name: String, value: String)] {
+        do {
+            return try FormURLEncoding.decode(Array(body.utf8))
+        } catch {
+            throw .malformed
+        }
     }
 }

@@ -19,9 +19,13 @@ enum JSONResponse {
         return make(status: .ok, data: data, noStore: true)
     }
 
+    /// The recurring answers, encoded once: an immutable table, read without a lock.
+    private static let encodedOnce: [OAuthError: Data] = Dictionary(
+        uniqueKeysWithValues: OAuthError.recurring.compactMap { error in (try? encoder.encode(error.body)).map { (error, $0) } })
+
     static func error(_ error: OAuthError) -> Response {
         // The body is two fixed-vocabulary strings; encoding cannot fail.
-        let data = (try? encoder.encode(error.body)) ?? Data(#"{"error":"server_error"}"#.utf8)
+        let data = encodedOnce[error] ?? (try? encoder.encode(error.body)) ?? Data(#"{"error":"server_error"}"#.utf8)
         var response = make(status: HTTPResponse.Status(code: error.httpStatus), data: data, noStore: true)
         if let challenge = error.challenge {
             response.headers[.wwwAuthenticate] = challenge

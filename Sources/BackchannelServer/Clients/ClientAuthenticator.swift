@@ -21,7 +21,7 @@ struct ClientAuthenticator: Sendable {
     func authenticate(_ parameters: OAuthParameters, authorization: String?) throws(OAuthError) -> RegisteredClient {
         let postedId = try parameters.value("client_id")
         let postedSecret = try parameters.value("client_secret")
-        let failed = OAuthError.invalidClient("client authentication failed")
+        let failed = OAuthError.clientAuthenticationFailed
 
         if let authorization, authorization.count >= 6, authorization.prefix(6).lowercased() == "basic " {
             // RFC 6749 §2.3: a client must not use more than one authentication method.
@@ -43,7 +43,7 @@ struct ClientAuthenticator: Sendable {
         guard let client = clients[id], let digest = client.secretDigest, digest.matches(secret),
             client.authenticationMethods.contains(method)
         else {
-            throw .invalidClient("client authentication failed")
+            throw OAuthError.clientAuthenticationFailed
         }
         return client
     }
@@ -54,13 +54,9 @@ struct ClientAuthenticator: Sendable {
             let decoded = String(data: data, encoding: .utf8),
             let colon = decoded.firstIndex(of: ":")
         else { return nil }
-        guard let id = formDecode(decoded[..<colon]), let secret = formDecode(decoded[decoded.index(after: colon)...]),
-            !id.isEmpty
+        guard let id = try? FormURLEncoding.unescape(ArraySlice(decoded[..<colon].utf8)),
+            let secret = try? FormURLEncoding.unescape(ArraySlice(decoded[decoded.index(after: colon)...].utf8)), !id.isEmpty
         else { return nil }
         return (id, secret)
-    }
-
-    private static func formDecode(_ value: Substring) -> String? {
-        value.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 }

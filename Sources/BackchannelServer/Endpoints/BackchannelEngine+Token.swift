@@ -37,7 +37,7 @@ extension BackchannelEngine {
                 authReqIdHash: hash, clientId: client.clientId, now: now, enforceInterval: self.policy.enforcePollInterval) }) {
         case .unknown:
             // Unknown, redeemed and another client's ids are indistinguishable on purpose.
-            throw .invalidGrant("the auth_req_id is invalid")
+            throw OAuthError.invalidAuthReqId
         case .slowDown(let slowed):
             throw .slowDown("polled sooner than the interval; wait \(slowed.interval) seconds between polls")
         case .admitted(let admitted):
@@ -53,23 +53,23 @@ extension BackchannelEngine {
                 logger.error("an authenticator failed to report a status", metadata: ["authenticator": "\(request.authenticator)"])
                 throw .serverError("the authenticator could not be reached")
             }
-            guard let status else { throw .authorizationPending("the user has not yet concluded the authentication") }
+            guard let status else { throw OAuthError.authorizationPending }
             _ = try await storeCall { try await self.store.conclude(authReqIdHash: hash, result: status) }
             // Another conclusion may have won the race: act on what the store holds.
             guard let current = try await storeCall({ try await self.store.request(authReqIdHash: hash) }) else {
-                throw .invalidGrant("the auth_req_id is invalid")
+                throw OAuthError.invalidAuthReqId
             }
             request = current
         }
 
         if now >= request.expiresAt {
-            throw .expiredToken("the authentication request has expired")
+            throw OAuthError.expired
         }
         switch request.state {
         case .pending:
-            throw .authorizationPending("the user has not yet concluded the authentication")
+            throw OAuthError.authorizationPending
         case .expired:
-            throw .expiredToken("the authentication request has expired")
+            throw OAuthError.expired
         case .denied:
             throw .accessDenied("the user denied the authentication request", atTokenEndpoint: true)
         case .failed:
@@ -78,7 +78,7 @@ extension BackchannelEngine {
             guard let redeemed = try await storeCall({ try await self.store.redeem(authReqIdHash: hash, clientId: client.clientId, now: now) }),
                 case .approved(let attributes) = redeemed.state
             else {
-                throw .invalidGrant("the auth_req_id is invalid")
+                throw OAuthError.invalidAuthReqId
             }
             let tokens: TokenResponse
             do {

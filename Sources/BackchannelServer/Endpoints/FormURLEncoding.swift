@@ -1,0 +1,58 @@
+/// `application/x-www-form-urlencoded` decoding (RFC 6749 Appendix B, the WHATWG URL standard's
+/// parser): `&`-separated `name=value` pairs, `+` for a space, `%XX` escapes, UTF-8 text.
+///
+/// It works on bytes: Foundation's percent-decoding bridges through `NSString` on Linux and cost more
+/// than the rest of a token poll together.
+public enum FormURLEncoding {
+    /// Why a body could not be decoded.
+    public struct Malformed: Error, Sendable {}
+
+    /// Decodes a body into its pairs, in order, repetitions kept.
+    /// - Throws: ``Malformed`` for a broken escape or a value that is not UTF-8.
+    public static func decode(_ body: [UInt8]) throws(Malformed) -> [(name: String, value: String)] {
+        var pairs: [(name: String, value: String)] = []
+        for field in body.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let separator = field.firstIndex(of: UInt8(ascii: "="))
+            let name = try unescape(field[..<(separator ?? field.endIndex)])
+            var value = ""
+            if let separator { value = try unescape(field[field.index(after: separator)...]) }
+            pairs.append((name, value))
+        }
+        return pairs
+    }
+
+    /// Decodes one name or value.
+    public static func unescape(_ bytes: ArraySlice<UInt8>) throws(Malformed) -> String {
+        var decoded: [UInt8] = []
+        decoded.reserveCapacity(bytes.count)
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "+"):
+                decoded.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                let high = bytes.index(after: index)
+                guard high != bytes.endIndex else { throw Malformed() }
+                let low = bytes.index(after: high)
+                guard low != bytes.endIndex, let h = hexValue(bytes[high]), let l = hexValue(bytes[low]) else { throw Malformed() }
+                decoded.append(h << 4 | l)
+                index = low
+            default:
+                decoded.append(byte)
+            }
+            index = bytes.index(after: index)
+        }
+        guard let text = String(validating: decoded, as: UTF8.self) else { throw Malformed() }
+        return text
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}

@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "BackchannelHTTP", targets: ["BackchannelHTTP"]),
         .library(name: "BackchannelTesting", targets: ["BackchannelTesting"]),
         .library(name: "MockPushAuthenticator", targets: ["MockPushAuthenticator"]),
+        .library(name: "SMSAuthenticator", targets: ["SMSAuthenticator"]),
         .library(name: "BackchannelClient", targets: ["BackchannelClient"]),
         .library(name: "BackchannelSQLite", targets: ["BackchannelSQLite"]),
         .library(name: "BackchannelPostgres", targets: ["BackchannelPostgres"]),
@@ -115,6 +116,17 @@ let package = Package(
             ],
             path: "Plugins/MockPushAuthenticator"
         ),
+        .target(
+            name: "SMSAuthenticator",
+            dependencies: [
+                "BackchannelCore",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Plugins/SMSAuthenticator"
+        ),
         // The worked example of README's "Writing an authenticator plugin", compiled and tested.
         .target(
             name: "ConsoleCodeAuthenticator",
@@ -151,6 +163,7 @@ let package = Package(
                 "BackchannelServer",
                 "BackchannelHTTP",
                 "MockPushAuthenticator",
+                "SMSAuthenticator",
                 "BackchannelSQLite",
                 "BackchannelPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -166,6 +179,13 @@ let package = Package(
         .testTarget(
             name: "MockPushAuthenticatorTests",
             dependencies: ["MockPushAuthenticator", "BackchannelCore", "BackchannelTesting"]
+        ),
+        .testTarget(
+            name: "SMSAuthenticatorTests",
+            dependencies: [
+                "SMSAuthenticator", "BackchannelCore", "BackchannelTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "ConsoleCodeAuthenticatorTests",

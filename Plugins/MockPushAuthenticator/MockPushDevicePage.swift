@@ -8,7 +8,7 @@ import Mustache
 /// Forms are protected by a double-submit token: a random value set in a `SameSite=Strict` cookie that
 /// each form must repeat, which a cross-site page can neither read nor set.
 struct MockPushDevicePage: FrontChannelInteraction {
-    static let csrfCookie = "mock_push_csrf"
+    private var csrf: DoubleSubmitToken { DoubleSubmitToken(cookieName: "mock_push_csrf", path: basePath) }
 
     private let configuration: MockPushPageConfiguration
     private let authenticator: MockPushAuthenticator
@@ -25,7 +25,7 @@ struct MockPushDevicePage: FrontChannelInteraction {
     func respond(to request: FrontChannelRequest) async -> FrontChannelResponse {
         switch (request.method, request.path) {
         case (.get, ""):
-            return await render(user: request.queryValue("user"), notice: request.queryValue("done"), cookies: request.cookies)
+            return await render(user: request.queryValue("user"), notice: request.queryValue("done"), request: request)
         case (.post, "respond"):
             return await submit(request)
         default:
@@ -33,15 +33,10 @@ struct MockPushDevicePage: FrontChannelInteraction {
         }
     }
 
-    private func render(user: String?, notice: String?, cookies: [String: String], status: Int = 200) async -> FrontChannelResponse {
+    private func render(user: String?, notice: String?, request: FrontChannelRequest, status: Int = 200) async -> FrontChannelResponse {
         var headers: [String: String] = [:]
-        let csrf: String
-        if let existing = cookies[Self.csrfCookie], existing.count == 32, existing.allSatisfy(\.isHexDigit) {
-            csrf = existing
-        } else {
-            csrf = services.random.bytes(count: 16).map { String(format: "%02x", $0) }.joined()
-            headers["Set-Cookie"] = "\(Self.csrfCookie)=\(csrf); Path=\(basePath); HttpOnly; SameSite=Strict"
-        }
+        let (token, setCookie) = csrf.token(for: request, random: services.random)
+        if let setCookie { headers["Set-Cookie"] = setCookie }
         let notifications: [MockPushNotification]
         do {
             notifications = try await user.asyncMap { try await authenticator.pendingNotifications(subject: $0) } ?? []
@@ -54,7 +49,7 @@ struct MockPushDevicePage: FrontChannelInteraction {
             "user": user ?? "",
             "hasUser": user != nil,
             "notice": notice.flatMap(Self.notices.index(forKey:)).map { Self.notices[$0].value } ?? "",
-            "csrf": csrf,
+            "csrf": token,
             "notifications": notifications.map { notification in
                 [
                     "id": notification.authReqId.rawValue,
@@ -72,9 +67,7 @@ struct MockPushDevicePage: FrontChannelInteraction {
     }
 
     private func submit(_ request: FrontChannelRequest) async -> FrontChannelResponse {
-        guard let cookie = request.cookies[Self.csrfCookie], let token = request.formValue("csrf"),
-            Self.constantTimeEquals(cookie, token)
-        else {
+        guard csrf.verify(request) else {
             return FrontChannelResponse(status: 403, contentType: "text/plain; charset=utf-8", body: "The form has expired. Reload the page and try again.")
         }
         guard let id = request.formValue("id"), let user = request.formValue("user"),
@@ -87,7 +80,7 @@ struct MockPushDevicePage: FrontChannelInteraction {
         let answered: Bool
         do {
             guard try await authenticator.pendingNotifications(subject: user).contains(where: { $0.authReqId == authReqId }) else {
-                return await render(user: user, notice: "gone", cookies: request.cookies, status: 409)
+                return await render(user: user, notice: "gone", request: request, status: 409)
             }
             answered = try await authenticator.respond(authReqId: authReqId, approve: decision == "approve")
         } catch {
@@ -113,14 +106,6 @@ struct MockPushDevicePage: FrontChannelInteraction {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
-    }
-
-    private static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
-        let a = Array(lhs.utf8), b = Array(rhs.utf8)
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
     }
 }
 

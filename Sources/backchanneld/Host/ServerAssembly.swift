@@ -7,6 +7,7 @@ import Foundation
 import Hummingbird
 import Logging
 import MockPushAuthenticator
+import SMSAuthenticator
 
 /// Puts a server together from its configuration: registers the plugins this binary links, makes
 /// the configured authenticators, loads the keys, and builds the engine and the router.
@@ -40,6 +41,8 @@ struct ServerAssembly {
         var registry = PluginRegistry()
         try registry.register(MockPushAuthenticator.descriptor)
         try registry.register(MockPushAuthenticator.pageDescriptor)
+        try registry.register(SMSAuthenticator.descriptor)
+        try registry.register(SMSAuthenticator.pageDescriptor)
         try registry.validateLinks()
         return registry
     }

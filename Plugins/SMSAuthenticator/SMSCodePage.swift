@@ -1,0 +1,74 @@
+import BackchannelCore
+import Foundation
+import Mustache
+
+/// The page an SMS links to: the client, the scopes and the binding message, and a form for the code,
+/// protected by a double-submit token. Works without JavaScript; everything rendered is escaped.
+struct SMSCodePage: FrontChannelInteraction {
+    private let authenticator: SMSAuthenticator
+    private let services: BackchannelHostServices
+    private let template: MustacheTemplate
+
+    init(authenticator: SMSAuthenticator, services: BackchannelHostServices) throws {
+        self.authenticator = authenticator
+        self.services = services
+        self.template = try MustacheTemplate(string: SMSTemplates.page)
+    }
+
+    private var basePath: String {
+        let path = services.frontChannelBaseURL.path
+        return path.hasSuffix("/") ? path : path + "/"
+    }
+
+    private var csrf: DoubleSubmitToken { DoubleSubmitToken(cookieName: "sms_csrf", path: basePath) }
+
+    func respond(to request: FrontChannelRequest) async -> FrontChannelResponse {
+        guard request.path == "" else { return Self.plain(404, "Not found") }
+        let id = AuthReqId(rawValue: request.queryValue("request") ?? request.formValue("request") ?? "")
+        let record: SMSRecord?
+        do {
+            record = try await authenticator.pending(id)
+        } catch {
+            return Self.plain(503, "The service is unavailable. Try again.")
+        }
+        guard let record else {
+            return render(nil, request: request, message: "This sign-in request is no longer pending.", status: 404)
+        }
+        guard request.method == .post else { return render(record, request: request, message: nil) }
+        guard csrf.verify(request) else { return Self.plain(403, "The form has expired. Reload the page and try again.") }
+        let code = (request.formValue("code") ?? "").filter(\.isNumber)
+        let outcome: SMSAuthenticator.Verification
+        do {
+            outcome = try await authenticator.verify(id, code: code)
+        } catch {
+            return Self.plain(503, "The service is unavailable. Try again.")
+        }
+        switch outcome {
+        case .approved: return render(nil, request: request, message: "Approved. You can close this page.")
+        case .failed: return render(nil, request: request, message: "Too many wrong codes. The sign-in request has failed.", status: 403)
+        case .gone: return render(nil, request: request, message: "This sign-in request is no longer pending.", status: 404)
+        case .wrong(let left):
+            return render(record, request: request, message: "That code is wrong. \(left) attempt\(left == 1 ? "" : "s") left.", status: 400)
+        }
+    }
+
+    private func render(_ record: SMSRecord?, request: FrontChannelRequest, message: String?, status: Int = 200) -> FrontChannelResponse {
+        let (token, setCookie) = csrf.token(for: request, random: services.random)
+        var context: [String: Any] = ["message": message ?? "", "hasForm": record != nil, "csrf": token, "action": basePath]
+        if let record {
+            context["request"] = record.authReqId
+            context["client"] = record.clientName
+            context["scopes"] = record.scopes.joined(separator: " ")
+            context["bindingMessage"] = record.bindingMessage ?? ""
+            context["hasBindingMessage"] = record.bindingMessage != nil
+            context["digits"] = authenticator.configuration.codeLength
+        }
+        var response = FrontChannelResponse.html(template.render(context), status: status)
+        if let setCookie { response.headers["Set-Cookie"] = setCookie }
+        return response
+    }
+
+    private static func plain(_ status: Int, _ text: String) -> FrontChannelResponse {
+        FrontChannelResponse(status: status, contentType: "text/plain; charset=utf-8", body: text)
+    }
+}

@@ -1,0 +1,73 @@
+import AsyncHTTPClient
+import BackchannelCore
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Sends text messages through the configured HTTP gateway, retrying 5xx answers and timeouts with
+/// exponential backoff.
+struct SMSGateway: Sendable {
+    /// Why a message was not delivered.
+    enum Failure: Error, Equatable {
+        /// The gateway refused it (a 4xx answer): retrying would not help.
+        case refused(status: Int)
+        /// It failed every attempt (5xx answers, timeouts, unreachable).
+        case unavailable(attempts: Int)
+    }
+
+    let configuration: SMSConfiguration
+    let httpClient: HTTPClient
+    let clock: any BackchannelClock
+
+    func send(to phoneNumber: String, text: String) async throws(Failure) {
+        var delay = Double(configuration.retryDelayMs) / 1000
+        for attempt in 0...configuration.maxRetries {
+            if attempt > 0 {
+                try? await clock.sleep(until: clock.now.addingTimeInterval(delay))
+                delay *= 2
+            }
+            do {
+                let response = try await httpClient.execute(request(to: phoneNumber, text: text), timeout: .seconds(Int64(configuration.timeoutSeconds)))
+                let status = Int(response.status.code)
+                _ = try? await response.body.collect(upTo: 64 * 1024)
+                if (200..<300).contains(status) { return }
+                if (400..<500).contains(status) { throw Failure.refused(status: status) }
+            } catch let failure as Failure {
+                throw failure
+            } catch {
+                // A timeout or a transport failure: retried like a 5xx.
+            }
+        }
+        throw .unavailable(attempts: configuration.maxRetries + 1)
+    }
+
+    private func request(to phoneNumber: String, text: String) throws -> HTTPClientRequest {
+        switch configuration.provider {
+        case .webhook:
+            var request = HTTPClientRequest(url: configuration.url)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            if let token = configuration.authToken { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+            let body = try JSONEncoder().encode(["to": phoneNumber, "from": configuration.from, "text": text])
+            request.body = .bytes(ByteBuffer(bytes: body))
+            return request
+        case .twilio:
+            let sid = configuration.accountSid ?? ""
+            let base = configuration.url.hasSuffix("/") ? String(configuration.url.dropLast()) : configuration.url
+            var request = HTTPClientRequest(url: "\(base)/2010-04-01/Accounts/\(Self.escape(sid))/Messages.json")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            let credentials = Data("\(sid):\(configuration.authToken ?? "")".utf8).base64EncodedString()
+            request.headers.add(name: "Authorization", value: "Basic \(credentials)")
+            let form = [("To", phoneNumber), ("From", configuration.from), ("Body", text)]
+            request.body = .bytes(ByteBuffer(string: form.map { "\($0.0)=\(Self.escape($0.1))" }.joined(separator: "&")))
+            return request
+        }
+    }
+
+    private static func escape(_ value: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+    }
+}

@@ -1,0 +1,184 @@
+import BackchannelCore
+import BackchannelTesting
+import Foundation
+import SMSAuthenticator
+import Testing
+
+@Suite("SMS authenticator against a real HTTP gateway", .serialized, .timeLimit(.minutes(1)))
+struct SMSAuthenticatorTests {
+    private static let users = [
+        DirectoryUser(subject: "alice", loginHints: ["alice@example.com"], phoneNumber: "+15550101"),
+        DirectoryUser(subject: "bob"),
+    ]
+
+    /// A harness with the SMS pair made by the registry, pointed at the gateway.
+    private func make(_ gateway: TestGateway, provider: SMSConfiguration.Provider = .webhook, retries: Int = 2)
+        throws -> (BackchannelHandlerHarness, SMSAuthenticator, any FrontChannelInteraction)
+    {
+        // The real clock: delivery runs in real time against a real server.
+        let harness = BackchannelHandlerHarness(users: Self.users)
+        var services = harness.services
+        services.clock = SystemClock()
+        services.stateStore = InMemoryPluginStateStore(clock: SystemClock())
+        services.frontChannelBaseURL = URL(string: "https://login.example.com/authn/sms/")!
+        var registry = PluginRegistry()
+        try registry.register(SMSAuthenticator.descriptor)
+        try registry.register(SMSAuthenticator.pageDescriptor)
+        let configuration: JSONValue = .object([
+            "provider": .string(provider.rawValue),
+            "url": .string(provider == .webhook ? gateway.baseURL + "/webhook" : gateway.baseURL),
+            "account_sid": .string("AC123"), "auth_token": .string("token-1"),
+            "from": .string("Backchannel"), "max_retries": .integer(retries), "retry_delay_ms": .integer(10),
+        ])
+        let instance = try registry.makeAuthenticator(plugin: "sms", configuration: configuration, services: services)
+        return (harness, try #require(instance.handler as? SMSAuthenticator), try #require(instance.interaction))
+    }
+
+    private func request(_ harness: BackchannelHandlerHarness, binding: String = "K7") -> BackchannelAuthenticationRequest {
+        var request = harness.makeRequest(hint: .loginHint("alice@example.com"), bindingMessage: binding)
+        request.expiresAt = Date().addingTimeInterval(120)
+        return request
+    }
+
+    private func code(in message: TestGateway.Message) throws -> String {
+        String(try #require(message.text.firstMatch(of: #/Your code: (\d{6,8})\./#)).1)
+    }
+
+    private func csrfCookie(_ page: FrontChannelResponse) throws -> String {
+        try #require(page.headers["Set-Cookie"]?.split(separator: ";").first?.split(separator: "=").last.map(String.init))
+    }
+
+    private func submit(_ page: any FrontChannelInteraction, _ request: BackchannelAuthenticationRequest, code: String, csrf: String) async -> FrontChannelResponse {
+        await page.respond(to: FrontChannelRequest(
+            method: .post, path: "", form: [("request", request.authReqId.rawValue), ("code", code), ("csrf", csrf)], cookies: ["sms_csrf": csrf]))
+    }
+
+    @Test("the message carries the binding message, the code and the page link; the right code approves")
+    func codeApproves() async throws {
+        try await TestGateway.run { gateway in
+            let (harness, sms, page) = try make(gateway)
+            let request = request(harness)
+            #expect(try await harness.start(sms, request) == .started)
+            try await gateway.waitFor(messages: 1)
+            let message = try #require(gateway.received.first)
+            #expect(message.to == "+15550101")
+            #expect(message.text.contains("Check it shows: K7."))
+            #expect(message.text.contains("https://login.example.com/authn/sms/?request=\(request.authReqId.rawValue)"))
+            let shown = await page.respond(to: FrontChannelRequest(method: .get, path: "", query: [("request", request.authReqId.rawValue)]))
+            #expect(shown.status == 200)
+            let approved = await submit(page, request, code: try code(in: message), csrf: try csrfCookie(shown))
+            #expect(approved.status == 200)
+            guard case .approved(let attributes) = try await sms.checkAuthenticationStatus(authReqId: request.authReqId) else {
+                Issue.record("expected approval")
+                return
+            }
+            #expect(attributes.subject == "alice")
+            #expect(attributes.amr == ["sms", "otp"])
+            #expect(harness.completionSink.results(for: request.authReqId).count == 1)
+        }
+    }
+
+    @Test("three wrong codes fail the request")
+    func wrongCodes() async throws {
+        try await TestGateway.run { gateway in
+            let (harness, sms, page) = try make(gateway)
+            let request = request(harness)
+            _ = try await harness.start(sms, request)
+            try await gateway.waitFor(messages: 1)
+            let right = try code(in: try #require(gateway.received.first))
+            let wrong = right == "000000" ? "111111" : "000000"
+            let csrf = String(repeating: "ab", count: 16)
+            var statuses: [Int] = []
+            for _ in 0..<3 { statuses.append(await submit(page, request, code: wrong, csrf: csrf).status) }
+            #expect(statuses == [400, 400, 403])
+            #expect(try await sms.checkAuthenticationStatus(authReqId: request.authReqId) == .failed(reason: "too many wrong codes"))
+            #expect(await submit(page, request, code: right, csrf: csrf).status == 404)
+        }
+    }
+
+    @Test("a form without the CSRF cookie's token is refused")
+    func csrf() async throws {
+        try await TestGateway.run { gateway in
+            let (harness, sms, page) = try make(gateway)
+            let request = request(harness)
+            _ = try await harness.start(sms, request)
+            try await gateway.waitFor(messages: 1)
+            let answer = await page.respond(to: FrontChannelRequest(
+                method: .post, path: "", form: [("request", request.authReqId.rawValue), ("code", try code(in: gateway.received[0])), ("csrf", "x")],
+                cookies: ["sms_csrf": String(repeating: "ab", count: 16)]))
+            #expect(answer.status == 403)
+            #expect(try await sms.checkAuthenticationStatus(authReqId: request.authReqId) == nil)
+        }
+    }
+
+    @Test("a gateway answering 500 is retried, then the failure concludes the request")
+    func retriesThenFails() async throws {
+        try await TestGateway.run(failures: 100) { gateway in
+            let (harness, sms, _) = try make(gateway, retries: 2)
+            let request = request(harness)
+            #expect(try await harness.start(sms, request) == .started)
+            for _ in 0..<300 where try await sms.checkAuthenticationStatus(authReqId: request.authReqId) == nil {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(gateway.requestCount == 3)
+            #expect(try await sms.checkAuthenticationStatus(authReqId: request.authReqId) == .failed(reason: "the text message could not be delivered"))
+            #expect(harness.completionSink.results(for: request.authReqId) == [.failed(reason: "the text message could not be delivered")])
+        }
+    }
+
+    @Test("a gateway that fails once is retried and the message goes through")
+    func retrySucceeds() async throws {
+        try await TestGateway.run(failures: 1) { gateway in
+            let (harness, sms, _) = try make(gateway)
+            _ = try await harness.start(sms, request(harness))
+            try await gateway.waitFor(messages: 1)
+            #expect(gateway.requestCount == 2)
+            #expect(gateway.received.count == 1)
+        }
+    }
+
+    @Test("the Twilio-compatible provider posts the Messages form with Basic authentication")
+    func twilio() async throws {
+        try await TestGateway.run { gateway in
+            let (harness, sms, _) = try make(gateway, provider: .twilio)
+            _ = try await harness.start(sms, request(harness))
+            try await gateway.waitFor(messages: 1)
+            let message = try #require(gateway.received.first)
+            #expect(message.to == "+15550101")
+            #expect(message.from == "Backchannel")
+            #expect(message.authorization == "Basic " + Data("AC123:token-1".utf8).base64EncodedString())
+        }
+    }
+
+    @Test("a binding message with markup is escaped on the page")
+    func escaping() async throws {
+        try await TestGateway.run { gateway in
+            let (harness, sms, page) = try make(gateway)
+            let request = request(harness, binding: "<script>alert(1)</script>")
+            _ = try await harness.start(sms, request)
+            let shown = await page.respond(to: FrontChannelRequest(method: .get, path: "", query: [("request", request.authReqId.rawValue)]))
+            #expect(!shown.body.contains("<script>alert(1)</script>"))
+            #expect(shown.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        }
+    }
+
+    @Test("a user without a phone number is unknown_user_id at request time")
+    func noPhone() async throws {
+        try await TestGateway.run { gateway in
+            let (harness, sms, _) = try make(gateway)
+            guard case .failed(.unknownUserId, _) = try await harness.start(sms, harness.makeRequest(hint: .loginHint("bob"))) else {
+                Issue.record("expected unknown_user_id")
+                return
+            }
+            #expect(gateway.requestCount == 0)
+        }
+    }
+
+    @Test("the SMS authenticator honours the handler contract")
+    func contract() async throws {
+        try await TestGateway.run { gateway in
+            let (harness, sms, _) = try make(gateway)
+            #expect(await BackchannelHandlerContract.violations(of: sms, harness: harness, hint: .loginHint("alice")).isEmpty)
+        }
+    }
+}

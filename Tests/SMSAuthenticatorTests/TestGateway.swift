@@ -1,0 +1,78 @@
+import BackchannelTesting
+import Foundation
+import Hummingbird
+import Logging
+import Synchronization
+
+/// A real HTTP SMS gateway on a loopback port: records every message, and answers 500 to the first
+/// `failures` requests.
+final class TestGateway: Sendable {
+    struct Message: Sendable {
+        var to: String
+        var from: String
+        var text: String
+        var authorization: String?
+    }
+
+    let port: Int
+    private let messages = Mutex<[Message]>([])
+    private let failuresLeft: Mutex<Int>
+    private let requests = Mutex(0)
+
+    var received: [Message] { messages.withLock { $0 } }
+    var requestCount: Int { requests.withLock { $0 } }
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    private init(port: Int, failures: Int) {
+        self.port = port
+        self.failuresLeft = Mutex(failures)
+    }
+
+    /// Runs `body` with a gateway listening.
+    static func run(failures: Int = 0, _ body: (TestGateway) async throws -> Void) async throws {
+        let gateway = TestGateway(port: try LoopbackPort.free(), failures: failures)
+        let router = Router()
+        router.post("/webhook") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 1 << 16)
+            let json = try JSONDecoder().decode([String: String].self, from: Data(buffer: body))
+            return gateway.record(Message(to: json["to"] ?? "", from: json["from"] ?? "", text: json["text"] ?? "", authorization: request.headers[.authorization]))
+        }
+        router.post("/2010-04-01/Accounts/:sid/Messages.json") { request, _ -> Response in
+            let body = String(buffer: try await request.body.collect(upTo: 1 << 16))
+            var form: [String: String] = [:]
+            for pair in body.split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? "" }
+                if parts.count == 2 { form[parts[0]] = parts[1] }
+            }
+            return gateway.record(Message(to: form["To"] ?? "", from: form["From"] ?? "", text: form["Body"] ?? "", authorization: request.headers[.authorization]))
+        }
+        let (ready, readyContinuation) = AsyncStream.makeStream(of: Void.self)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: gateway.port)),
+            onServerRunning: { _ in readyContinuation.yield() }, logger: Logger(label: "test-gateway"))
+        let server = Task { try await app.run() }
+        defer { server.cancel() }
+        for await _ in ready { break }
+        try await body(gateway)
+    }
+
+    private func record(_ message: Message) -> Response {
+        requests.withLock { $0 += 1 }
+        let fail = failuresLeft.withLock { left -> Bool in
+            guard left > 0 else { return false }
+            left -= 1
+            return true
+        }
+        if fail { return Response(status: .internalServerError) }
+        messages.withLock { $0.append(message) }
+        return Response(status: .created)
+    }
+
+    /// Waits (briefly, in real time) until `count` messages have arrived or `requests` attempts were made.
+    func waitFor(messages count: Int = 1, orRequests attempts: Int = .max) async throws {
+        for _ in 0..<500 {
+            if received.count >= count || requestCount >= attempts { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+}

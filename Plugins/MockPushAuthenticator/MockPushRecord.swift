@@ -44,20 +44,7 @@ struct MockPushRecord: Codable, Sendable, Equatable {
         }
     }
 
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .secondsSince1970
-        encoder.outputFormatting = .sortedKeys
-        return encoder
-    }()
+    func encoded() throws -> Data { try PluginStateCoding.encode(self) }
 
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        return decoder
-    }()
-
-    func encoded() throws -> Data { try Self.encoder.encode(self) }
-
-    static func decode(_ data: Data) throws -> MockPushRecord { try decoder.decode(MockPushRecord.self, from: data) }
+    static func decode(_ data: Data) throws -> MockPushRecord { try PluginStateCoding.decode(MockPushRecord.self, from: data) }
 }

@@ -53,7 +53,7 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
             bindingMessage: request.bindingMessage, code: code, attempts: 0, expiresAt: request.expiresAt)
         let inserted = try await services.stateStore.insert(
             PluginStateRecord(
-                namespace: Self.namespace, key: authReqId.rawValue, value: try SMSRecord.encoder.encode(record), createdAt: services.clock.now,
+                namespace: Self.namespace, key: authReqId.rawValue, value: try PluginStateCoding.encode(record), createdAt: services.clock.now,
                 expiresAt: request.expiresAt.addingTimeInterval(Self.retention)))
         guard inserted else { throw BackchannelHandlerError.duplicateAuthReqId(authReqId) }
 
@@ -120,7 +120,7 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
                 }
             }
             if try await services.stateStore.replace(
-                namespace: Self.namespace, key: authReqId.rawValue, expected: data, with: SMSRecord.encoder.encode(updated), group: nil)
+                namespace: Self.namespace, key: authReqId.rawValue, expected: data, with: PluginStateCoding.encode(updated), group: nil)
             {
                 if let result = updated.result { await services.completionSink.authenticationConcluded(authReqId: authReqId, result: result) }
                 return verification
@@ -137,7 +137,7 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
             updated.outcomeAt = services.clock.now
             updated.reason = reason
             if try await services.stateStore.replace(
-                namespace: Self.namespace, key: authReqId.rawValue, expected: data, with: SMSRecord.encoder.encode(updated), group: nil)
+                namespace: Self.namespace, key: authReqId.rawValue, expected: data, with: PluginStateCoding.encode(updated), group: nil)
             {
                 if let result = updated.result { await services.completionSink.authenticationConcluded(authReqId: authReqId, result: result) }
                 return
@@ -147,6 +147,6 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
 
     private func load(_ authReqId: AuthReqId) async throws -> (record: SMSRecord, data: Data)? {
         guard let stored = try await services.stateStore.record(namespace: Self.namespace, key: authReqId.rawValue) else { return nil }
-        return (try SMSRecord.decoder.decode(SMSRecord.self, from: stored.value), stored.value)
+        return (try PluginStateCoding.decode(SMSRecord.self, from: stored.value), stored.value)
     }
 }

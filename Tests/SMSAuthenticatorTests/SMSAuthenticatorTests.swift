@@ -156,6 +156,7 @@ struct SMSAuthenticatorTests {
             let (harness, sms, page) = try make(gateway)
             let request = request(harness, binding: "<script>alert(1)</script>")
             _ = try await harness.start(sms, request)
+            try await gateway.waitFor(messages: 1)
             let shown = await page.respond(to: FrontChannelRequest(method: .get, path: "", query: [("request", request.authReqId.rawValue)]))
             #expect(!shown.body.contains("<script>alert(1)</script>"))
             #expect(shown.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
@@ -179,6 +180,7 @@ struct SMSAuthenticatorTests {
         try await TestGateway.run { gateway in
             let (harness, sms, _) = try make(gateway)
             #expect(await BackchannelHandlerContract.violations(of: sms, harness: harness, hint: .loginHint("alice")).isEmpty)
+            try await gateway.waitFor(messages: 2)
         }
     }
 }

@@ -54,6 +54,13 @@ final class TestGateway: Sendable {
         defer { server.cancel() }
         for await _ in ready { break }
         try await body(gateway)
+        // Let deliveries still on their way land before the server stops: a connection accepted during
+        // shutdown trips an assertion in NIO's async channel.
+        var seen = -1
+        while seen != gateway.requestCount {
+            seen = gateway.requestCount
+            try await Task.sleep(for: .milliseconds(100))
+        }
     }
 
     private func record(_ message: Message) -> Response {

@@ -183,7 +183,7 @@ let package = Package(
         .testTarget(
             name: "SMSAuthenticatorTests",
             dependencies: [
-                "SMSAuthenticator", "BackchannelCore", "BackchannelTesting",
+                "SMSAuthenticator", "BackchannelCore", "BackchannelTesting", "BackchannelServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),

@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
         // The plugin API: what an authenticator author implements and a host registers.
@@ -127,6 +128,19 @@ let package = Package(
             ],
             path: "Plugins/SMSAuthenticator"
         ),
+        .target(
+            name: "EmailAuthenticator",
+            dependencies: [
+                "BackchannelCore",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Plugins/EmailAuthenticator"
+        ),
         // The worked example of README's "Writing an authenticator plugin", compiled and tested.
         .target(
             name: "ConsoleCodeAuthenticator",
@@ -186,6 +200,11 @@ let package = Package(
                 "SMSAuthenticator", "BackchannelCore", "BackchannelTesting", "BackchannelServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
+        ),
+        .testTarget(
+            name: "EmailAuthenticatorTests",
+            dependencies: ["EmailAuthenticator", "BackchannelCore", "BackchannelTesting"],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "ConsoleCodeAuthenticatorTests",

@@ -1,0 +1,38 @@
+/// How to reach the SMTP server (snake_case keys in the file).
+public struct SMTPConfiguration: Decodable, Sendable, Hashable {
+    /// Transport security.
+    public enum Security: String, Decodable, Sendable, Hashable {
+        /// Plain text: only for a relay on loopback.
+        case none
+        /// Plain connection upgraded with STARTTLS before anything is sent; refused if the server does not offer it.
+        case starttls
+        /// TLS from the first byte (SMTPS, usually port 465).
+        case tls
+    }
+
+    /// `host`.
+    public var host: String
+    /// `port`.
+    public var port: Int
+    /// `security`: `starttls` (default), `tls` or `none`.
+    public var security: Security
+    /// `username`, for AUTH PLAIN or LOGIN.
+    public var username: String?
+    /// `password`.
+    public var password: String?
+    /// `ca_file`: a PEM file of trusted roots instead of the system's (for a private relay).
+    public var caFile: String?
+    /// `timeout_seconds`: for connecting and for each reply.
+    public var timeoutSeconds: Int
+
+    /// Creates a configuration.
+    public init(host: String, port: Int, security: Security = .starttls, username: String? = nil, password: String? = nil, caFile: String? = nil, timeoutSeconds: Int = 15) {
+        self.host = host
+        self.port = port
+        self.security = security
+        self.username = username
+        self.password = password
+        self.caFile = caFile
+        self.timeoutSeconds = timeoutSeconds
+    }
+}

@@ -1,0 +1,99 @@
+import BackchannelTesting
+import Foundation
+
+/// A real SMTP server process (aiosmtpd, through Fixtures/smtp_server.py) on a loopback port, with a
+/// throw-away self-signed certificate for the TLS modes.
+final class SMTPTestServer: @unchecked Sendable {
+    enum Mode { case plain, starttls, tls }
+
+    let port: Int
+    let directory: URL
+    let certificate: URL
+    private let process: Process
+
+    static var isAvailable: Bool {
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        check.arguments = ["python3", "-c", "import aiosmtpd"]
+        check.standardOutput = FileHandle.nullDevice
+        check.standardError = FileHandle.nullDevice
+        guard (try? check.run()) != nil else { return false }
+        check.waitUntilExit()
+        return check.terminationStatus == 0
+    }
+
+    init(mode: Mode, auth: (String, String)? = nil) throws {
+        port = try LoopbackPort.free()
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("mail"), withIntermediateDirectories: true)
+        certificate = directory.appendingPathComponent("cert.pem")
+        let key = directory.appendingPathComponent("key.pem")
+        try Self.run("/usr/bin/openssl", [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key.path, "-out", certificate.path,
+        ])
+        var arguments = [Self.fixture.path, "--port", "\(port)", "--maildir", directory.appendingPathComponent("mail").path]
+        switch mode {
+        case .plain: break
+        case .starttls: arguments += ["--starttls", certificate.path, key.path]
+        case .tls: arguments += ["--tls", certificate.path, key.path]
+        }
+        if let auth { arguments += ["--auth", "\(auth.0):\(auth.1)"] }
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<200 {
+            if Self.accepts(port) { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        stop()
+        throw CocoaError(.fileReadUnknown)
+    }
+
+    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/smtp_server.py")
+
+    /// The delivered messages, in order.
+    func messages() -> [String] {
+        let mail = directory.appendingPathComponent("mail")
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: mail.path)) ?? []).filter { $0.hasSuffix(".eml") }
+        return names.sorted { Int($0.dropLast(4)) ?? 0 < Int($1.dropLast(4)) ?? 0 }
+            .compactMap { try? String(contentsOf: mail.appendingPathComponent($0), encoding: .utf8) }
+    }
+
+    func waitForMessages(_ count: Int) async throws {
+        for _ in 0..<300 where messages().count < count { try await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private static func accepts(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    private static func run(_ executable: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+    }
+}

@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "BackchannelTesting", targets: ["BackchannelTesting"]),
         .library(name: "MockPushAuthenticator", targets: ["MockPushAuthenticator"]),
         .library(name: "SMSAuthenticator", targets: ["SMSAuthenticator"]),
+        .library(name: "EmailAuthenticator", targets: ["EmailAuthenticator"]),
         .library(name: "BackchannelClient", targets: ["BackchannelClient"]),
         .library(name: "BackchannelSQLite", targets: ["BackchannelSQLite"]),
         .library(name: "BackchannelPostgres", targets: ["BackchannelPostgres"]),
@@ -178,6 +179,7 @@ let package = Package(
                 "BackchannelHTTP",
                 "MockPushAuthenticator",
                 "SMSAuthenticator",
+                "EmailAuthenticator",
                 "BackchannelSQLite",
                 "BackchannelPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -203,7 +205,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EmailAuthenticatorTests",
-            dependencies: ["EmailAuthenticator", "BackchannelCore", "BackchannelTesting"],
+            dependencies: ["EmailAuthenticator", "BackchannelCore", "BackchannelTesting", "BackchannelServer"],
             exclude: ["Fixtures"]
         ),
         .testTarget(

@@ -1,3 +1,5 @@
+import BackchannelCore
+
 /// How to reach the SMTP server (snake_case keys in the file).
 public struct SMTPConfiguration: Decodable, Sendable, Hashable {
     /// Transport security.
@@ -34,5 +36,23 @@ public struct SMTPConfiguration: Decodable, Sendable, Hashable {
         self.password = password
         self.caFile = caFile
         self.timeoutSeconds = timeoutSeconds
+    }
+
+    private enum CodingKeys: String, CodingKey, CaseIterable { case host, port, security, username, password, caFile, timeoutSeconds }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            host: try container.decode(String.self, forKey: .host),
+            port: try container.decode(Int.self, forKey: .port),
+            security: try container.decodeIfPresent(Security.self, forKey: .security) ?? .starttls,
+            username: try container.decodeIfPresent(String.self, forKey: .username),
+            password: try container.decodeIfPresent(String.self, forKey: .password),
+            caFile: try container.decodeIfPresent(String.self, forKey: .caFile),
+            timeoutSeconds: try container.decodeIfPresent(Int.self, forKey: .timeoutSeconds) ?? 15)
+        guard (1...65535).contains(port) else {
+            throw DecodingError.dataCorruptedError(forKey: .port, in: container, debugDescription: "must be between 1 and 65535")
+        }
     }
 }

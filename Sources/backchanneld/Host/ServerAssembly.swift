@@ -6,6 +6,7 @@ import BackchannelServer
 import Foundation
 import Hummingbird
 import Logging
+import EmailAuthenticator
 import MockPushAuthenticator
 import SMSAuthenticator
 
@@ -43,6 +44,8 @@ struct ServerAssembly {
         try registry.register(MockPushAuthenticator.pageDescriptor)
         try registry.register(SMSAuthenticator.descriptor)
         try registry.register(SMSAuthenticator.pageDescriptor)
+        try registry.register(EmailAuthenticator.descriptor)
+        try registry.register(EmailAuthenticator.pageDescriptor)
         try registry.validateLinks()
         return registry
     }

@@ -1,0 +1,150 @@
+import BackchannelCore
+import Foundation
+import Mustache
+
+/// Authenticates a user by e-mail: the mail names the client, the scopes and the binding message and
+/// links to the paired page, where the user approves or denies.
+///
+/// The link carries its own token (128 bits of CSPRNG output), not the request's identity; it is bound to
+/// one request, works once, and expires with the request.
+public final class EmailAuthenticator: BackchannelAuthenticationHandler {
+    /// The back-channel descriptor, registered as `"email"` and linked to ``pageDescriptor``.
+    public static let descriptor = BackchannelAuthenticatorPluginDescriptor(
+        registryName: "email", configuration: EmailConfiguration.self, frontChannelName: "email"
+    ) { configuration, services in
+        try EmailAuthenticator(configuration: configuration, services: services)
+    }
+
+    /// The front-channel descriptor: the page the mail links to.
+    public static let pageDescriptor = AuthenticatorPluginDescriptor(
+        registryName: "email", configuration: NoConfiguration.self, handler: EmailAuthenticator.self,
+        summary: "The page an e-mail links to: shows the client, scopes and binding message; approve or deny."
+    ) { _, handler, services in
+        try EmailLinkPage(authenticator: handler, services: services)
+    }
+
+    static let namespace = "email"
+    static let linkNamespace = "email-link"
+    private static let retention: TimeInterval = 60
+
+    let configuration: EmailConfiguration
+    let services: BackchannelHostServices
+    private let client: SMTPClient
+    private let mailTemplate: MustacheTemplate
+
+    /// Creates the authenticator.
+    public init(configuration: EmailConfiguration, services: BackchannelHostServices) throws {
+        self.configuration = configuration
+        self.services = services
+        self.client = SMTPClient(configuration: configuration.smtp)
+        self.mailTemplate = try MustacheTemplate(string: EmailTemplates.mail)
+    }
+
+    public func startAuthentication(
+        authReqId: AuthReqId, request: BackchannelAuthenticationRequest
+    ) async throws -> BackchannelStartAuthenticationResult {
+        guard authReqId == request.authReqId else { throw BackchannelHandlerError.mismatchedAuthReqId }
+        guard let user = try await services.userDirectory.user(for: request.hint) else { return .failed(.unknownUserId) }
+        guard let email = user.email, email.contains("@"), !email.contains(where: { $0.isNewline || $0 == "<" || $0 == ">" }) else {
+            return .failed(.unknownUserId, description: "the user has no e-mail address")
+        }
+        let token = services.random.bytes(count: 16).map { byte in String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
+        let now = services.clock.now
+        let record = EmailRecord(
+            authReqId: authReqId.rawValue, subject: user.subject, clientName: request.clientName ?? request.clientId, scopes: request.scopes,
+            bindingMessage: request.bindingMessage, linkToken: token, expiresAt: request.expiresAt)
+        let expiry = request.expiresAt.addingTimeInterval(Self.retention)
+        guard try await services.stateStore.insert(
+            PluginStateRecord(namespace: Self.namespace, key: authReqId.rawValue, value: try PluginStateCoding.encode(record), createdAt: now, expiresAt: expiry))
+        else { throw BackchannelHandlerError.duplicateAuthReqId(authReqId) }
+        // The link dies with the request, not with the record's retention.
+        _ = try await services.stateStore.insert(
+            PluginStateRecord(namespace: Self.linkNamespace, key: token, value: Data(authReqId.rawValue.utf8), createdAt: now, expiresAt: request.expiresAt))
+
+        let message = mail(record, to: email)
+        Task { [client, services] in
+            do {
+                try await client.send(message)
+                services.logger.debug("authentication mail sent", metadata: ["auth_req_id": "\(authReqId)"])
+            } catch {
+                services.logger.warning("authentication mail failed", metadata: ["auth_req_id": "\(authReqId)", "error": "\(error)"])
+                _ = try? await self.conclude(authReqId, outcome: "failed", reason: "the e-mail could not be delivered")
+            }
+        }
+        return .started
+    }
+
+    public func checkAuthenticationStatus(authReqId: AuthReqId) async throws -> BackchannelAuthenticationResult? {
+        try await load(authReqId)?.record.result
+    }
+
+    public func cancelAuthenticationRequest(authReqId: AuthReqId) async throws {
+        if let record = try await load(authReqId)?.record {
+            try await services.stateStore.delete(namespace: Self.linkNamespace, key: record.linkToken)
+        }
+        try await services.stateStore.delete(namespace: Self.namespace, key: authReqId.rawValue)
+    }
+
+    // MARK: Used by the page
+
+    /// The pending request a link token opens, unless the link was used, expired or never existed.
+    func pending(linkToken: String) async throws -> EmailRecord? {
+        guard let link = try await services.stateStore.record(namespace: Self.linkNamespace, key: linkToken),
+            let id = String(data: link.value, encoding: .utf8),
+            let record = try await load(AuthReqId(rawValue: id))?.record, record.outcome == nil
+        else { return nil }
+        return record
+    }
+
+    /// Spends a link and records the user's answer. - Returns: `false` when the link was already spent.
+    func answer(linkToken: String, approve: Bool) async throws -> Bool {
+        guard let link = try await services.stateStore.record(namespace: Self.linkNamespace, key: linkToken),
+            try await services.stateStore.replace(namespace: Self.linkNamespace, key: linkToken, expected: link.value, with: Data("used".utf8), group: nil),
+            let id = String(data: link.value, encoding: .utf8)
+        else { return false }
+        return try await conclude(
+            AuthReqId(rawValue: id), outcome: approve ? "approved" : "denied", reason: approve ? nil : "the user refused in the e-mail")
+    }
+
+    // MARK: Internals
+
+    private func mail(_ record: EmailRecord, to address: String) -> MailMessage {
+        let link = services.frontChannelBaseURL.absoluteString + "?token=" + record.linkToken
+        var text = "\(record.clientName) asks you to sign in.\n\n"
+        if let binding = record.bindingMessage { text += "Check that it shows: \(binding)\n\n" }
+        text += "Access requested: \(record.scopes.joined(separator: " "))\n\nApprove or deny here: \(link)\n\n"
+        text += "If you did not expect this, ignore this message: nothing happens unless you approve."
+        let html = mailTemplate.render([
+            "client": record.clientName, "scopes": record.scopes.joined(separator: " "), "bindingMessage": record.bindingMessage ?? "",
+            "hasBindingMessage": record.bindingMessage != nil, "link": link,
+        ] as [String: Any])
+        let domain = configuration.from.split(separator: "@").last.map(String.init) ?? "backchannel"
+        return MailMessage(
+            from: .init(address: configuration.from, name: configuration.fromName), to: .init(address: address), subject: configuration.subject,
+            text: text, html: html, messageId: "\(record.linkToken.prefix(12)).\(Int(services.clock.now.timeIntervalSince1970))@\(domain)",
+            date: services.clock.now)
+    }
+
+    @discardableResult
+    private func conclude(_ authReqId: AuthReqId, outcome: String, reason: String?) async throws -> Bool {
+        for _ in 0..<5 {
+            guard let (record, data) = try await load(authReqId), record.outcome == nil else { return false }
+            var updated = record
+            updated.outcome = outcome
+            updated.outcomeAt = services.clock.now
+            updated.reason = reason
+            if try await services.stateStore.replace(
+                namespace: Self.namespace, key: authReqId.rawValue, expected: data, with: PluginStateCoding.encode(updated), group: nil)
+            {
+                if let result = updated.result { await services.completionSink.authenticationConcluded(authReqId: authReqId, result: result) }
+                return true
+            }
+        }
+        return false
+    }
+
+    private func load(_ authReqId: AuthReqId) async throws -> (record: EmailRecord, data: Data)? {
+        guard let stored = try await services.stateStore.record(namespace: Self.namespace, key: authReqId.rawValue) else { return nil }
+        return (try PluginStateCoding.decode(EmailRecord.self, from: stored.value), stored.value)
+    }
+}

@@ -1,0 +1,44 @@
+import BackchannelCore
+
+/// The e-mail authenticator's configuration (snake_case keys in the file).
+///
+/// ```yaml
+/// configuration:
+///   smtp: { host: smtp.example.com, port: 587, security: starttls, username: mailer, password: … }
+///   from: login@example.com
+///   from_name: Example Login
+///   subject: Confirm your sign-in
+/// ```
+public struct EmailConfiguration: Decodable, Sendable, Hashable {
+    /// `smtp`: the server.
+    public var smtp: SMTPConfiguration
+    /// `from`: the sender address.
+    public var from: String
+    /// `from_name`: the sender's display name.
+    public var fromName: String?
+    /// `subject`.
+    public var subject: String
+
+    /// Creates a configuration.
+    public init(smtp: SMTPConfiguration, from: String, fromName: String? = nil, subject: String = "Confirm your sign-in") {
+        self.smtp = smtp
+        self.from = from
+        self.fromName = fromName
+        self.subject = subject
+    }
+
+    private enum CodingKeys: String, CodingKey, CaseIterable { case smtp, from, fromName, subject }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            smtp: try container.decode(SMTPConfiguration.self, forKey: .smtp),
+            from: try container.decode(String.self, forKey: .from),
+            fromName: try container.decodeIfPresent(String.self, forKey: .fromName),
+            subject: try container.decodeIfPresent(String.self, forKey: .subject) ?? "Confirm your sign-in")
+        guard from.contains("@"), !from.contains(where: { $0.isNewline || $0 == "<" || $0 == ">" }) else {
+            throw DecodingError.dataCorruptedError(forKey: .from, in: container, debugDescription: "must be an e-mail address")
+        }
+    }
+}

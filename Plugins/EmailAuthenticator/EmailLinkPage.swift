@@ -1,0 +1,64 @@
+import BackchannelCore
+import Foundation
+import Mustache
+
+/// The page an authentication mail links to: the client, the scopes and the binding message, with
+/// approve and deny buttons in a CSRF-protected form. Works without JavaScript; everything is escaped.
+struct EmailLinkPage: FrontChannelInteraction {
+    private let authenticator: EmailAuthenticator
+    private let services: BackchannelHostServices
+    private let template: MustacheTemplate
+
+    init(authenticator: EmailAuthenticator, services: BackchannelHostServices) throws {
+        self.authenticator = authenticator
+        self.services = services
+        self.template = try MustacheTemplate(string: EmailTemplates.page)
+    }
+
+    private var basePath: String {
+        let path = services.frontChannelBaseURL.path
+        return path.hasSuffix("/") ? path : path + "/"
+    }
+
+    private var csrf: DoubleSubmitToken { DoubleSubmitToken(cookieName: "email_csrf", path: basePath) }
+
+    func respond(to request: FrontChannelRequest) async -> FrontChannelResponse {
+        guard request.path == "" else { return Self.plain(404, "Not found") }
+        let token = request.queryValue("token") ?? request.formValue("token") ?? ""
+        do {
+            guard let record = try await authenticator.pending(linkToken: token) else {
+                return render(nil, token: token, request: request, message: "This link has expired or was already used.", status: 410)
+            }
+            guard request.method == .post else { return render(record, token: token, request: request, message: nil) }
+            guard csrf.verify(request) else { return Self.plain(403, "The form has expired. Reload the page and try again.") }
+            guard let decision = request.formValue("decision"), decision == "approve" || decision == "deny" else {
+                return Self.plain(400, "Incomplete form.")
+            }
+            guard try await authenticator.answer(linkToken: token, approve: decision == "approve") else {
+                return render(nil, token: token, request: request, message: "This link has expired or was already used.", status: 410)
+            }
+            let message = decision == "approve" ? "Approved. You can close this page." : "Denied. The request was refused."
+            return render(nil, token: token, request: request, message: message)
+        } catch {
+            return Self.plain(503, "The service is unavailable. Try again.")
+        }
+    }
+
+    private func render(_ record: EmailRecord?, token: String, request: FrontChannelRequest, message: String?, status: Int = 200) -> FrontChannelResponse {
+        let (csrfToken, setCookie) = csrf.token(for: request, random: services.random)
+        var context: [String: Any] = ["message": message ?? "", "hasForm": record != nil, "csrf": csrfToken, "action": basePath, "token": token]
+        if let record {
+            context["client"] = record.clientName
+            context["scopes"] = record.scopes.joined(separator: " ")
+            context["bindingMessage"] = record.bindingMessage ?? ""
+            context["hasBindingMessage"] = record.bindingMessage != nil
+        }
+        var response = FrontChannelResponse.html(template.render(context), status: status)
+        if let setCookie { response.headers["Set-Cookie"] = setCookie }
+        return response
+    }
+
+    private static func plain(_ status: Int, _ text: String) -> FrontChannelResponse {
+        FrontChannelResponse(status: status, contentType: "text/plain; charset=utf-8", body: text)
+    }
+}

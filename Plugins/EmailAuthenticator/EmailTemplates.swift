@@ -1,0 +1,44 @@
+/// The mail's HTML part and the page, compiled in. Every `{{value}}` is HTML-escaped by Mustache.
+enum EmailTemplates {
+    static let mail = """
+        <!doctype html>
+        <html lang="en"><body style="font-family: sans-serif">
+        <p><strong>{{client}}</strong> asks you to sign in.</p>
+        {{#hasBindingMessage}}<p>Check that it shows: <strong>{{bindingMessage}}</strong></p>{{/hasBindingMessage}}
+        <p>Access requested: {{scopes}}</p>
+        <p><a href="{{link}}">Approve or deny</a></p>
+        <p>If you did not expect this, ignore this message: nothing happens unless you approve.</p>
+        </body></html>
+        """
+
+    static let page = """
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>Confirm sign-in</title>
+        <style>
+        body { font-family: system-ui, sans-serif; max-width: 28rem; margin: 2rem auto; padding: 0 1rem; }
+        .binding { font-size: 1.4rem; font-weight: bold; letter-spacing: .05em; }
+        button { font-size: 1rem; padding: .4rem 1.2rem; margin-right: .5rem; }
+        </style>
+        </head>
+        <body>
+        <h1>Confirm sign-in</h1>
+        {{#message}}<p>{{message}}</p>{{/message}}
+        {{#hasForm}}
+        <p><strong>{{client}}</strong> asks you to sign in.</p>
+        {{#hasBindingMessage}}<p>Check that it shows: <span class="binding">{{bindingMessage}}</span></p>{{/hasBindingMessage}}
+        <p>Access requested: {{scopes}}</p>
+        <form method="post" action="{{action}}">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <input type="hidden" name="token" value="{{token}}">
+        <button type="submit" name="decision" value="approve">Approve</button>
+        <button type="submit" name="decision" value="deny">Deny</button>
+        </form>
+        {{/hasForm}}
+        </body>
+        </html>
+        """
+}

@@ -1,0 +1,183 @@
+import BackchannelCore
+import BackchannelServer
+import BackchannelTesting
+import EmailAuthenticator
+import Foundation
+import Testing
+
+/// The e-mail authenticator behind the real engine, delivering to a real SMTP server over STARTTLS.
+@Suite("E-mail through the CIBA engine", .serialized, .timeLimit(.minutes(1)),
+    .enabled(if: SMTPTestServer.isAvailable, "skipped: python3 with aiosmtpd is not installed; .ci/run installs it"))
+struct EmailThroughEngineTests {
+    private static let authorization = "Basic " + Data("console:console-secret".utf8).base64EncodedString()
+
+    struct Setup {
+        var engine: BackchannelEngine
+        var page: any FrontChannelInteraction
+        var clock: VirtualClock
+    }
+
+    private func setup(_ server: SMTPTestServer) async throws -> Setup {
+        let clock = VirtualClock(start: Date())
+        let store = InMemoryPendingRequestStore()
+        let services = BackchannelHostServices(
+            userDirectory: StaticUserDirectory([
+                DirectoryUser(subject: "alice", email: "alice@example.com"), DirectoryUser(subject: "bob"),
+            ]),
+            clock: clock, completionSink: StoreCompletionSink(store: store), stateStore: InMemoryPluginStateStore(clock: clock),
+            frontChannelBaseURL: URL(string: "https://login.example.com/authn/email/")!)
+        var registry = PluginRegistry()
+        try registry.register(EmailAuthenticator.descriptor)
+        try registry.register(EmailAuthenticator.pageDescriptor)
+        let instance = try registry.makeAuthenticator(
+            plugin: "email",
+            configuration: .object([
+                "smtp": .object([
+                    "host": .string("localhost"), "port": .integer(server.port), "security": .string("starttls"),
+                    "username": .string("mailer"), "password": .string("s3cret"), "ca_file": .string(server.certificate.path),
+                ]),
+                "from": .string("login@example.com"), "from_name": .string("Example Login"),
+            ]),
+            services: services)
+        let engine = try BackchannelEngine(
+            issuer: "https://login.example.com", clients: [ClientConfiguration(clientId: "console", clientSecret: "console-secret", clientName: "Support <Console>")],
+            authenticators: [AuthenticatorRoute(instance: instance)], keys: try await SigningKeySet.load([], keyStore: nil), store: store, clock: clock)
+        return Setup(engine: engine, page: try #require(instance.interaction), clock: clock)
+    }
+
+    private func start(_ setup: Setup, binding: String = "K7", expiry: Int = 120) async throws -> String {
+        try await setup.engine.authenticationRequest(
+            .init([("scope", "openid"), ("login_hint", "alice"), ("binding_message", binding), ("requested_expiry", "\(expiry)")]),
+            authorization: Self.authorization
+        ).get().authReqId
+    }
+
+    private func poll(_ setup: Setup, _ id: String) async -> Result<TokenResponse, OAuthError> {
+        await setup.engine.tokenRequest(.init([("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", id)]), authorization: Self.authorization)
+    }
+
+    /// The plain and HTML parts of the one delivered mail.
+    private func mailParts(_ server: SMTPTestServer) async throws -> (text: String, html: String) {
+        try await server.waitForMessages(1)
+        let raw = try #require(server.messages().first)
+        let parts = raw.components(separatedBy: "Content-Transfer-Encoding: base64\r\n\r\n").dropFirst().compactMap { part in
+            Data(base64Encoded: part.components(separatedBy: "\r\n--").first?.replacingOccurrences(of: "\r\n", with: "") ?? "")
+                .flatMap { String(data: $0, encoding: .utf8) }
+        }
+        try #require(parts.count == 2)
+        return (parts[0], parts[1])
+    }
+
+    private func token(in text: String) throws -> String {
+        String(try #require(text.firstMatch(of: #/\?token=([0-9a-f]{32})/#)).1)
+    }
+
+    private func submit(_ setup: Setup, token: String, decision: String) async -> FrontChannelResponse {
+        let csrf = String(repeating: "ef", count: 16)
+        return await setup.page.respond(to: FrontChannelRequest(
+            method: .post, path: "", form: [("token", token), ("decision", decision), ("csrf", csrf)], cookies: ["email_csrf": csrf]))
+    }
+
+    @Test("the mail's link, approved on the page, lets the client collect tokens; the link then no longer works")
+    func approve() async throws {
+        let server = try SMTPTestServer(mode: .starttls, auth: ("mailer", "s3cret"))
+        defer { server.stop() }
+        let setup = try await setup(server)
+        let id = try await start(setup)
+        let (text, html) = try await mailParts(server)
+        #expect(text.contains("Support <Console> asks you to sign in."))
+        #expect(text.contains("Check that it shows: K7"))
+        #expect(html.contains("Support &lt;Console&gt;"))
+        let token = try token(in: text)
+        let page = await setup.page.respond(to: FrontChannelRequest(method: .get, path: "", query: [("token", token)]))
+        #expect(page.status == 200)
+        #expect(page.body.contains("K7"))
+        #expect(await submit(setup, token: token, decision: "approve").status == 200)
+        #expect(!(try await poll(setup, id).get().idToken.isEmpty))
+        #expect(await submit(setup, token: token, decision: "approve").status == 410)
+        #expect(await setup.page.respond(to: FrontChannelRequest(method: .get, path: "", query: [("token", token)])).status == 410)
+    }
+
+    @Test("deny on the page: the client gets access_denied")
+    func deny() async throws {
+        let server = try SMTPTestServer(mode: .starttls, auth: ("mailer", "s3cret"))
+        defer { server.stop() }
+        let setup = try await setup(server)
+        let id = try await start(setup)
+        let token = try token(in: try await mailParts(server).text)
+        #expect(await submit(setup, token: token, decision: "deny").status == 200)
+        #expect(await poll(setup, id).failure?.code == "access_denied")
+    }
+
+    @Test("a link past its request's expiry is refused")
+    func expiredLink() async throws {
+        let server = try SMTPTestServer(mode: .starttls, auth: ("mailer", "s3cret"))
+        defer { server.stop() }
+        let setup = try await setup(server)
+        let id = try await start(setup, expiry: 30)
+        let token = try token(in: try await mailParts(server).text)
+        await setup.clock.advance(by: 31)
+        #expect(await submit(setup, token: token, decision: "approve").status == 410)
+        #expect(await poll(setup, id).failure?.code == "expired_token")
+    }
+
+    @Test("a binding message with markup is escaped in the mail's HTML part and on the page")
+    func escaping() async throws {
+        let server = try SMTPTestServer(mode: .starttls, auth: ("mailer", "s3cret"))
+        defer { server.stop() }
+        let setup = try await setup(server)
+        _ = try await start(setup, binding: "<script>x</script>")
+        let (text, html) = try await mailParts(server)
+        #expect(!html.contains("<script>x</script>"))
+        #expect(html.contains("&lt;script&gt;x&lt;/script&gt;"))
+        let page = await setup.page.respond(to: FrontChannelRequest(method: .get, path: "", query: [("token", try token(in: text))]))
+        #expect(!page.body.contains("<script>x</script>"))
+        #expect(page.body.contains("&lt;script&gt;x&lt;/script&gt;"))
+    }
+
+    @Test("a user without an e-mail address is unknown_user_id")
+    func noAddress() async throws {
+        let server = try SMTPTestServer(mode: .starttls, auth: ("mailer", "s3cret"))
+        defer { server.stop() }
+        let setup = try await setup(server)
+        let result = await setup.engine.authenticationRequest(.init([("scope", "openid"), ("login_hint", "bob")]), authorization: Self.authorization)
+        #expect(result.failure?.code == "unknown_user_id")
+    }
+
+    @Test("an unreachable SMTP server fails the request, which the client's poll reports")
+    func deliveryFailure() async throws {
+        let server = try SMTPTestServer(mode: .starttls, auth: ("mailer", "s3cret"))
+        let setup = try await setup(server)
+        server.stop()
+        let id = try await start(setup)
+        var answer = await poll(setup, id)
+        for _ in 0..<200 where answer.failure?.code != "access_denied" {
+            try await Task.sleep(for: .milliseconds(10))
+            await setup.clock.advance(by: 5)
+            answer = await poll(setup, id)
+        }
+        #expect(answer.failure == .accessDenied("the authentication could not be completed", atTokenEndpoint: true))
+    }
+
+    @Test("the e-mail authenticator honours the handler contract")
+    func contract() async throws {
+        let server = try SMTPTestServer(mode: .starttls, auth: ("mailer", "s3cret"))
+        defer { server.stop() }
+        let setup = try await setup(server)
+        let harness = BackchannelHandlerHarness(users: [DirectoryUser(subject: "alice", email: "alice@example.com")], clock: setup.clock)
+        let handler = try EmailAuthenticator(
+            configuration: EmailConfiguration(
+                smtp: SMTPConfiguration(host: "localhost", port: server.port, username: "mailer", password: "s3cret", caFile: server.certificate.path),
+                from: "login@example.com"),
+            services: harness.services)
+        #expect(await BackchannelHandlerContract.violations(of: handler, harness: harness, hint: .loginHint("alice")).isEmpty)
+        try await server.waitForMessages(2)
+    }
+}
+
+extension Result {
+    var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+}

@@ -205,7 +205,11 @@ let package = Package(
         ),
         .testTarget(
             name: "EmailAuthenticatorTests",
-            dependencies: ["EmailAuthenticator", "BackchannelCore", "BackchannelTesting", "BackchannelServer"],
+            dependencies: [
+                "EmailAuthenticator", "BackchannelCore", "BackchannelTesting", "BackchannelServer", "BackchannelHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             exclude: ["Fixtures"]
         ),
         .testTarget(

@@ -18,6 +18,10 @@ struct EmailThroughEngineTests {
     }
 
     private func setup(_ server: SMTPTestServer) async throws -> Setup {
+        try await Self.makeSetup(server)
+    }
+
+    static func makeSetup(_ server: SMTPTestServer) async throws -> Setup {
         let clock = VirtualClock(start: Date())
         let store = InMemoryPendingRequestStore()
         let services = BackchannelHostServices(

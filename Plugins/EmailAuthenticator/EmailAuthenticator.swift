@@ -52,7 +52,9 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
         let now = services.clock.now
         let record = EmailRecord(
             authReqId: authReqId.rawValue, subject: user.subject, clientName: request.clientName ?? request.clientId, scopes: request.scopes,
-            bindingMessage: request.bindingMessage, linkToken: token, expiresAt: request.expiresAt)
+            bindingMessage: request.bindingMessage, linkToken: token,
+            code: configuration.requireCode ? (0..<6).map { _ in String(services.random.integer(below: 10)) }.joined() : nil,
+            expiresAt: request.expiresAt)
         let expiry = request.expiresAt.addingTimeInterval(Self.retention)
         guard try await services.stateStore.insert(
             PluginStateRecord(namespace: Self.namespace, key: authReqId.rawValue, value: try PluginStateCoding.encode(record), createdAt: now, expiresAt: expiry))
@@ -96,14 +98,41 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
         return record
     }
 
-    /// Spends a link and records the user's answer. - Returns: `false` when the link was already spent.
-    func answer(linkToken: String, approve: Bool) async throws -> Bool {
+    /// What answering on the page did.
+    enum Answer: Equatable {
+        case recorded
+        case wrongCode(attemptsLeft: Int)
+        case failed
+        case gone
+    }
+
+    /// Records the user's answer and spends the link. When a code is required, approving needs it; a
+    /// wrong code costs an attempt and leaves the link usable until the attempts run out.
+    func answer(linkToken: String, approve: Bool, code: String?) async throws -> Answer {
         guard let link = try await services.stateStore.record(namespace: Self.linkNamespace, key: linkToken),
-            try await services.stateStore.replace(namespace: Self.linkNamespace, key: linkToken, expected: link.value, with: Data("used".utf8), group: nil),
-            let id = String(data: link.value, encoding: .utf8)
-        else { return false }
-        return try await conclude(
-            AuthReqId(rawValue: id), outcome: approve ? "approved" : "denied", reason: approve ? nil : "the user refused in the e-mail")
+            let id = String(data: link.value, encoding: .utf8), let (record, data) = try await load(AuthReqId(rawValue: id)), record.outcome == nil
+        else { return .gone }
+        let authReqId = AuthReqId(rawValue: id)
+        if approve, let expected = record.code, !DoubleSubmitToken.constantTimeEquals(expected, code ?? "") {
+            var updated = record
+            updated.attempts += 1
+            guard updated.attempts >= configuration.maxAttempts else {
+                let stored = try await services.stateStore.replace(
+                    namespace: Self.namespace, key: id, expected: data, with: PluginStateCoding.encode(updated), group: nil)
+                return stored ? .wrongCode(attemptsLeft: configuration.maxAttempts - updated.attempts) : .gone
+            }
+            guard try await spend(linkToken, link.value) else { return .gone }
+            return try await conclude(authReqId, outcome: "failed", reason: "too many wrong codes") ? .failed : .gone
+        }
+        guard try await spend(linkToken, link.value) else { return .gone }
+        let concluded = try await conclude(
+            authReqId, outcome: approve ? "approved" : "denied", reason: approve ? nil : "the user refused in the e-mail")
+        return concluded ? .recorded : .gone
+    }
+
+    /// Marks a link used, once: of two racing answers only one spends it.
+    private func spend(_ linkToken: String, _ value: Data) async throws -> Bool {
+        try await services.stateStore.replace(namespace: Self.linkNamespace, key: linkToken, expected: value, with: Data("used".utf8), group: nil)
     }
 
     // MARK: Internals
@@ -113,10 +142,11 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
         var text = "\(record.clientName) asks you to sign in.\n\n"
         if let binding = record.bindingMessage { text += "Check that it shows: \(binding)\n\n" }
         text += "Access requested: \(record.scopes.joined(separator: " "))\n\nApprove or deny here: \(link)\n\n"
+        if let code = record.code { text += "The page will ask for this code: \(code)\n\n" }
         text += "If you did not expect this, ignore this message: nothing happens unless you approve."
         let html = mailTemplate.render([
             "client": record.clientName, "scopes": record.scopes.joined(separator: " "), "bindingMessage": record.bindingMessage ?? "",
-            "hasBindingMessage": record.bindingMessage != nil, "link": link,
+            "hasBindingMessage": record.bindingMessage != nil, "link": link, "code": record.code ?? "",
         ] as [String: Any])
         let domain = configuration.from.split(separator: "@").last.map(String.init) ?? "backchannel"
         return MailMessage(

@@ -18,16 +18,25 @@ public struct EmailConfiguration: Decodable, Sendable, Hashable {
     public var fromName: String?
     /// `subject`.
     public var subject: String
+    /// `require_code`: the mail also carries a 6-digit code that the page asks for before approving.
+    public var requireCode: Bool
+    /// `max_attempts`: wrong codes allowed before the authentication fails.
+    public var maxAttempts: Int
 
     /// Creates a configuration.
-    public init(smtp: SMTPConfiguration, from: String, fromName: String? = nil, subject: String = "Confirm your sign-in") {
+    public init(
+        smtp: SMTPConfiguration, from: String, fromName: String? = nil, subject: String = "Confirm your sign-in", requireCode: Bool = false,
+        maxAttempts: Int = 3
+    ) {
         self.smtp = smtp
         self.from = from
         self.fromName = fromName
         self.subject = subject
+        self.requireCode = requireCode
+        self.maxAttempts = maxAttempts
     }
 
-    private enum CodingKeys: String, CodingKey, CaseIterable { case smtp, from, fromName, subject }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case smtp, from, fromName, subject, requireCode, maxAttempts }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -36,7 +45,12 @@ public struct EmailConfiguration: Decodable, Sendable, Hashable {
             smtp: try container.decode(SMTPConfiguration.self, forKey: .smtp),
             from: try container.decode(String.self, forKey: .from),
             fromName: try container.decodeIfPresent(String.self, forKey: .fromName),
-            subject: try container.decodeIfPresent(String.self, forKey: .subject) ?? "Confirm your sign-in")
+            subject: try container.decodeIfPresent(String.self, forKey: .subject) ?? "Confirm your sign-in",
+            requireCode: try container.decodeIfPresent(Bool.self, forKey: .requireCode) ?? false,
+            maxAttempts: try container.decodeIfPresent(Int.self, forKey: .maxAttempts) ?? 3)
+        guard maxAttempts > 0 else {
+            throw DecodingError.dataCorruptedError(forKey: .maxAttempts, in: container, debugDescription: "must be positive")
+        }
         guard from.contains("@"), !from.contains(where: { $0.isNewline || $0 == "<" || $0 == ">" }) else {
             throw DecodingError.dataCorruptedError(forKey: .from, in: container, debugDescription: "must be an e-mail address")
         }

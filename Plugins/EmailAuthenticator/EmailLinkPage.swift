@@ -34,11 +34,18 @@ struct EmailLinkPage: FrontChannelInteraction {
             guard let decision = request.formValue("decision"), decision == "approve" || decision == "deny" else {
                 return Self.plain(400, "Incomplete form.")
             }
-            guard try await authenticator.answer(linkToken: token, approve: decision == "approve") else {
+            let code = request.formValue("code").map { $0.filter(\.isNumber) }
+            switch try await authenticator.answer(linkToken: token, approve: decision == "approve", code: code) {
+            case .recorded:
+                let message = decision == "approve" ? "Approved. You can close this page." : "Denied. The request was refused."
+                return render(nil, token: token, request: request, message: message)
+            case .wrongCode(let left):
+                return render(record, token: token, request: request, message: "That code is wrong. \(left) attempt\(left == 1 ? "" : "s") left.", status: 400)
+            case .failed:
+                return render(nil, token: token, request: request, message: "Too many wrong codes. The sign-in request has failed.", status: 403)
+            case .gone:
                 return render(nil, token: token, request: request, message: "This link has expired or was already used.", status: 410)
             }
-            let message = decision == "approve" ? "Approved. You can close this page." : "Denied. The request was refused."
-            return render(nil, token: token, request: request, message: message)
         } catch {
             return Self.plain(503, "The service is unavailable. Try again.")
         }
@@ -52,6 +59,7 @@ struct EmailLinkPage: FrontChannelInteraction {
             context["scopes"] = record.scopes.joined(separator: " ")
             context["bindingMessage"] = record.bindingMessage ?? ""
             context["hasBindingMessage"] = record.bindingMessage != nil
+            context["askCode"] = record.code != nil
         }
         var response = FrontChannelResponse.html(template.render(context), status: status)
         if let setCookie { response.headers["Set-Cookie"] = setCookie }

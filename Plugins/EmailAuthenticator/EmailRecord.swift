@@ -9,6 +9,9 @@ struct EmailRecord: Codable, Sendable, Equatable {
     var scopes: [String]
     var bindingMessage: String?
     var linkToken: String
+    /// The one-time code the page asks for, when the configuration requires one.
+    var code: String?
+    var attempts: Int = 0
     var expiresAt: Date
     /// `approved`, `denied`, `failed`, or `nil` while pending.
     var outcome: String?

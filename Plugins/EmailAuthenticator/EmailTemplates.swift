@@ -7,6 +7,7 @@ enum EmailTemplates {
         {{#hasBindingMessage}}<p>Check that it shows: <strong>{{bindingMessage}}</strong></p>{{/hasBindingMessage}}
         <p>Access requested: {{scopes}}</p>
         <p><a href="{{link}}">Approve or deny</a></p>
+        {{#code}}<p>The page will ask for this code: <strong>{{code}}</strong></p>{{/code}}
         <p>If you did not expect this, ignore this message: nothing happens unless you approve.</p>
         </body></html>
         """
@@ -34,6 +35,7 @@ enum EmailTemplates {
         <form method="post" action="{{action}}">
         <input type="hidden" name="csrf" value="{{csrf}}">
         <input type="hidden" name="token" value="{{token}}">
+        {{#askCode}}<p><label>Code from the e-mail<br><input name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6"></label></p>{{/askCode}}
         <button type="submit" name="decision" value="approve">Approve</button>
         <button type="submit" name="decision" value="deny">Deny</button>
         </form>

@@ -17,11 +17,11 @@ struct EmailThroughEngineTests {
         var clock: VirtualClock
     }
 
-    private func setup(_ server: SMTPTestServer) async throws -> Setup {
-        try await Self.makeSetup(server)
+    private func setup(_ server: SMTPTestServer, requireCode: Bool = false) async throws -> Setup {
+        try await Self.makeSetup(server, requireCode: requireCode)
     }
 
-    static func makeSetup(_ server: SMTPTestServer) async throws -> Setup {
+    static func makeSetup(_ server: SMTPTestServer, requireCode: Bool = false) async throws -> Setup {
         let clock = VirtualClock(start: Date())
         let store = InMemoryPendingRequestStore()
         let services = BackchannelHostServices(
@@ -40,7 +40,7 @@ struct EmailThroughEngineTests {
                     "host": .string("localhost"), "port": .integer(server.port), "security": .string("starttls"),
                     "username": .string("mailer"), "password": .string("s3cret"), "ca_file": .string(server.certificate.path),
                 ]),
-                "from": .string("login@example.com"), "from_name": .string("Example Login"),
+                "from": .string("login@example.com"), "from_name": .string("Example Login"), "require_code": .bool(requireCode),
             ]),
             services: services)
         let engine = try BackchannelEngine(
@@ -60,10 +60,12 @@ struct EmailThroughEngineTests {
         await setup.engine.tokenRequest(.init([("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", id)]), authorization: Self.authorization)
     }
 
-    /// The plain and HTML parts of the one delivered mail.
-    private func mailParts(_ server: SMTPTestServer) async throws -> (text: String, html: String) {
-        try await server.waitForMessages(1)
-        let raw = try #require(server.messages().first)
+    /// The plain and HTML parts of the `number`-th delivered mail.
+    private func mailParts(_ server: SMTPTestServer, number: Int = 1) async throws -> (text: String, html: String) {
+        try await server.waitForMessages(number)
+        let messages = server.messages()
+        try #require(messages.count >= number)
+        let raw = messages[number - 1]
         let parts = raw.components(separatedBy: "Content-Transfer-Encoding: base64\r\n\r\n").dropFirst().compactMap { part in
             Data(base64Encoded: part.components(separatedBy: "\r\n--").first?.replacingOccurrences(of: "\r\n", with: "") ?? "")
                 .flatMap { String(data: $0, encoding: .utf8) }
@@ -76,10 +78,35 @@ struct EmailThroughEngineTests {
         String(try #require(text.firstMatch(of: #/\?token=([0-9a-f]{32})/#)).1)
     }
 
-    private func submit(_ setup: Setup, token: String, decision: String) async -> FrontChannelResponse {
+    private func submit(_ setup: Setup, token: String, decision: String, code: String? = nil) async -> FrontChannelResponse {
         let csrf = String(repeating: "ef", count: 16)
-        return await setup.page.respond(to: FrontChannelRequest(
-            method: .post, path: "", form: [("token", token), ("decision", decision), ("csrf", csrf)], cookies: ["email_csrf": csrf]))
+        var form: [(name: String, value: String)] = [("token", token), ("decision", decision), ("csrf", csrf)]
+        if let code { form.append(("code", code)) }
+        return await setup.page.respond(to: FrontChannelRequest(method: .post, path: "", form: form, cookies: ["email_csrf": csrf]))
+    }
+
+    @Test("with require_code, approving needs the mailed code; three wrong codes fail the request")
+    func codeStep() async throws {
+        let server = try SMTPTestServer(mode: .starttls, auth: ("mailer", "s3cret"))
+        defer { server.stop() }
+        let setup = try await setup(server, requireCode: true)
+        let id = try await start(setup)
+        let text = try await mailParts(server).text
+        let firstToken = try token(in: text)
+        let code = String(try #require(text.firstMatch(of: #/ask for this code: (\d{6})/#)).1)
+        let page = await setup.page.respond(to: FrontChannelRequest(method: .get, path: "", query: [("token", firstToken)]))
+        #expect(page.body.contains("name=\"code\""))
+        let wrong = code == "000000" ? "111111" : "000000"
+        #expect(await submit(setup, token: firstToken, decision: "approve", code: wrong).status == 400)
+        #expect(await submit(setup, token: firstToken, decision: "approve", code: code).status == 200)
+        #expect(!(try await poll(setup, id).get().idToken.isEmpty))
+
+        let second = try await start(setup)
+        let secondToken = try token(in: try await mailParts(server, number: 2).text)
+        var statuses: [Int] = []
+        for _ in 0..<3 { statuses.append(await submit(setup, token: secondToken, decision: "approve", code: "12").status) }
+        #expect(statuses == [400, 400, 403])
+        #expect(await poll(setup, second).failure?.code == "access_denied")
     }
 
     @Test("the mail's link, approved on the page, lets the client collect tokens; the link then no longer works")

@@ -8,8 +8,9 @@ import Testing
 @Suite("E-mail end to end over HTTP", .serialized, .timeLimit(.minutes(1)),
     .enabled(if: SMTPTestServer.isAvailable, "skipped: python3 with aiosmtpd is not installed; .ci/run installs it"))
 struct EmailOverHTTPTests {
-    @Test("start over HTTP, follow the mailed link, approve on the page over HTTP, poll: tokens")
-    func approveOverHTTP() async throws {
+    @Test("start over HTTP, follow the mailed link, answer on the page over HTTP, poll: tokens, or access_denied",
+        arguments: ["approve", "deny"])
+    func answerOverHTTP(decision: String) async throws {
         let server = try SMTPTestServer(mode: .starttls, auth: ("mailer", "s3cret"))
         defer { server.stop() }
         let setup = try await EmailThroughEngineTests.makeSetup(server)
@@ -38,15 +39,20 @@ struct EmailOverHTTPTests {
             let token = String(query.split(separator: "=").last ?? "")
             let approved = try await client.execute(
                 uri: link.path + "/", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: cookie],
-                body: ByteBuffer(string: "csrf=\(csrf)&token=\(token)&decision=approve"))
+                body: ByteBuffer(string: "csrf=\(csrf)&token=\(token)&decision=\(decision)"))
             #expect(approved.status == .ok)
-            #expect(String(buffer: approved.body).contains("Approved."))
+            #expect(String(buffer: approved.body).contains(decision == "approve" ? "Approved." : "Denied."))
 
             let tokens = try await client.execute(
                 uri: "/token", method: .post, headers: form,
                 body: ByteBuffer(string: "grant_type=urn%3Aopenid%3Aparams%3Agrant-type%3Aciba&auth_req_id=\(id)"))
-            #expect(tokens.status == .ok)
-            #expect(String(buffer: tokens.body).contains("id_token"))
+            if decision == "approve" {
+                #expect(tokens.status == .ok)
+                #expect(String(buffer: tokens.body).contains("id_token"))
+            } else {
+                #expect(tokens.status == .badRequest)
+                #expect(String(buffer: tokens.body).contains("access_denied"))
+            }
         }
     }
 }

@@ -31,6 +31,7 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
     let services: BackchannelHostServices
     private let client: SMTPClient
     private let mailTemplate: MustacheTemplate
+    private var records: PluginStateSlot<EmailRecord> { PluginStateSlot(store: services.stateStore, namespace: Self.namespace) }
 
     /// Creates the authenticator.
     public init(configuration: EmailConfiguration, services: BackchannelHostServices) throws {
@@ -56,9 +57,9 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
             code: configuration.requireCode ? (0..<6).map { _ in String(services.random.integer(below: 10)) }.joined() : nil,
             expiresAt: request.expiresAt)
         let expiry = request.expiresAt.addingTimeInterval(Self.retention)
-        guard try await services.stateStore.insert(
-            PluginStateRecord(namespace: Self.namespace, key: authReqId.rawValue, value: try PluginStateCoding.encode(record), createdAt: now, expiresAt: expiry))
-        else { throw BackchannelHandlerError.duplicateAuthReqId(authReqId) }
+        guard try await records.insert(record, key: authReqId.rawValue, createdAt: now, expiresAt: expiry) else {
+            throw BackchannelHandlerError.duplicateAuthReqId(authReqId)
+        }
         // The link dies with the request, not with the record's retention.
         _ = try await services.stateStore.insert(
             PluginStateRecord(namespace: Self.linkNamespace, key: token, value: Data(authReqId.rawValue.utf8), createdAt: now, expiresAt: request.expiresAt))
@@ -77,11 +78,11 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
     }
 
     public func checkAuthenticationStatus(authReqId: AuthReqId) async throws -> BackchannelAuthenticationResult? {
-        try await load(authReqId)?.record.result
+        try await records.load(authReqId.rawValue)?.value.result
     }
 
     public func cancelAuthenticationRequest(authReqId: AuthReqId) async throws {
-        if let record = try await load(authReqId)?.record {
+        if let record = try await records.load(authReqId.rawValue)?.value {
             try await services.stateStore.delete(namespace: Self.linkNamespace, key: record.linkToken)
         }
         try await services.stateStore.delete(namespace: Self.namespace, key: authReqId.rawValue)
@@ -93,7 +94,7 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
     func pending(linkToken: String) async throws -> EmailRecord? {
         guard let link = try await services.stateStore.record(namespace: Self.linkNamespace, key: linkToken),
             let id = String(data: link.value, encoding: .utf8),
-            let record = try await load(AuthReqId(rawValue: id))?.record, record.outcome == nil
+            let record = try await records.load(id)?.value, record.outcome == nil
         else { return nil }
         return record
     }
@@ -110,17 +111,19 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
     /// wrong code costs an attempt and leaves the link usable until the attempts run out.
     func answer(linkToken: String, approve: Bool, code: String?) async throws -> Answer {
         guard let link = try await services.stateStore.record(namespace: Self.linkNamespace, key: linkToken),
-            let id = String(data: link.value, encoding: .utf8), let (record, data) = try await load(AuthReqId(rawValue: id)), record.outcome == nil
+            let id = String(data: link.value, encoding: .utf8), let record = try await records.load(id)?.value, record.outcome == nil
         else { return .gone }
         let authReqId = AuthReqId(rawValue: id)
         if approve, let expected = record.code, !DoubleSubmitToken.constantTimeEquals(expected, code ?? "") {
-            var updated = record
-            updated.attempts += 1
-            guard updated.attempts >= configuration.maxAttempts else {
-                let stored = try await services.stateStore.replace(
-                    namespace: Self.namespace, key: id, expected: data, with: PluginStateCoding.encode(updated), group: nil)
-                return stored ? .wrongCode(attemptsLeft: configuration.maxAttempts - updated.attempts) : .gone
+            let maxAttempts = configuration.maxAttempts
+            let counted = try await records.update(id) { current in
+                guard current.outcome == nil else { return nil }
+                var updated = current
+                updated.attempts += 1
+                return (updated, nil)
             }
+            guard let counted else { return .gone }
+            guard counted.attempts >= maxAttempts else { return .wrongCode(attemptsLeft: maxAttempts - counted.attempts) }
             guard try await spend(linkToken, link.value) else { return .gone }
             return try await conclude(authReqId, outcome: "failed", reason: "too many wrong codes") ? .failed : .gone
         }
@@ -157,24 +160,17 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
 
     @discardableResult
     private func conclude(_ authReqId: AuthReqId, outcome: String, reason: String?) async throws -> Bool {
-        for _ in 0..<5 {
-            guard let (record, data) = try await load(authReqId), record.outcome == nil else { return false }
+        let now = services.clock.now
+        let updated = try await records.update(authReqId.rawValue) { record in
+            guard record.outcome == nil else { return nil }
             var updated = record
             updated.outcome = outcome
-            updated.outcomeAt = services.clock.now
+            updated.outcomeAt = now
             updated.reason = reason
-            if try await services.stateStore.replace(
-                namespace: Self.namespace, key: authReqId.rawValue, expected: data, with: PluginStateCoding.encode(updated), group: nil)
-            {
-                if let result = updated.result { await services.completionSink.authenticationConcluded(authReqId: authReqId, result: result) }
-                return true
-            }
+            return (updated, nil)
         }
-        return false
-    }
-
-    private func load(_ authReqId: AuthReqId) async throws -> (record: EmailRecord, data: Data)? {
-        guard let stored = try await services.stateStore.record(namespace: Self.namespace, key: authReqId.rawValue) else { return nil }
-        return (try PluginStateCoding.decode(EmailRecord.self, from: stored.value), stored.value)
+        guard let result = updated?.result else { return false }
+        await services.completionSink.authenticationConcluded(authReqId: authReqId, result: result)
+        return true
     }
 }

@@ -15,24 +15,21 @@ struct EmailLinkPage: FrontChannelInteraction {
         self.template = try MustacheTemplate(string: EmailTemplates.page)
     }
 
-    private var basePath: String {
-        let path = services.frontChannelBaseURL.path
-        return path.hasSuffix("/") ? path : path + "/"
-    }
+    private var basePath: String { services.frontChannelBasePath }
 
     private var csrf: DoubleSubmitToken { DoubleSubmitToken(cookieName: "email_csrf", path: basePath) }
 
     func respond(to request: FrontChannelRequest) async -> FrontChannelResponse {
-        guard request.path == "" else { return Self.plain(404, "Not found") }
+        guard request.path == "" else { return .text("Not found", status: 404) }
         let token = request.queryValue("token") ?? request.formValue("token") ?? ""
         do {
             guard let record = try await authenticator.pending(linkToken: token) else {
                 return render(nil, token: token, request: request, message: "This link has expired or was already used.", status: 410)
             }
             guard request.method == .post else { return render(record, token: token, request: request, message: nil) }
-            guard csrf.verify(request) else { return Self.plain(403, "The form has expired. Reload the page and try again.") }
+            guard csrf.verify(request) else { return .text("The form has expired. Reload the page and try again.", status: 403) }
             guard let decision = request.formValue("decision"), decision == "approve" || decision == "deny" else {
-                return Self.plain(400, "Incomplete form.")
+                return .text("Incomplete form.", status: 400)
             }
             let code = request.formValue("code").map { $0.filter(\.isNumber) }
             switch try await authenticator.answer(linkToken: token, approve: decision == "approve", code: code) {
@@ -47,7 +44,7 @@ struct EmailLinkPage: FrontChannelInteraction {
                 return render(nil, token: token, request: request, message: "This link has expired or was already used.", status: 410)
             }
         } catch {
-            return Self.plain(503, "The service is unavailable. Try again.")
+            return .text("The service is unavailable. Try again.", status: 503)
         }
     }
 
@@ -66,7 +63,4 @@ struct EmailLinkPage: FrontChannelInteraction {
         return response
     }
 
-    private static func plain(_ status: Int, _ text: String) -> FrontChannelResponse {
-        FrontChannelResponse(status: status, contentType: "text/plain; charset=utf-8", body: text)
-    }
 }

@@ -29,7 +29,7 @@ struct MockPushDevicePage: FrontChannelInteraction {
         case (.post, "respond"):
             return await submit(request)
         default:
-            return FrontChannelResponse(status: 404, contentType: "text/plain; charset=utf-8", body: "Not found")
+            return .text("Not found", status: 404)
         }
     }
 
@@ -41,7 +41,7 @@ struct MockPushDevicePage: FrontChannelInteraction {
         do {
             notifications = try await user.asyncMap { try await authenticator.pendingNotifications(subject: $0) } ?? []
         } catch {
-            return FrontChannelResponse(status: 503, contentType: "text/plain; charset=utf-8", body: "The device is unavailable. Try again.")
+            return .text("The device is unavailable. Try again.", status: 503)
         }
         let context: [String: Any] = [
             "title": configuration.title,
@@ -68,12 +68,12 @@ struct MockPushDevicePage: FrontChannelInteraction {
 
     private func submit(_ request: FrontChannelRequest) async -> FrontChannelResponse {
         guard csrf.verify(request) else {
-            return FrontChannelResponse(status: 403, contentType: "text/plain; charset=utf-8", body: "The form has expired. Reload the page and try again.")
+            return .text("The form has expired. Reload the page and try again.", status: 403)
         }
         guard let id = request.formValue("id"), let user = request.formValue("user"),
             let decision = request.formValue("decision"), decision == "approve" || decision == "deny"
         else {
-            return FrontChannelResponse(status: 400, contentType: "text/plain; charset=utf-8", body: "Incomplete form.")
+            return .text("Incomplete form.", status: 400)
         }
         let authReqId = AuthReqId(rawValue: id)
         // Only the user the notification was sent to may answer it.
@@ -84,17 +84,14 @@ struct MockPushDevicePage: FrontChannelInteraction {
             }
             answered = try await authenticator.respond(authReqId: authReqId, approve: decision == "approve")
         } catch {
-            return FrontChannelResponse(status: 503, contentType: "text/plain; charset=utf-8", body: "The device is unavailable. Try again.")
+            return .text("The device is unavailable. Try again.", status: 503)
         }
         let done = answered ? (decision == "approve" ? "approved" : "denied") : "gone"
         let query = "user=\(Self.percentEncoded(user))&done=\(done)"
         return .seeOther("\(basePath)?\(query)")
     }
 
-    private var basePath: String {
-        let path = services.frontChannelBaseURL.path
-        return path.hasSuffix("/") ? path : path + "/"
-    }
+    private var basePath: String { services.frontChannelBasePath }
 
     private static let notices: [String: String] = [
         "approved": "Approved. The client can now collect its tokens.",

@@ -30,6 +30,7 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
     let configuration: SMSConfiguration
     let services: BackchannelHostServices
     private let gateway: SMSGateway
+    private var records: PluginStateSlot<SMSRecord> { PluginStateSlot(store: services.stateStore, namespace: Self.namespace) }
 
     /// Creates the authenticator.
     /// - Parameter httpClient: The client for the gateway; the shared one by default.
@@ -51,10 +52,8 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
         let record = SMSRecord(
             authReqId: authReqId.rawValue, subject: user.subject, clientName: request.clientName ?? request.clientId, scopes: request.scopes,
             bindingMessage: request.bindingMessage, code: code, attempts: 0, expiresAt: request.expiresAt)
-        let inserted = try await services.stateStore.insert(
-            PluginStateRecord(
-                namespace: Self.namespace, key: authReqId.rawValue, value: try PluginStateCoding.encode(record), createdAt: services.clock.now,
-                expiresAt: request.expiresAt.addingTimeInterval(Self.retention)))
+        let inserted = try await records.insert(
+            record, key: authReqId.rawValue, createdAt: services.clock.now, expiresAt: request.expiresAt.addingTimeInterval(Self.retention))
         guard inserted else { throw BackchannelHandlerError.duplicateAuthReqId(authReqId) }
 
         let link = services.frontChannelBaseURL.absoluteString + "?request=" + authReqId.rawValue
@@ -74,7 +73,7 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
     }
 
     public func checkAuthenticationStatus(authReqId: AuthReqId) async throws -> BackchannelAuthenticationResult? {
-        try await load(authReqId)?.record.result
+        try await records.load(authReqId.rawValue)?.value.result
     }
 
     public func cancelAuthenticationRequest(authReqId: AuthReqId) async throws {
@@ -85,7 +84,7 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
 
     /// The request waiting for its code, if any.
     func pending(_ authReqId: AuthReqId) async throws -> SMSRecord? {
-        guard let record = try await load(authReqId)?.record, record.outcome == nil else { return nil }
+        guard let record = try await records.load(authReqId.rawValue)?.value, record.outcome == nil else { return nil }
         return record
     }
 
@@ -99,54 +98,43 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
 
     /// Checks a code in constant time; the last allowed wrong code fails the authentication.
     func verify(_ authReqId: AuthReqId, code: String) async throws -> Verification {
-        // Compare-and-set: a concurrent entry re-reads and tries again, so no attempt is lost.
-        for _ in 0..<5 {
-            guard let (record, data) = try await load(authReqId), record.outcome == nil else { return .gone }
+        let now = services.clock.now
+        let maxAttempts = configuration.maxAttempts
+        let updated = try await records.update(authReqId.rawValue) { record in
+            guard record.outcome == nil else { return nil }
             var updated = record
-            let verification: Verification
             if DoubleSubmitToken.constantTimeEquals(record.code, code) {
                 updated.outcome = "approved"
-                updated.outcomeAt = services.clock.now
-                verification = .approved
+                updated.outcomeAt = now
             } else {
                 updated.attempts += 1
-                if updated.attempts >= configuration.maxAttempts {
+                if updated.attempts >= maxAttempts {
                     updated.outcome = "failed"
-                    updated.outcomeAt = services.clock.now
+                    updated.outcomeAt = now
                     updated.reason = "too many wrong codes"
-                    verification = .failed
-                } else {
-                    verification = .wrong(attemptsLeft: configuration.maxAttempts - updated.attempts)
                 }
             }
-            if try await services.stateStore.replace(
-                namespace: Self.namespace, key: authReqId.rawValue, expected: data, with: PluginStateCoding.encode(updated), group: nil)
-            {
-                if let result = updated.result { await services.completionSink.authenticationConcluded(authReqId: authReqId, result: result) }
-                return verification
-            }
+            return (updated, nil)
         }
-        return .gone
+        guard let updated else { return .gone }
+        if let result = updated.result { await services.completionSink.authenticationConcluded(authReqId: authReqId, result: result) }
+        switch updated.outcome {
+        case "approved": return .approved
+        case "failed": return .failed
+        default: return .wrong(attemptsLeft: maxAttempts - updated.attempts)
+        }
     }
 
     private func conclude(_ authReqId: AuthReqId, outcome: String, reason: String?) async throws {
-        for _ in 0..<5 {
-            guard let (record, data) = try await load(authReqId), record.outcome == nil else { return }
+        let now = services.clock.now
+        let updated = try await records.update(authReqId.rawValue) { record in
+            guard record.outcome == nil else { return nil }
             var updated = record
             updated.outcome = outcome
-            updated.outcomeAt = services.clock.now
+            updated.outcomeAt = now
             updated.reason = reason
-            if try await services.stateStore.replace(
-                namespace: Self.namespace, key: authReqId.rawValue, expected: data, with: PluginStateCoding.encode(updated), group: nil)
-            {
-                if let result = updated.result { await services.completionSink.authenticationConcluded(authReqId: authReqId, result: result) }
-                return
-            }
+            return (updated, nil)
         }
-    }
-
-    private func load(_ authReqId: AuthReqId) async throws -> (record: SMSRecord, data: Data)? {
-        guard let stored = try await services.stateStore.record(namespace: Self.namespace, key: authReqId.rawValue) else { return nil }
-        return (try PluginStateCoding.decode(SMSRecord.self, from: stored.value), stored.value)
+        if let result = updated?.result { await services.completionSink.authenticationConcluded(authReqId: authReqId, result: result) }
     }
 }

@@ -15,33 +15,30 @@ struct SMSCodePage: FrontChannelInteraction {
         self.template = try MustacheTemplate(string: SMSTemplates.page)
     }
 
-    private var basePath: String {
-        let path = services.frontChannelBaseURL.path
-        return path.hasSuffix("/") ? path : path + "/"
-    }
+    private var basePath: String { services.frontChannelBasePath }
 
     private var csrf: DoubleSubmitToken { DoubleSubmitToken(cookieName: "sms_csrf", path: basePath) }
 
     func respond(to request: FrontChannelRequest) async -> FrontChannelResponse {
-        guard request.path == "" else { return Self.plain(404, "Not found") }
+        guard request.path == "" else { return .text("Not found", status: 404) }
         let id = AuthReqId(rawValue: request.queryValue("request") ?? request.formValue("request") ?? "")
         let record: SMSRecord?
         do {
             record = try await authenticator.pending(id)
         } catch {
-            return Self.plain(503, "The service is unavailable. Try again.")
+            return .text("The service is unavailable. Try again.", status: 503)
         }
         guard let record else {
             return render(nil, request: request, message: "This sign-in request is no longer pending.", status: 404)
         }
         guard request.method == .post else { return render(record, request: request, message: nil) }
-        guard csrf.verify(request) else { return Self.plain(403, "The form has expired. Reload the page and try again.") }
+        guard csrf.verify(request) else { return .text("The form has expired. Reload the page and try again.", status: 403) }
         let code = (request.formValue("code") ?? "").filter(\.isNumber)
         let outcome: SMSAuthenticator.Verification
         do {
             outcome = try await authenticator.verify(id, code: code)
         } catch {
-            return Self.plain(503, "The service is unavailable. Try again.")
+            return .text("The service is unavailable. Try again.", status: 503)
         }
         switch outcome {
         case .approved: return render(nil, request: request, message: "Approved. You can close this page.")
@@ -68,7 +65,4 @@ struct SMSCodePage: FrontChannelInteraction {
         return response
     }
 
-    private static func plain(_ status: Int, _ text: String) -> FrontChannelResponse {
-        FrontChannelResponse(status: status, contentType: "text/plain; charset=utf-8", body: text)
-    }
 }

@@ -22,6 +22,11 @@ public struct FrontChannelResponse: Sendable, Hashable {
         FrontChannelResponse(status: status, body: body)
     }
 
+    /// A short plain-text answer, for errors.
+    public static func text(_ body: String, status: Int) -> FrontChannelResponse {
+        FrontChannelResponse(status: status, contentType: "text/plain; charset=utf-8", body: body)
+    }
+
     /// A redirect after a form submission (303 See Other), so reloading does not resubmit.
     public static func seeOther(_ location: String) -> FrontChannelResponse {
         FrontChannelResponse(status: 303, contentType: "text/plain; charset=utf-8", headers: ["Location": location], body: "")

@@ -38,4 +38,10 @@ public struct BackchannelHostServices: Sendable {
         self.stateStore = stateStore ?? InMemoryPluginStateStore(clock: clock)
         self.frontChannelBaseURL = frontChannelBaseURL
     }
+
+    /// The path of ``frontChannelBaseURL``, ending in `/`: where a page's forms post and its cookies live.
+    public var frontChannelBasePath: String {
+        let path = frontChannelBaseURL.path
+        return path.hasSuffix("/") ? path : path + "/"
+    }
 }

@@ -1,0 +1,47 @@
+import Foundation
+
+/// Typed access to one kind of record in a plugin's namespace of the ``PluginStateStore``: read a value,
+/// and update it with compare-and-set, retried when another process changed it first.
+public struct PluginStateSlot<Value: Codable & Sendable>: Sendable {
+    /// The store.
+    public let store: any PluginStateStore
+    /// The plugin's namespace.
+    public let namespace: String
+
+    /// Creates access to `namespace` in `store`.
+    public init(store: any PluginStateStore, namespace: String) {
+        self.store = store
+        self.namespace = namespace
+    }
+
+    /// The value under `key`, with its stored bytes (for a later compare-and-set), unless it is absent
+    /// or expired.
+    public func load(_ key: String) async throws -> (value: Value, data: Data)? {
+        guard let stored = try await store.record(namespace: namespace, key: key) else { return nil }
+        return (try PluginStateCoding.decode(Value.self, from: stored.value), stored.value)
+    }
+
+    /// Stores a new value. - Returns: `false` when the key is taken.
+    public func insert(_ value: Value, key: String, group: String? = nil, createdAt: Date, expiresAt: Date) async throws -> Bool {
+        try await store.insert(
+            PluginStateRecord(
+                namespace: namespace, key: key, group: group, value: try PluginStateCoding.encode(value), createdAt: createdAt,
+                expiresAt: expiresAt))
+    }
+
+    /// Applies `change` to the current value and stores the result if nobody changed the value meanwhile,
+    /// re-reading and retrying a few times when somebody did.
+    /// - Parameters:
+    ///   - change: Returns the new value and its group, or `nil` to leave the record as it is.
+    /// - Returns: The stored new value, or `nil` when the record is gone, `change` declined, or the
+    ///   record kept changing under it.
+    public func update(_ key: String, _ change: (Value) throws -> (value: Value, group: String?)?) async throws -> Value? {
+        for _ in 0..<5 {
+            guard let (current, data) = try await load(key), let (updated, group) = try change(current) else { return nil }
+            if try await store.replace(namespace: namespace, key: key, expected: data, with: PluginStateCoding.encode(updated), group: group) {
+                return updated
+            }
+        }
+        return nil
+    }
+}

@@ -44,6 +44,7 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
     }
 
     private var store: any PluginStateStore { services.stateStore }
+    private var records: PluginStateSlot<MockPushRecord> { PluginStateSlot(store: services.stateStore, namespace: Self.namespace) }
 
     public func startAuthentication(
         authReqId: AuthReqId,
@@ -63,10 +64,9 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
             authReqId: authReqId.rawValue, subject: subject, clientName: request.clientName ?? request.clientId,
             scopes: request.scopes, bindingMessage: request.bindingMessage, receivedAt: now, expiresAt: request.expiresAt,
             action: script.action, afterSeconds: script.afterSeconds, outcome: nil)
-        let inserted = try await store.insert(
-            PluginStateRecord(
-                namespace: Self.namespace, key: authReqId.rawValue, group: Self.pendingGroup(subject), value: try record.encoded(),
-                createdAt: now, expiresAt: request.expiresAt.addingTimeInterval(Self.retention)))
+        let inserted = try await records.insert(
+            record, key: authReqId.rawValue, group: Self.pendingGroup(subject), createdAt: now,
+            expiresAt: request.expiresAt.addingTimeInterval(Self.retention))
         guard inserted else { throw BackchannelHandlerError.duplicateAuthReqId(authReqId) }
         services.logger.debug("mock push sent", metadata: ["auth_req_id": "\(authReqId)", "subject": "\(subject)"])
         if let answerAt = record.scriptedAnswerAt { scheduleScriptedAnswer(authReqId: authReqId, at: answerAt) }
@@ -74,7 +74,7 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
     }
 
     public func checkAuthenticationStatus(authReqId: AuthReqId) async throws -> BackchannelAuthenticationResult? {
-        guard let (record, data) = try await load(authReqId) else { return nil }
+        guard let record = try await records.load(authReqId.rawValue)?.value else { return nil }
         if let result = record.result { return result }
         // The scripted user answers at the scripted instant, whichever process asks first.
         guard let answerAt = record.scriptedAnswerAt, services.clock.now >= answerAt else { return nil }
@@ -88,8 +88,8 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
         case .deny: "the user refused on their device"
         case .fail, .silent: "the push device did not respond"
         }
-        try await conclude(authReqId, record, data, MockPushRecord.Outcome(kind: kind, at: answerAt, reason: reason))
-        return try await load(authReqId)?.0.result
+        try await conclude(authReqId, MockPushRecord.Outcome(kind: kind, at: answerAt, reason: reason))
+        return try await records.load(authReqId.rawValue)?.value.result
     }
 
     public func cancelAuthenticationRequest(authReqId: AuthReqId) async throws {
@@ -102,7 +102,7 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
     /// The notifications a user has not answered yet, oldest first.
     public func pendingNotifications(subject: String) async throws -> [MockPushNotification] {
         try await store.records(namespace: Self.namespace, group: Self.pendingGroup(subject))
-            .compactMap { try? MockPushRecord.decode($0.value) }
+            .compactMap { try? PluginStateCoding.decode(MockPushRecord.self, from: $0.value) }
             .filter { $0.outcome == nil }
             .map(\.notification)
     }
@@ -111,31 +111,26 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
     /// - Returns: `false` when there is no such pending notification (unknown, answered or cancelled).
     @discardableResult
     public func respond(authReqId: AuthReqId, approve: Bool) async throws -> Bool {
-        guard let (record, data) = try await load(authReqId), record.outcome == nil else { return false }
         let outcome = MockPushRecord.Outcome(
             kind: approve ? "approved" : "denied", at: services.clock.now, reason: approve ? nil : "the user refused on their device")
-        return try await conclude(authReqId, record, data, outcome)
+        return try await conclude(authReqId, outcome)
     }
 
     // MARK: Internals
 
     private static func pendingGroup(_ subject: String) -> String { "pending:\(subject)" }
 
-    private func load(_ authReqId: AuthReqId) async throws -> (MockPushRecord, Data)? {
-        guard let stored = try await store.record(namespace: Self.namespace, key: authReqId.rawValue) else { return nil }
-        return (try MockPushRecord.decode(stored.value), stored.value)
-    }
-
     /// Records the outcome unless another process concluded first, and reports it to the host if this
     /// call won. - Returns: whether this call recorded it.
     @discardableResult
-    private func conclude(
-        _ authReqId: AuthReqId, _ record: MockPushRecord, _ data: Data, _ outcome: MockPushRecord.Outcome
-    ) async throws -> Bool {
-        var concluded = record
-        concluded.outcome = outcome
-        guard try await store.replace(namespace: Self.namespace, key: authReqId.rawValue, expected: data, with: concluded.encoded(), group: nil)
-        else { return false }
+    private func conclude(_ authReqId: AuthReqId, _ outcome: MockPushRecord.Outcome) async throws -> Bool {
+        let concluded = try await records.update(authReqId.rawValue) { record in
+            guard record.outcome == nil else { return nil }
+            var concluded = record
+            concluded.outcome = outcome
+            return (concluded, nil)
+        }
+        guard let concluded else { return false }
         timers.withLock { $0.removeValue(forKey: authReqId) }?.cancel()
         if let result = concluded.result {
             await services.completionSink.authenticationConcluded(authReqId: authReqId, result: result)

@@ -43,8 +43,4 @@ struct MockPushRecord: Codable, Sendable, Equatable {
         default: return .failed(reason: outcome.reason)
         }
     }
-
-    func encoded() throws -> Data { try PluginStateCoding.encode(self) }
-
-    static func decode(_ data: Data) throws -> MockPushRecord { try PluginStateCoding.decode(MockPushRecord.self, from: data) }
 }

@@ -16,24 +16,37 @@ struct LiveProvider {
     let engine: BackchannelEngine
 
     static func run(_ body: @Sendable (LiveProvider) async throws -> Void) async throws {
-        let port = try LoopbackPort.free()
-        var configuration = EmbeddedDefaults.configuration
-        configuration.server.port = port
-        let clock = VirtualClock()
-        let assembly = try await ServerAssembly.assemble(configuration, dataDirectory: nil, clock: clock, logger: Logger(label: "test"))
-        let (ready, readyContinuation) = AsyncStream.makeStream(of: Void.self)
-        let app = Application(
-            router: assembly.router,
-            configuration: .init(address: .hostname("127.0.0.1", port: port)),
-            onServerRunning: { _ in readyContinuation.yield() },
-            logger: Logger(label: "test-server")
-        )
-        let server = Task { try await app.run() }
-        defer { server.cancel() }
-        for await _ in ready { break }
-        try await body(LiveProvider(clock: clock, issuer: assembly.engine.issuer, engine: assembly.engine))
-        server.cancel()
-        _ = try? await server.value
+        // A free port can be taken by a parallel test before this server binds it: then try another.
+        for _ in 0..<5 {
+            let port = try LoopbackPort.free()
+            var configuration = EmbeddedDefaults.configuration
+            configuration.server.port = port
+            let clock = VirtualClock()
+            let assembly = try await ServerAssembly.assemble(configuration, dataDirectory: nil, clock: clock, logger: Logger(label: "test"))
+            let (ready, readyContinuation) = AsyncStream.makeStream(of: Bool.self)
+            let app = Application(
+                router: assembly.router,
+                configuration: .init(address: .hostname("127.0.0.1", port: port)),
+                onServerRunning: { _ in readyContinuation.yield(true) },
+                logger: Logger(label: "test-server")
+            )
+            let server = Task {
+                do { try await app.run() } catch {}
+                readyContinuation.yield(false)
+            }
+            var started = false
+            for await running in ready {
+                started = running
+                break
+            }
+            guard started else { continue }
+            defer { server.cancel() }
+            try await body(LiveProvider(clock: clock, issuer: assembly.engine.issuer, engine: assembly.engine))
+            server.cancel()
+            _ = await server.value
+            return
+        }
+        throw POSIXError(.EADDRINUSE)
     }
 
     /// Advances the shared clock a second at a time until `done`. Before each step it waits (in real

@@ -30,7 +30,15 @@ final class TestGateway: Sendable {
 
     /// Runs `body` with a gateway listening.
     static func run(failures: Int = 0, _ body: (TestGateway) async throws -> Void) async throws {
-        let gateway = TestGateway(port: try LoopbackPort.free(), failures: failures)
+        // A free port can be taken by a parallel test before this server binds it: then try another.
+        for _ in 0..<5 {
+            if try await run(port: try LoopbackPort.free(), failures: failures, body) { return }
+        }
+        throw POSIXError(.EADDRINUSE)
+    }
+
+    private static func run(port: Int, failures: Int, _ body: (TestGateway) async throws -> Void) async throws -> Bool {
+        let gateway = TestGateway(port: port, failures: failures)
         let router = Router()
         router.post("/webhook") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1 << 16)
@@ -46,13 +54,21 @@ final class TestGateway: Sendable {
             }
             return gateway.record(Message(to: form["To"] ?? "", from: form["From"] ?? "", text: form["Body"] ?? "", authorization: request.headers[.authorization]))
         }
-        let (ready, readyContinuation) = AsyncStream.makeStream(of: Void.self)
+        let (ready, readyContinuation) = AsyncStream.makeStream(of: Bool.self)
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: gateway.port)),
-            onServerRunning: { _ in readyContinuation.yield() }, logger: Logger(label: "test-gateway"))
-        let server = Task { try await app.run() }
+            onServerRunning: { _ in readyContinuation.yield(true) }, logger: Logger(label: "test-gateway"))
+        let server = Task {
+            do { try await app.run() } catch {}
+            readyContinuation.yield(false)
+        }
         defer { server.cancel() }
-        for await _ in ready { break }
+        var started = false
+        for await running in ready {
+            started = running
+            break
+        }
+        guard started else { return false }
         try await body(gateway)
         // Let deliveries still on their way land before the server stops: a connection accepted during
         // shutdown trips an assertion in NIO's async channel.
@@ -61,6 +77,7 @@ final class TestGateway: Sendable {
             seen = gateway.requestCount
             try await Task.sleep(for: .milliseconds(100))
         }
+        return true
     }
 
     private func record(_ message: Message) -> Response {

@@ -71,7 +71,8 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
                 services.logger.debug("authentication mail sent", metadata: ["auth_req_id": "\(authReqId)"])
             } catch {
                 services.logger.warning("authentication mail failed", metadata: ["auth_req_id": "\(authReqId)", "error": "\(error)"])
-                _ = try? await self.conclude(authReqId, outcome: "failed", reason: "the e-mail could not be delivered")
+                let failure = RecordedConclusion(.failed, at: services.clock.now, reason: "the e-mail could not be delivered")
+                _ = try? await self.records.conclude(authReqId, with: failure, reportingTo: services.completionSink)
             }
         }
         return .started
@@ -94,7 +95,7 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
     func pending(linkToken: String) async throws -> EmailRecord? {
         guard let link = try await services.stateStore.record(namespace: Self.linkNamespace, key: linkToken),
             let id = String(data: link.value, encoding: .utf8),
-            let record = try await records.load(id)?.value, record.outcome == nil
+            let record = try await records.load(id)?.value, record.conclusion == nil
         else { return nil }
         return record
     }
@@ -111,13 +112,13 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
     /// wrong code costs an attempt and leaves the link usable until the attempts run out.
     func answer(linkToken: String, approve: Bool, code: String?) async throws -> Answer {
         guard let link = try await services.stateStore.record(namespace: Self.linkNamespace, key: linkToken),
-            let id = String(data: link.value, encoding: .utf8), let record = try await records.load(id)?.value, record.outcome == nil
+            let id = String(data: link.value, encoding: .utf8), let record = try await records.load(id)?.value, record.conclusion == nil
         else { return .gone }
         let authReqId = AuthReqId(rawValue: id)
         if approve, let expected = record.code, !DoubleSubmitToken.constantTimeEquals(expected, code ?? "") {
             let maxAttempts = configuration.maxAttempts
             let counted = try await records.update(id) { current in
-                guard current.outcome == nil else { return nil }
+                guard current.conclusion == nil else { return nil }
                 var updated = current
                 updated.attempts += 1
                 return (updated, nil)
@@ -125,11 +126,12 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
             guard let counted else { return .gone }
             guard counted.attempts >= maxAttempts else { return .wrongCode(attemptsLeft: maxAttempts - counted.attempts) }
             guard try await spend(linkToken, link.value) else { return .gone }
-            return try await conclude(authReqId, outcome: "failed", reason: "too many wrong codes") ? .failed : .gone
+            return try await conclude(authReqId, RecordedConclusion(.failed, at: services.clock.now, reason: "too many wrong codes")) ? .failed : .gone
         }
         guard try await spend(linkToken, link.value) else { return .gone }
+        let now = services.clock.now
         let concluded = try await conclude(
-            authReqId, outcome: approve ? "approved" : "denied", reason: approve ? nil : "the user refused in the e-mail")
+            authReqId, approve ? RecordedConclusion(.approved, at: now) : RecordedConclusion(.denied, at: now, reason: "the user refused in the e-mail"))
         return concluded ? .recorded : .gone
     }
 
@@ -158,19 +160,7 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
             date: services.clock.now)
     }
 
-    @discardableResult
-    private func conclude(_ authReqId: AuthReqId, outcome: String, reason: String?) async throws -> Bool {
-        let now = services.clock.now
-        let updated = try await records.update(authReqId.rawValue) { record in
-            guard record.outcome == nil else { return nil }
-            var updated = record
-            updated.outcome = outcome
-            updated.outcomeAt = now
-            updated.reason = reason
-            return (updated, nil)
-        }
-        guard let result = updated?.result else { return false }
-        await services.completionSink.authenticationConcluded(authReqId: authReqId, result: result)
-        return true
+    private func conclude(_ authReqId: AuthReqId, _ conclusion: RecordedConclusion) async throws -> Bool {
+        try await records.conclude(authReqId, with: conclusion, reportingTo: services.completionSink) != nil
     }
 }

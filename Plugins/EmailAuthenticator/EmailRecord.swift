@@ -2,7 +2,7 @@ import BackchannelCore
 import Foundation
 
 /// A pending e-mail authentication as kept in the host's plugin state store.
-struct EmailRecord: Codable, Sendable, Equatable {
+struct EmailRecord: ConcludableRecord, Equatable {
     var authReqId: String
     var subject: String
     var clientName: String
@@ -13,19 +13,10 @@ struct EmailRecord: Codable, Sendable, Equatable {
     var code: String?
     var attempts: Int = 0
     var expiresAt: Date
-    /// `approved`, `denied`, `failed`, or `nil` while pending.
-    var outcome: String?
-    var outcomeAt: Date?
-    var reason: String?
+    var conclusion: RecordedConclusion?
 
     var result: BackchannelAuthenticationResult? {
-        switch outcome {
-        case "approved":
-            // RFC 8176 has no e-mail method; "user" records that the mailbox owner acted.
-            return .approved(AuthenticationAttributes(subject: subject, amr: ["user"], authTime: outcomeAt ?? expiresAt))
-        case "denied": return .denied(reason: reason)
-        case "failed": return .failed(reason: reason)
-        default: return nil
-        }
+        // RFC 8176 has no e-mail method; "user" records that the mailbox owner acted.
+        conclusion?.result(subject: subject, amr: ["user"])
     }
 }

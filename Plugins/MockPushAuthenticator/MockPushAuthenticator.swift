@@ -63,7 +63,7 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
         let record = MockPushRecord(
             authReqId: authReqId.rawValue, subject: subject, clientName: request.clientName ?? request.clientId,
             scopes: request.scopes, bindingMessage: request.bindingMessage, receivedAt: now, expiresAt: request.expiresAt,
-            action: script.action, afterSeconds: script.afterSeconds, outcome: nil)
+            action: script.action, afterSeconds: script.afterSeconds, conclusion: nil)
         let inserted = try await records.insert(
             record, key: authReqId.rawValue, group: Self.pendingGroup(subject), createdAt: now,
             expiresAt: request.expiresAt.addingTimeInterval(Self.retention))
@@ -78,17 +78,12 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
         if let result = record.result { return result }
         // The scripted user answers at the scripted instant, whichever process asks first.
         guard let answerAt = record.scriptedAnswerAt, services.clock.now >= answerAt else { return nil }
-        let kind = switch record.action {
-        case .approve: "approved"
-        case .deny: "denied"
-        case .fail, .silent: "failed"
+        let conclusion: RecordedConclusion = switch record.action {
+        case .approve: RecordedConclusion(.approved, at: answerAt)
+        case .deny: RecordedConclusion(.denied, at: answerAt, reason: "the user refused on their device")
+        case .fail, .silent: RecordedConclusion(.failed, at: answerAt, reason: "the push device did not respond")
         }
-        let reason: String? = switch record.action {
-        case .approve: nil
-        case .deny: "the user refused on their device"
-        case .fail, .silent: "the push device did not respond"
-        }
-        try await conclude(authReqId, MockPushRecord.Outcome(kind: kind, at: answerAt, reason: reason))
+        try await conclude(authReqId, conclusion)
         return try await records.load(authReqId.rawValue)?.value.result
     }
 
@@ -103,7 +98,7 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
     public func pendingNotifications(subject: String) async throws -> [MockPushNotification] {
         try await store.records(namespace: Self.namespace, group: Self.pendingGroup(subject))
             .compactMap { try? PluginStateCoding.decode(MockPushRecord.self, from: $0.value) }
-            .filter { $0.outcome == nil }
+            .filter { $0.conclusion == nil }
             .map(\.notification)
     }
 
@@ -111,30 +106,23 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
     /// - Returns: `false` when there is no such pending notification (unknown, answered or cancelled).
     @discardableResult
     public func respond(authReqId: AuthReqId, approve: Bool) async throws -> Bool {
-        let outcome = MockPushRecord.Outcome(
-            kind: approve ? "approved" : "denied", at: services.clock.now, reason: approve ? nil : "the user refused on their device")
-        return try await conclude(authReqId, outcome)
+        let conclusion =
+            approve
+            ? RecordedConclusion(.approved, at: services.clock.now)
+            : RecordedConclusion(.denied, at: services.clock.now, reason: "the user refused on their device")
+        return try await conclude(authReqId, conclusion)
     }
 
     // MARK: Internals
 
     private static func pendingGroup(_ subject: String) -> String { "pending:\(subject)" }
 
-    /// Records the outcome unless another process concluded first, and reports it to the host if this
-    /// call won. - Returns: whether this call recorded it.
+    /// Records the conclusion unless another process concluded first (reporting it to the host), and
+    /// stops this process's timer. - Returns: whether this call recorded it.
     @discardableResult
-    private func conclude(_ authReqId: AuthReqId, _ outcome: MockPushRecord.Outcome) async throws -> Bool {
-        let concluded = try await records.update(authReqId.rawValue) { record in
-            guard record.outcome == nil else { return nil }
-            var concluded = record
-            concluded.outcome = outcome
-            return (concluded, nil)
-        }
-        guard let concluded else { return false }
+    private func conclude(_ authReqId: AuthReqId, _ conclusion: RecordedConclusion) async throws -> Bool {
+        guard try await records.conclude(authReqId, with: conclusion, reportingTo: services.completionSink) != nil else { return false }
         timers.withLock { $0.removeValue(forKey: authReqId) }?.cancel()
-        if let result = concluded.result {
-            await services.completionSink.authenticationConcluded(authReqId: authReqId, result: result)
-        }
         return true
     }
 

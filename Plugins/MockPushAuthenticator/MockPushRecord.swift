@@ -3,14 +3,7 @@ import Foundation
 
 /// A push notification as the mock keeps it in the host's plugin state store, so any server process
 /// can answer it and a restart loses nothing.
-struct MockPushRecord: Codable, Sendable, Equatable {
-    /// The conclusion, once there is one.
-    struct Outcome: Codable, Sendable, Equatable {
-        var kind: String  // approved | denied | failed
-        var at: Date
-        var reason: String?
-    }
-
+struct MockPushRecord: ConcludableRecord, Equatable {
     var authReqId: String
     var subject: String
     var clientName: String
@@ -20,7 +13,7 @@ struct MockPushRecord: Codable, Sendable, Equatable {
     var expiresAt: Date
     var action: MockPushScript.Action
     var afterSeconds: Double
-    var outcome: Outcome?
+    var conclusion: RecordedConclusion?
 
     var notification: MockPushNotification {
         MockPushNotification(
@@ -34,13 +27,7 @@ struct MockPushRecord: Codable, Sendable, Equatable {
     }
 
     var result: BackchannelAuthenticationResult? {
-        guard let outcome else { return nil }
-        switch outcome.kind {
-        case "approved":
-            // RFC 8176: "swk" (a software-secured key on the device) and "user" (user presence).
-            return .approved(AuthenticationAttributes(subject: subject, amr: ["swk", "user"], authTime: outcome.at))
-        case "denied": return .denied(reason: outcome.reason)
-        default: return .failed(reason: outcome.reason)
-        }
+        // RFC 8176: "swk" (a software-secured key on the device) and "user" (user presence).
+        conclusion?.result(subject: subject, amr: ["swk", "user"])
     }
 }

@@ -66,7 +66,8 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
                 services.logger.debug("SMS sent", metadata: ["auth_req_id": "\(authReqId)"])
             } catch {
                 services.logger.warning("SMS delivery failed", metadata: ["auth_req_id": "\(authReqId)", "error": "\(error)"])
-                _ = try? await self.conclude(authReqId, outcome: "failed", reason: "the text message could not be delivered")
+                let failure = RecordedConclusion(.failed, at: services.clock.now, reason: "the text message could not be delivered")
+                _ = try? await self.records.conclude(authReqId, with: failure, reportingTo: services.completionSink)
             }
         }
         return .started
@@ -84,7 +85,7 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
 
     /// The request waiting for its code, if any.
     func pending(_ authReqId: AuthReqId) async throws -> SMSRecord? {
-        guard let record = try await records.load(authReqId.rawValue)?.value, record.outcome == nil else { return nil }
+        guard let record = try await records.load(authReqId.rawValue)?.value, record.conclusion == nil else { return nil }
         return record
     }
 
@@ -99,42 +100,21 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
     /// Checks a code in constant time; the last allowed wrong code fails the authentication.
     func verify(_ authReqId: AuthReqId, code: String) async throws -> Verification {
         let now = services.clock.now
-        let maxAttempts = configuration.maxAttempts
-        let updated = try await records.update(authReqId.rawValue) { record in
-            guard record.outcome == nil else { return nil }
-            var updated = record
-            if DoubleSubmitToken.constantTimeEquals(record.code, code) {
-                updated.outcome = "approved"
-                updated.outcomeAt = now
-            } else {
-                updated.attempts += 1
-                if updated.attempts >= maxAttempts {
-                    updated.outcome = "failed"
-                    updated.outcomeAt = now
-                    updated.reason = "too many wrong codes"
-                }
-            }
-            return (updated, nil)
+        guard let record = try await pending(authReqId) else { return .gone }
+        if DoubleSubmitToken.constantTimeEquals(record.code, code) {
+            let approved = try await records.conclude(authReqId, with: RecordedConclusion(.approved, at: now), reportingTo: services.completionSink)
+            return approved == nil ? .gone : .approved
         }
-        guard let updated else { return .gone }
-        if let result = updated.result { await services.completionSink.authenticationConcluded(authReqId: authReqId, result: result) }
-        switch updated.outcome {
-        case "approved": return .approved
-        case "failed": return .failed
-        default: return .wrong(attemptsLeft: maxAttempts - updated.attempts)
+        let counted = try await records.update(authReqId.rawValue) { record in
+            guard record.conclusion == nil else { return nil }
+            var counted = record
+            counted.attempts += 1
+            return (counted, nil)
         }
-    }
-
-    private func conclude(_ authReqId: AuthReqId, outcome: String, reason: String?) async throws {
-        let now = services.clock.now
-        let updated = try await records.update(authReqId.rawValue) { record in
-            guard record.outcome == nil else { return nil }
-            var updated = record
-            updated.outcome = outcome
-            updated.outcomeAt = now
-            updated.reason = reason
-            return (updated, nil)
-        }
-        if let result = updated?.result { await services.completionSink.authenticationConcluded(authReqId: authReqId, result: result) }
+        guard let counted else { return .gone }
+        guard counted.attempts >= configuration.maxAttempts else { return .wrong(attemptsLeft: configuration.maxAttempts - counted.attempts) }
+        let failed = try await records.conclude(
+            authReqId, with: RecordedConclusion(.failed, at: now, reason: "too many wrong codes"), reportingTo: services.completionSink)
+        return failed == nil ? .gone : .failed
     }
 }

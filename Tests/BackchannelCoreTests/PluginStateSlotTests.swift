@@ -30,3 +30,42 @@ struct PluginStateSlotTests {
         #expect(try await slot.update("missing") { ($0, nil) } == nil)
     }
 }
+
+@Suite("Concluding a plugin record")
+struct ConcludableRecordTests {
+    struct Request: ConcludableRecord, Equatable {
+        var subject: String
+        var attempts = 0
+        var conclusion: RecordedConclusion?
+        var result: BackchannelAuthenticationResult? { conclusion?.result(subject: subject, amr: ["otp"]) }
+    }
+
+    @Test("of racing conclusions exactly one is recorded and reported, with its change applied")
+    func concludesOnce() async throws {
+        let clock = VirtualClock()
+        let sink = RecordingCompletionSink()
+        let slot = PluginStateSlot<Request>(store: InMemoryPluginStateStore(clock: clock), namespace: "test")
+        let id = AuthReqId(rawValue: "r1")
+        _ = try await slot.insert(Request(subject: "alice"), key: id.rawValue, createdAt: clock.now, expiresAt: clock.now.addingTimeInterval(60))
+        let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<6 {
+                let conclusion = index.isMultiple(of: 2) ? RecordedConclusion(.approved, at: clock.now) : RecordedConclusion(.denied, at: clock.now, reason: "no")
+                group.addTask { try await slot.conclude(id, with: conclusion, reportingTo: sink) { $0.attempts = 99 } != nil }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(winners == 1)
+        #expect(sink.results(for: id).count == 1)
+        let stored = try #require(try await slot.load(id.rawValue)?.value)
+        #expect(stored.attempts == 99)
+        #expect(stored.result == sink.results(for: id).first)
+    }
+
+    @Test("an approval authenticates the record's subject at the conclusion's time")
+    func approvalAttributes() {
+        let at = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(RecordedConclusion(.approved, at: at).result(subject: "alice", amr: ["sms"])
+            == .approved(AuthenticationAttributes(subject: "alice", amr: ["sms"], authTime: at)))
+        #expect(RecordedConclusion(.failed, at: at, reason: "x").result(subject: "alice", amr: []) == .failed(reason: "x"))
+    }
+}

@@ -1,0 +1,30 @@
+/// A plugin's per-request record that concludes at most once.
+public protocol ConcludableRecord: Codable, Sendable {
+    /// The conclusion, or `nil` while the request is pending.
+    var conclusion: RecordedConclusion? { get set }
+    /// The result to report to the host, once concluded.
+    var result: BackchannelAuthenticationResult? { get }
+}
+
+extension PluginStateSlot where Value: ConcludableRecord {
+    /// Records a conclusion unless the request already concluded (on this process or another), applying
+    /// `change` in the same compare-and-set write, and reports the result to the host if this call won.
+    /// - Returns: The concluded record when this call recorded the conclusion; `nil` otherwise.
+    @discardableResult
+    public func conclude(
+        _ authReqId: AuthReqId,
+        with conclusion: RecordedConclusion,
+        reportingTo sink: any BackchannelCompletionSink,
+        change: (inout Value) -> Void = { _ in }
+    ) async throws -> Value? {
+        let concluded = try await update(authReqId.rawValue) { record in
+            guard record.conclusion == nil else { return nil }
+            var concluded = record
+            change(&concluded)
+            concluded.conclusion = conclusion
+            return (concluded, nil)
+        }
+        if let result = concluded?.result { await sink.authenticationConcluded(authReqId: authReqId, result: result) }
+        return concluded
+    }
+}

@@ -20,6 +20,31 @@ struct PluginStateSlotTests {
         #expect(applied >= 1)
     }
 
+    @Test("a value replaced after it was read and cached is read anew, not from the cache")
+    func cacheFollowsReplacement() async throws {
+        let clock = VirtualClock()
+        let store = InMemoryPluginStateStore(clock: clock)
+        let slot = PluginStateSlot<Counter>(store: store, namespace: "test")
+        _ = try await slot.insert(Counter(value: 1), key: "k", createdAt: clock.now, expiresAt: clock.now.addingTimeInterval(60))
+        let first = try #require(try await slot.load("k"))
+        #expect(first.value == Counter(value: 1))
+        // Replaced behind the slot's back, as another plugin instance or a page would.
+        #expect(try await store.replace(namespace: "test", key: "k", expected: first.data, with: PluginStateCoding.encode(Counter(value: 2)), group: nil))
+        #expect(try await slot.load("k")?.value == Counter(value: 2))
+        #expect(try await slot.update("k") { (Counter(value: $0.value * 10), nil) } == Counter(value: 20))
+        #expect(try await slot.load("k")?.value == Counter(value: 20))
+    }
+
+    @Test("a record read as another type is decoded as that type")
+    func cacheIsTyped() async throws {
+        struct Other: Codable, Sendable, Equatable { var value: Int }
+        let clock = VirtualClock()
+        let store = InMemoryPluginStateStore(clock: clock)
+        _ = try await PluginStateSlot<Counter>(store: store, namespace: "test")
+            .insert(Counter(value: 3), key: "k", createdAt: clock.now, expiresAt: clock.now.addingTimeInterval(60))
+        #expect(try await PluginStateSlot<Other>(store: store, namespace: "test").load("k")?.value == Other(value: 3))
+    }
+
     @Test("a declined change stores nothing, and a missing record is nil")
     func declined() async throws {
         let clock = VirtualClock()

@@ -11,6 +11,15 @@ struct ValueTypesTests {
         #expect(BackchannelHint.loginHintToken("opaque").subject == nil)
     }
 
+    @Test("the system random source gives exactly the bytes asked for, different each time")
+    func systemRandom() {
+        let source = SystemRandomSource()
+        for count in [0, 1, 7, 8, 9, 32, 300] { #expect(source.bytes(count: count).count == count) }
+        #expect(source.bytes(count: 32) != source.bytes(count: 32))
+        // Over 300 bytes every byte value is about equally likely; all-equal runs would mean a broken fill.
+        #expect(Set(source.bytes(count: 300)).count > 100)
+    }
+
     @Test("an AuthReqId never prints in full")
     func authReqIdIsRedacted() {
         let id = AuthReqId(rawValue: "abcdefghijklmnopqrstuvwxyz")

@@ -26,6 +26,18 @@ struct FormBodyTests {
         #expect(try OAuthParameters(pairs).value("user_code") == nil)
     }
 
+    @Test("the form media type matches in any case, with parameters and spaces, and nothing else does")
+    func mediaType() {
+        #expect(FormBody.isFormMediaType("application/x-www-form-urlencoded"))
+        #expect(FormBody.isFormMediaType("Application/X-WWW-Form-URLEncoded; charset=UTF-8"))
+        #expect(FormBody.isFormMediaType(" application/x-www-form-urlencoded ;charset=utf-8"))
+        #expect(!FormBody.isFormMediaType("application/json"))
+        #expect(!FormBody.isFormMediaType("application/x-www-form-urlencodedx"))
+        #expect(!FormBody.isFormMediaType("application/x-www-form_urlencoded"))
+        #expect(!FormBody.isFormMediaType("multipart/form-data; boundary=x"))
+        #expect(!FormBody.isFormMediaType(""))
+    }
+
     @Test("a broken percent-escape is refused")
     func malformed() {
         #expect(throws: FormBody.Failure.self) { try FormBody.decode("scope=%E2%28") }

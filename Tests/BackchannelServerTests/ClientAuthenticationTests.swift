@@ -70,6 +70,18 @@ struct ClientAuthenticationTests {
         #expect(await fixture.poll("x", client: ("batch", "batch-secret")).failure?.code == "unauthorized_client")
     }
 
+    @Test("the Basic scheme name matches in any case and the credentials may be padded with spaces")
+    func basicSchemeCase() async throws {
+        let fixture = try await EngineFixture.make()
+        let credentials = Data("kiosk:kiosk+secret%2F%2B".utf8).base64EncodedString()
+        let parameters = OAuthParameters(request.map { (name: $0.0, value: $0.1) })
+        for header in ["bAsIc \(credentials)", "BASIC  \(credentials) "] {
+            _ = try await fixture.engine.authenticationRequest(parameters, authorization: header).get()
+        }
+        // Another scheme is not client authentication at all.
+        #expect(await fixture.engine.authenticationRequest(parameters, authorization: "Basix \(credentials)").failure?.code == "invalid_client")
+    }
+
     @Test("a malformed Basic header is invalid_client")
     func malformedBasic() async throws {
         let fixture = try await EngineFixture.make()

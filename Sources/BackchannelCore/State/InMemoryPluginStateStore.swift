@@ -33,6 +33,8 @@ public final class InMemoryPluginStateStore: PluginStateStore {
 
     public func insert(_ record: PluginStateRecord) async throws -> Bool {
         let now = clock.now
+        var record = record
+        if record.decodedCache == nil { record.decodedCache = DecodedStateCache() }
         let key = Key(namespace: record.namespace, key: record.key)
         let replaced: PluginStateRecord?? = shard(key).records.withLock { records in
             if let existing = records[key], existing.expiresAt > now { return .none }
@@ -71,6 +73,7 @@ public final class InMemoryPluginStateStore: PluginStateStore {
             let old = record.group
             record.value = value
             record.group = group
+            record.decodedCache = DecodedStateCache()
             records[id] = record
             return .some(old)
         }

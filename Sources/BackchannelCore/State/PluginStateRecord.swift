@@ -15,6 +15,9 @@ public struct PluginStateRecord: Sendable, Hashable {
     /// When the host may purge it.
     public var expiresAt: Date
 
+    /// The decoded value, where the store keeps records in memory (not part of the record's identity).
+    var decodedCache: DecodedStateCache?
+
     /// Creates a record.
     public init(namespace: String, key: String, group: String? = nil, value: Data, createdAt: Date, expiresAt: Date) {
         self.namespace = namespace
@@ -23,5 +26,19 @@ public struct PluginStateRecord: Sendable, Hashable {
         self.value = value
         self.createdAt = createdAt
         self.expiresAt = expiresAt
+    }
+
+    public static func == (lhs: PluginStateRecord, rhs: PluginStateRecord) -> Bool {
+        lhs.namespace == rhs.namespace && lhs.key == rhs.key && lhs.group == rhs.group && lhs.value == rhs.value
+            && lhs.createdAt == rhs.createdAt && lhs.expiresAt == rhs.expiresAt
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(namespace)
+        hasher.combine(key)
+        hasher.combine(group)
+        hasher.combine(value)
+        hasher.combine(createdAt)
+        hasher.combine(expiresAt)
     }
 }

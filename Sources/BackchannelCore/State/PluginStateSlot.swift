@@ -18,15 +18,19 @@ public struct PluginStateSlot<Value: Codable & Sendable>: Sendable {
     /// or expired.
     public func load(_ key: String) async throws -> (value: Value, data: Data)? {
         guard let stored = try await store.record(namespace: namespace, key: key) else { return nil }
-        return (try PluginStateCoding.decode(Value.self, from: stored.value), stored.value)
+        if let cached = stored.decodedCache?.value(as: Value.self) { return (cached, stored.value) }
+        let value = try PluginStateCoding.decode(Value.self, from: stored.value)
+        stored.decodedCache?.store(value)
+        return (value, stored.value)
     }
 
     /// Stores a new value. - Returns: `false` when the key is taken.
     public func insert(_ value: Value, key: String, group: String? = nil, createdAt: Date, expiresAt: Date) async throws -> Bool {
-        try await store.insert(
-            PluginStateRecord(
-                namespace: namespace, key: key, group: group, value: try PluginStateCoding.encode(value), createdAt: createdAt,
-                expiresAt: expiresAt))
+        var record = PluginStateRecord(
+            namespace: namespace, key: key, group: group, value: try PluginStateCoding.encode(value), createdAt: createdAt,
+            expiresAt: expiresAt)
+        record.decodedCache = DecodedStateCache(value)
+        return try await store.insert(record)
     }
 
     /// Applies `change` to the current value and stores the result if nobody changed the value meanwhile,

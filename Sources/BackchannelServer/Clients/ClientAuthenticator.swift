@@ -23,12 +23,12 @@ struct ClientAuthenticator: Sendable {
         let postedSecret = try parameters.value("client_secret")
         let failed = OAuthError.clientAuthenticationFailed
 
-        if let authorization, authorization.count >= 6, authorization.prefix(6).lowercased() == "basic " {
+        if let authorization, let credentials = Self.basicCredentials(authorization) {
             // RFC 6749 §2.3: a client must not use more than one authentication method.
             guard postedSecret == nil else {
                 throw .invalidRequest("the client used more than one authentication method")
             }
-            guard let (id, secret) = Self.decodeBasic(String(authorization.dropFirst(6))) else { throw failed }
+            guard let (id, secret) = Self.decodeBasic(credentials) else { throw failed }
             if let postedId, postedId != id { throw .invalidRequest("client_id does not match the authenticated client") }
             return try verify(id: id, secret: secret, method: .clientSecretBasic)
         }
@@ -48,14 +48,24 @@ struct ClientAuthenticator: Sendable {
         return client
     }
 
-    /// Decodes `base64(urlencode(id) ":" urlencode(secret))` (RFC 6749 §2.3.1).
-    static func decodeBasic(_ credentials: String) -> (String, String)? {
-        guard let data = Data(base64Encoded: credentials.trimmingCharacters(in: .whitespaces)),
-            let decoded = String(data: data, encoding: .utf8),
-            let colon = decoded.firstIndex(of: ":")
-        else { return nil }
-        guard let id = try? FormURLEncoding.unescape(ArraySlice(decoded[..<colon].utf8)),
-            let secret = try? FormURLEncoding.unescape(ArraySlice(decoded[decoded.index(after: colon)...].utf8)), !id.isEmpty
+    /// What follows the `Basic` scheme name (matched case-insensitively), or `nil` for another scheme.
+    static func basicCredentials(_ authorization: String) -> Substring? {
+        let scheme = authorization.utf8.prefix(6)
+        guard scheme.count == 6, zip(scheme, "basic ".utf8).allSatisfy({ $0 == $1 || ($0 | 0x20 == $1 && $1 != UInt8(ascii: " ")) }) else { return nil }
+        return authorization.dropFirst(6)
+    }
+
+    /// Decodes `base64(urlencode(id) ":" urlencode(secret))` (RFC 6749 §2.3.1). It works on bytes:
+    /// Foundation's string trimming bridges through `NSString` on Linux, on every token poll.
+    static func decodeBasic(_ credentials: Substring) -> (String, String)? {
+        var encoded = credentials.utf8[...]
+        while encoded.first == UInt8(ascii: " ") { encoded = encoded.dropFirst() }
+        while encoded.last == UInt8(ascii: " ") { encoded = encoded.dropLast() }
+        guard let data = Data(base64Encoded: Data(encoded)) else { return nil }
+        let decoded = [UInt8](data)
+        guard let colon = decoded.firstIndex(of: UInt8(ascii: ":")),
+            let id = try? FormURLEncoding.unescape(decoded[..<colon]),
+            let secret = try? FormURLEncoding.unescape(decoded[(colon + 1)...]), !id.isEmpty
         else { return nil }
         return (id, secret)
     }

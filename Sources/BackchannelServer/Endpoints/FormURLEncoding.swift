@@ -23,6 +23,11 @@ public enum FormURLEncoding {
 
     /// Decodes one name or value.
     public static func unescape(_ bytes: ArraySlice<UInt8>) throws(Malformed) -> String {
+        // Most names and values have nothing to unescape: validate them in place.
+        if !bytes.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
+            guard let text = String(validating: bytes, as: UTF8.self) else { throw Malformed() }
+            return text
+        }
         var decoded: [UInt8] = []
         decoded.reserveCapacity(bytes.count)
         var index = bytes.startIndex

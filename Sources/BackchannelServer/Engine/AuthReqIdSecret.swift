@@ -9,16 +9,17 @@ import Foundation
 /// leaked database nor a plugin can redeem a request.
 struct AuthReqIdSecret: Sendable {
     let value: String
+    /// The SHA-256 of ``value``, base64url: computed once.
+    let hash: String
 
     init(random: any RandomSource) {
-        self.value = Base64URL.encode(random.bytes(count: 32))
+        self.init(presented: Base64URL.encode(random.bytes(count: 32)))
     }
 
     init(presented: String) {
         self.value = presented
+        self.hash = Self.hash(presented)
     }
-
-    var hash: String { Self.hash(value) }
 
     static func hash(_ value: String) -> String {
         Base64URL.encode(SHA256.hash(data: Data(value.utf8)))

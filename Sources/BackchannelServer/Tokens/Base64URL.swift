@@ -5,16 +5,15 @@ enum Base64URL {
     static func encode(_ bytes: some Sequence<UInt8>) -> String {
         // Byte-level translation of standard base64: Foundation's string replacing is slow on Linux,
         // and this runs on every poll (the auth_req_id's hash).
-        var encoded = Array(Data(bytes).base64EncodedString().utf8)
-        encoded.removeAll { $0 == UInt8(ascii: "=") }
-        for index in encoded.indices {
-            if encoded[index] == UInt8(ascii: "+") {
-                encoded[index] = UInt8(ascii: "-")
-            } else if encoded[index] == UInt8(ascii: "/") {
-                encoded[index] = UInt8(ascii: "_")
+        let standard = Data(bytes).base64EncodedData()
+        return String(unsafeUninitializedCapacity: standard.count) { output in
+            var count = 0
+            for byte in standard where byte != UInt8(ascii: "=") {
+                output[count] = byte == UInt8(ascii: "+") ? UInt8(ascii: "-") : byte == UInt8(ascii: "/") ? UInt8(ascii: "_") : byte
+                count += 1
             }
+            return count
         }
-        return String(decoding: encoded, as: UTF8.self)
     }
 
     static func decode(_ text: some StringProtocol) -> Data? {

@@ -9,7 +9,7 @@ extension SQLiteStore: PendingRequestStore {
     }
 
     public func insert(contentsOf requests: [PendingRequest]) async throws {
-        try await pool.write { db in
+        try await database.write { db in
             for request in requests { try Self.insert(request, into: db) }
         }
     }
@@ -29,39 +29,39 @@ extension SQLiteStore: PendingRequestStore {
     }
 
     public func request(authReqIdHash: String) async throws -> PendingRequest? {
-        try await pool.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM pending_request WHERE auth_req_id_hash = ?"), arguments: [authReqIdHash])
-                .map(Self.request)
+        var request = try readNow { db in
+            try Self.fetchRequest(db.cachedStatement(sql: "SELECT \(Self.requestColumns) FROM pending_request WHERE auth_req_id_hash = ?"), [authReqIdHash])
         }
+        request?.lastPolledAt = pacing.lastPoll(authReqIdHash: authReqIdHash)
+        return request
     }
 
     public func registerPoll(authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool) async throws -> PollOutcome {
-        let now = now.timeIntervalSince1970
-        // Every SET expression sees the old row, so `slowed` records whether this very poll came too soon.
-        // One statement in autocommit mode is atomic; a compiled statement is reused across polls.
-        let row = try await pool.writeWithoutTransaction { db in
-            try Row.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                    UPDATE pending_request SET
-                        slowed = (:enforce AND state = 'pending' AND expires_at > :now AND last_polled_at IS NOT NULL
-                                  AND :now - last_polled_at < poll_interval),
-                        poll_interval = poll_interval + CASE WHEN :enforce AND state = 'pending' AND expires_at > :now AND last_polled_at IS NOT NULL
-                                  AND :now - last_polled_at < poll_interval THEN 5 ELSE 0 END,
-                        last_polled_at = :now
-                    WHERE auth_req_id_hash = :hash AND client_id = :client
-                    RETURNING *
-                    """),
-                arguments: ["now": now, "hash": authReqIdHash, "client": clientId, "enforce": enforceInterval])
+        // A poll reads its row and writes nothing: when it was polled last is kept in memory (see
+        // `PollPacing`), and only a `slow_down`, rare by nature, writes the grown interval.
+        let found = try readNow { db in
+            try Self.fetchRequest(
+                db.cachedStatement(sql: "SELECT \(Self.requestColumns) FROM pending_request WHERE auth_req_id_hash = ? AND client_id = ?"),
+                [authReqIdHash, clientId])
         }
-        guard let row else { return .unknown }
-        let request = try Self.request(row)
-        return (row["slowed"] as Bool) ? .slowDown(request) : .admitted(request)
+        guard var request = found else { return .unknown }
+        let previous = pacing.recordPoll(authReqIdHash: authReqIdHash, at: now)
+        request.lastPolledAt = now
+        let tooSoon = previous.map { now.timeIntervalSince($0) < Double(request.interval) } ?? false
+        guard enforceInterval, tooSoon, request.state == .pending, now < request.expiresAt else { return .admitted(request) }
+        let grown = try await database.writeWithoutTransaction { db in
+            try Int.fetchOne(
+                db.cachedStatement(sql: "UPDATE pending_request SET poll_interval = poll_interval + 5 WHERE auth_req_id_hash = ? RETURNING poll_interval"),
+                arguments: [authReqIdHash])
+        }
+        guard let grown else { return .unknown }  // Redeemed or purged meanwhile.
+        request.interval = grown
+        return .slowDown(request)
     }
 
     public func conclude(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> Bool {
         let state = PendingRequestState(result: result)
-        return try await pool.writeWithoutTransaction { db in
+        return try await database.writeWithoutTransaction { db in
             try db.cachedStatement(sql: "UPDATE pending_request SET state = ?, outcome = ? WHERE auth_req_id_hash = ? AND state = 'pending'")
                 .execute(arguments: [StoredOutcome.name(of: state), StoredOutcome.document(of: state), authReqIdHash])
             return db.changesCount == 1
@@ -69,28 +69,29 @@ extension SQLiteStore: PendingRequestStore {
     }
 
     public func redeem(authReqIdHash: String, clientId: String, now: Date) async throws -> PendingRequest? {
-        try await pool.writeWithoutTransaction { db in
-            try Row.fetchOne(
+        defer { pacing.forget(authReqIdHash: authReqIdHash) }
+        return try await database.writeWithoutTransaction { db in
+            try Self.fetchRequest(
                 db.cachedStatement(
                     sql: """
                     DELETE FROM pending_request
                     WHERE auth_req_id_hash = ? AND client_id = ? AND state = 'approved' AND expires_at > ?
-                    RETURNING *
+                    RETURNING \(Self.requestColumns)
                     """),
-                arguments: [authReqIdHash, clientId, now.timeIntervalSince1970]
-            ).map(Self.request)
+                [authReqIdHash, clientId, now.timeIntervalSince1970])
         }
     }
 
     public func remove(authReqIdHash: String) async throws {
-        try await pool.write { db in
+        defer { pacing.forget(authReqIdHash: authReqIdHash) }
+        try await database.write { db in
             try db.execute(sql: "DELETE FROM pending_request WHERE auth_req_id_hash = ?", arguments: [authReqIdHash])
         }
     }
 
     public func claimExpired(now: Date, limit: Int) async throws -> [PendingRequest] {
         let now = now.timeIntervalSince1970
-        return try await pool.write { db in
+        let claimed = try await database.write { db in
             try db.execute(sql: "DELETE FROM pending_request WHERE state = 'expired' AND purge_at <= ?", arguments: [now])
             return try Row.fetchAll(
                 db,
@@ -98,27 +99,39 @@ extension SQLiteStore: PendingRequestStore {
                     UPDATE pending_request SET state = 'expired', outcome = NULL, purge_at = expires_at + ?
                     WHERE auth_req_id_hash IN (
                         SELECT auth_req_id_hash FROM pending_request WHERE state <> 'expired' AND expires_at <= ? LIMIT ?)
-                    RETURNING *
+                    RETURNING \(Self.requestColumns)
                     """,
                 arguments: [retention, now, limit]
             ).map(Self.request)
         }
+        for request in claimed { pacing.forget(authReqIdHash: request.authReqIdHash) }
+        return claimed
     }
 
+    /// The columns a `PendingRequest` is read from, in the order `request(_:)` reads them by index
+    /// (by name, each read would search the column names).
+    static let requestColumns = "auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at, poll_interval, state, outcome"
+
+    /// The one row a statement yields, if any, read in place rather than copied.
+    static func fetchRequest(_ statement: Statement, _ arguments: StatementArguments) throws -> PendingRequest? {
+        let cursor = try Row.fetchCursor(statement, arguments: arguments)
+        // The row is valid only while the cursor lives (its end resets the statement).
+        return try withExtendedLifetime(cursor) { try cursor.next().map(Self.request) }
+    }
+
+    /// A request from a row of `requestColumns`. The last poll's time is not in the row: see `PollPacing`.
     static func request(_ row: Row) throws -> PendingRequest {
-        let scopes: String = row["scopes"]
-        let lastPolledAt: Double? = row["last_polled_at"]
+        let scopes: String = row[3]
         return PendingRequest(
-            authReqIdHash: row["auth_req_id_hash"],
-            clientId: row["client_id"],
-            authenticator: row["authenticator"],
+            authReqIdHash: row[0],
+            clientId: row[1],
+            authenticator: row[2],
             scopes: scopes.split(separator: " ").map(String.init),
-            acr: row["acr"],
-            createdAt: Date(timeIntervalSince1970: row["created_at"]),
-            expiresAt: Date(timeIntervalSince1970: row["expires_at"]),
-            interval: row["poll_interval"],
-            lastPolledAt: lastPolledAt.map(Date.init(timeIntervalSince1970:)),
-            state: try StoredOutcome.state(name: row["state"], document: row["outcome"])
+            acr: row[4],
+            createdAt: Date(timeIntervalSince1970: row[5]),
+            expiresAt: Date(timeIntervalSince1970: row[6]),
+            interval: row[7],
+            state: try StoredOutcome.state(name: row[8], document: row[9])
         )
     }
 }

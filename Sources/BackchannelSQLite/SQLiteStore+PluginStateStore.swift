@@ -9,7 +9,7 @@ extension SQLiteStore: PluginStateStore {
 
     public func insert(contentsOf records: [PluginStateRecord]) async throws -> Int {
         let now = clock.now.timeIntervalSince1970
-        return try await pool.write { db in
+        return try await database.write { db in
             var stored = 0
             for record in records where try Self.insert(record, into: db, now: now) { stored += 1 }
             return stored
@@ -34,26 +34,28 @@ extension SQLiteStore: PluginStateStore {
     }
 
     public func record(namespace: String, key: String) async throws -> PluginStateRecord? {
-        try await pool.read { db in
-            try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM plugin_state WHERE namespace = ? AND key = ? AND expires_at > ?"),
-                arguments: [namespace, key, clock.now.timeIntervalSince1970]
-            ).map(Self.record)
+        let found = try readNow { db in
+            let cursor = try Row.fetchCursor(
+                db.cachedStatement(sql: "SELECT \(Self.recordColumns) FROM plugin_state WHERE namespace = ? AND key = ? AND expires_at > ?"),
+                arguments: [namespace, key, clock.now.timeIntervalSince1970])
+            // The row is valid only while the cursor lives (its end resets the statement).
+            return try withExtendedLifetime(cursor) { try cursor.next().map(Self.record) }
         }
+        return found.map(decodings.attach)
     }
 
     public func records(namespace: String, group: String) async throws -> [PluginStateRecord] {
-        try await pool.read { db in
+        try await database.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM plugin_state WHERE namespace = ? AND group_name = ? AND expires_at > ? ORDER BY created_at, key",
+                sql: "SELECT \(Self.recordColumns) FROM plugin_state WHERE namespace = ? AND group_name = ? AND expires_at > ? ORDER BY created_at, key",
                 arguments: [namespace, group, clock.now.timeIntervalSince1970]
             ).map(Self.record)
         }
     }
 
     public func replace(namespace: String, key: String, expected: Data, with value: Data, group: String?) async throws -> Bool {
-        try await pool.writeWithoutTransaction { db in
+        try await database.writeWithoutTransaction { db in
             try db.cachedStatement(
                 sql: "UPDATE plugin_state SET value = ?, group_name = ? WHERE namespace = ? AND key = ? AND value = ? AND expires_at > ?"
             ).execute(arguments: [value, group, namespace, key, expected, clock.now.timeIntervalSince1970])
@@ -62,21 +64,25 @@ extension SQLiteStore: PluginStateStore {
     }
 
     public func delete(namespace: String, key: String) async throws {
-        try await pool.write { db in
+        defer { decodings.forget(namespace: namespace, key: key) }
+        try await database.write { db in
             try db.execute(sql: "DELETE FROM plugin_state WHERE namespace = ? AND key = ?", arguments: [namespace, key])
         }
     }
 
     public func purgeExpired(now: Date) async throws -> Int {
-        try await pool.write { db in
+        try await database.write { db in
             try db.execute(sql: "DELETE FROM plugin_state WHERE expires_at <= ?", arguments: [now.timeIntervalSince1970])
             return db.changesCount
         }
     }
 
+    /// The columns a record is read from, in the order `record(_:)` reads them by index.
+    static let recordColumns = "namespace, key, group_name, value, created_at, expires_at"
+
     static func record(_ row: Row) -> PluginStateRecord {
         PluginStateRecord(
-            namespace: row["namespace"], key: row["key"], group: row["group_name"], value: row["value"],
-            createdAt: Date(timeIntervalSince1970: row["created_at"]), expiresAt: Date(timeIntervalSince1970: row["expires_at"]))
+            namespace: row[0], key: row[1], group: row[2], value: row[3],
+            createdAt: Date(timeIntervalSince1970: row[4]), expiresAt: Date(timeIntervalSince1970: row[5]))
     }
 }

@@ -75,4 +75,22 @@ struct PluginStateStoreContractTests {
         #expect(pems.count == 1)
         #expect(try await keys.generatedSigningKey { "another" } == pems.first)
     }
+
+    @Test("a slot reads the current value, however often it read an older one", arguments: StoreKind.available)
+    func slotReadsCurrentValue(kind: StoreKind) async throws {
+        struct Counter: Codable, Sendable, Equatable { var value: Int }
+        let store = try await StoreUnderTest.make(kind)
+        defer { store.close() }
+        let slot = PluginStateSlot<Counter>(store: store.pluginState, namespace: "mock-push")
+        let now = store.clock.now
+        #expect(try await slot.insert(Counter(value: 1), key: "a", createdAt: now, expiresAt: now.addingTimeInterval(100)))
+        for _ in 0..<3 { #expect(try await slot.load("a")?.value == Counter(value: 1)) }
+        let stored = try #require(try await slot.load("a"))
+        #expect(try await store.pluginState.replace(namespace: "mock-push", key: "a", expected: stored.data, with: PluginStateCoding.encode(Counter(value: 2)), group: nil))
+        #expect(try await slot.load("a")?.value == Counter(value: 2))
+        try await store.pluginState.delete(namespace: "mock-push", key: "a")
+        #expect(try await slot.load("a") == nil)
+        #expect(try await slot.insert(Counter(value: 3), key: "a", createdAt: now, expiresAt: now.addingTimeInterval(100)))
+        #expect(try await slot.load("a")?.value == Counter(value: 3))
+    }
 }

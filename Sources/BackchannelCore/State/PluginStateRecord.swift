@@ -16,7 +16,7 @@ public struct PluginStateRecord: Sendable, Hashable {
     public var expiresAt: Date
 
     /// The decoded value, where the store keeps records in memory (not part of the record's identity).
-    var decodedCache: DecodedStateCache?
+    package var decodedCache: DecodedStateCache?
 
     /// Creates a record.
     public init(namespace: String, key: String, group: String? = nil, value: Data, createdAt: Date, expiresAt: Date) {

@@ -82,6 +82,43 @@ struct ClientAuthenticationTests {
         #expect(await fixture.engine.authenticationRequest(parameters, authorization: "Basix \(credentials)").failure?.code == "invalid_client")
     }
 
+    @Test("a Basic header authenticates whichever valid encoding the client chose, and only with the right secret")
+    func basicEncodings() async throws {
+        let fixture = try await EngineFixture.make()
+        let parameters = OAuthParameters(request.map { (name: $0.0, value: $0.1) })
+        func header(_ credentials: String) -> String { "Basic " + Data(credentials.utf8).base64EncodedString() }
+        // The canonical form (`+` for the space, upper-case hex), and two others that decode the same.
+        for credentials in ["kiosk:kiosk+secret%2F%2B", "kiosk:kiosk%20secret%2f%2b", "kiosk:%6Biosk%20secret%2F%2B"] {
+            _ = try await fixture.engine.authenticationRequest(parameters, authorization: header(credentials)).get()
+        }
+        #expect(await fixture.engine.authenticationRequest(parameters, authorization: header("kiosk:kiosk+secret%2F")).failure?.code == "invalid_client")
+        #expect(await fixture.engine.authenticationRequest(parameters, authorization: header("console:kiosk+secret%2F%2B")).failure?.code == "invalid_client")
+    }
+
+    @Test("the right Basic credentials of a client registered only for client_secret_post are invalid_client")
+    func basicForPostOnlyClient() async throws {
+        let clients = EngineFixture.clients + [
+            ClientConfiguration(clientId: "poster", clientSecret: "poster-secret", tokenEndpointAuthMethods: [.clientSecretPost])
+        ]
+        let fixture = try await EngineFixture.make(clients: clients)
+        let parameters = OAuthParameters(request.map { (name: $0.0, value: $0.1) })
+        let result = await fixture.engine.authenticationRequest(parameters, authorization: EngineFixture.basic("poster", "poster-secret"))
+        #expect(result.failure?.code == "invalid_client")
+        _ = try await fixture.engine.authenticationRequest(
+            OAuthParameters([("client_id", "poster"), ("client_secret", "poster-secret")] + request.map { (name: $0.0, value: $0.1) }),
+            authorization: nil
+        ).get()
+    }
+
+    @Test("a posted client_id naming another client than the Basic header is invalid_request")
+    func mismatchedClientId() async throws {
+        let fixture = try await EngineFixture.make()
+        let result = await fixture.engine.authenticationRequest(
+            OAuthParameters([("client_id", "kiosk")] + request.map { (name: $0.0, value: $0.1) }),
+            authorization: EngineFixture.basic("console", "console-secret"))
+        #expect(result.failure?.code == "invalid_request")
+    }
+
     @Test("a malformed Basic header is invalid_client")
     func malformedBasic() async throws {
         let fixture = try await EngineFixture.make()

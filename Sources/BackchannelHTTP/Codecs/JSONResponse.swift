@@ -19,13 +19,18 @@ enum JSONResponse {
         return make(status: .ok, data: data, noStore: true)
     }
 
-    /// The recurring answers, encoded once: an immutable table, read without a lock.
-    private static let encodedOnce: [OAuthError: Data] = Dictionary(
-        uniqueKeysWithValues: OAuthError.recurring.compactMap { error in (try? encoder.encode(error.body)).map { (error, $0) } })
+    /// The recurring answers (`authorization_pending` on every poll), built once with their headers:
+    /// an immutable table, read without a lock; a response's body and headers are shared copy-on-write.
+    private static let answeredOnce: [OAuthError: Response] = Dictionary(
+        uniqueKeysWithValues: OAuthError.recurring.map { ($0, answer($0)) })
 
     static func error(_ error: OAuthError) -> Response {
+        answeredOnce[error] ?? answer(error)
+    }
+
+    private static func answer(_ error: OAuthError) -> Response {
         // The body is two fixed-vocabulary strings; encoding cannot fail.
-        let data = encodedOnce[error] ?? (try? encoder.encode(error.body)) ?? Data(#"{"error":"server_error"}"#.utf8)
+        let data = (try? encoder.encode(error.body)) ?? Data(#"{"error":"server_error"}"#.utf8)
         var response = make(status: HTTPResponse.Status(code: error.httpStatus), data: data, noStore: true)
         if let challenge = error.challenge {
             response.headers[.wwwAuthenticate] = challenge

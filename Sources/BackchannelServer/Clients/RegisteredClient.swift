@@ -19,11 +19,14 @@ public struct RegisteredClient: Sendable {
     /// The authenticator used when `acr_values` select none.
     public let defaultAuthenticator: String
     let secretDigest: ClientSecretDigest?
+    /// The digest of its `client_secret_basic` credentials as a client typically sends them (see
+    /// ``ClientAuthenticator``), under the engine's one Basic salt.
+    let basicCredentialsDigest: ClientSecretDigest?
 
     /// Whether it is confidential: only confidential clients may use the CIBA grant.
     public var isConfidential: Bool { secretDigest != nil }
 
-    init(configuration: ClientConfiguration, allAuthenticators: [String], salt: [UInt8]) {
+    init(configuration: ClientConfiguration, allAuthenticators: [String], salt: [UInt8], basicSalt: [UInt8]) {
         self.clientId = configuration.clientId
         self.clientName = configuration.clientName
         self.authenticationMethods = Set(configuration.tokenEndpointAuthMethods)
@@ -35,5 +38,8 @@ public struct RegisteredClient: Sendable {
         self.authenticators = authenticators
         self.defaultAuthenticator = configuration.defaultAuthenticator ?? authenticators.first ?? ""
         self.secretDigest = configuration.clientSecret.map { ClientSecretDigest(secret: $0, salt: salt) }
+        self.basicCredentialsDigest = configuration.clientSecret.map { secret in
+            ClientSecretDigest(secret: ClientAuthenticator.canonicalBasicCredentials(id: configuration.clientId, secret: secret), salt: basicSalt)
+        }
     }
 }

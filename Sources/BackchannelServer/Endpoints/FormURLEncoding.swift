@@ -1,5 +1,5 @@
-/// `application/x-www-form-urlencoded` decoding (RFC 6749 Appendix B, the WHATWG URL standard's
-/// parser): `&`-separated `name=value` pairs, `+` for a space, `%XX` escapes, UTF-8 text.
+/// `application/x-www-form-urlencoded` (RFC 6749 Appendix B, the WHATWG URL standard's parser and
+/// serializer): `&`-separated `name=value` pairs, `+` for a space, `%XX` escapes, UTF-8 text.
 ///
 /// It works on bytes: Foundation's percent-decoding bridges through `NSString` on Linux and cost more
 /// than the rest of a token poll together.
@@ -50,6 +50,26 @@ public enum FormURLEncoding {
         }
         guard let text = String(validating: decoded, as: UTF8.self) else { throw Malformed() }
         return text
+    }
+
+    /// Encodes a name or value: ASCII letters, digits and `*-._` stay, a space becomes `+`, every other
+    /// byte of the UTF-8 becomes `%XX`.
+    public static func escape(_ text: String) -> String {
+        var escaped: [UInt8] = []
+        escaped.reserveCapacity(text.utf8.count)
+        let hex = Array("0123456789ABCDEF".utf8)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "*"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"):
+                escaped.append(byte)
+            case UInt8(ascii: " "):
+                escaped.append(UInt8(ascii: "+"))
+            default:
+                escaped.append(contentsOf: [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            }
+        }
+        return String(decoding: escaped, as: UTF8.self)
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {

@@ -71,6 +71,7 @@ public final class BackchannelEngine: Sendable {
         }
         let names = authenticators.map(\.instance.name)
         var registered: [RegisteredClient] = []
+        let basicSalt = random.bytes(count: 16)
         for (index, configuration) in clients.enumerated() {
             let field = "clients[\(index)]"
             guard !registered.contains(where: { $0.clientId == configuration.clientId }) else {
@@ -89,14 +90,15 @@ public final class BackchannelEngine: Sendable {
             {
                 throw EngineConfigurationError(field: "\(field).default_authenticator", reason: "'\(preferred)' is not one of the client's authenticators")
             }
-            registered.append(RegisteredClient(configuration: configuration, allAuthenticators: names, salt: random.bytes(count: 16)))
+            registered.append(
+                RegisteredClient(configuration: configuration, allAuthenticators: names, salt: random.bytes(count: 16), basicSalt: basicSalt))
         }
 
         self.issuer = issuer
         self.policy = policy
         self.keys = keys
         self.store = store
-        self.clients = ClientAuthenticator(clients: registered)
+        self.clients = ClientAuthenticator(clients: registered, basicSalt: basicSalt)
         self.authenticators = byName
         self.authenticatorsByAcr = byAcr
         self.clock = clock

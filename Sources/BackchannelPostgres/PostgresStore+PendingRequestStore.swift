@@ -105,8 +105,9 @@ extension PostgresStore: PendingRequestStore {
     }
 
     private func first(_ rows: PostgresRowSequence) async throws -> (request: PendingRequest, slowed: Bool)? {
-        for try await row in rows { return try Self.decode(row) }
-        return nil
+        var first: (request: PendingRequest, slowed: Bool)?
+        for try await row in rows where first == nil { first = try Self.decode(row) }
+        return first
     }
 
     static func decode(_ row: PostgresRow) throws -> (request: PendingRequest, slowed: Bool) {

@@ -26,8 +26,9 @@ extension PostgresStore: PluginStateStore {
             SELECT namespace, key, group_name, value, created_at, expires_at FROM backchannel_plugin_state
             WHERE namespace = \(namespace) AND key = \(key) AND expires_at > \(now)
             """, logger: logger)
-        for try await row in rows { return try Self.record(row) }
-        return nil
+        var found: PluginStateRecord?
+        for try await row in rows where found == nil { found = try Self.record(row) }
+        return found
     }
 
     public func records(namespace: String, group: String) async throws -> [PluginStateRecord] {

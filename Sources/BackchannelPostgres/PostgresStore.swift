@@ -19,15 +19,23 @@ public final class PostgresStore: Sendable {
 
     /// Connects to the database at `url` (`postgres://user:password@host:port/database`, with
     /// `?sslmode=require` for TLS), and creates or migrates the schema.
-    /// - Throws: ``PostgresStoreError`` for a bad URL; the driver's error when the database refuses.
+    /// - Parameters:
+    ///   - url: The database.
+    ///   - connections: How many connections this process keeps open (opened at start, kept for its life).
+    ///   - expiredRequestRetention: How long expired requests are kept to answer `expired_token`.
+    ///   - clock: The clock expiry is judged by.
+    ///   - logger: Where the driver logs.
+    /// - Throws: ``PostgresStoreError`` for a bad URL or connection count; the driver's error when the
+    ///   database refuses.
     public static func connect(
         url: String,
+        connections: Int = 20,
         expiredRequestRetention: TimeInterval = 600,
         clock: any BackchannelClock = SystemClock(),
         logger: Logger = Logger(label: "backchannel.postgres")
     ) async throws -> PostgresStore {
         let store = PostgresStore(
-            client: PostgresClient(configuration: try configuration(url: url), backgroundLogger: logger),
+            client: PostgresClient(configuration: try configuration(url: url, connections: connections), backgroundLogger: logger),
             retention: expiredRequestRetention, clock: clock, logger: logger)
         do {
             try await PostgresMigrations.migrate(store.client, logger: logger)
@@ -51,7 +59,8 @@ public final class PostgresStore: Sendable {
         runner.cancel()
     }
 
-    static func configuration(url: String) throws -> PostgresClient.Configuration {
+    static func configuration(url: String, connections: Int = 20) throws -> PostgresClient.Configuration {
+        guard connections >= 1 else { throw PostgresStoreError.invalidConnectionCount(connections) }
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
             let host = components.host, !host.isEmpty, let user = components.percentEncodedUser?.removingPercentEncoding
         else {
@@ -65,10 +74,20 @@ public final class PostgresStore: Sendable {
         case "require", "verify-full": tls = .require(.makeClientConfiguration())
         default: throw PostgresStoreError.invalidURL("sslmode must be disable, require or verify-full")
         }
-        return PostgresClient.Configuration(
+        var configuration = PostgresClient.Configuration(
             host: host, port: components.port ?? 5432, username: user,
             password: components.percentEncodedPassword?.removingPercentEncoding,
             database: database.isEmpty ? nil : database, tls: tls)
+        // A fixed-size pool without keep-alive pings. postgres-nio arms an idle-timeout timer (60 s) and a
+        // keep-alive timer (30 s) each time a connection above the minimum falls idle, that is after
+        // every query, and each timer's task lives until it fires: at thousands of polls a second that
+        // held hundreds of megabytes and slowed every query. With every connection a minimum one and no
+        // keep-alive, no timer is armed; a connection that died while idle fails its next query and is
+        // replaced.
+        configuration.options.keepAliveBehavior = nil
+        configuration.options.minimumConnections = connections
+        configuration.options.maximumConnections = connections
+        return configuration
     }
 }
 
@@ -76,10 +95,13 @@ public final class PostgresStore: Sendable {
 public enum PostgresStoreError: Error, Sendable, CustomStringConvertible {
     /// The connection URL is malformed.
     case invalidURL(String)
+    /// The connection count is below one.
+    case invalidConnectionCount(Int)
 
     public var description: String {
         switch self {
         case .invalidURL(let reason): "invalid PostgreSQL URL: \(reason)"
+        case .invalidConnectionCount(let count): "connections must be at least 1, not \(count)"
         }
     }
 }

@@ -43,7 +43,7 @@ struct StoreUnderTest {
                 cleanup: { try? FileManager.default.removeItem(at: directory) })
         case .postgres:
             let url = try await TemporaryPostgresServer.shared().makeDatabase()
-            let store = try await PostgresStore.connect(url: url, expiredRequestRetention: retention, clock: clock)
+            let store = try await PostgresStore.connect(url: url, connections: 4, expiredRequestRetention: retention, clock: clock)
             return StoreUnderTest(requests: store, pluginState: store, keys: store, clock: clock, cleanup: { store.shutdown() })
         }
     }

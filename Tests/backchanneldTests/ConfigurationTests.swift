@@ -87,6 +87,16 @@ struct ConfigurationTests {
         #expect(error?.path == "policy.interval")
     }
 
+    @Test("a PostgreSQL store takes a connection count, and a count below one is reported with its path")
+    func postgresConnections() throws {
+        let configured = try parse(valid + "\nstore: { kind: postgres, url: \"postgres://u@127.0.0.1/db\", connections: 8 }")
+        #expect(configured.store.connections == 8)
+        let error = #expect(throws: ConfigurationError.self) {
+            try parse(valid + "\nstore: { kind: postgres, url: \"postgres://u@127.0.0.1/db\", connections: 0 }")
+        }
+        #expect(error?.path == "store.connections")
+    }
+
     @Test("a bad plugin configuration names the authenticator entry and the field")
     func badPluginConfiguration() async throws {
         let configuration = try parse(valid.replacingOccurrences(of: "action: approve", with: "action: maybe"))

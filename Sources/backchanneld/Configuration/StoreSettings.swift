@@ -18,14 +18,17 @@ struct StoreSettings: Decodable, Sendable {
     var url: String?
     /// `path`: for `sqlite`, the database file; defaults to `backchannel.sqlite` in the data directory.
     var path: String?
+    /// `connections`: for `postgres`, how many connections this process keeps open (default 20).
+    var connections: Int?
 
-    init(kind: Kind? = nil, url: String? = nil, path: String? = nil) {
+    init(kind: Kind? = nil, url: String? = nil, path: String? = nil, connections: Int? = nil) {
         self.kind = kind
         self.url = url
         self.path = path
+        self.connections = connections
     }
 
-    private enum CodingKeys: String, CodingKey, CaseIterable { case kind, url, path }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case kind, url, path, connections }
 
     init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -33,6 +36,10 @@ struct StoreSettings: Decodable, Sendable {
         kind = try container.decodeIfPresent(Kind.self, forKey: .kind)
         url = try container.decodeIfPresent(String.self, forKey: .url)
         path = try container.decodeIfPresent(String.self, forKey: .path)
+        connections = try container.decodeIfPresent(Int.self, forKey: .connections)
+        if let connections, connections < 1 {
+            throw DecodingError.dataCorruptedError(forKey: .connections, in: container, debugDescription: "must be at least 1")
+        }
         if kind == .postgres, url == nil {
             throw DecodingError.keyNotFound(CodingKeys.url, .init(codingPath: decoder.codingPath, debugDescription: "required for postgres"))
         }

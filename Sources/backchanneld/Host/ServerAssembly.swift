@@ -135,7 +135,8 @@ struct ServerAssembly {
             }
         case .postgres:
             do {
-                let store = try await PostgresStore.connect(url: settings.url ?? "", expiredRequestRetention: retention, clock: clock, logger: logger)
+                let store = try await PostgresStore.connect(
+                    url: settings.url ?? "", connections: settings.connections ?? 20, expiredRequestRetention: retention, clock: clock, logger: logger)
                 return (store, store, store, { store.shutdown() })
             } catch let error as PostgresStoreError {
                 throw .store("url: \(error)")

@@ -10,7 +10,10 @@ extension SQLiteStore: PendingRequestStore {
 
     public func insert(contentsOf requests: [PendingRequest]) async throws {
         try await database.write { db in
-            for request in requests { try Self.insert(request, into: db) }
+            for request in requests {
+                recentRequests.drop(request.authReqIdHash)
+                try Self.insert(request, into: db)
+            }
         }
     }
 
@@ -38,19 +41,23 @@ extension SQLiteStore: PendingRequestStore {
 
     public func registerPoll(authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool) async throws -> PollOutcome {
         // A poll reads its row and writes nothing: when it was polled last is kept in memory (see
-        // `PollPacing`), and only a `slow_down`, rare by nature, writes the grown interval.
-        let found = try readNow { db in
-            try Self.fetchRequest(
-                db.cachedStatement(sql: "SELECT \(Self.requestColumns) FROM pending_request WHERE auth_req_id_hash = ? AND client_id = ?"),
-                [authReqIdHash, clientId])
+        // `PollPacing`), and only a `slow_down`, rare by nature, writes the grown interval. A pending row
+        // polled recently is read from `recentRequests`.
+        let found = try recentRequests[authReqIdHash] ?? readNow { db in
+            let row = try Self.fetchRequest(
+                db.cachedStatement(sql: "SELECT \(Self.requestColumns) FROM pending_request WHERE auth_req_id_hash = ?"), [authReqIdHash])
+            // Kept on the database queue, so no change can slip between this read and the keeping.
+            if let row, row.state == .pending { recentRequests.keep(row, for: authReqIdHash) }
+            return row
         }
-        guard var request = found else { return .unknown }
+        guard var request = found, request.clientId == clientId else { return .unknown }
         let previous = pacing.recordPoll(authReqIdHash: authReqIdHash, at: now)
         request.lastPolledAt = now
         let tooSoon = previous.map { now.timeIntervalSince($0) < Double(request.interval) } ?? false
         guard enforceInterval, tooSoon, request.state == .pending, now < request.expiresAt else { return .admitted(request) }
         let grown = try await database.writeWithoutTransaction { db in
-            try Int.fetchOne(
+            recentRequests.drop(authReqIdHash)
+            return try Int.fetchOne(
                 db.cachedStatement(sql: "UPDATE pending_request SET poll_interval = poll_interval + 5 WHERE auth_req_id_hash = ? RETURNING poll_interval"),
                 arguments: [authReqIdHash])
         }
@@ -62,6 +69,7 @@ extension SQLiteStore: PendingRequestStore {
     public func conclude(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> Bool {
         let state = PendingRequestState(result: result)
         return try await database.writeWithoutTransaction { db in
+            recentRequests.drop(authReqIdHash)
             try db.cachedStatement(sql: "UPDATE pending_request SET state = ?, outcome = ? WHERE auth_req_id_hash = ? AND state = 'pending'")
                 .execute(arguments: [StoredOutcome.name(of: state), StoredOutcome.document(of: state), authReqIdHash])
             return db.changesCount == 1
@@ -71,7 +79,8 @@ extension SQLiteStore: PendingRequestStore {
     public func redeem(authReqIdHash: String, clientId: String, now: Date) async throws -> PendingRequest? {
         defer { pacing.forget(authReqIdHash: authReqIdHash) }
         return try await database.writeWithoutTransaction { db in
-            try Self.fetchRequest(
+            recentRequests.drop(authReqIdHash)
+            return try Self.fetchRequest(
                 db.cachedStatement(
                     sql: """
                     DELETE FROM pending_request
@@ -85,6 +94,7 @@ extension SQLiteStore: PendingRequestStore {
     public func remove(authReqIdHash: String) async throws {
         defer { pacing.forget(authReqIdHash: authReqIdHash) }
         try await database.write { db in
+            recentRequests.drop(authReqIdHash)
             try db.execute(sql: "DELETE FROM pending_request WHERE auth_req_id_hash = ?", arguments: [authReqIdHash])
         }
     }
@@ -93,7 +103,7 @@ extension SQLiteStore: PendingRequestStore {
         let now = now.timeIntervalSince1970
         let claimed = try await database.write { db in
             try db.execute(sql: "DELETE FROM pending_request WHERE state = 'expired' AND purge_at <= ?", arguments: [now])
-            return try Row.fetchAll(
+            let claimed = try Row.fetchAll(
                 db,
                 sql: """
                     UPDATE pending_request SET state = 'expired', outcome = NULL, purge_at = expires_at + ?
@@ -103,6 +113,8 @@ extension SQLiteStore: PendingRequestStore {
                     """,
                 arguments: [retention, now, limit]
             ).map(Self.request)
+            for request in claimed { recentRequests.drop(request.authReqIdHash) }
+            return claimed
         }
         for request in claimed { pacing.forget(authReqIdHash: request.authReqIdHash) }
         return claimed

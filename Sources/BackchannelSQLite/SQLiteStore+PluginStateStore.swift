@@ -11,7 +11,10 @@ extension SQLiteStore: PluginStateStore {
         let now = clock.now.timeIntervalSince1970
         return try await database.write { db in
             var stored = 0
-            for record in records where try Self.insert(record, into: db, now: now) { stored += 1 }
+            for record in records {
+                recentRecords.drop(PluginStateKey(namespace: record.namespace, key: record.key))
+                if try Self.insert(record, into: db, now: now) { stored += 1 }
+            }
             return stored
         }
     }
@@ -34,14 +37,21 @@ extension SQLiteStore: PluginStateStore {
     }
 
     public func record(namespace: String, key: String) async throws -> PluginStateRecord? {
-        let found = try readNow { db in
+        let now = clock.now
+        let id = PluginStateKey(namespace: namespace, key: key)
+        if let kept = recentRecords[id], kept.expiresAt > now { return kept }
+        return try readNow { db in
             let cursor = try Row.fetchCursor(
                 db.cachedStatement(sql: "SELECT \(Self.recordColumns) FROM plugin_state WHERE namespace = ? AND key = ? AND expires_at > ?"),
-                arguments: [namespace, key, clock.now.timeIntervalSince1970])
+                arguments: [namespace, key, now.timeIntervalSince1970])
             // The row is valid only while the cursor lives (its end resets the statement).
-            return try withExtendedLifetime(cursor) { try cursor.next().map(Self.record) }
+            guard var found = try withExtendedLifetime(cursor, { try cursor.next().map(Self.record) }) else { return nil }
+            // Kept on the database queue, so no change can slip between this read and the keeping; the
+            // kept record carries a decoding cache, so the plugin decodes its JSON once.
+            found.decodedCache = DecodedStateCache()
+            recentRecords.keep(found, for: id)
+            return found
         }
-        return found.map(decodings.attach)
     }
 
     public func records(namespace: String, group: String) async throws -> [PluginStateRecord] {
@@ -56,6 +66,7 @@ extension SQLiteStore: PluginStateStore {
 
     public func replace(namespace: String, key: String, expected: Data, with value: Data, group: String?) async throws -> Bool {
         try await database.writeWithoutTransaction { db in
+            recentRecords.drop(PluginStateKey(namespace: namespace, key: key))
             try db.cachedStatement(
                 sql: "UPDATE plugin_state SET value = ?, group_name = ? WHERE namespace = ? AND key = ? AND value = ? AND expires_at > ?"
             ).execute(arguments: [value, group, namespace, key, expected, clock.now.timeIntervalSince1970])
@@ -64,8 +75,8 @@ extension SQLiteStore: PluginStateStore {
     }
 
     public func delete(namespace: String, key: String) async throws {
-        defer { decodings.forget(namespace: namespace, key: key) }
         try await database.write { db in
+            recentRecords.drop(PluginStateKey(namespace: namespace, key: key))
             try db.execute(sql: "DELETE FROM plugin_state WHERE namespace = ? AND key = ?", arguments: [namespace, key])
         }
     }

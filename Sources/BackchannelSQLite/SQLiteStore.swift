@@ -18,7 +18,8 @@ public final class SQLiteStore: Sendable {
     let retention: TimeInterval
     let clock: any BackchannelClock
     let pacing = PollPacing()
-    let decodings = RecentDecodings()
+    let recentRecords = RecentRows<PluginStateKey, PluginStateRecord>()
+    let recentRequests = RecentRows<String, PendingRequest>()
 
     /// Opens (creating and migrating) the store at `path`.
     /// - Parameters:
@@ -43,6 +44,10 @@ public final class SQLiteStore: Sendable {
             // only an operating-system crash or power loss can take back the last few commits. FULL
             // would fsync on every commit and cut authentication throughput many times over.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Reads through a memory map of the file rather than a read() per page missing from SQLite's
+            // own 2 MiB cache: with many pending requests the polled rows are spread over more pages than
+            // that cache holds. Mapped pages are the kernel's page cache, shared, not this process's heap.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         do {
             self.database = try DatabaseQueue(path: path, configuration: configuration)

@@ -67,6 +67,34 @@ struct PendingRequestStoreContractTests {
         #expect(unenforced.interval == 10)
     }
 
+    @Test("what a poll reads follows every change: conclusion, redemption, removal and expiry", arguments: StoreKind.available)
+    func pollsFollowChanges(kind: StoreKind) async throws {
+        let store = try await StoreUnderTest.make(kind)
+        defer { store.close() }
+        let requests = store.requests
+        let now = store.clock.now
+        func poll(_ hash: String, at offset: TimeInterval = 0) async throws -> PendingRequest? {
+            switch try await requests.registerPoll(authReqIdHash: hash, clientId: "console", now: now.addingTimeInterval(offset), enforceInterval: false) {
+            case .admitted(let request), .slowDown(let request): request
+            case .unknown: nil
+            }
+        }
+        for hash in ["approved", "removed", "expiring"] { try await requests.insert(request(hash, at: now, expiresIn: hash == "expiring" ? 10 : 100)) }
+        // Each is polled first, so a store that keeps what polls read has it in hand before each change.
+        for hash in ["approved", "removed", "expiring"] { #expect(try await poll(hash)?.state == .pending) }
+
+        #expect(try await requests.conclude(authReqIdHash: "approved", result: approval))
+        #expect(try await poll("approved")?.state == PendingRequestState(result: approval))
+        #expect(try await requests.redeem(authReqIdHash: "approved", clientId: "console", now: now) != nil)
+        #expect(try await poll("approved") == nil)
+
+        try await requests.remove(authReqIdHash: "removed")
+        #expect(try await poll("removed") == nil)
+
+        #expect(try await requests.claimExpired(now: now.addingTimeInterval(11), limit: 10).map(\.authReqIdHash) == ["expiring"])
+        #expect(try await poll("expiring", at: 11)?.state == .expired)
+    }
+
     @Test("a conclusion is recorded once and reads back whole", arguments: StoreKind.available)
     func conclude(kind: StoreKind) async throws {
         let store = try await StoreUnderTest.make(kind)

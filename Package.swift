@@ -165,6 +165,18 @@ let package = Package(
             ],
             path: "Benchmarks/PollBenchmark"
         ),
+        // `swift run -c release cost-benchmark`: what hashing, signing and plugin-state coding cost.
+        .executableTarget(
+            name: "cost-benchmark",
+            dependencies: [
+                "BackchannelCore", "BackchannelServer", "MockPushAuthenticator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/CostBenchmark"
+        ),
         // The HTTP ceiling the end-to-end benchmark measures against.
         .executableTarget(
             name: "benchmark-baseline",

@@ -21,6 +21,15 @@ struct ClientSecretDigest: Sendable, Hashable {
         return difference == 0
     }
 
+    static func == (lhs: ClientSecretDigest, rhs: ClientSecretDigest) -> Bool {
+        lhs.salt == rhs.salt && lhs.digest == rhs.digest
+    }
+
+    func hash(into hasher: inout Hasher) {
+        // The digest is uniformly distributed already: its bytes in one call, not one call per byte.
+        digest.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
     private static func hash(_ secret: String, salt: [UInt8]) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(data: salt)

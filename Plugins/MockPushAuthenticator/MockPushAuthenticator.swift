@@ -61,7 +61,7 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
         }
         let now = services.clock.now
         let record = MockPushRecord(
-            authReqId: authReqId.rawValue, subject: subject, clientName: request.clientName ?? request.clientId,
+            subject: subject, clientName: request.clientName ?? request.clientId,
             scopes: request.scopes, bindingMessage: request.bindingMessage, receivedAt: now, expiresAt: request.expiresAt,
             action: script.action, afterSeconds: script.afterSeconds, conclusion: nil)
         let inserted = try await records.insert(
@@ -96,10 +96,10 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
 
     /// The notifications a user has not answered yet, oldest first.
     public func pendingNotifications(subject: String) async throws -> [MockPushNotification] {
-        try await store.records(namespace: Self.namespace, group: Self.pendingGroup(subject))
-            .compactMap { try? PluginStateCoding.decode(MockPushRecord.self, from: $0.value) }
-            .filter { $0.conclusion == nil }
-            .map(\.notification)
+        try await store.records(namespace: Self.namespace, group: Self.pendingGroup(subject)).compactMap { stored in
+            guard let record = try? PluginStateCoding.decode(MockPushRecord.self, from: stored.value), record.conclusion == nil else { return nil }
+            return record.notification(key: stored.key)
+        }
     }
 
     /// Answers a pending notification as the user would on their phone.

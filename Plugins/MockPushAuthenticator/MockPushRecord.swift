@@ -3,11 +3,14 @@ import Foundation
 
 /// A push notification as the mock keeps it in the host's plugin state store, so any server process
 /// can answer it and a restart loses nothing.
+///
+/// Kept lean, since it is encoded on every backchannel authentication request: the `auth_req_id` is the
+/// record's key, not repeated in it, and the scopes are one space-separated string, as OAuth writes them
+/// (a JSON array costs a third of the whole encoding). Records written with a `scopes` array still read.
 struct MockPushRecord: ConcludableRecord, Equatable {
-    var authReqId: String
     var subject: String
     var clientName: String
-    var scopes: [String]
+    var scope: String
     var bindingMessage: String?
     var receivedAt: Date
     var expiresAt: Date
@@ -15,10 +18,57 @@ struct MockPushRecord: ConcludableRecord, Equatable {
     var afterSeconds: Double
     var conclusion: RecordedConclusion?
 
-    var notification: MockPushNotification {
+    init(
+        subject: String, clientName: String, scopes: [String], bindingMessage: String?, receivedAt: Date, expiresAt: Date,
+        action: MockPushScript.Action, afterSeconds: Double, conclusion: RecordedConclusion?
+    ) {
+        self.subject = subject
+        self.clientName = clientName
+        self.scope = scopes.joined(separator: " ")
+        self.bindingMessage = bindingMessage
+        self.receivedAt = receivedAt
+        self.expiresAt = expiresAt
+        self.action = action
+        self.afterSeconds = afterSeconds
+        self.conclusion = conclusion
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case subject, clientName, scope, scopes, bindingMessage, receivedAt, expiresAt, action, afterSeconds, conclusion
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        subject = try container.decode(String.self, forKey: .subject)
+        clientName = try container.decode(String.self, forKey: .clientName)
+        scope = try container.decodeIfPresent(String.self, forKey: .scope)
+            ?? container.decode([String].self, forKey: .scopes).joined(separator: " ")
+        bindingMessage = try container.decodeIfPresent(String.self, forKey: .bindingMessage)
+        receivedAt = try container.decode(Date.self, forKey: .receivedAt)
+        expiresAt = try container.decode(Date.self, forKey: .expiresAt)
+        action = try container.decode(MockPushScript.Action.self, forKey: .action)
+        afterSeconds = try container.decode(Double.self, forKey: .afterSeconds)
+        conclusion = try container.decodeIfPresent(RecordedConclusion.self, forKey: .conclusion)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(subject, forKey: .subject)
+        try container.encode(clientName, forKey: .clientName)
+        try container.encode(scope, forKey: .scope)
+        try container.encodeIfPresent(bindingMessage, forKey: .bindingMessage)
+        try container.encode(receivedAt, forKey: .receivedAt)
+        try container.encode(expiresAt, forKey: .expiresAt)
+        try container.encode(action, forKey: .action)
+        try container.encode(afterSeconds, forKey: .afterSeconds)
+        try container.encodeIfPresent(conclusion, forKey: .conclusion)
+    }
+
+    /// The notification the device shows; `key` is the record's key, the request's `auth_req_id`.
+    func notification(key: String) -> MockPushNotification {
         MockPushNotification(
-            authReqId: AuthReqId(rawValue: authReqId), subject: subject, clientName: clientName, scopes: scopes,
-            bindingMessage: bindingMessage, receivedAt: receivedAt, expiresAt: expiresAt)
+            authReqId: AuthReqId(rawValue: key), subject: subject, clientName: clientName,
+            scopes: scope.split(separator: " ").map(String.init), bindingMessage: bindingMessage, receivedAt: receivedAt, expiresAt: expiresAt)
     }
 
     /// When the scripted user answers, or `nil` for a silent one.

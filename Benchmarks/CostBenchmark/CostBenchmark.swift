@@ -27,10 +27,9 @@ struct CostBenchmark: AsyncParsableCommand {
 
     /// Shaped like the mock push authenticator's state record.
     struct PushRecord: Codable, Sendable {
-        var authReqId = "Z7e2i_-f_9p7EvG9Z1x2uFGkuFl8mEvYw8WeqYfeAR4"
         var subject = "carol"
         var clientName = "Call centre"
-        var scopes = ["openid", "profile"]
+        var scope = "openid profile"
         var bindingMessage: String? = "BENCH"
         var receivedAt = Date(timeIntervalSince1970: 1_800_000_000.25)
         var expiresAt = Date(timeIntervalSince1970: 1_800_003_600.25)
@@ -122,7 +121,7 @@ struct CostBenchmark: AsyncParsableCommand {
         try await time("32 random bytes from the operating system") { sink &+= random.bytes(count: 32).count }
         try await time("plugin state JSON encode (mock-push-shaped record)") { sink &+= try PluginStateCoding.encode(record).count }
         try await time("plugin state JSON decode (mock-push-shaped record)") {
-            sink &+= try PluginStateCoding.decode(PushRecord.self, from: encoded).scopes.count
+            sink &+= try PluginStateCoding.decode(PushRecord.self, from: encoded).scope.count
         }
 
         let pollCost = results[0].1

@@ -35,6 +35,20 @@ struct PluginStateSlotTests {
         #expect(try await slot.load("k")?.value == Counter(value: 20))
     }
 
+    @Test("a record read, given new bytes and stored again, is decoded from the new bytes")
+    func changedBytesDropTheDecoding() async throws {
+        let clock = VirtualClock()
+        let store = InMemoryPluginStateStore(clock: clock)
+        let slot = PluginStateSlot<Counter>(store: store, namespace: "test")
+        _ = try await slot.insert(Counter(value: 1), key: "a", createdAt: clock.now, expiresAt: clock.now.addingTimeInterval(60))
+        #expect(try await slot.load("a")?.value == Counter(value: 1))
+        var copy = try #require(try await store.record(namespace: "test", key: "a"))
+        copy.key = "b"
+        copy.value = try PluginStateCoding.encode(Counter(value: 5))
+        #expect(try await store.insert(copy))
+        #expect(try await slot.load("b")?.value == Counter(value: 5))
+    }
+
     @Test("a record read as another type is decoded as that type")
     func cacheIsTyped() async throws {
         struct Other: Codable, Sendable, Equatable { var value: Int }

@@ -9,7 +9,10 @@ public struct PluginStateRecord: Sendable, Hashable {
     /// A group to list records by, or `nil`.
     public var group: String?
     /// The plugin's data, typically JSON.
-    public var value: Data
+    public var value: Data {
+        // A decoding belongs to the bytes it came from: new bytes, no decoding.
+        didSet { decodedCache = nil }
+    }
     /// When it was written first.
     public var createdAt: Date
     /// When the host may purge it.

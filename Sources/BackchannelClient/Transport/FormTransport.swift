@@ -45,14 +45,17 @@ struct FormTransport: Sendable {
         }
     }
 
-    /// `application/x-www-form-urlencoded`, escaping everything but the unreserved characters.
+    /// `application/x-www-form-urlencoded` as RFC 6749 Appendix B defines it.
     static func encode(_ form: [(String, String)]) -> String {
         form.map { "\(escape($0.0))=\(escape($0.1))" }.joined(separator: "&")
     }
 
+    /// RFC 6749 Appendix B (the HTML form encoding): ASCII letters, digits and `*-._` stay, a space becomes
+    /// `+`, every other UTF-8 byte `%XX`. Basic credentials encoded so are the form servers expect most
+    /// (Backchannel's server authenticates them with one hash).
     static func escape(_ value: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+        (value.addingPercentEncoding(withAllowedCharacters: formUnescaped) ?? "").replacingOccurrences(of: "%20", with: "+")
     }
+
+    private static let formUnescaped = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*-._")
 }

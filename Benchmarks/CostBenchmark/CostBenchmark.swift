@@ -115,7 +115,7 @@ struct CostBenchmark: AsyncParsableCommand {
         try await time("salted SHA-256 of a client secret") {
             var hasher = SHA256()
             hasher.update(data: salt)
-            hasher.update(data: Array("bench-secret".utf8))
+            hasher.update(data: Array("bench-secret-0042".utf8))
             sink &+= Array(hasher.finalize()).count
         }
         try await time("32 random bytes from the operating system") { sink &+= random.bytes(count: 32).count }
@@ -145,7 +145,7 @@ struct CostBenchmark: AsyncParsableCommand {
 struct Fixture {
     let es256: BackchannelEngine
     let rs256: BackchannelEngine
-    let authorization = "Basic " + Data("bench:bench-secret".utf8).base64EncodedString()
+    let authorization = "Basic " + Data("bench:bench-secret-0042".utf8).base64EncodedString()
 
     static func make() async throws -> Fixture {
         let rsaPem = try Insecure.RSA.PrivateKey(backing: .init(keySize: .bits2048)).pemRepresentation
@@ -167,7 +167,7 @@ struct Fixture {
         policy.enforcePollInterval = false
         return try BackchannelEngine(
             issuer: "https://op.example.com", policy: policy,
-            clients: [ClientConfiguration(clientId: "bench", clientSecret: "bench-secret")],
+            clients: [ClientConfiguration(clientId: "bench", clientSecret: "bench-secret-0042")],
             authenticators: [AuthenticatorRoute(instance: AuthenticatorInstance(name: "mock-push", plugin: "mock-push", handler: push, interaction: nil))],
             keys: keys, store: store, clock: clock,
             logger: { var logger = Logger(label: "bench"); logger.logLevel = .warning; return logger }())

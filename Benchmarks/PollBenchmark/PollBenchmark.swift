@@ -109,11 +109,11 @@ struct PollBenchmark: AsyncParsableCommand {
         let push = MockPushAuthenticator(configuration: MockPushConfiguration(users: ["carol": MockPushScript(action: .silent)]), services: services)
         let engine = try BackchannelEngine(
             issuer: "https://op.example.com", policy: policy,
-            clients: [ClientConfiguration(clientId: "bench", clientSecret: "bench-secret")],
+            clients: [ClientConfiguration(clientId: "bench", clientSecret: "bench-secret-0042")],
             authenticators: [AuthenticatorRoute(instance: AuthenticatorInstance(name: "mock-push", plugin: "mock-push", handler: push, interaction: nil))],
             keys: try await SigningKeySet.load([], keyStore: nil), store: store, clock: clock,
             logger: { var logger = Logger(label: "bench"); logger.logLevel = .warning; return logger }())
-        let authorization = "Basic " + Data("bench:bench-secret".utf8).base64EncodedString()
+        let authorization = "Basic " + Data("bench:bench-secret-0042".utf8).base64EncodedString()
 
         // The polled requests go through the real authentication endpoint.
         let hot = min(1000, count)

@@ -15,7 +15,7 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
         configuration: MockPushConfiguration.self,
         frontChannelName: "mock-push"
     ) { configuration, services in
-        MockPushAuthenticator(configuration: configuration, services: services)
+        try MockPushAuthenticator(checking: configuration, services: services)
     }
 
     /// The front-channel descriptor: the simulated device's page.
@@ -36,6 +36,25 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
     private let services: BackchannelHostServices
     // Timers are this process's business only; the state they act on is in the shared store.
     private let timers = Mutex<[AuthReqId: Task<Void, Never>]>([:])
+
+    /// Why the simulator refused to run.
+    public struct RefusedExposure: Error, CustomStringConvertible {
+        public var description: String {
+            "the mock push authenticator lets anyone who reaches its page approve any user's request: it runs only on a server "
+                + "bound to loopback, unless its configuration says test_deployment: true"
+        }
+    }
+
+    /// Makes the authenticator for a host, refusing a server reachable from other machines unless the
+    /// configuration declares a test deployment, and warning at start-up either way.
+    /// - Throws: ``RefusedExposure``.
+    public convenience init(checking configuration: MockPushConfiguration, services: BackchannelHostServices) throws {
+        guard services.exposure == .loopback || configuration.testDeployment else { throw RefusedExposure() }
+        services.logger.warning(
+            "mock-push is a simulated authenticator: whoever reaches its page can approve any request. Never use it in production.",
+            metadata: ["exposure": "\(services.exposure)"])
+        self.init(configuration: configuration, services: services)
+    }
 
     /// Creates the authenticator.
     public init(configuration: MockPushConfiguration, services: BackchannelHostServices) {

@@ -77,7 +77,7 @@ struct MockPushRecord: ConcludableRecord, Equatable {
     }
 
     var result: BackchannelAuthenticationResult? {
-        // RFC 8176: "swk" (a software-secured key on the device) and "user" (user presence).
-        conclusion?.result(subject: subject, amr: ["swk", "user"])
+        // No RFC 8176 method: a simulated device proves neither a key nor the user's presence.
+        conclusion?.result(subject: subject, amr: [])
     }
 }

@@ -35,7 +35,8 @@ public struct BackchannelHandlerHarness: Sendable {
             random: random,
             logger: Logger(label: "backchannel.testing"),
             completionSink: sink,
-            frontChannelBaseURL: URL(string: "http://127.0.0.1:8080/authn/test/")!
+            frontChannelBaseURL: URL(string: "http://127.0.0.1:8080/authn/test/")!,
+            exposure: .loopback
         )
     }
 

@@ -57,6 +57,11 @@ struct Backchanneld: AsyncParsableCommand {
         }
         if let host { configuration.server.host = host }
         if let port { configuration.server.port = port }
+        if config == nil, ServerExposure(bindHost: configuration.server.host) != .loopback {
+            throw ValidationError(
+                "the embedded demo serves a published client secret and a page that approves anyone: it binds loopback only "
+                    + "(127.0.0.1, ::1, localhost). Serve other interfaces with --config and your own clients.")
+        }
 
         let assembly: ServerAssembly
         do {

@@ -95,9 +95,9 @@ struct AuthenticationRequestTests {
     @Test("a client registered for user codes must send one: missing_user_code")
     func missingUserCode() async throws {
         let fixture = try await EngineFixture.make()
-        let result = await fixture.start([("scope", "openid"), ("login_hint", "alice")], client: ("teller", "teller-secret"))
+        let result = await fixture.start([("scope", "openid"), ("login_hint", "alice")], client: ("teller", "teller-secret-0042"))
         #expect(result.failure?.code == "missing_user_code")
-        _ = try await fixture.start([("scope", "openid"), ("login_hint", "alice"), ("user_code", "1234")], client: ("teller", "teller-secret")).get()
+        _ = try await fixture.start([("scope", "openid"), ("login_hint", "alice"), ("user_code", "1234")], client: ("teller", "teller-secret-0042")).get()
     }
 
     @Test("requested_expiry must be a positive integer", arguments: ["0", "-5", "abc", "1.5", "1e3", "99999999999"])

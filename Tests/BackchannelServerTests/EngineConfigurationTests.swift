@@ -25,7 +25,7 @@ struct EngineConfigurationTests {
     @Test("a client naming an unconfigured authenticator fails, naming the field")
     func unknownAuthenticator() async throws {
         let error = await #expect(throws: EngineConfigurationError.self) {
-            try await EngineFixture.make(clients: [ClientConfiguration(clientId: "c", clientSecret: "s", authenticators: ["sms"])])
+            try await EngineFixture.make(clients: [ClientConfiguration(clientId: "c", clientSecret: "s-long-enough-secret", authenticators: ["sms"])])
         }
         #expect(error?.field == "clients[0].authenticators")
     }
@@ -33,7 +33,7 @@ struct EngineConfigurationTests {
     @Test("a ping client is refused until ping is supported")
     func pingUnsupported() async throws {
         let error = await #expect(throws: EngineConfigurationError.self) {
-            try await EngineFixture.make(clients: [ClientConfiguration(clientId: "c", clientSecret: "s", backchannelTokenDeliveryMode: .ping)])
+            try await EngineFixture.make(clients: [ClientConfiguration(clientId: "c", clientSecret: "s-long-enough-secret", backchannelTokenDeliveryMode: .ping)])
         }
         #expect(error?.field == "clients[0].backchannel_token_delivery_mode")
     }
@@ -41,7 +41,7 @@ struct EngineConfigurationTests {
     @Test("a client id registered twice fails")
     func duplicateClient() async throws {
         let error = await #expect(throws: EngineConfigurationError.self) {
-            try await EngineFixture.make(clients: [ClientConfiguration(clientId: "c", clientSecret: "s"), ClientConfiguration(clientId: "c", clientSecret: "t")])
+            try await EngineFixture.make(clients: [ClientConfiguration(clientId: "c", clientSecret: "s-long-enough-secret"), ClientConfiguration(clientId: "c", clientSecret: "t-long-enough-secret")])
         }
         #expect(error?.field == "clients[1].client_id")
     }

@@ -38,10 +38,10 @@ struct EngineFixture {
     let engine: BackchannelEngine
 
     static let clients = [
-        ClientConfiguration(clientId: "console", clientSecret: "console-secret", clientName: "Console"),
-        ClientConfiguration(clientId: "kiosk", clientSecret: "kiosk secret/+", tokenEndpointAuthMethods: [.clientSecretBasic]),
-        ClientConfiguration(clientId: "teller", clientSecret: "teller-secret", backchannelUserCodeParameter: true),
-        ClientConfiguration(clientId: "batch", clientSecret: "batch-secret", grantTypes: ["client_credentials"]),
+        ClientConfiguration(clientId: "console", clientSecret: "console-secret-0042", clientName: "Console"),
+        ClientConfiguration(clientId: "kiosk", clientSecret: "kiosk secret/+0042", tokenEndpointAuthMethods: [.clientSecretBasic]),
+        ClientConfiguration(clientId: "teller", clientSecret: "teller-secret-0042", backchannelUserCodeParameter: true),
+        ClientConfiguration(clientId: "batch", clientSecret: "batch-secret-0042", grantTypes: ["client_credentials"]),
     ]
 
     static func make(
@@ -89,7 +89,7 @@ struct EngineFixture {
     }
 
     /// Starts a request as `console`, adding `extra` parameters.
-    func start(_ parameters: [(String, String)], client: (String, String) = ("console", "console-secret")) async -> Result<AuthenticationAcknowledgement, OAuthError> {
+    func start(_ parameters: [(String, String)], client: (String, String) = ("console", "console-secret-0042")) async -> Result<AuthenticationAcknowledgement, OAuthError> {
         await engine.authenticationRequest(
             OAuthParameters(parameters.map { (name: $0.0, value: $0.1) }), authorization: Self.basic(client.0, client.1))
     }
@@ -98,7 +98,7 @@ struct EngineFixture {
         try await start(parameters).get()
     }
 
-    func poll(_ authReqId: String, client: (String, String) = ("console", "console-secret")) async -> Result<TokenResponse, OAuthError> {
+    func poll(_ authReqId: String, client: (String, String) = ("console", "console-secret-0042")) async -> Result<TokenResponse, OAuthError> {
         await engine.tokenRequest(
             OAuthParameters([("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", authReqId)]),
             authorization: Self.basic(client.0, client.1))

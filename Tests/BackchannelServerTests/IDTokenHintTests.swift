@@ -6,7 +6,7 @@ import Testing
 @Suite("id_token_hint")
 struct IDTokenHintTests {
     /// Runs alice's flow to get an ID token this server issued to `console`.
-    private func idToken(from fixture: EngineFixture, client: (String, String) = ("console", "console-secret")) async throws -> String {
+    private func idToken(from fixture: EngineFixture, client: (String, String) = ("console", "console-secret-0042")) async throws -> String {
         let ack = try await fixture.start([("scope", "openid"), ("login_hint", "alice")], client: client).get()
         await fixture.clock.advance(by: 5)
         return try await fixture.poll(ack.authReqId, client: client).get().idToken
@@ -37,7 +37,7 @@ struct IDTokenHintTests {
     @Test("an ID token issued to another client is invalid_request")
     func otherAudience() async throws {
         let fixture = try await EngineFixture.make()
-        let token = try await idToken(from: fixture, client: ("kiosk", "kiosk secret/+"))
+        let token = try await idToken(from: fixture, client: ("kiosk", "kiosk secret/+0042"))
         #expect(await hinted(fixture, token).failure?.code == "invalid_request")
     }
 

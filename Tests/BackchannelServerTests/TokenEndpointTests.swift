@@ -70,7 +70,8 @@ struct TokenEndpointTests {
         #expect(idToken.sub.value == "alice")
         #expect(idToken.aud.value == ["console"])
         #expect(idToken.acr == "urn:example:push")
-        #expect(idToken.amr == ["swk", "user"])
+        // A simulated device proves no authentication method: no amr claim.
+        #expect(idToken.amr == nil)
         let now = fixture.clock.now.timeIntervalSince1970
         #expect(idToken.iat.value.timeIntervalSince1970 == now.rounded(.down))
         #expect(idToken.exp.value.timeIntervalSince1970 == now.rounded(.down) + 600)
@@ -103,7 +104,7 @@ struct TokenEndpointTests {
         let fixture = try await EngineFixture.make()
         let ack = try await fixture.startOK()
         await fixture.clock.advance(by: 5)
-        #expect(await fixture.poll(ack.authReqId, client: ("kiosk", "kiosk secret/+")).failure?.code == "invalid_grant")
+        #expect(await fixture.poll(ack.authReqId, client: ("kiosk", "kiosk secret/+0042")).failure?.code == "invalid_grant")
         _ = try await fixture.poll(ack.authReqId).get()
     }
 
@@ -154,7 +155,7 @@ struct TokenEndpointTests {
     @Test("a missing grant_type is invalid_request; another grant type is unsupported_grant_type")
     func grantType() async throws {
         let fixture = try await EngineFixture.make()
-        let auth = EngineFixture.basic("console", "console-secret")
+        let auth = EngineFixture.basic("console", "console-secret-0042")
         #expect(await fixture.engine.tokenRequest(OAuthParameters([("auth_req_id", "x")]), authorization: auth).failure?.code == "invalid_request")
         #expect(
             await fixture.engine.tokenRequest(OAuthParameters([("grant_type", "password"), ("auth_req_id", "x")]), authorization: auth).failure?.code

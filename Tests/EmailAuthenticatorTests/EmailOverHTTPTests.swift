@@ -15,7 +15,7 @@ struct EmailOverHTTPTests {
         defer { server.stop() }
         let setup = try await EmailThroughEngineTests.makeSetup(server)
         let app = Application(router: BackchannelRouter.make(engine: setup.engine))
-        let basic = "Basic " + Data("console:console-secret".utf8).base64EncodedString()
+        let basic = "Basic " + Data("console:console-secret-0042".utf8).base64EncodedString()
         try await app.test(.router) { client in
             let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .authorization: basic]
             let ack = try await client.execute(

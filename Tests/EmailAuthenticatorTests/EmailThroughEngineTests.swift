@@ -9,7 +9,7 @@ import Testing
 @Suite("E-mail through the CIBA engine", .serialized, .timeLimit(.minutes(1)),
     .enabled(if: SMTPTestServer.isAvailable, "skipped: python3 with aiosmtpd is not installed; .ci/run installs it"))
 struct EmailThroughEngineTests {
-    private static let authorization = "Basic " + Data("console:console-secret".utf8).base64EncodedString()
+    private static let authorization = "Basic " + Data("console:console-secret-0042".utf8).base64EncodedString()
 
     struct Setup {
         var engine: BackchannelEngine
@@ -44,7 +44,7 @@ struct EmailThroughEngineTests {
             ]),
             services: services)
         let engine = try BackchannelEngine(
-            issuer: "https://login.example.com", clients: [ClientConfiguration(clientId: "console", clientSecret: "console-secret", clientName: "Support <Console>")],
+            issuer: "https://login.example.com", clients: [ClientConfiguration(clientId: "console", clientSecret: "console-secret-0042", clientName: "Support <Console>")],
             authenticators: [AuthenticatorRoute(instance: instance)], keys: try await SigningKeySet.load([], keyStore: nil), store: store, clock: clock)
         return Setup(engine: engine, page: try #require(instance.interaction), clock: clock)
     }

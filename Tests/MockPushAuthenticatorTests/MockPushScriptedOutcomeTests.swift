@@ -33,7 +33,7 @@ struct MockPushScriptedOutcomeTests {
             return
         }
         #expect(attributes.subject == "alice")
-        #expect(attributes.amr == ["swk", "user"])
+        #expect(attributes.amr.isEmpty)
         #expect(attributes.authTime.timeIntervalSince(request.expiresAt.addingTimeInterval(-120)) == 2)
     }
 

@@ -8,7 +8,7 @@ import Testing
 /// The SMS authenticator behind the real protocol engine: what the client sees at the token endpoint.
 @Suite("SMS through the CIBA engine", .serialized, .timeLimit(.minutes(1)))
 struct SMSThroughEngineTests {
-    private static let authorization = "Basic " + Data("console:console-secret".utf8).base64EncodedString()
+    private static let authorization = "Basic " + Data("console:console-secret-0042".utf8).base64EncodedString()
 
     private func engine(_ gateway: TestGateway) async throws -> (BackchannelEngine, any FrontChannelInteraction) {
         let store = InMemoryPendingRequestStore()
@@ -30,7 +30,7 @@ struct SMSThroughEngineTests {
         var policy = ServerPolicy()
         policy.enforcePollInterval = false
         let engine = try BackchannelEngine(
-            issuer: "https://login.example.com", policy: policy, clients: [ClientConfiguration(clientId: "console", clientSecret: "console-secret")],
+            issuer: "https://login.example.com", policy: policy, clients: [ClientConfiguration(clientId: "console", clientSecret: "console-secret-0042")],
             authenticators: [AuthenticatorRoute(instance: instance)], keys: try await SigningKeySet.load([], keyStore: nil), store: store)
         return (engine, try #require(instance.interaction))
     }

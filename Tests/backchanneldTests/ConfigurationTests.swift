@@ -15,7 +15,7 @@ struct ConfigurationTests {
           interval: 3
         clients:
           - client_id: console
-            client_secret: s3cret
+            client_secret: s3cret-s3cret-s3cret
             token_endpoint_auth_methods: [client_secret_basic]
         authenticators:
           - plugin: mock-push
@@ -60,7 +60,7 @@ struct ConfigurationTests {
     @Test("a missing required field is reported with its path")
     func missingField() throws {
         let error = #expect(throws: ConfigurationError.self) {
-            try parse(valid.replacingOccurrences(of: "  - client_id: console\n    client_secret: s3cret", with: "  - client_secret: s3cret"))
+            try parse(valid.replacingOccurrences(of: "  - client_id: console\n    client_secret: s3cret-s3cret-s3cret", with: "  - client_secret: s3cret-s3cret-s3cret"))
         }
         #expect(error?.path == "clients[0].client_id")
     }

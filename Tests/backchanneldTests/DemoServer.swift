@@ -23,6 +23,8 @@ struct DemoServer {
     static func make(policy: ServerPolicy = ServerPolicy()) async throws -> DemoServer {
         var configuration = EmbeddedDefaults.configuration
         configuration.policy = policy
+        // The demo's published secret is shorter than the default minimum; the demo allows it.
+        configuration.policy.minClientSecretLength = EmbeddedDefaults.configuration.policy.minClientSecretLength
         configuration.clients.append(ClientConfiguration(clientId: other.0, clientSecret: other.1))
         let clock = VirtualClock()
         let assembly = try await ServerAssembly.assemble(configuration, dataDirectory: nil, clock: clock, logger: Logger(label: "test"))

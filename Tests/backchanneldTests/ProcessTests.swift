@@ -47,6 +47,7 @@ struct ProcessTests {
         let configuration = """
             server: { issuer: "http://backchannel.test" }
             store: { kind: postgres, url: "\(url)" }
+            policy: { min_client_secret_length: 8 }
             clients:
               - { client_id: demo-client, client_secret: demo-secret }
             authenticators:

@@ -19,6 +19,9 @@ public struct BackchannelHostServices: Sendable {
     /// The absolute URL under which the linked front-channel interaction is served, ending in `/`,
     /// for links in messages (e-mail, SMS) that send the user to it.
     public var frontChannelBaseURL: URL
+    /// Who can reach the server. A host that cannot tell says ``ServerExposure/network``, so a plugin
+    /// that is safe only on loopback refuses to run.
+    public var exposure: ServerExposure
 
     /// Creates the services.
     public init(
@@ -28,7 +31,8 @@ public struct BackchannelHostServices: Sendable {
         logger: Logger = Logger(label: "backchannel.plugin"),
         completionSink: any BackchannelCompletionSink = DiscardingCompletionSink(),
         stateStore: (any PluginStateStore)? = nil,
-        frontChannelBaseURL: URL = URL(string: "http://127.0.0.1:8080/authn/")!
+        frontChannelBaseURL: URL = URL(string: "http://127.0.0.1:8080/authn/")!,
+        exposure: ServerExposure = .network
     ) {
         self.userDirectory = userDirectory
         self.clock = clock
@@ -37,6 +41,7 @@ public struct BackchannelHostServices: Sendable {
         self.completionSink = completionSink
         self.stateStore = stateStore ?? InMemoryPluginStateStore(clock: clock)
         self.frontChannelBaseURL = frontChannelBaseURL
+        self.exposure = exposure
     }
 
     /// The path of ``frontChannelBaseURL``, ending in `/`: where a page's forms post and its cookies live.

@@ -16,6 +16,8 @@ enum FormBody {
 
     static func pairs(of request: Request, limit: Int) async throws(Failure) -> [(name: String, value: String)] {
         guard let contentType = request.headers[.contentType], isFormMediaType(contentType) else { throw .unsupportedMediaType }
+        // A declared length over the limit is refused before a byte of the body is read.
+        if let declared = request.headers[.contentLength], let length = Int(declared), length > limit { throw .tooLarge }
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: limit)

@@ -45,8 +45,11 @@ enum JSONResponse {
         return response
     }
 
+    private static let nosniff = HTTPField(name: HTTPField.Name("X-Content-Type-Options")!, value: "nosniff")
+
     private static func make(status: HTTPResponse.Status, data: Data, noStore: Bool) -> Response {
-        var headers: HTTPFields = [.contentType: "application/json"]
+        // nosniff: a browser must never read an error body as HTML, whatever a client managed to put in it.
+        var headers: HTTPFields = [.contentType: "application/json", nosniff.name: nosniff.value]
         if noStore {
             headers[.cacheControl] = "no-store"
             headers[HTTPField.Name("Pragma")!] = "no-cache"

@@ -11,7 +11,10 @@ struct FrontChannelRoutes {
 
     func register(on router: Router<some RequestContext>) {
         let prefix = EndpointPaths.frontChannelPrefix
-        for method in [HTTPRequest.Method.get, .post] {
+        for path in ["\(prefix)/:authenticator", "\(prefix)/:authenticator/**"] {
+            MethodRoutes.refuseOthers(on: router, path: path, allowed: [.get, .post])
+        }
+        for method in [HTTPRequest.Method.get, .head, .post] {
             router.on(RouterPath("\(prefix)/:authenticator"), method: method) { request, context in
                 // The router matches with or without a trailing slash; the pages' relative links need it.
                 guard request.uri.path.hasSuffix("/") else {
@@ -20,12 +23,18 @@ struct FrontChannelRoutes {
                     }
                     return Response(status: .seeOther, headers: [.location: "\(prefix)/\(name)/"])
                 }
-                return await handle(request, context: context, path: "")
+                return await answer(request, context: context, path: "")
             }
             router.on(RouterPath("\(prefix)/:authenticator/**"), method: method) { request, context in
-                await handle(request, context: context, path: context.parameters.getCatchAll().joined(separator: "/"))
+                await answer(request, context: context, path: context.parameters.getCatchAll().joined(separator: "/"))
             }
         }
+    }
+
+    /// `HEAD` is answered as `GET`, without the body.
+    private func answer(_ request: Request, context: some RequestContext, path: String) async -> Response {
+        let response = await handle(request, context: context, path: path)
+        return request.method == .head ? MethodRoutes.head(of: response) : response
     }
 
     private func handle(_ request: Request, context: some RequestContext, path: String) async -> Response {
@@ -43,15 +52,8 @@ struct FrontChannelRoutes {
             }
         }
         let query = request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
-        var cookies: [String: String] = [:]
-        // Hummingbird's `Cookies` parses values but cannot list names; the names are the text before
-        // each `=`, and the values come from Hummingbird.
-        let jar = request.cookies
-        for header in request.headers[values: .cookie] {
-            for piece in header.split(separator: ";") {
-                let name = piece.split(separator: "=", maxSplits: 1).first?.trimmingCharacters(in: .whitespaces) ?? ""
-                if !name.isEmpty, cookies[name] == nil, let value = jar[name]?.value { cookies[name] = value }
-            }
+        guard let cookies = CookieHeader.cookies(request.headers[values: .cookie]) else {
+            return Self.plain(.requestHeaderFieldsTooLarge, "Too many cookies.")
         }
         let answer = await interaction.respond(
             to: FrontChannelRequest(method: request.method == .post ? .post : .get, path: path, query: query, form: form, cookies: cookies)

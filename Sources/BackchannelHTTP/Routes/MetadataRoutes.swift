@@ -8,7 +8,10 @@ struct MetadataRoutes {
     func register(on router: Router<some RequestContext>) {
         let discovery = engine.discoveryDocument
         let jwks = engine.keys.jwksDocument
-        router.get(RouterPath(EndpointPaths.discovery)) { _, _ in JSONResponse.document(discovery) }
-        router.get(RouterPath(EndpointPaths.jwks)) { _, _ in JSONResponse.document(jwks) }
+        for (path, document) in [(EndpointPaths.discovery, discovery), (EndpointPaths.jwks, jwks)] {
+            router.get(RouterPath(path)) { _, _ in JSONResponse.document(document) }
+            router.head(RouterPath(path)) { _, _ in MethodRoutes.head(of: JSONResponse.document(document)) }
+            MethodRoutes.refuseOthers(on: router, path: path, allowed: [.get])
+        }
     }
 }

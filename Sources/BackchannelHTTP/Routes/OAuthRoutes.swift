@@ -8,6 +8,8 @@ struct OAuthRoutes {
     let maxBodySize: Int
 
     func register(on router: Router<some RequestContext>) {
+        MethodRoutes.refuseOthers(on: router, path: EndpointPaths.backchannelAuthentication, allowed: [.post])
+        MethodRoutes.refuseOthers(on: router, path: EndpointPaths.token, allowed: [.post])
         router.post(RouterPath(EndpointPaths.backchannelAuthentication)) { request, _ in
             await respond(to: request) { parameters, authorization in
                 switch await engine.authenticationRequest(parameters, authorization: authorization) {

@@ -29,6 +29,10 @@ extension BackchannelEngine {
         _ parameters: OAuthParameters,
         authorization: String?
     ) async throws(OAuthError) -> AuthenticationAcknowledgement {
+        // Bounded before anything else looks at the pairs: the cost of a request stays linear in its size.
+        guard parameters.pairs.count <= InputLimits.maxParameters else {
+            throw .invalidRequest("the request has too many parameters")
+        }
         let client = try clients.authenticate(parameters, authorization: authorization)
         guard client.isConfidential, client.mayUseCIBA else {
             throw .unauthorizedClient("this client may not use backchannel authentication")
@@ -46,10 +50,7 @@ extension BackchannelEngine {
         let expiresIn = try expiry(try parameters.value("requested_expiry"))
         let acrValues = (try parameters.value("acr_values"))?.split(separator: " ").map(String.init) ?? []
         let route = try authenticator(for: acrValues, client: client)
-        var context: [String: JSONValue] = [:]
-        for pair in parameters.pairs where !Self.authenticationParameters.contains(pair.name) {
-            if let value = try parameters.value(pair.name) { context[pair.name] = .string(value) }
-        }
+        let context = try Self.requestedContext(parameters)
 
         let now = clock.now
         let secret = AuthReqIdSecret(random: random)
@@ -89,15 +90,35 @@ extension BackchannelEngine {
         return AuthenticationAcknowledgement(authReqId: secret.value, expiresIn: expiresIn, interval: policy.interval)
     }
 
+    /// The free-form parameters passed on to the authenticator (`authorization_details` and the like),
+    /// bounded in count and size; a repeated name anywhere is `invalid_request` (RFC 6749 §3.1).
+    static func requestedContext(_ parameters: OAuthParameters) throws(OAuthError) -> [String: JSONValue] {
+        if parameters.hasRepeatedName { throw .invalidRequest("a parameter is repeated") }
+        var context: [String: JSONValue] = [:]
+        var size = 0
+        for pair in parameters.pairs where !authenticationParameters.contains(pair.name) && !pair.value.isEmpty {
+            size += pair.name.utf8.count + pair.value.utf8.count
+            guard context.count < InputLimits.maxContextParameters, size <= InputLimits.maxContextBytes else {
+                throw .invalidRequest("the request carries too many or too large extra parameters")
+            }
+            context[pair.name] = .string(pair.value)
+        }
+        return context
+    }
+
     /// The requested scopes, deduplicated in order (RFC 6749 §3.3).
     static func scopes(_ value: String?, allowed: Set<String>) throws(OAuthError) -> [String] {
         guard let value else { throw .invalidRequest("the scope parameter is required") }
         var scopes: [String] = []
+        var seen: Set<Substring> = []
         for token in value.split(separator: " ", omittingEmptySubsequences: true) {
             // scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
             guard token.unicodeScalars.allSatisfy({ $0.value == 0x21 || (0x23...0x5B).contains($0.value) || (0x5D...0x7E).contains($0.value) })
             else { throw .invalidScope("the scope is malformed") }
-            if !scopes.contains(String(token)) { scopes.append(String(token)) }
+            if seen.insert(token).inserted {
+                guard scopes.count < InputLimits.maxScopes else { throw .invalidScope("the scope names too many values") }
+                scopes.append(String(token))
+            }
         }
         guard scopes.contains("openid") else { throw .invalidScope("the scope must contain openid") }
         guard scopes.allSatisfy(allowed.contains) else { throw .invalidScope("the scope exceeds what this client may request") }
@@ -122,8 +143,11 @@ extension BackchannelEngine {
     /// digits, punctuation, symbols and spaces, within the policy's length.
     private func bindingMessage(_ value: String?) throws(OAuthError) -> String? {
         guard let value else { return nil }
-        guard value.count <= policy.bindingMessageMaxLength else {
-            throw .invalidBindingMessage("the binding_message is longer than \(policy.bindingMessageMaxLength) characters")
+        // Characters are what a user sees; scalars and bytes bound what a character can hide (one
+        // "character" may carry thousands of combining marks).
+        let limit = policy.bindingMessageMaxLength
+        guard value.utf8.count <= 4 * limit, value.unicodeScalars.count <= 2 * limit, value.count <= limit else {
+            throw .invalidBindingMessage("the binding_message is longer than \(limit) characters")
         }
         let acceptable = value.unicodeScalars.allSatisfy { scalar in
             switch scalar.properties.generalCategory {

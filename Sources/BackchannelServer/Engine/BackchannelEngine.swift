@@ -77,6 +77,11 @@ public final class BackchannelEngine: Sendable {
             guard !registered.contains(where: { $0.clientId == configuration.clientId }) else {
                 throw EngineConfigurationError(field: "\(field).client_id", reason: "'\(configuration.clientId)' is registered twice")
             }
+            if let secret = configuration.clientSecret, secret.count < policy.minClientSecretLength {
+                throw EngineConfigurationError(
+                    field: "\(field).client_secret",
+                    reason: "is shorter than \(policy.minClientSecretLength) characters (policy.min_client_secret_length); use a long random secret")
+            }
             guard TokenDeliveryMode.supported.contains(configuration.backchannelTokenDeliveryMode) else {
                 throw EngineConfigurationError(
                     field: "\(field).backchannel_token_delivery_mode",

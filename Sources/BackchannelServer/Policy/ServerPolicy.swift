@@ -24,6 +24,9 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
     /// `expired_request_retention`: how long an expired request is remembered, in seconds, so polls
     /// keep answering `expired_token` rather than `invalid_grant`; then it is purged.
     public var expiredRequestRetention: Int = 600
+    /// `min_client_secret_length`: a client whose `client_secret` is shorter is refused at start-up
+    /// (RFC 6749 §10.10: guessable credentials are a vulnerability). At least 8; 16 by default.
+    public var minClientSecretLength: Int = 16
 
     /// The defaults.
     public init() {}
@@ -31,6 +34,7 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case interval, defaultExpiry, maxExpiry, bindingMessageMaxLength, accessTokenLifetime, idTokenLifetime
         case accessTokenAudience, acceptIdTokenHintsFromRetiredKeys, enforcePollInterval, expiredRequestRetention
+        case minClientSecretLength
     }
 
     public init(from decoder: any Decoder) throws {
@@ -54,6 +58,10 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
             try container.decodeIfPresent(Bool.self, forKey: .acceptIdTokenHintsFromRetiredKeys) ?? false
         enforcePollInterval = try container.decodeIfPresent(Bool.self, forKey: .enforcePollInterval) ?? true
         expiredRequestRetention = try positive(.expiredRequestRetention, expiredRequestRetention)
+        minClientSecretLength = try positive(.minClientSecretLength, minClientSecretLength)
+        if minClientSecretLength < 8 {
+            throw DecodingError.dataCorruptedError(forKey: .minClientSecretLength, in: container, debugDescription: "must be at least 8")
+        }
         if defaultExpiry > maxExpiry {
             throw DecodingError.dataCorruptedError(forKey: .defaultExpiry, in: container, debugDescription: "must not exceed max_expiry")
         }

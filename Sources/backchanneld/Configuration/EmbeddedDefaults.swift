@@ -8,7 +8,11 @@ enum EmbeddedDefaults {
     static let clientSecret = "demo-secret"
 
     static var configuration: BackchanneldConfiguration {
-        BackchanneldConfiguration(
+        var policy = ServerPolicy()
+        // The demo's published secret is short; the demo serves loopback only.
+        policy.minClientSecretLength = 8
+        return BackchanneldConfiguration(
+            policy: policy,
             clients: [
                 ClientConfiguration(
                     clientId: clientId,

@@ -26,10 +26,12 @@ struct ServerAssembly {
         case keys(SigningKeyError)
         case engine(EngineConfigurationError)
         case store(String)
+        case issuer(field: String, value: String)
 
         var description: String {
             switch self {
             case .store(let reason): "store: \(reason)"
+            case .issuer(let field, let value): "\(field): does not make a valid issuer URL (\(value.debugDescription))"
             case .plugin(let error, let index): "authenticators[\(index)].\(error.field): \(error)"
             case .keys(let error): "\(error)"
             case .engine(let error): "\(error)"
@@ -58,6 +60,12 @@ struct ServerAssembly {
         logger: Logger
     ) async throws(Failure) -> ServerAssembly {
         let issuer = configuration.server.effectiveIssuer
+        // Checked before anything is opened or created: a bad issuer or host is a configuration error.
+        guard let issuerURL = URL(string: issuer), issuerURL.scheme == "https" || issuerURL.scheme == "http", issuerURL.host != nil,
+            URL(string: "\(issuer)\(EndpointPaths.frontChannelPrefix)/") != nil
+        else {
+            throw .issuer(field: configuration.server.issuer == nil ? "server.host" : "server.issuer", value: issuer)
+        }
         let (store, pluginState, keyStore, shutdown) = try await openStore(configuration, dataDirectory: dataDirectory, clock: clock, logger: logger)
         let directory = StaticUserDirectory(configuration.users)
         let registry: PluginRegistry
@@ -71,6 +79,9 @@ struct ServerAssembly {
             let name = settings.name ?? settings.plugin
             var pluginLogger = logger
             pluginLogger[metadataKey: "authenticator"] = "\(name)"
+            guard let frontChannelBaseURL = URL(string: "\(issuer)\(EndpointPaths.frontChannelPrefix)/\(name)/") else {
+                throw .plugin(PluginRegistryError.invalidConfiguration(plugin: settings.plugin, field: "name", reason: "does not make a valid URL path"), index: index)
+            }
             let services = BackchannelHostServices(
                 userDirectory: directory,
                 clock: clock,
@@ -78,7 +89,8 @@ struct ServerAssembly {
                 logger: pluginLogger,
                 completionSink: StoreCompletionSink(store: store),
                 stateStore: pluginState,
-                frontChannelBaseURL: URL(string: "\(issuer)\(EndpointPaths.frontChannelPrefix)/\(name)/")!
+                frontChannelBaseURL: frontChannelBaseURL,
+                exposure: ServerExposure(bindHost: configuration.server.host)
             )
             do {
                 let instance = try registry.makeAuthenticator(

@@ -1,0 +1,94 @@
+import BackchannelCore
+import BackchannelServer
+import Foundation
+import Hummingbird
+import Testing
+
+@testable import backchanneld
+
+/// The findings of the hostile review that reach the server over HTTP, each kept fixed.
+@Suite("hostile input over HTTP", .timeLimit(.minutes(1)))
+struct HostileInputTests {
+    @Test("a page request with 6 000 cookies is refused with 431 at once, and other requests are not held up")
+    func cookieFlood() async throws {
+        try await DemoServer.make().run { http in
+            let cookies = (0..<6_000).map { "c\($0)=v" }.joined(separator: "; ")
+            let started = ContinuousClock.now
+            let answer = try await http.send("/authn/mock-push/?user=carol", method: .get, headers: [.cookie: cookies])
+            #expect(answer.status == .requestHeaderFieldsTooLarge)
+            // Generous for a debug build on a loaded machine; before the fix it took 17 s.
+            #expect(ContinuousClock.now - started < .seconds(2))
+        }
+    }
+
+    @Test("8 000 extra parameters are invalid_request, answered without processing them")
+    func parameterFlood() async throws {
+        try await DemoServer.make().run { http in
+            let extra = (0..<8_000).map { ("p\($0)", "v") }
+            let answer = try await http.start("alice", extra)
+            #expect(answer.status == .badRequest)
+            #expect(answer.error == "invalid_request")
+        }
+    }
+
+    @Test("5 000 distinct scope values are invalid_scope")
+    func scopeFlood() async throws {
+        try await DemoServer.make().run { http in
+            let scope = "openid " + (0..<5_000).map { "s\($0)" }.joined(separator: " ")
+            let answer = try await http.post("/backchannel/authentication", [("scope", scope), ("login_hint", "alice")])
+            #expect(answer.error == "invalid_scope")
+        }
+    }
+
+    @Test("a binding message of one character with 7 000 combining marks is invalid_binding_message")
+    func combiningMarks() async throws {
+        try await DemoServer.make().run { http in
+            let message = "A" + String(repeating: "\u{0301}", count: 7_000)
+            #expect(message.count == 1)
+            let answer = try await http.start("alice", [("binding_message", message)])
+            #expect(answer.error == "invalid_binding_message")
+        }
+    }
+
+    @Test("a repeated parameter named by the client is refused with a fixed text in the RFC 6749 character set, and JSON is nosniff")
+    func noEcho() async throws {
+        try await DemoServer.make().run { http in
+            let name = "<script>alert(1)</script>\r\nX-Injected: 1"
+            let answer = try await http.start("alice", [(name, "1"), (name, "2")])
+            #expect(answer.error == "invalid_request")
+            let description = answer.json["error_description"]?.stringValue ?? ""
+            #expect(!description.contains("script") && !description.contains("Injected"))
+            // RFC 6749 §5.2: error_description is %x20-21 / %x23-5B / %x5D-7E.
+            #expect(description.unicodeScalars.allSatisfy { $0.value == 0x20 || $0.value == 0x21 || (0x23...0x5B).contains($0.value) || (0x5D...0x7E).contains($0.value) })
+            #expect(answer.headers[.init("X-Content-Type-Options")!] == "nosniff")
+        }
+    }
+
+    @Test("a known path answers a wrong method with 405 and Allow; HEAD works where GET does")
+    func methods() async throws {
+        try await DemoServer.make().run { http in
+            let get = try await http.send("/token", method: .get)
+            #expect(get.status == .methodNotAllowed)
+            #expect(get.headers[.allow] == "POST")
+            let delete = try await http.send("/jwks", method: .delete)
+            #expect(delete.status == .methodNotAllowed)
+            #expect(delete.headers[.allow] == "GET, HEAD")
+            let head = try await http.send("/.well-known/openid-configuration", method: .head)
+            #expect(head.status == .ok)
+            #expect(head.text.isEmpty)
+            #expect(try await http.send("/authn/mock-push/", method: .put).status == .methodNotAllowed)
+            #expect(try await http.send("/authn/mock-push/?user=carol", method: .head).status == .ok)
+        }
+    }
+
+    @Test("a declared Content-Length above the limit is refused before the body is sent")
+    func declaredLengthRefused() async throws {
+        try await DemoServer.make().run { http in
+            let connection = try RawConnection(port: try #require(http.client.port))
+            connection.send(
+                "POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 10000000\r\n\r\n")
+            let answer = connection.readUntilClosed(timeout: 3)
+            #expect(answer.text.hasPrefix("HTTP/1.1 413"))
+        }
+    }
+}

@@ -122,6 +122,7 @@ let package = Package(
             name: "SMSAuthenticator",
             dependencies: [
                 "BackchannelCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -133,6 +134,7 @@ let package = Package(
             name: "EmailAuthenticator",
             dependencies: [
                 "BackchannelCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

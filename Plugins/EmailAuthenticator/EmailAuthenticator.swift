@@ -49,12 +49,15 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
         guard let email = user.email, email.contains("@"), !email.contains(where: { $0.isNewline || $0 == "<" || $0 == ">" }) else {
             return .failed(.unknownUserId, description: "the user has no e-mail address")
         }
-        let token = services.random.bytes(count: 16).map { byte in String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
+        // The token is in the mail only; the store keeps its SHA-256, which opens nothing by itself.
+        let token = EmailSecrets.hex(services.random.bytes(count: 16))
         let now = services.clock.now
+        let code = configuration.requireCode ? (0..<6).map { _ in String(services.random.integer(below: 10)) }.joined() : nil
+        let salt = EmailSecrets.hex(services.random.bytes(count: 16))
         let record = EmailRecord(
             authReqId: authReqId.rawValue, subject: user.subject, clientName: request.clientName ?? request.clientId, scopes: request.scopes,
-            bindingMessage: request.bindingMessage, linkToken: token,
-            code: configuration.requireCode ? (0..<6).map { _ in String(services.random.integer(below: 10)) }.joined() : nil,
+            bindingMessage: request.bindingMessage, linkTokenHash: EmailSecrets.sha256(token),
+            codeHash: code.map { EmailSecrets.codeHash($0, salt: salt) }, codeSalt: code == nil ? nil : salt,
             expiresAt: request.expiresAt)
         let expiry = request.expiresAt.addingTimeInterval(Self.retention)
         guard try await records.insert(record, key: authReqId.rawValue, createdAt: now, expiresAt: expiry) else {
@@ -62,9 +65,9 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
         }
         // The link dies with the request, not with the record's retention.
         _ = try await services.stateStore.insert(
-            PluginStateRecord(namespace: Self.linkNamespace, key: token, value: Data(authReqId.rawValue.utf8), createdAt: now, expiresAt: request.expiresAt))
+            PluginStateRecord(namespace: Self.linkNamespace, key: record.linkTokenHash, value: Data(authReqId.rawValue.utf8), createdAt: now, expiresAt: request.expiresAt))
 
-        let message = mail(record, to: email)
+        let message = mail(record, linkToken: token, code: code, to: email)
         Task { [client, services] in
             do {
                 try await client.send(message)
@@ -84,7 +87,7 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
 
     public func cancelAuthenticationRequest(authReqId: AuthReqId) async throws {
         if let record = try await records.load(authReqId.rawValue)?.value {
-            try await services.stateStore.delete(namespace: Self.linkNamespace, key: record.linkToken)
+            try await services.stateStore.delete(namespace: Self.linkNamespace, key: record.linkTokenHash)
         }
         try await services.stateStore.delete(namespace: Self.namespace, key: authReqId.rawValue)
     }
@@ -93,7 +96,8 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
 
     /// The pending request a link token opens, unless the link was used, expired or never existed.
     func pending(linkToken: String) async throws -> EmailRecord? {
-        guard let link = try await services.stateStore.record(namespace: Self.linkNamespace, key: linkToken),
+        guard !linkToken.isEmpty,
+            let link = try await services.stateStore.record(namespace: Self.linkNamespace, key: EmailSecrets.sha256(linkToken)),
             let id = String(data: link.value, encoding: .utf8),
             let record = try await records.load(id)?.value, record.conclusion == nil
         else { return nil }
@@ -111,11 +115,14 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
     /// Records the user's answer and spends the link. When a code is required, approving needs it; a
     /// wrong code costs an attempt and leaves the link usable until the attempts run out.
     func answer(linkToken: String, approve: Bool, code: String?) async throws -> Answer {
-        guard let link = try await services.stateStore.record(namespace: Self.linkNamespace, key: linkToken),
+        guard !linkToken.isEmpty,
+            let link = try await services.stateStore.record(namespace: Self.linkNamespace, key: EmailSecrets.sha256(linkToken)),
             let id = String(data: link.value, encoding: .utf8), let record = try await records.load(id)?.value, record.conclusion == nil
         else { return .gone }
         let authReqId = AuthReqId(rawValue: id)
-        if approve, let expected = record.code, !DoubleSubmitToken.constantTimeEquals(expected, code ?? "") {
+        if approve, let expected = record.codeHash,
+            !DoubleSubmitToken.constantTimeEquals(expected, EmailSecrets.codeHash(code ?? "", salt: record.codeSalt ?? ""))
+        {
             let maxAttempts = configuration.maxAttempts
             let counted = try await records.update(id) { current in
                 guard current.conclusion == nil else { return nil }
@@ -137,27 +144,29 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
 
     /// Marks a link used, once: of two racing answers only one spends it.
     private func spend(_ linkToken: String, _ value: Data) async throws -> Bool {
-        try await services.stateStore.replace(namespace: Self.linkNamespace, key: linkToken, expected: value, with: Data("used".utf8), group: nil)
+        try await services.stateStore.replace(namespace: Self.linkNamespace, key: EmailSecrets.sha256(linkToken), expected: value, with: Data("used".utf8), group: nil)
     }
 
     // MARK: Internals
 
-    private func mail(_ record: EmailRecord, to address: String) -> MailMessage {
-        let link = services.frontChannelBaseURL.absoluteString + "?token=" + record.linkToken
+    private func mail(_ record: EmailRecord, linkToken: String, code: String?, to address: String) -> MailMessage {
+        let link = services.frontChannelBaseURL.absoluteString + "?token=" + linkToken
         var text = "\(record.clientName) asks you to sign in.\n\n"
         if let binding = record.bindingMessage { text += "Check that it shows: \(binding)\n\n" }
         text += "Access requested: \(record.scopes.joined(separator: " "))\n\nApprove or deny here: \(link)\n\n"
-        if let code = record.code { text += "The page will ask for this code: \(code)\n\n" }
+        if let code { text += "The page will ask for this code: \(code)\n\n" }
         text += "If you did not expect this, ignore this message: nothing happens unless you approve."
         let html = mailTemplate.render([
             "client": record.clientName, "scopes": record.scopes.joined(separator: " "), "bindingMessage": record.bindingMessage ?? "",
-            "hasBindingMessage": record.bindingMessage != nil, "link": link, "code": record.code ?? "",
+            "hasBindingMessage": record.bindingMessage != nil, "link": link, "code": code ?? "", "hasCode": code != nil,
         ] as [String: Any])
         let domain = configuration.from.split(separator: "@").last.map(String.init) ?? "backchannel"
         return MailMessage(
             from: .init(address: configuration.from, name: configuration.fromName), to: .init(address: address), subject: configuration.subject,
-            text: text, html: html, messageId: "\(record.linkToken.prefix(12)).\(Int(services.clock.now.timeIntervalSince1970))@\(domain)",
-            date: services.clock.now)
+            // Message-ID and MIME boundary draw their own randomness: nothing in the headers says anything of the link.
+            text: text, html: html,
+            messageId: "\(EmailSecrets.hex(services.random.bytes(count: 12))).\(Int(services.clock.now.timeIntervalSince1970))@\(domain)",
+            date: services.clock.now, boundary: "=_backchannel_" + EmailSecrets.hex(services.random.bytes(count: 12)))
     }
 
     private func conclude(_ authReqId: AuthReqId, _ conclusion: RecordedConclusion) async throws -> Bool {

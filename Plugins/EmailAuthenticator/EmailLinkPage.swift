@@ -56,7 +56,7 @@ struct EmailLinkPage: FrontChannelInteraction {
             context["scopes"] = record.scopes.joined(separator: " ")
             context["bindingMessage"] = record.bindingMessage ?? ""
             context["hasBindingMessage"] = record.bindingMessage != nil
-            context["askCode"] = record.code != nil
+            context["askCode"] = record.codeHash != nil
         }
         var response = FrontChannelResponse.html(template.render(context), status: status)
         if let setCookie { response.headers["Set-Cookie"] = setCookie }

@@ -7,7 +7,7 @@ enum EmailTemplates {
         {{#hasBindingMessage}}<p>Check that it shows: <strong>{{bindingMessage}}</strong></p>{{/hasBindingMessage}}
         <p>Access requested: {{scopes}}</p>
         <p><a href="{{link}}">Approve or deny</a></p>
-        {{#code}}<p>The page will ask for this code: <strong>{{code}}</strong></p>{{/code}}
+        {{#hasCode}}<p>The page will ask for this code: <strong>{{code}}</strong></p>{{/hasCode}}
         <p>If you did not expect this, ignore this message: nothing happens unless you approve.</p>
         </body></html>
         """

@@ -25,6 +25,10 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
     }
 
     static let namespace = "sms"
+    /// Page links: the SHA-256 of a link's token → the request's identity.
+    static let linkNamespace = "sms-link"
+    /// Per-user counts of wrong codes.
+    static let failureNamespace = "sms-failures"
     private static let retention: TimeInterval = 60
 
     let configuration: SMSConfiguration
@@ -49,14 +53,24 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
             return .failed(.unknownUserId, description: "the user has no phone number for SMS")
         }
         let code = (0..<configuration.codeLength).map { _ in String(services.random.integer(below: 10)) }.joined()
+        // The page is reached by a token only the SMS carries: the client knows the request's identity
+        // (its hash is computable from the auth_req_id), so a page keyed by it would let the client in.
+        let linkToken = SMSSecrets.hex(services.random.bytes(count: 16))
+        let salt = SMSSecrets.hex(services.random.bytes(count: 16))
+        let now = services.clock.now
         let record = SMSRecord(
             authReqId: authReqId.rawValue, subject: user.subject, clientName: request.clientName ?? request.clientId, scopes: request.scopes,
-            bindingMessage: request.bindingMessage, code: code, attempts: 0, expiresAt: request.expiresAt)
+            bindingMessage: request.bindingMessage, codeHash: SMSSecrets.codeHash(code, salt: salt), codeSalt: salt,
+            linkTokenHash: SMSSecrets.sha256(linkToken), attempts: 0, expiresAt: request.expiresAt)
         let inserted = try await records.insert(
-            record, key: authReqId.rawValue, createdAt: services.clock.now, expiresAt: request.expiresAt.addingTimeInterval(Self.retention))
+            record, key: authReqId.rawValue, createdAt: now, expiresAt: request.expiresAt.addingTimeInterval(Self.retention))
         guard inserted else { throw BackchannelHandlerError.duplicateAuthReqId(authReqId) }
+        _ = try await services.stateStore.insert(
+            PluginStateRecord(
+                namespace: Self.linkNamespace, key: record.linkTokenHash, value: Data(authReqId.rawValue.utf8), createdAt: now,
+                expiresAt: request.expiresAt))
 
-        let link = services.frontChannelBaseURL.absoluteString + "?request=" + authReqId.rawValue
+        let link = services.frontChannelBaseURL.absoluteString + "?request=" + linkToken
         var text = "\(record.clientName) asks you to sign in."
         if let binding = request.bindingMessage { text += " Check it shows: \(binding)." }
         text += " Your code: \(code). Enter it at \(link)"
@@ -78,14 +92,21 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
     }
 
     public func cancelAuthenticationRequest(authReqId: AuthReqId) async throws {
+        if let record = try await records.load(authReqId.rawValue)?.value {
+            try await services.stateStore.delete(namespace: Self.linkNamespace, key: record.linkTokenHash)
+        }
         try await services.stateStore.delete(namespace: Self.namespace, key: authReqId.rawValue)
     }
 
     // MARK: Used by the page
 
-    /// The request waiting for its code, if any.
-    func pending(_ authReqId: AuthReqId) async throws -> SMSRecord? {
-        guard let record = try await records.load(authReqId.rawValue)?.value, record.conclusion == nil else { return nil }
+    /// The request a page link's token opens, waiting for its code, if any.
+    func pending(linkToken: String) async throws -> SMSRecord? {
+        guard !linkToken.isEmpty,
+            let link = try await services.stateStore.record(namespace: Self.linkNamespace, key: SMSSecrets.sha256(linkToken)),
+            let id = String(data: link.value, encoding: .utf8),
+            let record = try await records.load(id)?.value, record.conclusion == nil
+        else { return nil }
         return record
     }
 
@@ -97,14 +118,23 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
         case gone
     }
 
-    /// Checks a code in constant time; the last allowed wrong code fails the authentication.
-    func verify(_ authReqId: AuthReqId, code: String) async throws -> Verification {
+    /// Checks the code for the request a link opens, comparing hashes in constant time. The last allowed
+    /// wrong code fails the authentication, and so does any code once the user has had too many wrong
+    /// codes across their requests.
+    func verify(linkToken: String, code: String) async throws -> Verification {
         let now = services.clock.now
-        guard let record = try await pending(authReqId) else { return .gone }
-        if DoubleSubmitToken.constantTimeEquals(record.code, code) {
+        guard let record = try await pending(linkToken: linkToken) else { return .gone }
+        let authReqId = AuthReqId(rawValue: record.authReqId)
+        if try await subjectLocked(record.subject, now: now) {
+            let failed = try await records.conclude(
+                authReqId, with: RecordedConclusion(.failed, at: now, reason: "too many wrong codes"), reportingTo: services.completionSink)
+            return failed == nil ? .gone : .failed
+        }
+        if DoubleSubmitToken.constantTimeEquals(record.codeHash, SMSSecrets.codeHash(code, salt: record.codeSalt)) {
             let approved = try await records.conclude(authReqId, with: RecordedConclusion(.approved, at: now), reportingTo: services.completionSink)
             return approved == nil ? .gone : .approved
         }
+        try await countFailure(record.subject, now: now)
         let counted = try await records.update(authReqId.rawValue) { record in
             guard record.conclusion == nil else { return nil }
             var counted = record
@@ -116,5 +146,27 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
         let failed = try await records.conclude(
             authReqId, with: RecordedConclusion(.failed, at: now, reason: "too many wrong codes"), reportingTo: services.completionSink)
         return failed == nil ? .gone : .failed
+    }
+
+    private var failures: PluginStateSlot<SMSSubjectFailures> {
+        PluginStateSlot(store: services.stateStore, namespace: Self.failureNamespace)
+    }
+
+    /// Whether the user has had too many wrong codes within the window.
+    private func subjectLocked(_ subject: String, now: Date) async throws -> Bool {
+        guard let current = try await failures.load(subject)?.value else { return false }
+        return now < current.windowStart.addingTimeInterval(TimeInterval(configuration.failureWindowSeconds))
+            && current.count >= configuration.maxFailuresPerSubject
+    }
+
+    /// Counts one wrong code against the user: a new window starts when the last one is over.
+    private func countFailure(_ subject: String, now: Date) async throws {
+        let window = TimeInterval(configuration.failureWindowSeconds)
+        let fresh = SMSSubjectFailures(count: 1, windowStart: now)
+        if try await failures.insert(fresh, key: subject, createdAt: now, expiresAt: now.addingTimeInterval(window)) { return }
+        _ = try await failures.update(subject) { current in
+            now >= current.windowStart.addingTimeInterval(window)
+                ? (fresh, nil) : (SMSSubjectFailures(count: current.count + 1, windowStart: current.windowStart), nil)
+        }
     }
 }

@@ -21,39 +21,39 @@ struct SMSCodePage: FrontChannelInteraction {
 
     func respond(to request: FrontChannelRequest) async -> FrontChannelResponse {
         guard request.path == "" else { return .text("Not found", status: 404) }
-        let id = AuthReqId(rawValue: request.queryValue("request") ?? request.formValue("request") ?? "")
+        let linkToken = request.queryValue("request") ?? request.formValue("request") ?? ""
         let record: SMSRecord?
         do {
-            record = try await authenticator.pending(id)
+            record = try await authenticator.pending(linkToken: linkToken)
         } catch {
             return .text("The service is unavailable. Try again.", status: 503)
         }
         guard let record else {
-            return render(nil, request: request, message: "This sign-in request is no longer pending.", status: 404)
+            return render(nil, linkToken: linkToken, request: request, message: "This sign-in request is no longer pending.", status: 404)
         }
-        guard request.method == .post else { return render(record, request: request, message: nil) }
+        guard request.method == .post else { return render(record, linkToken: linkToken, request: request, message: nil) }
         guard csrf.verify(request) else { return .text("The form has expired. Reload the page and try again.", status: 403) }
         let code = (request.formValue("code") ?? "").filter(\.isNumber)
         let outcome: SMSAuthenticator.Verification
         do {
-            outcome = try await authenticator.verify(id, code: code)
+            outcome = try await authenticator.verify(linkToken: linkToken, code: code)
         } catch {
             return .text("The service is unavailable. Try again.", status: 503)
         }
         switch outcome {
-        case .approved: return render(nil, request: request, message: "Approved. You can close this page.")
-        case .failed: return render(nil, request: request, message: "Too many wrong codes. The sign-in request has failed.", status: 403)
-        case .gone: return render(nil, request: request, message: "This sign-in request is no longer pending.", status: 404)
+        case .approved: return render(nil, linkToken: linkToken, request: request, message: "Approved. You can close this page.")
+        case .failed: return render(nil, linkToken: linkToken, request: request, message: "Too many wrong codes. The sign-in request has failed.", status: 403)
+        case .gone: return render(nil, linkToken: linkToken, request: request, message: "This sign-in request is no longer pending.", status: 404)
         case .wrong(let left):
-            return render(record, request: request, message: "That code is wrong. \(left) attempt\(left == 1 ? "" : "s") left.", status: 400)
+            return render(record, linkToken: linkToken, request: request, message: "That code is wrong. \(left) attempt\(left == 1 ? "" : "s") left.", status: 400)
         }
     }
 
-    private func render(_ record: SMSRecord?, request: FrontChannelRequest, message: String?, status: Int = 200) -> FrontChannelResponse {
+    private func render(_ record: SMSRecord?, linkToken: String, request: FrontChannelRequest, message: String?, status: Int = 200) -> FrontChannelResponse {
         let (token, setCookie) = csrf.token(for: request, random: services.random)
         var context: [String: Any] = ["message": message ?? "", "hasForm": record != nil, "csrf": token, "action": basePath]
         if let record {
-            context["request"] = record.authReqId
+            context["request"] = linkToken
             context["client"] = record.clientName
             context["scopes"] = record.scopes.joined(separator: " ")
             context["bindingMessage"] = record.bindingMessage ?? ""

@@ -42,6 +42,11 @@ public struct SMSConfiguration: Decodable, Sendable, Hashable {
     public var retryDelayMs: Int
     /// `timeout_seconds`: the gateway request's timeout.
     public var timeoutSeconds: Int
+    /// `max_failures_per_subject`: wrong codes one user may be sent, across all their requests, within
+    /// `failure_window_seconds`; past it every request for that user fails until the window ends.
+    public var maxFailuresPerSubject: Int = 10
+    /// `failure_window_seconds`: the window of `max_failures_per_subject`.
+    public var failureWindowSeconds: Int = 3600
 
     /// Creates a configuration.
     public init(
@@ -62,6 +67,7 @@ public struct SMSConfiguration: Decodable, Sendable, Hashable {
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case provider, url, accountSid, authToken, from, codeLength, maxAttempts, maxRetries, retryDelayMs, timeoutSeconds
+        case maxFailuresPerSubject, failureWindowSeconds
     }
 
     public init(from decoder: any Decoder) throws {
@@ -78,6 +84,11 @@ public struct SMSConfiguration: Decodable, Sendable, Hashable {
             maxRetries: try container.decodeIfPresent(Int.self, forKey: .maxRetries) ?? 3,
             retryDelayMs: try container.decodeIfPresent(Int.self, forKey: .retryDelayMs) ?? 200,
             timeoutSeconds: try container.decodeIfPresent(Int.self, forKey: .timeoutSeconds) ?? 10)
+        maxFailuresPerSubject = try container.decodeIfPresent(Int.self, forKey: .maxFailuresPerSubject) ?? maxFailuresPerSubject
+        failureWindowSeconds = try container.decodeIfPresent(Int.self, forKey: .failureWindowSeconds) ?? failureWindowSeconds
+        guard maxFailuresPerSubject > 0, failureWindowSeconds > 0 else {
+            throw DecodingError.dataCorruptedError(forKey: .maxFailuresPerSubject, in: container, debugDescription: "must be positive")
+        }
         guard (6...8).contains(codeLength) else {
             throw DecodingError.dataCorruptedError(forKey: .codeLength, in: container, debugDescription: "must be 6, 7 or 8")
         }

@@ -8,7 +8,11 @@ struct SMSRecord: ConcludableRecord, Equatable {
     var clientName: String
     var scopes: [String]
     var bindingMessage: String?
-    var code: String
+    /// The code's salted SHA-256, never the code: a store reader learns no live code at a glance.
+    var codeHash: String
+    var codeSalt: String
+    /// The SHA-256 of the page link's token: the page is found by it, the token is only in the SMS.
+    var linkTokenHash: String
     var attempts: Int
     var expiresAt: Date
     var conclusion: RecordedConclusion?
@@ -17,4 +21,10 @@ struct SMSRecord: ConcludableRecord, Equatable {
         // RFC 8176: "sms" (confirmation by SMS) and "otp" (a one-time password).
         conclusion?.result(subject: subject, amr: ["sms", "otp"])
     }
+}
+
+/// One user's wrong SMS codes within the current window, across all their requests.
+struct SMSSubjectFailures: Codable, Equatable {
+    var count: Int
+    var windowStart: Date
 }

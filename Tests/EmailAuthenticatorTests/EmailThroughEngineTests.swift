@@ -15,6 +15,7 @@ struct EmailThroughEngineTests {
         var engine: BackchannelEngine
         var page: any FrontChannelInteraction
         var clock: VirtualClock
+        var state: InMemoryPluginStateStore
     }
 
     private func setup(_ server: SMTPTestServer, requireCode: Bool = false) async throws -> Setup {
@@ -24,11 +25,12 @@ struct EmailThroughEngineTests {
     static func makeSetup(_ server: SMTPTestServer, requireCode: Bool = false) async throws -> Setup {
         let clock = VirtualClock(start: Date())
         let store = InMemoryPendingRequestStore()
+        let state = InMemoryPluginStateStore(clock: clock)
         let services = BackchannelHostServices(
             userDirectory: StaticUserDirectory([
                 DirectoryUser(subject: "alice", email: "alice@example.com"), DirectoryUser(subject: "bob"),
             ]),
-            clock: clock, completionSink: StoreCompletionSink(store: store), stateStore: InMemoryPluginStateStore(clock: clock),
+            clock: clock, completionSink: StoreCompletionSink(store: store), stateStore: state,
             frontChannelBaseURL: URL(string: "https://login.example.com/authn/email/")!)
         var registry = PluginRegistry()
         try registry.register(EmailAuthenticator.descriptor)
@@ -46,7 +48,7 @@ struct EmailThroughEngineTests {
         let engine = try BackchannelEngine(
             issuer: "https://login.example.com", clients: [ClientConfiguration(clientId: "console", clientSecret: "console-secret-0042", clientName: "Support <Console>")],
             authenticators: [AuthenticatorRoute(instance: instance)], keys: try await SigningKeySet.load([], keyStore: nil), store: store, clock: clock)
-        return Setup(engine: engine, page: try #require(instance.interaction), clock: clock)
+        return Setup(engine: engine, page: try #require(instance.interaction), clock: clock, state: state)
     }
 
     private func start(_ setup: Setup, binding: String = "K7", expiry: Int = 120) async throws -> String {
@@ -203,6 +205,31 @@ struct EmailThroughEngineTests {
             services: harness.services)
         #expect(await BackchannelHandlerContract.violations(of: handler, harness: harness, hint: .loginHint("alice")).isEmpty)
         try await server.waitForMessages(2)
+    }
+
+    @Test("the link token is neither stored nor in the mail's headers, and a mail without a code says nothing of one")
+    func linkTokenKeptSecret() async throws {
+        let server = try SMTPTestServer(mode: .starttls, auth: ("mailer", "s3cret"))
+        defer { server.stop() }
+        let setup = try await setup(server)
+        _ = try await start(setup)
+        let (text, html) = try await mailParts(server)
+        let token = try token(in: text)
+        let raw = server.messages()[0]
+        let headers = raw.components(separatedBy: "\r\n\r\n")[0]
+        #expect(!headers.contains(String(token.prefix(8))))
+        #expect(!raw.contains("boundary=\"=_backchannel_\(token.prefix(8))"))
+        #expect(try await setup.state.record(namespace: "email-link", key: token) == nil)
+        #expect(!html.contains("will ask for this code"))
+        #expect(!text.contains("will ask for this code"))
+    }
+
+    @Test("SMTP without transport security is refused for a host beyond loopback")
+    func clearTextRelayRefused() throws {
+        let remote: JSONValue = .object(["host": .string("mail.example.com"), "port": .integer(25), "security": .string("none")])
+        #expect(throws: (any Error).self) { try remote.decode(as: SMTPConfiguration.self) }
+        let local: JSONValue = .object(["host": .string("127.0.0.1"), "port": .integer(25), "security": .string("none")])
+        #expect(try local.decode(as: SMTPConfiguration.self).security == .none)
     }
 }
 

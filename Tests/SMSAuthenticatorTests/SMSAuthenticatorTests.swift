@@ -1,7 +1,7 @@
 import BackchannelCore
 import BackchannelTesting
 import Foundation
-import SMSAuthenticator
+@testable import SMSAuthenticator
 import Testing
 
 @Suite("SMS authenticator against a real HTTP gateway", .serialized, .timeLimit(.minutes(1)))
@@ -12,7 +12,7 @@ struct SMSAuthenticatorTests {
     ]
 
     /// A harness with the SMS pair made by the registry, pointed at the gateway.
-    private func make(_ gateway: TestGateway, provider: SMSConfiguration.Provider = .webhook, retries: Int = 2)
+    private func make(_ gateway: TestGateway, provider: SMSConfiguration.Provider = .webhook, retries: Int = 2, extra: [String: JSONValue] = [:])
         throws -> (BackchannelHandlerHarness, SMSAuthenticator, any FrontChannelInteraction)
     {
         // The real clock: delivery runs in real time against a real server.
@@ -29,7 +29,7 @@ struct SMSAuthenticatorTests {
             "url": .string(provider == .webhook ? gateway.baseURL + "/webhook" : gateway.baseURL),
             "account_sid": .string("AC123"), "auth_token": .string("token-1"),
             "from": .string("Backchannel"), "max_retries": .integer(retries), "retry_delay_ms": .integer(10),
-        ])
+        ].merging(extra) { $1 })
         let instance = try registry.makeAuthenticator(plugin: "sms", configuration: configuration, services: services)
         return (harness, try #require(instance.handler as? SMSAuthenticator), try #require(instance.interaction))
     }
@@ -44,13 +44,18 @@ struct SMSAuthenticatorTests {
         String(try #require(message.text.firstMatch(of: #/Your code: (\d{6,8})\./#)).1)
     }
 
+    /// The page link's token: only the SMS carries it.
+    private func linkToken(in message: TestGateway.Message) throws -> String {
+        String(try #require(message.text.firstMatch(of: #/\?request=([0-9a-f]{32})$/#)).1)
+    }
+
     private func csrfCookie(_ page: FrontChannelResponse) throws -> String {
         try #require(page.headers["Set-Cookie"]?.split(separator: ";").first?.split(separator: "=").last.map(String.init))
     }
 
-    private func submit(_ page: any FrontChannelInteraction, _ request: BackchannelAuthenticationRequest, code: String, csrf: String) async -> FrontChannelResponse {
+    private func submit(_ page: any FrontChannelInteraction, token: String, code: String, csrf: String) async -> FrontChannelResponse {
         await page.respond(to: FrontChannelRequest(
-            method: .post, path: "", form: [("request", request.authReqId.rawValue), ("code", code), ("csrf", csrf)], cookies: ["sms_csrf": csrf]))
+            method: .post, path: "", form: [("request", token), ("code", code), ("csrf", csrf)], cookies: ["sms_csrf": csrf]))
     }
 
     @Test("the message carries the binding message, the code and the page link; the right code approves")
@@ -63,10 +68,11 @@ struct SMSAuthenticatorTests {
             let message = try #require(gateway.received.first)
             #expect(message.to == "+15550101")
             #expect(message.text.contains("Check it shows: K7."))
-            #expect(message.text.contains("https://login.example.com/authn/sms/?request=\(request.authReqId.rawValue)"))
-            let shown = await page.respond(to: FrontChannelRequest(method: .get, path: "", query: [("request", request.authReqId.rawValue)]))
+            let token = try linkToken(in: message)
+            #expect(message.text.contains("https://login.example.com/authn/sms/?request=\(token)"))
+            let shown = await page.respond(to: FrontChannelRequest(method: .get, path: "", query: [("request", token)]))
             #expect(shown.status == 200)
-            let approved = await submit(page, request, code: try code(in: message), csrf: try csrfCookie(shown))
+            let approved = await submit(page, token: token, code: try code(in: message), csrf: try csrfCookie(shown))
             #expect(approved.status == 200)
             guard case .approved(let attributes) = try await sms.checkAuthenticationStatus(authReqId: request.authReqId) else {
                 Issue.record("expected approval")
@@ -86,13 +92,14 @@ struct SMSAuthenticatorTests {
             _ = try await harness.start(sms, request)
             try await gateway.waitFor(messages: 1)
             let right = try code(in: try #require(gateway.received.first))
+            let token = try linkToken(in: try #require(gateway.received.first))
             let wrong = right == "000000" ? "111111" : "000000"
             let csrf = String(repeating: "ab", count: 16)
             var statuses: [Int] = []
-            for _ in 0..<3 { statuses.append(await submit(page, request, code: wrong, csrf: csrf).status) }
+            for _ in 0..<3 { statuses.append(await submit(page, token: token, code: wrong, csrf: csrf).status) }
             #expect(statuses == [400, 400, 403])
             #expect(try await sms.checkAuthenticationStatus(authReqId: request.authReqId) == .failed(reason: "too many wrong codes"))
-            #expect(await submit(page, request, code: right, csrf: csrf).status == 404)
+            #expect(await submit(page, token: token, code: right, csrf: csrf).status == 404)
         }
     }
 
@@ -104,7 +111,7 @@ struct SMSAuthenticatorTests {
             _ = try await harness.start(sms, request)
             try await gateway.waitFor(messages: 1)
             let answer = await page.respond(to: FrontChannelRequest(
-                method: .post, path: "", form: [("request", request.authReqId.rawValue), ("code", try code(in: gateway.received[0])), ("csrf", "x")],
+                method: .post, path: "", form: [("request", try linkToken(in: gateway.received[0])), ("code", try code(in: gateway.received[0])), ("csrf", "x")],
                 cookies: ["sms_csrf": String(repeating: "ab", count: 16)]))
             #expect(answer.status == 403)
             #expect(try await sms.checkAuthenticationStatus(authReqId: request.authReqId) == nil)
@@ -157,7 +164,7 @@ struct SMSAuthenticatorTests {
             let request = request(harness, binding: "<script>alert(1)</script>")
             _ = try await harness.start(sms, request)
             try await gateway.waitFor(messages: 1)
-            let shown = await page.respond(to: FrontChannelRequest(method: .get, path: "", query: [("request", request.authReqId.rawValue)]))
+            let shown = await page.respond(to: FrontChannelRequest(method: .get, path: "", query: [("request", try linkToken(in: gateway.received[0]))]))
             #expect(!shown.body.contains("<script>alert(1)</script>"))
             #expect(shown.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
         }
@@ -181,6 +188,60 @@ struct SMSAuthenticatorTests {
             let (harness, sms, _) = try make(gateway)
             #expect(await BackchannelHandlerContract.violations(of: sms, harness: harness, hint: .loginHint("alice")).isEmpty)
             try await gateway.waitFor(messages: 2)
+        }
+    }
+
+    @Test("the page does not open for the request's identity, which the client can compute from its auth_req_id")
+    func pageNotKeyedByRequest() async throws {
+        try await TestGateway.run { gateway in
+            let (harness, sms, page) = try make(gateway)
+            let request = request(harness)
+            _ = try await harness.start(sms, request)
+            try await gateway.waitFor(messages: 1)
+            let csrf = String(repeating: "ab", count: 16)
+            let shown = await page.respond(to: FrontChannelRequest(method: .get, path: "", query: [("request", request.authReqId.rawValue)]))
+            #expect(shown.status == 404)
+            let answer = await submit(page, token: request.authReqId.rawValue, code: try code(in: gateway.received[0]), csrf: csrf)
+            #expect(answer.status == 404)
+            #expect(try await sms.checkAuthenticationStatus(authReqId: request.authReqId) == nil)
+        }
+    }
+
+    @Test("the store holds neither the code nor the link token")
+    func secretsStoredHashed() async throws {
+        try await TestGateway.run { gateway in
+            let (harness, sms, _) = try make(gateway)
+            let request = request(harness)
+            _ = try await harness.start(sms, request)
+            try await gateway.waitFor(messages: 1)
+            let stored = try #require(try await sms.services.stateStore.record(namespace: "sms", key: request.authReqId.rawValue))
+            let text = String(decoding: stored.value, as: UTF8.self)
+            #expect(!text.contains(try code(in: gateway.received[0])))
+            #expect(!text.contains(try linkToken(in: gateway.received[0])))
+        }
+    }
+
+    @Test("wrong codes count per user across requests: past the bound every request for the user fails, even with the right code")
+    func failuresAcrossRequests() async throws {
+        try await TestGateway.run { gateway in
+            let (harness, sms, page) = try make(gateway, extra: ["max_failures_per_subject": .integer(4)])
+            let csrf = String(repeating: "ab", count: 16)
+            let first = request(harness)
+            _ = try await harness.start(sms, first)
+            try await gateway.waitFor(messages: 1)
+            let firstCode = try code(in: gateway.received[0])
+            let wrong = firstCode == "000000" ? "111111" : "000000"
+            for _ in 0..<3 { _ = await submit(page, token: try linkToken(in: gateway.received[0]), code: wrong, csrf: csrf) }
+            #expect(try await sms.checkAuthenticationStatus(authReqId: first.authReqId) == .failed(reason: "too many wrong codes"))
+
+            let second = request(harness)
+            _ = try await harness.start(sms, second)
+            try await gateway.waitFor(messages: 2)
+            let token = try linkToken(in: gateway.received[1])
+            let right = try code(in: gateway.received[1])
+            #expect(await submit(page, token: token, code: right == "000000" ? "111111" : "000000", csrf: csrf).status == 400)
+            #expect(await submit(page, token: token, code: right, csrf: csrf).status == 403)
+            #expect(try await sms.checkAuthenticationStatus(authReqId: second.authReqId) == .failed(reason: "too many wrong codes"))
         }
     }
 }

@@ -30,9 +30,12 @@ public struct MailMessage: Sendable, Hashable {
     public var messageId: String
     /// `Date`.
     public var date: Date
+    /// The MIME boundary between the parts; derived from the `Message-ID` when not given.
+    public var boundary: String?
 
     /// Creates a message.
-    public init(from: Mailbox, to: Mailbox, subject: String, text: String, html: String, messageId: String, date: Date) {
+    public init(from: Mailbox, to: Mailbox, subject: String, text: String, html: String, messageId: String, date: Date, boundary: String? = nil) {
+        self.boundary = boundary
         self.from = from
         self.to = to
         self.subject = subject
@@ -44,7 +47,7 @@ public struct MailMessage: Sendable, Hashable {
 
     /// The message as RFC 5322 text with CRLF line ends.
     func rendered() -> String {
-        let boundary = "=_backchannel_" + messageId.filter { $0.isLetter || $0.isNumber }
+        let boundary = self.boundary ?? "=_backchannel_" + messageId.filter { $0.isLetter || $0.isNumber }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")

@@ -54,5 +54,11 @@ public struct SMTPConfiguration: Decodable, Sendable, Hashable {
         guard (1...65535).contains(port) else {
             throw DecodingError.dataCorruptedError(forKey: .port, in: container, debugDescription: "must be between 1 and 65535")
         }
+        // In clear, the password and every mail's link token (a bearer credential) cross the network.
+        if security == .none, ServerExposure(bindHost: host) != .loopback {
+            throw DecodingError.dataCorruptedError(
+                forKey: .security, in: container,
+                debugDescription: "none sends the password and the mails' links in clear: allowed only to a loopback host; use starttls or tls")
+        }
     }
 }

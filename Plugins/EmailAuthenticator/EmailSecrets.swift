@@ -1,0 +1,20 @@
+import Crypto
+import Foundation
+
+/// The e-mail authenticator's secrets as it stores them: hashes only.
+enum EmailSecrets {
+    /// Lower-case hex of SHA-256.
+    static func sha256(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The salted hash of a code.
+    static func codeHash(_ code: String, salt: String) -> String {
+        sha256(salt + ":" + code)
+    }
+
+    /// Lower-case hex of bytes.
+    static func hex(_ bytes: [UInt8]) -> String {
+        bytes.map { String(format: "%02x", $0) }.joined()
+    }
+}

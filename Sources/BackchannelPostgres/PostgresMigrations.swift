@@ -51,6 +51,18 @@ enum PostgresMigrations {
                 "ALTER TABLE backchannel_pending_request SET (fillfactor = 50)"
             ]
         ),
+        (
+            3,
+            [
+                // The abuse limits, shared by every node: token buckets, and pending requests counted against caps.
+                "CREATE TABLE backchannel_limit_bucket (key TEXT PRIMARY KEY, tokens DOUBLE PRECISION NOT NULL, at DOUBLE PRECISION NOT NULL)",
+                """
+                CREATE TABLE backchannel_limit_member (
+                    key TEXT NOT NULL, member TEXT NOT NULL, until DOUBLE PRECISION NOT NULL, PRIMARY KEY (key, member))
+                """,
+                "CREATE INDEX backchannel_limit_member_member ON backchannel_limit_member (member)",
+            ]
+        ),
     ]
 
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {

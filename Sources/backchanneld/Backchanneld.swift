@@ -1,5 +1,6 @@
 import ArgumentParser
 import BackchannelCore
+import BackchannelServer
 import Foundation
 import Hummingbird
 import Logging
@@ -32,6 +33,9 @@ struct Backchanneld: AsyncParsableCommand {
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Flag(name: .long, help: "Read a user code from standard input, print its hash for a user's user_code_hash, and exit.")
+    var hashUserCode = false
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
@@ -42,6 +46,13 @@ struct Backchanneld: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if hashUserCode {
+            guard let code = readLine(strippingNewline: true), !code.isEmpty else {
+                throw ValidationError("--hash-user-code reads the code from standard input; none was given")
+            }
+            print(try UserCodeHash.make(code: code).stored)
+            return
+        }
         var logger = Logger(label: "backchanneld")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 

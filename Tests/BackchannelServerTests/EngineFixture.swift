@@ -37,6 +37,10 @@ struct EngineFixture {
     let handler: CountingHandler
     let engine: BackchannelEngine
 
+    /// alice's user code, and its hash as the directory keeps it (made once: the hash is slow on purpose).
+    static let aliceUserCode = "1234"
+    static let aliceUserCodeHash = try! UserCodeHash.make(code: aliceUserCode).stored
+
     static let clients = [
         ClientConfiguration(clientId: "console", clientSecret: "console-secret-0042", clientName: "Console"),
         ClientConfiguration(clientId: "kiosk", clientSecret: "kiosk secret/+0042", tokenEndpointAuthMethods: [.clientSecretBasic]),
@@ -54,7 +58,7 @@ struct EngineFixture {
         let store = InMemoryPendingRequestStore(expiredRequestRetention: TimeInterval(policy.expiredRequestRetention))
         let services = BackchannelHostServices(
             userDirectory: StaticUserDirectory([
-                DirectoryUser(subject: "alice", loginHints: ["alice@example.com"]), DirectoryUser(subject: "bob"),
+                DirectoryUser(subject: "alice", loginHints: ["alice@example.com"], userCodeHash: aliceUserCodeHash), DirectoryUser(subject: "bob"),
                 DirectoryUser(subject: "carol"), DirectoryUser(subject: "dave"),
             ]),
             clock: clock,
@@ -75,7 +79,7 @@ struct EngineFixture {
             issuer: issuer, policy: policy, clients: clients,
             authenticators: [AuthenticatorRoute(instance: AuthenticatorInstance(name: "mock-push", plugin: "mock-push", handler: handler, interaction: nil), acr: "urn:example:push")],
             keys: signingKeys,
-            store: store, clock: clock)
+            store: store, clock: clock, userDirectory: services.userDirectory)
         return EngineFixture(clock: clock, store: store, push: push, handler: handler, engine: engine)
     }
 

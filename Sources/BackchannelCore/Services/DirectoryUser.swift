@@ -12,6 +12,9 @@ public struct DirectoryUser: Sendable, Hashable, Codable {
     public var deviceIds: [String]
     /// Any further attributes, for authenticators that need them.
     public var attributes: [String: JSONValue]
+    /// `user_code_hash`: the user's `user_code` (CIBA Core §7.1) as a slow salted hash
+    /// (`backchanneld --hash-user-code` makes one); the code itself is never configured or stored.
+    public var userCodeHash: String?
 
     /// Creates a user record.
     public init(
@@ -20,7 +23,8 @@ public struct DirectoryUser: Sendable, Hashable, Codable {
         phoneNumber: String? = nil,
         email: String? = nil,
         deviceIds: [String] = [],
-        attributes: [String: JSONValue] = [:]
+        attributes: [String: JSONValue] = [:],
+        userCodeHash: String? = nil
     ) {
         self.subject = subject
         self.loginHints = loginHints
@@ -28,10 +32,11 @@ public struct DirectoryUser: Sendable, Hashable, Codable {
         self.email = email
         self.deviceIds = deviceIds
         self.attributes = attributes
+        self.userCodeHash = userCodeHash
     }
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
-        case subject, loginHints, phoneNumber, email, deviceIds, attributes
+        case subject, loginHints, phoneNumber, email, deviceIds, attributes, userCodeHash
     }
 
     public init(from decoder: any Decoder) throws {
@@ -43,7 +48,8 @@ public struct DirectoryUser: Sendable, Hashable, Codable {
             phoneNumber: try container.decodeIfPresent(String.self, forKey: .phoneNumber),
             email: try container.decodeIfPresent(String.self, forKey: .email),
             deviceIds: try container.decodeIfPresent([String].self, forKey: .deviceIds) ?? [],
-            attributes: try container.decodeIfPresent([String: JSONValue].self, forKey: .attributes) ?? [:]
+            attributes: try container.decodeIfPresent([String: JSONValue].self, forKey: .attributes) ?? [:],
+            userCodeHash: try container.decodeIfPresent(String.self, forKey: .userCodeHash)
         )
         if subject.isEmpty {
             throw DecodingError.dataCorruptedError(forKey: .subject, in: container, debugDescription: "must not be empty")

@@ -56,6 +56,18 @@ extension BackchannelEngine {
         let secret = AuthReqIdSecret(random: random)
         let authReqId = AuthReqId(rawValue: secret.hash)
         let expiresAt = now.addingTimeInterval(TimeInterval(expiresIn))
+
+        // The limits come before the user code (whose check is deliberately slow) and before anyone is reached.
+        let (subject, user) = await limiter.subjectKey(for: hint)
+        try await limiter.admit(member: secret.hash, clientId: client.clientId, subject: subject, until: expiresAt, now: now)
+        if let userCode {
+            do {
+                try await limiter.verifyUserCode(userCode, user: user, subject: subject, now: now)
+            } catch {
+                await limiter.concluded(member: secret.hash, denied: false, now: now)
+                throw error
+            }
+        }
         let record = PendingRequest(
             authReqIdHash: secret.hash, clientId: client.clientId, authenticator: route.instance.name, scopes: scopes,
             acr: route.acr, createdAt: now, expiresAt: expiresAt, interval: policy.interval
@@ -69,6 +81,7 @@ extension BackchannelEngine {
         do {
             try await store.insert(record)
         } catch {
+            await limiter.concluded(member: secret.hash, denied: false, now: now)
             logger.error("storing a backchannel authentication request failed", metadata: ["error": "\(error)"])
             throw .serverError("the request could not be stored")
         }
@@ -76,11 +89,13 @@ extension BackchannelEngine {
         do {
             started = try await route.instance.handler.startAuthentication(authReqId: authReqId, request: request)
         } catch {
+            await limiter.concluded(member: secret.hash, denied: false, now: now)
             logger.error("an authenticator failed to start", metadata: ["authenticator": "\(route.instance.name)", "error": "\(error)"])
             try? await store.remove(authReqIdHash: secret.hash)
             throw .serverError("the authenticator could not be reached")
         }
         if case .failed(let error, let description) = started {
+            await limiter.concluded(member: secret.hash, denied: false, now: now)
             try? await store.remove(authReqIdHash: secret.hash)
             throw Self.oauthError(error, description: description)
         }

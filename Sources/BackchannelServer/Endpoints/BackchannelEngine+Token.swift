@@ -63,16 +63,21 @@ extension BackchannelEngine {
         }
 
         if now >= request.expiresAt {
+            await limiter.concluded(member: hash, denied: false, now: now)
             throw OAuthError.expired
         }
         switch request.state {
         case .pending:
             throw OAuthError.authorizationPending
         case .expired:
+            await limiter.concluded(member: hash, denied: false, now: now)
             throw OAuthError.expired
         case .denied:
+            // Reported to the client: the request stops counting, and the client's cool-down for this user starts.
+            await limiter.concluded(member: hash, denied: true, now: now)
             throw .accessDenied("the user denied the authentication request", atTokenEndpoint: true)
         case .failed:
+            await limiter.concluded(member: hash, denied: false, now: now)
             throw .accessDenied("the authentication could not be completed", atTokenEndpoint: true)
         case .approved:
             guard let redeemed = try await storeCall({ try await self.store.redeem(authReqIdHash: hash, clientId: client.clientId, now: now) }),
@@ -87,6 +92,7 @@ extension BackchannelEngine {
                 logger.error("signing tokens failed", metadata: ["error": "\(error)"])
                 throw .serverError("the tokens could not be issued")
             }
+            await limiter.concluded(member: hash, denied: false, now: now)
             // The request is over: let the authenticator forget it.
             try? await authenticators[redeemed.authenticator]?.instance.handler
                 .cancelAuthenticationRequest(authReqId: AuthReqId(rawValue: hash))

@@ -24,6 +24,7 @@ public final class BackchannelEngine: Sendable {
     let logger: Logger
     let tokenIssuer: TokenIssuer
     let idTokenHints: IDTokenHintValidator
+    let limiter: AbuseLimiter
 
     /// Creates the engine.
     /// - Parameters:
@@ -36,6 +37,10 @@ public final class BackchannelEngine: Sendable {
     ///   - store: The pending-request store.
     ///   - clock: The clock; tests pass a virtual one.
     ///   - random: The CSPRNG.
+    ///   - userDirectory: The users, to verify `user_code`s and to count requests per user; without one,
+    ///     a `user_code` never verifies and hints are counted as they are.
+    ///   - limitStore: Where the abuse limits count (``PostgresStore`` shares them among nodes); this
+    ///     process's memory by default.
     ///   - logger: The logger.
     /// - Throws: ``EngineConfigurationError`` naming the bad field.
     public init(
@@ -47,6 +52,8 @@ public final class BackchannelEngine: Sendable {
         store: any PendingRequestStore,
         clock: any BackchannelClock = SystemClock(),
         random: any RandomSource = SystemRandomSource(),
+        userDirectory: (any UserDirectory)? = nil,
+        limitStore: any LimitStore = InMemoryLimitStore(),
         logger: Logger = Logger(label: "backchannel.engine")
     ) throws(EngineConfigurationError) {
         guard let issuerURL = URL(string: issuer), issuerURL.scheme == "https" || issuerURL.scheme == "http",
@@ -109,6 +116,7 @@ public final class BackchannelEngine: Sendable {
         self.clock = clock
         self.random = random
         self.logger = logger
+        self.limiter = AbuseLimiter(limits: policy.limits, store: limitStore, directory: userDirectory)
         self.tokenIssuer = TokenIssuer(issuer: issuer, keys: keys, policy: policy, random: random)
         self.idTokenHints = IDTokenHintValidator(issuer: issuer, keys: keys, acceptRetiredKeys: policy.acceptIdTokenHintsFromRetiredKeys)
 
@@ -163,6 +171,7 @@ public final class BackchannelEngine: Sendable {
             return 0
         }
         for request in expired {
+            await limiter.concluded(member: request.authReqIdHash, denied: false, now: clock.now)
             do {
                 try await authenticators[request.authenticator]?.instance.handler
                     .cancelAuthenticationRequest(authReqId: AuthReqId(rawValue: request.authReqIdHash))

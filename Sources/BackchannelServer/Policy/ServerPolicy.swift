@@ -27,6 +27,8 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
     /// `min_client_secret_length`: a client whose `client_secret` is shorter is refused at start-up
     /// (RFC 6749 §10.10: guessable credentials are a vulnerability). At least 8; 16 by default.
     public var minClientSecretLength: Int = 16
+    /// `limits`: the abuse limits.
+    public var limits = RequestLimits()
 
     /// The defaults.
     public init() {}
@@ -34,7 +36,7 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case interval, defaultExpiry, maxExpiry, bindingMessageMaxLength, accessTokenLifetime, idTokenLifetime
         case accessTokenAudience, acceptIdTokenHintsFromRetiredKeys, enforcePollInterval, expiredRequestRetention
-        case minClientSecretLength
+        case minClientSecretLength, limits
     }
 
     public init(from decoder: any Decoder) throws {
@@ -58,6 +60,7 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
             try container.decodeIfPresent(Bool.self, forKey: .acceptIdTokenHintsFromRetiredKeys) ?? false
         enforcePollInterval = try container.decodeIfPresent(Bool.self, forKey: .enforcePollInterval) ?? true
         expiredRequestRetention = try positive(.expiredRequestRetention, expiredRequestRetention)
+        limits = try container.decodeIfPresent(RequestLimits.self, forKey: .limits) ?? RequestLimits()
         minClientSecretLength = try positive(.minClientSecretLength, minClientSecretLength)
         if minClientSecretLength < 8 {
             throw DecodingError.dataCorruptedError(forKey: .minClientSecretLength, in: container, debugDescription: "must be at least 8")

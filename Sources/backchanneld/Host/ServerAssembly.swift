@@ -27,10 +27,12 @@ struct ServerAssembly {
         case engine(EngineConfigurationError)
         case store(String)
         case issuer(field: String, value: String)
+        case userCode(field: String)
 
         var description: String {
             switch self {
             case .store(let reason): "store: \(reason)"
+            case .userCode(let field): "\(field): not a hash made by backchanneld --hash-user-code"
             case .issuer(let field, let value): "\(field): does not make a valid issuer URL (\(value.debugDescription))"
             case .plugin(let error, let index): "authenticators[\(index)].\(error.field): \(error)"
             case .keys(let error): "\(error)"
@@ -66,7 +68,12 @@ struct ServerAssembly {
         else {
             throw .issuer(field: configuration.server.issuer == nil ? "server.host" : "server.issuer", value: issuer)
         }
-        let (store, pluginState, keyStore, shutdown) = try await openStore(configuration, dataDirectory: dataDirectory, clock: clock, logger: logger)
+        for (index, user) in configuration.users.enumerated() {
+            if let hash = user.userCodeHash, UserCodeHash(hash) == nil {
+                throw .userCode(field: "users[\(index)].user_code_hash")
+            }
+        }
+        let (store, pluginState, keyStore, limitStore, shutdown) = try await openStore(configuration, dataDirectory: dataDirectory, clock: clock, logger: logger)
         let directory = StaticUserDirectory(configuration.users)
         let registry: PluginRegistry
         do {
@@ -111,7 +118,7 @@ struct ServerAssembly {
         do {
             engine = try BackchannelEngine(
                 issuer: issuer, policy: configuration.policy, clients: configuration.clients, authenticators: routes,
-                keys: keys, store: store, clock: clock, random: random, logger: logger)
+                keys: keys, store: store, clock: clock, random: random, userDirectory: directory, limitStore: limitStore, logger: logger)
         } catch {
             throw .engine(error)
         }
@@ -123,14 +130,14 @@ struct ServerAssembly {
     /// memory when asked for or when there is no data directory.
     private static func openStore(
         _ configuration: BackchanneldConfiguration, dataDirectory: URL?, clock: any BackchannelClock, logger: Logger
-    ) async throws(Failure) -> (any PendingRequestStore, any PluginStateStore, (any SigningKeyStore)?, @Sendable () -> Void) {
+    ) async throws(Failure) -> (any PendingRequestStore, any PluginStateStore, (any SigningKeyStore)?, any LimitStore, @Sendable () -> Void) {
         let retention = TimeInterval(configuration.policy.expiredRequestRetention)
         let settings = configuration.store
         switch settings.kind ?? (dataDirectory == nil && settings.path == nil ? .memory : .sqlite) {
         case .memory:
             return (
                 InMemoryPendingRequestStore(expiredRequestRetention: retention), InMemoryPluginStateStore(clock: clock),
-                dataDirectory.map { FileSigningKeyStore(directory: $0) }, {}
+                dataDirectory.map { FileSigningKeyStore(directory: $0) }, InMemoryLimitStore(), {}
             )
         case .sqlite:
             guard let path = settings.path ?? dataDirectory?.appendingPathComponent("backchannel.sqlite").path else {
@@ -141,7 +148,8 @@ struct ServerAssembly {
                     at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true,
                     attributes: [.posixPermissions: 0o700])
                 let store = try SQLiteStore(path: path, expiredRequestRetention: retention, clock: clock)
-                return (store, store, store, {})
+                // The file is this process's alone (an exclusive lock): its limits can live in its memory.
+                return (store, store, store, InMemoryLimitStore(), {})
             } catch {
                 throw .store("path: cannot open \(path): \(error)")
             }
@@ -149,7 +157,7 @@ struct ServerAssembly {
             do {
                 let store = try await PostgresStore.connect(
                     url: settings.url ?? "", connections: settings.connections ?? 20, expiredRequestRetention: retention, clock: clock, logger: logger)
-                return (store, store, store, { store.shutdown() })
+                return (store, store, store, store, { store.shutdown() })
             } catch let error as PostgresStoreError {
                 throw .store("url: \(error)")
             } catch {

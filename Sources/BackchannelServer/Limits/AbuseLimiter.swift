@@ -1,0 +1,91 @@
+import BackchannelCore
+import Crypto
+import Foundation
+
+/// Applies ``RequestLimits`` and the `user_code` check to backchannel authentication requests, before
+/// any user is reached, and learns of conclusions so that counted requests stop counting.
+struct AbuseLimiter: Sendable {
+    let limits: RequestLimits
+    let store: any LimitStore
+    let directory: (any UserDirectory)?
+
+    /// Who a hint names, for counting: the directory's subject when it knows the user, else the hint
+    /// itself (hashed: an unknown user's hint can be anything), so unknown users are limited as well.
+    func subjectKey(for hint: BackchannelHint) async -> (key: String, user: DirectoryUser?) {
+        let user = try? await directory?.user(for: hint)
+        if let user { return ("s:" + user.subject, user) }
+        switch hint {
+        case .loginHint(let text): return ("h:" + Self.digest(text), nil)
+        case .idTokenHint(let subject, _): return ("s:" + subject, nil)
+        case .loginHintToken(let token): return ("t:" + Self.digest(token), nil)
+        }
+    }
+
+    /// Refuses a request that a limit forbids; else counts it as pending until `until`.
+    func admit(member: String, clientId: String, subject: String, until: Date, now: Date) async throws(OAuthError) {
+        guard limits.enabled else { return }
+        do {
+            if try await store.wait(bucket: cooldownKey(clientId, subject), capacity: 1, refillPerSecond: cooldownRate, now: now) > 0 {
+                throw OAuthError.accessDenied("the user recently denied this client's request; try again later", atTokenEndpoint: false)
+            }
+            if try await store.take(
+                bucket: "c:" + clientId, capacity: Double(limits.clientBurst), refillPerSecond: Double(limits.clientPerMinute) / 60, now: now) != nil
+            {
+                throw OAuthError.accessDenied("this client sends requests too fast; slow down", atTokenEndpoint: false)
+            }
+            if try await store.take(
+                bucket: "b:" + subject, capacity: Double(limits.subjectBurst), refillPerSecond: Double(limits.subjectPerMinute) / 60, now: now) != nil
+            {
+                throw OAuthError.accessDenied("too many requests for this user; try again later", atTokenEndpoint: false)
+            }
+            let caps = [("p:" + subject, limits.maxPendingPerSubject), ("pc:" + clientId + String(Self.separator) + subject, limits.maxPendingPerClientSubject)]
+            guard try await store.admit(member: member, caps: caps.map { (key: $0.0, cap: $0.1) }, until: until, now: now) else {
+                throw OAuthError.accessDenied("too many requests are pending for this user", atTokenEndpoint: false)
+            }
+        } catch let error as OAuthError {
+            throw error
+        } catch {
+            throw .serverError("the server could not complete the request")
+        }
+    }
+
+    /// Checks a `user_code` against the user's hash: a wrong one counts against the user, and past the
+    /// bound every request for the user is refused until the window refills.
+    func verifyUserCode(_ code: String, user: DirectoryUser?, subject: String, now: Date) async throws(OAuthError) {
+        let bucket = "uc:" + subject
+        let capacity = Double(limits.userCodeMaxFailures)
+        let rate = capacity / Double(limits.userCodeLockoutSeconds)
+        do {
+            if try await store.wait(bucket: bucket, capacity: capacity, refillPerSecond: rate, now: now) > 0 {
+                throw OAuthError.accessDenied("too many wrong user codes for this user; try again later", atTokenEndpoint: false)
+            }
+            // A user without a hash has no code that could match: the same answer as a wrong one.
+            if let stored = user?.userCodeHash.flatMap(UserCodeHash.init), stored.matches(code) { return }
+            _ = try await store.take(bucket: bucket, capacity: capacity, refillPerSecond: rate, now: now)
+        } catch let error as OAuthError {
+            throw error
+        } catch {
+            throw .serverError("the server could not complete the request")
+        }
+        throw .invalidUserCode("the user_code is invalid")
+    }
+
+    /// A counted request ended; a denial starts the client's cool-down for that user.
+    func concluded(member: String, denied: Bool, now: Date) async {
+        guard limits.enabled, let keys = try? await store.release(member: member) else { return }
+        guard denied, let pair = keys.first(where: { $0.hasPrefix("pc:") }), let bar = pair.firstIndex(of: Self.separator) else { return }
+        let clientId = String(pair[pair.index(pair.startIndex, offsetBy: 3)..<bar])
+        let subject = String(pair[pair.index(after: bar)...])
+        _ = try? await store.take(bucket: cooldownKey(clientId, subject), capacity: 1, refillPerSecond: cooldownRate, now: now)
+    }
+
+    /// Between a client id and a subject in one key: a control character no identifier contains.
+    private static let separator: Character = "\u{1F}"
+
+    private func cooldownKey(_ clientId: String, _ subject: String) -> String { "cd:" + clientId + String(Self.separator) + subject }
+    private var cooldownRate: Double { 1 / Double(limits.denialCooldownSeconds) }
+
+    private static func digest(_ text: String) -> String {
+        Data(SHA256.hash(data: Data(text.utf8))).base64EncodedString()
+    }
+}

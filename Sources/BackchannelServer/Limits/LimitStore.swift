@@ -1,0 +1,24 @@
+import Foundation
+
+/// Where the abuse limits keep their counts: token buckets, and the members (pending requests) counted
+/// against a cap. One process's memory for SQLite and memory deployments; PostgreSQL when several
+/// nodes share one database, so every node counts against the same limits.
+///
+/// Every method costs O(1) in the number of pending requests (a cap's count is bounded by the cap).
+public protocol LimitStore: Sendable {
+    /// Takes one token from the bucket `key`, which holds at most `capacity` tokens and gains
+    /// `refillPerSecond` a second.
+    /// - Returns: `nil` when a token was taken; else the seconds until one will be there.
+    func take(bucket key: String, capacity: Double, refillPerSecond: Double, now: Date) async throws -> TimeInterval?
+
+    /// The seconds until the bucket `key` has a token (0 when it has one now), taking nothing.
+    func wait(bucket key: String, capacity: Double, refillPerSecond: Double, now: Date) async throws -> TimeInterval
+
+    /// Counts `member` against each of `caps` (a key and its cap) until `until`, if every key has room;
+    /// members whose `until` has passed no longer count.
+    /// - Returns: whether it was admitted; when not, nothing was counted.
+    func admit(member: String, caps: [(key: String, cap: Int)], until: Date, now: Date) async throws -> Bool
+
+    /// Stops counting `member`. - Returns: the keys it was counted against (empty when it was not).
+    func release(member: String) async throws -> [String]
+}

@@ -1,0 +1,78 @@
+import BackchannelPostgres
+import BackchannelServer
+import BackchannelTesting
+import Foundation
+import Testing
+
+/// The abuse limits' counts behave the same in memory and in PostgreSQL, and PostgreSQL shares them
+/// among nodes.
+@Suite("limit store contract", .timeLimit(.minutes(2)))
+struct LimitStoreContractTests {
+    static var kinds: [String] { StoreKind.postgresInstalled ? ["memory", "postgres"] : ["memory"] }
+
+    private func make(_ kind: String) async throws -> (any LimitStore, @Sendable () -> Void) {
+        guard kind == "postgres" else { return (InMemoryLimitStore(), {}) }
+        let url = try await TemporaryPostgresServer.shared().makeDatabase()
+        let store = try await PostgresStore.connect(url: url, connections: 2, expiredRequestRetention: 60, clock: VirtualClock())
+        return (store, { store.shutdown() })
+    }
+
+    @Test("a bucket gives its capacity, then refuses with the wait, then refills at its rate", arguments: kinds)
+    func bucket(kind: String) async throws {
+        let (store, close) = try await make(kind)
+        defer { close() }
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        for _ in 0..<3 { #expect(try await store.take(bucket: "b", capacity: 3, refillPerSecond: 0.5, now: now) == nil) }
+        let wait = try #require(try await store.take(bucket: "b", capacity: 3, refillPerSecond: 0.5, now: now))
+        #expect(abs(wait - 2) < 0.01)
+        #expect(try await store.wait(bucket: "b", capacity: 3, refillPerSecond: 0.5, now: now.addingTimeInterval(1)) > 0)
+        #expect(try await store.wait(bucket: "b", capacity: 3, refillPerSecond: 0.5, now: now.addingTimeInterval(2)) == 0)
+        #expect(try await store.take(bucket: "b", capacity: 3, refillPerSecond: 0.5, now: now.addingTimeInterval(2)) == nil)
+        #expect(try await store.take(bucket: "other", capacity: 3, refillPerSecond: 0.5, now: now) == nil)
+    }
+
+    @Test("members count against every cap until released or lapsed; a refused member counts nowhere", arguments: kinds)
+    func members(kind: String) async throws {
+        let (store, close) = try await make(kind)
+        defer { close() }
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let caps = [(key: "s", cap: 2), (key: "cs", cap: 1)]
+        #expect(try await store.admit(member: "m1", caps: caps, until: now.addingTimeInterval(60), now: now))
+        #expect(try await store.admit(member: "m2", caps: caps, until: now.addingTimeInterval(60), now: now) == false)
+        #expect(try await store.admit(member: "m3", caps: [(key: "s", cap: 2)], until: now.addingTimeInterval(60), now: now))
+        #expect(try await store.admit(member: "m4", caps: [(key: "s", cap: 2)], until: now.addingTimeInterval(60), now: now) == false)
+        #expect(Set(try await store.release(member: "m1")) == ["s", "cs"])
+        #expect(try await store.release(member: "m1").isEmpty)
+        #expect(try await store.admit(member: "m2", caps: caps, until: now.addingTimeInterval(60), now: now))
+        // Lapsed members no longer count.
+        #expect(try await store.admit(member: "m5", caps: caps, until: now.addingTimeInterval(120), now: now.addingTimeInterval(61)))
+    }
+
+    @Test("two nodes on one PostgreSQL share buckets and caps", .enabled(if: StoreKind.postgresInstalled))
+    func sharedAmongNodes() async throws {
+        let url = try await TemporaryPostgresServer.shared().makeDatabase()
+        let first = try await PostgresStore.connect(url: url, connections: 2, expiredRequestRetention: 60, clock: VirtualClock())
+        let second = try await PostgresStore.connect(url: url, connections: 2, expiredRequestRetention: 60, clock: VirtualClock())
+        defer {
+            first.shutdown()
+            second.shutdown()
+        }
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let taken = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<20 {
+                let node = index % 2 == 0 ? first : second
+                group.addTask { try await node.take(bucket: "shared", capacity: 5, refillPerSecond: 0.001, now: now) == nil }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(taken == 5)
+        let admitted = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<20 {
+                let node = index % 2 == 0 ? first : second
+                group.addTask { try await node.admit(member: "m\(index)", caps: [(key: "p", cap: 3)], until: now.addingTimeInterval(60), now: now) }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(admitted == 3)
+    }
+}

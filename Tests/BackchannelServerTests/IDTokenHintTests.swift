@@ -67,15 +67,39 @@ struct IDTokenHintTests {
         #expect(await hinted(fixture, token).failure?.code == "invalid_request")
     }
 
-    @Test("a key no longer in the set is refused by default, and accepted unverified only when policy allows")
+    /// The claims of a hint, for forging one.
+    private struct HintClaims: JWTPayload {
+        var iss: IssuerClaim
+        var sub: SubjectClaim
+        var aud: AudienceClaim
+        func verify(using algorithm: some JWTAlgorithm) async throws {}
+    }
+
+    @Test("a retired key's hints: refused by default; verified with its public half when policy allows; a forged one is refused")
     func retiredKey() async throws {
-        let retired = try await EngineFixture.make()
-        let token = try await idToken(from: retired)
-        let strict = try await EngineFixture.make()
-        #expect(await hinted(strict, token).failure?.code == "invalid_request")
+        let old = ES256PrivateKey()
+        let oldKeys = try await SigningKeySet.load([SigningKeyConfiguration(kid: "old", privateKeyPem: old.pemRepresentation)], keyStore: nil)
+        let token = try await idToken(from: try await EngineFixture.make(keys: oldKeys))
+        let rotated: [SigningKeyConfiguration] = [
+            SigningKeyConfiguration(kid: "new", privateKeyPem: ES256PrivateKey().pemRepresentation),
+            SigningKeyConfiguration(kid: "old", publicKeyPem: old.publicKey.pemRepresentation),
+        ]
+        let keys = try await SigningKeySet.load(rotated, keyStore: nil)
+        #expect(keys.kids == ["new"])
+        #expect(await hinted(try await EngineFixture.make(keys: keys), token).failure?.code == "invalid_request")
+
         var policy = ServerPolicy()
         policy.acceptIdTokenHintsFromRetiredKeys = true
-        let lenient = try await EngineFixture.make(policy: policy)
+        let lenient = try await EngineFixture.make(policy: policy, keys: keys)
         _ = try await hinted(lenient, token).get()
+
+        // The same claims signed by a key the attacker made, under the retired kid or an unknown one.
+        for kid in ["old", "unknown"] {
+            let forger = JWTKeyCollection()
+            await forger.add(ecdsa: ES256PrivateKey(), kid: JWKIdentifier(string: kid))
+            let forged = try await forger.sign(
+                HintClaims(iss: IssuerClaim(value: EngineFixture.issuer), sub: SubjectClaim(value: "bob"), aud: AudienceClaim(value: ["console"])))
+            #expect(await hinted(lenient, forged).failure?.code == "invalid_request")
+        }
     }
 }

@@ -15,8 +15,9 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
     public var idTokenLifetime: Int = 600
     /// `access_token_audience`: the `aud` of access tokens (RFC 9068); defaults to the issuer.
     public var accessTokenAudience: String?
-    /// `accept_id_token_hints_from_retired_keys`: accept an `id_token_hint` whose `kid` is no longer in
-    /// the key set without checking its signature. Off by default: such a hint is `invalid_request`.
+    /// `accept_id_token_hints_from_retired_keys`: accept an `id_token_hint` signed by a retired key (a
+    /// `keys:` entry with only its public half), after verifying its signature with that key. Off by
+    /// default; a hint whose `kid` no configured key has is always `invalid_request`.
     public var acceptIdTokenHintsFromRetiredKeys: Bool = false
     /// `enforce_poll_interval`: answer `slow_down` to polls sooner than the interval (CIBA §11 leaves
     /// the when to the provider). On by default; benchmarks turn it off so every poll runs the full path.

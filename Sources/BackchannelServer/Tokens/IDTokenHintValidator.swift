@@ -32,9 +32,10 @@ struct IDTokenHintValidator: Sendable {
             // jwt-kit falls back to the default key for an unknown kid, so the kid is checked above.
             guard let verified = try? await keys.collection.verify(token, as: Claims.self) else { throw invalid }
             claims = verified.claims
-        } else if acceptRetiredKeys {
-            guard let unverified = try? await keys.collection.unverified(token, as: Claims.self) else { throw invalid }
-            claims = unverified.claims
+        } else if acceptRetiredKeys, let kid = header["kid"]?.stringValue, keys.retiredKids.contains(kid) {
+            // A retired key's public half still verifies: a hint is never taken on trust.
+            guard let verified = try? await keys.retired.verify(token, as: Claims.self) else { throw invalid }
+            claims = verified.claims
         } else {
             throw invalid
         }

@@ -15,8 +15,17 @@ public final class SigningKeySet: Sendable {
     /// The public keys as a JWKS document (RFC 7517 §5), encoded once. Private parts are never in it.
     public let jwksDocument: Data
     let collection: JWTKeyCollection
+    /// The `kid`s of retired, verify-only keys.
+    public let retiredKids: Set<String>
+    /// Retired public keys: they verify old `id_token_hint`s, never sign, and are not published.
+    let retired: JWTKeyCollection
 
-    private init(algorithm: SigningAlgorithm, activeKid: String, kids: Set<String>, jwks: JWKS, collection: JWTKeyCollection) throws {
+    private init(
+        algorithm: SigningAlgorithm, activeKid: String, kids: Set<String>, jwks: JWKS, collection: JWTKeyCollection,
+        retiredKids: Set<String> = [], retired: JWTKeyCollection = JWTKeyCollection()
+    ) throws {
+        self.retiredKids = retiredKids
+        self.retired = retired
         self.algorithm = algorithm
         self.activeKid = activeKid
         self.kids = kids
@@ -38,6 +47,34 @@ public final class SigningKeySet: Sendable {
     /// - Throws: ``SigningKeyError`` naming the key's field or store.
     public static func load(_ configurations: [SigningKeyConfiguration], keyStore: (any SigningKeyStore)?) async throws(SigningKeyError) -> SigningKeySet {
         var loaded: [(kid: String, key: LoadedKey)] = []
+        let retired = JWTKeyCollection()
+        var retiredKids: Set<String> = []
+        for (index, configuration) in configurations.enumerated() where configuration.isRetired {
+            let field = "keys[\(index)]"
+            guard let kid = configuration.kid else { throw SigningKeyError(field: "\(field).kid", reason: "a retired key needs its kid") }
+            var pem = configuration.publicKeyPem
+            if let path = configuration.publicKeyFile {
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    throw SigningKeyError(field: "\(field).public_key_file", reason: "cannot read \(path)")
+                }
+                pem = text
+            }
+            let identifier = JWKIdentifier(string: kid)
+            switch configuration.algorithm {
+            case .es256:
+                guard let pem, let key = try? ES256PublicKey(pem: pem) else {
+                    throw SigningKeyError(field: "\(field).public_key_pem", reason: "not a PEM public key for ES256")
+                }
+                await retired.add(ecdsa: key, kid: identifier)
+            case .rs256:
+                guard let pem, let key = try? JWTKit.Insecure.RSA.PublicKey(pem: pem) else {
+                    throw SigningKeyError(field: "\(field).public_key_pem", reason: "not a PEM public key for RS256")
+                }
+                await retired.add(rsa: key, digestAlgorithm: .sha256, kid: identifier)
+            }
+            retiredKids.insert(kid)
+        }
+        let configurations = configurations.filter { !$0.isRetired }
         if configurations.isEmpty {
             let key = try await generatedKey(in: keyStore)
             loaded.append((key.thumbprint, key))
@@ -75,7 +112,9 @@ public final class SigningKeySet: Sendable {
                 activeKid: loaded[0].kid,
                 kids: Set(loaded.map(\.kid)),
                 jwks: JWKS(keys: loaded.map { $0.key.publicJWK(kid: $0.kid) }),
-                collection: collection
+                collection: collection,
+                retiredKids: retiredKids.subtracting(loaded.map(\.kid)),
+                retired: retired
             )
         } catch {
             throw SigningKeyError(field: "keys", reason: "cannot encode the JWKS")

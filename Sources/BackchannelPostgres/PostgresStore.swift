@@ -32,13 +32,32 @@ public final class PostgresStore: Sendable {
         connections: Int = 20,
         expiredRequestRetention: TimeInterval = 600,
         clock: any BackchannelClock = SystemClock(),
+        connectTimeout: Duration = .seconds(10),
         logger: Logger = Logger(label: "backchannel.postgres")
     ) async throws -> PostgresStore {
+        let configuration = try configuration(url: url, connections: connections)
         let store = PostgresStore(
-            client: PostgresClient(configuration: try configuration(url: url, connections: connections), backgroundLogger: logger),
+            client: PostgresClient(configuration: configuration, backgroundLogger: logger),
             retention: expiredRequestRetention, clock: clock, logger: logger)
         do {
-            try await PostgresMigrations.migrate(store.client, logger: logger)
+            // The pool retries an unreachable server forever: the first use gets a deadline, so start-up
+            // ends with an error naming the server instead of hanging.
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    try await PostgresMigrations.migrate(store.client, logger: logger)
+                    return true
+                }
+                group.addTask {
+                    try await Task.sleep(for: connectTimeout)
+                    return false
+                }
+                let migrated = try await group.next() ?? false
+                group.cancelAll()
+                if !migrated {
+                    throw PostgresStoreError.unreachable(
+                        host: configuration.host ?? "", port: configuration.port ?? 5432, seconds: Int(connectTimeout.components.seconds))
+                }
+            }
         } catch {
             store.shutdown()
             throw error
@@ -67,10 +86,16 @@ public final class PostgresStore: Sendable {
             throw PostgresStoreError.invalidURL("expected postgres://user:password@host:port/database")
         }
         let database = String(components.path.drop { $0 == "/" })
-        let sslmode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "disable"
+        // The database holds the signing key and every request: beyond this machine, only over verified TLS.
+        let loopback = ServerExposure(bindHost: host) == .loopback
+        let sslmode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? (loopback ? "disable" : "verify-full")
         let tls: PostgresClient.Configuration.TLS
         switch sslmode {
-        case "disable": tls = .disable
+        case "disable":
+            guard loopback else {
+                throw PostgresStoreError.invalidURL("sslmode=disable is allowed only for a loopback host; use require or verify-full")
+            }
+            tls = .disable
         case "require", "verify-full": tls = .require(.makeClientConfiguration())
         default: throw PostgresStoreError.invalidURL("sslmode must be disable, require or verify-full")
         }
@@ -97,11 +122,14 @@ public enum PostgresStoreError: Error, Sendable, CustomStringConvertible {
     case invalidURL(String)
     /// The connection count is below one.
     case invalidConnectionCount(Int)
+    /// No connection within the deadline.
+    case unreachable(host: String, port: Int, seconds: Int)
 
     public var description: String {
         switch self {
         case .invalidURL(let reason): "invalid PostgreSQL URL: \(reason)"
         case .invalidConnectionCount(let count): "connections must be at least 1, not \(count)"
+        case .unreachable(let host, let port, let seconds): "cannot reach PostgreSQL at \(host):\(port) within \(seconds) s"
         }
     }
 }

@@ -8,10 +8,13 @@ struct ServerSettings: Decodable, Sendable {
     var issuer: String?
     /// `max_body_size`: the largest form body accepted, in bytes.
     var maxBodySize: Int = 64 * 1024
+    /// `idle_timeout`: seconds a connection may go without sending a byte (idle between requests, or in
+    /// the middle of a request's head or body) before it is closed.
+    var idleTimeout: Int = 30
 
     init() {}
 
-    private enum CodingKeys: String, CodingKey, CaseIterable { case host, port, issuer, maxBodySize }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case host, port, issuer, maxBodySize, idleTimeout }
 
     init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -20,6 +23,10 @@ struct ServerSettings: Decodable, Sendable {
         port = try container.decodeIfPresent(Int.self, forKey: .port) ?? port
         issuer = try container.decodeIfPresent(String.self, forKey: .issuer)
         maxBodySize = try container.decodeIfPresent(Int.self, forKey: .maxBodySize) ?? maxBodySize
+        idleTimeout = try container.decodeIfPresent(Int.self, forKey: .idleTimeout) ?? idleTimeout
+        guard idleTimeout > 0 else {
+            throw DecodingError.dataCorruptedError(forKey: .idleTimeout, in: container, debugDescription: "timeouts must be positive seconds")
+        }
         guard (0...65535).contains(port) else {
             throw DecodingError.dataCorruptedError(forKey: .port, in: container, debugDescription: "must be between 0 and 65535")
         }

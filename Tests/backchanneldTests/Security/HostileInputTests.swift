@@ -87,8 +87,33 @@ struct HostileInputTests {
             let connection = try RawConnection(port: try #require(http.client.port))
             connection.send(
                 "POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 10000000\r\n\r\n")
-            let answer = connection.readUntilClosed(timeout: 3)
+            let answer = await connection.readUntilClosed(timeout: 3)
             #expect(answer.text.hasPrefix("HTTP/1.1 413"))
         }
+    }
+
+    @Test("a connection that stops sending mid-head or mid-body is closed after the idle timeout",
+        .enabled(if: BackchanneldProcess.isBuilt, "skipped: the backchanneld binary is not built beside the tests"))
+    func halfSentHead() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("idle-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("backchannel.yaml")
+        try """
+            server: { idle_timeout: 1 }
+            store: { kind: memory }
+            clients: [{ client_id: console, client_secret: console-secret-0042 }]
+            authenticators: [{ plugin: mock-push, configuration: { users: { carol: { action: silent } } } }]
+            users: [{ subject: carol }]
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let node = try await BackchanneldProcess(arguments: ["--config", file.path], log: directory.appendingPathComponent("log"))
+        defer { node.stop() }
+        let connection = try RawConnection(port: node.port)
+        connection.send("GET /jwks HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        #expect(await connection.readUntilClosed(timeout: 5).closed)
+        // And one whose body stops coming.
+        let stalled = try RawConnection(port: node.port)
+        stalled.send("POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant")
+        #expect(await stalled.readUntilClosed(timeout: 5).closed)
     }
 }

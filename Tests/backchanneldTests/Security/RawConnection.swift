@@ -5,7 +5,7 @@ import Glibc
 
 /// A TCP connection to a loopback port that writes exactly the bytes it is given: for requests no
 /// HTTP client would send (a body that never comes, a header that never ends).
-final class RawConnection {
+final class RawConnection: @unchecked Sendable {
     private let descriptor: Int32
 
     init(port: Int) throws {
@@ -27,8 +27,15 @@ final class RawConnection {
         _ = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
-    /// Everything the server sends until it closes the connection or `timeout` passes, and whether it closed.
-    func readUntilClosed(timeout: TimeInterval) -> (text: String, closed: Bool) {
+    /// Everything the server sends until it closes the connection or `timeout` passes, and whether it
+    /// closed. The wait blocks a thread of its own, never one of the few that run every test's tasks.
+    func readUntilClosed(timeout: TimeInterval) async -> (text: String, closed: Bool) {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: self.blockingRead(timeout: timeout)) }.start()
+        }
+    }
+
+    private func blockingRead(timeout: TimeInterval) -> (text: String, closed: Bool) {
         var received: [UInt8] = []
         let deadline = Date().addingTimeInterval(timeout)
         var buffer = [UInt8](repeating: 0, count: 4096)

@@ -131,6 +131,11 @@ public final class SigningKeySet: Sendable {
         } catch {
             throw SigningKeyError(field: "\(type(of: keyStore))", reason: "the generated signing key cannot be stored: \(error)")
         }
+        if pem.hasPrefix(EncryptedSigningKeyStore.prefix) {
+            throw SigningKeyError(
+                field: "\(type(of: keyStore))",
+                reason: "the stored signing key is encrypted: give its key with store.key_encryption_key_file or BACKCHANNEL_KEY_ENCRYPTION_KEY")
+        }
         guard let key = LoadedKey(pem: pem, algorithm: .es256) else {
             throw SigningKeyError(field: "\(type(of: keyStore))", reason: "the stored signing key is not an ES256 private key")
         }

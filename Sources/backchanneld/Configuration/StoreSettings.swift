@@ -20,6 +20,9 @@ struct StoreSettings: Decodable, Sendable {
     var path: String?
     /// `connections`: for `postgres`, how many connections this process keeps open (default 20).
     var connections: Int?
+    /// `key_encryption_key_file`: a file holding 32 random bytes (base64 or hex) that seal the generated
+    /// signing key in the store; `BACKCHANNEL_KEY_ENCRYPTION_KEY` gives the same in the environment.
+    var keyEncryptionKeyFile: String?
 
     init(kind: Kind? = nil, url: String? = nil, path: String? = nil, connections: Int? = nil) {
         self.kind = kind
@@ -28,7 +31,7 @@ struct StoreSettings: Decodable, Sendable {
         self.connections = connections
     }
 
-    private enum CodingKeys: String, CodingKey, CaseIterable { case kind, url, path, connections }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case kind, url, path, connections, keyEncryptionKeyFile }
 
     init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -37,6 +40,7 @@ struct StoreSettings: Decodable, Sendable {
         url = try container.decodeIfPresent(String.self, forKey: .url)
         path = try container.decodeIfPresent(String.self, forKey: .path)
         connections = try container.decodeIfPresent(Int.self, forKey: .connections)
+        keyEncryptionKeyFile = try container.decodeIfPresent(String.self, forKey: .keyEncryptionKeyFile)
         if let connections, connections < 1 {
             throw DecodingError.dataCorruptedError(forKey: .connections, in: container, debugDescription: "must be at least 1")
         }

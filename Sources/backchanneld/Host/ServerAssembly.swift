@@ -28,10 +28,12 @@ struct ServerAssembly {
         case store(String)
         case issuer(field: String, value: String)
         case userCode(field: String)
+        case keyEncryption(field: String, reason: String)
 
         var description: String {
             switch self {
             case .store(let reason): "store: \(reason)"
+            case .keyEncryption(let field, let reason): "\(field): \(reason)"
             case .userCode(let field): "\(field): not a hash made by backchanneld --hash-user-code"
             case .issuer(let field, let value): "\(field): does not make a valid issuer URL (\(value.debugDescription))"
             case .plugin(let error, let index): "authenticators[\(index)].\(error.field): \(error)"
@@ -59,6 +61,7 @@ struct ServerAssembly {
         dataDirectory: URL?,
         clock: any BackchannelClock = SystemClock(),
         random: any RandomSource = SystemRandomSource(),
+        environment: [String: String] = ProcessInfo.processInfo.environment,
         logger: Logger
     ) async throws(Failure) -> ServerAssembly {
         let issuer = configuration.server.effectiveIssuer
@@ -73,7 +76,21 @@ struct ServerAssembly {
                 throw .userCode(field: "users[\(index)].user_code_hash")
             }
         }
-        let (store, pluginState, keyStore, limitStore, shutdown) = try await openStore(configuration, dataDirectory: dataDirectory, clock: clock, logger: logger)
+        let keyEncryptionKey = try Self.keyEncryptionKey(configuration.store, environment: environment)
+        let (store, pluginState, plainKeyStore, limitStore, shutdown) = try await openStore(
+            configuration, dataDirectory: dataDirectory, clock: clock, logger: logger)
+        var keyStore = plainKeyStore
+        if let plainKeyStore, let keyEncryptionKey {
+            do {
+                keyStore = try EncryptedSigningKeyStore(plainKeyStore, keyEncryptionKey: keyEncryptionKey)
+            } catch {
+                shutdown()
+                throw .keys(error)
+            }
+        } else if plainKeyStore is PostgresStore, configuration.keys.isEmpty {
+            logger.warning(
+                "the generated signing key is kept unencrypted in a shared PostgreSQL database: anyone with a copy of it can sign tokens. Set store.key_encryption_key_file or BACKCHANNEL_KEY_ENCRYPTION_KEY")
+        }
         let directory = StaticUserDirectory(configuration.users)
         let registry: PluginRegistry
         do {
@@ -124,6 +141,26 @@ struct ServerAssembly {
         }
         let router = BackchannelRouter.make(engine: engine, maxBodySize: configuration.server.maxBodySize)
         return ServerAssembly(configuration: configuration, engine: engine, router: router, pluginState: pluginState, shutdown: shutdown)
+    }
+
+    /// The key-encryption key from `store.key_encryption_key_file` or `BACKCHANNEL_KEY_ENCRYPTION_KEY`, if any.
+    private static func keyEncryptionKey(_ settings: StoreSettings, environment: [String: String]) throws(Failure) -> [UInt8]? {
+        let text: String
+        let field: String
+        if let path = settings.keyEncryptionKeyFile {
+            guard let contents = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw .keyEncryption(field: "store.key_encryption_key_file", reason: "cannot read \(path)")
+            }
+            (text, field) = (contents, "store.key_encryption_key_file")
+        } else if let value = environment["BACKCHANNEL_KEY_ENCRYPTION_KEY"] {
+            (text, field) = (value, "BACKCHANNEL_KEY_ENCRYPTION_KEY")
+        } else {
+            return nil
+        }
+        guard let key = EncryptedSigningKeyStore.parseKey(text), key.count == 32 else {
+            throw .keyEncryption(field: field, reason: "must hold 32 random bytes as base64 or hex (openssl rand -base64 32)")
+        }
+        return key
     }
 
     /// Opens the configured store: SQLite in the data directory by default, PostgreSQL when configured,

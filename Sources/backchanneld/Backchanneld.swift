@@ -85,7 +85,7 @@ struct Backchanneld: AsyncParsableCommand {
         let announce = config == nil
         let app = Application(
             router: assembly.router,
-            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.server.idleTimeout)))),
+            server: .http1(configuration: assembly.httpConfiguration),
             configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "backchanneld"),
             onServerRunning: { _ in
                 if announce {

@@ -11,10 +11,13 @@ struct ServerSettings: Decodable, Sendable {
     /// `idle_timeout`: seconds a connection may go without sending a byte (idle between requests, or in
     /// the middle of a request's head or body) before it is closed.
     var idleTimeout: Int = 30
+    /// `body_read_timeout`: seconds from a request's head to its last body byte; a slower request's
+    /// connection is closed (a body that trickles in never looks idle).
+    var bodyReadTimeout: Int = 10
 
     init() {}
 
-    private enum CodingKeys: String, CodingKey, CaseIterable { case host, port, issuer, maxBodySize, idleTimeout }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case host, port, issuer, maxBodySize, idleTimeout, bodyReadTimeout }
 
     init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -24,7 +27,8 @@ struct ServerSettings: Decodable, Sendable {
         issuer = try container.decodeIfPresent(String.self, forKey: .issuer)
         maxBodySize = try container.decodeIfPresent(Int.self, forKey: .maxBodySize) ?? maxBodySize
         idleTimeout = try container.decodeIfPresent(Int.self, forKey: .idleTimeout) ?? idleTimeout
-        guard idleTimeout > 0 else {
+        bodyReadTimeout = try container.decodeIfPresent(Int.self, forKey: .bodyReadTimeout) ?? bodyReadTimeout
+        guard idleTimeout > 0, bodyReadTimeout > 0 else {
             throw DecodingError.dataCorruptedError(forKey: .idleTimeout, in: container, debugDescription: "timeouts must be positive seconds")
         }
         guard (0...65535).contains(port) else {

@@ -5,7 +5,9 @@ import BackchannelSQLite
 import BackchannelServer
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
+import NIOCore
 import EmailAuthenticator
 import MockPushAuthenticator
 import SMSAuthenticator
@@ -17,6 +19,14 @@ struct ServerAssembly {
     let engine: BackchannelEngine
     let router: Router<BasicRequestContext>
     let pluginState: any PluginStateStore
+    /// The HTTP/1 server's timeouts: idle connections, and requests whose body trickles in.
+    var httpConfiguration: HTTP1Channel.Configuration {
+        let bodyTimeout = TimeAmount.seconds(Int64(configuration.server.bodyReadTimeout))
+        return HTTP1Channel.Configuration(
+            additionalChannelHandlers: [RequestReadDeadline(timeout: bodyTimeout)],
+            idleTimeout: .seconds(Int64(configuration.server.idleTimeout)))
+    }
+
     /// Releases the store's connections.
     let shutdown: @Sendable () -> Void
 

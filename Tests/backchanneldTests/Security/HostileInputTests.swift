@@ -92,7 +92,7 @@ struct HostileInputTests {
         }
     }
 
-    @Test("a connection that stops sending mid-head or mid-body is closed after the idle timeout",
+    @Test("a connection that stops sending mid-head or mid-body is closed after the idle timeout, a trickling body after the body deadline",
         .enabled(if: BackchanneldProcess.isBuilt, "skipped: the backchanneld binary is not built beside the tests"))
     func halfSentHead() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("idle-\(UUID().uuidString)")
@@ -100,7 +100,7 @@ struct HostileInputTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("backchannel.yaml")
         try """
-            server: { idle_timeout: 1 }
+            server: { idle_timeout: 1, body_read_timeout: 2 }
             store: { kind: memory }
             clients: [{ client_id: console, client_secret: console-secret-0042 }]
             authenticators: [{ plugin: mock-push, configuration: { users: { carol: { action: silent } } } }]
@@ -115,5 +115,16 @@ struct HostileInputTests {
         let stalled = try RawConnection(port: node.port)
         stalled.send("POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant")
         #expect(await stalled.readUntilClosed(timeout: 5).closed)
+        // And one whose body trickles in, a byte every half second: never idle, but past the body deadline.
+        let trickling = try RawConnection(port: node.port)
+        trickling.send("POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n")
+        let started = ContinuousClock.now
+        var closed = false
+        while !closed, ContinuousClock.now - started < .seconds(8) {
+            trickling.send("a")
+            closed = await trickling.readUntilClosed(timeout: 0.5).closed
+        }
+        #expect(closed)
+        #expect(ContinuousClock.now - started < .seconds(6))
     }
 }

@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "BackchannelClient", targets: ["BackchannelClient"]),
         .library(name: "BackchannelSQLite", targets: ["BackchannelSQLite"]),
         .library(name: "BackchannelPostgres", targets: ["BackchannelPostgres"]),
+        .library(name: "BackchannelHost", targets: ["BackchannelHost"]),
         .executable(name: "backchanneld", targets: ["backchanneld"]),
         .executable(name: "backchannel", targets: ["backchannel"]),
     ],
@@ -187,8 +188,10 @@ let package = Package(
             dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
             path: "Benchmarks/Baseline"
         ),
-        .executableTarget(
-            name: "backchanneld",
+        // The host: configuration, plugin registration, stores, keys and the HTTP server, for backchanneld
+        // and for integrators' own servers.
+        .target(
+            name: "BackchannelHost",
             dependencies: [
                 "BackchannelCore",
                 "BackchannelServer",
@@ -198,12 +201,20 @@ let package = Package(
                 "EmailAuthenticator",
                 "BackchannelSQLite",
                 "BackchannelPostgres",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(
+            name: "backchanneld",
+            dependencies: [
+                "BackchannelHost", "BackchannelCore", "BackchannelServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
@@ -252,7 +263,7 @@ let package = Package(
         .testTarget(
             name: "BackchannelClientTests",
             dependencies: [
-                "BackchannelClient", "backchanneld", "BackchannelServer", "BackchannelCore", "BackchannelTesting",
+                "BackchannelClient", "backchanneld", "BackchannelHost", "BackchannelServer", "BackchannelCore", "BackchannelTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
             ]
@@ -264,7 +275,7 @@ let package = Package(
         .testTarget(
             name: "backchanneldTests",
             dependencies: [
-                "backchanneld", "BackchannelServer", "BackchannelCore", "BackchannelTesting",
+                "backchanneld", "BackchannelHost", "BackchannelServer", "BackchannelCore", "BackchannelTesting", "BackchannelSQLite",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),

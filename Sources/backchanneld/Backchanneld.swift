@@ -1,5 +1,6 @@
 import ArgumentParser
 import BackchannelCore
+import BackchannelHost
 import BackchannelServer
 import Foundation
 import Hummingbird

@@ -4,7 +4,7 @@ import Foundation
 import Synchronization
 import Testing
 
-@testable import backchanneld
+@testable import BackchannelHost
 
 @Suite("Client library against the real server", .timeLimit(.minutes(1)))
 struct BackchannelClientTests {

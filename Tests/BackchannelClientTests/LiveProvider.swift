@@ -6,7 +6,7 @@ import Hummingbird
 import Logging
 import Synchronization
 
-@testable import backchanneld
+@testable import BackchannelHost
 
 /// `backchanneld` on its embedded defaults, on a virtual clock shared with the client under test,
 /// listening on a free loopback port whose URL is the issuer.

@@ -6,7 +6,7 @@ import JWTKit
 import Logging
 
 @testable import BackchannelClient
-@testable import backchanneld
+@testable import BackchannelHost
 
 /// Tokens issued by the demo server's engine, with a verifier that trusts its JWKS.
 enum TokenSource {

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import Testing
 
-@testable import backchanneld
+@testable import BackchannelHost
 
 @Suite("Configuration file")
 struct ConfigurationTests {

@@ -8,7 +8,7 @@ import JWTKit
 import Logging
 import Testing
 
-@testable import backchanneld
+@testable import BackchannelHost
 
 /// `backchanneld` on its embedded defaults, plus a second client, on a virtual clock, served over a
 /// real loopback socket.

@@ -5,7 +5,7 @@ import Hummingbird
 import JWTKit
 import Testing
 
-@testable import backchanneld
+@testable import BackchannelHost
 
 /// What a relying party checks in an ID token.
 struct RelyingPartyIDToken: JWTPayload {

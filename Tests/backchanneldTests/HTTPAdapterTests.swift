@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import Testing
 
-@testable import backchanneld
+@testable import BackchannelHost
 
 @Suite("HTTP adapter behaviour", .timeLimit(.minutes(1)))
 struct HTTPAdapterTests {

@@ -4,7 +4,7 @@ import Foundation
 import Hummingbird
 import Testing
 
-@testable import backchanneld
+@testable import BackchannelHost
 
 /// The findings of the hostile review that reach the server over HTTP, each kept fixed.
 @Suite("hostile input over HTTP", .timeLimit(.minutes(1)))

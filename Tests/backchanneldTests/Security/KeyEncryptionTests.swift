@@ -5,7 +5,7 @@ import Foundation
 import Logging
 import Testing
 
-@testable import backchanneld
+@testable import BackchannelHost
 
 /// The generated signing key sealed at rest with a key-encryption key from the environment or a file.
 @Suite("signing key encryption at rest")

@@ -4,7 +4,7 @@ import Foundation
 import Logging
 import Testing
 
-@testable import backchanneld
+@testable import BackchannelHost
 
 /// Configurations a security review refuses are refused at start-up, with an error naming the field.
 @Suite("start-up refusals")

@@ -14,13 +14,17 @@ import SMSAuthenticator
 
 /// Puts a server together from its configuration: registers the plugins this binary links, makes
 /// the configured authenticators, loads the keys, and builds the engine and the router.
-struct ServerAssembly {
-    let configuration: BackchanneldConfiguration
-    let engine: BackchannelEngine
-    let router: Router<BasicRequestContext>
-    let pluginState: any PluginStateStore
+public struct ServerAssembly {
+    /// The configuration it was made from.
+    public let configuration: BackchanneldConfiguration
+    /// The protocol engine.
+    public let engine: BackchannelEngine
+    /// The HTTP routes.
+    public let router: Router<BasicRequestContext>
+    /// The plugins' state store.
+    public let pluginState: any PluginStateStore
     /// The HTTP/1 server's timeouts: idle connections, and requests whose body trickles in.
-    var httpConfiguration: HTTP1Channel.Configuration {
+    public var httpConfiguration: HTTP1Channel.Configuration {
         let bodyTimeout = TimeAmount.seconds(Int64(configuration.server.bodyReadTimeout))
         return HTTP1Channel.Configuration(
             additionalChannelHandlers: [RequestReadDeadline(timeout: bodyTimeout)],
@@ -28,19 +32,26 @@ struct ServerAssembly {
     }
 
     /// Releases the store's connections.
-    let shutdown: @Sendable () -> Void
+    public let shutdown: @Sendable () -> Void
 
     /// The start-up failures, each naming what to fix.
-    enum Failure: Error, CustomStringConvertible {
+    public enum Failure: Error, CustomStringConvertible {
+        /// An authenticator's plugin refused its configuration.
         case plugin(PluginRegistryError, index: Int)
+        /// A signing key could not be loaded or generated.
         case keys(SigningKeyError)
+        /// The engine refused the configuration.
         case engine(EngineConfigurationError)
+        /// The store could not be opened.
         case store(String)
+        /// The issuer (or the host it defaults from) makes no URL.
         case issuer(field: String, value: String)
+        /// A user's `user_code_hash` is not one.
         case userCode(field: String)
+        /// The key-encryption key is missing, unreadable or malformed.
         case keyEncryption(field: String, reason: String)
 
-        var description: String {
+        public var description: String {
             switch self {
             case .store(let reason): "store: \(reason)"
             case .keyEncryption(let field, let reason): "\(field): \(reason)"
@@ -66,7 +77,16 @@ struct ServerAssembly {
         return registry
     }
 
-    static func assemble(
+    /// Makes the server described by `configuration`.
+    /// - Parameters:
+    ///   - configuration: The configuration.
+    ///   - dataDirectory: Where the SQLite store and the generated key live; `nil` keeps state in memory.
+    ///   - clock: The clock.
+    ///   - random: The CSPRNG.
+    ///   - environment: Where `BACKCHANNEL_KEY_ENCRYPTION_KEY` is read.
+    ///   - logger: The logger.
+    /// - Throws: ``Failure`` naming what to fix.
+    public static func assemble(
         _ configuration: BackchanneldConfiguration,
         dataDirectory: URL?,
         clock: any BackchannelClock = SystemClock(),

@@ -2,12 +2,15 @@ import BackchannelCore
 import BackchannelServer
 
 /// What `backchanneld` runs with no `--config`: a demo that works out of the box on loopback.
-enum EmbeddedDefaults {
-    static let clientId = "demo-client"
+public enum EmbeddedDefaults {
+    /// The demo client's `client_id`.
+    public static let clientId = "demo-client"
     // A published demo credential for loopback use only; a configuration file replaces it.
-    static let clientSecret = "demo-secret"
+    /// The demo client's published secret.
+    public static let clientSecret = "demo-secret"
 
-    static var configuration: BackchanneldConfiguration {
+    /// The demo configuration.
+    public static var configuration: BackchanneldConfiguration {
         var policy = ServerPolicy()
         // The demo's published secret is short; the demo serves loopback only.
         policy.minClientSecretLength = 8

@@ -1,19 +1,20 @@
 import BackchannelCore
 
 /// One entry of `authenticators:` in the configuration file.
-struct AuthenticatorSettings: Decodable, Sendable {
+public struct AuthenticatorSettings: Decodable, Sendable {
     /// `plugin`: the registry name of the back-channel plugin, such as `mock-push`.
-    var plugin: String
+    public var plugin: String
     /// `name`: the instance name, in `/authn/<name>/`; defaults to the plugin name.
-    var name: String?
+    public var name: String?
     /// `acr`: the `acr` value that selects it; defaults to the name.
-    var acr: String?
+    public var acr: String?
     /// `configuration`: the plugin's own configuration.
-    var configuration: JSONValue
+    public var configuration: JSONValue
     /// `front_channel`: the linked front-channel plugin's configuration.
-    var frontChannel: JSONValue
+    public var frontChannel: JSONValue
 
-    init(plugin: String, name: String? = nil, acr: String? = nil, configuration: JSONValue = .object([:]), frontChannel: JSONValue = .object([:])) {
+    /// Creates an authenticator entry.
+    public init(plugin: String, name: String? = nil, acr: String? = nil, configuration: JSONValue = .object([:]), frontChannel: JSONValue = .object([:])) {
         self.plugin = plugin
         self.name = name
         self.acr = acr
@@ -23,7 +24,7 @@ struct AuthenticatorSettings: Decodable, Sendable {
 
     private enum CodingKeys: String, CodingKey, CaseIterable { case plugin, name, acr, configuration, frontChannel }
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         plugin = try container.decode(String.self, forKey: .plugin)

@@ -2,23 +2,24 @@ import BackchannelCore
 import BackchannelServer
 
 /// The whole configuration file of `backchanneld`, in YAML or JSON with snake_case keys.
-struct BackchanneldConfiguration: Decodable, Sendable {
+public struct BackchanneldConfiguration: Decodable, Sendable {
     /// `server:`.
-    var server: ServerSettings
+    public var server: ServerSettings
     /// `store:`.
-    var store: StoreSettings
+    public var store: StoreSettings
     /// `policy:`.
-    var policy: ServerPolicy
+    public var policy: ServerPolicy
     /// `clients:`.
-    var clients: [ClientConfiguration]
+    public var clients: [ClientConfiguration]
     /// `authenticators:`.
-    var authenticators: [AuthenticatorSettings]
+    public var authenticators: [AuthenticatorSettings]
     /// `users:`: the user directory.
-    var users: [DirectoryUser]
+    public var users: [DirectoryUser]
     /// `keys:`: signing keys; when empty, one is generated in the data directory.
-    var keys: [SigningKeyConfiguration]
+    public var keys: [SigningKeyConfiguration]
 
-    init(
+    /// Creates a configuration.
+    public init(
         server: ServerSettings = ServerSettings(),
         store: StoreSettings = StoreSettings(),
         policy: ServerPolicy = ServerPolicy(),
@@ -38,7 +39,7 @@ struct BackchanneldConfiguration: Decodable, Sendable {
 
     private enum CodingKeys: String, CodingKey, CaseIterable { case server, store, policy, clients, authenticators, users, keys }
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         server = try container.decodeIfPresent(ServerSettings.self, forKey: .server) ?? ServerSettings()

@@ -1,6 +1,7 @@
 /// The ready-to-paste curl session `backchanneld` prints when it runs on its embedded defaults.
-enum Walkthrough {
-    static func text(issuer: String) -> String {
+public enum Walkthrough {
+    /// The text, for a server announcing `issuer`.
+    public static func text(issuer: String) -> String {
         let client = "\(EmbeddedDefaults.clientId):\(EmbeddedDefaults.clientSecret)"
         return """
 

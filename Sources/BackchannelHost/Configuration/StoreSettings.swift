@@ -1,9 +1,9 @@
 import BackchannelCore
 
 /// `store:` in the configuration file: where the server keeps its state.
-struct StoreSettings: Decodable, Sendable {
+public struct StoreSettings: Decodable, Sendable {
     /// The kinds of store.
-    enum Kind: String, Decodable, Sendable {
+    public enum Kind: String, Decodable, Sendable {
         /// One SQLite file in the data directory: the default.
         case sqlite
         /// A PostgreSQL database shared by several `backchanneld` processes.
@@ -13,18 +13,19 @@ struct StoreSettings: Decodable, Sendable {
     }
 
     /// `kind`: `sqlite` (the default when there is a data directory), `postgres` or `memory`.
-    var kind: Kind?
+    public var kind: Kind?
     /// `url`: for `postgres`, `postgres://user:password@host:port/database[?sslmode=require]`.
-    var url: String?
+    public var url: String?
     /// `path`: for `sqlite`, the database file; defaults to `backchannel.sqlite` in the data directory.
-    var path: String?
+    public var path: String?
     /// `connections`: for `postgres`, how many connections this process keeps open (default 20).
-    var connections: Int?
+    public var connections: Int?
     /// `key_encryption_key_file`: a file holding 32 random bytes (base64 or hex) that seal the generated
     /// signing key in the store; `BACKCHANNEL_KEY_ENCRYPTION_KEY` gives the same in the environment.
-    var keyEncryptionKeyFile: String?
+    public var keyEncryptionKeyFile: String?
 
-    init(kind: Kind? = nil, url: String? = nil, path: String? = nil, connections: Int? = nil) {
+    /// Creates store settings.
+    public init(kind: Kind? = nil, url: String? = nil, path: String? = nil, connections: Int? = nil) {
         self.kind = kind
         self.url = url
         self.path = path
@@ -33,7 +34,7 @@ struct StoreSettings: Decodable, Sendable {
 
     private enum CodingKeys: String, CodingKey, CaseIterable { case kind, url, path, connections, keyEncryptionKeyFile }
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         kind = try container.decodeIfPresent(Kind.self, forKey: .kind)

@@ -1,25 +1,26 @@
 /// `server:` in the configuration file: where the server listens and what it calls itself.
-struct ServerSettings: Decodable, Sendable {
+public struct ServerSettings: Decodable, Sendable {
     /// `host`: the address to bind.
-    var host: String = "127.0.0.1"
+    public var host: String = "127.0.0.1"
     /// `port`: the port to bind.
-    var port: Int = 8080
+    public var port: Int = 8080
     /// `issuer`: the issuer identifier; defaults to `http://<host>:<port>`.
-    var issuer: String?
+    public var issuer: String?
     /// `max_body_size`: the largest form body accepted, in bytes.
-    var maxBodySize: Int = 64 * 1024
+    public var maxBodySize: Int = 64 * 1024
     /// `idle_timeout`: seconds a connection may go without sending a byte (idle between requests, or in
     /// the middle of a request's head or body) before it is closed.
-    var idleTimeout: Int = 30
+    public var idleTimeout: Int = 30
     /// `body_read_timeout`: seconds from a request's head to its last body byte; a slower request's
     /// connection is closed (a body that trickles in never looks idle).
-    var bodyReadTimeout: Int = 10
+    public var bodyReadTimeout: Int = 10
 
-    init() {}
+    /// The defaults: 127.0.0.1:8080.
+    public init() {}
 
     private enum CodingKeys: String, CodingKey, CaseIterable { case host, port, issuer, maxBodySize, idleTimeout, bodyReadTimeout }
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         host = try container.decodeIfPresent(String.self, forKey: .host) ?? host
@@ -40,7 +41,7 @@ struct ServerSettings: Decodable, Sendable {
     }
 
     /// The issuer this server announces.
-    var effectiveIssuer: String {
+    public var effectiveIssuer: String {
         issuer ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
     }
 }

@@ -3,17 +3,19 @@ import Foundation
 import Yams
 
 /// Reads a configuration file: JSON when it ends in `.json`, YAML otherwise.
-enum ConfigurationLoader {
+public enum ConfigurationLoader {
     /// - Throws: ``ConfigurationError`` naming the path of the bad field, or saying why the file
     ///   cannot be read.
-    static func load(path: String) throws(ConfigurationError) -> BackchanneldConfiguration {
+    public static func load(path: String) throws(ConfigurationError) -> BackchanneldConfiguration {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigurationError(path: "", reason: "cannot read the configuration file \(path)")
         }
         return try parse(data, json: path.lowercased().hasSuffix(".json"))
     }
 
-    static func parse(_ data: Data, json: Bool) throws(ConfigurationError) -> BackchanneldConfiguration {
+    /// Parses a configuration held in memory: JSON when `json`, else YAML.
+    /// - Throws: ``ConfigurationError`` naming the path of the bad field.
+    public static func parse(_ data: Data, json: Bool) throws(ConfigurationError) -> BackchanneldConfiguration {
         // Both formats are read into one JSON tree first, so every field error is reported one way.
         let tree: JSONValue
         do {

@@ -217,6 +217,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Fuzzing: the targets (replayed by `swift test`) and one libFuzzer executable each (`Fuzz/run.sh`).
+        .target(
+            name: "BackchannelFuzzTargets",
+            dependencies: [
+                "BackchannelCore", "BackchannelServer", "BackchannelHost",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Fuzz/Targets"
+        ),
+        .executableTarget(name: "fuzz-form", dependencies: ["BackchannelFuzzTargets"], path: "Fuzz/Form"),
+        .executableTarget(name: "fuzz-basic", dependencies: ["BackchannelFuzzTargets"], path: "Fuzz/Basic"),
+        .executableTarget(name: "fuzz-id-token-hint", dependencies: ["BackchannelFuzzTargets"], path: "Fuzz/IdTokenHint"),
+        .executableTarget(name: "fuzz-config", dependencies: ["BackchannelFuzzTargets"], path: "Fuzz/Config"),
+        .executableTarget(name: "fuzz-pages", dependencies: ["BackchannelFuzzTargets"], path: "Fuzz/Pages"),
+        .testTarget(
+            name: "FuzzCorpusTests",
+            dependencies: ["BackchannelFuzzTargets"]
+        ),
         .testTarget(
             name: "BackchannelCoreTests",
             dependencies: ["BackchannelCore", "BackchannelTesting"]

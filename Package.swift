@@ -81,6 +81,7 @@ let package = Package(
             dependencies: [
                 "BackchannelCore",
                 "BackchannelServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -210,12 +211,14 @@ let package = Package(
         ),
         .executableTarget(
             name: "backchanneld",
-            dependencies: [
-                "BackchannelHost", "BackchannelCore", "BackchannelServer",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            dependencies: ["BackchannelHost"]
+        ),
+        // An integrator's own server: the built-ins plus a plugin the stock binary does not link.
+        .executableTarget(
+            name: "CustomHost",
+            dependencies: ["BackchannelHost", "ConsoleCodeAuthenticator"],
+            path: "Examples/CustomHost",
+            exclude: ["backchannel.yaml"]
         ),
         // Fuzzing: the targets (replayed by `swift test`) and one libFuzzer executable each (`Fuzz/run.sh`).
         .target(
@@ -293,7 +296,7 @@ let package = Package(
         .testTarget(
             name: "backchanneldTests",
             dependencies: [
-                "backchanneld", "BackchannelHost", "BackchannelServer", "BackchannelCore", "BackchannelTesting", "BackchannelSQLite",
+                "backchanneld", "CustomHost", "BackchannelHost", "BackchannelServer", "BackchannelCore", "BackchannelTesting", "BackchannelSQLite",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),

@@ -17,13 +17,18 @@ final class BackchanneldProcess: @unchecked Sendable {
 
     static var isBuilt: Bool { FileManager.default.isExecutableFile(atPath: executable.path) }
 
+    /// Another executable built beside the tests, such as an example host.
+    static func builtExecutable(_ name: String) -> URL {
+        executable.deletingLastPathComponent().appendingPathComponent(name)
+    }
+
     /// Starts a process and waits until it serves discovery.
-    init(arguments: [String], log: URL) async throws {
+    init(arguments: [String], log: URL, executable: URL = BackchanneldProcess.executable, logLevel: String = "warning") async throws {
         port = try LoopbackPort.free()
         baseURL = "http://127.0.0.1:\(port)"
         process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments + ["--port", "\(port)", "--log-level", "warning"]
+        process.executableURL = executable
+        process.arguments = arguments + ["--port", "\(port)", "--log-level", logLevel]
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let output = try FileHandle(forWritingTo: log)
         output.seekToEndOfFile()

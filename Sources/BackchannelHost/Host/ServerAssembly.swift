@@ -64,8 +64,9 @@ public struct ServerAssembly {
         }
     }
 
-    /// The registry of every plugin linked into `backchanneld`.
-    static func makeRegistry() throws(PluginRegistryError) -> PluginRegistry {
+    /// A registry of the built-in plugins: `mock-push`, `sms` and `email`, each with its page. Add your
+    /// own descriptors to it before you pass it to ``assemble(_:registry:dataDirectory:clock:random:environment:logger:)``.
+    public static func builtInRegistry() throws(PluginRegistryError) -> PluginRegistry {
         var registry = PluginRegistry()
         try registry.register(MockPushAuthenticator.descriptor)
         try registry.register(MockPushAuthenticator.pageDescriptor)
@@ -73,13 +74,13 @@ public struct ServerAssembly {
         try registry.register(SMSAuthenticator.pageDescriptor)
         try registry.register(EmailAuthenticator.descriptor)
         try registry.register(EmailAuthenticator.pageDescriptor)
-        try registry.validateLinks()
         return registry
     }
 
     /// Makes the server described by `configuration`.
     /// - Parameters:
     ///   - configuration: The configuration.
+    ///   - registry: The plugins the configuration may name; the built-ins when `nil`.
     ///   - dataDirectory: Where the SQLite store and the generated key live; `nil` keeps state in memory.
     ///   - clock: The clock.
     ///   - random: The CSPRNG.
@@ -88,6 +89,7 @@ public struct ServerAssembly {
     /// - Throws: ``Failure`` naming what to fix.
     public static func assemble(
         _ configuration: BackchanneldConfiguration,
+        registry: PluginRegistry? = nil,
         dataDirectory: URL?,
         clock: any BackchannelClock = SystemClock(),
         random: any RandomSource = SystemRandomSource(),
@@ -122,9 +124,10 @@ public struct ServerAssembly {
                 "the generated signing key is kept unencrypted in a shared PostgreSQL database: anyone with a copy of it can sign tokens. Set store.key_encryption_key_file or BACKCHANNEL_KEY_ENCRYPTION_KEY")
         }
         let directory = StaticUserDirectory(configuration.users)
-        let registry: PluginRegistry
-        do {
-            registry = try makeRegistry()
+        let plugins: PluginRegistry
+        do throws(PluginRegistryError) {
+            if let registry { plugins = registry } else { plugins = try builtInRegistry() }
+            try plugins.validateLinks()
         } catch {
             throw .plugin(error, index: 0)
         }
@@ -147,7 +150,7 @@ public struct ServerAssembly {
                 exposure: ServerExposure(bindHost: configuration.server.host)
             )
             do {
-                let instance = try registry.makeAuthenticator(
+                let instance = try plugins.makeAuthenticator(
                     plugin: settings.plugin, name: name, configuration: settings.configuration,
                     frontChannelConfiguration: settings.frontChannel, services: services)
                 routes.append(AuthenticatorRoute(instance: instance, acr: settings.acr))

@@ -1,0 +1,139 @@
+import ArgumentParser
+import BackchannelCore
+import BackchannelServer
+import Foundation
+import Hummingbird
+import Logging
+
+/// The command line of a Backchannel server: `backchanneld`'s, and any integrator's own host's.
+///
+/// Run it with ``BackchannelHostMain/run(registry:)``, which hands it the plugins to serve.
+struct BackchannelServeCommand: AsyncParsableCommand {
+    /// The plugins this process serves, set by ``BackchannelHostMain/run(registry:)``.
+    @TaskLocal static var registry: PluginRegistry?
+
+    static let configuration = CommandConfiguration(
+        commandName: "backchanneld",
+        abstract: "Backchannel: an OpenID Connect CIBA (Client-Initiated Backchannel Authentication) server.",
+        discussion: """
+            With no options it serves a demo on 127.0.0.1:8080: the mock push authenticator, the users alice \
+            (approves), bob (denies) and carol (never answers), and the client demo-client / demo-secret. \
+            --config replaces the demo with a YAML or JSON file; README.md documents every field.
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("A YAML or JSON configuration file.", valueName: "file"))
+    var config: String?
+
+    @Option(name: .long, help: "The address to listen on (overrides server.host).")
+    var host: String?
+
+    @Option(name: .long, help: "The port to listen on (overrides server.port).")
+    var port: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Where the server keeps its state, such as its generated signing key.", valueName: "directory"))
+    var dataDir: String = "./.backchannel"
+
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    @Flag(name: .long, help: "Read a user code from standard input, print its hash for a user's user_code_hash, and exit.")
+    var hashUserCode = false
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        if let port, !(0...65535).contains(port) {
+            throw ValidationError("--port must be between 0 and 65535")
+        }
+    }
+
+    func run() async throws {
+        if hashUserCode {
+            guard let code = readLine(strippingNewline: true), !code.isEmpty else {
+                throw ValidationError("--hash-user-code reads the code from standard input; none was given")
+            }
+            print(try UserCodeHash.make(code: code).stored)
+            return
+        }
+        var logger = Logger(label: "backchanneld")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+
+        var configuration: BackchanneldConfiguration
+        if let config {
+            do {
+                configuration = try ConfigurationLoader.load(path: config)
+            } catch {
+                throw ValidationError("\(config): \(error)")
+            }
+        } else {
+            configuration = EmbeddedDefaults.configuration
+        }
+        if let host { configuration.server.host = host }
+        if let port { configuration.server.port = port }
+        if config == nil, ServerExposure(bindHost: configuration.server.host) != .loopback {
+            throw ValidationError(
+                "the embedded demo serves a published client secret and a page that approves anyone: it binds loopback only "
+                    + "(127.0.0.1, ::1, localhost). Serve other interfaces with --config and your own clients.")
+        }
+
+        let assembly: ServerAssembly
+        do {
+            assembly = try await ServerAssembly.assemble(
+                configuration, registry: Self.registry, dataDirectory: URL(fileURLWithPath: dataDir, isDirectory: true), logger: logger)
+        } catch {
+            throw ValidationError("\(config ?? "embedded defaults"): \(error)")
+        }
+        let engine = assembly.engine
+        let announce = config == nil
+        let app = Application(
+            router: assembly.router,
+            server: .http1(configuration: assembly.httpConfiguration),
+            configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "backchanneld"),
+            onServerRunning: { _ in
+                if announce {
+                    // Written and flushed at once: stdout is block-buffered when piped.
+                    FileHandle.standardOutput.write(Data(Walkthrough.text(issuer: engine.issuer).utf8))
+                }
+            },
+            logger: logger
+        )
+        let pluginState = assembly.pluginState
+        defer { assembly.shutdown() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await engine.runExpirySweeper() }
+            group.addTask {
+                // Plugins' records carry their own expiry; clear out the dead ones now and then.
+                while !Task.isCancelled {
+                    _ = try? await pluginState.purgeExpired(now: Date())
+                    try? await Task.sleep(for: .seconds(60))
+                }
+            }
+            try await app.runService()
+            group.cancelAll()
+        }
+    }
+}
+
+/// The entry point of a Backchannel server process.
+///
+/// An integrator's whole server is one `@main` that registers the plugins it wants and hands over:
+///
+/// ```swift
+/// @main enum MyServer {
+///     static func main() async throws {
+///         var registry = try ServerAssembly.builtInRegistry()
+///         try registry.register(ConsoleCodeAuthenticator.descriptor)
+///         try registry.register(ConsoleCodeAuthenticator.pageDescriptor)
+///         await BackchannelHostMain.run(registry: registry)
+///     }
+/// }
+/// ```
+public enum BackchannelHostMain {
+    /// Parses the command line (`--config`, `--host`, `--port`, `--data-dir`, …) and serves until
+    /// stopped, with the plugins of `registry`; exits the process on a usage or configuration error.
+    public static func run(registry: PluginRegistry) async {
+        await BackchannelServeCommand.$registry.withValue(registry) { await BackchannelServeCommand.main() }
+    }
+}

@@ -68,14 +68,15 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
             PluginStateRecord(namespace: Self.linkNamespace, key: record.linkTokenHash, value: Data(authReqId.rawValue.utf8), createdAt: now, expiresAt: request.expiresAt))
 
         let message = mail(record, linkToken: token, code: code, to: email)
-        Task { [client, services] in
+        services.background.run("e-mail delivery") { [client, services] in
             do {
                 try await client.send(message)
                 services.logger.debug("authentication mail sent", metadata: ["auth_req_id": "\(authReqId)"])
             } catch {
                 services.logger.warning("authentication mail failed", metadata: ["auth_req_id": "\(authReqId)", "error": "\(error)"])
                 let failure = RecordedConclusion(.failed, at: services.clock.now, reason: "the e-mail could not be delivered")
-                _ = try? await self.records.conclude(authReqId, with: failure, reportingTo: services.completionSink)
+                // Recorded even when the delivery was cancelled at shutdown: a new task is not cancelled with this one.
+                await Task { _ = try? await self.records.conclude(authReqId, with: failure, reportingTo: services.completionSink) }.value
             }
         }
         return .started

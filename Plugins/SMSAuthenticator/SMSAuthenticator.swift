@@ -74,14 +74,15 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
         var text = "\(record.clientName) asks you to sign in."
         if let binding = request.bindingMessage { text += " Check it shows: \(binding)." }
         text += " Your code: \(code). Enter it at \(link)"
-        Task { [gateway, services] in
+        services.background.run("SMS delivery") { [gateway, services, text] in
             do {
                 try await gateway.send(to: phone, text: text)
                 services.logger.debug("SMS sent", metadata: ["auth_req_id": "\(authReqId)"])
             } catch {
                 services.logger.warning("SMS delivery failed", metadata: ["auth_req_id": "\(authReqId)", "error": "\(error)"])
                 let failure = RecordedConclusion(.failed, at: services.clock.now, reason: "the text message could not be delivered")
-                _ = try? await self.records.conclude(authReqId, with: failure, reportingTo: services.completionSink)
+                // Recorded even when the delivery was cancelled at shutdown: a new task is not cancelled with this one.
+                await Task { _ = try? await self.records.conclude(authReqId, with: failure, reportingTo: services.completionSink) }.value
             }
         }
         return .started

@@ -56,6 +56,18 @@ final class BackchanneldProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// SIGTERM, then the exit status once the process has shut down (waited for on a thread of its own).
+    func terminate() async -> Int32 {
+        kill(process.processIdentifier, SIGTERM)
+        let process = self.process
+        return await withCheckedContinuation { continuation in
+            Thread {
+                process.waitUntilExit()
+                continuation.resume(returning: process.terminationStatus)
+            }.start()
+        }
+    }
+
     func stop() {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)

@@ -19,6 +19,9 @@ public struct BackchannelHostServices: Sendable {
     /// The absolute URL under which the linked front-channel interaction is served, ending in `/`,
     /// for links in messages (e-mail, SMS) that send the user to it.
     public var frontChannelBaseURL: URL
+    /// Where work that outlives a call runs (deliveries), under the host's lifecycle: never a detached
+    /// `Task`, which a shutdown would lose.
+    public var background: BackgroundWork
     /// Who can reach the server. A host that cannot tell says ``ServerExposure/network``, so a plugin
     /// that is safe only on loopback refuses to run.
     public var exposure: ServerExposure
@@ -32,7 +35,8 @@ public struct BackchannelHostServices: Sendable {
         completionSink: any BackchannelCompletionSink = DiscardingCompletionSink(),
         stateStore: (any PluginStateStore)? = nil,
         frontChannelBaseURL: URL = URL(string: "http://127.0.0.1:8080/authn/")!,
-        exposure: ServerExposure = .network
+        exposure: ServerExposure = .network,
+        background: BackgroundWork = BackgroundWork()
     ) {
         self.userDirectory = userDirectory
         self.clock = clock
@@ -42,6 +46,7 @@ public struct BackchannelHostServices: Sendable {
         self.stateStore = stateStore ?? InMemoryPluginStateStore(clock: clock)
         self.frontChannelBaseURL = frontChannelBaseURL
         self.exposure = exposure
+        self.background = background
     }
 
     /// The path of ``frontChannelBaseURL``, ending in `/`: where a page's forms post and its cookies live.

@@ -14,11 +14,14 @@ public struct ServerSettings: Decodable, Sendable {
     /// `body_read_timeout`: seconds from a request's head to its last body byte; a slower request's
     /// connection is closed (a body that trickles in never looks idle).
     public var bodyReadTimeout: Int = 10
+    /// `shutdown_deadline`: seconds a graceful shutdown (SIGTERM, SIGINT) waits for in-flight deliveries
+    /// before it cancels them (they conclude their requests as failed).
+    public var shutdownDeadline: Int = 10
 
     /// The defaults: 127.0.0.1:8080.
     public init() {}
 
-    private enum CodingKeys: String, CodingKey, CaseIterable { case host, port, issuer, maxBodySize, idleTimeout, bodyReadTimeout }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case host, port, issuer, maxBodySize, idleTimeout, bodyReadTimeout, shutdownDeadline }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -29,7 +32,8 @@ public struct ServerSettings: Decodable, Sendable {
         maxBodySize = try container.decodeIfPresent(Int.self, forKey: .maxBodySize) ?? maxBodySize
         idleTimeout = try container.decodeIfPresent(Int.self, forKey: .idleTimeout) ?? idleTimeout
         bodyReadTimeout = try container.decodeIfPresent(Int.self, forKey: .bodyReadTimeout) ?? bodyReadTimeout
-        guard idleTimeout > 0, bodyReadTimeout > 0 else {
+        shutdownDeadline = try container.decodeIfPresent(Int.self, forKey: .shutdownDeadline) ?? shutdownDeadline
+        guard idleTimeout > 0, bodyReadTimeout > 0, shutdownDeadline > 0 else {
             throw DecodingError.dataCorruptedError(forKey: .idleTimeout, in: container, debugDescription: "timeouts must be positive seconds")
         }
         guard (0...65535).contains(port) else {

@@ -91,6 +91,7 @@ struct BackchannelServeCommand: AsyncParsableCommand {
             router: assembly.router,
             server: .http1(configuration: assembly.httpConfiguration),
             configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "backchanneld"),
+            services: assembly.services,
             onServerRunning: { _ in
                 if announce {
                     // Written and flushed at once: stdout is block-buffered when piped.
@@ -99,20 +100,8 @@ struct BackchannelServeCommand: AsyncParsableCommand {
             },
             logger: logger
         )
-        let pluginState = assembly.pluginState
-        defer { assembly.shutdown() }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await engine.runExpirySweeper() }
-            group.addTask {
-                // Plugins' records carry their own expiry; clear out the dead ones now and then.
-                while !Task.isCancelled {
-                    _ = try? await pluginState.purgeExpired(now: Date())
-                    try? await Task.sleep(for: .seconds(60))
-                }
-            }
-            try await app.runService()
-            group.cancelAll()
-        }
+        // SIGTERM and SIGINT: stop accepting, finish in-flight requests, drain deliveries, close the store.
+        try await app.runService()
     }
 }
 

@@ -7,6 +7,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
+import ServiceLifecycle
 import NIOCore
 import EmailAuthenticator
 import MockPushAuthenticator
@@ -23,12 +24,31 @@ public struct ServerAssembly {
     public let router: Router<BasicRequestContext>
     /// The plugins' state store.
     public let pluginState: any PluginStateStore
+    /// The plugins' background work (deliveries), drained at shutdown.
+    public let background: BackgroundWork
     /// The HTTP/1 server's timeouts: idle connections, and requests whose body trickles in.
     public var httpConfiguration: HTTP1Channel.Configuration {
         let bodyTimeout = TimeAmount.seconds(Int64(configuration.server.bodyReadTimeout))
         return HTTP1Channel.Configuration(
             additionalChannelHandlers: [RequestReadDeadline(timeout: bodyTimeout)],
             idleTimeout: .seconds(Int64(configuration.server.idleTimeout)))
+    }
+
+    /// The long-lived work of a running server, in the order a `ServiceGroup` should run them (it shuts
+    /// them down in reverse, after the HTTP server): the store, closed last; plugins' deliveries, drained
+    /// within `server.shutdown_deadline`; the expiry sweeper; the purge of expired plugin state.
+    public var services: [any Service] {
+        let engine = self.engine
+        let pluginState = self.pluginState
+        var logger = Logger(label: "backchanneld")
+        logger.logLevel = .info
+        return [
+            StoreService(close: shutdown),
+            BackgroundWorkService(work: background, deadline: .seconds(configuration.server.shutdownDeadline), logger: logger),
+            RepeatingService(period: .seconds(1)) { while await engine.sweepExpired() == 1000 {} },
+            // Plugins' records carry their own expiry; clear out the dead ones now and then.
+            RepeatingService(period: .seconds(60)) { _ = try? await pluginState.purgeExpired(now: Date()) },
+        ]
     }
 
     /// Releases the store's connections.
@@ -85,6 +105,7 @@ public struct ServerAssembly {
     ///   - clock: The clock.
     ///   - random: The CSPRNG.
     ///   - environment: Where `BACKCHANNEL_KEY_ENCRYPTION_KEY` is read.
+    ///   - background: Where plugins run their deliveries.
     ///   - logger: The logger.
     /// - Throws: ``Failure`` naming what to fix.
     public static func assemble(
@@ -94,6 +115,7 @@ public struct ServerAssembly {
         clock: any BackchannelClock = SystemClock(),
         random: any RandomSource = SystemRandomSource(),
         environment: [String: String] = ProcessInfo.processInfo.environment,
+        background: BackgroundWork = BackgroundWork(),
         logger: Logger
     ) async throws(Failure) -> ServerAssembly {
         let issuer = configuration.server.effectiveIssuer
@@ -147,7 +169,8 @@ public struct ServerAssembly {
                 completionSink: StoreCompletionSink(store: store),
                 stateStore: pluginState,
                 frontChannelBaseURL: frontChannelBaseURL,
-                exposure: ServerExposure(bindHost: configuration.server.host)
+                exposure: ServerExposure(bindHost: configuration.server.host),
+                background: background
             )
             do {
                 let instance = try plugins.makeAuthenticator(
@@ -173,7 +196,8 @@ public struct ServerAssembly {
             throw .engine(error)
         }
         let router = BackchannelRouter.make(engine: engine, maxBodySize: configuration.server.maxBodySize)
-        return ServerAssembly(configuration: configuration, engine: engine, router: router, pluginState: pluginState, shutdown: shutdown)
+        return ServerAssembly(
+            configuration: configuration, engine: engine, router: router, pluginState: pluginState, background: background, shutdown: shutdown)
     }
 
     /// The key-encryption key from `store.key_encryption_key_file` or `BACKCHANNEL_KEY_ENCRYPTION_KEY`, if any.

@@ -1,0 +1,53 @@
+import Synchronization
+
+/// Where a plugin runs work that outlives the call that started it (a delivery with retries), under the
+/// host's lifecycle: at shutdown the host waits for it up to a deadline, then cancels what is left, so
+/// the work can record its failure instead of vanishing with the process.
+///
+/// Work must honour cancellation: a cancelled delivery should conclude its request as failed.
+public final class BackgroundWork: Sendable {
+    private struct State {
+        var tasks: [Int: Task<Void, Never>] = [:]
+        var next = 0
+        var draining = false
+    }
+
+    private let state = Mutex(State())
+
+    /// Creates an empty set of work.
+    public init() {}
+
+    /// Starts `operation` now. During a drain, it starts already cancelled.
+    /// - Parameter name: What the work is, for the host's log.
+    public func run(_ name: String, _ operation: @escaping @Sendable () async -> Void) {
+        state.withLock { state in
+            let id = state.next
+            state.next += 1
+            let task = Task { [weak self] in
+                await operation()
+                _ = self?.state.withLock { $0.tasks.removeValue(forKey: id) }
+            }
+            if state.draining { task.cancel() }
+            state.tasks[id] = task
+        }
+    }
+
+    /// How many pieces of work are running.
+    public var count: Int { state.withLock { $0.tasks.count } }
+
+    /// Waits for the running work until `deadline`, then cancels what is left and waits for it to end.
+    /// - Returns: how many pieces had to be cancelled.
+    @discardableResult
+    public func drain(deadline: Duration) async -> Int {
+        state.withLock { $0.draining = true }
+        let clock = ContinuousClock()
+        let end = clock.now.advanced(by: deadline)
+        while count > 0, clock.now < end {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        let left = state.withLock { state in Array(state.tasks.values) }
+        for task in left { task.cancel() }
+        for task in left { await task.value }
+        return left.count
+    }
+}

@@ -1,0 +1,23 @@
+import BackchannelCore
+import Logging
+import ServiceLifecycle
+
+/// Plugins' background work under the host's lifecycle: at graceful shutdown (after the HTTP server
+/// has stopped taking requests) it waits for running deliveries up to the deadline, then cancels the
+/// rest, which conclude their requests as failed.
+struct BackgroundWorkService: Service {
+    let work: BackgroundWork
+    let deadline: Duration
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        let running = work.count
+        guard running > 0 else { return }
+        logger.notice("waiting for background work to finish", metadata: ["running": "\(running)", "deadline": "\(deadline)"])
+        let cancelled = await work.drain(deadline: deadline)
+        if cancelled > 0 {
+            logger.warning("background work cancelled at the shutdown deadline; its requests concluded as failed", metadata: ["cancelled": "\(cancelled)"])
+        }
+    }
+}

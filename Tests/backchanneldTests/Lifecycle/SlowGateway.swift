@@ -1,0 +1,49 @@
+import BackchannelTesting
+import Foundation
+import Hummingbird
+import Logging
+import Synchronization
+
+/// An SMS webhook gateway on a loopback port that takes `delay` to accept each message.
+final class SlowGateway: Sendable {
+    let port: Int
+    let delay: Duration
+    private let texts = Mutex<[String]>([])
+    private let started = Mutex(0)
+
+    var received: [String] { texts.withLock { $0 } }
+    var requestsStarted: Int { started.withLock { $0 } }
+
+    private init(port: Int, delay: Duration) {
+        self.port = port
+        self.delay = delay
+    }
+
+    /// Runs `body` with a gateway listening.
+    static func run(delay: Duration, _ body: (SlowGateway) async throws -> Void) async throws {
+        let gateway = SlowGateway(port: try LoopbackPort.free(), delay: delay)
+        let router = Router()
+        router.post("/webhook") { request, _ -> Response in
+            gateway.started.withLock { $0 += 1 }
+            let body = try await request.body.collect(upTo: 1 << 16)
+            let json = try JSONDecoder().decode([String: String].self, from: Data(buffer: body))
+            try await Task.sleep(for: gateway.delay)
+            gateway.texts.withLock { $0.append(json["text"] ?? "") }
+            return Response(status: .created)
+        }
+        let (ready, readyContinuation) = AsyncStream.makeStream(of: Bool.self)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: gateway.port)),
+            onServerRunning: { _ in readyContinuation.yield(true) }, logger: Logger(label: "slow-gateway"))
+        let server = Task {
+            do { try await app.run() } catch {}
+            readyContinuation.yield(false)
+        }
+        defer { server.cancel() }
+        for await running in ready {
+            guard running else { throw POSIXError(.EADDRINUSE) }
+            break
+        }
+        try await body(gateway)
+    }
+}

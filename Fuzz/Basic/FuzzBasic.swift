@@ -1,22 +1,27 @@
 import BackchannelFuzzTargets
 import Foundation
 
-/// libFuzzer's entry point for the `basic` target (built with `-sanitize=fuzzer` by `Fuzz/run.sh`).
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    FuzzTargets.all["basic"]!(Array(UnsafeBufferPointer(start: data, count: size)))
-    return 0
-}
+#if FUZZING
+import CFuzzDriver
+#endif
 
-#if !FUZZING
-/// Without libFuzzer: replays the files named on the command line through the target.
+/// The `basic` fuzz target. Built by `Fuzz/run.sh` with `-sanitize=fuzzer -DFUZZING`, it runs libFuzzer's
+/// loop; built normally, it replays the files named on its command line.
 @main
-struct ReplayBasic {
+struct FuzzBasic {
     static func main() throws {
+        #if FUZZING
+        FuzzTargets.prepare()
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in
+            FuzzTargets.all["basic"]!(Array(UnsafeBufferPointer(start: data, count: size)))
+            return 0
+        })
+        #else
         for path in CommandLine.arguments.dropFirst() {
-            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-            FuzzTargets.all["basic"]!(bytes)
+            FuzzTargets.all["basic"]!(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))))
         }
+        #endif
     }
 }
-#endif

@@ -14,13 +14,18 @@ public enum FuzzTargets {
         "form": formDecoder, "basic": basicCredentials, "id-token-hint": idTokenHint, "config": configuration, "pages": pages,
     ]
 
+    /// Builds the shared server before the first input, so that its long-lived allocations are not
+    /// reported as that input's leaks.
+    public static func prepare() {
+        _ = Fixture.shared
+    }
+
     /// The form decoder: what decodes re-encodes to pairs that decode the same.
     public static func formDecoder(_ bytes: [UInt8]) {
         guard let pairs = try? FormURLEncoding.decode(bytes) else { return }
         let encoded = pairs.map { FormURLEncoding.escape($0.name) + "=" + FormURLEncoding.escape($0.value) }.joined(separator: "&")
         guard let again = try? FormURLEncoding.decode(Array(encoded.utf8)) else { fatalError("re-encoded form does not decode") }
-        let kept = pairs.filter { !($0.name.isEmpty && $0.value.isEmpty) }
-        guard again.map(\.name) == kept.map(\.name), again.map(\.value) == kept.map(\.value) else { fatalError("form round trip differs") }
+        guard again.map(\.name) == pairs.map(\.name), again.map(\.value) == pairs.map(\.value) else { fatalError("form round trip differs") }
         let parameters = OAuthParameters(pairs)
         for pair in pairs.prefix(64) { _ = try? parameters.value(pair.name) }
     }

@@ -6,7 +6,7 @@ struct RepeatingService: Service {
     let work: @Sendable () async -> Void
 
     func run() async throws {
-        try? await cancelOnGracefulShutdown {
+        try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await work()
                 try await Task.sleep(for: period)

@@ -159,7 +159,9 @@ struct Fixture {
         let store = InMemoryPendingRequestStore()
         let services = BackchannelHostServices(
             userDirectory: StaticUserDirectory([DirectoryUser(subject: "carol"), DirectoryUser(subject: "dave")]), clock: clock,
-            completionSink: StoreCompletionSink(store: store), stateStore: InMemoryPluginStateStore(clock: clock))
+            logger: Logger(label: "cost-benchmark"), completionSink: StoreCompletionSink(store: store),
+            stateStore: InMemoryPluginStateStore(clock: clock), frontChannelBaseURL: URL(string: "https://op.example.com/authn/mock-push/")!,
+            background: BackgroundWork())
         let push = MockPushAuthenticator(
             configuration: MockPushConfiguration(users: ["carol": MockPushScript(action: .silent), "dave": MockPushScript(action: .approve)]),
             services: services)

@@ -112,7 +112,8 @@ struct PollBenchmark: AsyncParsableCommand {
         policy.defaultExpiry = 1_000_000_000
         let services = BackchannelHostServices(
             userDirectory: StaticUserDirectory([DirectoryUser(subject: "carol")]), clock: clock,
-            completionSink: StoreCompletionSink(store: store), stateStore: pluginState)
+            logger: Logger(label: "poll-benchmark"), completionSink: StoreCompletionSink(store: store), stateStore: pluginState,
+            frontChannelBaseURL: URL(string: "https://op.example.com/authn/mock-push/")!, background: BackgroundWork())
         let push = MockPushAuthenticator(configuration: MockPushConfiguration(users: ["carol": MockPushScript(action: .silent)]), services: services)
         let engine = try BackchannelEngine(
             issuer: "https://op.example.com", policy: policy,

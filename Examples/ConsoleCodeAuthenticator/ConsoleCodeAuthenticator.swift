@@ -21,14 +21,14 @@ public struct ConsoleCodeConfiguration: Decodable, Sendable {
 /// a real plugin would send an SMS), and the user types the code on its page to approve.
 public final class ConsoleCodeAuthenticator: BackchannelAuthenticationHandler {
     /// The back-channel half, registered as `console-code` and linked to the page.
-    public static let descriptor = BackchannelAuthenticatorPluginDescriptor(
+    public static let descriptor = BackChannelPluginDescriptor(
         registryName: "console-code", configuration: ConsoleCodeConfiguration.self, frontChannelName: "console-code"
     ) { configuration, services in
         ConsoleCodeAuthenticator(configuration: configuration, services: services)
     }
 
     /// The front-channel half: the page where the user enters the code.
-    public static let pageDescriptor = AuthenticatorPluginDescriptor(
+    public static let pageDescriptor = FrontChannelPluginDescriptor(
         registryName: "console-code", configuration: NoConfiguration.self, handler: ConsoleCodeAuthenticator.self,
         summary: "A page where the user types the one-time code they were sent."
     ) { _, handler, _ in
@@ -52,9 +52,8 @@ public final class ConsoleCodeAuthenticator: BackchannelAuthenticationHandler {
         self.services = services
     }
 
-    public func startAuthentication(
-        authReqId: AuthReqId, request: BackchannelAuthenticationRequest
-    ) async throws -> BackchannelStartAuthenticationResult {
+    public func startAuthentication(_ request: BackchannelAuthenticationRequest) async throws -> BackchannelStartAuthenticationResult {
+        let authReqId = request.authReqId
         guard let user = try await services.userDirectory.user(for: request.hint) else { return .failed(.unknownUserId) }
         let code = (0..<configuration.codeLength).map { _ in String(services.random.integer(below: 10)) }.joined()
         try pending.withLock { pending in

@@ -9,14 +9,14 @@ import Mustache
 /// one request, works once, and expires with the request.
 public final class EmailAuthenticator: BackchannelAuthenticationHandler {
     /// The back-channel descriptor, registered as `"email"` and linked to ``pageDescriptor``.
-    public static let descriptor = BackchannelAuthenticatorPluginDescriptor(
+    public static let descriptor = BackChannelPluginDescriptor(
         registryName: "email", configuration: EmailConfiguration.self, frontChannelName: "email"
     ) { configuration, services in
         try EmailAuthenticator(configuration: configuration, services: services)
     }
 
     /// The front-channel descriptor: the page the mail links to.
-    public static let pageDescriptor = AuthenticatorPluginDescriptor(
+    public static let pageDescriptor = FrontChannelPluginDescriptor(
         registryName: "email", configuration: NoConfiguration.self, handler: EmailAuthenticator.self,
         summary: "The page an e-mail links to: shows the client, scopes and binding message; approve or deny."
     ) { _, handler, services in
@@ -41,10 +41,8 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
         self.mailTemplate = try MustacheTemplate(string: EmailTemplates.mail)
     }
 
-    public func startAuthentication(
-        authReqId: AuthReqId, request: BackchannelAuthenticationRequest
-    ) async throws -> BackchannelStartAuthenticationResult {
-        guard authReqId == request.authReqId else { throw BackchannelHandlerError.mismatchedAuthReqId }
+    public func startAuthentication(_ request: BackchannelAuthenticationRequest) async throws -> BackchannelStartAuthenticationResult {
+        let authReqId = request.authReqId
         guard let user = try await services.userDirectory.user(for: request.hint) else { return .failed(.unknownUserId) }
         guard let email = user.email, email.contains("@"), !email.contains(where: { $0.isNewline || $0 == "<" || $0 == ">" }) else {
             return .failed(.unknownUserId, description: "the user has no e-mail address")
@@ -129,7 +127,7 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
                 guard current.conclusion == nil else { return nil }
                 var updated = current
                 updated.attempts += 1
-                return (updated, nil)
+                return updated
             }
             guard let counted else { return .gone }
             guard counted.attempts >= maxAttempts else { return .wrongCode(attemptsLeft: maxAttempts - counted.attempts) }

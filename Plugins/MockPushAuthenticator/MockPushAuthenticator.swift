@@ -10,7 +10,7 @@ import Synchronization
 /// ``BackchannelCore/PluginStateStore``: they survive a restart, and every server process sees them.
 public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
     /// The back-channel descriptor, registered as `"mock-push"` and linked to ``pageDescriptor``.
-    public static let descriptor = BackchannelAuthenticatorPluginDescriptor(
+    public static let descriptor = BackChannelPluginDescriptor(
         registryName: "mock-push",
         configuration: MockPushConfiguration.self,
         frontChannelName: "mock-push"
@@ -19,7 +19,7 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
     }
 
     /// The front-channel descriptor: the simulated device's page.
-    public static let pageDescriptor = AuthenticatorPluginDescriptor(
+    public static let pageDescriptor = FrontChannelPluginDescriptor(
         registryName: "mock-push",
         configuration: MockPushPageConfiguration.self,
         handler: MockPushAuthenticator.self,
@@ -65,11 +65,8 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
     private var store: any PluginStateStore { services.stateStore }
     private var records: PluginStateSlot<MockPushRecord> { PluginStateSlot(store: services.stateStore, namespace: Self.namespace) }
 
-    public func startAuthentication(
-        authReqId: AuthReqId,
-        request: BackchannelAuthenticationRequest
-    ) async throws -> BackchannelStartAuthenticationResult {
-        guard authReqId == request.authReqId else { throw BackchannelHandlerError.mismatchedAuthReqId }
+    public func startAuthentication(_ request: BackchannelAuthenticationRequest) async throws -> BackchannelStartAuthenticationResult {
+        let authReqId = request.authReqId
         // A hint resolves through the directory first (it may be an e-mail), else names the subject.
         guard let hinted = request.hint.subject else {
             return .failed(.unknownUserId, description: "the mock push authenticator does not accept login_hint_token")
@@ -140,7 +137,10 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
     /// stops this process's timer. - Returns: whether this call recorded it.
     @discardableResult
     private func conclude(_ authReqId: AuthReqId, _ conclusion: RecordedConclusion) async throws -> Bool {
-        guard try await records.conclude(authReqId, with: conclusion, reportingTo: services.completionSink) != nil else { return false }
+        // A concluded notification leaves the user's pending group.
+        guard try await records.conclude(authReqId, with: conclusion, reportingTo: services.completionSink, leavingGroup: true) != nil else {
+            return false
+        }
         timers.withLock { $0.removeValue(forKey: authReqId) }?.cancel()
         return true
     }

@@ -10,14 +10,14 @@ import Foundation
 /// A user without a phone number is `unknown_user_id` at request time.
 public final class SMSAuthenticator: BackchannelAuthenticationHandler {
     /// The back-channel descriptor, registered as `"sms"` and linked to ``pageDescriptor``.
-    public static let descriptor = BackchannelAuthenticatorPluginDescriptor(
+    public static let descriptor = BackChannelPluginDescriptor(
         registryName: "sms", configuration: SMSConfiguration.self, frontChannelName: "sms"
     ) { configuration, services in
         SMSAuthenticator(configuration: configuration, services: services)
     }
 
     /// The front-channel descriptor: the page where the user enters the code.
-    public static let pageDescriptor = AuthenticatorPluginDescriptor(
+    public static let pageDescriptor = FrontChannelPluginDescriptor(
         registryName: "sms", configuration: NoConfiguration.self, handler: SMSAuthenticator.self,
         summary: "A page showing the client, scopes and binding message, where the user enters the code from the SMS."
     ) { _, handler, services in
@@ -44,10 +44,8 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
         self.gateway = SMSGateway(configuration: configuration, httpClient: httpClient, clock: services.clock)
     }
 
-    public func startAuthentication(
-        authReqId: AuthReqId, request: BackchannelAuthenticationRequest
-    ) async throws -> BackchannelStartAuthenticationResult {
-        guard authReqId == request.authReqId else { throw BackchannelHandlerError.mismatchedAuthReqId }
+    public func startAuthentication(_ request: BackchannelAuthenticationRequest) async throws -> BackchannelStartAuthenticationResult {
+        let authReqId = request.authReqId
         guard let user = try await services.userDirectory.user(for: request.hint) else { return .failed(.unknownUserId) }
         guard let phone = user.phoneNumber, !phone.isEmpty else {
             return .failed(.unknownUserId, description: "the user has no phone number for SMS")
@@ -140,7 +138,7 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
             guard record.conclusion == nil else { return nil }
             var counted = record
             counted.attempts += 1
-            return (counted, nil)
+            return counted
         }
         guard let counted else { return .gone }
         guard counted.attempts >= configuration.maxAttempts else { return .wrong(attemptsLeft: configuration.maxAttempts - counted.attempts) }
@@ -167,7 +165,7 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
         if try await failures.insert(fresh, key: subject, createdAt: now, expiresAt: now.addingTimeInterval(window)) { return }
         _ = try await failures.update(subject) { current in
             now >= current.windowStart.addingTimeInterval(window)
-                ? (fresh, nil) : (SMSSubjectFailures(count: current.count + 1, windowStart: current.windowStart), nil)
+                ? fresh : SMSSubjectFailures(count: current.count + 1, windowStart: current.windowStart)
         }
     }
 }

@@ -35,8 +35,10 @@ public struct BackchannelHandlerHarness: Sendable {
             random: random,
             logger: Logger(label: "backchannel.testing"),
             completionSink: sink,
+            stateStore: InMemoryPluginStateStore(clock: clock),
             frontChannelBaseURL: URL(string: "http://127.0.0.1:8080/authn/test/")!,
-            exposure: .loopback
+            exposure: .loopback,
+            background: BackgroundWork()
         )
     }
 
@@ -72,7 +74,7 @@ public struct BackchannelHandlerHarness: Sendable {
         _ handler: some BackchannelAuthenticationHandler,
         _ request: BackchannelAuthenticationRequest
     ) async throws -> BackchannelStartAuthenticationResult {
-        try await handler.startAuthentication(authReqId: request.authReqId, request: request)
+        try await handler.startAuthentication(request)
     }
 
     /// Advances the virtual clock in steps, asking for the status after each, until the handler

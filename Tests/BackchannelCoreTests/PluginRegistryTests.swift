@@ -15,7 +15,7 @@ private struct ProbePageConfiguration: Decodable, Sendable {
 private final class ProbeHandler: BackchannelAuthenticationHandler {
     let configuration: ProbeConfiguration
     init(configuration: ProbeConfiguration) { self.configuration = configuration }
-    func startAuthentication(authReqId: AuthReqId, request: BackchannelAuthenticationRequest) async throws -> BackchannelStartAuthenticationResult { .started }
+    func startAuthentication(_ request: BackchannelAuthenticationRequest) async throws -> BackchannelStartAuthenticationResult { .started }
     func checkAuthenticationStatus(authReqId: AuthReqId) async throws -> BackchannelAuthenticationResult? { nil }
     func cancelAuthenticationRequest(authReqId: AuthReqId) async throws {}
 }
@@ -26,14 +26,14 @@ private struct ProbePage: FrontChannelInteraction {
     func respond(to request: FrontChannelRequest) async -> FrontChannelResponse { .html("<h1>\(title)</h1>") }
 }
 
-private func backChannel(_ name: String = "probe", linkedTo frontChannel: String? = "probe-page") -> BackchannelAuthenticatorPluginDescriptor {
-    BackchannelAuthenticatorPluginDescriptor(registryName: name, configuration: ProbeConfiguration.self, frontChannelName: frontChannel) { configuration, _ in
+private func backChannel(_ name: String = "probe", linkedTo frontChannel: String? = "probe-page") -> BackChannelPluginDescriptor {
+    BackChannelPluginDescriptor(registryName: name, configuration: ProbeConfiguration.self, frontChannelName: frontChannel) { configuration, _ in
         ProbeHandler(configuration: configuration)
     }
 }
 
-private func frontChannel(_ name: String = "probe-page") -> AuthenticatorPluginDescriptor {
-    AuthenticatorPluginDescriptor(registryName: name, configuration: ProbePageConfiguration.self, handler: ProbeHandler.self, summary: "A probe page.") {
+private func frontChannel(_ name: String = "probe-page") -> FrontChannelPluginDescriptor {
+    FrontChannelPluginDescriptor(registryName: name, configuration: ProbePageConfiguration.self, handler: ProbeHandler.self, summary: "A probe page.") {
         configuration, handler, _ in
         ProbePage(title: configuration.title, handler: handler)
     }

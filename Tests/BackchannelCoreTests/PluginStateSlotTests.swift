@@ -7,13 +7,26 @@ import Testing
 struct PluginStateSlotTests {
     struct Counter: Codable, Sendable, Equatable { var value: Int }
 
+    @Test("an update keeps the record in its group; moving it is explicit")
+    func updateKeepsGroup() async throws {
+        let clock = VirtualClock()
+        let store = InMemoryPluginStateStore(clock: clock)
+        let slot = PluginStateSlot<Counter>(store: store, namespace: "n")
+        _ = try await slot.insert(Counter(value: 1), key: "k", group: "g", createdAt: clock.now, expiresAt: clock.now.addingTimeInterval(60))
+        _ = try await slot.update("k") { Counter(value: $0.value + 1) }
+        #expect(try await store.records(namespace: "n", group: "g").map(\.key) == ["k"])
+        _ = try await slot.update("k", movingTo: nil) { Counter(value: $0.value + 1) }
+        #expect(try await store.records(namespace: "n", group: "g").isEmpty)
+        #expect(try await slot.load("k")?.value == Counter(value: 3))
+    }
+
     @Test("concurrent updates are all applied: compare-and-set retries lost races")
     func concurrentUpdates() async throws {
         let clock = VirtualClock()
         let slot = PluginStateSlot<Counter>(store: InMemoryPluginStateStore(clock: clock), namespace: "test")
         #expect(try await slot.insert(Counter(value: 0), key: "k", createdAt: clock.now, expiresAt: clock.now.addingTimeInterval(60)))
         let applied = try await withThrowingTaskGroup(of: Bool.self) { group in
-            for _ in 0..<4 { group.addTask { try await slot.update("k") { (Counter(value: $0.value + 1), nil) } != nil } }
+            for _ in 0..<4 { group.addTask { try await slot.update("k") { Counter(value: $0.value + 1) } != nil } }
             return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
         #expect(try await slot.load("k")?.value.value == applied)
@@ -31,7 +44,7 @@ struct PluginStateSlotTests {
         // Replaced behind the slot's back, as another plugin instance or a page would.
         #expect(try await store.replace(namespace: "test", key: "k", expected: first.data, with: PluginStateCoding.encode(Counter(value: 2)), group: nil))
         #expect(try await slot.load("k")?.value == Counter(value: 2))
-        #expect(try await slot.update("k") { (Counter(value: $0.value * 10), nil) } == Counter(value: 20))
+        #expect(try await slot.update("k") { Counter(value: $0.value * 10) } == Counter(value: 20))
         #expect(try await slot.load("k")?.value == Counter(value: 20))
     }
 
@@ -66,7 +79,7 @@ struct PluginStateSlotTests {
         _ = try await slot.insert(Counter(value: 7), key: "k", createdAt: clock.now, expiresAt: clock.now.addingTimeInterval(60))
         #expect(try await slot.update("k") { _ in nil } == nil)
         #expect(try await slot.load("k")?.value == Counter(value: 7))
-        #expect(try await slot.update("missing") { ($0, nil) } == nil)
+        #expect(try await slot.update("missing") { $0 } == nil)
     }
 }
 

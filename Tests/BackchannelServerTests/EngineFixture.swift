@@ -2,6 +2,7 @@ import BackchannelCore
 import BackchannelServer
 import BackchannelTesting
 import Foundation
+import Logging
 import JWTKit
 import MockPushAuthenticator
 import Synchronization
@@ -16,8 +17,8 @@ final class CountingHandler: BackchannelAuthenticationHandler {
     func cancellations(_ id: AuthReqId) -> Int { cancels.withLock { $0[id] ?? 0 } }
     var totalCancellations: Int { cancels.withLock { $0.values.reduce(0, +) } }
 
-    func startAuthentication(authReqId: AuthReqId, request: BackchannelAuthenticationRequest) async throws -> BackchannelStartAuthenticationResult {
-        try await inner.startAuthentication(authReqId: authReqId, request: request)
+    func startAuthentication(_ request: BackchannelAuthenticationRequest) async throws -> BackchannelStartAuthenticationResult {
+        try await inner.startAuthentication(request)
     }
     func checkAuthenticationStatus(authReqId: AuthReqId) async throws -> BackchannelAuthenticationResult? {
         try await inner.checkAuthenticationStatus(authReqId: authReqId)
@@ -62,7 +63,11 @@ struct EngineFixture {
                 DirectoryUser(subject: "carol"), DirectoryUser(subject: "dave"),
             ]),
             clock: clock,
-            completionSink: StoreCompletionSink(store: store)
+            logger: Logger(label: "test"),
+            completionSink: StoreCompletionSink(store: store),
+            stateStore: InMemoryPluginStateStore(clock: clock),
+            frontChannelBaseURL: URL(string: "\(issuer)/authn/mock-push/")!,
+            background: BackgroundWork()
         )
         let push = MockPushAuthenticator(
             configuration: MockPushConfiguration(users: [

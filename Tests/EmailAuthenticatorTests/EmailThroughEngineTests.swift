@@ -3,6 +3,7 @@ import BackchannelServer
 import BackchannelTesting
 import EmailAuthenticator
 import Foundation
+import Logging
 import Testing
 
 /// The e-mail authenticator behind the real engine, delivering to a real SMTP server over STARTTLS.
@@ -30,8 +31,8 @@ struct EmailThroughEngineTests {
             userDirectory: StaticUserDirectory([
                 DirectoryUser(subject: "alice", email: "alice@example.com"), DirectoryUser(subject: "bob"),
             ]),
-            clock: clock, completionSink: StoreCompletionSink(store: store), stateStore: state,
-            frontChannelBaseURL: URL(string: "https://login.example.com/authn/email/")!)
+            clock: clock, logger: Logger(label: "test"), completionSink: StoreCompletionSink(store: store), stateStore: state,
+            frontChannelBaseURL: URL(string: "https://login.example.com/authn/email/")!, background: BackgroundWork())
         var registry = PluginRegistry()
         try registry.register(EmailAuthenticator.descriptor)
         try registry.register(EmailAuthenticator.pageDescriptor)

@@ -2,6 +2,7 @@ import BackchannelCore
 import BackchannelServer
 import BackchannelTesting
 import Foundation
+import Logging
 import SMSAuthenticator
 import Testing
 
@@ -14,8 +15,11 @@ struct SMSThroughEngineTests {
         let store = InMemoryPendingRequestStore()
         let services = BackchannelHostServices(
             userDirectory: StaticUserDirectory([DirectoryUser(subject: "alice", phoneNumber: "+15550101")]),
+            logger: Logger(label: "test"),
             completionSink: StoreCompletionSink(store: store),
-            frontChannelBaseURL: URL(string: "https://login.example.com/authn/sms/")!)
+            stateStore: InMemoryPluginStateStore(clock: SystemClock()),
+            frontChannelBaseURL: URL(string: "https://login.example.com/authn/sms/")!,
+            background: BackgroundWork())
         var registry = PluginRegistry()
         try registry.register(SMSAuthenticator.descriptor)
         try registry.register(SMSAuthenticator.pageDescriptor)

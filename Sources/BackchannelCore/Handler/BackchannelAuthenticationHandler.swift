@@ -1,9 +1,10 @@
 /// The back-channel half of an authenticator: it reaches the user on their authentication device and
 /// learns whether they approved.
 ///
-/// The host calls ``startAuthentication(authReqId:request:)`` once per validated request,
+/// The host calls ``startAuthentication(_:)`` once per validated request,
 /// ``checkAuthenticationStatus(authReqId:)`` whenever it needs the outcome (for example when the client
-/// polls), and ``cancelAuthenticationRequest(authReqId:)`` when the request expires or is withdrawn.
+/// polls), and ``cancelAuthenticationRequest(authReqId:)`` once the request is over: when it expires, is
+/// withdrawn, or after its tokens were issued (the handler may forget it then).
 /// A handler that learns an outcome by itself (a callback from a device, a page the user submitted)
 /// should also tell the host at once through the ``BackchannelCompletionSink`` it was given, so that
 /// clients can be notified without polling; ``checkAuthenticationStatus(authReqId:)`` stays the
@@ -14,17 +15,13 @@
 public protocol BackchannelAuthenticationHandler: Sendable {
     /// Begins authenticating the user the request names: send the push, the SMS, the e-mail.
     ///
-    /// - Parameters:
-    ///   - authReqId: The request's identity, equal to `request.authReqId`.
-    ///   - request: The validated request.
+    /// - Parameter request: The validated request; its ``BackchannelAuthenticationRequest/authReqId``
+    ///   is the identity every later call uses.
     /// - Returns: ``BackchannelStartAuthenticationResult/started`` once the user is being reached, or
-    ///   the CIBA error that makes the request fail at once (an unknown user, a wrong user code).
+    ///   the CIBA error that makes the request fail at once (an unknown user, an unreachable one).
     /// - Throws: ``BackchannelHandlerError/duplicateAuthReqId`` when this identity was already started;
     ///   any other error for an infrastructure failure (the host answers with a server error).
-    func startAuthentication(
-        authReqId: AuthReqId,
-        request: BackchannelAuthenticationRequest
-    ) async throws -> BackchannelStartAuthenticationResult
+    func startAuthentication(_ request: BackchannelAuthenticationRequest) async throws -> BackchannelStartAuthenticationResult
 
     /// The outcome of a started request, or `nil` while the user has not concluded it.
     ///

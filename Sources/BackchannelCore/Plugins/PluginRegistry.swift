@@ -4,8 +4,8 @@
 /// lists. Every mistake (a duplicate name, a dangling front-channel link, an unknown plugin, a bad
 /// configuration) fails there, naming the plugin and the field, never later on a request path.
 public struct PluginRegistry: Sendable {
-    private var frontChannels: [String: AuthenticatorPluginDescriptor] = [:]
-    private var backChannels: [String: BackchannelAuthenticatorPluginDescriptor] = [:]
+    private var frontChannels: [String: FrontChannelPluginDescriptor] = [:]
+    private var backChannels: [String: BackChannelPluginDescriptor] = [:]
 
     /// Creates an empty registry.
     public init() {}
@@ -15,7 +15,7 @@ public struct PluginRegistry: Sendable {
 
     /// Registers a front-channel descriptor.
     /// - Throws: ``PluginRegistryError/duplicateRegistryName(plugin:)`` when the name is taken.
-    public mutating func register(_ descriptor: AuthenticatorPluginDescriptor) throws(PluginRegistryError) {
+    public mutating func register(_ descriptor: FrontChannelPluginDescriptor) throws(PluginRegistryError) {
         guard frontChannels[descriptor.registryName] == nil else {
             throw .duplicateRegistryName(plugin: descriptor.registryName)
         }
@@ -25,7 +25,7 @@ public struct PluginRegistry: Sendable {
     /// Registers a back-channel descriptor. Its front-channel link is checked when an authenticator is
     /// made, so the two may be registered in either order.
     /// - Throws: ``PluginRegistryError/duplicateRegistryName(plugin:)`` when the name is taken.
-    public mutating func register(_ descriptor: BackchannelAuthenticatorPluginDescriptor) throws(PluginRegistryError) {
+    public mutating func register(_ descriptor: BackChannelPluginDescriptor) throws(PluginRegistryError) {
         guard backChannels[descriptor.registryName] == nil else {
             throw .duplicateRegistryName(plugin: descriptor.registryName)
         }
@@ -61,7 +61,7 @@ public struct PluginRegistry: Sendable {
         guard let descriptor = backChannels[plugin] else {
             throw .unknownRegistryName(plugin: plugin)
         }
-        var frontChannel: AuthenticatorPluginDescriptor?
+        var frontChannel: FrontChannelPluginDescriptor?
         if let link = descriptor.frontChannelName {
             guard let linked = frontChannels[link] else {
                 throw .unregisteredFrontChannel(plugin: plugin, frontChannel: link)

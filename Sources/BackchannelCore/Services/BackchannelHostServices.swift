@@ -26,24 +26,27 @@ public struct BackchannelHostServices: Sendable {
     /// that is safe only on loopback refuses to run.
     public var exposure: ServerExposure
 
-    /// Creates the services.
+    /// Creates the services. Everything a plugin's correctness depends on is required: a plugin never
+    /// runs on a stand-in (state that another node cannot see, a link to a host that is not this one,
+    /// conclusions nobody hears, work nobody drains at shutdown). `BackchannelTesting`'s harness makes
+    /// a complete set for tests.
     public init(
         userDirectory: any UserDirectory,
         clock: any BackchannelClock = SystemClock(),
         random: any RandomSource = SystemRandomSource(),
-        logger: Logger = Logger(label: "backchannel.plugin"),
-        completionSink: any BackchannelCompletionSink = DiscardingCompletionSink(),
-        stateStore: (any PluginStateStore)? = nil,
-        frontChannelBaseURL: URL = URL(string: "http://127.0.0.1:8080/authn/")!,
+        logger: Logger,
+        completionSink: any BackchannelCompletionSink,
+        stateStore: any PluginStateStore,
+        frontChannelBaseURL: URL,
         exposure: ServerExposure = .network,
-        background: BackgroundWork = BackgroundWork()
+        background: BackgroundWork
     ) {
         self.userDirectory = userDirectory
         self.clock = clock
         self.random = random
         self.logger = logger
         self.completionSink = completionSink
-        self.stateStore = stateStore ?? InMemoryPluginStateStore(clock: clock)
+        self.stateStore = stateStore
         self.frontChannelBaseURL = frontChannelBaseURL
         self.exposure = exposure
         self.background = background

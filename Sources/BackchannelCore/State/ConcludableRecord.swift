@@ -9,21 +9,25 @@ public protocol ConcludableRecord: Codable, Sendable {
 extension PluginStateSlot where Value: ConcludableRecord {
     /// Records a conclusion unless the request already concluded (on this process or another), applying
     /// `change` in the same compare-and-set write, and reports the result to the host if this call won.
+    /// - Parameter leavingGroup: Whether the record leaves its group (a group of pending requests, say).
     /// - Returns: The concluded record when this call recorded the conclusion; `nil` otherwise.
     @discardableResult
     public func conclude(
         _ authReqId: AuthReqId,
         with conclusion: RecordedConclusion,
         reportingTo sink: any BackchannelCompletionSink,
+        leavingGroup: Bool = false,
         change: (inout Value) -> Void = { _ in }
     ) async throws -> Value? {
-        let concluded = try await update(authReqId.rawValue) { record in
+        let apply = { (record: Value) -> Value? in
             guard record.conclusion == nil else { return nil }
             var concluded = record
             change(&concluded)
             concluded.conclusion = conclusion
-            return (concluded, nil)
+            return concluded
         }
+        let concluded = leavingGroup
+            ? try await update(authReqId.rawValue, movingTo: nil, apply) : try await update(authReqId.rawValue, apply)
         if let result = concluded?.result { await sink.authenticationConcluded(authReqId: authReqId, result: result) }
         return concluded
     }

@@ -34,15 +34,41 @@ public struct PluginStateSlot<Value: Codable & Sendable>: Sendable {
     }
 
     /// Applies `change` to the current value and stores the result if nobody changed the value meanwhile,
-    /// re-reading and retrying a few times when somebody did.
-    /// - Parameters:
-    ///   - change: Returns the new value and its group, or `nil` to leave the record as it is.
+    /// re-reading and retrying a few times when somebody did. The record stays in its group.
+    /// - Parameter change: Returns the new value, or `nil` to leave the record as it is.
     /// - Returns: The stored new value, or `nil` when the record is gone, `change` declined, or the
     ///   record kept changing under it.
-    public func update(_ key: String, _ change: (Value) throws -> (value: Value, group: String?)?) async throws -> Value? {
+    public func update(_ key: String, _ change: (Value) throws -> Value?) async throws -> Value? {
+        try await update(key, group: .keep, change)
+    }
+
+    /// Like ``update(_:_:)``, and moves the record to another group (`nil`: none) in the same write.
+    public func update(_ key: String, movingTo group: String?, _ change: (Value) throws -> Value?) async throws -> Value? {
+        try await update(key, group: .move(group), change)
+    }
+
+    private enum GroupChange {
+        case keep
+        case move(String?)
+    }
+
+    private func update(_ key: String, group: GroupChange, _ change: (Value) throws -> Value?) async throws -> Value? {
         for _ in 0..<5 {
-            guard let (current, data) = try await load(key), let (updated, group) = try change(current) else { return nil }
-            if try await store.replace(namespace: namespace, key: key, expected: data, with: PluginStateCoding.encode(updated), group: group) {
+            guard let stored = try await store.record(namespace: namespace, key: key) else { return nil }
+            let current: Value
+            if let cached = stored.decodedCache?.value(as: Value.self) {
+                current = cached
+            } else {
+                current = try PluginStateCoding.decode(Value.self, from: stored.value)
+            }
+            guard let updated = try change(current) else { return nil }
+            let newGroup: String? = switch group {
+            case .keep: stored.group
+            case .move(let target): target
+            }
+            if try await store.replace(
+                namespace: namespace, key: key, expected: stored.value, with: PluginStateCoding.encode(updated), group: newGroup)
+            {
                 return updated
             }
         }

@@ -87,7 +87,7 @@ extension BackchannelEngine {
         }
         let started: BackchannelStartAuthenticationResult
         do {
-            started = try await route.instance.handler.startAuthentication(authReqId: authReqId, request: request)
+            started = try await route.instance.handler.startAuthentication(request)
         } catch {
             await limiter.concluded(member: secret.hash, denied: false, now: now)
             logger.error("an authenticator failed to start", metadata: ["authenticator": "\(route.instance.name)", "error": "\(error)"])

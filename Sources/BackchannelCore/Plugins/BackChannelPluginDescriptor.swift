@@ -1,6 +1,6 @@
 /// Describes a back-channel authenticator plugin: how to make its handler, and which front-channel
 /// descriptor it is linked to.
-public struct BackchannelAuthenticatorPluginDescriptor: Sendable {
+public struct BackChannelPluginDescriptor: Sendable {
     /// The name this descriptor is registered under, such as `"sms"`; configuration files name it.
     public let registryName: String
     /// The type its configuration decodes into.

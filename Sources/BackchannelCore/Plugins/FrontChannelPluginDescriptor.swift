@@ -1,9 +1,9 @@
 /// Describes a front-channel authenticator plugin: the user-facing interaction it contributes.
 ///
 /// A back-channel descriptor names one of these through
-/// ``BackchannelAuthenticatorPluginDescriptor/frontChannelName``; the registry makes the interaction
+/// ``BackChannelPluginDescriptor/frontChannelName``; the registry makes the interaction
 /// with the back-channel handler it is paired with, so both halves share the handler's state.
-public struct AuthenticatorPluginDescriptor: Sendable {
+public struct FrontChannelPluginDescriptor: Sendable {
     /// The name this descriptor is registered under, such as `"mock-push"`.
     public let registryName: String
     /// The type its configuration decodes into.

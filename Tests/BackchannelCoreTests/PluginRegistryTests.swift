@@ -45,6 +45,26 @@ private let goodPage: JSONValue = .object(["title": .string("Probe")])
 
 @Suite("PluginRegistry")
 struct PluginRegistryTests {
+    @Test("a plugin built against another major API version is refused by name, either half")
+    func incompatibleAPIVersion() throws {
+        var registry = PluginRegistry()
+        let future = PluginAPIVersion(major: PluginAPIVersion.current.major + 1, minor: 0)
+        let back = BackChannelPluginDescriptor(registryName: "future", apiVersion: future, configuration: ProbeConfiguration.self, frontChannelName: nil) {
+            configuration, _ in ProbeHandler(configuration: configuration)
+        }
+        #expect(throws: PluginRegistryError.incompatibleAPIVersion(plugin: "future", built: future.description, host: PluginAPIVersion.current.description)) {
+            try registry.register(back)
+        }
+        let front = FrontChannelPluginDescriptor(
+            registryName: "future-page", apiVersion: future, configuration: ProbePageConfiguration.self, handler: ProbeHandler.self, summary: "x"
+        ) { configuration, handler, _ in ProbePage(title: configuration.title, handler: handler) }
+        #expect(throws: PluginRegistryError.self) { try registry.register(front) }
+        // A newer minor version of the same major is accepted.
+        try registry.register(BackChannelPluginDescriptor(
+            registryName: "minor", apiVersion: PluginAPIVersion(major: PluginAPIVersion.current.major, minor: 9), configuration: ProbeConfiguration.self,
+            frontChannelName: nil) { configuration, _ in ProbeHandler(configuration: configuration) })
+    }
+
     @Test("makes a handler and its paired interaction from configuration")
     func makesPairedAuthenticator() async throws {
         var registry = PluginRegistry()

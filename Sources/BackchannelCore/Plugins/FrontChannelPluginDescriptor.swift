@@ -6,6 +6,8 @@
 public struct FrontChannelPluginDescriptor: Sendable {
     /// The name this descriptor is registered under, such as `"mock-push"`.
     public let registryName: String
+    /// The plugin API version the plugin was compiled against.
+    public let apiVersion: PluginAPIVersion
     /// The type its configuration decodes into.
     public let configurationType: any (Decodable & Sendable).Type
     /// What the interaction offers the user, for documentation and listings.
@@ -15,6 +17,7 @@ public struct FrontChannelPluginDescriptor: Sendable {
     /// Creates a descriptor.
     /// - Parameters:
     ///   - registryName: The name it is registered under.
+    ///   - apiVersion: The plugin API version it was compiled against; leave the default.
     ///   - configuration: The type its configuration decodes into (snake_case keys in the file).
     ///   - handler: The back-channel handler type it pairs with.
     ///   - summary: What the interaction offers the user.
@@ -22,12 +25,14 @@ public struct FrontChannelPluginDescriptor: Sendable {
     ///     host's services.
     public init<Configuration: Decodable & Sendable, Handler: BackchannelAuthenticationHandler>(
         registryName: String,
+        apiVersion: PluginAPIVersion = .current,
         configuration: Configuration.Type,
         handler: Handler.Type,
         summary: String,
         makeInteraction: @escaping @Sendable (Configuration, Handler, BackchannelHostServices) throws -> any FrontChannelInteraction
     ) {
         self.registryName = registryName
+        self.apiVersion = apiVersion
         self.configurationType = configuration
         self.summary = summary
         self.makeInteraction = { value, anyHandler, services in

@@ -14,8 +14,10 @@ public struct PluginRegistry: Sendable {
     public var backchannelPluginNames: [String] { backChannels.keys.sorted() }
 
     /// Registers a front-channel descriptor.
-    /// - Throws: ``PluginRegistryError/duplicateRegistryName(plugin:)`` when the name is taken.
+    /// - Throws: ``PluginRegistryError/duplicateRegistryName(plugin:)`` when the name is taken,
+    ///   ``PluginRegistryError/incompatibleAPIVersion(plugin:built:host:)`` for another major version.
     public mutating func register(_ descriptor: FrontChannelPluginDescriptor) throws(PluginRegistryError) {
+        try Self.checkVersion(descriptor.apiVersion, plugin: descriptor.registryName)
         guard frontChannels[descriptor.registryName] == nil else {
             throw .duplicateRegistryName(plugin: descriptor.registryName)
         }
@@ -26,10 +28,19 @@ public struct PluginRegistry: Sendable {
     /// made, so the two may be registered in either order.
     /// - Throws: ``PluginRegistryError/duplicateRegistryName(plugin:)`` when the name is taken.
     public mutating func register(_ descriptor: BackChannelPluginDescriptor) throws(PluginRegistryError) {
+        try Self.checkVersion(descriptor.apiVersion, plugin: descriptor.registryName)
         guard backChannels[descriptor.registryName] == nil else {
             throw .duplicateRegistryName(plugin: descriptor.registryName)
         }
         backChannels[descriptor.registryName] = descriptor
+    }
+
+    /// A plugin compiled against another major version of the API cannot be used: refused by name.
+    private static func checkVersion(_ version: PluginAPIVersion, plugin: String) throws(PluginRegistryError) {
+        let host = PluginAPIVersion.current
+        guard version.major == host.major else {
+            throw .incompatibleAPIVersion(plugin: plugin, built: version.description, host: host.description)
+        }
     }
 
     /// Checks that every registered back-channel descriptor links to a registered front-channel one.

@@ -11,13 +11,15 @@ public enum PluginRegistryError: Error, Sendable, Hashable, CustomStringConverti
     case invalidConfiguration(plugin: String, field: String, reason: String)
     /// Two configured authenticators share one instance name.
     case duplicateInstanceName(plugin: String, name: String)
+    /// The plugin was compiled against another major version of the plugin API.
+    case incompatibleAPIVersion(plugin: String, built: String, host: String)
 
     /// The plugin at fault.
     public var plugin: String {
         switch self {
         case .duplicateRegistryName(let plugin), .unregisteredFrontChannel(let plugin, _),
             .unknownRegistryName(let plugin), .invalidConfiguration(let plugin, _, _),
-            .duplicateInstanceName(let plugin, _):
+            .duplicateInstanceName(let plugin, _), .incompatibleAPIVersion(let plugin, _, _):
             plugin
         }
     }
@@ -30,6 +32,7 @@ public enum PluginRegistryError: Error, Sendable, Hashable, CustomStringConverti
         case .unknownRegistryName: "plugin"
         case .invalidConfiguration(_, let field, _): field
         case .duplicateInstanceName: "name"
+        case .incompatibleAPIVersion: "plugin"
         }
     }
 
@@ -45,6 +48,8 @@ public enum PluginRegistryError: Error, Sendable, Hashable, CustomStringConverti
             "plugin '\(plugin)': \(field): \(reason)"
         case .duplicateInstanceName(let plugin, let name):
             "plugin '\(plugin)': name '\(name)' is already used by another authenticator"
+        case .incompatibleAPIVersion(let plugin, let built, let host):
+            "plugin '\(plugin)': built against plugin API \(built), but this server provides \(host); rebuild the plugin"
         }
     }
 }

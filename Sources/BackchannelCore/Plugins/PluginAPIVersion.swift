@@ -1,0 +1,23 @@
+/// The version of the plugin API, `BackchannelCore`'s public surface.
+///
+/// A descriptor records the version its plugin was compiled against (``current`` is inlined into the
+/// plugin), and a registry refuses a plugin of another major version: within one major version the
+/// API only grows.
+public struct PluginAPIVersion: Sendable, Hashable, CustomStringConvertible {
+    /// Incompatible changes.
+    public var major: Int
+    /// Compatible additions.
+    public var minor: Int
+
+    /// A version.
+    public init(major: Int, minor: Int) {
+        self.major = major
+        self.minor = minor
+    }
+
+    /// The version of this `BackchannelCore`: 1.0.
+    @inlinable
+    public static var current: PluginAPIVersion { PluginAPIVersion(major: 1, minor: 0) }
+
+    public var description: String { "\(major).\(minor)" }
+}

@@ -55,7 +55,7 @@ public final class ConsoleCodeAuthenticator: BackchannelAuthenticationHandler {
     public func startAuthentication(_ request: BackchannelAuthenticationRequest) async throws -> BackchannelStartAuthenticationResult {
         let authReqId = request.authReqId
         guard let user = try await services.userDirectory.user(for: request.hint) else { return .failed(.unknownUserId) }
-        let code = (0..<configuration.codeLength).map { _ in String(services.random.integer(below: 10)) }.joined()
+        let code = OneTimeCode.digits(configuration.codeLength, random: services.random)
         try pending.withLock { pending in
             guard pending[authReqId] == nil else { throw BackchannelHandlerError.duplicateAuthReqId(authReqId) }
             pending[authReqId] = Pending(subject: user.subject, code: code)
@@ -84,7 +84,7 @@ public final class ConsoleCodeAuthenticator: BackchannelAuthenticationHandler {
         let now = services.clock.now
         let result: BackchannelAuthenticationResult? = pending.withLock { pending in
             guard var entry = pending[authReqId], entry.result == nil else { return nil }
-            if Self.constantTimeEquals(entry.code, code) {
+            if ConstantTime.equals(entry.code, code) {
                 entry.result = .approved(AuthenticationAttributes(subject: entry.subject, amr: ["otp"], authTime: now))
             } else {
                 entry.attempts += 1
@@ -95,12 +95,6 @@ public final class ConsoleCodeAuthenticator: BackchannelAuthenticationHandler {
         }
         if let result { await services.completionSink.authenticationConcluded(authReqId: authReqId, result: result) }
         return result
-    }
-
-    private static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
-        let a = Array(lhs.utf8), b = Array(rhs.utf8)
-        guard a.count == b.count else { return false }
-        return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
 

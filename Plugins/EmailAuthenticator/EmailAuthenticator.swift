@@ -48,10 +48,10 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
             return .failed(.unknownUserId, description: "the user has no e-mail address")
         }
         // The token is in the mail only; the store keeps its SHA-256, which opens nothing by itself.
-        let token = EmailSecrets.hex(services.random.bytes(count: 16))
+        let token = Hex.encode(services.random.bytes(count: 16))
         let now = services.clock.now
-        let code = configuration.requireCode ? (0..<6).map { _ in String(services.random.integer(below: 10)) }.joined() : nil
-        let salt = EmailSecrets.hex(services.random.bytes(count: 16))
+        let code = configuration.requireCode ? OneTimeCode.digits(6, random: services.random) : nil
+        let salt = Hex.encode(services.random.bytes(count: 16))
         let record = EmailRecord(
             authReqId: authReqId.rawValue, subject: user.subject, clientName: request.clientName ?? request.clientId, scopes: request.scopes,
             bindingMessage: request.bindingMessage, linkTokenHash: EmailSecrets.sha256(token),
@@ -120,7 +120,7 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
         else { return .gone }
         let authReqId = AuthReqId(rawValue: id)
         if approve, let expected = record.codeHash,
-            !DoubleSubmitToken.constantTimeEquals(expected, EmailSecrets.codeHash(code ?? "", salt: record.codeSalt ?? ""))
+            !ConstantTime.equals(expected, EmailSecrets.codeHash(code ?? "", salt: record.codeSalt ?? ""))
         {
             let maxAttempts = configuration.maxAttempts
             let counted = try await records.update(id) { current in
@@ -164,8 +164,8 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
             from: .init(address: configuration.from, name: configuration.fromName), to: .init(address: address), subject: configuration.subject,
             // Message-ID and MIME boundary draw their own randomness: nothing in the headers says anything of the link.
             text: text, html: html,
-            messageId: "\(EmailSecrets.hex(services.random.bytes(count: 12))).\(Int(services.clock.now.timeIntervalSince1970))@\(domain)",
-            date: services.clock.now, boundary: "=_backchannel_" + EmailSecrets.hex(services.random.bytes(count: 12)))
+            messageId: "\(Hex.encode(services.random.bytes(count: 12))).\(Int(services.clock.now.timeIntervalSince1970))@\(domain)",
+            date: services.clock.now, boundary: "=_backchannel_" + Hex.encode(services.random.bytes(count: 12)))
     }
 
     private func conclude(_ authReqId: AuthReqId, _ conclusion: RecordedConclusion) async throws -> Bool {

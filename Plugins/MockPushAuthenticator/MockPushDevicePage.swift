@@ -87,7 +87,7 @@ struct MockPushDevicePage: FrontChannelInteraction {
             return .text("The device is unavailable. Try again.", status: 503)
         }
         let done = answered ? (decision == "approve" ? "approved" : "denied") : "gone"
-        let query = "user=\(Self.percentEncoded(user))&done=\(done)"
+        let query = "user=\(FormURLEncoding.escape(user))&done=\(done)"
         return .seeOther("\(basePath)?\(query)")
     }
 
@@ -98,12 +98,6 @@ struct MockPushDevicePage: FrontChannelInteraction {
         "denied": "Denied. The client will be told you refused.",
         "gone": "That request is no longer pending.",
     ]
-
-    private static func percentEncoded(_ value: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
-    }
 }
 
 extension Optional {

@@ -50,11 +50,11 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
         guard let phone = user.phoneNumber, !phone.isEmpty else {
             return .failed(.unknownUserId, description: "the user has no phone number for SMS")
         }
-        let code = (0..<configuration.codeLength).map { _ in String(services.random.integer(below: 10)) }.joined()
+        let code = OneTimeCode.digits(configuration.codeLength, random: services.random)
         // The page is reached by a token only the SMS carries: the client knows the request's identity
         // (its hash is computable from the auth_req_id), so a page keyed by it would let the client in.
-        let linkToken = SMSSecrets.hex(services.random.bytes(count: 16))
-        let salt = SMSSecrets.hex(services.random.bytes(count: 16))
+        let linkToken = Hex.encode(services.random.bytes(count: 16))
+        let salt = Hex.encode(services.random.bytes(count: 16))
         let now = services.clock.now
         let record = SMSRecord(
             authReqId: authReqId.rawValue, subject: user.subject, clientName: request.clientName ?? request.clientId, scopes: request.scopes,
@@ -129,7 +129,7 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
                 authReqId, with: RecordedConclusion(.failed, at: now, reason: "too many wrong codes"), reportingTo: services.completionSink)
             return failed == nil ? .gone : .failed
         }
-        if DoubleSubmitToken.constantTimeEquals(record.codeHash, SMSSecrets.codeHash(code, salt: record.codeSalt)) {
+        if ConstantTime.equals(record.codeHash, SMSSecrets.codeHash(code, salt: record.codeSalt)) {
             let approved = try await records.conclude(authReqId, with: RecordedConclusion(.approved, at: now), reportingTo: services.completionSink)
             return approved == nil ? .gone : .approved
         }

@@ -54,20 +54,14 @@ struct SMSGateway: Sendable {
         case .twilio:
             let sid = configuration.accountSid ?? ""
             let base = configuration.url.hasSuffix("/") ? String(configuration.url.dropLast()) : configuration.url
-            var request = HTTPClientRequest(url: "\(base)/2010-04-01/Accounts/\(Self.escape(sid))/Messages.json")
+            var request = HTTPClientRequest(url: "\(base)/2010-04-01/Accounts/\(FormURLEncoding.escape(sid))/Messages.json")
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
             let credentials = Data("\(sid):\(configuration.authToken ?? "")".utf8).base64EncodedString()
             request.headers.add(name: "Authorization", value: "Basic \(credentials)")
             let form = [("To", phoneNumber), ("From", configuration.from), ("Body", text)]
-            request.body = .bytes(ByteBuffer(string: form.map { "\($0.0)=\(Self.escape($0.1))" }.joined(separator: "&")))
+            request.body = .bytes(ByteBuffer(string: form.map { "\($0.0)=\(FormURLEncoding.escape($0.1))" }.joined(separator: "&")))
             return request
         }
-    }
-
-    private static func escape(_ value: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
     }
 }

@@ -1,3 +1,4 @@
+import BackchannelCore
 import Crypto
 import Foundation
 
@@ -5,16 +6,11 @@ import Foundation
 enum SMSSecrets {
     /// Lower-case hex of SHA-256.
     static func sha256(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Data(text.utf8)))
     }
 
     /// The salted hash of a code.
     static func codeHash(_ code: String, salt: String) -> String {
         sha256(salt + ":" + code)
-    }
-
-    /// Lower-case hex of bytes.
-    static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -44,7 +44,7 @@ public struct BackchannelHandlerHarness: Sendable {
 
     /// A fresh request identity, random like a host's.
     public func makeAuthReqId() -> AuthReqId {
-        let hex = services.random.bytes(count: 16).map { String(format: "%02x", $0) }.joined()
+        let hex = Hex.encode(services.random.bytes(count: 16))
         return AuthReqId(rawValue: hex)
     }
 

@@ -9,11 +9,12 @@ import Testing
 /// (the least of several tries each), not by a time, so a slow or busy machine does not change it.
 @Suite("request cost grows linearly with hostile input", .serialized, .timeLimit(.minutes(2)))
 struct LinearCostTests {
-    /// Quadratic work doubles the ratio to 4; linear work stays near 2. 3 separates them with room for noise.
-    static let ceiling = 3.0
+    /// Quadratic work doubles the ratio to 4; linear work stays near 2 (up to 3 on a busy machine, with
+    /// caches outgrown). 3.4 separates them.
+    static let ceiling = 3.4
 
     /// The least time of `tries` runs of `body` with input size `size`.
-    private static func cost(size: Int, tries: Int = 7, _ body: (Int) async -> Void) async -> Double {
+    private static func cost(size: Int, tries: Int = 15, _ body: (Int) async -> Void) async -> Double {
         var best = Double.infinity
         for _ in 0..<tries {
             let started = ContinuousClock.now

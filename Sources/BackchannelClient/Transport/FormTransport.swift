@@ -50,12 +50,10 @@ struct FormTransport: Sendable {
         form.map { "\(escape($0.0))=\(escape($0.1))" }.joined(separator: "&")
     }
 
-    /// RFC 6749 Appendix B (the HTML form encoding): ASCII letters, digits and `*-._` stay, a space becomes
-    /// `+`, every other UTF-8 byte `%XX`. Basic credentials encoded so are the form servers expect most
-    /// (Backchannel's server authenticates them with one hash).
+    /// RFC 6749 Appendix B (the HTML form encoding), the one encoder in `BackchannelCore`: Basic
+    /// credentials encoded so are the form servers expect most (Backchannel's server authenticates them
+    /// with one hash).
     static func escape(_ value: String) -> String {
-        (value.addingPercentEncoding(withAllowedCharacters: formUnescaped) ?? "").replacingOccurrences(of: "%20", with: "+")
+        FormURLEncoding.escape(value)
     }
-
-    private static let formUnescaped = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*-._")
 }

@@ -29,16 +29,6 @@ public struct DoubleSubmitToken: Sendable {
     /// Whether a submitted form repeats its cookie's token (compared in constant time).
     public func verify(_ request: FrontChannelRequest, field: String = "csrf") -> Bool {
         guard let cookie = request.cookies[cookieName], let submitted = request.formValue(field) else { return false }
-        return Self.constantTimeEquals(cookie, submitted)
-    }
-
-    /// Compares two secrets in time that depends only on their length.
-    public static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
-        let a = Array(lhs.utf8)
-        let b = Array(rhs.utf8)
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
+        return ConstantTime.equals(cookie, submitted)
     }
 }

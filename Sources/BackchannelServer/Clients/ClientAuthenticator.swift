@@ -1,3 +1,4 @@
+import BackchannelCore
 import Foundation
 
 /// Authenticates the client of a token or backchannel authentication request (RFC 6749 §2.3).

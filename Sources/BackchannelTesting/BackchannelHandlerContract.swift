@@ -49,7 +49,7 @@ public enum BackchannelHandlerContract {
                 do {
                     let second = try await harness.start(handler, duplicate)
                     fail(1, "the second start answered \(second) instead of throwing")
-                } catch BackchannelHandlerError.duplicateAuthReqId(let id) where id == duplicate.authReqId {
+                } catch let error as BackchannelHandlerError where error.code == .duplicateAuthReqId && error.authReqId == duplicate.authReqId {
                 } catch {
                     fail(1, "the second start threw \(error), not duplicateAuthReqId")
                 }

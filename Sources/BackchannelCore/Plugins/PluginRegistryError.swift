@@ -1,55 +1,79 @@
-/// Why the registry refused a registration or could not make an authenticator. Each case names the
-/// plugin and the configuration field at fault, so a start-up failure points at the line to fix.
-public enum PluginRegistryError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// A descriptor of the same kind is already registered under this name.
-    case duplicateRegistryName(plugin: String)
-    /// A back-channel descriptor is linked to a front-channel descriptor that is not registered.
-    case unregisteredFrontChannel(plugin: String, frontChannel: String)
-    /// The configuration names a plugin nobody registered.
-    case unknownRegistryName(plugin: String)
-    /// The plugin's configuration does not decode into its configuration type.
-    case invalidConfiguration(plugin: String, field: String, reason: String)
-    /// Two configured authenticators share one instance name.
-    case duplicateInstanceName(plugin: String, name: String)
-    /// The plugin was compiled against another major version of the plugin API.
-    case incompatibleAPIVersion(plugin: String, built: String, host: String)
+/// Why the registry refused a registration or could not make an authenticator. Each names the plugin
+/// and the configuration field at fault, so a start-up failure points at the line to fix.
+///
+/// A struct with an extensible ``Code`` (as jwt-kit's `JWTError`): new kinds can be added without
+/// breaking plugins and hosts that look at the ones they know.
+public struct PluginRegistryError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The kind of failure.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        /// The code's name.
+        public let name: String
+        /// A descriptor of the same kind is already registered under this name.
+        public static let duplicateRegistryName = Code(name: "duplicate_registry_name")
+        /// A back-channel descriptor is linked to a front-channel descriptor that is not registered.
+        public static let unregisteredFrontChannel = Code(name: "unregistered_front_channel")
+        /// The configuration names a plugin nobody registered.
+        public static let unknownRegistryName = Code(name: "unknown_registry_name")
+        /// The plugin's configuration does not decode into its configuration type.
+        public static let invalidConfiguration = Code(name: "invalid_configuration")
+        /// Two configured authenticators share one instance name.
+        public static let duplicateInstanceName = Code(name: "duplicate_instance_name")
+        /// The plugin was compiled against another major version of the plugin API.
+        public static let incompatibleAPIVersion = Code(name: "incompatible_api_version")
 
+        public var description: String { name }
+    }
+
+    /// The kind.
+    public let code: Code
     /// The plugin at fault.
-    public var plugin: String {
-        switch self {
-        case .duplicateRegistryName(let plugin), .unregisteredFrontChannel(let plugin, _),
-            .unknownRegistryName(let plugin), .invalidConfiguration(let plugin, _, _),
-            .duplicateInstanceName(let plugin, _), .incompatibleAPIVersion(let plugin, _, _):
-            plugin
-        }
-    }
-
+    public let plugin: String
     /// The configuration field at fault, as spelled in the configuration file.
-    public var field: String {
-        switch self {
-        case .duplicateRegistryName: "registry_name"
-        case .unregisteredFrontChannel: "front_channel"
-        case .unknownRegistryName: "plugin"
-        case .invalidConfiguration(_, let field, _): field
-        case .duplicateInstanceName: "name"
-        case .incompatibleAPIVersion: "plugin"
-        }
+    public let field: String
+    /// What is wrong, in a sentence that names the plugin.
+    public let description: String
+
+    /// Creates an error.
+    public init(code: Code, plugin: String, field: String, description: String) {
+        self.code = code
+        self.plugin = plugin
+        self.field = field
+        self.description = description
     }
 
-    public var description: String {
-        switch self {
-        case .duplicateRegistryName(let plugin):
-            "plugin '\(plugin)': registry_name is already registered"
-        case .unregisteredFrontChannel(let plugin, let frontChannel):
-            "plugin '\(plugin)': front_channel '\(frontChannel)' is not a registered front-channel plugin"
-        case .unknownRegistryName(let plugin):
-            "plugin '\(plugin)': plugin names no registered authenticator plugin"
-        case .invalidConfiguration(let plugin, let field, let reason):
-            "plugin '\(plugin)': \(field): \(reason)"
-        case .duplicateInstanceName(let plugin, let name):
-            "plugin '\(plugin)': name '\(name)' is already used by another authenticator"
-        case .incompatibleAPIVersion(let plugin, let built, let host):
-            "plugin '\(plugin)': built against plugin API \(built), but this server provides \(host); rebuild the plugin"
-        }
+    /// A descriptor of the same kind is already registered under this name.
+    public static func duplicateRegistryName(plugin: String) -> Self {
+        Self(code: .duplicateRegistryName, plugin: plugin, field: "registry_name", description: "plugin '\(plugin)': registry_name is already registered")
+    }
+
+    /// A back-channel descriptor is linked to a front-channel descriptor that is not registered.
+    public static func unregisteredFrontChannel(plugin: String, frontChannel: String) -> Self {
+        Self(
+            code: .unregisteredFrontChannel, plugin: plugin, field: "front_channel",
+            description: "plugin '\(plugin)': front_channel '\(frontChannel)' is not a registered front-channel plugin")
+    }
+
+    /// The configuration names a plugin nobody registered.
+    public static func unknownRegistryName(plugin: String) -> Self {
+        Self(code: .unknownRegistryName, plugin: plugin, field: "plugin", description: "plugin '\(plugin)': plugin names no registered authenticator plugin")
+    }
+
+    /// The plugin's configuration does not decode into its configuration type.
+    public static func invalidConfiguration(plugin: String, field: String, reason: String) -> Self {
+        Self(code: .invalidConfiguration, plugin: plugin, field: field, description: "plugin '\(plugin)': \(field): \(reason)")
+    }
+
+    /// Two configured authenticators share one instance name.
+    public static func duplicateInstanceName(plugin: String, name: String) -> Self {
+        Self(
+            code: .duplicateInstanceName, plugin: plugin, field: "name",
+            description: "plugin '\(plugin)': name '\(name)' is already used by another authenticator")
+    }
+
+    /// The plugin was compiled against another major version of the plugin API.
+    public static func incompatibleAPIVersion(plugin: String, built: String, host: String) -> Self {
+        Self(
+            code: .incompatibleAPIVersion, plugin: plugin, field: "plugin",
+            description: "plugin '\(plugin)': built against plugin API \(built), but this server provides \(host); rebuild the plugin")
     }
 }

@@ -1,6 +1,6 @@
 import BackchannelCore
 
-/// The obligations every ``BackchannelCore/BackchannelAuthenticationHandler`` must meet, checked
+/// The obligations every `BackchannelAuthenticationHandler` must meet, checked
 /// against a live handler. Every authenticator's own tests run these:
 ///
 /// ```swift

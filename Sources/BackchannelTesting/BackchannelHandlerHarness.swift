@@ -2,7 +2,7 @@ import BackchannelCore
 import Foundation
 import Logging
 
-/// Drives any ``BackchannelAuthenticationHandler`` through the lifecycle a host puts it through (start,
+/// Drives any `BackchannelAuthenticationHandler` through the lifecycle a host puts it through (start,
 /// status until concluded, cancel, expiry) under a ``VirtualClock``, with injected host services.
 ///
 /// ```swift
@@ -80,6 +80,8 @@ public struct BackchannelHandlerHarness: Sendable {
     /// Advances the virtual clock in steps, asking for the status after each, until the handler
     /// concludes or the request expires; on expiry it cancels the request, as a host does.
     /// - Parameters:
+    ///   - handler: The handler under test.
+    ///   - request: A request it was started with.
     ///   - step: How far each step moves the clock, in seconds.
     public func runUntilConcluded(
         _ handler: some BackchannelAuthenticationHandler,

@@ -1,4 +1,4 @@
-/// A broken obligation of the ``BackchannelCore/BackchannelAuthenticationHandler`` contract.
+/// A broken obligation of the `BackchannelAuthenticationHandler` contract.
 public struct ContractViolation: Error, Sendable, Hashable, CustomStringConvertible {
     /// The obligation, as named in ``BackchannelHandlerContract``.
     public var check: String

@@ -19,7 +19,7 @@ public protocol BackchannelAuthenticationHandler: Sendable {
     ///   is the identity every later call uses.
     /// - Returns: ``BackchannelStartAuthenticationResult/started`` once the user is being reached, or
     ///   the CIBA error that makes the request fail at once (an unknown user, an unreachable one).
-    /// - Throws: ``BackchannelHandlerError/duplicateAuthReqId`` when this identity was already started;
+    /// - Throws: ``BackchannelHandlerError/duplicateAuthReqId(_:)`` when this identity was already started;
     ///   any other error for an infrastructure failure (the host answers with a server error).
     func startAuthentication(_ request: BackchannelAuthenticationRequest) async throws -> BackchannelStartAuthenticationResult
 

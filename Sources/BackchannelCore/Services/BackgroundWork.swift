@@ -18,7 +18,9 @@ public final class BackgroundWork: Sendable {
     public init() {}
 
     /// Starts `operation` now. During a drain, it starts already cancelled.
-    /// - Parameter name: What the work is, for the host's log.
+    /// - Parameters:
+    ///   - name: What the work is, for the host's log.
+    ///   - operation: The work; it should end soon after it is cancelled.
     public func run(_ name: String, _ operation: @escaping @Sendable () async -> Void) {
         state.withLock { state in
             let id = state.next

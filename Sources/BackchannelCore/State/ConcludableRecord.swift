@@ -9,7 +9,12 @@ public protocol ConcludableRecord: Codable, Sendable {
 extension PluginStateSlot where Value: ConcludableRecord {
     /// Records a conclusion unless the request already concluded (on this process or another), applying
     /// `change` in the same compare-and-set write, and reports the result to the host if this call won.
-    /// - Parameter leavingGroup: Whether the record leaves its group (a group of pending requests, say).
+    /// - Parameters:
+    ///   - authReqId: The request, the record's key.
+    ///   - conclusion: What to record.
+    ///   - sink: Where the result is reported when this call recorded it.
+    ///   - leavingGroup: Whether the record leaves its group (a group of pending requests, say).
+    ///   - change: Further changes to the record, made in the same write.
     /// - Returns: The concluded record when this call recorded the conclusion; `nil` otherwise.
     @discardableResult
     public func conclude(

@@ -35,7 +35,9 @@ public struct PluginStateSlot<Value: Codable & Sendable>: Sendable {
 
     /// Applies `change` to the current value and stores the result if nobody changed the value meanwhile,
     /// re-reading and retrying a few times when somebody did. The record stays in its group.
-    /// - Parameter change: Returns the new value, or `nil` to leave the record as it is.
+    /// - Parameters:
+    ///   - key: The record's key.
+    ///   - change: Returns the new value, or `nil` to leave the record as it is.
     /// - Returns: The stored new value, or `nil` when the record is gone, `change` declined, or the
     ///   record kept changing under it.
     public func update(_ key: String, _ change: (Value) throws -> Value?) async throws -> Value? {
@@ -43,6 +45,10 @@ public struct PluginStateSlot<Value: Codable & Sendable>: Sendable {
     }
 
     /// Like ``update(_:_:)``, and moves the record to another group (`nil`: none) in the same write.
+    /// - Parameters:
+    ///   - key: The record's key.
+    ///   - group: The group it moves to.
+    ///   - change: Returns the new value, or `nil` to leave the record as it is.
     public func update(_ key: String, movingTo group: String?, _ change: (Value) throws -> Value?) async throws -> Value? {
         try await update(key, group: .move(group), change)
     }

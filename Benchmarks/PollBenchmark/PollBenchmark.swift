@@ -141,11 +141,17 @@ struct PollBenchmark: AsyncParsableCommand {
                     createdAt: now, expiresAt: now.addingTimeInterval(1_000_000_000), interval: 5)
             }
             try await store.insert(contentsOf: requests)
-            _ = try await pluginState.insert(contentsOf: requests.map {
+            let records = requests.map {
                 PluginStateRecord(
                     namespace: "mock-push", key: $0.authReqIdHash, group: "pending:filler", value: Data(repeating: 0x7B, count: 300),
                     createdAt: now, expiresAt: $0.expiresAt)
-            })
+            }
+            // The SQLite store loads a batch in one transaction; the others one record at a time.
+            if let sqlite = pluginState as? SQLiteStore {
+                _ = try await sqlite.insert(contentsOf: records)
+            } else {
+                for record in records { _ = try await pluginState.insert(record) }
+            }
             remaining -= batch
         }
 

@@ -11,10 +11,6 @@ public protocol PluginStateStore: Sendable {
     /// Stores a new record. - Returns: `false` when the key is already taken.
     func insert(_ record: PluginStateRecord) async throws -> Bool
 
-    /// Stores many new records at once (imports, benchmarks); SQL stores use one transaction.
-    /// - Returns: how many were stored (taken keys are skipped).
-    func insert(contentsOf records: [PluginStateRecord]) async throws -> Int
-
     /// The record under `key`, unless it has expired.
     func record(namespace: String, key: String) async throws -> PluginStateRecord?
 
@@ -30,13 +26,4 @@ public protocol PluginStateStore: Sendable {
 
     /// Deletes every record whose expiry is at or before `now`. - Returns: how many were deleted.
     func purgeExpired(now: Date) async throws -> Int
-}
-
-extension PluginStateStore {
-    /// Inserts one at a time.
-    public func insert(contentsOf records: [PluginStateRecord]) async throws -> Int {
-        var stored = 0
-        for record in records where try await insert(record) { stored += 1 }
-        return stored
-    }
 }

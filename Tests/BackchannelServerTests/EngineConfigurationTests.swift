@@ -51,4 +51,12 @@ struct EngineConfigurationTests {
         let error = await #expect(throws: EngineConfigurationError.self) { try await EngineFixture.make(issuer: "https://op.example.com/") }
         #expect(error?.field == "server.issuer")
     }
+
+    @Test("a client without a client_secret is refused at start-up, naming the field")
+    func clientWithoutSecret() async throws {
+        let error = await #expect(throws: EngineConfigurationError.self) {
+            try await EngineFixture.make(clients: [ClientConfiguration(clientId: "c", clientSecret: nil)])
+        }
+        #expect(error?.field == "clients[0].client_secret")
+    }
 }

@@ -38,11 +38,27 @@ public enum ConfigurationLoader {
         return try tree.decode(as: BackchanneldConfiguration.self)
     }
 
-    private static func summary(of error: any Error) -> String {
-        if let error = error as? YamlError { return "\(error)".split(separator: "\n").first.map(String.init) ?? "syntax error" }
-        if case DecodingError.dataCorrupted(let context) = error {
-            return (context.underlyingError as? NSError)?.localizedDescription ?? context.debugDescription
+    /// Where and why the parser stopped: "line 3, column 7: mapping values are not allowed in this context".
+    /// Yams wraps its `YamlError` (which knows the position) in `DecodingError.dataCorrupted`; JSON's
+    /// errors carry the position in their description.
+    static func summary(of error: any Error) -> String {
+        var error = error
+        if case DecodingError.dataCorrupted(let context) = error, let underlying = context.underlyingError { error = underlying }
+        if let yaml = error as? YamlError {
+            switch yaml {
+            case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+                .composer(let context, let problem, let mark, _):
+                let while_ = context.map { " (\($0.text))" } ?? ""
+                return "line \(mark.line), column \(mark.column): \(problem)\(while_)"
+            case .reader(let problem, let offset, _, _):
+                return "\(problem)\(offset.map { " at byte \($0)" } ?? "")"
+            case .duplicatedKeysInMapping(let duplicates, _):
+                return "a key appears twice in one mapping: \(duplicates.sorted().joined(separator: ", "))"
+            default:
+                return "\(yaml)".split(separator: "\n").first.map(String.init) ?? "syntax error"
+            }
         }
-        return "syntax error"
+        let described = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+        return described ?? "syntax error"
     }
 }

@@ -49,6 +49,13 @@ struct BackchannelServeCommand: AsyncParsableCommand {
         }
     }
 
+    /// A configuration error: said alone (no usage block, which would suggest a command-line mistake), and
+    /// exit status 78 (`EX_CONFIG`), distinct from a usage error's 64.
+    static func configurationFailure(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+        return ExitCode(78)
+    }
+
     func run() async throws {
         if hashUserCode {
             guard let code = readLine(strippingNewline: true), !code.isEmpty else {
@@ -65,7 +72,7 @@ struct BackchannelServeCommand: AsyncParsableCommand {
             do {
                 configuration = try ConfigurationLoader.load(path: config)
             } catch {
-                throw ValidationError("\(config): \(error)")
+                throw Self.configurationFailure("\(config): \(error)")
             }
         } else {
             configuration = EmbeddedDefaults.configuration
@@ -73,9 +80,14 @@ struct BackchannelServeCommand: AsyncParsableCommand {
         if let host { configuration.server.host = host }
         if let port { configuration.server.port = port }
         if config == nil, ServerExposure(bindHost: configuration.server.host) != .loopback {
-            throw ValidationError(
+            throw Self.configurationFailure(
                 "the embedded demo serves a published client secret and a page that approves anyone: it binds loopback only "
                     + "(127.0.0.1, ::1, localhost). Serve other interfaces with --config and your own clients.")
+        }
+        // Checked before anything is created (the data directory, a key): a taken port fails cleanly.
+        if let reason = ListenCheck.unavailable(host: configuration.server.host, port: configuration.server.port) {
+            throw Self.configurationFailure(
+                "cannot listen on \(configuration.server.host):\(configuration.server.port): \(reason). Pass --port to choose another port.")
         }
 
         let assembly: ServerAssembly
@@ -83,7 +95,7 @@ struct BackchannelServeCommand: AsyncParsableCommand {
             assembly = try await ServerAssembly.assemble(
                 configuration, registry: Self.registry, dataDirectory: URL(fileURLWithPath: dataDir, isDirectory: true), logger: logger)
         } catch {
-            throw ValidationError("\(config ?? "embedded defaults"): \(error)")
+            throw Self.configurationFailure(config.map { "\($0): \(error)" } ?? "\(error)")
         }
         let engine = assembly.engine
         let announce = config == nil

@@ -237,10 +237,15 @@ public struct ServerAssembly {
             guard let path = settings.path ?? dataDirectory?.appendingPathComponent("backchannel.sqlite").path else {
                 throw .store("path: sqlite needs a path or a data directory")
             }
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
             do {
-                try FileManager.default.createDirectory(
-                    at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true,
-                    attributes: [.posixPermissions: 0o700])
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                let reason = (error as NSError).localizedFailureReason ?? "it cannot be created"
+                throw .store(
+                    "cannot create the data directory \(directory.path) (\(reason)); pass --data-dir (or store.path) with a directory this user can write")
+            }
+            do {
                 let store = try SQLiteStore(path: path, expiredRequestRetention: retention, clock: clock)
                 // The file is this process's alone (an exclusive lock): its limits can live in its memory.
                 return (store, store, store, InMemoryLimitStore(), {})

@@ -84,7 +84,12 @@ public final class BackchannelEngine: Sendable {
             guard !registered.contains(where: { $0.clientId == configuration.clientId }) else {
                 throw EngineConfigurationError(field: "\(field).client_id", reason: "'\(configuration.clientId)' is registered twice")
             }
-            if let secret = configuration.clientSecret, secret.count < policy.minClientSecretLength {
+            // CIBA Core §4 has confidential clients only, and this server authenticates them by secret: a client
+            // without one could never authenticate.
+            guard let secret = configuration.clientSecret else {
+                throw EngineConfigurationError(field: "\(field).client_secret", reason: "is required: CIBA clients are confidential")
+            }
+            if secret.count < policy.minClientSecretLength {
                 throw EngineConfigurationError(
                     field: "\(field).client_secret",
                     reason: "is shorter than \(policy.minClientSecretLength) characters (policy.min_client_secret_length); use a long random secret")

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+@testable import BackchannelHost
+
+/// Start-up errors a person can act on: where, why, and what to pass; said alone, with exit status 78.
+@Suite("start-up errors", .serialized,
+    .enabled(if: BackchanneldProcess.isBuilt, "skipped: the backchanneld binary is not built beside the tests"))
+struct StartupErrorTests {
+    /// Runs backchanneld to its exit: the status and everything it printed.
+    private func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = BackchanneldProcess.executable
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        return await withCheckedContinuation { continuation in
+            Thread {
+                let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                process.waitUntilExit()
+                continuation.resume(returning: (process.terminationStatus, text))
+            }.start()
+        }
+    }
+
+    private func temporaryDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("startup-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    @Test("a port in use names the address and port, suggests --port, exits 78 and creates nothing")
+    func portInUse() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let node = try await BackchanneldProcess(arguments: ["--data-dir", directory.appendingPathComponent("first").path], log: directory.appendingPathComponent("log"))
+        defer { node.stop() }
+        let dataDirectory = directory.appendingPathComponent("second")
+        let (status, output) = try await run(["--port", "\(node.port)", "--data-dir", dataDirectory.path])
+        #expect(status == 78)
+        #expect(output.contains("127.0.0.1:\(node.port)"))
+        #expect(output.contains("--port"))
+        #expect(!output.contains("Usage:"))
+        #expect(!FileManager.default.fileExists(atPath: dataDirectory.path))
+    }
+
+    @Test("a YAML syntax error gives line, column and the parser's reason, alone, with exit status 78")
+    func yamlSyntax() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("bad.yaml")
+        try "server:\n  port: 8080\n clients: [\n".write(to: file, atomically: true, encoding: .utf8)
+        let (status, output) = try await run(["--config", file.path, "--port", "0"])
+        #expect(status == 78)
+        #expect(output.contains("line 3, column"))
+        #expect(!output.contains("Usage:"))
+    }
+
+    @Test("an unwritable data directory is named, with what to pass")
+    func unwritableDataDirectory() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // A file where the data directory's parent should be: no user can create the directory, root included.
+        let blocker = directory.appendingPathComponent("not-a-directory")
+        FileManager.default.createFile(atPath: blocker.path, contents: Data())
+        let (status, output) = try await run(["--data-dir", blocker.appendingPathComponent("data").path, "--port", "0"])
+        #expect(status == 78)
+        #expect(output.contains(blocker.appendingPathComponent("data").path))
+        #expect(output.contains("--data-dir"))
+    }
+}

@@ -1,7 +1,8 @@
+import BackchannelCore
 /// What one simulated user's device does when a push arrives.
 public struct MockPushScript: Decodable, Sendable, Hashable {
     /// The device's answer.
-    public enum Action: String, Codable, Sendable, Hashable, CaseIterable {
+    public enum Action: String, Codable, Sendable, Hashable, ConfigurationEnum {
         /// The user approves.
         case approve
         /// The user refuses.

@@ -15,7 +15,7 @@ import BackchannelCore
 /// ```
 public struct SMSConfiguration: Decodable, Sendable, Hashable {
     /// The gateway's API.
-    public enum Provider: String, Decodable, Sendable, Hashable {
+    public enum Provider: String, ConfigurationEnum, Sendable, Hashable {
         /// A JSON POST of `{"to", "from", "text"}` to `url`.
         case webhook
         /// Twilio's Messages resource: a form POST with HTTP Basic (account SID and auth token).

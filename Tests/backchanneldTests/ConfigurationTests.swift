@@ -1,4 +1,5 @@
 import BackchannelCore
+import BackchannelTesting
 import Foundation
 import Logging
 import Testing
@@ -119,5 +120,29 @@ struct ConfigurationTests {
     func syntaxError() throws {
         let error = #expect(throws: ConfigurationError.self) { try parse("clients: [unclosed") }
         #expect(error?.reason.contains("not valid YAML") == true)
+    }
+
+    @Test("a wrong word for an enumerated setting lists the allowed ones, and the path appears once")
+    func enumeratedValues() throws {
+        let yaml = valid.replacingOccurrences(of: "alice: { action: approve, after_seconds: 1 }", with: "alice: { action: approved }")
+        let configuration = try parse(yaml)
+        let registry = try ServerAssembly.builtInRegistry()
+        let error = #expect(throws: PluginRegistryError.self) {
+            _ = try registry.makeAuthenticator(
+                plugin: "mock-push", configuration: configuration.authenticators[0].configuration,
+                services: BackchannelHandlerHarness(users: []).services)
+        }
+        let text = error.map { "\($0)" } ?? ""
+        #expect(text.contains("must be one of approve, deny, silent, fail"))
+        #expect(text.components(separatedBy: "users.alice.action").count == 2)
+    }
+
+    @Test("an unknown plugin name lists the registered plugins")
+    func unknownPlugin() throws {
+        let registry = try ServerAssembly.builtInRegistry()
+        let error = #expect(throws: PluginRegistryError.self) {
+            _ = try registry.makeAuthenticator(plugin: "push", services: BackchannelHandlerHarness(users: []).services)
+        }
+        #expect(error?.description == "no authenticator plugin is registered as 'push' (registered: email, mock-push, sms)")
     }
 }

@@ -3,7 +3,7 @@ import BackchannelCore
 /// How to reach the SMTP server (snake_case keys in the file).
 public struct SMTPConfiguration: Decodable, Sendable, Hashable {
     /// Transport security.
-    public enum Security: String, Decodable, Sendable, Hashable {
+    public enum Security: String, ConfigurationEnum, Sendable, Hashable {
         /// Plain text: only for a relay on loopback.
         case none
         /// Plain connection upgraded with STARTTLS before anything is sent; refused if the server does not offer it.

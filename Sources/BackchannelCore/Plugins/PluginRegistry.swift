@@ -70,7 +70,7 @@ public struct PluginRegistry: Sendable {
         services: BackchannelHostServices
     ) throws(PluginRegistryError) -> AuthenticatorInstance {
         guard let descriptor = backChannels[plugin] else {
-            throw .unknownRegistryName(plugin: plugin)
+            throw .unknownRegistryName(plugin: plugin, registered: backchannelPluginNames)
         }
         var frontChannel: FrontChannelPluginDescriptor?
         if let link = descriptor.frontChannelName {

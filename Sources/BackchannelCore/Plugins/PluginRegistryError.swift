@@ -54,8 +54,12 @@ public struct PluginRegistryError: Error, Sendable, Hashable, CustomStringConver
     }
 
     /// The configuration names a plugin nobody registered.
-    public static func unknownRegistryName(plugin: String) -> Self {
-        Self(code: .unknownRegistryName, plugin: plugin, field: "plugin", description: "plugin '\(plugin)': plugin names no registered authenticator plugin")
+    /// - Parameter registered: The names that are registered, to list in the message.
+    public static func unknownRegistryName(plugin: String, registered: [String] = []) -> Self {
+        let known = registered.isEmpty ? "" : " (registered: \(registered.sorted().joined(separator: ", ")))"
+        return Self(
+            code: .unknownRegistryName, plugin: plugin, field: "plugin",
+            description: "no authenticator plugin is registered as '\(plugin)'\(known)")
     }
 
     /// The plugin's configuration does not decode into its configuration type.

@@ -3,7 +3,7 @@ import BackchannelCore
 /// `store:` in the configuration file: where the server keeps its state.
 public struct StoreSettings: Decodable, Sendable {
     /// The kinds of store.
-    public enum Kind: String, Decodable, Sendable {
+    public enum Kind: String, ConfigurationEnum, Sendable {
         /// One SQLite file in the data directory: the default.
         case sqlite
         /// A PostgreSQL database shared by several `backchanneld` processes.

@@ -1,5 +1,6 @@
+import BackchannelCore
 /// How a client authenticates at the token and backchannel authentication endpoints (RFC 7591 §2).
-public enum ClientAuthenticationMethod: String, Codable, Sendable, Hashable, CaseIterable {
+public enum ClientAuthenticationMethod: String, Codable, Sendable, Hashable, ConfigurationEnum {
     /// HTTP Basic with the client id and secret (RFC 6749 §2.3.1).
     case clientSecretBasic = "client_secret_basic"
     /// `client_id` and `client_secret` in the form body (RFC 6749 §2.3.1).

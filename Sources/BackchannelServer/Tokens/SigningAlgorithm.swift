@@ -1,5 +1,6 @@
+import BackchannelCore
 /// The JWS algorithms the server signs its tokens with.
-public enum SigningAlgorithm: String, Codable, Sendable, Hashable, CaseIterable {
+public enum SigningAlgorithm: String, Codable, Sendable, Hashable, ConfigurationEnum {
     /// ECDSA on P-256 with SHA-256: the default.
     case es256 = "ES256"
     /// RSASSA-PKCS1-v1_5 with SHA-256, for relying parties that cannot verify ECDSA.

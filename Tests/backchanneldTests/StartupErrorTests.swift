@@ -71,3 +71,23 @@ struct StartupErrorTests {
         #expect(output.contains("--data-dir"))
     }
 }
+
+/// `Examples/minimal.yaml` runs as it is.
+@Suite("the minimal example configuration", .enabled(if: BackchanneldProcess.isBuilt, "skipped: the backchanneld binary is not built beside the tests"))
+struct MinimalExampleTests {
+    @Test("it serves, and its client starts a request for alice")
+    func runsAsIs() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("minimal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Examples/minimal.yaml")
+        let node = try await BackchanneldProcess(
+            arguments: ["--config", file.path, "--data-dir", directory.appendingPathComponent("data").path], log: directory.appendingPathComponent("log"))
+        defer { node.stop() }
+        let started = try await HTTPPeer.post(
+            "\(node.baseURL)/backchannel/authentication", form: [("scope", "openid"), ("login_hint", "alice")], basic: ("console", "change-this-secret-now"))
+        #expect(started.status == 200)
+        #expect(started.json["auth_req_id"] != nil)
+    }
+}

@@ -37,11 +37,11 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
     private var records: PluginStateSlot<SMSRecord> { PluginStateSlot(store: services.stateStore, namespace: Self.namespace) }
 
     /// Creates the authenticator.
-    /// - Parameter httpClient: The client for the gateway; the shared one by default.
-    public init(configuration: SMSConfiguration, services: BackchannelHostServices, httpClient: HTTPClient = .shared) {
+    /// - Parameter httpClient: The client for the gateway; by default one that fails at once on a refused connection.
+    public init(configuration: SMSConfiguration, services: BackchannelHostServices, httpClient: HTTPClient? = nil) {
         self.configuration = configuration
         self.services = services
-        self.gateway = SMSGateway(configuration: configuration, httpClient: httpClient, clock: services.clock)
+        self.gateway = SMSGateway(configuration: configuration, httpClient: httpClient ?? SMSGatewayClient.shared, clock: services.clock)
     }
 
     public func startAuthentication(_ request: BackchannelAuthenticationRequest) async throws -> BackchannelStartAuthenticationResult {

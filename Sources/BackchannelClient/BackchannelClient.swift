@@ -28,23 +28,25 @@ public struct BackchannelClient: Sendable {
     ///   - clientId: This client's `client_id`.
     ///   - credentials: How this client authenticates.
     ///   - polling: How polls are paced.
-    ///   - httpClient: The HTTP client; the shared one by default.
+    ///   - httpClient: The HTTP client; by default one that fails at once on a refused connection.
     ///   - timeout: The timeout of each HTTP request.
     public static func discover(
         issuer: String,
         clientId: String,
         credentials: ClientCredentials,
         polling: PollingPolicy = PollingPolicy(),
-        httpClient: HTTPClient = .shared,
+        httpClient: HTTPClient? = nil,
         timeout: Duration = .seconds(30)
     ) async throws(BackchannelClientError) -> BackchannelClient {
-        let transport = FormTransport(httpClient: httpClient, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
+        let transport = FormTransport(httpClient: httpClient ?? FailFastHTTPClient.shared, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
         let trimmed = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
         let answer = try await transport.get(trimmed + "/.well-known/openid-configuration")
         guard answer.status == 200, let metadata = try? JSONDecoder().decode(ProviderMetadata.self, from: answer.body) else {
             throw .invalidResponse("the provider's metadata could not be read (HTTP \(answer.status))")
         }
-        guard metadata.issuer == trimmed else { throw .invalidResponse("the metadata names another issuer") }
+        guard metadata.issuer == trimmed else {
+            throw .invalidResponse("the provider at \(trimmed) names its issuer \(metadata.issuer); use that exact issuer (RFC 8414 §3.3)")
+        }
         return BackchannelClient(metadata: metadata, clientId: clientId, credentials: credentials, polling: polling, transport: transport)
     }
 

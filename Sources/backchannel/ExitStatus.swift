@@ -24,6 +24,7 @@ enum ExitStatus {
     static let help = """
         Exit status: 0 tokens received; 2 the user denied; 3 the request expired; 4 the provider refused the \
         request (invalid_request, unknown_user_id, invalid_client, …); 5 the provider could not be reached; \
-        6 the provider's answer or ID token failed verification; 130 interrupted.
+        6 the provider's answer or ID token failed verification; 64 a usage error (a missing or malformed \
+        option); 130 interrupted.
         """
 }

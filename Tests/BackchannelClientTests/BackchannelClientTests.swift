@@ -1,5 +1,6 @@
 import BackchannelClient
 import BackchannelCore
+import BackchannelTesting
 import Foundation
 import Synchronization
 import Testing
@@ -30,6 +31,19 @@ struct BackchannelClientTests {
         await provider.drive(until: { outcome.get != nil })
         await task.value
         return outcome.get ?? .failure(.transport("did not finish"))
+    }
+
+    @Test("nothing listening: a plain sentence naming the URL")
+    func connectionRefused() async throws {
+        let port = try LoopbackPort.free()
+        let error = await #expect(throws: BackchannelClientError.self) {
+            _ = try await BackchannelClient.discover(
+                issuer: "http://127.0.0.1:\(port)", clientId: "c", credentials: .clientSecretBasic(secret: "s"))
+        }
+        let text = error.map { "\($0)" } ?? ""
+        #expect(text.contains("http://127.0.0.1:\(port)/.well-known/openid-configuration"))
+        #expect(text.contains("connection refused"))
+        #expect(!text.contains("NIO") && !text.contains("HTTPClientError"))
     }
 
     @Test("alice approves: verified tokens")

@@ -244,4 +244,33 @@ struct SMSAuthenticatorTests {
             #expect(try await sms.checkAuthenticationStatus(authReqId: second.authReqId) == .failed(reason: "too many wrong codes"))
         }
     }
+
+    @Test("a gateway that refuses connections fails the request fast, through the retries, naming the cause")
+    func refusedGatewayFailsFast() async throws {
+        let harness = BackchannelHandlerHarness(users: Self.users)
+        var services = harness.services
+        services.clock = SystemClock()
+        services.stateStore = InMemoryPluginStateStore(clock: SystemClock())
+        var registry = PluginRegistry()
+        try registry.register(SMSAuthenticator.descriptor)
+        try registry.register(SMSAuthenticator.pageDescriptor)
+        let port = try LoopbackPort.free()
+        let instance = try registry.makeAuthenticator(
+            plugin: "sms",
+            configuration: .object([
+                "provider": .string("webhook"), "url": .string("http://127.0.0.1:\(port)/webhook"), "from": .string("Backchannel"),
+                "max_retries": .integer(3), "retry_delay_ms": .integer(10),
+            ]),
+            services: services)
+        let sms = try #require(instance.handler as? SMSAuthenticator)
+        let request = request(harness)
+        let started = ContinuousClock.now
+        _ = try await harness.start(sms, request)
+        while try await sms.checkAuthenticationStatus(authReqId: request.authReqId) == nil, ContinuousClock.now - started < .seconds(20) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(try await sms.checkAuthenticationStatus(authReqId: request.authReqId) == .failed(reason: "the text message could not be delivered"))
+        // Four refused attempts with millisecond backoffs: well under a second, not four connect timeouts.
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
 }

@@ -41,8 +41,33 @@ struct FormTransport: Sendable {
             throw .cancelled
         } catch {
             if Task.isCancelled { throw .cancelled }
-            throw .transport("\(error)")
+            throw .transport(Self.plain(error, url: request.url))
         }
+    }
+
+    /// A transport failure as a sentence naming the URL: no driver type names, no stray punctuation.
+    static func plain(_ error: any Error, url: String) -> String {
+        if let client = error as? HTTPClientError {
+            switch client {
+            case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout:
+                return "\(url) did not answer in time"
+            case .remoteConnectionClosed:
+                return "\(url) closed the connection without answering"
+            default:
+                break
+            }
+        }
+        if let io = error as? IOError {
+            switch io.errnoCode {
+            case ECONNREFUSED: return "nothing is listening at \(url) (connection refused)"
+            case ECONNRESET: return "\(url) reset the connection"
+            default: return "\(url) could not be reached (\(String(cString: strerror(io.errnoCode))))"
+            }
+        }
+        let text = "\(error)"
+        if text.contains("connectTimeout") || text.contains("deadlineExceeded") { return "\(url) did not answer in time" }
+        if text.contains("refused") { return "nothing is listening at \(url) (connection refused)" }
+        return "\(url) could not be reached"
     }
 
     /// `application/x-www-form-urlencoded` as RFC 6749 Appendix B defines it.

@@ -13,22 +13,24 @@ struct LinearCostTests {
     /// caches outgrown). 3.4 separates them.
     static let ceiling = 3.4
 
-    /// The least time of `tries` runs of `body` with input size `size`.
-    private static func cost(size: Int, tries: Int = 15, _ body: (Int) async -> Void) async -> Double {
-        var best = Double.infinity
-        for _ in 0..<tries {
-            let started = ContinuousClock.now
-            await body(size)
-            let elapsed = ContinuousClock.now - started
-            best = min(best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-        }
-        return best
+    private static func seconds(_ body: () async -> Void) async -> Double {
+        let started = ContinuousClock.now
+        await body()
+        let elapsed = ContinuousClock.now - started
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
-    /// The ratio of the cost at `2n` to the cost at `n`.
-    private static func growth(_ n: Int, _ body: (Int) async -> Void) async -> Double {
+    /// The ratio of the cost at `2n` to the cost at `n`: the least of `tries` runs of each, the two sizes
+    /// alternating so that whatever else the machine does weighs on both alike.
+    private static func growth(_ n: Int, tries: Int = 15, _ body: (Int) async -> Void) async -> Double {
         await body(n / 4)  // warm-up: caches, lazy initialisation
-        return await cost(size: 2 * n, body) / cost(size: n, body)
+        var small = Double.infinity
+        var large = Double.infinity
+        for _ in 0..<tries {
+            small = min(small, await seconds { await body(n) })
+            large = min(large, await seconds { await body(2 * n) })
+        }
+        return large / small
     }
 
     @Test("looking up every parameter of an n-pair request")

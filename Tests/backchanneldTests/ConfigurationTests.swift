@@ -145,4 +145,19 @@ struct ConfigurationTests {
         }
         #expect(error?.description == "no authenticator plugin is registered as 'push' (registered: email, mock-push, sms)")
     }
+
+    @Test("a YAML 1.1 base-60 number that crashed Yams is read as text, and the file is refused with a field error")
+    func sexagesimalDoesNotCrash() throws {
+        // Found by fuzzing the configuration loader (Fuzz/Crashers/config/yams-sexagesimal-overflow).
+        #expect(try YAMLTree.parse("1:1:11:2222222222:22:211:12:22:2") == .string("1:1:11:2222222222:22:211:12:22:2"))
+        #expect(throws: ConfigurationError.self) { try parse("server: { port: 1:1:11:2222222222:22:211:12:22:2 }") }
+    }
+
+    @Test("YAML core-schema scalars: numbers, booleans, null; quoted scalars stay text; aliases are refused")
+    func coreSchema() throws {
+        #expect(try YAMLTree.parse("a: 8080\nb: 2.5\nc: true\nd: ~\ne: '8080'\nf: 0x1F") == .object([
+            "a": .integer(8080), "b": .number(2.5), "c": .bool(true), "d": .null, "e": .string("8080"), "f": .string("0x1F"),
+        ]))
+        #expect(throws: ConfigurationError.self) { try parse("x: &a [1]\ny: *a") }
+    }
 }

@@ -25,7 +25,7 @@ public enum ConfigurationLoader {
                 guard let text = String(data: data, encoding: .utf8) else {
                     throw ConfigurationError(path: "", reason: "the file is not UTF-8")
                 }
-                tree = try YAMLDecoder().decode(JSONValue.self, from: text)
+                tree = try YAMLTree.parse(text)
             }
         } catch let error as ConfigurationError {
             throw error
@@ -44,6 +44,7 @@ public enum ConfigurationLoader {
     static func summary(of error: any Error) -> String {
         var error = error
         if case DecodingError.dataCorrupted(let context) = error, let underlying = context.underlyingError { error = underlying }
+        if let unsupported = error as? YAMLTree.Unsupported { return unsupported.description }
         if let yaml = error as? YamlError {
             switch yaml {
             case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),

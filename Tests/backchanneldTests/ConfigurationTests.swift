@@ -160,4 +160,16 @@ struct ConfigurationTests {
         ]))
         #expect(throws: ConfigurationError.self) { try parse("x: &a [1]\ny: *a") }
     }
+
+    @Test("deep nesting, a deep indentation or a huge file is refused before any parser recurses")
+    func boundedShape() throws {
+        // Found by fuzzing: a thousand '[' overflowed the JSON scanner's stack (Fuzz/Crashers/config/deep-nesting-stack-overflow).
+        for json in [false, true] {
+            #expect(throws: ConfigurationError.self) { try ConfigurationLoader.parse(Data(String(repeating: "[", count: 1_100).utf8), json: json) }
+        }
+        #expect(throws: ConfigurationError.self) { try parse("a:\n" + String(repeating: " ", count: 200) + "b: 1") }
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.parse(Data(repeating: 0x20, count: (1 << 20) + 1), json: false) }
+        // Brackets inside quotes do not count.
+        #expect(ConfigurationLoader.shapeProblem(Data(("a: \"" + String(repeating: "[", count: 100) + "\"").utf8)) == nil)
+    }
 }

@@ -16,6 +16,11 @@ public enum ConfigurationLoader {
     /// Parses a configuration held in memory: JSON when `json`, else YAML.
     /// - Throws: ``ConfigurationError`` naming the path of the bad field.
     public static func parse(_ data: Data, json: Bool) throws(ConfigurationError) -> BackchanneldConfiguration {
+        // Bounded before any parser sees it: the parsers recurse per nesting level, and a file of a
+        // thousand '[' overflowed the stack (found by fuzzing). A configuration is a few levels deep.
+        if let problem = Self.shapeProblem(data) {
+            throw ConfigurationError(path: "", reason: problem)
+        }
         // Both formats are read into one JSON tree first, so every field error is reported one way.
         let tree: JSONValue
         do {
@@ -36,6 +41,51 @@ public enum ConfigurationLoader {
             throw ConfigurationError(path: "", reason: "the file must hold a mapping of sections (server, policy, clients, authenticators, users, keys)")
         }
         return try tree.decode(as: BackchanneldConfiguration.self)
+    }
+
+    /// The most bytes a configuration file may have, and the deepest it may nest.
+    static let maxBytes = 1 << 20
+    static let maxDepth = 32
+    static let maxIndentation = 128
+
+    /// Why a file is too large or too deeply nested to parse, or `nil`. Brackets inside quoted strings do
+    /// not count; YAML's block nesting is bounded through its indentation.
+    static func shapeProblem(_ data: Data) -> String? {
+        guard data.count <= maxBytes else { return "the file is larger than \(maxBytes) bytes" }
+        var depth = 0
+        var quote: UInt8?
+        var escaped = false
+        var indentation = 0
+        var atLineStart = true
+        for byte in data {
+            if atLineStart {
+                if byte == UInt8(ascii: " ") {
+                    indentation += 1
+                    if indentation > maxIndentation { return "a line is indented more than \(maxIndentation) columns" }
+                    continue
+                }
+                atLineStart = false
+            }
+            if byte == UInt8(ascii: "\n") {
+                atLineStart = true
+                indentation = 0
+                if quote == UInt8(ascii: "'") { quote = nil }
+                continue
+            }
+            if let open = quote {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\"), open == UInt8(ascii: "\"") { escaped = true } else if byte == open { quote = nil }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "'"): quote = byte
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                if depth > maxDepth { return "the file nests more than \(maxDepth) levels of [ and {" }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth = max(0, depth - 1)
+            default: break
+            }
+        }
+        return nil
     }
 
     /// Where and why the parser stopped: "line 3, column 7: mapping values are not allowed in this context".

@@ -227,17 +227,17 @@ let package = Package(
         .target(
             name: "BackchannelFuzzTargets",
             dependencies: [
-                "BackchannelCore", "BackchannelServer", "BackchannelHost",
+                "BackchannelCore", "BackchannelServer", "BackchannelHost", "CFuzzDriver",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Fuzz/Targets"
         ),
         .target(name: "CFuzzDriver", path: "Fuzz/CFuzzDriver"),
-        .executableTarget(name: "fuzz-form", dependencies: ["BackchannelFuzzTargets", "CFuzzDriver"], path: "Fuzz/Form"),
-        .executableTarget(name: "fuzz-basic", dependencies: ["BackchannelFuzzTargets", "CFuzzDriver"], path: "Fuzz/Basic"),
-        .executableTarget(name: "fuzz-id-token-hint", dependencies: ["BackchannelFuzzTargets", "CFuzzDriver"], path: "Fuzz/IdTokenHint"),
-        .executableTarget(name: "fuzz-config", dependencies: ["BackchannelFuzzTargets", "CFuzzDriver"], path: "Fuzz/Config"),
-        .executableTarget(name: "fuzz-pages", dependencies: ["BackchannelFuzzTargets", "CFuzzDriver"], path: "Fuzz/Pages"),
+        .executableTarget(name: "fuzz-form", dependencies: ["BackchannelFuzzTargets"], path: "Fuzz/Form"),
+        .executableTarget(name: "fuzz-basic", dependencies: ["BackchannelFuzzTargets"], path: "Fuzz/Basic"),
+        .executableTarget(name: "fuzz-id-token-hint", dependencies: ["BackchannelFuzzTargets"], path: "Fuzz/IdTokenHint"),
+        .executableTarget(name: "fuzz-config", dependencies: ["BackchannelFuzzTargets"], path: "Fuzz/Config"),
+        .executableTarget(name: "fuzz-pages", dependencies: ["BackchannelFuzzTargets"], path: "Fuzz/Pages"),
         .testTarget(
             name: "FuzzCorpusTests",
             dependencies: ["BackchannelFuzzTargets"]

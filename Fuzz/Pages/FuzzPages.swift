@@ -1,27 +1,9 @@
 import BackchannelFuzzTargets
-import Foundation
 
-#if FUZZING
-import CFuzzDriver
-#endif
-
-/// The `pages` fuzz target. Built by `Fuzz/run.sh` with `-sanitize=fuzzer -DFUZZING`, it runs libFuzzer's
-/// loop; built normally, it replays the files named on its command line.
+/// The `pages` fuzz target: libFuzzer's loop under `Fuzz/run.sh`, a replay of the files it is given otherwise.
 @main
-struct FuzzPages {
+enum FuzzPages {
     static func main() throws {
-        #if FUZZING
-        FuzzTargets.prepare()
-        var argc = CommandLine.argc
-        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-        exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in
-            FuzzTargets.all["pages"]!(Array(UnsafeBufferPointer(start: data, count: size)))
-            return 0
-        })
-        #else
-        for path in CommandLine.arguments.dropFirst() {
-            FuzzTargets.all["pages"]!(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))))
-        }
-        #endif
+        try FuzzTargets.main(target: "pages")
     }
 }

@@ -5,6 +5,10 @@ import Dispatch
 import Foundation
 import Logging
 
+#if FUZZING
+import CFuzzDriver
+#endif
+
 /// The fuzz targets: each takes arbitrary bytes, drives one input path of the server with them, and
 /// traps when an invariant breaks. `Fuzz/run.sh` runs them under libFuzzer; `swift test` replays the
 /// kept corpus and every crasher through the same functions.
@@ -13,6 +17,33 @@ public enum FuzzTargets {
     public static let all: [String: @Sendable ([UInt8]) -> Void] = [
         "form": formDecoder, "basic": basicCredentials, "id-token-hint": idTokenHint, "config": configuration, "pages": pages,
     ]
+
+    /// The `main` of the `fuzz-<target>` executables. Built by `Fuzz/run.sh` with `-sanitize=fuzzer
+    /// -DFUZZING`, it runs libFuzzer's loop over `target`; built normally, it replays the files named on
+    /// the command line.
+    public static func main(target: String) throws {
+        let run = all[target]!
+        #if FUZZING
+        prepare()
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        // libFuzzer's callback is a C function pointer: it cannot capture `run`, so it reads the target
+        // from where this sets it.
+        current = run
+        exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in
+            FuzzTargets.current!(Array(UnsafeBufferPointer(start: data, count: size)))
+            return 0
+        })
+        #else
+        for path in CommandLine.arguments.dropFirst() {
+            run(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))))
+        }
+        #endif
+    }
+
+    #if FUZZING
+    nonisolated(unsafe) private static var current: (@Sendable ([UInt8]) -> Void)?
+    #endif
 
     /// Builds the shared server before the first input, so that its long-lived allocations are not
     /// reported as that input's leaks.

@@ -28,13 +28,19 @@ struct LinearCostTests {
     ) async -> Double {
         let (warm, small, large) = (make(n / 4), make(n), make(4 * n))
         await body(warm)  // caches, lazy initialisation
-        var smallest = Double.infinity
-        var largest = Double.infinity
-        for _ in 0..<tries {
-            smallest = min(smallest, await seconds { await body(small) })
-            largest = min(largest, await seconds { await body(large) })
+        // A ratio over the ceiling is measured again, twice at most: a busy moment passes, quadratic work
+        // stays quadratic every time.
+        var best = Double.infinity
+        for _ in 0..<3 where best >= ceiling {
+            var smallest = Double.infinity
+            var largest = Double.infinity
+            for _ in 0..<tries {
+                smallest = min(smallest, await seconds { await body(small) })
+                largest = min(largest, await seconds { await body(large) })
+            }
+            best = min(best, largest / smallest)
         }
-        return largest / smallest
+        return best
     }
 
     @Test("looking up every parameter of an n-pair request")

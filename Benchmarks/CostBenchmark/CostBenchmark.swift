@@ -167,12 +167,7 @@ struct Fixture {
             services: services)
         var policy = ServerPolicy()
         // One user receives every request: the limits stay on (their work is measured) with bounds never reached.
-        policy.limits.maxPendingPerSubject = .max
-        policy.limits.maxPendingPerClientSubject = .max
-        policy.limits.subjectBurst = 1_000_000_000
-        policy.limits.subjectPerMinute = 1_000_000_000
-        policy.limits.clientBurst = 1_000_000_000
-        policy.limits.clientPerMinute = 1_000_000_000
+        policy.limits = .neverReached
         policy.enforcePollInterval = false
         return try BackchannelEngine(
             issuer: "https://op.example.com", policy: policy,

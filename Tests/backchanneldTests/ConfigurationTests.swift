@@ -172,4 +172,15 @@ struct ConfigurationTests {
         // Brackets inside quotes do not count.
         #expect(ConfigurationLoader.shapeProblem(Data(("a: \"" + String(repeating: "[", count: 100) + "\"").utf8)) == nil)
     }
+
+    @Test("a limit of zero is refused, naming its field; a zero interval says it wants seconds")
+    func positiveSettings() throws {
+        let limit = #expect(throws: ConfigurationError.self) {
+            try parse(valid.replacingOccurrences(of: "  interval: 3", with: "  interval: 3\n  limits: { subject_burst: 0 }"))
+        }
+        #expect(limit?.path == "policy.limits.subject_burst")
+        let interval = #expect(throws: ConfigurationError.self) { try parse(valid.replacingOccurrences(of: "interval: 3", with: "interval: 0")) }
+        #expect(interval?.path == "policy.interval")
+        #expect(interval?.reason == "must be a positive number of seconds")
+    }
 }

@@ -25,6 +25,19 @@ public struct RequestLimits: Decodable, Sendable, Hashable {
     /// The defaults.
     public init() {}
 
+    /// Limits on, with bounds no load test reaches: their work is done and measured, nothing is refused.
+    /// For benchmarks that send thousands of requests a second for one user.
+    public static var neverReached: RequestLimits {
+        var limits = RequestLimits()
+        limits.maxPendingPerSubject = .max
+        limits.maxPendingPerClientSubject = .max
+        limits.subjectBurst = 1_000_000_000
+        limits.subjectPerMinute = 1_000_000_000
+        limits.clientBurst = 1_000_000_000
+        limits.clientPerMinute = 1_000_000_000
+        return limits
+    }
+
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case enabled, maxPendingPerSubject, maxPendingPerClientSubject, subjectBurst, subjectPerMinute, clientBurst, clientPerMinute
         case denialCooldownSeconds, userCodeMaxFailures, userCodeLockoutSeconds
@@ -33,11 +46,7 @@ public struct RequestLimits: Decodable, Sendable, Hashable {
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        func positive(_ key: CodingKeys, _ fallback: Int) throws -> Int {
-            let value = try container.decodeIfPresent(Int.self, forKey: key) ?? fallback
-            guard value > 0 else { throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "must be positive") }
-            return value
-        }
+        func positive(_ key: CodingKeys, _ fallback: Int) throws -> Int { try container.decodePositive(key, default: fallback) }
         enabled = try container.decodeIfPresent(Bool.self, forKey: .enabled) ?? true
         maxPendingPerSubject = try positive(.maxPendingPerSubject, maxPendingPerSubject)
         maxPendingPerClientSubject = try positive(.maxPendingPerClientSubject, maxPendingPerClientSubject)

@@ -44,11 +44,7 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         func positive(_ key: CodingKeys, _ fallback: Int) throws -> Int {
-            let value = try container.decodeIfPresent(Int.self, forKey: key) ?? fallback
-            guard value > 0 else {
-                throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "must be a positive number of seconds")
-            }
-            return value
+            try container.decodePositive(key, default: fallback, requirement: "must be a positive number of seconds")
         }
         interval = try positive(.interval, interval)
         defaultExpiry = try positive(.defaultExpiry, defaultExpiry)

@@ -186,7 +186,8 @@ struct PollBenchmark: AsyncParsableCommand {
             return (store, store, { try? FileManager.default.removeItem(at: directory) })
         case "postgres":
             let store = try await PostgresStore.connect(url: try await TemporaryPostgresServer.shared().makeDatabase(), clock: clock)
-            return (store, store, { store.shutdown() })
+            let pool = Task { await store.run() }
+            return (store, store, { pool.cancel() })
         default:
             return (InMemoryPendingRequestStore(), InMemoryPluginStateStore(clock: clock), {})
         }

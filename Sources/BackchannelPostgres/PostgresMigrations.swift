@@ -65,8 +65,8 @@ enum PostgresMigrations {
         ),
     ]
 
-    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
-        try await client.withTransaction(logger: logger) { connection in
+    static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.withTransaction(logger: logger) { connection in
             // Serialises concurrent first starts; released at commit.
             try await connection.query("SELECT pg_advisory_xact_lock(7423114)", logger: logger)
             try await connection.query(

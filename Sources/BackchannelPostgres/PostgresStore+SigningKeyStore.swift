@@ -2,13 +2,25 @@ import BackchannelServer
 import PostgresNIO
 
 extension PostgresStore: SigningKeyStore {
+    /// Read at start-up, before the pool runs: on a connection of its own.
     public func generatedSigningKey(create: @Sendable () -> String) async throws -> String {
         // The first node to insert wins; every node then reads the winner's key.
         let candidate = create()
-        try await client.query("INSERT INTO backchannel_signing_key (id, pem) VALUES (1, \(candidate)) ON CONFLICT (id) DO NOTHING", logger: logger)
-        for try await pem in try await client.query("SELECT pem FROM backchannel_signing_key WHERE id = 1", logger: logger).decode(String.self) {
-            return pem
+        let logger = self.logger
+        return try await withStartupConnection { connection in
+            try await connection.query(
+                "INSERT INTO backchannel_signing_key (id, pem) VALUES (1, \(candidate)) ON CONFLICT (id) DO NOTHING", logger: logger)
+            for try await pem in try await connection.query("SELECT pem FROM backchannel_signing_key WHERE id = 1", logger: logger)
+                .decode(String.self)
+            {
+                return pem
+            }
+            throw SigningKeyRowMissing()
         }
-        throw PostgresStoreError.invalidURL("the signing key row vanished")
     }
+}
+
+/// The signing key's row was deleted between the insert and the read: someone is editing the table.
+struct SigningKeyRowMissing: Error, CustomStringConvertible {
+    var description: String { "backchannel_signing_key has no row after inserting one" }
 }

@@ -2,31 +2,37 @@ import BackchannelCore
 import BackchannelServer
 import Foundation
 import Logging
-import NIOSSL
 import PostgresNIO
+import ServiceLifecycle
 
 /// Everything `backchanneld` keeps, in PostgreSQL, so several processes on one database behave as one
 /// server: pending requests and their outcomes, plugin state, and the generated signing key.
 ///
 /// Every state transition is one statement, so redemption is exactly-once across processes, and the
 /// expiry sweep claims rows with `FOR UPDATE SKIP LOCKED`, so each expired request is cancelled once.
-public final class PostgresStore: Sendable {
+///
+/// The store is a `Service`: its connection pool runs while ``run()`` does, under the host's
+/// `ServiceGroup`, and closes at graceful shutdown. Queries made before it runs wait for it; start-up
+/// work (migrations, the generated signing key) uses a connection of its own instead.
+public final class PostgresStore: Service, Sendable {
     let client: PostgresClient
+    let endpoint: PostgresEndpoint
+    let connectTimeout: Duration
     let retention: TimeInterval
     let clock: any BackchannelClock
     let logger: Logger
-    private let runner: Task<Void, Never>
 
-    /// Connects to the database at `url` (`postgres://user:password@host:port/database`, with
-    /// `?sslmode=require` for TLS), and creates or migrates the schema.
+    /// Checks the database at `url` (`postgres://user:password@host:port/database`, with
+    /// `?sslmode=require` for TLS) and creates or migrates the schema; the pool opens when ``run()`` runs.
     /// - Parameters:
     ///   - url: The database.
-    ///   - connections: How many connections this process keeps open (opened at start, kept for its life).
+    ///   - connections: How many connections the pool keeps open while it runs.
     ///   - expiredRequestRetention: How long expired requests are kept to answer `expired_token`.
     ///   - clock: The clock expiry is judged by.
+    ///   - connectTimeout: How long start-up work may wait for the database before giving up.
     ///   - logger: Where the driver logs.
-    /// - Throws: ``PostgresStoreError`` for a bad URL or connection count; the driver's error when the
-    ///   database refuses.
+    /// - Throws: ``PostgresStoreError`` for a bad URL or connection count, or a database out of reach;
+    ///   the driver's error when the database refuses.
     public static func connect(
         url: String,
         connections: Int = 20,
@@ -35,84 +41,80 @@ public final class PostgresStore: Sendable {
         connectTimeout: Duration = .seconds(10),
         logger: Logger = Logger(label: "backchannel.postgres")
     ) async throws -> PostgresStore {
-        let configuration = try configuration(url: url, connections: connections)
+        let endpoint = try PostgresEndpoint(url: url)
         let store = PostgresStore(
-            client: PostgresClient(configuration: configuration, backgroundLogger: logger),
-            retention: expiredRequestRetention, clock: clock, logger: logger)
-        do {
-            // The pool retries an unreachable server forever: the first use gets a deadline, so start-up
-            // ends with an error naming the server instead of hanging.
-            try await withThrowingTaskGroup(of: Bool.self) { group in
-                group.addTask {
-                    try await PostgresMigrations.migrate(store.client, logger: logger)
-                    return true
-                }
-                group.addTask {
-                    try await Task.sleep(for: connectTimeout)
-                    return false
-                }
-                let migrated = try await group.next() ?? false
-                group.cancelAll()
-                if !migrated {
-                    throw PostgresStoreError.unreachable(
-                        host: configuration.host ?? "", port: configuration.port ?? 5432, seconds: Int(connectTimeout.components.seconds))
-                }
-            }
-        } catch {
-            store.shutdown()
-            throw error
+            client: PostgresClient(configuration: try endpoint.clientConfiguration(connections: connections), backgroundLogger: logger),
+            endpoint: endpoint, connectTimeout: connectTimeout, retention: expiredRequestRetention, clock: clock, logger: logger)
+        try await store.withStartupConnection { connection in
+            try await PostgresMigrations.migrate(connection, logger: logger)
         }
         return store
     }
 
-    private init(client: PostgresClient, retention: TimeInterval, clock: any BackchannelClock, logger: Logger) {
+    private init(
+        client: PostgresClient, endpoint: PostgresEndpoint, connectTimeout: Duration, retention: TimeInterval,
+        clock: any BackchannelClock, logger: Logger
+    ) {
         self.client = client
+        self.endpoint = endpoint
+        self.connectTimeout = connectTimeout
         self.retention = retention
         self.clock = clock
         self.logger = logger
-        self.runner = Task { await client.run() }
     }
 
-    /// Closes the connection pool.
-    public func shutdown() {
-        runner.cancel()
+    /// Runs the connection pool until graceful shutdown or cancellation, then closes it. Call it once.
+    public func run() async {
+        await client.run()
+    }
+
+    /// Runs `body` on a connection opened for it alone and closed after, within `connectTimeout`: start-up
+    /// work that must finish before the pool runs. The pool would retry an unreachable server forever;
+    /// this ends with an error naming the server instead.
+    func withStartupConnection<Result: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let configuration = try endpoint.connectionConfiguration(connectTimeout: connectTimeout)
+        let (logger, timeout, endpoint) = (self.logger, connectTimeout, self.endpoint)
+        return try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask {
+                let connection: PostgresConnection
+                do {
+                    connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+                } catch let error as PSQLError {
+                    throw PostgresStoreError.refused(host: endpoint.host, port: endpoint.port, reason: Self.reason(error))
+                }
+                do {
+                    let result = try await body(connection)
+                    try? await connection.close()
+                    return result
+                } catch {
+                    try? await connection.close()
+                    throw error
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard case .some(.some(let result)) = try await group.next() else {
+                throw PostgresStoreError.unreachable(host: endpoint.host, port: endpoint.port, seconds: Int(timeout.components.seconds))
+            }
+            return result
+        }
+    }
+
+    /// What went wrong, in words safe for a log: the server's message or the network error, never the
+    /// query or the connection's parameters.
+    static func reason(_ error: PSQLError) -> String {
+        if let message = error.serverInfo?[.message] { return message }
+        if let underlying = error.underlying { return "\(underlying)" }
+        return "\(error.code)"
     }
 
     static func configuration(url: String, connections: Int = 20) throws -> PostgresClient.Configuration {
-        guard connections >= 1 else { throw PostgresStoreError.invalidConnectionCount(connections) }
-        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
-            let host = components.host, !host.isEmpty, let user = components.percentEncodedUser?.removingPercentEncoding
-        else {
-            throw PostgresStoreError.invalidURL("expected postgres://user:password@host:port/database")
-        }
-        let database = String(components.path.drop { $0 == "/" })
-        // The database holds the signing key and every request: beyond this machine, only over verified TLS.
-        let loopback = ServerExposure(bindHost: host) == .loopback
-        let sslmode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? (loopback ? "disable" : "verify-full")
-        let tls: PostgresClient.Configuration.TLS
-        switch sslmode {
-        case "disable":
-            guard loopback else {
-                throw PostgresStoreError.invalidURL("sslmode=disable is allowed only for a loopback host; use require or verify-full")
-            }
-            tls = .disable
-        case "require", "verify-full": tls = .require(.makeClientConfiguration())
-        default: throw PostgresStoreError.invalidURL("sslmode must be disable, require or verify-full")
-        }
-        var configuration = PostgresClient.Configuration(
-            host: host, port: components.port ?? 5432, username: user,
-            password: components.percentEncodedPassword?.removingPercentEncoding,
-            database: database.isEmpty ? nil : database, tls: tls)
-        // A fixed-size pool without keep-alive pings. postgres-nio arms an idle-timeout timer (60 s) and a
-        // keep-alive timer (30 s) each time a connection above the minimum falls idle, that is after
-        // every query, and each timer's task lives until it fires: at thousands of polls a second that
-        // held hundreds of megabytes and slowed every query. With every connection a minimum one and no
-        // keep-alive, no timer is armed; a connection that died while idle fails its next query and is
-        // replaced.
-        configuration.options.keepAliveBehavior = nil
-        configuration.options.minimumConnections = connections
-        configuration.options.maximumConnections = connections
-        return configuration
+        try PostgresEndpoint(url: url).clientConfiguration(connections: connections)
     }
 }
 
@@ -124,12 +126,15 @@ public enum PostgresStoreError: Error, Sendable, CustomStringConvertible {
     case invalidConnectionCount(Int)
     /// No connection within the deadline.
     case unreachable(host: String, port: Int, seconds: Int)
+    /// The connection was refused: by the network, or by the server (a wrong password, no such database).
+    case refused(host: String, port: Int, reason: String)
 
     public var description: String {
         switch self {
         case .invalidURL(let reason): "invalid PostgreSQL URL: \(reason)"
         case .invalidConnectionCount(let count): "connections must be at least 1, not \(count)"
         case .unreachable(let host, let port, let seconds): "cannot reach PostgreSQL at \(host):\(port) within \(seconds) s"
+        case .refused(let host, let port, let reason): "cannot connect to PostgreSQL at \(host):\(port): \(reason)"
         }
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import BackchannelCore
 
 /// When each pending request was last polled: the bookkeeping behind CIBA's `slow_down`, kept in this
 /// process's memory so that a token poll on the SQLite store reads one row and writes nothing.
@@ -9,28 +9,20 @@ import Synchronization
 /// `slow_down` is rare and must outlive the process.
 final class PollPacing: Sendable {
     // Independently locked shards, so that concurrent polls do not contend on one lock.
-    private final class Shard: Sendable {
-        let lastPolls = Mutex<[String: Date]>([:])
-    }
-
-    private let shards: [Shard] = (0..<64).map { _ in Shard() }
-
-    private func shard(_ authReqIdHash: String) -> Shard {
-        shards[Int(UInt(bitPattern: authReqIdHash.hashValue) % UInt(shards.count))]
-    }
+    private let lastPolls = ShardedMutex<[String: Date]> { [:] }
 
     /// Records a poll at `now`. - Returns: the previous poll's time, if any.
     func recordPoll(authReqIdHash: String, at now: Date) -> Date? {
-        shard(authReqIdHash).lastPolls.withLock { $0.updateValue(now, forKey: authReqIdHash) }
+        lastPolls.withLock(for: authReqIdHash) { $0.updateValue(now, forKey: authReqIdHash) }
     }
 
     /// The last poll's time, if any.
     func lastPoll(authReqIdHash: String) -> Date? {
-        shard(authReqIdHash).lastPolls.withLock { $0[authReqIdHash] }
+        lastPolls.withLock(for: authReqIdHash) { $0[authReqIdHash] }
     }
 
     /// Forgets a request that is no longer pending.
     func forget(authReqIdHash: String) {
-        _ = shard(authReqIdHash).lastPolls.withLock { $0.removeValue(forKey: authReqIdHash) }
+        _ = lastPolls.withLock(for: authReqIdHash) { $0.removeValue(forKey: authReqIdHash) }
     }
 }

@@ -30,7 +30,7 @@ public final class SQLiteStore: Sendable {
         // The file holds the signing key: owner-only from the start (SQLite gives its -wal and -shm
         // files the same mode).
         if !FileManager.default.fileExists(atPath: path) {
-            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
         }
         var configuration = GRDB.Configuration()
         // The file is this process's alone: another holder is an error at once, not a wait.

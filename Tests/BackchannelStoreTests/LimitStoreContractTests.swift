@@ -14,7 +14,8 @@ struct LimitStoreContractTests {
         guard kind == "postgres" else { return (InMemoryLimitStore(), {}) }
         let url = try await TemporaryPostgresServer.shared().makeDatabase()
         let store = try await PostgresStore.connect(url: url, connections: 2, expiredRequestRetention: 60, clock: VirtualClock())
-        return (store, { store.shutdown() })
+        let pool = Task { await store.run() }
+        return (store, { pool.cancel() })
     }
 
     @Test("a bucket gives its capacity, then refuses with the wait, then refills at its rate", arguments: kinds)
@@ -53,10 +54,8 @@ struct LimitStoreContractTests {
         let url = try await TemporaryPostgresServer.shared().makeDatabase()
         let first = try await PostgresStore.connect(url: url, connections: 2, expiredRequestRetention: 60, clock: VirtualClock())
         let second = try await PostgresStore.connect(url: url, connections: 2, expiredRequestRetention: 60, clock: VirtualClock())
-        defer {
-            first.shutdown()
-            second.shutdown()
-        }
+        let pools = [Task { await first.run() }, Task { await second.run() }]
+        defer { pools.forEach { $0.cancel() } }
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let taken = try await withThrowingTaskGroup(of: Bool.self) { group in
             for index in 0..<20 {

@@ -44,7 +44,8 @@ struct StoreUnderTest {
         case .postgres:
             let url = try await TemporaryPostgresServer.shared().makeDatabase()
             let store = try await PostgresStore.connect(url: url, connections: 4, expiredRequestRetention: retention, clock: clock)
-            return StoreUnderTest(requests: store, pluginState: store, keys: store, clock: clock, cleanup: { store.shutdown() })
+            let pool = Task { await store.run() }
+            return StoreUnderTest(requests: store, pluginState: store, keys: store, clock: clock, cleanup: { pool.cancel() })
         }
     }
 

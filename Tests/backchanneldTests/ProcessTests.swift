@@ -93,6 +93,36 @@ struct ProcessTests {
         #expect(statuses.filter { $0.0 == 200 }.count == 1)
         #expect(statuses.filter { $0.1 == "invalid_grant" }.count == 49)
     }
+
+    @Test("SIGTERM on a PostgreSQL node closes its connection pool, a service under the host's lifecycle, and exits 0",
+        .enabled(if: BackchanneldProcess.isBuilt, "skipped: the backchanneld binary is not built beside the tests"),
+        .enabled(if: TemporaryPostgresServer.binaryDirectory != nil, "skipped: PostgreSQL (initdb, pg_ctl) is not installed; .ci/run installs it"))
+    func postgresNodeStopsCleanly() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = try await TemporaryPostgresServer.shared().makeDatabase()
+        let file = directory.appendingPathComponent("backchannel.yaml")
+        try """
+            server: { issuer: "http://backchannel.test" }
+            store: { kind: postgres, url: "\(url)" }
+            policy: { min_client_secret_length: 8 }
+            clients:
+              - { client_id: demo-client, client_secret: demo-secret }
+            authenticators:
+              - { plugin: mock-push, configuration: { users: { carol: { action: silent } } } }
+            users:
+              - { subject: carol }
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let log = directory.appendingPathComponent("node.log")
+        let node = try await BackchanneldProcess(arguments: ["--config", file.path, "--data-dir", directory.path], log: log)
+        defer { node.stop() }
+        let id = try await DemoFlow.start(node, "carol")
+        #expect(try await DemoFlow.poll(node, id).json["error"] == .string("authorization_pending"))
+
+        #expect(await node.terminate() == 0)
+        let output = try String(contentsOf: log, encoding: .utf8)
+        #expect(!output.contains("error"), "\(output)")
+    }
 }
 
 extension Array {

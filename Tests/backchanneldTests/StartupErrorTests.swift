@@ -64,7 +64,7 @@ struct StartupErrorTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         // A file where the data directory's parent should be: no user can create the directory, root included.
         let blocker = directory.appendingPathComponent("not-a-directory")
-        FileManager.default.createFile(atPath: blocker.path, contents: Data())
+        _ = FileManager.default.createFile(atPath: blocker.path, contents: Data())
         let (status, output) = try await run(["--data-dir", blocker.appendingPathComponent("data").path, "--port", "0"])
         #expect(status == 78)
         #expect(output.contains(blocker.appendingPathComponent("data").path))

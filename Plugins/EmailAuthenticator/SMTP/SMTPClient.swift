@@ -52,8 +52,12 @@ public struct SMTPClient: Sendable {
         if configuration.security == .starttls {
             guard extensions.contains(where: { $0.uppercased().hasPrefix("STARTTLS") }) else { throw SMTPError.startTLSUnavailable }
             _ = try await session.command("STARTTLS", expect: 220)
-            let handler = try NIOSSLClientHandler(context: tlsContext, serverHostname: Self.sniName(configuration.host))
-            try await channel.pipeline.addHandler(handler, position: .first).get()
+            let serverHostname = Self.sniName(configuration.host)
+            // The handler is not Sendable: made and added on the channel's event loop.
+            try await channel.eventLoop.submit {
+                let handler = try NIOSSLClientHandler(context: tlsContext, serverHostname: serverHostname)
+                try channel.pipeline.syncOperations.addHandler(handler, position: .first)
+            }.get()
             extensions = try await session.command("EHLO backchannel", expect: 250)
         }
         if let username = configuration.username, let password = configuration.password {

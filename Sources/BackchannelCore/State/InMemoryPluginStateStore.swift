@@ -12,23 +12,14 @@ public final class InMemoryPluginStateStore: PluginStateStore {
         var key: String
     }
 
-    // `Mutex` cannot live in an array; each shard's lock lives in its own object.
-    private final class Shard: Sendable {
-        let records = Mutex<[Key: PluginStateRecord]>([:])
-    }
-
-    private let shards: [Shard]
+    private let records: ShardedMutex<[Key: PluginStateRecord]>
     private let groups = Mutex<[Key: Set<String>]>([:])  // (namespace, group) → keys
     private let clock: any BackchannelClock
 
     /// Creates an empty store; records past their expiry on `clock` are not returned.
     public init(clock: any BackchannelClock = SystemClock(), shardCount: Int = 64) {
         self.clock = clock
-        self.shards = (0..<max(1, shardCount)).map { _ in Shard() }
-    }
-
-    private func shard(_ key: Key) -> Shard {
-        shards[Int(UInt(bitPattern: key.hashValue) % UInt(shards.count))]
+        self.records = ShardedMutex(shardCount: shardCount) { [:] }
     }
 
     public func insert(_ record: PluginStateRecord) async throws -> Bool {
@@ -36,7 +27,7 @@ public final class InMemoryPluginStateStore: PluginStateStore {
         var record = record
         if record.decodedCache == nil { record.decodedCache = DecodedStateCache() }
         let key = Key(namespace: record.namespace, key: record.key)
-        let replaced: PluginStateRecord?? = shard(key).records.withLock { records in
+        let replaced: PluginStateRecord?? = records.withLock(for: key) { records in
             if let existing = records[key], existing.expiresAt > now { return .none }
             return .some(records.updateValue(record, forKey: key))
         }
@@ -51,7 +42,7 @@ public final class InMemoryPluginStateStore: PluginStateStore {
     public func record(namespace: String, key: String) async throws -> PluginStateRecord? {
         let now = clock.now
         let key = Key(namespace: namespace, key: key)
-        return shard(key).records.withLock { $0[key] }.flatMap { $0.expiresAt > now ? $0 : nil }
+        return records.withLock(for: key) { $0[key] }.flatMap { $0.expiresAt > now ? $0 : nil }
     }
 
     public func records(namespace: String, group: String) async throws -> [PluginStateRecord] {
@@ -60,7 +51,7 @@ public final class InMemoryPluginStateStore: PluginStateStore {
         var found: [PluginStateRecord] = []
         for key in keys {
             let id = Key(namespace: namespace, key: key)
-            if let record = shard(id).records.withLock({ $0[id] }), record.expiresAt > now, record.group == group { found.append(record) }
+            if let record = records.withLock(for: id, { $0[id] }), record.expiresAt > now, record.group == group { found.append(record) }
         }
         return found.sorted { ($0.createdAt, $0.key) < ($1.createdAt, $1.key) }
     }
@@ -68,7 +59,7 @@ public final class InMemoryPluginStateStore: PluginStateStore {
     public func replace(namespace: String, key: String, expected: Data, with value: Data, group: String?) async throws -> Bool {
         let now = clock.now
         let id = Key(namespace: namespace, key: key)
-        let oldGroup: String?? = shard(id).records.withLock { records in
+        let oldGroup: String?? = records.withLock(for: id) { records in
             guard var record = records[id], record.expiresAt > now, record.value == expected else { return .none }
             let old = record.group
             record.value = value
@@ -89,19 +80,17 @@ public final class InMemoryPluginStateStore: PluginStateStore {
 
     public func delete(namespace: String, key: String) async throws {
         let id = Key(namespace: namespace, key: key)
-        if let removed = shard(id).records.withLock({ $0.removeValue(forKey: id) }) {
+        if let removed = records.withLock(for: id, { $0.removeValue(forKey: id) }) {
             unindex(removed)
         }
     }
 
     public func purgeExpired(now: Date) async throws -> Int {
         var purged: [PluginStateRecord] = []
-        for shard in shards {
-            shard.records.withLock { records in
-                for (key, record) in records where record.expiresAt <= now {
-                    records[key] = nil
-                    purged.append(record)
-                }
+        records.forEachShard { records in
+            for (key, record) in records where record.expiresAt <= now {
+                records[key] = nil
+                purged.append(record)
             }
         }
         purged.forEach(unindex)

@@ -35,15 +35,15 @@ public struct ServerAssembly {
     }
 
     /// The long-lived work of a running server, in the order a `ServiceGroup` should run them (it shuts
-    /// them down in reverse, after the HTTP server): the store, closed last; plugins' deliveries, drained
-    /// within `server.shutdown_deadline`; the expiry sweeper; the purge of expired plugin state.
+    /// them down in reverse, after the HTTP server): the store's connection pool, closed last; plugins'
+    /// deliveries, drained within `server.shutdown_deadline`; the expiry sweeper; the purge of expired
+    /// plugin state.
     public var services: [any Service] {
         let engine = self.engine
         let pluginState = self.pluginState
         var logger = Logger(label: "backchanneld")
         logger.logLevel = .info
-        return [
-            StoreService(close: shutdown),
+        return storeServices + [
             BackgroundWorkService(work: background, deadline: .seconds(configuration.server.shutdownDeadline), logger: logger),
             RepeatingService(period: .seconds(1)) { while await engine.sweepExpired() == 1000 {} },
             // Plugins' records carry their own expiry; clear out the dead ones now and then.
@@ -51,8 +51,8 @@ public struct ServerAssembly {
         ]
     }
 
-    /// Releases the store's connections.
-    public let shutdown: @Sendable () -> Void
+    /// The store's own services (PostgreSQL's connection pool); none for stores in this process.
+    let storeServices: [any Service]
 
     /// The start-up failures, each naming what to fix.
     public enum Failure: Error, CustomStringConvertible {
@@ -131,14 +131,13 @@ public struct ServerAssembly {
             }
         }
         let keyEncryptionKey = try Self.keyEncryptionKey(configuration.store, environment: environment)
-        let (store, pluginState, plainKeyStore, limitStore, shutdown) = try await openStore(
+        let (store, pluginState, plainKeyStore, limitStore, storeServices) = try await openStore(
             configuration, dataDirectory: dataDirectory, clock: clock, logger: logger)
         var keyStore = plainKeyStore
         if let plainKeyStore, let keyEncryptionKey {
             do {
                 keyStore = try EncryptedSigningKeyStore(plainKeyStore, keyEncryptionKey: keyEncryptionKey)
             } catch {
-                shutdown()
                 throw .keys(error)
             }
         } else if plainKeyStore is PostgresStore, configuration.keys.isEmpty {
@@ -197,7 +196,7 @@ public struct ServerAssembly {
         }
         let router = BackchannelRouter.make(engine: engine, maxBodySize: configuration.server.maxBodySize)
         return ServerAssembly(
-            configuration: configuration, engine: engine, router: router, pluginState: pluginState, background: background, shutdown: shutdown)
+            configuration: configuration, engine: engine, router: router, pluginState: pluginState, background: background, storeServices: storeServices)
     }
 
     /// The key-encryption key from `store.key_encryption_key_file` or `BACKCHANNEL_KEY_ENCRYPTION_KEY`, if any.
@@ -224,14 +223,14 @@ public struct ServerAssembly {
     /// memory when asked for or when there is no data directory.
     private static func openStore(
         _ configuration: BackchanneldConfiguration, dataDirectory: URL?, clock: any BackchannelClock, logger: Logger
-    ) async throws(Failure) -> (any PendingRequestStore, any PluginStateStore, (any SigningKeyStore)?, any LimitStore, @Sendable () -> Void) {
+    ) async throws(Failure) -> (any PendingRequestStore, any PluginStateStore, (any SigningKeyStore)?, any LimitStore, [any Service]) {
         let retention = TimeInterval(configuration.policy.expiredRequestRetention)
         let settings = configuration.store
         switch settings.kind ?? (dataDirectory == nil && settings.path == nil ? .memory : .sqlite) {
         case .memory:
             return (
                 InMemoryPendingRequestStore(expiredRequestRetention: retention), InMemoryPluginStateStore(clock: clock),
-                dataDirectory.map { FileSigningKeyStore(directory: $0) }, InMemoryLimitStore(), {}
+                dataDirectory.map { FileSigningKeyStore(directory: $0) }, InMemoryLimitStore(), []
             )
         case .sqlite:
             guard let path = settings.path ?? dataDirectory?.appendingPathComponent("backchannel.sqlite").path else {
@@ -248,7 +247,7 @@ public struct ServerAssembly {
             do {
                 let store = try SQLiteStore(path: path, expiredRequestRetention: retention, clock: clock)
                 // The file is this process's alone (an exclusive lock): its limits can live in its memory.
-                return (store, store, store, InMemoryLimitStore(), {})
+                return (store, store, store, InMemoryLimitStore(), [])
             } catch {
                 throw .store("path: cannot open \(path): \(error)")
             }
@@ -256,7 +255,7 @@ public struct ServerAssembly {
             do {
                 let store = try await PostgresStore.connect(
                     url: settings.url ?? "", connections: settings.connections ?? 20, expiredRequestRetention: retention, clock: clock, logger: logger)
-                return (store, store, store, store, { store.shutdown() })
+                return (store, store, store, store, [store])
             } catch let error as PostgresStoreError {
                 throw .store("url: \(error)")
             } catch {

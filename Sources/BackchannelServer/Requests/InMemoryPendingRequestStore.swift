@@ -1,7 +1,6 @@
 import BackchannelCore
 import Foundation
 import HeapModule
-import Synchronization
 
 /// A store in this process's memory: the default for tests and single-node demos.
 ///
@@ -22,15 +21,9 @@ public final class InMemoryPendingRequestStore: PendingRequestStore {
         var deadlines = Heap<Deadline>()
     }
 
-    // `Mutex` cannot live in an array; each shard's lock lives in its own object.
-    private final class LockedShard: Sendable {
-        let mutex = Mutex(Shard())
-        func withLock<T>(_ body: (inout Shard) throws -> T) rethrows -> T { try mutex.withLock { try body(&$0) } }
-    }
-
     private struct DuplicateRequest: Error {}
 
-    private let shards: [LockedShard]
+    private let shards: ShardedMutex<Shard>
     private let retention: TimeInterval
 
     /// Creates an empty store.
@@ -39,20 +32,18 @@ public final class InMemoryPendingRequestStore: PendingRequestStore {
     ///   - shardCount: how many independently locked parts the store has.
     public init(expiredRequestRetention: TimeInterval = 600, shardCount: Int = 64) {
         self.retention = expiredRequestRetention
-        self.shards = (0..<max(1, shardCount)).map { _ in LockedShard() }
+        self.shards = ShardedMutex(shardCount: shardCount) { Shard() }
     }
 
     /// How many requests are stored, in every state.
     public var count: Int {
-        shards.reduce(0) { total, shard in total + shard.withLock { $0.requests.count } }
-    }
-
-    private func shard(_ hash: String) -> LockedShard {
-        shards[Int(UInt(bitPattern: hash.hashValue) % UInt(shards.count))]
+        var total = 0
+        shards.forEachShard { total += $0.requests.count }
+        return total
     }
 
     public func insert(_ request: PendingRequest) async throws {
-        try shard(request.authReqIdHash).withLock { shard in
+        try shards.withLock(for: request.authReqIdHash) { shard in
             guard shard.requests[request.authReqIdHash] == nil else { throw DuplicateRequest() }
             shard.requests[request.authReqIdHash] = request
             shard.deadlines.insert(Deadline(at: request.expiresAt, authReqIdHash: request.authReqIdHash))
@@ -60,11 +51,11 @@ public final class InMemoryPendingRequestStore: PendingRequestStore {
     }
 
     public func request(authReqIdHash: String) async throws -> PendingRequest? {
-        shard(authReqIdHash).withLock { $0.requests[authReqIdHash] }
+        shards.withLock(for: authReqIdHash) { $0.requests[authReqIdHash] }
     }
 
     public func registerPoll(authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool) async throws -> PollOutcome {
-        shard(authReqIdHash).withLock { shard in
+        shards.withLock(for: authReqIdHash) { shard in
             guard var request = shard.requests[authReqIdHash], request.clientId == clientId else { return .unknown }
             defer { shard.requests[authReqIdHash] = request }
             let tooSoon = request.lastPolledAt.map { now.timeIntervalSince($0) < Double(request.interval) } ?? false
@@ -78,7 +69,7 @@ public final class InMemoryPendingRequestStore: PendingRequestStore {
     }
 
     public func conclude(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> Bool {
-        shard(authReqIdHash).withLock { shard in
+        shards.withLock(for: authReqIdHash) { shard in
             guard shard.requests[authReqIdHash]?.state == .pending else { return false }
             shard.requests[authReqIdHash]?.state = PendingRequestState(result: result)
             return true
@@ -86,7 +77,7 @@ public final class InMemoryPendingRequestStore: PendingRequestStore {
     }
 
     public func redeem(authReqIdHash: String, clientId: String, now: Date) async throws -> PendingRequest? {
-        shard(authReqIdHash).withLock { shard in
+        shards.withLock(for: authReqIdHash) { shard in
             guard let request = shard.requests[authReqIdHash], request.clientId == clientId,
                 case .approved = request.state, now < request.expiresAt
             else { return nil }
@@ -96,24 +87,22 @@ public final class InMemoryPendingRequestStore: PendingRequestStore {
     }
 
     public func remove(authReqIdHash: String) async throws {
-        _ = shard(authReqIdHash).withLock { $0.requests.removeValue(forKey: authReqIdHash) }
+        _ = shards.withLock(for: authReqIdHash) { $0.requests.removeValue(forKey: authReqIdHash) }
     }
 
     public func claimExpired(now: Date, limit: Int) async throws -> [PendingRequest] {
         var claimed: [PendingRequest] = []
-        for shard in shards where claimed.count < limit {
-            shard.withLock { shard in
-                while claimed.count < limit, let next = shard.deadlines.min, next.at <= now {
-                    shard.deadlines.removeMin()
-                    guard var request = shard.requests[next.authReqIdHash] else { continue }  // redeemed or removed
-                    if request.state == .expired {
-                        shard.requests[next.authReqIdHash] = nil  // retention over: purge
-                    } else {
-                        request.state = .expired
-                        shard.requests[next.authReqIdHash] = request
-                        shard.deadlines.insert(Deadline(at: request.expiresAt.addingTimeInterval(retention), authReqIdHash: next.authReqIdHash))
-                        claimed.append(request)
-                    }
+        shards.forEachShard { shard in
+            while claimed.count < limit, let next = shard.deadlines.min, next.at <= now {
+                shard.deadlines.removeMin()
+                guard var request = shard.requests[next.authReqIdHash] else { continue }  // redeemed or removed
+                if request.state == .expired {
+                    shard.requests[next.authReqIdHash] = nil  // retention over: purge
+                } else {
+                    request.state = .expired
+                    shard.requests[next.authReqIdHash] = request
+                    shard.deadlines.insert(Deadline(at: request.expiresAt.addingTimeInterval(retention), authReqIdHash: next.authReqIdHash))
+                    claimed.append(request)
                 }
             }
         }

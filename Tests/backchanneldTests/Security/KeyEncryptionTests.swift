@@ -17,7 +17,6 @@ struct KeyEncryptionTests {
         configuration.store = StoreSettings(kind: .sqlite, path: directory.appendingPathComponent("state.sqlite").path)
         configuration.store.keyEncryptionKeyFile = file
         let assembly = try await ServerAssembly.assemble(configuration, dataDirectory: directory, environment: environment, logger: Logger(label: "test"))
-        defer { assembly.shutdown() }
         return assembly.engine.keys.jwksDocument
     }
 

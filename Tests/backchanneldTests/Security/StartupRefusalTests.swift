@@ -58,7 +58,7 @@ struct StartupRefusalTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        FileManager.default.createFile(atPath: directory.appendingPathComponent("signing-key.pem").path, contents: Data())
+        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("signing-key.pem").path, contents: Data())
         var configuration = base
         configuration.store = StoreSettings(kind: .memory)
         let error = await #expect(throws: ServerAssembly.Failure.self) { try await assemble(configuration, dataDirectory: directory) }

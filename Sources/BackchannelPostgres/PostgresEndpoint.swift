@@ -1,0 +1,72 @@
+import BackchannelCore
+import Foundation
+import NIOCore
+import NIOSSL
+import PostgresNIO
+
+/// Where the database is and how to reach it, read once from a `postgres://` URL: the pool and the
+/// start-up connection are both configured from it.
+struct PostgresEndpoint: Sendable {
+    enum Transport: Sendable { case plain, tls }
+
+    let host: String
+    let port: Int
+    let username: String
+    let password: String?
+    let database: String?
+    let transport: Transport
+
+    /// Reads `postgres://user:password@host:port/database?sslmode=…`.
+    /// - Throws: ``PostgresStoreError/invalidURL(_:)`` naming what is wrong.
+    init(url: String) throws(PostgresStoreError) {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+            let host = components.host, !host.isEmpty, let user = components.percentEncodedUser?.removingPercentEncoding
+        else {
+            throw .invalidURL("expected postgres://user:password@host:port/database")
+        }
+        // The database holds the signing key and every request: beyond this machine, only over verified TLS.
+        let loopback = ServerExposure(bindHost: host) == .loopback
+        switch components.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? (loopback ? "disable" : "verify-full") {
+        case "disable":
+            guard loopback else {
+                throw .invalidURL("sslmode=disable is allowed only for a loopback host; use require or verify-full")
+            }
+            transport = .plain
+        case "require", "verify-full": transport = .tls
+        default: throw .invalidURL("sslmode must be disable, require or verify-full")
+        }
+        let database = String(components.path.drop { $0 == "/" })
+        self.host = host
+        self.port = components.port ?? 5432
+        self.username = user
+        self.password = components.percentEncodedPassword?.removingPercentEncoding
+        self.database = database.isEmpty ? nil : database
+    }
+
+    /// The pool's configuration: `connections` connections, opened at start and kept.
+    func clientConfiguration(connections: Int) throws(PostgresStoreError) -> PostgresClient.Configuration {
+        guard connections >= 1 else { throw .invalidConnectionCount(connections) }
+        var configuration = PostgresClient.Configuration(
+            host: host, port: port, username: username, password: password, database: database,
+            tls: transport == .tls ? .require(.makeClientConfiguration()) : .disable)
+        // A fixed-size pool without keep-alive pings. postgres-nio arms an idle-timeout timer (60 s) and a
+        // keep-alive timer (30 s) each time a connection above the minimum falls idle, that is after
+        // every query, and each timer's task lives until it fires: at thousands of polls a second that
+        // held hundreds of megabytes and slowed every query. With every connection a minimum one and no
+        // keep-alive, no timer is armed; a connection that died while idle fails its next query and is
+        // replaced.
+        configuration.options.keepAliveBehavior = nil
+        configuration.options.minimumConnections = connections
+        configuration.options.maximumConnections = connections
+        return configuration
+    }
+
+    /// A single connection's configuration, for start-up work done before the pool runs.
+    func connectionConfiguration(connectTimeout: Duration) throws -> PostgresConnection.Configuration {
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database,
+            tls: transport == .tls ? .require(try NIOSSLContext(configuration: .makeClientConfiguration())) : .disable)
+        configuration.options.connectTimeout = .nanoseconds(Int64(connectTimeout.components.seconds) * 1_000_000_000 + connectTimeout.components.attoseconds / 1_000_000_000)
+        return configuration
+    }
+}

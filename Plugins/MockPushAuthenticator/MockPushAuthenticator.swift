@@ -7,7 +7,7 @@ import Synchronization
 /// For demos and integrators' tests. Besides the scripted answers it offers a device API
 /// (``pendingNotifications(subject:)``, ``respond(authReqId:approve:)``), which the paired front-channel
 /// page uses, so any pending request can also be answered by hand. Its notifications live in the host's
-/// ``BackchannelCore/PluginStateStore``: they survive a restart, and every server process sees them.
+/// `PluginStateStore`: they survive a restart, and every server process sees them.
 public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
     /// The back-channel descriptor, registered as `"mock-push"` and linked to ``pageDescriptor``.
     public static let descriptor = BackChannelPluginDescriptor(

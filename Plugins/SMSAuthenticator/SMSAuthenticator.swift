@@ -37,7 +37,10 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
     private var records: PluginStateSlot<SMSRecord> { PluginStateSlot(store: services.stateStore, namespace: Self.namespace) }
 
     /// Creates the authenticator.
-    /// - Parameter httpClient: The client for the gateway; by default one that fails at once on a refused connection.
+    /// - Parameters:
+    ///   - configuration: The gateway and the message settings.
+    ///   - services: The host's services.
+    ///   - httpClient: The client for the gateway; by default one that fails at once on a refused connection.
     public init(configuration: SMSConfiguration, services: BackchannelHostServices, httpClient: HTTPClient? = nil) {
         self.configuration = configuration
         self.services = services

@@ -67,7 +67,9 @@ public struct BackchannelClient: Sendable {
 
     /// Polls the token endpoint until the user concludes (CIBA Core §10.1): no sooner than the interval,
     /// 5 s more after each `slow_down`, never past the expiry, and not at all once the task is cancelled.
-    /// - Parameter progress: Told where polling stands before each wait.
+    /// - Parameters:
+    ///   - pending: What ``initiate(_:)`` returned.
+    ///   - progress: Told where polling stands before each wait.
     /// - Returns: The tokens, with the ID token verified.
     public func poll(
         _ pending: PendingAuthentication,

@@ -54,7 +54,9 @@ public struct PluginRegistryError: Error, Sendable, Hashable, CustomStringConver
     }
 
     /// The configuration names a plugin nobody registered.
-    /// - Parameter registered: The names that are registered, to list in the message.
+    /// - Parameters:
+    ///   - plugin: The name the configuration gave.
+    ///   - registered: The names that are registered, to list in the message.
     public static func unknownRegistryName(plugin: String, registered: [String] = []) -> Self {
         let known = registered.isEmpty ? "" : " (registered: \(registered.sorted().joined(separator: ", ")))"
         return Self(

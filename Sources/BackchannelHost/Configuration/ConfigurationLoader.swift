@@ -4,7 +4,7 @@ import Yams
 
 /// Reads a configuration file: JSON when it ends in `.json`, YAML otherwise.
 public enum ConfigurationLoader {
-    /// - Throws: ``ConfigurationError`` naming the path of the bad field, or saying why the file
+    /// - Throws: `ConfigurationError` naming the path of the bad field, or saying why the file
     ///   cannot be read.
     public static func load(path: String) throws(ConfigurationError) -> BackchanneldConfiguration {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -14,7 +14,7 @@ public enum ConfigurationLoader {
     }
 
     /// Parses a configuration held in memory: JSON when `json`, else YAML.
-    /// - Throws: ``ConfigurationError`` naming the path of the bad field.
+    /// - Throws: `ConfigurationError` naming the path of the bad field.
     public static func parse(_ data: Data, json: Bool) throws(ConfigurationError) -> BackchanneldConfiguration {
         // Bounded before any parser sees it: the parsers recurse per nesting level, and a file of a
         // thousand '[' overflowed the stack (found by fuzzing). A configuration is a few levels deep.

@@ -85,7 +85,7 @@ public struct ServerAssembly {
     }
 
     /// A registry of the built-in plugins: `mock-push`, `sms` and `email`, each with its page. Add your
-    /// own descriptors to it before you pass it to ``assemble(_:registry:dataDirectory:clock:random:environment:logger:)``.
+    /// own descriptors to it before you pass it to ``assemble(_:registry:dataDirectory:clock:random:environment:background:logger:)``.
     public static func builtInRegistry() throws(PluginRegistryError) -> PluginRegistry {
         var registry = PluginRegistry()
         try registry.register(MockPushAuthenticator.descriptor)

@@ -39,7 +39,7 @@ public final class BackchannelEngine: Sendable {
     ///   - random: The CSPRNG.
     ///   - userDirectory: The users, to verify `user_code`s and to count requests per user; without one,
     ///     a `user_code` never verifies and hints are counted as they are.
-    ///   - limitStore: Where the abuse limits count (``PostgresStore`` shares them among nodes); this
+    ///   - limitStore: Where the abuse limits count (`PostgresStore` shares them among nodes); this
     ///     process's memory by default.
     ///   - logger: The logger.
     /// - Throws: ``EngineConfigurationError`` naming the bad field.
@@ -153,7 +153,7 @@ public final class BackchannelEngine: Sendable {
     }
 
     /// The key under which the store keeps the request an `auth_req_id` names, which is also the
-    /// ``BackchannelCore/AuthReqId`` plugins see: its base64url SHA-256. For operators' tools and tests.
+    /// `AuthReqId` plugins see: its base64url SHA-256. For operators' tools and tests.
     public static func authReqIdHash(_ authReqId: String) -> String {
         AuthReqIdSecret.hash(authReqId)
     }

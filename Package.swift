@@ -161,7 +161,7 @@ let package = Package(
         // The call-centre console of README's client section: `swift run CallCenterConsole alice`.
         .executableTarget(
             name: "CallCenterConsole",
-            dependencies: ["BackchannelClient"],
+            dependencies: ["BackchannelClient", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/CallCenterConsole"
         ),
         // `swift run -c release poll-benchmark`: BENCHMARKS.md explains it.

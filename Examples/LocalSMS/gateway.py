@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A stand-in SMS gateway for Examples/LocalSMS: accepts the webhook provider's JSON POSTs on
-127.0.0.1:9099 and prints each message instead of sending it."""
+127.0.0.1 (port 9099 unless --port says otherwise) and prints each message instead of sending it."""
+import argparse
 import json
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -21,4 +22,9 @@ class Gateway(BaseHTTPRequestHandler):
 
 
 if __name__ == "__main__":
-    HTTPServer(("127.0.0.1", 9099), Gateway).serve_forever()
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=9099, help="the loopback port to listen on (default 9099)")
+    port = parser.parse_args().port
+    server = HTTPServer(("127.0.0.1", port), Gateway)
+    print(f"SMS gateway listening on http://127.0.0.1:{port}/messages", flush=True)
+    server.serve_forever()

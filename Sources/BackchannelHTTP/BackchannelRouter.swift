@@ -2,8 +2,8 @@ import BackchannelCore
 import BackchannelServer
 import Hummingbird
 
-/// Builds the Hummingbird router of a Backchannel server: the OAuth endpoints, discovery, the JWKS
-/// and every authenticator's front-channel pages.
+/// Builds the Hummingbird router of a Backchannel server: the OAuth endpoints, UserInfo, discovery, the
+/// JWKS and every authenticator's front-channel pages.
 public enum BackchannelRouter {
     /// Makes the router.
     /// - Parameters:
@@ -18,6 +18,7 @@ public enum BackchannelRouter {
         let router = Router(context: Context.self)
         OAuthRoutes(engine: engine, maxBodySize: maxBodySize).register(on: router)
         MetadataRoutes(engine: engine).register(on: router)
+        UserinfoRoutes(engine: engine, maxBodySize: maxBodySize).register(on: router)
         var interactions: [String: any FrontChannelInteraction] = [:]
         for instance in engine.authenticatorInstances {
             if let interaction = instance.interaction { interactions[instance.name] = interaction }

@@ -63,6 +63,22 @@ enum PostgresMigrations {
                 "CREATE INDEX backchannel_limit_member_member ON backchannel_limit_member (member)",
             ]
         ),
+        (
+            4,
+            [
+                // The claims a client asked for with the `claims` parameter (RequestedClaims.storedForm).
+                "ALTER TABLE backchannel_pending_request ADD COLUMN claims TEXT NOT NULL DEFAULT ''"
+            ]
+        ),
+        (
+            5,
+            [
+                // One generated key per algorithm; the key generated before (always ES256) keeps signing.
+                "CREATE TABLE backchannel_signing_key_by_algorithm (algorithm TEXT PRIMARY KEY, pem TEXT NOT NULL)",
+                "INSERT INTO backchannel_signing_key_by_algorithm (algorithm, pem) SELECT 'ES256', pem FROM backchannel_signing_key",
+                "DROP TABLE backchannel_signing_key",
+            ]
+        ),
     ]
 
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {

@@ -7,7 +7,7 @@ import PostgresNIO
 extension PostgresStore: PendingRequestStore {
     /// The columns every query returns, in the order ``request(_:)`` decodes them.
     static let columns = """
-        auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at, poll_interval, last_polled_at, state, outcome, slowed
+        auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at, poll_interval, last_polled_at, state, outcome, slowed, claims
         """
 
     public func insert(_ request: PendingRequest) async throws {
@@ -27,10 +27,10 @@ extension PostgresStore: PendingRequestStore {
         try await connection.query(
             """
             INSERT INTO backchannel_pending_request (auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at,
-                poll_interval, last_polled_at, state, outcome)
+                poll_interval, last_polled_at, state, outcome, claims)
             VALUES (\(request.authReqIdHash), \(request.clientId), \(request.authenticator), \(scopes), \(request.acr),
                 \(request.createdAt.timeIntervalSince1970), \(request.expiresAt.timeIntervalSince1970), \(request.interval),
-                \(request.lastPolledAt?.timeIntervalSince1970), \(state), \(outcome))
+                \(request.lastPolledAt?.timeIntervalSince1970), \(state), \(outcome), \(request.claims.storedForm))
             """, logger: logger)
     }
 
@@ -111,12 +111,13 @@ extension PostgresStore: PendingRequestStore {
     }
 
     static func decode(_ row: PostgresRow) throws -> (request: PendingRequest, slowed: Bool) {
-        let (hash, client, authenticator, scopes, acr, created, expires, interval, polled, state, outcome, slowed) = try row.decode(
-            (String, String, String, String, String, Double, Double, Int, Double?, String, Data?, Bool).self)
+        let (hash, client, authenticator, scopes, acr, created, expires, interval, polled, state, outcome, slowed, claims) = try row.decode(
+            (String, String, String, String, String, Double, Double, Int, Double?, String, Data?, Bool, String).self)
         let request = PendingRequest(
             authReqIdHash: hash, clientId: client, authenticator: authenticator, scopes: scopes.split(separator: " ").map(String.init),
             acr: acr, createdAt: Date(timeIntervalSince1970: created), expiresAt: Date(timeIntervalSince1970: expires), interval: interval,
-            lastPolledAt: polled.map(Date.init(timeIntervalSince1970:)), state: try StoredOutcome.state(name: state, document: outcome))
+            lastPolledAt: polled.map(Date.init(timeIntervalSince1970:)), state: try StoredOutcome.state(name: state, document: outcome),
+            claims: RequestedClaims(storedForm: claims))
         return (request, slowed)
     }
 }

@@ -3,14 +3,16 @@ import PostgresNIO
 
 extension PostgresStore: SigningKeyStore {
     /// Read at start-up, before the pool runs: on a connection of its own.
-    public func generatedSigningKey(create: @Sendable () -> String) async throws -> String {
+    public func generatedSigningKey(algorithm: SigningAlgorithm, create: @Sendable () -> String) async throws -> String {
         // The first node to insert wins; every node then reads the winner's key.
         let candidate = create()
-        let logger = self.logger
+        let (logger, name) = (self.logger, algorithm.rawValue)
         return try await withStartupConnection { connection in
             try await connection.query(
-                "INSERT INTO backchannel_signing_key (id, pem) VALUES (1, \(candidate)) ON CONFLICT (id) DO NOTHING", logger: logger)
-            for try await pem in try await connection.query("SELECT pem FROM backchannel_signing_key WHERE id = 1", logger: logger)
+                "INSERT INTO backchannel_signing_key_by_algorithm (algorithm, pem) VALUES (\(name), \(candidate)) ON CONFLICT (algorithm) DO NOTHING",
+                logger: logger)
+            for try await pem in try await connection.query(
+                "SELECT pem FROM backchannel_signing_key_by_algorithm WHERE algorithm = \(name)", logger: logger)
                 .decode(String.self)
             {
                 return pem
@@ -22,5 +24,5 @@ extension PostgresStore: SigningKeyStore {
 
 /// The signing key's row was deleted between the insert and the read: someone is editing the table.
 struct SigningKeyRowMissing: Error, CustomStringConvertible {
-    var description: String { "backchannel_signing_key has no row after inserting one" }
+    var description: String { "backchannel_signing_key_by_algorithm has no row after inserting one" }
 }

@@ -21,13 +21,14 @@ extension SQLiteStore: PendingRequestStore {
         try db.execute(
                 sql: """
                     INSERT INTO pending_request (auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at,
-                        poll_interval, last_polled_at, state, outcome)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        poll_interval, last_polled_at, state, outcome, claims)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     request.authReqIdHash, request.clientId, request.authenticator, request.scopes.joined(separator: " "), request.acr,
                     request.createdAt.timeIntervalSince1970, request.expiresAt.timeIntervalSince1970, request.interval,
                     request.lastPolledAt?.timeIntervalSince1970, StoredOutcome.name(of: request.state), StoredOutcome.document(of: request.state),
+                    request.claims.storedForm,
                 ])
     }
 
@@ -122,7 +123,7 @@ extension SQLiteStore: PendingRequestStore {
 
     /// The columns a `PendingRequest` is read from, in the order `request(_:)` reads them by index
     /// (by name, each read would search the column names).
-    static let requestColumns = "auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at, poll_interval, state, outcome"
+    static let requestColumns = "auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at, poll_interval, state, outcome, claims"
 
     /// The one row a statement yields, if any, read in place rather than copied.
     static func fetchRequest(_ statement: Statement, _ arguments: StatementArguments) throws -> PendingRequest? {
@@ -143,7 +144,8 @@ extension SQLiteStore: PendingRequestStore {
             createdAt: Date(timeIntervalSince1970: row[5]),
             expiresAt: Date(timeIntervalSince1970: row[6]),
             interval: row[7],
-            state: try StoredOutcome.state(name: row[8], document: row[9])
+            state: try StoredOutcome.state(name: row[8], document: row[9]),
+            claims: RequestedClaims(storedForm: row[10])
         )
     }
 }

@@ -110,6 +110,18 @@ public final class SQLiteStore: Sendable {
                     );
                     """)
         }
+        migrator.registerMigration("2-requested-claims") { db in
+            try db.execute(sql: "ALTER TABLE pending_request ADD COLUMN claims TEXT NOT NULL DEFAULT ''")
+        }
+        // One generated key per algorithm; the key generated before (always ES256) keeps signing.
+        migrator.registerMigration("3-signing-key-per-algorithm") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE signing_key_by_algorithm (algorithm TEXT PRIMARY KEY NOT NULL, pem TEXT NOT NULL) WITHOUT ROWID;
+                    INSERT INTO signing_key_by_algorithm (algorithm, pem) SELECT 'ES256', pem FROM signing_key;
+                    DROP TABLE signing_key;
+                    """)
+        }
         return migrator
     }
 }

@@ -17,9 +17,13 @@ struct EngineConfigurationTests {
         #expect(document["backchannel_user_code_parameter_supported"] as? Bool == true)
         #expect(document["token_endpoint_auth_methods_supported"] as? [String] == ["client_secret_basic", "client_secret_post"])
         #expect((document["scopes_supported"] as? [String])?.contains("openid") == true)
-        #expect(document["id_token_signing_alg_values_supported"] as? [String] == ["ES256"])
+        #expect(document["id_token_signing_alg_values_supported"] as? [String] == ["RS256", "ES256"])
         #expect(document["subject_types_supported"] as? [String] == ["public"])
-        #expect(document["response_types_supported"] as? [String] == [])
+        #expect(document["response_types_supported"] as? [String] == ["none"])
+        #expect(document["authorization_endpoint"] as? String == "\(EngineFixture.issuer)/authorize")
+        #expect(document["userinfo_endpoint"] as? String == "\(EngineFixture.issuer)/userinfo")
+        #expect(document["claims_parameter_supported"] as? Bool == true)
+        #expect((document["claims_supported"] as? [String]).map { Set($0).isSuperset(of: ["sub", "email", "phone_number", "name"]) } == true)
     }
 
     @Test("a client naming an unconfigured authenticator fails, naming the field")

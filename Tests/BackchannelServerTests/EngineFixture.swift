@@ -59,7 +59,9 @@ struct EngineFixture {
         let store = InMemoryPendingRequestStore(expiredRequestRetention: TimeInterval(policy.expiredRequestRetention))
         let services = BackchannelHostServices(
             userDirectory: StaticUserDirectory([
-                DirectoryUser(subject: "alice", loginHints: ["alice@example.com"], userCodeHash: aliceUserCodeHash), DirectoryUser(subject: "bob"),
+                DirectoryUser(
+                    subject: "alice", loginHints: ["alice@example.com"], phoneNumber: "+15550101", email: "alice@example.com",
+                    attributes: ["name": .string("Alice Liddell"), "email_verified": .bool(true)], userCodeHash: aliceUserCodeHash), DirectoryUser(subject: "bob"),
                 DirectoryUser(subject: "carol"), DirectoryUser(subject: "dave"),
             ]),
             clock: clock,
@@ -79,13 +81,25 @@ struct EngineFixture {
             services: services)
         let handler = CountingHandler(push)
         let signingKeys: SigningKeySet
-        if let keys { signingKeys = keys } else { signingKeys = try await SigningKeySet.load([], dataDirectory: nil) }
+        if let keys { signingKeys = keys } else { signingKeys = try await Self.freshKeys() }
         let engine = try BackchannelEngine(
             issuer: issuer, policy: policy, clients: clients,
             authenticators: [AuthenticatorRoute(instance: AuthenticatorInstance(name: "mock-push", plugin: "mock-push", handler: handler, interaction: nil), acr: "urn:example:push")],
             keys: signingKeys,
             store: store, clock: clock, userDirectory: services.userDirectory)
         return EngineFixture(clock: clock, store: store, push: push, handler: handler, engine: engine)
+    }
+
+    /// An RS256 key for the fixtures of this test process: generating one costs a tenth of a second in a
+    /// debug build, and few tests care whose RSA key it is (those pass keys of their own).
+    static let sharedRSAKeyPem = try! Insecure.RSA.PrivateKey(backing: .init(keySize: .bits2048)).pemRepresentation
+
+    /// The keys a server generates on first start, ES256 fresh for each fixture (it signs the access
+    /// tokens), RS256 shared.
+    static func freshKeys() async throws -> SigningKeySet {
+        try await SigningKeySet.load(
+            [SigningKeyConfiguration(privateKeyPem: ES256PrivateKey().pemRepresentation), SigningKeyConfiguration(algorithm: .rs256, privateKeyPem: sharedRSAKeyPem)],
+            keyStore: nil)
     }
 
     static func basic(_ id: String, _ secret: String) -> String {

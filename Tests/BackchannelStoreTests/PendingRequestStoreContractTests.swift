@@ -9,7 +9,8 @@ struct PendingRequestStoreContractTests {
     private func request(_ hash: String, client: String = "console", at now: Date, expiresIn: TimeInterval = 100) -> PendingRequest {
         PendingRequest(
             authReqIdHash: hash, clientId: client, authenticator: "mock-push", scopes: ["openid", "profile"], acr: "urn:acr:push",
-            createdAt: now, expiresAt: now.addingTimeInterval(expiresIn), interval: 5)
+            createdAt: now, expiresAt: now.addingTimeInterval(expiresIn), interval: 5,
+            claims: RequestedClaims(idToken: ["email", "name"], userinfo: ["phone_number"]))
     }
 
     private let approval = BackchannelAuthenticationResult.approved(

@@ -1,4 +1,5 @@
 import BackchannelCore
+import BackchannelServer
 import BackchannelTesting
 import Foundation
 import Testing
@@ -63,17 +64,20 @@ struct PluginStateStoreContractTests {
         #expect(try await state.purgeExpired(now: store.clock.now.addingTimeInterval(10)) == 1)
     }
 
-    @Test("the generated signing key is created once and agreed on by concurrent first starts", arguments: StoreKind.available.filter { $0 != .memory })
+    @Test("each algorithm's generated signing key is created once and agreed on by concurrent first starts", arguments: StoreKind.available.filter { $0 != .memory })
     func signingKey(kind: StoreKind) async throws {
         let store = try await StoreUnderTest.make(kind)
         defer { store.close() }
         let keys = try #require(store.keys)
-        let pems = try await withThrowingTaskGroup(of: String.self) { group in
-            for index in 0..<8 { group.addTask { try await keys.generatedSigningKey { "key-\(index)" } } }
-            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+        for algorithm in [SigningAlgorithm.es256, .rs256] {
+            let pems = try await withThrowingTaskGroup(of: String.self) { group in
+                for index in 0..<8 { group.addTask { try await keys.generatedSigningKey(algorithm: algorithm) { "\(algorithm)-\(index)" } } }
+                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+            }
+            #expect(pems.count == 1)
+            #expect(pems.first?.hasPrefix("\(algorithm)-") == true)
+            #expect(try await keys.generatedSigningKey(algorithm: algorithm) { "another" } == pems.first)
         }
-        #expect(pems.count == 1)
-        #expect(try await keys.generatedSigningKey { "another" } == pems.first)
     }
 
     @Test("a slot reads the current value, however often it read an older one", arguments: StoreKind.available)

@@ -29,7 +29,7 @@ final class BackchanneldProcess: @unchecked Sendable {
         process = Process()
         process.executableURL = executable
         process.arguments = arguments + ["--port", "\(port)", "--log-level", logLevel]
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let output = try FileHandle(forWritingTo: log)
         output.seekToEndOfFile()
         process.standardOutput = output

@@ -23,6 +23,10 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
     public var authenticators: [String]
     /// `default_authenticator`: used when `acr_values` select none; defaults to the first allowed.
     public var defaultAuthenticator: String?
+    /// `id_token_signed_response_alg` (OpenID Connect Registration §2): the algorithm of this client's ID
+    /// tokens; RS256 when absent, as that specification says, or the server's first key's algorithm
+    /// when the server has no RS256 key.
+    public var idTokenSignedResponseAlg: SigningAlgorithm?
 
     /// The CIBA grant type, `urn:openid:params:grant-type:ciba`.
     public static let cibaGrantType = "urn:openid:params:grant-type:ciba"
@@ -38,7 +42,8 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
         backchannelUserCodeParameter: Bool = false,
         scopes: [String] = ["openid", "profile", "email"],
         authenticators: [String] = [],
-        defaultAuthenticator: String? = nil
+        defaultAuthenticator: String? = nil,
+        idTokenSignedResponseAlg: SigningAlgorithm? = nil
     ) {
         self.clientId = clientId
         self.clientSecret = clientSecret
@@ -50,11 +55,12 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
         self.scopes = scopes
         self.authenticators = authenticators
         self.defaultAuthenticator = defaultAuthenticator
+        self.idTokenSignedResponseAlg = idTokenSignedResponseAlg
     }
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case clientId, clientSecret, clientName, tokenEndpointAuthMethods, grantTypes, backchannelTokenDeliveryMode
-        case backchannelUserCodeParameter, scopes, authenticators, defaultAuthenticator
+        case backchannelUserCodeParameter, scopes, authenticators, defaultAuthenticator, idTokenSignedResponseAlg
     }
 
     public init(from decoder: any Decoder) throws {
@@ -71,7 +77,8 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
             backchannelUserCodeParameter: try container.decodeIfPresent(Bool.self, forKey: .backchannelUserCodeParameter) ?? false,
             scopes: try container.decodeIfPresent([String].self, forKey: .scopes) ?? ["openid", "profile", "email"],
             authenticators: try container.decodeIfPresent([String].self, forKey: .authenticators) ?? [],
-            defaultAuthenticator: try container.decodeIfPresent(String.self, forKey: .defaultAuthenticator)
+            defaultAuthenticator: try container.decodeIfPresent(String.self, forKey: .defaultAuthenticator),
+            idTokenSignedResponseAlg: try container.decodeIfPresent(SigningAlgorithm.self, forKey: .idTokenSignedResponseAlg)
         )
         if clientId.isEmpty {
             throw DecodingError.dataCorruptedError(forKey: .clientId, in: container, debugDescription: "must not be empty")

@@ -18,6 +18,8 @@ public struct RegisteredClient: Sendable {
     public let authenticators: [String]
     /// The authenticator used when `acr_values` select none.
     public let defaultAuthenticator: String
+    /// The `kid` of the key that signs its ID tokens.
+    let idTokenKid: String
     let secretDigest: ClientSecretDigest?
     /// The digest of its `client_secret_basic` credentials as a client typically sends them (see
     /// ``ClientAuthenticator``), under the engine's one Basic salt.
@@ -26,7 +28,8 @@ public struct RegisteredClient: Sendable {
     /// Whether it is confidential: only confidential clients may use the CIBA grant.
     public var isConfidential: Bool { secretDigest != nil }
 
-    init(configuration: ClientConfiguration, allAuthenticators: [String], salt: [UInt8], basicSalt: [UInt8]) {
+    init(configuration: ClientConfiguration, allAuthenticators: [String], idTokenKid: String, salt: [UInt8], basicSalt: [UInt8]) {
+        self.idTokenKid = idTokenKid
         self.clientId = configuration.clientId
         self.clientName = configuration.clientName
         self.authenticationMethods = Set(configuration.tokenEndpointAuthMethods)

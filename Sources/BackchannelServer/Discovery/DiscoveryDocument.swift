@@ -1,7 +1,9 @@
 /// OpenID Provider metadata (OpenID Connect Discovery §3, RFC 8414 §2) with the CIBA members (CIBA §4).
 struct DiscoveryDocument: Encodable {
     var issuer: String
+    var authorizationEndpoint: String
     var tokenEndpoint: String
+    var userinfoEndpoint: String
     var backchannelAuthenticationEndpoint: String
     var jwksUri: String
     var grantTypesSupported: [String]
@@ -14,10 +16,13 @@ struct DiscoveryDocument: Encodable {
     var responseTypesSupported: [String]
     var acrValuesSupported: [String]
     var claimsSupported: [String]
+    var claimsParameterSupported: Bool
 
     private enum CodingKeys: String, CodingKey {
         case issuer
+        case authorizationEndpoint = "authorization_endpoint"
         case tokenEndpoint = "token_endpoint"
+        case userinfoEndpoint = "userinfo_endpoint"
         case backchannelAuthenticationEndpoint = "backchannel_authentication_endpoint"
         case jwksUri = "jwks_uri"
         case grantTypesSupported = "grant_types_supported"
@@ -30,5 +35,6 @@ struct DiscoveryDocument: Encodable {
         case responseTypesSupported = "response_types_supported"
         case acrValuesSupported = "acr_values_supported"
         case claimsSupported = "claims_supported"
+        case claimsParameterSupported = "claims_parameter_supported"
     }
 }

@@ -5,6 +5,10 @@ public enum EndpointPaths {
     public static let backchannelAuthentication = "/backchannel/authentication"
     /// The token endpoint.
     public static let token = "/token"
+    /// The UserInfo endpoint (OpenID Connect Core §5.3).
+    public static let userinfo = "/userinfo"
+    /// The authorization endpoint, which only explains that this provider has none to offer.
+    public static let authorization = "/authorize"
     /// The JWKS.
     public static let jwks = "/jwks"
     /// OpenID Provider metadata.

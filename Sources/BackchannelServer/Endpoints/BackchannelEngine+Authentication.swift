@@ -6,7 +6,7 @@ extension BackchannelEngine {
     private static let authenticationParameters: Set<String> = [
         "scope", "client_id", "client_secret", "login_hint", "id_token_hint", "login_hint_token", "binding_message",
         "user_code", "requested_expiry", "acr_values", "client_notification_token", "request", "client_assertion",
-        "client_assertion_type",
+        "client_assertion_type", "claims",
     ]
 
     /// Handles a request to the backchannel authentication endpoint (CIBA Core §7).
@@ -51,6 +51,7 @@ extension BackchannelEngine {
         let acrValues = (try parameters.value("acr_values"))?.split(separator: " ").map(String.init) ?? []
         let route = try authenticator(for: acrValues, client: client)
         let context = try Self.requestedContext(parameters)
+        let claims = try (try parameters.value("claims")).map(RequestedClaims.parse) ?? .none
 
         let now = clock.now
         let secret = AuthReqIdSecret(random: random)
@@ -70,7 +71,7 @@ extension BackchannelEngine {
         }
         let record = PendingRequest(
             authReqIdHash: secret.hash, clientId: client.clientId, authenticator: route.instance.name, scopes: scopes,
-            acr: route.acr, createdAt: now, expiresAt: expiresAt, interval: policy.interval
+            acr: route.acr, createdAt: now, expiresAt: expiresAt, interval: policy.interval, claims: claims
         )
         let request = BackchannelAuthenticationRequest(
             authReqId: authReqId, clientId: client.clientId, clientName: client.clientName, hint: hint, scopes: scopes,

@@ -87,7 +87,8 @@ extension BackchannelEngine {
             }
             let tokens: TokenResponse
             do {
-                tokens = try await tokenIssuer.issue(for: redeemed, attributes: attributes, now: now)
+                tokens = try await tokenIssuer.issue(
+                    for: redeemed, attributes: attributes, idTokenKid: client.idTokenKid, idTokenClaims: try await claims(redeemed.claims.idToken, subject: attributes.subject), now: now)
             } catch {
                 logger.error("signing tokens failed", metadata: ["error": "\(error)"])
                 throw .serverError("the tokens could not be issued")

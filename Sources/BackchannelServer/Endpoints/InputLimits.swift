@@ -9,4 +9,6 @@ enum InputLimits {
     static let maxContextParameters = 16
     /// The UTF-8 bytes of those parameters' names and values together.
     static let maxContextBytes = 8 * 1024
+    /// The `claims` parameter's size in bytes: every standard claim, each with a request object, fits.
+    static let maxClaimsBytes = 4 * 1024
 }

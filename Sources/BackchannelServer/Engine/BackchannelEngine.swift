@@ -25,6 +25,7 @@ public final class BackchannelEngine: Sendable {
     let tokenIssuer: TokenIssuer
     let idTokenHints: IDTokenHintValidator
     let limiter: AbuseLimiter
+    let userDirectory: (any UserDirectory)?
 
     /// Creates the engine.
     /// - Parameters:
@@ -37,8 +38,9 @@ public final class BackchannelEngine: Sendable {
     ///   - store: The pending-request store.
     ///   - clock: The clock; tests pass a virtual one.
     ///   - random: The CSPRNG.
-    ///   - userDirectory: The users, to verify `user_code`s and to count requests per user; without one,
-    ///     a `user_code` never verifies and hints are counted as they are.
+    ///   - userDirectory: The users, to verify `user_code`s, to count requests per user and to answer
+    ///     claims; without one, a `user_code` never verifies, hints are counted as they are, and the
+    ///     UserInfo endpoint knows nobody.
     ///   - limitStore: Where the abuse limits count (`PostgresStore` shares them among nodes); this
     ///     process's memory by default.
     ///   - logger: The logger.
@@ -107,8 +109,19 @@ public final class BackchannelEngine: Sendable {
             {
                 throw EngineConfigurationError(field: "\(field).default_authenticator", reason: "'\(preferred)' is not one of the client's authenticators")
             }
+            let idTokenKid: String
+            if let algorithm = configuration.idTokenSignedResponseAlg {
+                guard let kid = keys.activeKids[algorithm] else {
+                    throw EngineConfigurationError(
+                        field: "\(field).id_token_signed_response_alg", reason: "no \(algorithm.rawValue) key is configured under keys")
+                }
+                idTokenKid = kid
+            } else {
+                idTokenKid = keys.activeKids[.rs256] ?? keys.activeKid
+            }
             registered.append(
-                RegisteredClient(configuration: configuration, allAuthenticators: names, salt: random.bytes(count: 16), basicSalt: basicSalt))
+                RegisteredClient(
+                    configuration: configuration, allAuthenticators: names, idTokenKid: idTokenKid, salt: random.bytes(count: 16), basicSalt: basicSalt))
         }
 
         self.issuer = issuer
@@ -122,13 +135,16 @@ public final class BackchannelEngine: Sendable {
         self.random = random
         self.logger = logger
         self.limiter = AbuseLimiter(limits: policy.limits, store: limitStore, directory: userDirectory)
+        self.userDirectory = userDirectory
         self.tokenIssuer = TokenIssuer(issuer: issuer, keys: keys, policy: policy, random: random)
         self.idTokenHints = IDTokenHintValidator(issuer: issuer, keys: keys, acceptRetiredKeys: policy.acceptIdTokenHintsFromRetiredKeys)
 
         let scopes = Set(registered.flatMap(\.allowedScopes)).union(["openid"]).sorted()
         let document = DiscoveryDocument(
             issuer: issuer,
+            authorizationEndpoint: issuer + EndpointPaths.authorization,
             tokenEndpoint: issuer + EndpointPaths.token,
+            userinfoEndpoint: issuer + EndpointPaths.userinfo,
             backchannelAuthenticationEndpoint: issuer + EndpointPaths.backchannelAuthentication,
             jwksUri: issuer + EndpointPaths.jwks,
             grantTypesSupported: [CIBAGrant.grantType],
@@ -136,12 +152,16 @@ public final class BackchannelEngine: Sendable {
             backchannelUserCodeParameterSupported: true,
             tokenEndpointAuthMethodsSupported: ClientAuthenticationMethod.allCases.map(\.rawValue),
             scopesSupported: scopes,
-            idTokenSigningAlgValuesSupported: [keys.algorithm.rawValue],
+            idTokenSigningAlgValuesSupported: keys.activeKids.keys.map(\.rawValue).sorted { ($0 == "RS256" ? 0 : 1, $0) < ($1 == "RS256" ? 0 : 1, $1) },
             subjectTypesSupported: ["public"],
-            // No authorization endpoint: this provider serves no front-channel response type.
-            responseTypesSupported: [],
+            // Discovery requires a non-empty list, and strict client libraries check it. `none` (OAuth 2.0
+            // Multiple Response Types §4) issues nothing at the front channel; no client here registers a
+            // redirect URI, so the authorization endpoint answers every request with an error and redirects
+            // nowhere (RFC 6749 §4.1.2.1).
+            responseTypesSupported: ["none"],
             acrValuesSupported: authenticators.map(\.acr),
-            claimsSupported: ["iss", "sub", "aud", "exp", "iat", "auth_time", "acr", "amr", "at_hash"]
+            claimsSupported: (["iss", "sub", "aud", "exp", "iat", "auth_time", "acr", "amr", "at_hash"] + StandardClaims.all.sorted()),
+            claimsParameterSupported: true
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

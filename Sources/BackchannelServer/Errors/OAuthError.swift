@@ -16,6 +16,8 @@ public enum OAuthError: Error, Sendable, Hashable {
     case unsupportedGrantType(String)
     /// `invalid_scope` (400).
     case invalidScope(String)
+    /// `unsupported_response_type` (400), at the authorization endpoint.
+    case unsupportedResponseType(String)
     /// `access_denied`: 403 at the backchannel authentication endpoint (policy refused at once),
     /// 400 at the token endpoint (the user refused, or the authentication failed).
     case accessDenied(String, atTokenEndpoint: Bool)
@@ -47,6 +49,7 @@ public enum OAuthError: Error, Sendable, Hashable {
         case .unauthorizedClient: "unauthorized_client"
         case .unsupportedGrantType: "unsupported_grant_type"
         case .invalidScope: "invalid_scope"
+        case .unsupportedResponseType: "unsupported_response_type"
         case .accessDenied: "access_denied"
         case .expiredToken: "expired_token"
         case .authorizationPending: "authorization_pending"
@@ -64,7 +67,7 @@ public enum OAuthError: Error, Sendable, Hashable {
     public var errorDescription: String {
         switch self {
         case .invalidRequest(let text), .invalidClient(let text), .invalidGrant(let text),
-            .unauthorizedClient(let text), .unsupportedGrantType(let text), .invalidScope(let text),
+            .unauthorizedClient(let text), .unsupportedGrantType(let text), .invalidScope(let text), .unsupportedResponseType(let text),
             .accessDenied(let text, _), .expiredToken(let text), .authorizationPending(let text),
             .slowDown(let text), .expiredLoginHintToken(let text), .unknownUserId(let text),
             .missingUserCode(let text), .invalidUserCode(let text), .invalidBindingMessage(let text),

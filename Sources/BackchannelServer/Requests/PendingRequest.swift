@@ -23,6 +23,8 @@ public struct PendingRequest: Sendable, Hashable {
     public var lastPolledAt: Date?
     /// Where it stands.
     public var state: PendingRequestState
+    /// The individual claims the client asked for with the `claims` parameter.
+    public var claims: RequestedClaims
 
     /// Creates a record in the pending state.
     public init(
@@ -35,7 +37,8 @@ public struct PendingRequest: Sendable, Hashable {
         expiresAt: Date,
         interval: Int,
         lastPolledAt: Date? = nil,
-        state: PendingRequestState = .pending
+        state: PendingRequestState = .pending,
+        claims: RequestedClaims = .none
     ) {
         self.authReqIdHash = authReqIdHash
         self.clientId = clientId
@@ -47,5 +50,6 @@ public struct PendingRequest: Sendable, Hashable {
         self.interval = interval
         self.lastPolledAt = lastPolledAt
         self.state = state
+        self.claims = claims
     }
 }

@@ -13,13 +13,17 @@ struct AccessTokenClaims: JWTPayload {
     var authTime: Int
     var acr: String?
     var amr: [String]?
+    /// The claims the client asked for at the UserInfo endpoint with the `claims` parameter, beyond its
+    /// scopes: carried in the token, so the endpoint needs no state of its own.
+    var userinfoClaims: [String]?
 
     private enum CodingKeys: String, CodingKey {
         case iss, sub, aud, exp, iat, jti, scope, acr, amr
         case clientId = "client_id"
         case authTime = "auth_time"
+        case userinfoClaims = "userinfo_claims"
     }
 
-    // Issued here, never accepted here: nothing to verify.
+    // The UserInfo endpoint checks issuer, audience and expiry itself, against its own clock.
     func verify(using algorithm: some JWTAlgorithm) async throws {}
 }

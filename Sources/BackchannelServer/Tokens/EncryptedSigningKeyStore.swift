@@ -40,9 +40,9 @@ public struct EncryptedSigningKeyStore: SigningKeyStore {
         return Data(base64Encoded: trimmed).map(Array.init)
     }
 
-    public func generatedSigningKey(create: @Sendable () -> String) async throws -> String {
+    public func generatedSigningKey(algorithm: SigningAlgorithm, create: @Sendable () -> String) async throws -> String {
         let key = self.key
-        let stored = try await inner.generatedSigningKey {
+        let stored = try await inner.generatedSigningKey(algorithm: algorithm) {
             let pem = create()
             // Sealing a fresh PEM under a valid 32-byte key cannot fail; an empty result would fail loudly below.
             guard let sealed = try? AES.GCM.seal(Data(pem.utf8), using: key).combined else { return "" }

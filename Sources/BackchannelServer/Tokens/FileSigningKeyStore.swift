@@ -3,7 +3,8 @@ import Foundation
 import Glibc
 #endif
 
-/// Keeps the generated signing key in `signing-key.pem` in a data directory, readable by the owner only.
+/// Keeps the generated signing keys in a data directory, readable by the owner only: `signing-key.pem`
+/// (ES256) and `signing-key-rs256.pem`.
 public struct FileSigningKeyStore: SigningKeyStore {
     /// The directory.
     public let directory: URL
@@ -13,8 +14,8 @@ public struct FileSigningKeyStore: SigningKeyStore {
         self.directory = directory
     }
 
-    public func generatedSigningKey(create: @Sendable () -> String) async throws -> String {
-        let file = directory.appendingPathComponent("signing-key.pem")
+    public func generatedSigningKey(algorithm: SigningAlgorithm, create: @Sendable () -> String) async throws -> String {
+        let file = directory.appendingPathComponent(algorithm == .es256 ? "signing-key.pem" : "signing-key-\(algorithm.rawValue.lowercased()).pem")
         if let pem = try? String(contentsOf: file, encoding: .utf8) {
             guard pem.contains("PRIVATE KEY") else {
                 throw SigningKeyError(field: file.path, reason: "holds no PEM private key; delete it to generate a new key")
@@ -26,7 +27,7 @@ public struct FileSigningKeyStore: SigningKeyStore {
         // Written whole to a temporary file (owner-only from its creation), flushed, then linked into place:
         // a crash leaves either no key file or a complete one, never an empty key that blocks every restart.
         // link(2) fails when the name exists, so of two concurrent first starts one loses and reads the other's.
-        let temporary = directory.appendingPathComponent(".signing-key.\(getpid()).tmp")
+        let temporary = directory.appendingPathComponent(".\(file.lastPathComponent).\(getpid()).tmp")
         let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw SigningKeyError(field: temporary.path, reason: "cannot be created") }
         defer { unlink(temporary.path) }

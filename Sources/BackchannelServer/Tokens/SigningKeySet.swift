@@ -3,13 +3,16 @@ import CryptoExtras
 import Foundation
 import JWTKit
 
-/// The server's signing keys: the active one signs, all of them verify, and the public JWKS is
-/// encoded once, so serving it costs no work per request.
+/// The server's signing keys: the first key signs access tokens, the first key of each algorithm signs
+/// the ID tokens of clients that want that algorithm, all of them verify, and the public JWKS is encoded
+/// once, so serving it costs no work per request.
 public final class SigningKeySet: Sendable {
     /// The JWS algorithm of the active key.
     public let algorithm: SigningAlgorithm
-    /// The `kid` of the active key.
+    /// The `kid` of the active key, which signs access tokens.
     public let activeKid: String
+    /// The `kid` of the first key of each algorithm: the one that signs ID tokens in that algorithm.
+    public let activeKids: [SigningAlgorithm: String]
     /// Every `kid` in the set.
     public let kids: Set<String>
     /// The public keys as a JWKS document (RFC 7517 §5), encoded once. Private parts are never in it.
@@ -21,9 +24,10 @@ public final class SigningKeySet: Sendable {
     let retired: JWTKeyCollection
 
     private init(
-        algorithm: SigningAlgorithm, activeKid: String, kids: Set<String>, jwks: JWKS, collection: JWTKeyCollection,
-        retiredKids: Set<String> = [], retired: JWTKeyCollection = JWTKeyCollection()
+        algorithm: SigningAlgorithm, activeKid: String, activeKids: [SigningAlgorithm: String], kids: Set<String>, jwks: JWKS,
+        collection: JWTKeyCollection, retiredKids: Set<String> = [], retired: JWTKeyCollection = JWTKeyCollection()
     ) throws {
+        self.activeKids = activeKids
         self.retiredKids = retiredKids
         self.retired = retired
         self.algorithm = algorithm
@@ -35,15 +39,17 @@ public final class SigningKeySet: Sendable {
         self.collection = collection
     }
 
-    /// Loads the configured keys; with none configured, loads the key kept in `dataDirectory`, creating
-    /// it (ES256, file mode 0600) on first start.
+    /// Loads the configured keys; with none configured, loads the keys kept in `dataDirectory`, creating
+    /// them (ES256 and RS256, file mode 0600) on first start.
     /// - Throws: ``SigningKeyError`` naming the key's field or file.
     public static func load(_ configurations: [SigningKeyConfiguration], dataDirectory: URL?) async throws(SigningKeyError) -> SigningKeySet {
         try await load(configurations, keyStore: dataDirectory.map { FileSigningKeyStore(directory: $0) })
     }
 
-    /// Loads the configured keys; with none configured, the ES256 key `keyStore` keeps, created on the
-    /// deployment's first start (or a key for this process alone, without a store).
+    /// Loads the configured keys; with none configured, the ES256 and RS256 keys `keyStore` keeps, created
+    /// on the deployment's first start (or keys for this process alone, without a store). ES256 signs
+    /// access tokens; RS256 is there because OpenID Connect requires every provider to offer it for ID
+    /// tokens (Discovery §3), and it is the default of clients that name no algorithm.
     /// - Throws: ``SigningKeyError`` naming the key's field or store.
     public static func load(_ configurations: [SigningKeyConfiguration], keyStore: (any SigningKeyStore)?) async throws(SigningKeyError) -> SigningKeySet {
         var loaded: [(kid: String, key: LoadedKey)] = []
@@ -76,8 +82,10 @@ public final class SigningKeySet: Sendable {
         }
         let configurations = configurations.filter { !$0.isRetired }
         if configurations.isEmpty {
-            let key = try await generatedKey(in: keyStore)
-            loaded.append((key.thumbprint, key))
+            for algorithm in [SigningAlgorithm.es256, .rs256] {
+                let key = try await generatedKey(algorithm, in: keyStore)
+                loaded.append((key.thumbprint, key))
+            }
         }
         for (index, configuration) in configurations.enumerated() {
             let field = "keys[\(index)]"
@@ -110,6 +118,7 @@ public final class SigningKeySet: Sendable {
             return try SigningKeySet(
                 algorithm: loaded[0].key.algorithm,
                 activeKid: loaded[0].kid,
+                activeKids: loaded.reversed().reduce(into: [:]) { $0[$1.key.algorithm] = $1.kid },
                 kids: Set(loaded.map(\.kid)),
                 jwks: JWKS(keys: loaded.map { $0.key.publicJWK(kid: $0.kid) }),
                 collection: collection,
@@ -121,11 +130,16 @@ public final class SigningKeySet: Sendable {
         }
     }
 
-    private static func generatedKey(in keyStore: (any SigningKeyStore)?) async throws(SigningKeyError) -> LoadedKey {
-        guard let keyStore else { return LoadedKey.ecdsa(ES256PrivateKey()) }
+    private static func generatedKey(_ algorithm: SigningAlgorithm, in keyStore: (any SigningKeyStore)?) async throws(SigningKeyError) -> LoadedKey {
+        guard let keyStore else {
+            guard let key = LoadedKey(generating: algorithm) else {
+                throw SigningKeyError(field: "keys", reason: "cannot generate an \(algorithm.rawValue) key")
+            }
+            return key
+        }
         let pem: String
         do {
-            pem = try await keyStore.generatedSigningKey { ES256PrivateKey().pemRepresentation }
+            pem = try await keyStore.generatedSigningKey(algorithm: algorithm) { LoadedKey(generating: algorithm)?.pemRepresentation ?? "" }
         } catch let error as SigningKeyError {
             throw error
         } catch {
@@ -136,8 +150,8 @@ public final class SigningKeySet: Sendable {
                 field: "\(type(of: keyStore))",
                 reason: "the stored signing key is encrypted: give its key with store.key_encryption_key_file or BACKCHANNEL_KEY_ENCRYPTION_KEY")
         }
-        guard let key = LoadedKey(pem: pem, algorithm: .es256) else {
-            throw SigningKeyError(field: "\(type(of: keyStore))", reason: "the stored signing key is not an ES256 private key")
+        guard let key = LoadedKey(pem: pem, algorithm: algorithm) else {
+            throw SigningKeyError(field: "\(type(of: keyStore))", reason: "the stored \(algorithm.rawValue) signing key is not a private key of that kind")
         }
         return key
     }
@@ -156,6 +170,23 @@ private enum LoadedKey {
         case .rs256:
             guard let key = try? JWTKit.Insecure.RSA.PrivateKey(pem: pem) else { return nil }
             self = .rsa(key)
+        }
+    }
+
+    /// A new key; RSA keys have 2048-bit moduli.
+    init?(generating algorithm: SigningAlgorithm) {
+        switch algorithm {
+        case .es256: self = .ecdsa(ES256PrivateKey())
+        case .rs256:
+            guard let backing = try? _RSA.Signing.PrivateKey(keySize: .bits2048), let key = try? JWTKit.Insecure.RSA.PrivateKey(backing: backing) else { return nil }
+            self = .rsa(key)
+        }
+    }
+
+    var pemRepresentation: String {
+        switch self {
+        case .ecdsa(let key): key.pemRepresentation
+        case .rsa(let key): (try? key.pemRepresentation) ?? ""
         }
     }
 

@@ -1,6 +1,7 @@
-/// Where a deployment keeps the signing key it generated for itself, so every restart and every
-/// server process signs with the same key.
+/// Where a deployment keeps the signing keys it generated for itself, one per algorithm, so every
+/// restart and every server process signs with the same keys.
 public protocol SigningKeyStore: Sendable {
-    /// The stored PEM, or the PEM `create` makes, stored first. Concurrent first starts agree on one key.
-    func generatedSigningKey(create: @Sendable () -> String) async throws -> String
+    /// The stored PEM of the `algorithm` key, or the PEM `create` makes, stored first. Concurrent first
+    /// starts agree on one key.
+    func generatedSigningKey(algorithm: SigningAlgorithm, create: @Sendable () -> String) async throws -> String
 }

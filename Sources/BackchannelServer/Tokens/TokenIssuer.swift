@@ -10,7 +10,13 @@ struct TokenIssuer: Sendable {
     let policy: ServerPolicy
     let random: any RandomSource
 
-    func issue(for request: PendingRequest, attributes: AuthenticationAttributes, now: Date) async throws -> TokenResponse {
+    /// Signs the tokens.
+    /// - Parameters:
+    ///   - idTokenKid: The key that signs the ID token: the one of the algorithm the client registered.
+    ///   - idTokenClaims: Claims about the user the client asked to find in the ID token.
+    func issue(
+        for request: PendingRequest, attributes: AuthenticationAttributes, idTokenKid: String, idTokenClaims: [String: JSONValue] = [:], now: Date
+    ) async throws -> TokenResponse {
         let iat = Int(now.timeIntervalSince1970)
         let authTime = Int(attributes.authTime.timeIntervalSince1970)
         let acr = attributes.acr ?? request.acr
@@ -23,7 +29,8 @@ struct TokenIssuer: Sendable {
             AccessTokenClaims(
                 iss: issuer, sub: attributes.subject, aud: policy.accessTokenAudience ?? issuer,
                 exp: iat + policy.accessTokenLifetime, iat: iat, jti: Base64URL.encode(random.bytes(count: 16)),
-                clientId: request.clientId, scope: scope, authTime: authTime, acr: acr, amr: amr
+                clientId: request.clientId, scope: scope, authTime: authTime, acr: acr, amr: amr,
+                userinfoClaims: request.claims.userinfo.isEmpty ? nil : request.claims.userinfo.sorted()
             ),
             kid: JWKIdentifier(string: keys.activeKid),
             header: accessHeader
@@ -34,9 +41,11 @@ struct TokenIssuer: Sendable {
         let idToken = try await keys.collection.sign(
             IDTokenClaims(
                 iss: issuer, sub: attributes.subject, aud: request.clientId, exp: iat + policy.idTokenLifetime, iat: iat,
-                authTime: authTime, acr: acr, amr: amr, atHash: Self.atHash(accessToken), extra: attributes.extraClaims
+                authTime: authTime, acr: acr, amr: amr, atHash: Self.atHash(accessToken),
+                // What the directory says of the user wins over what an authenticator added under the same name.
+                extra: attributes.extraClaims.merging(idTokenClaims) { _, directory in directory }
             ),
-            kid: JWKIdentifier(string: keys.activeKid),
+            kid: JWKIdentifier(string: idTokenKid),
             header: idHeader
         )
         return TokenResponse(accessToken: accessToken, tokenType: "Bearer", expiresIn: policy.accessTokenLifetime, idToken: idToken, scope: scope)

@@ -28,7 +28,7 @@ struct KeyEncryptionTests {
         let environment = ["BACKCHANNEL_KEY_ENCRYPTION_KEY": Self.kek]
         let first = try await assemble(directory, environment: environment)
 
-        let stored = try await SQLiteStore(path: directory.appendingPathComponent("state.sqlite").path).generatedSigningKey { "unused" }
+        let stored = try await SQLiteStore(path: directory.appendingPathComponent("state.sqlite").path).generatedSigningKey(algorithm: .es256) { "unused" }
         #expect(stored.hasPrefix(EncryptedSigningKeyStore.prefix))
         #expect(!stored.contains("PRIVATE KEY"))
 

@@ -69,7 +69,7 @@ struct StartupRefusalTests {
     func generatedKeyFile() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let pem = try await FileSigningKeyStore(directory: directory).generatedSigningKey { "-----BEGIN PRIVATE KEY-----\nAA\n-----END PRIVATE KEY-----\n" }
+        let pem = try await FileSigningKeyStore(directory: directory).generatedSigningKey(algorithm: .es256) { "-----BEGIN PRIVATE KEY-----\nAA\n-----END PRIVATE KEY-----\n" }
         #expect(try String(contentsOf: directory.appendingPathComponent("signing-key.pem"), encoding: .utf8) == pem)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["signing-key.pem"])
         let attributes = try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent("signing-key.pem").path)

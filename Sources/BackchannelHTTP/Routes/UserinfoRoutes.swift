@@ -1,0 +1,59 @@
+import BackchannelServer
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The UserInfo endpoint (GET or POST, OpenID Connect Core §5.3) and the authorization endpoint that
+/// discovery lists: each hands what it read to the engine and writes out its answer.
+struct UserinfoRoutes {
+    let engine: BackchannelEngine
+    let maxBodySize: Int
+
+    func register(on router: Router<some RequestContext>) {
+        MethodRoutes.refuseOthers(on: router, path: EndpointPaths.userinfo, allowed: [.get, .post])
+        MethodRoutes.refuseOthers(on: router, path: EndpointPaths.authorization, allowed: [.get, .post])
+        router.get(RouterPath(EndpointPaths.userinfo)) { request, _ in
+            await userinfo(authorization: request.headers[.authorization], formToken: nil)
+        }
+        router.head(RouterPath(EndpointPaths.userinfo)) { request, _ in
+            MethodRoutes.head(of: await userinfo(authorization: request.headers[.authorization], formToken: nil))
+        }
+        router.post(RouterPath(EndpointPaths.userinfo)) { request, _ in
+            // A form body may carry the token (RFC 6750 §2.2); any other body is ignored.
+            var formToken: String?
+            if let contentType = request.headers[.contentType], FormBody.isFormMediaType(contentType) {
+                guard let pairs = try? await FormBody.pairs(of: request, limit: maxBodySize) else {
+                    return bearerError(.invalidRequest("the body is not a valid form"))
+                }
+                let tokens = pairs.filter { $0.name == "access_token" }
+                guard tokens.count <= 1 else { return bearerError(.invalidRequest("the access token must be sent one way only")) }
+                formToken = tokens.first?.value
+            }
+            return await userinfo(authorization: request.headers[.authorization], formToken: formToken)
+        }
+        router.get(RouterPath(EndpointPaths.authorization)) { request, _ in
+            JSONResponse.error(engine.authorizationRequest(responseType: request.uri.queryParameters.get("response_type")))
+        }
+        router.head(RouterPath(EndpointPaths.authorization)) { request, _ in
+            MethodRoutes.head(of: JSONResponse.error(engine.authorizationRequest(responseType: request.uri.queryParameters.get("response_type"))))
+        }
+        router.post(RouterPath(EndpointPaths.authorization)) { request, _ in
+            let pairs = (try? await FormBody.pairs(of: request, limit: maxBodySize)) ?? []
+            return JSONResponse.error(engine.authorizationRequest(responseType: pairs.first { $0.name == "response_type" }?.value))
+        }
+    }
+
+    private func userinfo(authorization: String?, formToken: String?) async -> Response {
+        switch await engine.userinfoRequest(authorization: authorization, formToken: formToken) {
+        case .success(let claims): JSONResponse.ok(claims)
+        case .failure(let error): bearerError(error)
+        }
+    }
+
+    private func bearerError(_ error: BearerTokenError) -> Response {
+        var response = error.body.map(JSONResponse.ok) ?? JSONResponse.ok([String: String]())
+        response.status = HTTPResponse.Status(code: error.httpStatus)
+        response.headers[.wwwAuthenticate] = error.challenge
+        return response
+    }
+}

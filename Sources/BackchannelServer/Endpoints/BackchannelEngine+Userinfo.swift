@@ -1,0 +1,85 @@
+import BackchannelCore
+import Foundation
+import JWTKit
+
+extension BackchannelEngine {
+    /// Handles a request to the UserInfo endpoint (OpenID Connect Core §5.3): the claims about the
+    /// token's user that its scopes (§5.4) and the `claims` parameter (§5.5) asked for, with `sub`.
+    /// - Parameters:
+    ///   - authorization: The `Authorization` header, if any.
+    ///   - formToken: The `access_token` form parameter of a POST (RFC 6750 §2.2), if any.
+    /// - Returns: The claims, or the error to answer with.
+    public func userinfoRequest(authorization: String?, formToken: String?) async -> Result<[String: JSONValue], BearerTokenError> {
+        do throws(BearerTokenError) {
+            let token = try Self.bearerToken(authorization: authorization, formToken: formToken)
+            return .success(try await userinfo(for: token))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The token from exactly one of the header and the form (RFC 6750 §2).
+    static func bearerToken(authorization: String?, formToken: String?) throws(BearerTokenError) -> String {
+        switch (authorization, formToken) {
+        case (nil, nil): throw .missingToken
+        case (.some, .some): throw .invalidRequest("the access token must be sent one way only")
+        case (nil, let token?): return token
+        case (let header?, nil):
+            // credentials = "Bearer" 1*SP b64token; the scheme is case-insensitive (RFC 9110 §11.1).
+            let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw .missingToken }
+            return parts[1].trimmingCharacters(in: .whitespaces)
+        }
+    }
+
+    private func userinfo(for token: String) async throws(BearerTokenError) -> [String: JSONValue] {
+        let claims = try await verifiedAccessToken(token)
+        let scopes = claims.scope.split(separator: " ").map(String.init)
+        guard scopes.contains("openid") else {
+            throw .insufficientScope("the access token was not granted the openid scope")
+        }
+        let user: DirectoryUser?
+        do {
+            user = try await userDirectory?.user(subject: claims.sub)
+        } catch {
+            logger.error("the user directory failed", metadata: ["error": "\(error)"])
+            throw .invalidToken("the user cannot be looked up")
+        }
+        guard let user else { throw .invalidToken("the access token's user is not known here") }
+        let names = StandardClaims.claims(forScopes: scopes).union(claims.userinfoClaims ?? [])
+        var values = StandardClaims.values(of: names, for: user)
+        values["sub"] = .string(user.subject)
+        return values
+    }
+
+    /// An access token this server signed, of the access-token type, for this audience, unexpired.
+    private func verifiedAccessToken(_ token: String) async throws(BearerTokenError) -> AccessTokenClaims {
+        let invalid = BearerTokenError.invalidToken("the access token is not valid")
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard token.utf8.count <= 8 * 1024, parts.count == 3, let headerData = Base64URL.decode(parts[0]),
+            let header = try? JSONDecoder().decode([String: JSONValue].self, from: headerData),
+            header["typ"]?.stringValue?.lowercased() == "at+jwt", let kid = header["kid"]?.stringValue
+        else { throw invalid }
+        // jwt-kit falls back to the default key for an unknown kid, so the kid picks the collection here.
+        let collection: JWTKeyCollection
+        if keys.kids.contains(kid) {
+            collection = keys.collection
+        } else if keys.retiredKids.contains(kid) {
+            collection = keys.retired  // rotated out while tokens it signed are still live
+        } else {
+            throw invalid
+        }
+        guard let claims = try? await collection.verify(token, as: AccessTokenClaims.self) else { throw invalid }
+        guard claims.iss == issuer, claims.aud == (policy.accessTokenAudience ?? issuer) else { throw invalid }
+        guard Double(claims.exp) > clock.now.timeIntervalSince1970 else {
+            throw .invalidToken("the access token has expired")
+        }
+        return claims
+    }
+
+    /// The values of the claims `names` for `subject`, from the user directory: for the ID token.
+    func claims(_ names: Set<String>, subject: String) async throws -> [String: JSONValue] {
+        guard !names.isEmpty, let user = try await userDirectory?.user(subject: subject) else { return [:] }
+        return StandardClaims.values(of: names, for: user)
+    }
+}

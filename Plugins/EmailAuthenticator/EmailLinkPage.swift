@@ -50,7 +50,9 @@ struct EmailLinkPage: FrontChannelInteraction {
 
     private func render(_ record: EmailRecord?, token: String, request: FrontChannelRequest, message: String?, status: Int = 200) -> FrontChannelResponse {
         let (csrfToken, setCookie) = csrf.token(for: request, random: services.random)
-        var context: [String: Any] = ["message": message ?? "", "hasForm": record != nil, "csrf": csrfToken, "action": basePath, "token": token]
+        var context: [String: Any] = ["hasForm": record != nil, "csrf": csrfToken, "action": basePath, "token": token]
+        // Absent rather than empty: Mustache renders a section for an empty string.
+        if let message { context["message"] = message }
         if let record {
             context["client"] = record.clientName
             context["scopes"] = record.scopes.joined(separator: " ")

@@ -1,3 +1,5 @@
+import BackchannelCore
+
 /// The mail's HTML part and the page, compiled in. Every `{{value}}` is HTML-escaped by Mustache.
 enum EmailTemplates {
     static let mail = """
@@ -20,14 +22,13 @@ enum EmailTemplates {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>Confirm sign-in</title>
         <style>
-        body { font-family: system-ui, sans-serif; max-width: 28rem; margin: 2rem auto; padding: 0 1rem; }
-        .binding { font-size: 1.4rem; font-weight: bold; letter-spacing: .05em; }
-        button { font-size: 1rem; padding: .4rem 1.2rem; margin-right: .5rem; }
+        \(FrontChannelStyle.stylesheet)
+        input[name=code]{letter-spacing:.3em;max-width:12rem}
         </style>
         </head>
         <body>
         <h1>Confirm sign-in</h1>
-        {{#message}}<p>{{message}}</p>{{/message}}
+        {{#message}}<p class="notice" role="status">{{message}}</p>{{/message}}
         {{#hasForm}}
         <p><strong>{{client}}</strong> asks you to sign in.</p>
         {{#hasBindingMessage}}<p>Check that it shows: <span class="binding">{{bindingMessage}}</span></p>{{/hasBindingMessage}}
@@ -35,9 +36,12 @@ enum EmailTemplates {
         <form method="post" action="{{action}}">
         <input type="hidden" name="csrf" value="{{csrf}}">
         <input type="hidden" name="token" value="{{token}}">
-        {{#askCode}}<p><label>Code from the e-mail<br><input name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6"></label></p>{{/askCode}}
+        {{#askCode}}<label for="code">Code from the e-mail</label>
+        <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6">{{/askCode}}
+        <div class="actions">
         <button type="submit" name="decision" value="approve">Approve</button>
-        <button type="submit" name="decision" value="deny">Deny</button>
+        <button class="secondary" type="submit" name="decision" value="deny">Deny</button>
+        </div>
         </form>
         {{/hasForm}}
         </body>

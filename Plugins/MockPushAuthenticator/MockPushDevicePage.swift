@@ -43,12 +43,11 @@ struct MockPushDevicePage: FrontChannelInteraction {
         } catch {
             return .text("The device is unavailable. Try again.", status: 503)
         }
-        let context: [String: Any] = [
+        var context: [String: Any] = [
             "title": configuration.title,
             "action": basePath + "respond",
             "user": user ?? "",
             "hasUser": user != nil,
-            "notice": notice.flatMap(Self.notices.index(forKey:)).map { Self.notices[$0].value } ?? "",
             "csrf": token,
             "notifications": notifications.map { notification in
                 [
@@ -61,6 +60,8 @@ struct MockPushDevicePage: FrontChannelInteraction {
             },
             "none": user != nil && notifications.isEmpty,
         ]
+        // Absent rather than empty: Mustache renders a section for an empty string.
+        if let text = notice.flatMap({ Self.notices[$0] }) { context["notice"] = text }
         var response = FrontChannelResponse.html(template.render(context), status: status)
         response.headers.merge(headers) { $1 }
         return response

@@ -1,3 +1,5 @@
+import BackchannelCore
+
 /// The device page's template, compiled into the binary so a deployed executable needs no resources.
 /// Every `{{value}}` is HTML-escaped by Mustache; nothing is rendered raw.
 enum MockPushTemplates {
@@ -9,19 +11,16 @@ enum MockPushTemplates {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{title}}</title>
         <style>
-        body { font-family: system-ui, sans-serif; max-width: 32rem; margin: 2rem auto; padding: 0 1rem; }
-        .card { border: 1px solid #ccc; border-radius: .5rem; padding: 1rem; margin: 1rem 0; }
-        .binding { font-size: 1.4rem; font-weight: bold; letter-spacing: .05em; }
-        .notice { background: #eef6ee; padding: .5rem 1rem; border-radius: .5rem; }
-        button { font-size: 1rem; padding: .4rem 1.2rem; margin-right: .5rem; }
+        \(FrontChannelStyle.stylesheet)
         </style>
         </head>
         <body>
         <h1>{{title}}</h1>
-        {{#notice}}<p class="notice">{{notice}}</p>{{/notice}}
+        {{#notice}}<p class="notice" role="status">{{notice}}</p>{{/notice}}
         <form method="get" action="">
-        <label>User <input name="user" value="{{user}}" autocomplete="off"></label>
-        <button type="submit">Open device</button>
+        <label for="user">User</label>
+        <input id="user" name="user" value="{{user}}" autocomplete="username" autocapitalize="none" spellcheck="false">
+        <div class="actions"><button type="submit">Open device</button></div>
         </form>
         {{#hasUser}}
         <h2>Requests for {{user}}</h2>
@@ -35,8 +34,10 @@ enum MockPushTemplates {
         <input type="hidden" name="csrf" value="{{csrf}}">
         <input type="hidden" name="id" value="{{id}}">
         <input type="hidden" name="user" value="{{user}}">
+        <div class="actions">
         <button type="submit" name="decision" value="approve">Approve</button>
-        <button type="submit" name="decision" value="deny">Deny</button>
+        <button class="secondary" type="submit" name="decision" value="deny">Deny</button>
+        </div>
         </form>
         </div>
         {{/notifications}}

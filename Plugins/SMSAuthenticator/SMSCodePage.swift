@@ -51,7 +51,9 @@ struct SMSCodePage: FrontChannelInteraction {
 
     private func render(_ record: SMSRecord?, linkToken: String, request: FrontChannelRequest, message: String?, status: Int = 200) -> FrontChannelResponse {
         let (token, setCookie) = csrf.token(for: request, random: services.random)
-        var context: [String: Any] = ["message": message ?? "", "hasForm": record != nil, "csrf": token, "action": basePath]
+        var context: [String: Any] = ["hasForm": record != nil, "csrf": token, "action": basePath]
+        // Absent rather than empty: Mustache renders a section for an empty string.
+        if let message { context["message"] = message }
         if let record {
             context["request"] = linkToken
             context["client"] = record.clientName

@@ -79,6 +79,21 @@ enum PostgresMigrations {
                 "DROP TABLE backchannel_signing_key",
             ]
         ),
+        (
+            6,
+            [
+                // The notification outbox of ping and push requests, on the request's own row, so a conclusion
+                // and its notification are one statement.
+                """
+                ALTER TABLE backchannel_pending_request
+                    ADD COLUMN notify_mode TEXT, ADD COLUMN notify_auth_req_id TEXT, ADD COLUMN notify_token TEXT,
+                    ADD COLUMN notify_state TEXT, ADD COLUMN notify_at DOUBLE PRECISION,
+                    ADD COLUMN notify_attempts INTEGER NOT NULL DEFAULT 0, ADD COLUMN notify_claimed_until DOUBLE PRECISION,
+                    ADD COLUMN notify_payload BYTEA
+                """,
+                "CREATE INDEX backchannel_pending_request_notify_due ON backchannel_pending_request (notify_at) WHERE notify_state = 'due'",
+            ]
+        ),
     ]
 
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {

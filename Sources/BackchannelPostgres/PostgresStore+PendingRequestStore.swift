@@ -7,7 +7,8 @@ import PostgresNIO
 extension PostgresStore: PendingRequestStore {
     /// The columns every query returns, in the order ``request(_:)`` decodes them.
     static let columns = """
-        auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at, poll_interval, last_polled_at, state, outcome, slowed, claims
+        auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at, poll_interval, last_polled_at, state, outcome, slowed, claims,
+        notify_mode, notify_auth_req_id, notify_token
         """
 
     public func insert(_ request: PendingRequest) async throws {
@@ -27,10 +28,11 @@ extension PostgresStore: PendingRequestStore {
         try await connection.query(
             """
             INSERT INTO backchannel_pending_request (auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at,
-                poll_interval, last_polled_at, state, outcome, claims)
+                poll_interval, last_polled_at, state, outcome, claims, notify_mode, notify_auth_req_id, notify_token)
             VALUES (\(request.authReqIdHash), \(request.clientId), \(request.authenticator), \(scopes), \(request.acr),
                 \(request.createdAt.timeIntervalSince1970), \(request.expiresAt.timeIntervalSince1970), \(request.interval),
-                \(request.lastPolledAt?.timeIntervalSince1970), \(state), \(outcome), \(request.claims.storedForm))
+                \(request.lastPolledAt?.timeIntervalSince1970), \(state), \(outcome), \(request.claims.storedForm),
+                \(request.notification?.mode.rawValue), \(request.notification?.authReqId), \(request.notification?.token))
             """, logger: logger)
     }
 
@@ -64,7 +66,9 @@ extension PostgresStore: PendingRequestStore {
         let outcome = StoredOutcome.document(of: state)
         let rows = try await client.query(
             """
-            UPDATE backchannel_pending_request SET state = \(name), outcome = \(outcome)
+            UPDATE backchannel_pending_request SET state = \(name), outcome = \(outcome),
+                notify_state = CASE WHEN notify_mode IS NULL THEN NULL ELSE 'due' END,
+                notify_at = CASE WHEN notify_mode IS NULL THEN NULL ELSE 0 END
             WHERE auth_req_id_hash = \(authReqIdHash) AND state = 'pending'
             RETURNING auth_req_id_hash
             """, logger: logger)
@@ -92,7 +96,9 @@ extension PostgresStore: PendingRequestStore {
         // SKIP LOCKED: concurrent sweepers on other nodes take other rows, never the same one.
         let rows = try await client.query(
             """
-            UPDATE backchannel_pending_request SET state = 'expired', outcome = NULL, purge_at = expires_at + \(retention)
+            UPDATE backchannel_pending_request SET state = 'expired', outcome = NULL, purge_at = expires_at + \(retention),
+                notify_at = CASE WHEN notify_mode = 'push' AND notify_state IS NULL THEN 0 ELSE notify_at END,
+                notify_state = CASE WHEN notify_mode = 'push' AND notify_state IS NULL THEN 'due' ELSE notify_state END
             WHERE auth_req_id_hash IN (
                 SELECT auth_req_id_hash FROM backchannel_pending_request
                 WHERE state <> 'expired' AND expires_at <= \(now)
@@ -104,6 +110,72 @@ extension PostgresStore: PendingRequestStore {
         return claimed
     }
 
+    public func claimNotifications(now: Date, limit: Int, lease: TimeInterval) async throws -> [DueNotification] {
+        let now = now.timeIntervalSince1970
+        // SKIP LOCKED: nodes claiming at once take different notifications; the lease keeps a claim from
+        // being taken again while its delivery runs.
+        let rows = try await client.query(
+            """
+            UPDATE backchannel_pending_request SET notify_claimed_until = \(now + lease)
+            WHERE auth_req_id_hash IN (
+                SELECT auth_req_id_hash FROM backchannel_pending_request
+                WHERE notify_state = 'due' AND notify_at <= \(now) AND (notify_claimed_until IS NULL OR notify_claimed_until <= \(now))
+                ORDER BY notify_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+            RETURNING \(unescaped: Self.columns), notify_attempts, notify_payload
+            """, logger: logger)
+        var claimed: [DueNotification] = []
+        for try await row in rows {
+            let request = try Self.decode(row).request
+            let columns = row.makeRandomAccess()
+            claimed.append(
+                DueNotification(
+                    request: request, attempts: try columns[16].decode(Int.self), payload: try columns[17].decode(Data?.self)))
+        }
+        return claimed
+    }
+
+    public func fixNotificationPayload(authReqIdHash: String, payload: Data) async throws -> Data {
+        // The first payload stays: COALESCE keeps it, and RETURNING reads what the row holds.
+        let rows = try await client.query(
+            """
+            UPDATE backchannel_pending_request SET notify_payload = COALESCE(notify_payload, \(payload))
+            WHERE auth_req_id_hash = \(authReqIdHash)
+            RETURNING notify_payload
+            """, logger: logger)
+        for try await fixed in rows.decode(Data?.self) { return fixed ?? payload }
+        return payload
+    }
+
+    public func recordNotificationAttempt(authReqIdHash: String, outcome: NotificationAttemptOutcome) async throws {
+        switch outcome {
+        case .delivered:
+            try await client.query(
+                """
+                UPDATE backchannel_pending_request SET notify_state = 'delivered', notify_attempts = notify_attempts + 1,
+                    notify_payload = NULL, notify_claimed_until = NULL
+                WHERE auth_req_id_hash = \(authReqIdHash) AND notify_state = 'due'
+                """, logger: logger)
+        case .retry(let at):
+            try await client.query(
+                """
+                UPDATE backchannel_pending_request SET notify_attempts = notify_attempts + 1, notify_at = \(at.timeIntervalSince1970),
+                    notify_claimed_until = NULL
+                WHERE auth_req_id_hash = \(authReqIdHash) AND notify_state = 'due'
+                """, logger: logger)
+        case .failed:
+            // A push approval whose tokens never arrived is a failed authentication.
+            let failed = StoredOutcome.document(of: .failed(reason: "the tokens could not be delivered to the client"))
+            try await client.query(
+                """
+                UPDATE backchannel_pending_request SET notify_state = 'failed', notify_attempts = notify_attempts + 1,
+                    notify_payload = NULL, notify_claimed_until = NULL,
+                    outcome = CASE WHEN notify_mode = 'push' AND state = 'approved' THEN \(failed) ELSE outcome END,
+                    state = CASE WHEN notify_mode = 'push' AND state = 'approved' THEN 'failed' ELSE state END
+                WHERE auth_req_id_hash = \(authReqIdHash) AND notify_state = 'due'
+                """, logger: logger)
+        }
+    }
+
     private func first(_ rows: PostgresRowSequence) async throws -> (request: PendingRequest, slowed: Bool)? {
         var first: (request: PendingRequest, slowed: Bool)?
         for try await row in rows where first == nil { first = try Self.decode(row) }
@@ -111,13 +183,16 @@ extension PostgresStore: PendingRequestStore {
     }
 
     static func decode(_ row: PostgresRow) throws -> (request: PendingRequest, slowed: Bool) {
-        let (hash, client, authenticator, scopes, acr, created, expires, interval, polled, state, outcome, slowed, claims) = try row.decode(
-            (String, String, String, String, String, Double, Double, Int, Double?, String, Data?, Bool, String).self)
+        let (hash, client, authenticator, scopes, acr, created, expires, interval, polled, state, outcome, slowed, claims, mode, rawId, token) =
+            try row.decode((String, String, String, String, String, Double, Double, Int, Double?, String, Data?, Bool, String, String?, String?, String?).self)
         let request = PendingRequest(
             authReqIdHash: hash, clientId: client, authenticator: authenticator, scopes: scopes.split(separator: " ").map(String.init),
             acr: acr, createdAt: Date(timeIntervalSince1970: created), expiresAt: Date(timeIntervalSince1970: expires), interval: interval,
             lastPolledAt: polled.map(Date.init(timeIntervalSince1970:)), state: try StoredOutcome.state(name: state, document: outcome),
-            claims: RequestedClaims(storedForm: claims))
+            claims: RequestedClaims(storedForm: claims),
+            notification: mode.flatMap(TokenDeliveryMode.init(rawValue:)).flatMap { mode in
+                rawId.flatMap { id in token.map { ClientNotification(mode: mode, authReqId: id, token: $0) } }
+            })
         return (request, slowed)
     }
 }

@@ -21,14 +21,15 @@ extension SQLiteStore: PendingRequestStore {
         try db.execute(
                 sql: """
                     INSERT INTO pending_request (auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at,
-                        poll_interval, last_polled_at, state, outcome, claims)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        poll_interval, last_polled_at, state, outcome, claims, notify_mode, notify_auth_req_id, notify_token)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     request.authReqIdHash, request.clientId, request.authenticator, request.scopes.joined(separator: " "), request.acr,
                     request.createdAt.timeIntervalSince1970, request.expiresAt.timeIntervalSince1970, request.interval,
                     request.lastPolledAt?.timeIntervalSince1970, StoredOutcome.name(of: request.state), StoredOutcome.document(of: request.state),
-                    request.claims.storedForm,
+                    request.claims.storedForm, request.notification?.mode.rawValue, request.notification?.authReqId,
+                    request.notification?.token,
                 ])
     }
 
@@ -71,8 +72,15 @@ extension SQLiteStore: PendingRequestStore {
         let state = PendingRequestState(result: result)
         return try await database.writeWithoutTransaction { db in
             recentRequests.drop(authReqIdHash)
-            try db.cachedStatement(sql: "UPDATE pending_request SET state = ?, outcome = ? WHERE auth_req_id_hash = ? AND state = 'pending'")
-                .execute(arguments: [StoredOutcome.name(of: state), StoredOutcome.document(of: state), authReqIdHash])
+            // The notification, if the client takes one, is queued by the same statement.
+            try db.cachedStatement(
+                sql: """
+                    UPDATE pending_request SET state = ?, outcome = ?,
+                        notify_state = CASE WHEN notify_mode IS NULL THEN NULL ELSE 'due' END,
+                        notify_at = CASE WHEN notify_mode IS NULL THEN NULL ELSE 0 END
+                    WHERE auth_req_id_hash = ? AND state = 'pending'
+                    """
+            ).execute(arguments: [StoredOutcome.name(of: state), StoredOutcome.document(of: state), authReqIdHash])
             return db.changesCount == 1
         }
     }
@@ -107,7 +115,9 @@ extension SQLiteStore: PendingRequestStore {
             let claimed = try Row.fetchAll(
                 db,
                 sql: """
-                    UPDATE pending_request SET state = 'expired', outcome = NULL, purge_at = expires_at + ?
+                    UPDATE pending_request SET state = 'expired', outcome = NULL, purge_at = expires_at + ?,
+                        notify_at = CASE WHEN notify_mode = 'push' AND notify_state IS NULL THEN 0 ELSE notify_at END,
+                        notify_state = CASE WHEN notify_mode = 'push' AND notify_state IS NULL THEN 'due' ELSE notify_state END
                     WHERE auth_req_id_hash IN (
                         SELECT auth_req_id_hash FROM pending_request WHERE state <> 'expired' AND expires_at <= ? LIMIT ?)
                     RETURNING \(Self.requestColumns)
@@ -121,9 +131,71 @@ extension SQLiteStore: PendingRequestStore {
         return claimed
     }
 
+    public func claimNotifications(now: Date, limit: Int, lease: TimeInterval) async throws -> [DueNotification] {
+        let now = now.timeIntervalSince1970
+        return try await database.write { db in
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        UPDATE pending_request SET notify_claimed_until = ?
+                        WHERE auth_req_id_hash IN (
+                            SELECT auth_req_id_hash FROM pending_request
+                            WHERE notify_state = 'due' AND notify_at <= ? AND (notify_claimed_until IS NULL OR notify_claimed_until <= ?)
+                            ORDER BY notify_at LIMIT ?)
+                        RETURNING \(Self.requestColumns), notify_attempts, notify_payload
+                        """),
+                arguments: [now + lease, now, now, limit]
+            ).map { row in
+                DueNotification(request: try Self.request(row), attempts: row[14], payload: row[15])
+            }
+        }
+    }
+
+    public func fixNotificationPayload(authReqIdHash: String, payload: Data) async throws -> Data {
+        try await database.write { db in
+            try db.execute(
+                sql: "UPDATE pending_request SET notify_payload = ? WHERE auth_req_id_hash = ? AND notify_payload IS NULL",
+                arguments: [payload, authReqIdHash])
+            return try Data.fetchOne(db, sql: "SELECT notify_payload FROM pending_request WHERE auth_req_id_hash = ?", arguments: [authReqIdHash])
+                ?? payload
+        }
+    }
+
+    public func recordNotificationAttempt(authReqIdHash: String, outcome: NotificationAttemptOutcome) async throws {
+        try await database.write { db in
+            recentRequests.drop(authReqIdHash)
+            switch outcome {
+            case .delivered:
+                try db.execute(
+                    sql: """
+                        UPDATE pending_request SET notify_state = 'delivered', notify_attempts = notify_attempts + 1, notify_payload = NULL,
+                            notify_claimed_until = NULL
+                        WHERE auth_req_id_hash = ? AND notify_state = 'due'
+                        """, arguments: [authReqIdHash])
+            case .retry(let at):
+                try db.execute(
+                    sql: """
+                        UPDATE pending_request SET notify_attempts = notify_attempts + 1, notify_at = ?, notify_claimed_until = NULL
+                        WHERE auth_req_id_hash = ? AND notify_state = 'due'
+                        """, arguments: [at.timeIntervalSince1970, authReqIdHash])
+            case .failed:
+                // A push approval whose tokens never arrived is a failed authentication.
+                let failed = PendingRequestState.failed(reason: "the tokens could not be delivered to the client")
+                try db.execute(
+                    sql: """
+                        UPDATE pending_request SET notify_state = 'failed', notify_attempts = notify_attempts + 1, notify_payload = NULL,
+                            notify_claimed_until = NULL,
+                            outcome = CASE WHEN notify_mode = 'push' AND state = 'approved' THEN ? ELSE outcome END,
+                            state = CASE WHEN notify_mode = 'push' AND state = 'approved' THEN 'failed' ELSE state END
+                        WHERE auth_req_id_hash = ? AND notify_state = 'due'
+                        """, arguments: [StoredOutcome.document(of: failed), authReqIdHash])
+            }
+        }
+    }
+
     /// The columns a `PendingRequest` is read from, in the order `request(_:)` reads them by index
     /// (by name, each read would search the column names).
-    static let requestColumns = "auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at, poll_interval, state, outcome, claims"
+    static let requestColumns = "auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at, poll_interval, state, outcome, claims, notify_mode, notify_auth_req_id, notify_token"
 
     /// The one row a statement yields, if any, read in place rather than copied.
     static func fetchRequest(_ statement: Statement, _ arguments: StatementArguments) throws -> PendingRequest? {
@@ -145,7 +217,13 @@ extension SQLiteStore: PendingRequestStore {
             expiresAt: Date(timeIntervalSince1970: row[6]),
             interval: row[7],
             state: try StoredOutcome.state(name: row[8], document: row[9]),
-            claims: RequestedClaims(storedForm: row[10])
+            claims: RequestedClaims(storedForm: row[10]),
+            notification: Self.notification(mode: row[11], authReqId: row[12], token: row[13])
         )
+    }
+
+    static func notification(mode: String?, authReqId: String?, token: String?) -> ClientNotification? {
+        guard let mode = mode.flatMap(TokenDeliveryMode.init(rawValue:)), let authReqId, let token else { return nil }
+        return ClientNotification(mode: mode, authReqId: authReqId, token: token)
     }
 }

@@ -122,6 +122,22 @@ public final class SQLiteStore: Sendable {
                     DROP TABLE signing_key;
                     """)
         }
+        // The notification outbox of ping and push requests, on the request's own row, so a conclusion and
+        // its notification are one write.
+        migrator.registerMigration("4-notification-outbox") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE pending_request ADD COLUMN notify_mode TEXT;
+                    ALTER TABLE pending_request ADD COLUMN notify_auth_req_id TEXT;
+                    ALTER TABLE pending_request ADD COLUMN notify_token TEXT;
+                    ALTER TABLE pending_request ADD COLUMN notify_state TEXT;
+                    ALTER TABLE pending_request ADD COLUMN notify_at REAL;
+                    ALTER TABLE pending_request ADD COLUMN notify_attempts INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE pending_request ADD COLUMN notify_claimed_until REAL;
+                    ALTER TABLE pending_request ADD COLUMN notify_payload BLOB;
+                    CREATE INDEX pending_request_notify_due ON pending_request(notify_at) WHERE notify_state = 'due';
+                    """)
+        }
         return migrator
     }
 }

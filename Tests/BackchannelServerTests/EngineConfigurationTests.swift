@@ -34,12 +34,28 @@ struct EngineConfigurationTests {
         #expect(error?.field == "clients[0].authenticators")
     }
 
-    @Test("a ping client is refused until ping is supported")
-    func pingUnsupported() async throws {
-        let error = await #expect(throws: EngineConfigurationError.self) {
-            try await EngineFixture.make(clients: [ClientConfiguration(clientId: "c", clientSecret: "s-long-enough-secret", backchannelTokenDeliveryMode: .ping)])
+    @Test("a ping or push client needs an https notification endpoint; http only to loopback when the policy allows", arguments: [
+        (TokenDeliveryMode.ping, nil as String?, false, false),
+        (.push, "http://127.0.0.1:9/cb", false, false),
+        (.ping, "http://client.example.com/cb", true, false),
+        (.ping, "ftp://client.example.com/cb", false, false),
+        (.ping, "https://user:pw@client.example.com/cb", false, false),
+        (.push, "https://client.example.com/cb", false, true),
+        (.ping, "http://127.0.0.1:9/cb", true, true),
+    ])
+    func notificationEndpoint(mode: TokenDeliveryMode, endpoint: String?, allowLoopback: Bool, accepted: Bool) async throws {
+        var policy = ServerPolicy()
+        policy.allowInsecureLoopbackNotifications = allowLoopback
+        let client = ClientConfiguration(
+            clientId: "c", clientSecret: "s-long-enough-secret", backchannelTokenDeliveryMode: mode, backchannelClientNotificationEndpoint: endpoint)
+        if accepted {
+            let fixture = try await EngineFixture.make(policy: policy, clients: [client])
+            let document = try JSONSerialization.jsonObject(with: fixture.engine.discoveryDocument) as! [String: Any]
+            #expect(document["backchannel_token_delivery_modes_supported"] as? [String] == ["poll", mode.rawValue])
+        } else {
+            let error = await #expect(throws: EngineConfigurationError.self) { try await EngineFixture.make(policy: policy, clients: [client]) }
+            #expect(error?.field == "clients[0].backchannel_client_notification_endpoint")
         }
-        #expect(error?.field == "clients[0].backchannel_token_delivery_mode")
     }
 
     @Test("a client id registered twice fails")

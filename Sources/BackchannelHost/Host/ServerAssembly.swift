@@ -35,15 +35,17 @@ public struct ServerAssembly {
     }
 
     /// The long-lived work of a running server, in the order a `ServiceGroup` should run them (it shuts
-    /// them down in reverse, after the HTTP server): the store's connection pool, closed last; plugins'
-    /// deliveries, drained within `server.shutdown_deadline`; the expiry sweeper; the purge of expired
-    /// plugin state.
+    /// them down in reverse, after the HTTP server): the store's connection pool, closed last; ping and
+    /// push notifications from the outbox; plugins' deliveries, drained within `server.shutdown_deadline`;
+    /// the expiry sweeper; the purge of expired plugin state.
     public var services: [any Service] {
         let engine = self.engine
         let pluginState = self.pluginState
         var logger = Logger(label: "backchanneld")
         logger.logLevel = .info
         return storeServices + [
+            // Shut down before the store, after the HTTP server and the plugins' deliveries.
+            NotificationService(engine: engine, transport: HTTPNotificationTransport()),
             BackgroundWorkService(work: background, deadline: .seconds(configuration.server.shutdownDeadline), logger: logger),
             RepeatingService(period: .seconds(1)) { while await engine.sweepExpired() == 1000 {} },
             // Plugins' records carry their own expiry; clear out the dead ones now and then.

@@ -14,6 +14,9 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
     public var grantTypes: [String]
     /// `backchannel_token_delivery_mode`.
     public var backchannelTokenDeliveryMode: TokenDeliveryMode
+    /// `backchannel_client_notification_endpoint`: where ping and push notifications go (CIBA Core §4);
+    /// required in those modes, `https` (or `http` to loopback when the policy allows).
+    public var backchannelClientNotificationEndpoint: String?
     /// `backchannel_user_code_parameter`: whether requests from this client must carry a `user_code`.
     public var backchannelUserCodeParameter: Bool
     /// `scopes`: the scopes this client may request; `openid` is always allowed.
@@ -39,6 +42,7 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
         tokenEndpointAuthMethods: [ClientAuthenticationMethod] = [.clientSecretBasic, .clientSecretPost],
         grantTypes: [String] = [ClientConfiguration.cibaGrantType],
         backchannelTokenDeliveryMode: TokenDeliveryMode = .poll,
+        backchannelClientNotificationEndpoint: String? = nil,
         backchannelUserCodeParameter: Bool = false,
         scopes: [String] = ["openid", "profile", "email"],
         authenticators: [String] = [],
@@ -51,6 +55,7 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
         self.tokenEndpointAuthMethods = tokenEndpointAuthMethods
         self.grantTypes = grantTypes
         self.backchannelTokenDeliveryMode = backchannelTokenDeliveryMode
+        self.backchannelClientNotificationEndpoint = backchannelClientNotificationEndpoint
         self.backchannelUserCodeParameter = backchannelUserCodeParameter
         self.scopes = scopes
         self.authenticators = authenticators
@@ -60,6 +65,7 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case clientId, clientSecret, clientName, tokenEndpointAuthMethods, grantTypes, backchannelTokenDeliveryMode
+        case backchannelClientNotificationEndpoint
         case backchannelUserCodeParameter, scopes, authenticators, defaultAuthenticator, idTokenSignedResponseAlg
     }
 
@@ -74,6 +80,7 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
                 ?? [.clientSecretBasic, .clientSecretPost],
             grantTypes: try container.decodeIfPresent([String].self, forKey: .grantTypes) ?? [Self.cibaGrantType],
             backchannelTokenDeliveryMode: try container.decodeIfPresent(TokenDeliveryMode.self, forKey: .backchannelTokenDeliveryMode) ?? .poll,
+            backchannelClientNotificationEndpoint: try container.decodeIfPresent(String.self, forKey: .backchannelClientNotificationEndpoint),
             backchannelUserCodeParameter: try container.decodeIfPresent(Bool.self, forKey: .backchannelUserCodeParameter) ?? false,
             scopes: try container.decodeIfPresent([String].self, forKey: .scopes) ?? ["openid", "profile", "email"],
             authenticators: try container.decodeIfPresent([String].self, forKey: .authenticators) ?? [],

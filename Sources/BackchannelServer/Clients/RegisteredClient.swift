@@ -1,3 +1,5 @@
+import Foundation
+
 /// A client as the engine holds it once started: its secret reduced to a digest.
 public struct RegisteredClient: Sendable {
     /// `client_id`.
@@ -20,6 +22,8 @@ public struct RegisteredClient: Sendable {
     public let defaultAuthenticator: String
     /// The `kid` of the key that signs its ID tokens.
     let idTokenKid: String
+    /// Where its ping or push notifications go.
+    public let notificationEndpoint: URL?
     let secretDigest: ClientSecretDigest?
     /// The digest of its `client_secret_basic` credentials as a client typically sends them (see
     /// ``ClientAuthenticator``), under the engine's one Basic salt.
@@ -28,8 +32,12 @@ public struct RegisteredClient: Sendable {
     /// Whether it is confidential: only confidential clients may use the CIBA grant.
     public var isConfidential: Bool { secretDigest != nil }
 
-    init(configuration: ClientConfiguration, allAuthenticators: [String], idTokenKid: String, salt: [UInt8], basicSalt: [UInt8]) {
+    init(
+        configuration: ClientConfiguration, allAuthenticators: [String], idTokenKid: String, notificationEndpoint: URL?, salt: [UInt8],
+        basicSalt: [UInt8]
+    ) {
         self.idTokenKid = idTokenKid
+        self.notificationEndpoint = notificationEndpoint
         self.clientId = configuration.clientId
         self.clientName = configuration.clientName
         self.authenticationMethods = Set(configuration.tokenEndpointAuthMethods)

@@ -8,6 +8,6 @@ public enum TokenDeliveryMode: String, Codable, Sendable, Hashable, Configuratio
     /// The server delivers the tokens to the client's notification endpoint.
     case push
 
-    /// The modes this server delivers in; ping and push are not implemented yet.
-    public static let supported: [TokenDeliveryMode] = [.poll]
+    /// The modes this server delivers in.
+    public static let supported: [TokenDeliveryMode] = [.poll, .ping, .push]
 }

@@ -4,8 +4,8 @@ public struct AuthenticationAcknowledgement: Codable, Sendable, Hashable {
     public var authReqId: String
     /// `expires_in`, in seconds.
     public var expiresIn: Int
-    /// `interval`: the minimum seconds between polls.
-    public var interval: Int
+    /// `interval`: the minimum seconds between polls; absent for a push client, which does not poll.
+    public var interval: Int?
 
     private enum CodingKeys: String, CodingKey {
         case authReqId = "auth_req_id"

@@ -52,6 +52,7 @@ extension BackchannelEngine {
         let route = try authenticator(for: acrValues, client: client)
         let context = try Self.requestedContext(parameters)
         let claims = try (try parameters.value("claims")).map(RequestedClaims.parse) ?? .none
+        let notificationToken = try Self.clientNotificationToken(try parameters.value("client_notification_token"), client: client)
 
         let now = clock.now
         let secret = AuthReqIdSecret(random: random)
@@ -71,7 +72,8 @@ extension BackchannelEngine {
         }
         let record = PendingRequest(
             authReqIdHash: secret.hash, clientId: client.clientId, authenticator: route.instance.name, scopes: scopes,
-            acr: route.acr, createdAt: now, expiresAt: expiresAt, interval: policy.interval, claims: claims
+            acr: route.acr, createdAt: now, expiresAt: expiresAt, interval: policy.interval, claims: claims,
+            notification: notificationToken.map { ClientNotification(mode: client.deliveryMode, authReqId: secret.value, token: $0) }
         )
         let request = BackchannelAuthenticationRequest(
             authReqId: authReqId, clientId: client.clientId, clientName: client.clientName, hint: hint, scopes: scopes,
@@ -103,7 +105,31 @@ extension BackchannelEngine {
         logger.info(
             "backchannel authentication started",
             metadata: ["auth_req_id": "\(authReqId)", "client_id": "\(client.clientId)", "authenticator": "\(route.instance.name)"])
-        return AuthenticationAcknowledgement(authReqId: secret.value, expiresIn: expiresIn, interval: policy.interval)
+        // A push client never polls: no interval to give it (CIBA Core §7.3).
+        return AuthenticationAcknowledgement(
+            authReqId: secret.value, expiresIn: expiresIn, interval: client.deliveryMode == .push ? nil : policy.interval)
+    }
+
+    /// The `client_notification_token` (CIBA Core §7.1): required of ping and push clients, a bearer
+    /// token of at most 1024 characters in RFC 6750's b64token alphabet; ignored from a poll client.
+    static func clientNotificationToken(_ value: String?, client: RegisteredClient) throws(OAuthError) -> String? {
+        guard client.deliveryMode != .poll else { return nil }
+        guard let value else {
+            throw .invalidRequest("client_notification_token is required in \(client.deliveryMode.rawValue) mode")
+        }
+        // b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+        let body = value.utf8.reversed().drop { $0 == UInt8(ascii: "=") }
+        let valid = value.utf8.count <= 1024 && !body.isEmpty && body.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+            case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "+"), UInt8(ascii: "/"): true
+            default: false
+            }
+        }
+        guard valid else {
+            throw .invalidRequest("client_notification_token must be a bearer token of at most 1024 characters (RFC 6750 b64token)")
+        }
+        return value
     }
 
     /// The free-form parameters passed on to the authenticator (`authorization_details` and the like),

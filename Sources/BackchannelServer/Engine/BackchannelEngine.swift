@@ -26,6 +26,8 @@ public final class BackchannelEngine: Sendable {
     let idTokenHints: IDTokenHintValidator
     let limiter: AbuseLimiter
     let userDirectory: (any UserDirectory)?
+    /// How ping and push deliveries went in this process.
+    public let notificationCounters = NotificationCounters()
 
     /// Creates the engine.
     /// - Parameters:
@@ -96,11 +98,7 @@ public final class BackchannelEngine: Sendable {
                     field: "\(field).client_secret",
                     reason: "is shorter than \(policy.minClientSecretLength) characters (policy.min_client_secret_length); use a long random secret")
             }
-            guard TokenDeliveryMode.supported.contains(configuration.backchannelTokenDeliveryMode) else {
-                throw EngineConfigurationError(
-                    field: "\(field).backchannel_token_delivery_mode",
-                    reason: "'\(configuration.backchannelTokenDeliveryMode.rawValue)' is not supported yet; use poll")
-            }
+            let notificationEndpoint = try Self.notificationEndpoint(configuration, field: field, policy: policy)
             if let unknown = configuration.authenticators.first(where: { byName[$0] == nil }) {
                 throw EngineConfigurationError(field: "\(field).authenticators", reason: "'\(unknown)' is not a configured authenticator")
             }
@@ -121,7 +119,8 @@ public final class BackchannelEngine: Sendable {
             }
             registered.append(
                 RegisteredClient(
-                    configuration: configuration, allAuthenticators: names, idTokenKid: idTokenKid, salt: random.bytes(count: 16), basicSalt: basicSalt))
+                    configuration: configuration, allAuthenticators: names, idTokenKid: idTokenKid, notificationEndpoint: notificationEndpoint,
+                    salt: random.bytes(count: 16), basicSalt: basicSalt))
         }
 
         self.issuer = issuer
@@ -148,7 +147,10 @@ public final class BackchannelEngine: Sendable {
             backchannelAuthenticationEndpoint: issuer + EndpointPaths.backchannelAuthentication,
             jwksUri: issuer + EndpointPaths.jwks,
             grantTypesSupported: [CIBAGrant.grantType],
-            backchannelTokenDeliveryModesSupported: TokenDeliveryMode.supported.map(\.rawValue),
+            // The modes some client may use (poll always, as a client's default).
+            backchannelTokenDeliveryModesSupported: TokenDeliveryMode.supported.filter { mode in
+                mode == .poll || registered.contains { $0.deliveryMode == mode }
+            }.map(\.rawValue),
             backchannelUserCodeParameterSupported: true,
             tokenEndpointAuthMethodsSupported: ClientAuthenticationMethod.allCases.map(\.rawValue),
             scopesSupported: scopes,
@@ -169,6 +171,37 @@ public final class BackchannelEngine: Sendable {
             self.discoveryDocument = try encoder.encode(document)
         } catch {
             throw EngineConfigurationError(field: "server", reason: "cannot encode the discovery document")
+        }
+    }
+
+    /// A ping or push client's notification endpoint, checked: present for those modes, absolute,
+    /// `https`, or `http` to a loopback address when the policy allows it; `nil` for a poll client.
+    static func notificationEndpoint(_ configuration: ClientConfiguration, field: String, policy: ServerPolicy) throws(EngineConfigurationError) -> URL? {
+        let endpointField = "\(field).backchannel_client_notification_endpoint"
+        guard configuration.backchannelTokenDeliveryMode != .poll else {
+            if configuration.backchannelClientNotificationEndpoint != nil {
+                throw EngineConfigurationError(field: endpointField, reason: "is only for ping and push clients")
+            }
+            return nil
+        }
+        guard let text = configuration.backchannelClientNotificationEndpoint else {
+            throw EngineConfigurationError(
+                field: endpointField, reason: "is required in \(configuration.backchannelTokenDeliveryMode.rawValue) mode")
+        }
+        guard let url = URL(string: text), let host = url.host, !host.isEmpty, url.fragment == nil, url.user == nil else {
+            throw EngineConfigurationError(field: endpointField, reason: "is not an absolute URL without credentials or fragment")
+        }
+        switch url.scheme?.lowercased() {
+        case "https": return url
+        case "http":
+            guard policy.allowInsecureLoopbackNotifications, ServerExposure(bindHost: host) == .loopback else {
+                throw EngineConfigurationError(
+                    field: endpointField,
+                    reason: "must be https (http only to a loopback address, with policy.allow_insecure_loopback_notifications: true)")
+            }
+            return url
+        default:
+            throw EngineConfigurationError(field: endpointField, reason: "must be an https URL")
         }
     }
 

@@ -30,6 +30,15 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
     public var minClientSecretLength: Int = 16
     /// `limits`: the abuse limits.
     public var limits = RequestLimits()
+    /// `allow_insecure_loopback_notifications`: accept an `http` notification endpoint on a loopback
+    /// address (development and tests); otherwise every endpoint must be `https`.
+    public var allowInsecureLoopbackNotifications: Bool = false
+    /// `notification_max_attempts`: delivery attempts of one ping or push notification before it fails.
+    public var notificationMaxAttempts: Int = 8
+    /// `notification_attempt_timeout`: seconds one delivery attempt may take.
+    public var notificationAttemptTimeout: Int = 10
+    /// `notification_max_in_flight_per_endpoint`: deliveries to one client endpoint at once, per process.
+    public var notificationMaxInFlightPerEndpoint: Int = 8
 
     /// The defaults.
     public init() {}
@@ -37,7 +46,8 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case interval, defaultExpiry, maxExpiry, bindingMessageMaxLength, accessTokenLifetime, idTokenLifetime
         case accessTokenAudience, acceptIdTokenHintsFromRetiredKeys, enforcePollInterval, expiredRequestRetention
-        case minClientSecretLength, limits
+        case minClientSecretLength, limits, allowInsecureLoopbackNotifications, notificationMaxAttempts, notificationAttemptTimeout
+        case notificationMaxInFlightPerEndpoint
     }
 
     public init(from decoder: any Decoder) throws {
@@ -59,6 +69,10 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
         expiredRequestRetention = try positive(.expiredRequestRetention, expiredRequestRetention)
         limits = try container.decodeIfPresent(RequestLimits.self, forKey: .limits) ?? RequestLimits()
         minClientSecretLength = try positive(.minClientSecretLength, minClientSecretLength)
+        allowInsecureLoopbackNotifications = try container.decodeIfPresent(Bool.self, forKey: .allowInsecureLoopbackNotifications) ?? false
+        notificationMaxAttempts = try container.decodePositive(.notificationMaxAttempts, default: notificationMaxAttempts)
+        notificationAttemptTimeout = try positive(.notificationAttemptTimeout, notificationAttemptTimeout)
+        notificationMaxInFlightPerEndpoint = try container.decodePositive(.notificationMaxInFlightPerEndpoint, default: notificationMaxInFlightPerEndpoint)
         if minClientSecretLength < 8 {
             throw DecodingError.dataCorruptedError(forKey: .minClientSecretLength, in: container, debugDescription: "must be at least 8")
         }

@@ -15,10 +15,34 @@ public final class InMemoryPendingRequestStore: PendingRequestStore {
         static func == (lhs: Deadline, rhs: Deadline) -> Bool { lhs.at == rhs.at && lhs.authReqIdHash == rhs.authReqIdHash }
     }
 
+    /// A notification in the outbox, or what became of it.
+    private struct Outbox {
+        enum State { case due, delivered, failed }
+        var state: State = .due
+        var at: Date = .distantPast
+        var attempts = 0
+        var claimedUntil: Date?
+        var payload: Data?
+    }
+
     private struct Shard {
         var requests: [String: PendingRequest] = [:]
         // Expiry deadlines of live requests, then purge deadlines of expired ones.
         var deadlines = Heap<Deadline>()
+        // Notifications by request; those due are few, so a claim scans only them.
+        var outbox: [String: Outbox] = [:]
+        var due: Set<String> = []
+
+        mutating func enqueueNotification(_ hash: String) {
+            outbox[hash] = Outbox()
+            due.insert(hash)
+        }
+
+        mutating func forget(_ hash: String) {
+            requests[hash] = nil
+            outbox[hash] = nil
+            due.remove(hash)
+        }
     }
 
     private struct DuplicateRequest: Error {}
@@ -70,8 +94,9 @@ public final class InMemoryPendingRequestStore: PendingRequestStore {
 
     public func conclude(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> Bool {
         shards.withLock(for: authReqIdHash) { shard in
-            guard shard.requests[authReqIdHash]?.state == .pending else { return false }
+            guard let request = shard.requests[authReqIdHash], request.state == .pending else { return false }
             shard.requests[authReqIdHash]?.state = PendingRequestState(result: result)
+            if request.notification != nil { shard.enqueueNotification(authReqIdHash) }
             return true
         }
     }
@@ -81,13 +106,13 @@ public final class InMemoryPendingRequestStore: PendingRequestStore {
             guard let request = shard.requests[authReqIdHash], request.clientId == clientId,
                 case .approved = request.state, now < request.expiresAt
             else { return nil }
-            shard.requests[authReqIdHash] = nil
+            shard.forget(authReqIdHash)
             return request
         }
     }
 
     public func remove(authReqIdHash: String) async throws {
-        _ = shards.withLock(for: authReqIdHash) { $0.requests.removeValue(forKey: authReqIdHash) }
+        shards.withLock(for: authReqIdHash) { $0.forget(authReqIdHash) }
     }
 
     public func claimExpired(now: Date, limit: Int) async throws -> [PendingRequest] {
@@ -97,8 +122,12 @@ public final class InMemoryPendingRequestStore: PendingRequestStore {
                 shard.deadlines.removeMin()
                 guard var request = shard.requests[next.authReqIdHash] else { continue }  // redeemed or removed
                 if request.state == .expired {
-                    shard.requests[next.authReqIdHash] = nil  // retention over: purge
+                    shard.forget(next.authReqIdHash)  // retention over: purge
                 } else {
+                    // A push client hears of the expiry, unless it was told of an outcome already.
+                    if request.notification?.mode == .push, shard.outbox[next.authReqIdHash] == nil {
+                        shard.enqueueNotification(next.authReqIdHash)
+                    }
                     request.state = .expired
                     shard.requests[next.authReqIdHash] = request
                     shard.deadlines.insert(Deadline(at: request.expiresAt.addingTimeInterval(retention), authReqIdHash: next.authReqIdHash))
@@ -107,5 +136,50 @@ public final class InMemoryPendingRequestStore: PendingRequestStore {
             }
         }
         return claimed
+    }
+
+    public func claimNotifications(now: Date, limit: Int, lease: TimeInterval) async throws -> [DueNotification] {
+        var claimed: [DueNotification] = []
+        shards.forEachShard { shard in
+            for hash in shard.due where claimed.count < limit {
+                guard var entry = shard.outbox[hash], let request = shard.requests[hash], entry.at <= now,
+                    entry.claimedUntil.map({ $0 <= now }) ?? true
+                else { continue }
+                entry.claimedUntil = now.addingTimeInterval(lease)
+                shard.outbox[hash] = entry
+                claimed.append(DueNotification(request: request, attempts: entry.attempts, payload: entry.payload))
+            }
+        }
+        return claimed.sorted { $0.request.authReqIdHash < $1.request.authReqIdHash }
+    }
+
+    public func fixNotificationPayload(authReqIdHash: String, payload: Data) async throws -> Data {
+        shards.withLock(for: authReqIdHash) { shard in
+            if let fixed = shard.outbox[authReqIdHash]?.payload { return fixed }
+            shard.outbox[authReqIdHash]?.payload = payload
+            return payload
+        }
+    }
+
+    public func recordNotificationAttempt(authReqIdHash: String, outcome: NotificationAttemptOutcome) async throws {
+        shards.withLock(for: authReqIdHash) { shard in
+            guard var entry = shard.outbox[authReqIdHash], entry.state == .due else { return }
+            switch outcome {
+            case .delivered:
+                entry = Outbox(state: .delivered, at: entry.at, attempts: entry.attempts + 1)
+                shard.due.remove(authReqIdHash)
+            case .retry(let at):
+                entry.attempts += 1
+                entry.at = at
+                entry.claimedUntil = nil
+            case .failed:
+                entry = Outbox(state: .failed, at: entry.at, attempts: entry.attempts + 1)
+                shard.due.remove(authReqIdHash)
+                if let request = shard.requests[authReqIdHash], request.notification?.mode == .push, case .approved = request.state {
+                    shard.requests[authReqIdHash]?.state = .failed(reason: "the tokens could not be delivered to the client")
+                }
+            }
+            shard.outbox[authReqIdHash] = entry
+        }
     }
 }

@@ -25,6 +25,8 @@ public struct PendingRequest: Sendable, Hashable {
     public var state: PendingRequestState
     /// The individual claims the client asked for with the `claims` parameter.
     public var claims: RequestedClaims
+    /// Where and how to notify a ping or push client; `nil` in poll mode.
+    public var notification: ClientNotification?
 
     /// Creates a record in the pending state.
     public init(
@@ -38,7 +40,8 @@ public struct PendingRequest: Sendable, Hashable {
         interval: Int,
         lastPolledAt: Date? = nil,
         state: PendingRequestState = .pending,
-        claims: RequestedClaims = .none
+        claims: RequestedClaims = .none,
+        notification: ClientNotification? = nil
     ) {
         self.authReqIdHash = authReqIdHash
         self.clientId = clientId
@@ -51,5 +54,6 @@ public struct PendingRequest: Sendable, Hashable {
         self.lastPolledAt = lastPolledAt
         self.state = state
         self.claims = claims
+        self.notification = notification
     }
 }

@@ -22,7 +22,8 @@ public protocol PendingRequestStore: Sendable {
     /// interval grown by 5 seconds; every poll by the owner updates the last-poll time.
     func registerPoll(authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool) async throws -> PollOutcome
 
-    /// Moves a pending request to the state `result` gives.
+    /// Moves a pending request to the state `result` gives; for a request with a
+    /// ``PendingRequest/notification``, puts the notification in the outbox in the same atomic step.
     /// - Returns: `false` when it was not pending (already concluded, expired, or unknown).
     func conclude(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> Bool
 
@@ -34,8 +35,21 @@ public protocol PendingRequestStore: Sendable {
     func remove(authReqIdHash: String) async throws
 
     /// Marks up to `limit` unredeemed requests whose expiry has passed as expired, and returns them:
-    /// each to exactly one caller. Also purges requests expired longer ago than the retention.
+    /// each to exactly one caller. Also purges requests expired longer ago than the retention. A push
+    /// request that expires before anything was notified gets its expiry notification in the outbox.
     func claimExpired(now: Date, limit: Int) async throws -> [PendingRequest]
+
+    /// Claims up to `limit` outbox notifications due at `now` and not claimed by another delivery whose
+    /// lease still runs, leasing them until `now + lease`: a node that dies mid-delivery lets its claims
+    /// go when the lease ends. Cost: O(k log n) for the k it returns.
+    func claimNotifications(now: Date, limit: Int, lease: TimeInterval) async throws -> [DueNotification]
+
+    /// Fixes a push notification's payload the first time; later calls get the first one back, so every
+    /// retry (on any node) sends the same tokens.
+    func fixNotificationPayload(authReqIdHash: String, payload: Data) async throws -> Data
+
+    /// Records how a delivery attempt ended.
+    func recordNotificationAttempt(authReqIdHash: String, outcome: NotificationAttemptOutcome) async throws
 }
 
 extension PendingRequestStore {

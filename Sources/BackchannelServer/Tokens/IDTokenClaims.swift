@@ -14,6 +14,8 @@ struct IDTokenClaims: JWTPayload {
     var acr: String?
     var amr: [String]?
     var atHash: String
+    /// `urn:openid:params:jwt:claim:auth_req_id`: in push mode, which request the token answers (CIBA Core §10.3.1).
+    var authReqId: String?
     var extra: [String: JSONValue] = [:]
 
     private struct Key: CodingKey {
@@ -24,7 +26,11 @@ struct IDTokenClaims: JWTPayload {
         init?(intValue: Int) { nil }
     }
 
-    static let registered: Set<String> = ["iss", "sub", "aud", "exp", "iat", "auth_time", "acr", "amr", "at_hash", "nonce", "azp"]
+    static let authReqIdClaim = "urn:openid:params:jwt:claim:auth_req_id"
+    static let registered: Set<String> = [
+        "iss", "sub", "aud", "exp", "iat", "auth_time", "acr", "amr", "at_hash", "nonce", "azp", authReqIdClaim,
+        "urn:openid:params:jwt:claim:rt_hash",
+    ]
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Key.self)
@@ -40,9 +46,14 @@ struct IDTokenClaims: JWTPayload {
         try container.encodeIfPresent(acr, forKey: Key("acr"))
         try container.encodeIfPresent(amr, forKey: Key("amr"))
         try container.encode(atHash, forKey: Key("at_hash"))
+        try container.encodeIfPresent(authReqId, forKey: Key(Self.authReqIdClaim))
     }
 
-    init(iss: String, sub: String, aud: String, exp: Int, iat: Int, authTime: Int, acr: String?, amr: [String]?, atHash: String, extra: [String: JSONValue]) {
+    init(
+        iss: String, sub: String, aud: String, exp: Int, iat: Int, authTime: Int, acr: String?, amr: [String]?, atHash: String,
+        authReqId: String? = nil, extra: [String: JSONValue]
+    ) {
+        self.authReqId = authReqId
         self.iss = iss
         self.sub = sub
         self.aud = aud
@@ -66,6 +77,7 @@ struct IDTokenClaims: JWTPayload {
         acr = try container.decodeIfPresent(String.self, forKey: Key("acr"))
         amr = try container.decodeIfPresent([String].self, forKey: Key("amr"))
         atHash = try container.decode(String.self, forKey: Key("at_hash"))
+        authReqId = try container.decodeIfPresent(String.self, forKey: Key(Self.authReqIdClaim))
     }
 
     func verify(using algorithm: some JWTAlgorithm) async throws {}

@@ -14,8 +14,10 @@ struct TokenIssuer: Sendable {
     /// - Parameters:
     ///   - idTokenKid: The key that signs the ID token: the one of the algorithm the client registered.
     ///   - idTokenClaims: Claims about the user the client asked to find in the ID token.
+    ///   - authReqId: For push mode: the `auth_req_id` the ID token names.
     func issue(
-        for request: PendingRequest, attributes: AuthenticationAttributes, idTokenKid: String, idTokenClaims: [String: JSONValue] = [:], now: Date
+        for request: PendingRequest, attributes: AuthenticationAttributes, idTokenKid: String, idTokenClaims: [String: JSONValue] = [:],
+        authReqId: String? = nil, now: Date
     ) async throws -> TokenResponse {
         let iat = Int(now.timeIntervalSince1970)
         let authTime = Int(attributes.authTime.timeIntervalSince1970)
@@ -41,7 +43,7 @@ struct TokenIssuer: Sendable {
         let idToken = try await keys.collection.sign(
             IDTokenClaims(
                 iss: issuer, sub: attributes.subject, aud: request.clientId, exp: iat + policy.idTokenLifetime, iat: iat,
-                authTime: authTime, acr: acr, amr: amr, atHash: Self.atHash(accessToken),
+                authTime: authTime, acr: acr, amr: amr, atHash: Self.atHash(accessToken), authReqId: authReqId,
                 // What the directory says of the user wins over what an authenticator added under the same name.
                 extra: attributes.extraClaims.merging(idTokenClaims) { _, directory in directory }
             ),

@@ -1,0 +1,47 @@
+import BackchannelServer
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Delivers ping and push notifications from the store's outbox, under the host's lifecycle: claims
+/// what is due, delivers with a bounded number in flight per client endpoint, and at graceful shutdown
+/// claims nothing more and lets the deliveries under way finish (each within its attempt timeout).
+/// Whatever is left is claimed again when its lease ends, by this process after a restart or by
+/// another node.
+struct NotificationService: Service {
+    let engine: BackchannelEngine
+    let transport: any NotificationTransport
+    /// How often the outbox is looked at when nothing was due.
+    var idlePeriod: Duration = .milliseconds(100)
+    /// Claimed and not yet finished, at most.
+    var maxOutstanding = 200
+
+    func run() async throws {
+        let slots = EndpointSlots(limit: engine.policy.notificationMaxInFlightPerEndpoint)
+        let outstanding = Outstanding()
+        // Long enough for a claim to wait for its endpoint's slot and then run its attempt.
+        let lease = Double(engine.policy.notificationAttemptTimeout) * Double(maxOutstanding) / Double(max(1, engine.policy.notificationMaxInFlightPerEndpoint)) + 30
+        await withDiscardingTaskGroup { group in
+            while !Task.isShuttingDownGracefully, !Task.isCancelled {
+                let room = maxOutstanding - outstanding.count.withLock { $0 }
+                let due = room > 0 ? await engine.claimDueNotifications(limit: min(room, 100), lease: lease) : []
+                for notification in due {
+                    let endpoint = engine.notificationEndpoint(for: notification)?.absoluteString ?? ""
+                    outstanding.count.withLock { $0 += 1 }
+                    group.addTask {
+                        await slots.acquire(endpoint)
+                        await engine.deliver(notification, transport: transport)
+                        slots.release(endpoint)
+                        outstanding.count.withLock { $0 -= 1 }
+                    }
+                }
+                if due.isEmpty { try? await Task.sleep(for: idlePeriod) }
+            }
+        }
+    }
+}
+
+/// Deliveries claimed and not finished: shared by the claiming loop and the delivering tasks.
+private final class Outstanding: Sendable {
+    let count = Mutex(0)
+}

@@ -1,0 +1,25 @@
+import Synchronization
+
+/// How ping and push deliveries went in this process, for logs and metrics.
+public final class NotificationCounters: Sendable {
+    private let counts = Mutex((delivered: 0, retried: 0, failed: 0))
+
+    init() {}
+
+    /// Notifications the client's endpoint accepted.
+    public var delivered: Int { counts.withLock { $0.delivered } }
+    /// Attempts that failed and were scheduled again.
+    public var retried: Int { counts.withLock { $0.retried } }
+    /// Notifications given up on.
+    public var failed: Int { counts.withLock { $0.failed } }
+
+    func count(_ outcome: NotificationAttemptOutcome) {
+        counts.withLock { counts in
+            switch outcome {
+            case .delivered: counts.delivered += 1
+            case .retry: counts.retried += 1
+            case .failed: counts.failed += 1
+            }
+        }
+    }
+}

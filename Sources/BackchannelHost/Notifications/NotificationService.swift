@@ -19,8 +19,11 @@ struct NotificationService: Service {
     func run() async throws {
         let slots = EndpointSlots(limit: engine.policy.notificationMaxInFlightPerEndpoint)
         let outstanding = Outstanding()
-        // Long enough for a claim to wait for its endpoint's slot and then run its attempt.
-        let lease = Double(engine.policy.notificationAttemptTimeout) * Double(maxOutstanding) / Double(max(1, engine.policy.notificationMaxInFlightPerEndpoint)) + 30
+        // Long enough for one attempt and some waiting for a slot; short enough that the claims of a node
+        // that died come back soon. A claim that waited too long for its slot is left to its lease.
+        let attempt = Double(engine.policy.notificationAttemptTimeout)
+        let lease = attempt + 20
+        let clock = ContinuousClock()
         await withDiscardingTaskGroup { group in
             while !Task.isShuttingDownGracefully, !Task.isCancelled {
                 let room = maxOutstanding - outstanding.count.withLock { $0 }
@@ -28,9 +31,12 @@ struct NotificationService: Service {
                 for notification in due {
                     let endpoint = engine.notificationEndpoint(for: notification)?.absoluteString ?? ""
                     outstanding.count.withLock { $0 += 1 }
+                    let claimed = clock.now
                     group.addTask {
                         await slots.acquire(endpoint)
-                        await engine.deliver(notification, transport: transport)
+                        if clock.now - claimed < .seconds(lease - attempt - 5) {
+                            await engine.deliver(notification, transport: transport)
+                        }
                         slots.release(endpoint)
                         outstanding.count.withLock { $0 -= 1 }
                     }

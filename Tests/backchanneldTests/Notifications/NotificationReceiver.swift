@@ -1,0 +1,74 @@
+import BackchannelCore
+import Foundation
+import Hummingbird
+import Logging
+import Synchronization
+
+/// A client's notification endpoint on a loopback port: records every notification, answering each
+/// with the next scripted status (then 204).
+final class NotificationReceiver: Sendable {
+    struct Received: Sendable {
+        var json: [String: JSONValue]
+        var authorization: String?
+    }
+
+    let port: Int
+    private let statuses: Mutex<[Int]>
+    private let log = Mutex<[Received]>([])
+    private let attempts = Mutex(0)
+
+    var url: String { "http://127.0.0.1:\(port)/cb" }
+    /// Notifications answered 2xx.
+    var received: [Received] { log.withLock { $0 } }
+    var attemptCount: Int { attempts.withLock { $0 } }
+
+    init(port: Int, statuses: [Int] = []) {
+        self.port = port
+        self.statuses = Mutex(statuses)
+    }
+
+    /// Runs `body` with the receiver listening on its port.
+    func serve<T>(_ body: () async throws -> T) async throws -> T {
+        let router = Router()
+        router.post("/cb") { request, _ -> Response in
+            let data = Data(buffer: try await request.body.collect(upTo: 1 << 16))
+            let status = self.statuses.withLock { $0.isEmpty ? 204 : $0.removeFirst() }
+            self.attempts.withLock { $0 += 1 }
+            if (200..<300).contains(status) {
+                let json = (try? JSONDecoder().decode([String: JSONValue].self, from: data)) ?? [:]
+                self.log.withLock { $0.append(Received(json: json, authorization: request.headers[.authorization])) }
+            }
+            return Response(status: .init(code: status))
+        }
+        let (ready, readyContinuation) = AsyncStream.makeStream(of: Bool.self)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+            onServerRunning: { _ in readyContinuation.yield(true) }, logger: Logger(label: "receiver"))
+        let server = Task {
+            do { try await app.run() } catch {}
+            readyContinuation.yield(false)
+        }
+        defer { server.cancel() }
+        var started = false
+        for await running in ready {
+            started = running
+            break
+        }
+        guard started else { throw POSIXError(.EADDRINUSE) }
+        let result = try await body()
+        // Let requests under way land before the server stops (NIO asserts on a connection accepted mid-shutdown).
+        var seen = -1
+        while seen != attemptCount {
+            seen = attemptCount
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return result
+    }
+
+    /// Waits (in real time, up to `seconds`) until `count` notifications were received.
+    func waitFor(_ count: Int, seconds: Int = 20) async throws {
+        for _ in 0..<(seconds * 20) where received.count < count {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}

@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "SMSAuthenticator", targets: ["SMSAuthenticator"]),
         .library(name: "EmailAuthenticator", targets: ["EmailAuthenticator"]),
         .library(name: "BackchannelClient", targets: ["BackchannelClient"]),
+        .library(name: "BackchannelClientHummingbird", targets: ["BackchannelClientHummingbird"]),
         .library(name: "BackchannelSQLite", targets: ["BackchannelSQLite"]),
         .library(name: "BackchannelPostgres", targets: ["BackchannelPostgres"]),
         .library(name: "BackchannelHost", targets: ["BackchannelHost"]),
@@ -92,7 +93,12 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ]
         ),
-        // The client library: discovery, initiate, poll, verified tokens.
+        // Serves a client's notification endpoint with Hummingbird.
+        .target(
+            name: "BackchannelClientHummingbird",
+            dependencies: ["BackchannelClient", .product(name: "Hummingbird", package: "hummingbird")]
+        ),
+        // The client library: discovery, initiate, poll, ping and push, verified tokens.
         .target(
             name: "BackchannelClient",
             dependencies: [
@@ -109,7 +115,9 @@ let package = Package(
             name: "backchannel",
             dependencies: [
                 "BackchannelClient",
+                "BackchannelClientHummingbird",
                 "BackchannelCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -303,6 +311,7 @@ let package = Package(
             name: "backchanneldTests",
             dependencies: [
                 "backchanneld", "CustomHost", "BackchannelHost", "BackchannelServer", "BackchannelCore", "BackchannelTesting", "BackchannelSQLite",
+                "BackchannelClient", "BackchannelClientHummingbird",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),

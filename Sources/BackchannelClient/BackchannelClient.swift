@@ -92,7 +92,7 @@ public struct BackchannelClient: Sendable {
             let answer = try await post(
                 metadata.tokenEndpoint, [("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", pending.authReqId)])
             polls += 1
-            if answer.status == 200 { return try await tokens(from: answer) }
+            if answer.status == 200 { return try await tokens(from: answer.json, authReqId: nil) }
             guard let code = answer.json["error"]?.stringValue.map(OAuthErrorCode.init(rawValue:)) else {
                 throw .invalidResponse("the token endpoint answered HTTP \(answer.status) without an OAuth error")
             }
@@ -118,6 +118,58 @@ public struct BackchannelClient: Sendable {
         try await poll(try await initiate(request), progress: progress)
     }
 
+    /// Starts an authentication and waits for its outcome the way this client is registered to
+    /// receive it: polling, or a ping (then one redemption at the token endpoint), or the pushed tokens
+    /// (CIBA Core §10). For ping and push, the request carries a random `client_notification_token`
+    /// unless it names one, and the notification must arrive in `inbox` before the request expires.
+    /// - Parameters:
+    ///   - request: The request.
+    ///   - delivery: How the provider delivers this client's results.
+    ///   - progress: Told where polling stands (poll mode only).
+    /// - Returns: The tokens, the ID token verified; a pushed one must also name this request.
+    public func authenticate(
+        _ request: AuthenticationRequest,
+        delivery: TokenDelivery,
+        progress: @Sendable (PollProgress) -> Void = { _ in }
+    ) async throws(BackchannelClientError) -> BackchannelTokens {
+        let inbox: NotificationInbox
+        switch delivery {
+        case .poll: return try await authenticate(request, progress: progress)
+        case .ping(let given), .push(let given): inbox = given
+        }
+        var request = request
+        let token = request.clientNotificationToken ?? Self.randomToken()
+        request.clientNotificationToken = token
+        inbox.expect(token: token)
+        defer { inbox.forget(token: token) }
+        let pending = try await initiate(request)
+        inbox.bind(token: token, authReqId: pending.authReqId)
+        let notification = try await inbox.notification(token: token, authReqId: pending.authReqId, deadline: pending.expiresAt, clock: polling.clock)
+        if case .ping = delivery {
+            // One redemption: the provider has the outcome, so anything but tokens is final.
+            let answer = try await post(
+                metadata.tokenEndpoint, [("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", pending.authReqId)])
+            if answer.status == 200 { return try await tokens(from: answer.json, authReqId: nil) }
+            if answer.json["error"]?.stringValue == "expired_token" { throw .expired }
+            try Self.checkError(answer)
+            throw .invalidResponse("the token endpoint answered HTTP \(answer.status)")
+        }
+        if let error = notification["error"]?.stringValue {
+            // A pushed error (CIBA Core §12) came with no HTTP status of its own: 0 stands for "pushed".
+            if error == "expired_token" { throw .expired }
+            throw .oauth(OAuthErrorCode(rawValue: error), description: notification["error_description"]?.stringValue, status: 0)
+        }
+        return try await tokens(from: notification, authReqId: pending.authReqId)
+    }
+
+    /// 256 random bits, base64url: a `client_notification_token` nobody can guess.
+    private static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
     // MARK: Internals
 
     private func post(_ url: String, _ parameters: [(String, String)]) async throws(BackchannelClientError) -> FormTransport.Answer {
@@ -138,8 +190,10 @@ public struct BackchannelClient: Sendable {
         throw .oauth(OAuthErrorCode(rawValue: code), description: answer.json["error_description"]?.stringValue, status: answer.status)
     }
 
-    private func tokens(from answer: FormTransport.Answer) async throws(BackchannelClientError) -> BackchannelTokens {
-        guard let idToken = answer.json["id_token"]?.stringValue, let accessToken = answer.json["access_token"]?.stringValue else {
+    /// Verified tokens from a token response; `authReqId`, for pushed ones, is the request the ID token
+    /// must name (CIBA Core §10.3.1).
+    private func tokens(from response: [String: JSONValue], authReqId: String?) async throws(BackchannelClientError) -> BackchannelTokens {
+        guard let idToken = response["id_token"]?.stringValue, let accessToken = response["access_token"]?.stringValue else {
             throw .invalidResponse("the token response lacks id_token or access_token")
         }
         let jwksAnswer = try await transport.get(metadata.jwksUri)
@@ -151,6 +205,12 @@ public struct BackchannelClient: Sendable {
         }
         let verifier = IDTokenVerifier(issuer: metadata.issuer, clientId: clientId, keys: keys)
         let claims = try await verifier.verify(idToken: idToken, accessToken: accessToken, now: polling.clock.now)
-        return BackchannelTokens(response: answer.json, idTokenClaims: claims)
+        if let authReqId {
+            guard claims["urn:openid:params:jwt:claim:auth_req_id"]?.stringValue == authReqId else {
+                throw .invalidResponse("the pushed ID token does not name this request's auth_req_id")
+            }
+            guard claims["at_hash"] != nil else { throw .invalidResponse("the pushed ID token has no at_hash") }
+        }
+        return BackchannelTokens(response: response, idTokenClaims: claims)
     }
 }

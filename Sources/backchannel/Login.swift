@@ -1,7 +1,10 @@
 import ArgumentParser
 import BackchannelClient
+import BackchannelClientHummingbird
 import BackchannelCore
 import Foundation
+import Hummingbird
+import Logging
 
 /// `backchannel login`: authenticates a user through a CIBA provider and prints the tokens.
 struct Login: AsyncParsableCommand {
@@ -49,6 +52,24 @@ struct Login: AsyncParsableCommand {
     @Flag(help: "Print the verified ID token's claims instead of the token response.")
     var claims = false
 
+    @Option(help: ArgumentHelp(
+        "For a client registered in ping mode: receive the ping on HOST:PORT (its notification endpoint is http://HOST:PORT/), then redeem once.",
+        valueName: "host:port"))
+    var pingListen: String?
+
+    @Option(help: ArgumentHelp(
+        "For a client registered in push mode: receive the pushed tokens on HOST:PORT (its notification endpoint is http://HOST:PORT/).",
+        valueName: "host:port"))
+    var pushListen: String?
+
+    /// Where to listen for notifications, and in which mode.
+    private var listen: (host: String, port: Int, push: Bool)? {
+        guard let address = pingListen ?? pushListen, let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
+            (1...65535).contains(port)
+        else { return nil }
+        return (String(address[..<colon]), port, pushListen != nil)
+    }
+
     func validate() throws {
         guard [loginHint, idTokenHint, loginHintToken].compactMap({ $0 }).count == 1 else {
             throw ValidationError("give exactly one of --login-hint, --id-token-hint and --login-hint-token")
@@ -58,6 +79,8 @@ struct Login: AsyncParsableCommand {
             throw ValidationError("give --client-secret or set BACKCHANNEL_CLIENT_SECRET")
         }
         if let requestedExpiry, requestedExpiry <= 0 { throw ValidationError("--requested-expiry must be positive") }
+        if pingListen != nil, pushListen != nil { throw ValidationError("give --ping-listen or --push-listen, not both") }
+        if pingListen != nil || pushListen != nil, listen == nil { throw ValidationError("--ping-listen and --push-listen take HOST:PORT") }
     }
 
     func run() async throws {
@@ -78,7 +101,13 @@ struct Login: AsyncParsableCommand {
             let client = try await BackchannelClient.discover(
                 issuer: issuer, clientId: clientId,
                 credentials: authMethod == "post" ? .clientSecretPost(secret: secret) : .clientSecretBasic(secret: secret))
-            tokens = try await client.authenticate(request) { status.update($0) }
+            if let listen {
+                tokens = try await withNotificationEndpoint(host: listen.host, port: listen.port) { inbox throws(BackchannelClientError) in
+                    try await client.authenticate(request, delivery: listen.push ? .push(inbox) : .ping(inbox))
+                }
+            } else {
+                tokens = try await client.authenticate(request) { status.update($0) }
+            }
         } catch {
             status.finish()
             FileHandle.standardError.write(Data("backchannel: \(error)\n".utf8))
@@ -89,5 +118,32 @@ struct Login: AsyncParsableCommand {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let output = try encoder.encode(claims ? tokens.idTokenClaims : tokens.response)
         print(String(decoding: output, as: UTF8.self))
+    }
+
+    /// Serves a notification endpoint on `host:port` while `body` runs.
+    private func withNotificationEndpoint(
+        host: String, port: Int, _ body: (NotificationInbox) async throws(BackchannelClientError) -> BackchannelTokens
+    ) async throws(BackchannelClientError) -> BackchannelTokens {
+        let inbox = NotificationInbox()
+        let router = Router()
+        inbox.addRoute(to: router)
+        let (ready, readyContinuation) = AsyncStream.makeStream(of: Bool.self)
+        var logger = Logger(label: "backchannel.notifications")
+        logger.logLevel = .warning
+        let app = Application(
+            router: router, configuration: .init(address: .hostname(host, port: port)),
+            onServerRunning: { _ in readyContinuation.yield(true) }, logger: logger)
+        let server = Task {
+            do { try await app.run() } catch {}
+            readyContinuation.yield(false)
+        }
+        defer { server.cancel() }
+        var listening = false
+        for await running in ready {
+            listening = running
+            break
+        }
+        guard listening else { throw .transport("cannot listen for notifications on \(host):\(port) (in use, or not an address of this machine)") }
+        return try await body(inbox)
     }
 }

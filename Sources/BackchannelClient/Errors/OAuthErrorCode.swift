@@ -4,6 +4,8 @@ public enum OAuthErrorCode: Sendable, Hashable {
     case invalidRequest, invalidClient, invalidGrant, unauthorizedClient, unsupportedGrantType, invalidScope
     case accessDenied, expiredToken, authorizationPending, slowDown, expiredLoginHintToken, unknownUserId
     case missingUserCode, invalidUserCode, invalidBindingMessage, serverError
+    /// `transaction_failed`: a push client's authentication failed (CIBA Core §12).
+    case transactionFailed
     /// A code this library does not know.
     case other(String)
 
@@ -15,6 +17,7 @@ public enum OAuthErrorCode: Sendable, Hashable {
         ("expired_login_hint_token", .expiredLoginHintToken), ("unknown_user_id", .unknownUserId),
         ("missing_user_code", .missingUserCode), ("invalid_user_code", .invalidUserCode),
         ("invalid_binding_message", .invalidBindingMessage), ("server_error", .serverError),
+        ("transaction_failed", .transactionFailed),
     ]
 
     /// Reads a code.

@@ -12,6 +12,9 @@ public struct AuthenticationRequest: Sendable, Hashable {
     public var requestedExpiry: Int?
     /// The authentication context classes wanted, in order of preference.
     public var acrValues: [String]
+    /// The bearer token the provider presents to this client's notification endpoint (ping and push);
+    /// ``BackchannelClient/authenticate(_:delivery:progress:)`` makes a random one when this is `nil`.
+    public var clientNotificationToken: String?
 
     /// Creates a request.
     public init(
@@ -20,8 +23,10 @@ public struct AuthenticationRequest: Sendable, Hashable {
         bindingMessage: String? = nil,
         userCode: String? = nil,
         requestedExpiry: Int? = nil,
-        acrValues: [String] = []
+        acrValues: [String] = [],
+        clientNotificationToken: String? = nil
     ) {
+        self.clientNotificationToken = clientNotificationToken
         self.hint = hint
         self.scopes = scopes
         self.bindingMessage = bindingMessage
@@ -38,6 +43,7 @@ public struct AuthenticationRequest: Sendable, Hashable {
         if let userCode { parameters.append(("user_code", userCode)) }
         if let requestedExpiry { parameters.append(("requested_expiry", String(requestedExpiry))) }
         if !acrValues.isEmpty { parameters.append(("acr_values", acrValues.joined(separator: " "))) }
+        if let clientNotificationToken { parameters.append(("client_notification_token", clientNotificationToken)) }
         return parameters
     }
 }

@@ -4,13 +4,17 @@
 Builds both in release mode, pins each server to core 0 and wrk to core 1, and measures for every store:
 backchannel authentication requests/s with p50/p99, token polls answering authorization_pending with
 1 000 and 100 000 requests pending (two servers side by side, alternating rounds, medians), completed
-flows/s, and the server's RSS with 0, 10 000 and 100 000 pending requests. Throughputs are reported as
+flows/s, the server's RSS with 0, 10 000 and 100 000 pending requests, and ping notifications: the time
+from an approval to its notification at a receiver on loopback (p50/p99, under the flow load) and
+notifications delivered per second. Throughputs are reported as
 ratios to the baseline measured in the same run (median of its rounds), memory as bytes per pending
 request. Writes Benchmarks/results/latest.json and latest.md.
 
     python3 Benchmarks/run.py [--duration 8] [--stores memory,sqlite,postgres] [--skip-build]
 """
-import argparse, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
+import argparse, base64, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, threading, time, urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WRK_DIR = os.path.join(ROOT, "Benchmarks", "wrk")
@@ -171,8 +175,11 @@ policy:
   # with bounds no benchmark reaches.
   limits: {{ max_pending_per_subject: 1000000000, max_pending_per_client_subject: 1000000000, subject_burst: 1000000000,
             subject_per_minute: 1000000000, client_burst: 1000000000, client_per_minute: 1000000000 }}
+  allow_insecure_loopback_notifications: true
 clients:
   - {{ client_id: demo-client, client_secret: demo-secret }}
+  - {{ client_id: pinger, client_secret: pinger-secret, backchannel_token_delivery_mode: ping,
+      backchannel_client_notification_endpoint: "http://127.0.0.1:{receiver_port}/" }}
 authenticators:
   - plugin: mock-push
     configuration:
@@ -185,9 +192,73 @@ users:
 """
 
 
+class Receiver:
+    """A ping client's notification endpoint on loopback: notes when each auth_req_id's ping arrived."""
+
+    def __init__(self):
+        arrivals = self.arrivals = {}
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                arrivals.setdefault(json.loads(body).get("auth_req_id"), time.monotonic())
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def ping_request(url):
+    """Starts one ping-mode authentication for dave (who approves at once); returns (auth_req_id, when)."""
+    body = b"scope=openid&login_hint=dave&client_notification_token=bench-token-0123456789"
+    request = urllib.request.Request(f"{url}/backchannel/authentication", data=body, headers={
+        "Authorization": "Basic " + base64.b64encode(b"pinger:pinger-secret").decode(),
+        "Content-Type": "application/x-www-form-urlencoded"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        answer = json.loads(response.read())
+    return answer["auth_req_id"], time.monotonic()
+
+
+def measure_notifications(url, receiver, duration):
+    """Approval-to-notification latency with the flow load running (ten pings a second beside it), then
+    notifications/s for a burst of 2 000 pings. dave approves the moment a request starts, so the time
+    from the acknowledgement to the ping is the time from the approval to the notification."""
+    sent = []
+    flows = subprocess.Popen(["taskset", "-c", "1", "wrk", "-t1", f"-c{CONNECTIONS}", f"-d{duration}s", "-s", os.path.join(WRK_DIR, "flow.lua"), url],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + duration - 1
+    while time.monotonic() < deadline:
+        sent.append(ping_request(url))
+        time.sleep(0.1)
+    flows.wait()
+    time.sleep(2)
+    latencies = sorted((receiver.arrivals[i] - t) * 1000 for i, t in sent if i in receiver.arrivals)
+    burst = 2000
+    started = time.monotonic()
+    with ThreadPoolExecutor(16) as pool:
+        ids = [i for i, _ in pool.map(lambda _: ping_request(url), range(burst))]
+    finish = time.monotonic() + 120
+    while time.monotonic() < finish and not all(i in receiver.arrivals for i in ids):
+        time.sleep(0.05)
+    delivered = [receiver.arrivals[i] for i in ids if i in receiver.arrivals]
+    return {
+        "latency_samples": len(latencies), "lost_under_load": len(sent) - len(latencies),
+        "p50_ms": latencies[len(latencies) // 2] if latencies else None,
+        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else None,
+        "burst": burst, "burst_delivered": len(delivered),
+        "notifications_per_second": len(delivered) / (max(delivered) - started) if delivered else 0,
+    }
+
+
 def measure_store(store, duration, work, postgres):
     backchanneld = binary("backchanneld")
     results = {}
+    receiver = Receiver()
 
     def server():
         port = free_port()
@@ -195,7 +266,7 @@ def measure_store(store, duration, work, postgres):
         kind = {"memory": "{ kind: memory }", "sqlite": "{ kind: sqlite }", "postgres": f'{{ kind: postgres, url: "{postgres.database() if postgres else ""}" }}'}[store]
         config = os.path.join(data, "config.yaml")
         with open(config, "w") as f:
-            f.write(CONFIG.format(port=port, store=kind))
+            f.write(CONFIG.format(port=port, store=kind, receiver_port=receiver.port))
         log = open(os.path.join(data, "log"), "w")
         url = f"http://127.0.0.1:{port}"
         process = start([backchanneld, "--config", config, "--data-dir", data, "--log-level", "warning"], f"{url}/jwks", log)
@@ -239,6 +310,12 @@ def measure_store(store, duration, work, postgres):
     flows["flows_per_second"] = flows.get("completed_flows", 0) / duration
     results["flows"] = flows
     stop(process)
+
+    # Ping notifications: latency under the flow load, then a burst's rate.
+    process, url, data = server()
+    results["notifications"] = measure_notifications(url, receiver, duration)
+    stop(process)
+    receiver.server.shutdown()
     return results
 
 
@@ -290,8 +367,8 @@ def main():
     lines = [
         f"Baseline (minimal Hummingbird form POST → small JSON): {base:,.0f} req/s, p50 {report['baseline']['p50_ms']:.2f} ms, p99 {report['baseline']['p99_ms']:.2f} ms",
         "",
-        "| store | auth req/s (× baseline) | auth p50 / p99 ms | poll, 1k pending (× baseline) | poll, 100k pending (× baseline) | 100k / 1k | flows/s (× baseline) | bytes per pending request |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| store | auth req/s (× baseline) | auth p50 / p99 ms | poll, 1k pending (× baseline) | poll, 100k pending (× baseline) | 100k / 1k | flows/s (× baseline) | bytes per pending request | ping p50 / p99 ms under load | pings/s (× baseline) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for store, r in report["stores"].items():
         auth, p1, p100, flows = r["authentication"], r["poll_1000_pending"], r["poll_100000_pending"], r["flows"]
@@ -301,12 +378,15 @@ def main():
             "poll_100000_vs_baseline": p100["requests_per_second"] / base,
             "poll_100000_vs_1000": p100["requests_per_second"] / p1["requests_per_second"],
             "flows_vs_baseline": flows["flows_per_second"] / base,
+            "notifications_vs_baseline": r["notifications"]["notifications_per_second"] / base,
         }
+        n = r["notifications"]
         q = r["ratios"]
         lines.append(
             f"| {store} | {auth['requests_per_second']:,.0f} ({q['authentication_vs_baseline']:.2f}) | {auth['p50_ms']:.2f} / {auth['p99_ms']:.2f} | "
             f"{p1['requests_per_second']:,.0f} ({q['poll_1000_vs_baseline']:.2f}) | {p100['requests_per_second']:,.0f} ({q['poll_100000_vs_baseline']:.2f}) | "
-            f"{q['poll_100000_vs_1000']:.2f} | {flows['flows_per_second']:,.0f} ({q['flows_vs_baseline']:.2f}) | {r['bytes_per_pending_request']:,.0f} |")
+            f"{q['poll_100000_vs_1000']:.2f} | {flows['flows_per_second']:,.0f} ({q['flows_vs_baseline']:.2f}) | {r['bytes_per_pending_request']:,.0f} | "
+            f"{n['p50_ms'] or 0:.1f} / {n['p99_ms'] or 0:.1f} | {n['notifications_per_second']:,.0f} ({q['notifications_vs_baseline']:.3f}) |")
     report["unexpected_answers_all_runs"] = sum(UNEXPECTED)
     lines += ["", f"Answers other than the expected one, over all {len(UNEXPECTED)} measured wrk runs: {sum(UNEXPECTED)}."]
     markdown = "\n".join(lines)

@@ -124,7 +124,7 @@ let package = Package(
         // What plugin authors and integrators use in their own tests.
         .target(
             name: "BackchannelTesting",
-            dependencies: ["BackchannelCore"]
+            dependencies: ["BackchannelCore", .product(name: "Hummingbird", package: "hummingbird")]
         ),
         .target(
             name: "MockPushAuthenticator",

@@ -54,30 +54,21 @@ final class TestGateway: Sendable {
             }
             return gateway.record(Message(to: form["To"] ?? "", from: form["From"] ?? "", text: form["Body"] ?? "", authorization: request.headers[.authorization]))
         }
-        let (ready, readyContinuation) = AsyncStream.makeStream(of: Bool.self)
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: gateway.port)),
-            onServerRunning: { _ in readyContinuation.yield(true) }, logger: Logger(label: "test-gateway"))
-        let server = Task {
-            do { try await app.run() } catch {}
-            readyContinuation.yield(false)
+        do {
+            try await LoopbackHTTPServer.serve(router, port: gateway.port, label: "test-gateway") {
+                try await body(gateway)
+                // Let deliveries still on their way land before the server stops: a connection accepted during
+                // shutdown trips an assertion in NIO's async channel.
+                var seen = -1
+                while seen != gateway.requestCount {
+                    seen = gateway.requestCount
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            return true
+        } catch is LoopbackHTTPServer.PortInUse {
+            return false
         }
-        defer { server.cancel() }
-        var started = false
-        for await running in ready {
-            started = running
-            break
-        }
-        guard started else { return false }
-        try await body(gateway)
-        // Let deliveries still on their way land before the server stops: a connection accepted during
-        // shutdown trips an assertion in NIO's async channel.
-        var seen = -1
-        while seen != gateway.requestCount {
-            seen = gateway.requestCount
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return true
     }
 
     private func record(_ message: Message) -> Response {

@@ -8,24 +8,10 @@ struct CallCenterConsoleTests {
     static let executable = BackchanneldProcess.builtExecutable("CallCenterConsole")
     static var isBuilt: Bool { FileManager.default.isExecutableFile(atPath: executable.path) }
 
-    /// Runs the console to its end. - Returns: its exit status and everything it printed.
+    /// Runs the console to its end, with no BACKCHANNEL_ variable to point it elsewhere.
     private func console(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BACKCHANNEL_") }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return await withCheckedContinuation { continuation in
-            Thread {
-                let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                process.waitUntilExit()
-                continuation.resume(returning: (process.terminationStatus, output))
-            }.start()
-        }
+        try await ChildProcess.run(
+            Self.executable, arguments, environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("BACKCHANNEL_") })
     }
 
     @Test("--help prints the usage with the provider flags and exits 0", .enabled(if: isBuilt, "skipped: CallCenterConsole is not built"))
@@ -40,8 +26,7 @@ struct CallCenterConsoleTests {
     @Test("--issuer, --client-id and --client-secret point it at a server on another port, which verifies the caller",
         .enabled(if: isBuilt && BackchanneldProcess.isBuilt, "skipped: the executables are not built"))
     func otherProvider() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("console-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try ChildProcess.temporaryDirectory("console")
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("backchannel.yaml")
         try """

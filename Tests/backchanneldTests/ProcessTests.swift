@@ -37,29 +37,32 @@ struct ProcessTests {
         #expect(try await DemoFlow.poll(second, alice).status == 200)
     }
 
-    @Test("three processes on one PostgreSQL behave as one server: start on A, approve via B, redeem on C; 50 racing polls, one winner",
-        .enabled(if: BackchanneldProcess.isBuilt, "skipped: the backchanneld binary is not built beside the tests"),
-        .enabled(if: TemporaryPostgresServer.binaryDirectory != nil, "skipped: PostgreSQL (initdb, pg_ctl) is not installed; .ci/run installs it"))
-    func threeNodes() async throws {
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
+    /// A configuration on a new database of the shared test PostgreSQL, with the demo client and carol
+    /// (who never answers), written into `directory`.
+    static func postgresConfiguration(in directory: URL) async throws -> URL {
         let url = try await TemporaryPostgresServer.shared().makeDatabase()
-        let configuration = """
+        let file = directory.appendingPathComponent("backchannel.yaml")
+        try """
             server: { issuer: "http://backchannel.test" }
             store: { kind: postgres, url: "\(url)" }
             policy: { min_client_secret_length: 8 }
             clients:
               - { client_id: demo-client, client_secret: demo-secret }
             authenticators:
-              - plugin: mock-push
-                configuration:
-                  users:
-                    carol: { action: silent }
+              - { plugin: mock-push, configuration: { users: { carol: { action: silent } } } }
             users:
               - { subject: carol }
-            """
-        let file = directory.appendingPathComponent("backchannel.yaml")
-        try configuration.write(to: file, atomically: true, encoding: .utf8)
+            """.write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    @Test("three processes on one PostgreSQL behave as one server: start on A, approve via B, redeem on C; 50 racing polls, one winner",
+        .enabled(if: BackchanneldProcess.isBuilt, "skipped: the backchanneld binary is not built beside the tests"),
+        .enabled(if: TemporaryPostgresServer.binaryDirectory != nil, "skipped: PostgreSQL (initdb, pg_ctl) is not installed; .ci/run installs it"))
+    func threeNodes() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = try await Self.postgresConfiguration(in: directory)
         var nodes: [BackchanneldProcess] = []
         defer { nodes.forEach { $0.stop() } }
         for name in ["a", "b", "c"] {
@@ -100,19 +103,7 @@ struct ProcessTests {
     func postgresNodeStopsCleanly() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let url = try await TemporaryPostgresServer.shared().makeDatabase()
-        let file = directory.appendingPathComponent("backchannel.yaml")
-        try """
-            server: { issuer: "http://backchannel.test" }
-            store: { kind: postgres, url: "\(url)" }
-            policy: { min_client_secret_length: 8 }
-            clients:
-              - { client_id: demo-client, client_secret: demo-secret }
-            authenticators:
-              - { plugin: mock-push, configuration: { users: { carol: { action: silent } } } }
-            users:
-              - { subject: carol }
-            """.write(to: file, atomically: true, encoding: .utf8)
+        let file = try await Self.postgresConfiguration(in: directory)
         let log = directory.appendingPathComponent("node.log")
         let node = try await BackchanneldProcess(arguments: ["--config", file.path, "--data-dir", directory.path], log: log)
         defer { node.stop() }

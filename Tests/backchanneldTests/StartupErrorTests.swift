@@ -9,26 +9,11 @@ import Testing
 struct StartupErrorTests {
     /// Runs backchanneld to its exit: the status and everything it printed.
     private func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = BackchanneldProcess.executable
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        return await withCheckedContinuation { continuation in
-            Thread {
-                let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                process.waitUntilExit()
-                continuation.resume(returning: (process.terminationStatus, text))
-            }.start()
-        }
+        try await ChildProcess.run(BackchanneldProcess.executable, arguments)
     }
 
     private func temporaryDirectory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("startup-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
+        try ChildProcess.temporaryDirectory("startup")
     }
 
     @Test("a port in use names the address and port, suggests --port, exits 78 and creates nothing")

@@ -31,19 +31,6 @@ final class SlowGateway: Sendable {
             gateway.texts.withLock { $0.append(json["text"] ?? "") }
             return Response(status: .created)
         }
-        let (ready, readyContinuation) = AsyncStream.makeStream(of: Bool.self)
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: gateway.port)),
-            onServerRunning: { _ in readyContinuation.yield(true) }, logger: Logger(label: "slow-gateway"))
-        let server = Task {
-            do { try await app.run() } catch {}
-            readyContinuation.yield(false)
-        }
-        defer { server.cancel() }
-        for await running in ready {
-            guard running else { throw POSIXError(.EADDRINUSE) }
-            break
-        }
-        try await body(gateway)
+        try await LoopbackHTTPServer.serve(router, port: gateway.port, label: "slow-gateway") { try await body(gateway) }
     }
 }

@@ -36,27 +36,15 @@ struct ClientNotificationTests {
     private func serving<T: Sendable>(_ inbox: NotificationInbox, port: Int, _ body: () async throws -> T) async throws -> T {
         let router = Router()
         inbox.addRoute(to: router)
-        let (ready, readyContinuation) = AsyncStream.makeStream(of: Bool.self)
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-            onServerRunning: { _ in readyContinuation.yield(true) }, logger: Logger(label: "rp"))
-        let server = Task {
-            do { try await app.run() } catch {}
-            readyContinuation.yield(false)
+        return try await LoopbackHTTPServer.serve(router, port: port, label: "rp") {
+            let result = try await body()
+            try await Task.sleep(for: .milliseconds(300))  // let a repeat delivery under way land
+            return result
         }
-        defer { server.cancel() }
-        for await running in ready {
-            guard running else { throw POSIXError(.EADDRINUSE) }
-            break
-        }
-        let result = try await body()
-        try await Task.sleep(for: .milliseconds(300))  // let a repeat delivery under way land
-        return result
     }
 
     private func run(mode: String, user: String) async throws -> Result<BackchannelTokens, BackchannelClientError> {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rp-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try ChildProcess.temporaryDirectory("rp")
         defer { try? FileManager.default.removeItem(at: directory) }
         let port = try LoopbackPort.free()
         let server = try await provider(mode: mode, port: port, in: directory)
@@ -100,31 +88,18 @@ struct ClientNotificationTests {
 
     @Test("backchannel login --ping-listen receives the ping and prints the tokens")
     func cliPing() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try ChildProcess.temporaryDirectory("cli")
         defer { try? FileManager.default.removeItem(at: directory) }
         let port = try LoopbackPort.free()
         let server = try await provider(mode: "ping", port: port, in: directory)
         defer { server.stop() }
-        let process = Process()
-        process.executableURL = BackchanneldProcess.builtExecutable("backchannel")
-        process.arguments = [
-            "login", "--issuer", server.baseURL, "--client-id", "rp", "--client-secret", Self.secret, "--login-hint", "alice",
-            "--ping-listen", "127.0.0.1:\(port)",
-        ]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let output: String = await withCheckedContinuation { continuation in
-            Thread {
-                let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                process.waitUntilExit()
-                continuation.resume(returning: text)
-            }.start()
-        }
-        #expect(process.terminationStatus == 0, "\(output)")
+        let (status, output) = try await ChildProcess.run(
+            BackchanneldProcess.builtExecutable("backchannel"),
+            [
+                "login", "--issuer", server.baseURL, "--client-id", "rp", "--client-secret", Self.secret, "--login-hint", "alice",
+                "--ping-listen", "127.0.0.1:\(port)",
+            ])
+        #expect(status == 0, "\(output)")
         #expect(output.contains("\"id_token\""), "\(output)")
     }
 }

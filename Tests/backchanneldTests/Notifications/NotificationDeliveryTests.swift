@@ -27,9 +27,7 @@ struct NotificationDeliveryTests {
     }
 
     private func directory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("notify-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
+        try ChildProcess.temporaryDirectory("notify")
     }
 
     private func node(_ directory: URL, _ yaml: String, name: String = "node", data: String = "data") async throws -> BackchanneldProcess {

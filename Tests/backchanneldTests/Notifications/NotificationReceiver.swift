@@ -1,4 +1,5 @@
 import BackchannelCore
+import BackchannelTesting
 import Foundation
 import Hummingbird
 import Logging
@@ -40,29 +41,16 @@ final class NotificationReceiver: Sendable {
             }
             return Response(status: .init(code: status))
         }
-        let (ready, readyContinuation) = AsyncStream.makeStream(of: Bool.self)
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-            onServerRunning: { _ in readyContinuation.yield(true) }, logger: Logger(label: "receiver"))
-        let server = Task {
-            do { try await app.run() } catch {}
-            readyContinuation.yield(false)
+        return try await LoopbackHTTPServer.serve(router, port: port, label: "receiver") {
+            let result = try await body()
+            // Let requests under way land before the server stops (NIO asserts on a connection accepted mid-shutdown).
+            var seen = -1
+            while seen != attemptCount {
+                seen = attemptCount
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            return result
         }
-        defer { server.cancel() }
-        var started = false
-        for await running in ready {
-            started = running
-            break
-        }
-        guard started else { throw POSIXError(.EADDRINUSE) }
-        let result = try await body()
-        // Let requests under way land before the server stops (NIO asserts on a connection accepted mid-shutdown).
-        var seen = -1
-        while seen != attemptCount {
-            seen = attemptCount
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        return result
     }
 
     /// Waits (in real time, up to `seconds`) until `count` notifications were received.

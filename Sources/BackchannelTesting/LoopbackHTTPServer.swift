@@ -1,0 +1,43 @@
+import Hummingbird
+import Logging
+
+/// An HTTP server on a loopback port for the length of a test: a stand-in SMS gateway, a client's
+/// notification endpoint, anything a plugin talks to over HTTP.
+///
+/// ```swift
+/// let router = Router()
+/// router.post("/messages") { _, _ in Response(status: .created) }
+/// let port = try LoopbackPort.free()
+/// try await LoopbackHTTPServer.serve(router, port: port) {
+///     // configure the plugin with http://127.0.0.1:\(port)/messages and exercise it
+/// }
+/// ```
+public enum LoopbackHTTPServer {
+    /// The port could not be bound (another process took it since it was found free).
+    public struct PortInUse: Error, CustomStringConvertible {
+        /// The port.
+        public var port: Int
+        public var description: String { "cannot listen on 127.0.0.1:\(port)" }
+    }
+
+    /// Serves `router` on `127.0.0.1:port` while `body` runs, then stops.
+    /// - Throws: ``PortInUse`` when the server cannot start; whatever `body` throws.
+    public static func serve<Context: RequestContext, Result>(
+        _ router: Router<Context>, port: Int, label: String = "loopback-http", _ body: () async throws -> Result
+    ) async throws -> Result where Context.Source == ApplicationRequestContextSource {
+        let (ready, readyContinuation) = AsyncStream.makeStream(of: Bool.self)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+            onServerRunning: { _ in readyContinuation.yield(true) }, logger: Logger(label: label))
+        let server = Task {
+            do { try await app.run() } catch {}
+            readyContinuation.yield(false)
+        }
+        defer { server.cancel() }
+        for await running in ready {
+            guard running else { throw PortInUse(port: port) }
+            break
+        }
+        return try await body()
+    }
+}

@@ -104,6 +104,26 @@ struct NotificationDeliveryTests {
         #expect(receiver.received.count == 1)
     }
 
+    @Test("a redirect is not followed: the notification fails at once, and nothing reaches the redirect's target")
+    func redirectNotFollowed() async throws {
+        let directory = try directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let receiver = NotificationReceiver(port: try LoopbackPort.free(), statuses: [307])
+        try await receiver.serve {
+            let server = try await node(directory, configuration(mode: "ping", endpoint: receiver.url))
+            defer { server.stop() }
+            _ = try await start(server)
+            let log = directory.appendingPathComponent("node.log")
+            for _ in 0..<100 where !((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("notification delivery failed") {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(try String(contentsOf: log, encoding: .utf8).contains("notification delivery failed"))
+            try await Task.sleep(for: .seconds(2))  // no retry comes
+            #expect(receiver.attemptCount == 1)
+            #expect(receiver.redirectedCount == 0)
+        }
+    }
+
     @Test("push: a denial arrives as access_denied naming the request")
     func pushedDenial() async throws {
         let directory = try directory()

@@ -17,11 +17,14 @@ final class NotificationReceiver: Sendable {
     private let statuses: Mutex<[Int]>
     private let log = Mutex<[Received]>([])
     private let attempts = Mutex(0)
+    private let redirected = Mutex(0)
 
     var url: String { "http://127.0.0.1:\(port)/cb" }
     /// Notifications answered 2xx.
     var received: [Received] { log.withLock { $0 } }
     var attemptCount: Int { attempts.withLock { $0 } }
+    /// Requests that followed a redirect this receiver answered.
+    var redirectedCount: Int { redirected.withLock { $0 } }
 
     init(port: Int, statuses: [Int] = []) {
         self.port = port
@@ -39,7 +42,12 @@ final class NotificationReceiver: Sendable {
                 let json = (try? JSONDecoder().decode([String: JSONValue].self, from: data)) ?? [:]
                 self.log.withLock { $0.append(Received(json: json, authorization: request.headers[.authorization])) }
             }
-            return Response(status: .init(code: status))
+            // A redirect points at another path of this receiver, which counts whoever follows it.
+            return Response(status: .init(code: status), headers: (300..<400).contains(status) ? [.location: "/elsewhere"] : [:])
+        }
+        router.post("/elsewhere") { _, _ -> Response in
+            self.redirected.withLock { $0 += 1 }
+            return Response(status: .noContent)
         }
         return try await LoopbackHTTPServer.serve(router, port: port, label: "receiver") {
             let result = try await body()

@@ -22,6 +22,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -49,6 +50,7 @@ let package = Package(
         .target(
             name: "BackchannelServer",
             dependencies: [
+                .product(name: "Metrics", package: "swift-metrics"),
                 "BackchannelCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -206,6 +208,7 @@ let package = Package(
         .target(
             name: "BackchannelHost",
             dependencies: [
+                .product(name: "Metrics", package: "swift-metrics"),
                 "BackchannelCore",
                 "BackchannelServer",
                 "BackchannelHTTP",

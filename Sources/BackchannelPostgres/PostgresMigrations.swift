@@ -94,6 +94,14 @@ enum PostgresMigrations {
                 "CREATE INDEX backchannel_pending_request_notify_due ON backchannel_pending_request (notify_at) WHERE notify_state = 'due'",
             ]
         ),
+        (
+            7,
+            [
+                // A cap's members counted in a row of their own, so an admission reads one row, not every member.
+                "CREATE TABLE backchannel_limit_count (key TEXT PRIMARY KEY, count INTEGER NOT NULL)",
+                "INSERT INTO backchannel_limit_count (key, count) SELECT key, count(*) FROM backchannel_limit_member GROUP BY key",
+            ]
+        ),
     ]
 
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {

@@ -33,31 +33,49 @@ extension PostgresStore: LimitStore {
     }
 
     public func admit(member: String, caps: [(key: String, cap: Int)], until: Date, now: Date) async throws -> Bool {
-        let at = now.timeIntervalSince1970
-        return try await client.withTransaction(logger: logger) { connection in
-            for (key, cap) in caps.sorted(by: { $0.key < $1.key }) {
-                // Serialises admissions to one key across nodes; released at commit. Keys in order: no deadlock.
-                try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))", logger: logger)
-                try await connection.query("DELETE FROM backchannel_limit_member WHERE key = \(key) AND until <= \(at)", logger: logger)
-                let rows = try await connection.query(
-                    "SELECT count(*)::INT8 FROM backchannel_limit_member WHERE key = \(key)", logger: logger)
-                var count = 0
-                for try await value in rows.decode(Int.self) { count = value }
-                guard count < cap else { return false }
-            }
-            for (key, _) in caps {
-                try await connection.query(
-                    """
-                    INSERT INTO backchannel_limit_member (key, member, until) VALUES (\(key), \(member), \(until.timeIntervalSince1970))
-                    ON CONFLICT (key, member) DO UPDATE SET until = EXCLUDED.until
-                    """, logger: logger)
-            }
-            return true
-        }
+        if try await admitOnce(member: member, caps: caps, until: until) { return true }
+        // At a cap: members past their time may still be counted there. Drop them, then look again.
+        let keys = caps.map(\.key)
+        try await client.query(
+            """
+            WITH gone AS (DELETE FROM backchannel_limit_member WHERE key = ANY(\(keys)) AND until <= \(now.timeIntervalSince1970) RETURNING key)
+            UPDATE backchannel_limit_count AS c SET count = c.count - g.n
+            FROM (SELECT key, count(*) AS n FROM gone GROUP BY key) AS g WHERE c.key = g.key
+            """, logger: logger)
+        return try await admitOnce(member: member, caps: caps, until: until)
+    }
+
+    /// One statement: lock the caps' count rows, and only if every one has room, count the member
+    /// against each. Row locks last as long as the statement, so admissions to one key from every node
+    /// queue only for that long; the cost is the same however many members a key has.
+    private func admitOnce(member: String, caps: [(key: String, cap: Int)], until: Date) async throws -> Bool {
+        let keys = caps.map(\.key)
+        let limits = caps.map(\.cap)
+        let rows = try await client.query(
+            """
+            WITH wanted AS (SELECT * FROM unnest(\(keys)::TEXT[], \(limits)::INT8[]) AS w(key, cap)),
+            locked AS (SELECT c.key, c.count FROM backchannel_limit_count AS c JOIN wanted USING (key) ORDER BY c.key FOR UPDATE OF c),
+            ok AS (SELECT NOT EXISTS (SELECT 1 FROM wanted JOIN locked USING (key) WHERE locked.count >= wanted.cap) AS admitted),
+            counted AS (
+                INSERT INTO backchannel_limit_count AS c (key, count) SELECT key, 1 FROM wanted, ok WHERE ok.admitted
+                ON CONFLICT (key) DO UPDATE SET count = c.count + 1 RETURNING c.key),
+            members AS (
+                INSERT INTO backchannel_limit_member (key, member, until) SELECT key, \(member), \(until.timeIntervalSince1970) FROM wanted, ok
+                WHERE ok.admitted ON CONFLICT (key, member) DO UPDATE SET until = EXCLUDED.until RETURNING key)
+            SELECT admitted FROM ok
+            """, logger: logger)
+        var admitted = false
+        for try await value in rows.decode(Bool.self) { admitted = value }
+        return admitted
     }
 
     public func release(member: String) async throws -> [String] {
-        let rows = try await client.query("DELETE FROM backchannel_limit_member WHERE member = \(member) RETURNING key", logger: logger)
+        let rows = try await client.query(
+            """
+            WITH gone AS (DELETE FROM backchannel_limit_member WHERE member = \(member) RETURNING key),
+            counted AS (UPDATE backchannel_limit_count AS c SET count = c.count - 1 FROM gone WHERE c.key = gone.key RETURNING c.key)
+            SELECT key FROM gone
+            """, logger: logger)
         var keys: [String] = []
         for try await key in rows.decode(String.self) { keys.append(key) }
         return keys

@@ -110,6 +110,14 @@ extension PostgresStore: PendingRequestStore {
         return claimed
     }
 
+    public func pendingCounts() async throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        let rows = try await client.query(
+            "SELECT authenticator, count(*)::BIGINT FROM backchannel_pending_request WHERE state = 'pending' GROUP BY authenticator", logger: logger)
+        for try await (authenticator, count) in rows.decode((String, Int).self) { counts[authenticator] = count }
+        return counts
+    }
+
     public func claimNotifications(now: Date, limit: Int, lease: TimeInterval) async throws -> [DueNotification] {
         let now = now.timeIntervalSince1970
         // SKIP LOCKED: nodes claiming at once take different notifications; the lease keeps a claim from

@@ -131,6 +131,16 @@ extension SQLiteStore: PendingRequestStore {
         return claimed
     }
 
+    public func pendingCounts() async throws -> [String: Int] {
+        try readNow { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT authenticator, count(*) FROM pending_request WHERE state = 'pending' GROUP BY authenticator") {
+                counts[row[0]] = row[1]
+            }
+            return counts
+        }
+    }
+
     public func claimNotifications(now: Date, limit: Int, lease: TimeInterval) async throws -> [DueNotification] {
         let now = now.timeIntervalSince1970
         return try await database.write { db in

@@ -68,9 +68,14 @@ final class BackchanneldProcess: @unchecked Sendable {
         }
     }
 
+    /// SIGTERM, and SIGKILL if it has not exited within 10 s. Bounded, because it blocks the calling
+    /// thread (it runs in `defer`): a shutdown waiting on something this test process serves (a
+    /// notification endpoint) must not hold up the whole run.
     func stop() {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
+        for _ in 0..<200 where process.isRunning { usleep(50_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 }

@@ -31,4 +31,14 @@ public protocol BackchannelAuthenticationHandler: Sendable {
     /// Withdraws a request: stop reaching the user and forget it. Idempotent, and a no-op for an
     /// unknown identity.
     func cancelAuthenticationRequest(authReqId: AuthReqId) async throws
+
+    /// Whether the handler can take requests now: the host's readiness probe asks every so often, so
+    /// answer quickly (within a second) and from what the handler knows or can check cheaply. The default
+    /// is ``PluginReadiness/ready``. Since API 1.1.
+    func readiness() async -> PluginReadiness
+}
+
+extension BackchannelAuthenticationHandler {
+    /// Ready: a handler that depends on nothing outside the process.
+    public func readiness() async -> PluginReadiness { .ready }
 }

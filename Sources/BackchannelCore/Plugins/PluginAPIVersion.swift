@@ -15,9 +15,10 @@ public struct PluginAPIVersion: Sendable, Hashable, CustomStringConvertible {
         self.minor = minor
     }
 
-    /// The version of this `BackchannelCore`: 1.0.
+    /// The version of this `BackchannelCore`: 1.1 (1.1 added ``BackchannelAuthenticationHandler/readiness()``,
+    /// with a default).
     @inlinable
-    public static var current: PluginAPIVersion { PluginAPIVersion(major: 1, minor: 0) }
+    public static var current: PluginAPIVersion { PluginAPIVersion(major: 1, minor: 1) }
 
     public var description: String { "\(major).\(minor)" }
 }

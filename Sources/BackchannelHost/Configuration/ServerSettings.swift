@@ -17,11 +17,13 @@ public struct ServerSettings: Decodable, Sendable {
     /// `shutdown_deadline`: seconds a graceful shutdown (SIGTERM, SIGINT) waits for in-flight deliveries
     /// before it cancels them (they conclude their requests as failed).
     public var shutdownDeadline: Int = 10
+    /// `operations`: the operations listener (metrics, health).
+    public var operations = OperationsSettings()
 
     /// The defaults: 127.0.0.1:8080.
     public init() {}
 
-    private enum CodingKeys: String, CodingKey, CaseIterable { case host, port, issuer, maxBodySize, idleTimeout, bodyReadTimeout, shutdownDeadline }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case host, port, issuer, maxBodySize, idleTimeout, bodyReadTimeout, shutdownDeadline, operations }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -33,6 +35,7 @@ public struct ServerSettings: Decodable, Sendable {
         idleTimeout = try container.decodeIfPresent(Int.self, forKey: .idleTimeout) ?? idleTimeout
         bodyReadTimeout = try container.decodeIfPresent(Int.self, forKey: .bodyReadTimeout) ?? bodyReadTimeout
         shutdownDeadline = try container.decodeIfPresent(Int.self, forKey: .shutdownDeadline) ?? shutdownDeadline
+        operations = try container.decodeIfPresent(OperationsSettings.self, forKey: .operations) ?? operations
         guard idleTimeout > 0, bodyReadTimeout > 0, shutdownDeadline > 0 else {
             throw DecodingError.dataCorruptedError(forKey: .idleTimeout, in: container, debugDescription: "timeouts must be positive seconds")
         }

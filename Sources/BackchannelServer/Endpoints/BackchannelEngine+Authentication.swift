@@ -18,22 +18,29 @@ extension BackchannelEngine {
         _ parameters: OAuthParameters,
         authorization: String?
     ) async -> Result<AuthenticationAcknowledgement, OAuthError> {
+        let started = ContinuousClock.now
+        var clientId: String?
+        let result: Result<AuthenticationAcknowledgement, OAuthError>
         do throws(OAuthError) {
-            return .success(try await acceptAuthenticationRequest(parameters, authorization: authorization))
+            result = .success(try await acceptAuthenticationRequest(parameters, authorization: authorization, clientId: &clientId))
         } catch {
-            return .failure(error)
+            result = .failure(error)
         }
+        metrics.request(.backchannelAuthentication, outcome: result.outcome, client: clientId, duration: ContinuousClock.now - started)
+        return result
     }
 
     private func acceptAuthenticationRequest(
         _ parameters: OAuthParameters,
-        authorization: String?
+        authorization: String?,
+        clientId authenticated: inout String?
     ) async throws(OAuthError) -> AuthenticationAcknowledgement {
         // Bounded before anything else looks at the pairs: the cost of a request stays linear in its size.
         guard parameters.pairs.count <= InputLimits.maxParameters else {
             throw .invalidRequest("the request has too many parameters")
         }
         let client = try clients.authenticate(parameters, authorization: authorization)
+        authenticated = client.clientId
         guard client.isConfidential, client.mayUseCIBA else {
             throw .unauthorizedClient("this client may not use backchannel authentication")
         }
@@ -90,7 +97,7 @@ extension BackchannelEngine {
         }
         let started: BackchannelStartAuthenticationResult
         do {
-            started = try await route.instance.handler.startAuthentication(request)
+            started = try await metrics.timing(route.instance.name, "start") { try await route.instance.handler.startAuthentication(request) }
         } catch {
             await limiter.concluded(member: secret.hash, denied: false, now: now)
             logger.error("an authenticator failed to start", metadata: ["authenticator": "\(route.instance.name)", "error": "\(error)"])

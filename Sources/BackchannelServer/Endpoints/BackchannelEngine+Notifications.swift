@@ -102,9 +102,10 @@ extension BackchannelEngine {
         var denied = false
         if case .denied = request.state { denied = true }
         await limiter.concluded(member: request.authReqIdHash, denied: denied, now: clock.now)
-        if case .approved = request.state {
-            try? await authenticators[request.authenticator]?.instance.handler
-                .cancelAuthenticationRequest(authReqId: AuthReqId(rawValue: request.authReqIdHash))
+        if case .approved = request.state, let handler = authenticators[request.authenticator]?.instance.handler {
+            try? await metrics.timing(request.authenticator, "cancel") {
+                try await handler.cancelAuthenticationRequest(authReqId: AuthReqId(rawValue: request.authReqIdHash))
+            }
         }
     }
 

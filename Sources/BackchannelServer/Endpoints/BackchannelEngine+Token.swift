@@ -8,15 +8,21 @@ extension BackchannelEngine {
     ///   - authorization: The `Authorization` header, if any.
     /// - Returns: The tokens, or the OAuth error to answer with.
     public func tokenRequest(_ parameters: OAuthParameters, authorization: String?) async -> Result<TokenResponse, OAuthError> {
+        let started = ContinuousClock.now
+        var clientId: String?
+        let result: Result<TokenResponse, OAuthError>
         do throws(OAuthError) {
-            return .success(try await redeem(parameters, authorization: authorization))
+            result = .success(try await redeem(parameters, authorization: authorization, clientId: &clientId))
         } catch {
-            return .failure(error)
+            result = .failure(error)
         }
+        metrics.request(.token, outcome: result.outcome, client: clientId, duration: ContinuousClock.now - started)
+        return result
     }
 
-    private func redeem(_ parameters: OAuthParameters, authorization: String?) async throws(OAuthError) -> TokenResponse {
+    private func redeem(_ parameters: OAuthParameters, authorization: String?, clientId authenticated: inout String?) async throws(OAuthError) -> TokenResponse {
         let client = try clients.authenticate(parameters, authorization: authorization)
+        authenticated = client.clientId
         guard let grantType = try parameters.value("grant_type") else {
             throw .invalidRequest("the grant_type parameter is required")
         }
@@ -48,13 +54,17 @@ extension BackchannelEngine {
             let handler = authenticators[request.authenticator]?.instance.handler
             let status: BackchannelAuthenticationResult?
             do {
-                status = try await handler?.checkAuthenticationStatus(authReqId: AuthReqId(rawValue: hash))
+                status = try await metrics.timing(request.authenticator, "status") {
+                    try await handler?.checkAuthenticationStatus(authReqId: AuthReqId(rawValue: hash))
+                }
             } catch {
                 logger.error("an authenticator failed to report a status", metadata: ["authenticator": "\(request.authenticator)"])
                 throw .serverError("the authenticator could not be reached")
             }
             guard let status else { throw OAuthError.authorizationPending }
-            _ = try await storeCall { try await self.store.conclude(authReqIdHash: hash, result: status) }
+            if try await storeCall({ try await self.store.conclude(authReqIdHash: hash, result: status) }) {
+                ConclusionMetrics.concluded(request, as: PendingRequestState(result: status), at: now)
+            }
             // Another conclusion may have won the race: act on what the store holds.
             guard let current = try await storeCall({ try await self.store.request(authReqIdHash: hash) }) else {
                 throw OAuthError.invalidAuthReqId
@@ -95,8 +105,9 @@ extension BackchannelEngine {
             }
             await limiter.concluded(member: hash, denied: false, now: now)
             // The request is over: let the authenticator forget it.
-            try? await authenticators[redeemed.authenticator]?.instance.handler
-                .cancelAuthenticationRequest(authReqId: AuthReqId(rawValue: hash))
+            if let handler = authenticators[redeemed.authenticator]?.instance.handler {
+                try? await metrics.timing(redeemed.authenticator, "cancel") { try await handler.cancelAuthenticationRequest(authReqId: AuthReqId(rawValue: hash)) }
+            }
             logger.info("tokens issued", metadata: ["auth_req_id": "\(AuthReqId(rawValue: hash))", "client_id": "\(client.clientId)"])
             return tokens
         }

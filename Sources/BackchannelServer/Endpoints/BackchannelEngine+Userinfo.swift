@@ -10,12 +10,22 @@ extension BackchannelEngine {
     ///   - formToken: The `access_token` form parameter of a POST (RFC 6750 §2.2), if any.
     /// - Returns: The claims, or the error to answer with.
     public func userinfoRequest(authorization: String?, formToken: String?) async -> Result<[String: JSONValue], BearerTokenError> {
+        let started = ContinuousClock.now
+        var clientId: String?
+        let result: Result<[String: JSONValue], BearerTokenError>
         do throws(BearerTokenError) {
             let token = try Self.bearerToken(authorization: authorization, formToken: formToken)
-            return .success(try await userinfo(for: token))
+            result = .success(try await userinfo(for: token, clientId: &clientId))
         } catch {
-            return .failure(error)
+            result = .failure(error)
         }
+        let outcome: String =
+            switch result {
+            case .success: "success"
+            case .failure(let error): error.code ?? "missing_token"
+            }
+        metrics.request(.userinfo, outcome: outcome, client: clientId, duration: ContinuousClock.now - started)
+        return result
     }
 
     /// The token from exactly one of the header and the form (RFC 6750 §2).
@@ -32,8 +42,9 @@ extension BackchannelEngine {
         }
     }
 
-    private func userinfo(for token: String) async throws(BearerTokenError) -> [String: JSONValue] {
+    private func userinfo(for token: String, clientId: inout String?) async throws(BearerTokenError) -> [String: JSONValue] {
         let claims = try await verifiedAccessToken(token)
+        clientId = claims.clientId
         let scopes = claims.scope.split(separator: " ").map(String.init)
         guard scopes.contains("openid") else {
             throw .insufficientScope("the access token was not granted the openid scope")

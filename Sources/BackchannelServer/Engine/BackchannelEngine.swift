@@ -28,6 +28,7 @@ public final class BackchannelEngine: Sendable {
     let userDirectory: (any UserDirectory)?
     /// How ping and push deliveries went in this process.
     public let notificationCounters = NotificationCounters()
+    let metrics: EngineMetrics
 
     /// Creates the engine.
     /// - Parameters:
@@ -135,6 +136,7 @@ public final class BackchannelEngine: Sendable {
         self.logger = logger
         self.limiter = AbuseLimiter(limits: policy.limits, store: limitStore, directory: userDirectory)
         self.userDirectory = userDirectory
+        self.metrics = EngineMetrics(clients: clients.map(\.clientId), authenticators: authenticators.map(\.instance.name))
         self.tokenIssuer = TokenIssuer(issuer: issuer, keys: keys, policy: policy, random: random)
         self.idTokenHints = IDTokenHintValidator(issuer: issuer, keys: keys, acceptRetiredKeys: policy.acceptIdTokenHintsFromRetiredKeys)
 
@@ -231,8 +233,11 @@ public final class BackchannelEngine: Sendable {
         for request in expired {
             await limiter.concluded(member: request.authReqIdHash, denied: false, now: clock.now)
             do {
-                try await authenticators[request.authenticator]?.instance.handler
-                    .cancelAuthenticationRequest(authReqId: AuthReqId(rawValue: request.authReqIdHash))
+                if let handler = authenticators[request.authenticator]?.instance.handler {
+                    try await metrics.timing(request.authenticator, "cancel") {
+                        try await handler.cancelAuthenticationRequest(authReqId: AuthReqId(rawValue: request.authReqIdHash))
+                    }
+                }
             } catch {
                 logger.warning("an authenticator failed to cancel an expired request", metadata: ["authenticator": "\(request.authenticator)"])
             }

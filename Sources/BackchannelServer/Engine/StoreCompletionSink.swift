@@ -1,4 +1,5 @@
 import BackchannelCore
+import Foundation
 
 /// Records a handler's report of a conclusion in the store at once, so the next poll answers from the
 /// store without asking the handler. The first conclusion wins; later ones are ignored.
@@ -11,6 +12,10 @@ public struct StoreCompletionSink: BackchannelCompletionSink {
     }
 
     public func authenticationConcluded(authReqId: AuthReqId, result: BackchannelAuthenticationResult) async {
-        _ = try? await store.conclude(authReqIdHash: authReqId.rawValue, result: result)
+        guard (try? await store.conclude(authReqIdHash: authReqId.rawValue, result: result)) == true else { return }
+        // Read back for its start: how long the user took is a metric (a conclusion is rare beside polls).
+        if let request = try? await store.request(authReqIdHash: authReqId.rawValue) {
+            ConclusionMetrics.concluded(request, as: request.state, at: Date())
+        }
     }
 }

@@ -26,20 +26,24 @@ struct AbuseLimiter: Sendable {
         guard limits.enabled else { return }
         do {
             if try await store.wait(bucket: cooldownKey(clientId, subject), capacity: 1, refillPerSecond: cooldownRate, now: now) > 0 {
+                EngineMetrics.refused(by: "cooldown")
                 throw OAuthError.accessDenied("the user recently denied this client's request; try again later", atTokenEndpoint: false)
             }
             if try await store.take(
                 bucket: "c:" + clientId, capacity: Double(limits.clientBurst), refillPerSecond: Double(limits.clientPerMinute) / 60, now: now) != nil
             {
+                EngineMetrics.refused(by: "client_rate")
                 throw OAuthError.accessDenied("this client sends requests too fast; slow down", atTokenEndpoint: false)
             }
             if try await store.take(
                 bucket: "b:" + subject, capacity: Double(limits.subjectBurst), refillPerSecond: Double(limits.subjectPerMinute) / 60, now: now) != nil
             {
+                EngineMetrics.refused(by: "subject_rate")
                 throw OAuthError.accessDenied("too many requests for this user; try again later", atTokenEndpoint: false)
             }
             let caps = [("p:" + subject, limits.maxPendingPerSubject), ("pc:" + clientId + String(Self.separator) + subject, limits.maxPendingPerClientSubject)]
             guard try await store.admit(member: member, caps: caps.map { (key: $0.0, cap: $0.1) }, until: until, now: now) else {
+                EngineMetrics.refused(by: "pending_cap")
                 throw OAuthError.accessDenied("too many requests are pending for this user", atTokenEndpoint: false)
             }
         } catch let error as OAuthError {
@@ -57,6 +61,7 @@ struct AbuseLimiter: Sendable {
         let rate = capacity / Double(limits.userCodeLockoutSeconds)
         do {
             if try await store.wait(bucket: bucket, capacity: capacity, refillPerSecond: rate, now: now) > 0 {
+                EngineMetrics.refused(by: "user_code_lockout")
                 throw OAuthError.accessDenied("too many wrong user codes for this user; try again later", atTokenEndpoint: false)
             }
             // A user without a hash has no code that could match: the same answer as a wrong one.

@@ -182,4 +182,12 @@ public final class InMemoryPendingRequestStore: PendingRequestStore {
             shard.outbox[authReqIdHash] = entry
         }
     }
+
+    public func pendingCounts() async throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        shards.forEachShard { shard in
+            for request in shard.requests.values where request.state == .pending { counts[request.authenticator, default: 0] += 1 }
+        }
+        return counts
+    }
 }

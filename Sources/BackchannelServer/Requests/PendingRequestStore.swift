@@ -50,6 +50,10 @@ public protocol PendingRequestStore: Sendable {
 
     /// Records how a delivery attempt ended.
     func recordNotificationAttempt(authReqIdHash: String, outcome: NotificationAttemptOutcome) async throws
+
+    /// How many requests are pending, by authenticator: for the metrics, read now and then, not per
+    /// request (it may cost O(n)).
+    func pendingCounts() async throws -> [String: Int]
 }
 
 extension PendingRequestStore {

@@ -51,9 +51,9 @@ struct NotificationDeliveryTests {
         let directory = try directory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let receiver = NotificationReceiver(port: try LoopbackPort.free(), statuses: [500, 500])
+        let server = try await node(directory, configuration(mode: "ping", endpoint: receiver.url))
+        defer { server.stop() }
         try await receiver.serve {
-            let server = try await node(directory, configuration(mode: "ping", endpoint: receiver.url))
-            defer { server.stop() }
             let id = try await start(server)
             try await receiver.waitFor(1)
             #expect(receiver.attemptCount == 3)
@@ -93,9 +93,9 @@ struct NotificationDeliveryTests {
         let id = try await start(first)
         try await Task.sleep(for: .seconds(2))  // approved; the endpoint is down
         first.crash()
+        let second = try await node(directory, yaml, name: "restarted")
+        defer { second.stop() }
         try await receiver.serve {
-            let second = try await node(directory, yaml, name: "restarted")
-            defer { second.stop() }
             try await receiver.waitFor(1, seconds: 30)
         }
         let pushed = try #require(receiver.received.first?.json)
@@ -109,9 +109,9 @@ struct NotificationDeliveryTests {
         let directory = try directory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let receiver = NotificationReceiver(port: try LoopbackPort.free(), statuses: [307])
+        let server = try await node(directory, configuration(mode: "ping", endpoint: receiver.url))
+        defer { server.stop() }
         try await receiver.serve {
-            let server = try await node(directory, configuration(mode: "ping", endpoint: receiver.url))
-            defer { server.stop() }
             _ = try await start(server)
             let log = directory.appendingPathComponent("node.log")
             for _ in 0..<100 where !((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("notification delivery failed") {
@@ -129,9 +129,9 @@ struct NotificationDeliveryTests {
         let directory = try directory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let receiver = NotificationReceiver(port: try LoopbackPort.free())
+        let server = try await node(directory, configuration(mode: "push", endpoint: receiver.url))
+        defer { server.stop() }
         try await receiver.serve {
-            let server = try await node(directory, configuration(mode: "push", endpoint: receiver.url))
-            defer { server.stop() }
             let id = try await start(server, user: "bob")
             try await receiver.waitFor(1)
             #expect(receiver.received.first?.json["error"] == .string("access_denied"))
@@ -147,11 +147,11 @@ struct NotificationDeliveryTests {
         let url = try await TemporaryPostgresServer.shared().makeDatabase()
         let receiver = NotificationReceiver(port: try LoopbackPort.free())
         let yaml = configuration(mode: "ping", endpoint: receiver.url, store: "store: { kind: postgres, url: \"\(url)\" }")
+        let a = try await node(directory, yaml, name: "a", data: "a")
+        defer { a.stop() }
+        let b = try await node(directory, yaml, name: "b", data: "b")
+        defer { b.stop() }
         try await receiver.serve {
-            let a = try await node(directory, yaml, name: "a", data: "a")
-            defer { a.stop() }
-            let b = try await node(directory, yaml, name: "b", data: "b")
-            defer { b.stop() }
             var ids: [String] = []
             for index in 0..<12 { ids.append(try await start(index.isMultiple(of: 2) ? a : b)) }
             try await receiver.waitFor(12)

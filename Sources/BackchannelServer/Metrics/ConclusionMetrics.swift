@@ -1,0 +1,42 @@
+import Foundation
+import Metrics
+import Synchronization
+
+/// How long users take: the time from a request's start to its conclusion, by authenticator and
+/// outcome (approved, denied, failed, expired), and the pending requests by authenticator.
+enum ConclusionMetrics {
+    private struct Key: Hashable {
+        var authenticator: String
+        var outcome: String
+    }
+
+    private static let timers = Mutex<[Key: Metrics.Timer]>([:])
+    private static let gauges = Mutex<[String: Gauge]>([:])
+
+    /// Records a conclusion of `request`, at `now`.
+    static func concluded(_ request: PendingRequest, as state: PendingRequestState, at now: Date) {
+        let key = Key(authenticator: request.authenticator, outcome: StoredOutcome.name(of: state))
+        let timer = timers.withLock { timers in
+            if let timer = timers[key] { return timer }
+            let timer = Metrics.Timer(
+                label: "backchannel_time_to_conclusion_seconds", dimensions: [("authenticator", key.authenticator), ("outcome", key.outcome)],
+                preferredDisplayUnit: .seconds)
+            timers[key] = timer
+            return timer
+        }
+        timer.recordSeconds(max(0, now.timeIntervalSince(request.createdAt)))
+    }
+
+    /// Sets the pending-requests gauge of every authenticator in `names` (zero where `counts` has none).
+    static func pending(_ counts: [String: Int], authenticators names: [String]) {
+        for name in Set(names).union(counts.keys) {
+            let gauge = gauges.withLock { gauges in
+                if let gauge = gauges[name] { return gauge }
+                let gauge = Gauge(label: "backchannel_pending_requests", dimensions: [("authenticator", name)])
+                gauges[name] = gauge
+                return gauge
+            }
+            gauge.record(counts[name] ?? 0)
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Metrics
+import Synchronization
+
+/// The engine's metrics, through swift-metrics, so they go wherever the host bootstraps them
+/// (Prometheus in `backchanneld`; nowhere in tests, which bootstrap nothing).
+///
+/// Every label value comes from a bounded set: endpoint names, OAuth error codes, configured client ids
+/// (anything else is `unknown`), authenticator names, store operation names. No subject, no request id.
+/// Instruments are made once and kept, so the request path only looks them up.
+public final class EngineMetrics: Sendable {
+    /// The endpoints requests are counted for.
+    public enum Endpoint: String, Sendable, CaseIterable {
+        case backchannelAuthentication = "backchannel_authentication"
+        case token
+        case userinfo
+    }
+
+    private struct RequestKey: Hashable {
+        var endpoint: Endpoint
+        var outcome: String
+        var client: String
+    }
+
+    private let knownClients: Set<String>
+    private let requestCounters = Mutex<[RequestKey: Counter]>([:])
+    private let requestTimers: [Endpoint: Metrics.Timer]
+    private let pluginTimers: [String: [String: Metrics.Timer]]
+    private static let refusals = Mutex<[String: Counter]>([:])
+
+    init(clients: [String], authenticators: [String]) {
+        knownClients = Set(clients)
+        requestTimers = Dictionary(uniqueKeysWithValues: Endpoint.allCases.map {
+            ($0, Metrics.Timer(label: "backchannel_request_duration_seconds", dimensions: [("endpoint", $0.rawValue)], preferredDisplayUnit: .seconds))
+        })
+        pluginTimers = Dictionary(uniqueKeysWithValues: authenticators.map { name in
+            (name, Dictionary(uniqueKeysWithValues: ["start", "status", "cancel"].map { call in
+                (call, Metrics.Timer(
+                    label: "backchannel_plugin_call_duration_seconds", dimensions: [("authenticator", name), ("call", call)],
+                    preferredDisplayUnit: .seconds))
+            }))
+        })
+    }
+
+    /// Counts a request and records how long it took. `outcome` is `success` or the error code.
+    func request(_ endpoint: Endpoint, outcome: String, client: String?, duration: Duration) {
+        let client = client.map { knownClients.contains($0) ? $0 : "unknown" } ?? "unauthenticated"
+        let key = RequestKey(endpoint: endpoint, outcome: outcome, client: client)
+        let counter = requestCounters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = Counter(
+                label: "backchannel_requests_total", dimensions: [("endpoint", endpoint.rawValue), ("outcome", outcome), ("client_id", client)])
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
+        requestTimers[endpoint]?.recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// Records how long a call into an authenticator took.
+    func pluginCall(_ authenticator: String, _ call: String, duration: Duration) {
+        pluginTimers[authenticator]?[call]?.recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// Counts a request the abuse limits refused, by which limit.
+    static func refused(by limit: String) {
+        refusals.withLock { counters in
+            if let counter = counters[limit] { return counter }
+            let counter = Counter(label: "backchannel_limit_refusals_total", dimensions: [("limit", limit)])
+            counters[limit] = counter
+            return counter
+        }.increment()
+    }
+
+    /// Times `body`, a call into `authenticator`.
+    func timing<T>(_ authenticator: String, _ call: String, _ body: () async throws -> T) async rethrows -> T {
+        let started = ContinuousClock.now
+        defer { pluginCall(authenticator, call, duration: ContinuousClock.now - started) }
+        return try await body()
+    }
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds.
+    var nanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
+}
+
+extension Result where Failure == OAuthError {
+    /// The outcome label of an answer: `success` or its error code.
+    var outcome: String {
+        switch self {
+        case .success: "success"
+        case .failure(let error): error.code
+        }
+    }
+}

@@ -208,7 +208,7 @@ let package = Package(
         .target(
             name: "BackchannelHost",
             dependencies: [
-                .product(name: "Metrics", package: "swift-metrics"),
+                
                 "BackchannelCore",
                 "BackchannelServer",
                 "BackchannelHTTP",

@@ -269,7 +269,8 @@ def measure_store(store, duration, work, postgres):
             f.write(CONFIG.format(port=port, store=kind, receiver_port=receiver.port))
         log = open(os.path.join(data, "log"), "w")
         url = f"http://127.0.0.1:{port}"
-        process = start([backchanneld, "--config", config, "--data-dir", data, "--log-level", "warning"], f"{url}/jwks", log)
+        process = start([backchanneld, "--config", config, "--data-dir", data, "--operations-port", str(free_port()), "--log-level", "warning"],
+                        f"{url}/jwks", log)
         return process, url, data
 
     # Authentication requests/s (each adds a pending request).

@@ -45,28 +45,39 @@ extension PostgresStore: LimitStore {
         return try await admitOnce(member: member, caps: caps, until: until)
     }
 
-    /// One statement: lock the caps' count rows, and only if every one has room, count the member
-    /// against each. Row locks last as long as the statement, so admissions to one key from every node
-    /// queue only for that long; the cost is the same however many members a key has.
+    /// One statement: lock the caps' count rows, and only if all exist and every one has room, count
+    /// the member against each. Row locks last as long as the statement, so admissions to one key from
+    /// every node queue only for that long; the cost is the same however many members a key has. A key
+    /// seen for the first time has no row to lock: its row is made (at zero) and the statement runs again.
     private func admitOnce(member: String, caps: [(key: String, cap: Int)], until: Date) async throws -> Bool {
         let keys = caps.map(\.key)
-        let limits = caps.map(\.cap)
+        if let admitted = try await admitLocked(member: member, keys: keys, limits: caps.map(\.cap), until: until) { return admitted }
+        try await client.query(
+            "INSERT INTO backchannel_limit_count (key, count) SELECT key, 0 FROM unnest(\(keys)::TEXT[]) AS k(key) ON CONFLICT (key) DO NOTHING",
+            logger: logger)
+        return try await admitLocked(member: member, keys: keys, limits: caps.map(\.cap), until: until) ?? false
+    }
+
+    /// - Returns: whether admitted; `nil` when a key had no count row to lock.
+    private func admitLocked(member: String, keys: [String], limits: [Int], until: Date) async throws -> Bool? {
         let rows = try await client.query(
             """
             WITH wanted AS (SELECT * FROM unnest(\(keys)::TEXT[], \(limits)::INT8[]) AS w(key, cap)),
             locked AS (SELECT c.key, c.count FROM backchannel_limit_count AS c JOIN wanted USING (key) ORDER BY c.key FOR UPDATE OF c),
-            ok AS (SELECT NOT EXISTS (SELECT 1 FROM wanted JOIN locked USING (key) WHERE locked.count >= wanted.cap) AS admitted),
+            ok AS (
+                SELECT (SELECT count(*) FROM locked) = (SELECT count(*) FROM wanted) AS complete,
+                    NOT EXISTS (SELECT 1 FROM wanted JOIN locked USING (key) WHERE locked.count >= wanted.cap) AS room),
             counted AS (
-                INSERT INTO backchannel_limit_count AS c (key, count) SELECT key, 1 FROM wanted, ok WHERE ok.admitted
+                INSERT INTO backchannel_limit_count AS c (key, count) SELECT key, 1 FROM wanted, ok WHERE ok.complete AND ok.room
                 ON CONFLICT (key) DO UPDATE SET count = c.count + 1 RETURNING c.key),
             members AS (
                 INSERT INTO backchannel_limit_member (key, member, until) SELECT key, \(member), \(until.timeIntervalSince1970) FROM wanted, ok
-                WHERE ok.admitted ON CONFLICT (key, member) DO UPDATE SET until = EXCLUDED.until RETURNING key)
-            SELECT admitted FROM ok
+                WHERE ok.complete AND ok.room ON CONFLICT (key, member) DO UPDATE SET until = EXCLUDED.until RETURNING key)
+            SELECT complete, room FROM ok
             """, logger: logger)
-        var admitted = false
-        for try await value in rows.decode(Bool.self) { admitted = value }
-        return admitted
+        var answer: Bool?
+        for try await (complete, room) in rows.decode((Bool, Bool).self) { answer = complete ? room : nil }
+        return answer
     }
 
     public func release(member: String) async throws -> [String] {

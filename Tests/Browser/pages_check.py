@@ -236,7 +236,7 @@ users:
 """)
     server = subprocess.Popen(
         [arguments.backchanneld, "--config", os.path.join(directory, "backchannel.yaml"), "--data-dir", os.path.join(directory, "data"),
-         "--port", str(port), "--log-level", "warning"],
+         "--port", str(port), "--operations-port", str(free_port()), "--log-level", "warning"],
         stdout=open(os.path.join(directory, "server.log"), "w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     options = webdriver.ChromeOptions()
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):

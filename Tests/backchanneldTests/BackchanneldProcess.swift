@@ -8,6 +8,8 @@ import NIOCore
 final class BackchanneldProcess: @unchecked Sendable {
     let port: Int
     let baseURL: String
+    /// The operations listener (`/metrics`, `/healthz`, `/readyz`), on a free port of its own.
+    let operationsURL: String
     private let process: Process
 
     /// The built executable: beside the test bundle in the build directory.
@@ -26,9 +28,11 @@ final class BackchanneldProcess: @unchecked Sendable {
     init(arguments: [String], log: URL, executable: URL = BackchanneldProcess.executable, logLevel: String = "warning") async throws {
         port = try LoopbackPort.free()
         baseURL = "http://127.0.0.1:\(port)"
+        let operationsPort = try LoopbackPort.free()
+        operationsURL = "http://127.0.0.1:\(operationsPort)"
         process = Process()
         process.executableURL = executable
-        process.arguments = arguments + ["--port", "\(port)", "--log-level", logLevel]
+        process.arguments = arguments + ["--port", "\(port)", "--operations-port", "\(operationsPort)", "--log-level", logLevel]
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let output = try FileHandle(forWritingTo: log)
         output.seekToEndOfFile()

@@ -1,3 +1,4 @@
+import BackchannelTesting
 import Foundation
 import Testing
 
@@ -9,7 +10,7 @@ import Testing
 struct StartupErrorTests {
     /// Runs backchanneld to its exit: the status and everything it printed.
     private func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        try await ChildProcess.run(BackchanneldProcess.executable, arguments)
+        try await ChildProcess.run(BackchanneldProcess.executable, arguments + ["--operations-port", "\(try LoopbackPort.free())"])
     }
 
     private func temporaryDirectory() throws -> URL {

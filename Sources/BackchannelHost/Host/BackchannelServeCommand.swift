@@ -4,6 +4,9 @@ import BackchannelServer
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
 
 /// The command line of a Backchannel server: `backchanneld`'s, and any integrator's own host's.
 ///
@@ -31,6 +34,9 @@ struct BackchannelServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The port to listen on (overrides server.port).")
     var port: Int?
 
+    @Option(name: .long, help: "The operations listener's port: /metrics, /healthz, /readyz (overrides server.operations.port).")
+    var operationsPort: Int?
+
     @Option(name: .long, help: ArgumentHelp("Where the server keeps its state, such as its generated signing key.", valueName: "directory"))
     var dataDir: String = "./.backchannel"
 
@@ -46,6 +52,9 @@ struct BackchannelServeCommand: AsyncParsableCommand {
         }
         if let port, !(0...65535).contains(port) {
             throw ValidationError("--port must be between 0 and 65535")
+        }
+        if let operationsPort, !(0...65535).contains(operationsPort) {
+            throw ValidationError("--operations-port must be between 0 and 65535")
         }
     }
 
@@ -79,6 +88,8 @@ struct BackchannelServeCommand: AsyncParsableCommand {
         }
         if let host { configuration.server.host = host }
         if let port { configuration.server.port = port }
+        if let operationsPort { configuration.server.operations.port = operationsPort }
+        let operations = configuration.server.operations
         if config == nil, ServerExposure(bindHost: configuration.server.host) != .loopback {
             throw Self.configurationFailure(
                 "the embedded demo serves a published client secret and a page that approves anyone: it binds loopback only "
@@ -89,6 +100,14 @@ struct BackchannelServeCommand: AsyncParsableCommand {
             throw Self.configurationFailure(
                 "cannot listen on \(configuration.server.host):\(configuration.server.port): \(reason). Pass --port to choose another port.")
         }
+        if operations.enabled, let reason = ListenCheck.unavailable(host: operations.host, port: operations.port) {
+            throw Self.configurationFailure(
+                "cannot listen on \(operations.host):\(operations.port) for operations: \(reason). Pass --operations-port to choose another port, "
+                    + "or set server.operations.enabled: false.")
+        }
+        // The metrics of this process go to Prometheus, read at /metrics on the operations listener.
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
         let assembly: ServerAssembly
         do {
@@ -103,7 +122,7 @@ struct BackchannelServeCommand: AsyncParsableCommand {
             router: assembly.router,
             server: .http1(configuration: assembly.httpConfiguration),
             configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "backchanneld"),
-            services: assembly.services,
+            services: assembly.services + (operations.enabled ? [operationsApplication(assembly, registry: registry, logger: logger)] : []),
             onServerRunning: { _ in
                 if announce {
                     // Written and flushed at once: stdout is block-buffered when piped.
@@ -114,6 +133,15 @@ struct BackchannelServeCommand: AsyncParsableCommand {
         )
         // SIGTERM and SIGINT: stop accepting, finish in-flight requests, drain deliveries, close the store.
         try await app.runService()
+    }
+
+    /// The operations listener, a service of the main application: shut down with it.
+    private func operationsApplication(_ assembly: ServerAssembly, registry: PrometheusCollectorRegistry, logger: Logger) -> any Service {
+        let settings = assembly.configuration.server.operations
+        return Application(
+            router: OperationsRouter.make(engine: assembly.engine, registry: registry),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "backchanneld-operations"),
+            logger: logger)
     }
 }
 

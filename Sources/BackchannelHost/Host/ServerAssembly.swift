@@ -48,6 +48,8 @@ public struct ServerAssembly {
             NotificationService(engine: engine, transport: HTTPNotificationTransport()),
             BackgroundWorkService(work: background, deadline: .seconds(configuration.server.shutdownDeadline), logger: logger),
             RepeatingService(period: .seconds(1)) { while await engine.sweepExpired() == 1000 {} },
+            // The pending-requests gauge, read from the store now and then rather than counted per request.
+            RepeatingService(period: .seconds(5)) { await engine.refreshPendingGauge() },
             // Plugins' records carry their own expiry; clear out the dead ones now and then.
             RepeatingService(period: .seconds(60)) { _ = try? await pluginState.purgeExpired(now: Date()) },
         ]
@@ -133,8 +135,10 @@ public struct ServerAssembly {
             }
         }
         let keyEncryptionKey = try Self.keyEncryptionKey(configuration.store, environment: environment)
-        let (store, pluginState, plainKeyStore, limitStore, storeServices) = try await openStore(
+        let (unmeteredStore, pluginState, plainKeyStore, limitStore, storeServices) = try await openStore(
             configuration, dataDirectory: dataDirectory, clock: clock, logger: logger)
+        // Every store operation timed and its errors counted, for the metrics.
+        let store = MeteredPendingRequestStore(unmeteredStore)
         var keyStore = plainKeyStore
         if let plainKeyStore, let keyEncryptionKey {
             do {

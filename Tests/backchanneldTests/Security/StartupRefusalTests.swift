@@ -81,7 +81,7 @@ struct StartupRefusalTests {
     func demoLoopbackOnly() throws {
         let process = Process()
         process.executableURL = BackchanneldProcess.executable
-        process.arguments = ["--host", "0.0.0.0", "--port", "0", "--data-dir", FileManager.default.temporaryDirectory.appendingPathComponent("demo-\(UUID().uuidString)").path]
+        process.arguments = ["--host", "0.0.0.0", "--port", "0", "--operations-port", "0", "--data-dir", FileManager.default.temporaryDirectory.appendingPathComponent("demo-\(UUID().uuidString)").path]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output

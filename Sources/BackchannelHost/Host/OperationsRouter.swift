@@ -1,0 +1,35 @@
+import BackchannelServer
+import Foundation
+import Hummingbird
+import Prometheus
+
+/// The operations listener's routes, apart from the public port: `/metrics` (Prometheus text format),
+/// `/healthz` (the process serves) and `/readyz` (store, keys and authenticators ready; 503 otherwise).
+enum OperationsRouter {
+    static func make(engine: BackchannelEngine, registry: PrometheusCollectorRegistry) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/metrics") { _, _ -> Response in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+        router.get("/healthz") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+        }
+        router.get("/readyz") { _, _ -> Response in
+            let (ready, checks) = await engine.readiness()
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let body = (try? encoder.encode(Readiness(status: ready ? "ready" : "not_ready", checks: checks))) ?? Data()
+            return Response(
+                status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        return router
+    }
+
+    private struct Readiness: Encodable {
+        var status: String
+        var checks: [String: String]
+    }
+}

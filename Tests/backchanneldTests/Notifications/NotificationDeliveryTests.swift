@@ -59,6 +59,9 @@ struct NotificationDeliveryTests {
             #expect(receiver.attemptCount == 3)
             #expect(receiver.received.map(\.json) == [["auth_req_id": .string(id)]])
             #expect(receiver.received.first?.authorization == "Bearer notify-me-0123456789")
+            let metrics = try await HTTPPeer.get("\(server.operationsURL)/metrics").text
+            #expect(metrics.contains(#"backchannel_notifications_total{outcome="retried"} 2"#), "\(metrics)")
+            #expect(metrics.contains(#"backchannel_notifications_total{outcome="delivered"} 1"#))
             let tokens = try await HTTPPeer.post(
                 "\(server.baseURL)/token", form: [("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", id)], basic: ("rp", Self.secret))
             #expect(tokens.status == 200)

@@ -96,6 +96,19 @@ struct PendingRequestStoreContractTests {
         #expect(try await poll("expiring", at: 11)?.state == .expired)
     }
 
+    @Test("pending counts are by authenticator and leave out concluded requests", arguments: StoreKind.available)
+    func pendingCounts(kind: StoreKind) async throws {
+        let store = try await StoreUnderTest.make(kind)
+        defer { store.close() }
+        let now = store.clock.now
+        for hash in ["a", "b", "c"] { try await store.requests.insert(request(hash, at: now)) }
+        var sms = request("d", at: now)
+        sms.authenticator = "sms"
+        try await store.requests.insert(sms)
+        _ = try await store.requests.conclude(authReqIdHash: "c", result: approval)
+        #expect(try await store.requests.pendingCounts() == ["mock-push": 2, "sms": 1])
+    }
+
     @Test("a conclusion is recorded once and reads back whole", arguments: StoreKind.available)
     func conclude(kind: StoreKind) async throws {
         let store = try await StoreUnderTest.make(kind)

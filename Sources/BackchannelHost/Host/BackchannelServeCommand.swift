@@ -96,11 +96,11 @@ struct BackchannelServeCommand: AsyncParsableCommand {
                     + "(127.0.0.1, ::1, localhost). Serve other interfaces with --config and your own clients.")
         }
         // Checked before anything is created (the data directory, a key): a taken port fails cleanly.
-        if let reason = ListenCheck.unavailable(host: configuration.server.host, port: configuration.server.port) {
+        if let reason = await ListenCheck.unavailable(host: configuration.server.host, port: configuration.server.port) {
             throw Self.configurationFailure(
                 "cannot listen on \(configuration.server.host):\(configuration.server.port): \(reason). Pass --port to choose another port.")
         }
-        if operations.enabled, let reason = ListenCheck.unavailable(host: operations.host, port: operations.port) {
+        if operations.enabled, let reason = await ListenCheck.unavailable(host: operations.host, port: operations.port) {
             throw Self.configurationFailure(
                 "cannot listen on \(operations.host):\(operations.port) for operations: \(reason). Pass --operations-port to choose another port, "
                     + "or set server.operations.enabled: false.")

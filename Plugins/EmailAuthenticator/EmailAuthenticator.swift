@@ -1,6 +1,7 @@
 import BackchannelCore
 import Foundation
 import Mustache
+import Synchronization
 
 /// Authenticates a user by e-mail: the mail names the client, the scopes and the binding message and
 /// links to the paired page, where the user approves or denies.
@@ -31,6 +32,10 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
     let services: BackchannelHostServices
     private let client: SMTPClient
     private let mailTemplate: MustacheTemplate
+    /// The last probe of the relay and when it ran: a readiness probe every second costs one SMTP
+    /// connection per ``readinessInterval`` at most.
+    private let lastProbe = Mutex<(at: Date, readiness: PluginReadiness)?>(nil)
+    static let readinessInterval: TimeInterval = 10
     private var records: PluginStateSlot<EmailRecord> { PluginStateSlot(store: services.stateStore, namespace: Self.namespace) }
 
     /// Creates the authenticator.
@@ -69,8 +74,10 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
         services.background.run("e-mail delivery") { [client, services] in
             do {
                 try await client.send(message)
+                services.deliveries.record(.sent)
                 services.logger.debug("authentication mail sent", metadata: ["auth_req_id": "\(authReqId)"])
             } catch {
+                services.deliveries.record(.failed)
                 services.logger.warning("authentication mail failed", metadata: ["auth_req_id": "\(authReqId)", "error": "\(error)"])
                 let failure = RecordedConclusion(.failed, at: services.clock.now, reason: "the e-mail could not be delivered")
                 // Recorded even when the delivery was cancelled at shutdown: a new task is not cancelled with this one.
@@ -89,6 +96,22 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
             try await services.stateStore.delete(namespace: Self.linkNamespace, key: record.linkTokenHash)
         }
         try await services.stateStore.delete(namespace: Self.namespace, key: authReqId.rawValue)
+    }
+
+    /// Ready while the SMTP relay accepts a connection and greets within a second (checked at most every
+    /// ten seconds): a relay that refuses connections would fail every mail.
+    public func readiness() async -> PluginReadiness {
+        let now = services.clock.now
+        if let last = lastProbe.withLock({ $0 }), now.timeIntervalSince(last.at) < Self.readinessInterval { return last.readiness }
+        let readiness: PluginReadiness
+        do {
+            try await client.probe(timeoutSeconds: 1)
+            readiness = .ready
+        } catch {
+            readiness = .notReady("the SMTP relay \(configuration.smtp.host):\(configuration.smtp.port) does not answer: \(error)")
+        }
+        lastProbe.withLock { $0 = (now, readiness) }
+        return readiness
     }
 
     // MARK: Used by the page

@@ -44,7 +44,7 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
     public init(configuration: SMSConfiguration, services: BackchannelHostServices, httpClient: HTTPClient? = nil) {
         self.configuration = configuration
         self.services = services
-        self.gateway = SMSGateway(configuration: configuration, httpClient: httpClient ?? SMSGatewayClient.shared, clock: services.clock)
+        self.gateway = SMSGateway(configuration: configuration, httpClient: httpClient ?? SMSGatewayClient.shared, clock: services.clock, deliveries: services.deliveries)
     }
 
     public func startAuthentication(_ request: BackchannelAuthenticationRequest) async throws -> BackchannelStartAuthenticationResult {

@@ -18,11 +18,13 @@ struct SMSGateway: Sendable {
     let configuration: SMSConfiguration
     let httpClient: HTTPClient
     let clock: any BackchannelClock
+    let deliveries: any DeliveryRecorder
 
     func send(to phoneNumber: String, text: String) async throws(Failure) {
         var delay = Double(configuration.retryDelayMs) / 1000
         for attempt in 0...configuration.maxRetries {
             if attempt > 0 {
+                deliveries.record(.retried)
                 try? await clock.sleep(until: clock.now.addingTimeInterval(delay))
                 delay *= 2
             }
@@ -30,14 +32,21 @@ struct SMSGateway: Sendable {
                 let response = try await httpClient.execute(request(to: phoneNumber, text: text), timeout: .seconds(Int64(configuration.timeoutSeconds)))
                 let status = Int(response.status.code)
                 _ = try? await response.body.collect(upTo: 64 * 1024)
-                if (200..<300).contains(status) { return }
-                if (400..<500).contains(status) { throw Failure.refused(status: status) }
+                if (200..<300).contains(status) {
+                    deliveries.record(.sent)
+                    return
+                }
+                if (400..<500).contains(status) {
+                    deliveries.record(.failed)
+                    throw Failure.refused(status: status)
+                }
             } catch let failure as Failure {
                 throw failure
             } catch {
                 // A timeout or a transport failure: retried like a 5xx.
             }
         }
+        deliveries.record(.failed)
         throw .unavailable(attempts: configuration.maxRetries + 1)
     }
 

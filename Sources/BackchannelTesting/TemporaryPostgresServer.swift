@@ -53,13 +53,25 @@ public final class TemporaryPostgresServer: Sendable {
             binaries: binaries, runAsPostgres: getuid() == 0)
         try FileManager.default.createDirectory(at: server.directory, withIntermediateDirectories: true)
         if server.runAsPostgres { try await run("/bin/chown", ["postgres", server.directory.path], step: "chown") }
-        let data = server.directory.appendingPathComponent("data").path
-        try await server.run("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"], step: "initdb")
-        let options = "-p \(server.port) -k \(server.directory.path) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-        try await server.run(
-            "pg_ctl", ["-D", data, "-o", options, "-l", server.directory.appendingPathComponent("log").path, "-w", "-t", "60", "start"],
-            step: "pg_ctl start")
+        try await server.run("initdb", ["-D", server.dataDirectory, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"], step: "initdb")
+        try await server.resume()
         return server
+    }
+
+    private var dataDirectory: String { directory.appendingPathComponent("data").path }
+
+    /// Starts the server (again, after ``halt()``) on its port and files, and waits until it accepts connections.
+    public func resume() async throws {
+        let options = "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        try await run(
+            "pg_ctl", ["-D", dataDirectory, "-o", options, "-l", directory.appendingPathComponent("log").path, "-w", "-t", "60", "start"],
+            step: "pg_ctl start")
+    }
+
+    /// Stops the server as an outage would (`pg_ctl stop -m immediate`: connections are cut, nothing is
+    /// flushed), keeping its files so ``resume()`` brings it back. For fault tests; never on ``shared()``.
+    public func halt() async throws {
+        try await run("pg_ctl", ["-D", dataDirectory, "-m", "immediate", "-w", "stop"], step: "pg_ctl stop")
     }
 
     /// A URL for a new, empty database on the server.

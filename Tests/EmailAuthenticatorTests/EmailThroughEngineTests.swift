@@ -208,6 +208,25 @@ struct EmailThroughEngineTests {
         try await server.waitForMessages(2)
     }
 
+    @Test("the authenticator is ready while its relay greets, not ready (naming the relay) once the relay is gone, and probes at most every ten seconds")
+    func readinessFollowsTheRelay() async throws {
+        let server = try SMTPTestServer(mode: .starttls)
+        let harness = BackchannelHandlerHarness(users: [])
+        let handler = try EmailAuthenticator(
+            configuration: EmailConfiguration(smtp: SMTPConfiguration(host: "127.0.0.1", port: server.port), from: "login@example.com"),
+            services: harness.services)
+        #expect(await handler.readiness() == .ready)
+        #expect(server.messages().isEmpty)  // probing sends nothing
+        server.stop()
+        #expect(await handler.readiness() == .ready)  // the last probe still stands
+        await harness.clock.advance(by: 10)
+        guard case .notReady(let reason) = await handler.readiness() else {
+            Issue.record("a relay that refuses connections leaves the authenticator ready")
+            return
+        }
+        #expect(reason.hasPrefix("the SMTP relay 127.0.0.1:\(server.port) does not answer: connection failed"))
+    }
+
     @Test("the link token is neither stored nor in the mail's headers, and a mail without a code says nothing of one")
     func linkTokenKeptSecret() async throws {
         let server = try SMTPTestServer(mode: .starttls, auth: ("mailer", "s3cret"))

@@ -1,21 +1,28 @@
 import BackchannelCore
+import BackchannelTesting
 import Foundation
+import Hummingbird
+import Synchronization
 import Testing
 
 /// The operations listener of a real process: Prometheus metrics after a flow, health and readiness.
-@Suite("operations listener", .timeLimit(.minutes(1)),
+@Suite("operations listener", .timeLimit(.minutes(2)),
     .enabled(if: BackchanneldProcess.isBuilt, "skipped: the backchanneld binary is not built beside the tests"))
 struct OperationsTests {
-    private func node(in directory: URL) async throws -> BackchanneldProcess {
+    private func node(
+        in directory: URL, store: String = "",
+        authenticators: String = "- { plugin: mock-push, configuration: { users: { carol: { action: silent } } } }"
+    ) async throws -> BackchanneldProcess {
         let file = directory.appendingPathComponent("backchannel.yaml")
         try """
+            \(store)
             policy: { min_client_secret_length: 8 }
             clients:
               - { client_id: demo-client, client_secret: demo-secret }
             authenticators:
-              - { plugin: mock-push, configuration: { users: { carol: { action: silent } } } }
+              \(authenticators)
             users:
-              - { subject: carol }
+              - { subject: carol, phone_number: "+15550101", email: carol@example.com }
             """.write(to: file, atomically: true, encoding: .utf8)
         return try await BackchanneldProcess(
             arguments: ["--config", file.path, "--data-dir", directory.appendingPathComponent("data").path], log: directory.appendingPathComponent("log"))
@@ -67,5 +74,89 @@ struct OperationsTests {
         #expect(ready.status == 200)
         #expect(ready.json["status"] == .string("ready"))
         #expect(try await HTTPPeer.get("\(server.baseURL)/metrics").status == 404)  // not on the public port
+    }
+
+    /// `/readyz` until its status is `status`, for at most `seconds`.
+    private func readiness(_ server: BackchanneldProcess, becomes status: Int, within seconds: Int) async throws -> HTTPPeer.Answer {
+        var answer = try await HTTPPeer.get("\(server.operationsURL)/readyz")
+        for _ in 0..<(seconds * 4) where answer.status != status {
+            try await Task.sleep(for: .milliseconds(250))
+            answer = try await HTTPPeer.get("\(server.operationsURL)/readyz")
+        }
+        return answer
+    }
+
+    @Test("/readyz fails while PostgreSQL is down, naming the store, and recovers by itself when it is back",
+        .enabled(if: TemporaryPostgresServer.binaryDirectory != nil, "skipped: PostgreSQL (initdb, pg_ctl) is not installed; .ci/run installs it"))
+    func readinessFollowsPostgreSQL() async throws {
+        let directory = try ChildProcess.temporaryDirectory("ready-pg")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let postgres = try await TemporaryPostgresServer.start()
+        defer { postgres.stop() }
+        let url = try await postgres.makeDatabase()
+        let server = try await node(in: directory, store: "store: { kind: postgres, url: \"\(url)\" }")
+        defer { server.stop() }
+        #expect(try await readiness(server, becomes: 200, within: 5).status == 200)
+
+        try await postgres.halt()
+        let down = try await readiness(server, becomes: 503, within: 10)
+        #expect(down.status == 503)
+        #expect(down.json["status"] == .string("not_ready"))
+        #expect(down.json["checks"]?.member("store")?.stringValue?.hasPrefix("ok") == false)
+        #expect(try await HTTPPeer.get("\(server.operationsURL)/healthz").status == 200)  // alive, only not ready
+
+        try await postgres.resume()
+        let back = try await readiness(server, becomes: 200, within: 30)
+        #expect(back.status == 200)
+        #expect(back.json["checks"]?.member("store") == .string("ok"))
+        _ = try await DemoFlow.start(server, "carol")  // and it takes requests again
+    }
+
+    @Test("/readyz fails while the e-mail authenticator's SMTP relay refuses connections, naming the authenticator")
+    func readinessNamesARefusingRelay() async throws {
+        let directory = try ChildProcess.temporaryDirectory("ready-smtp")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let closedPort = try LoopbackPort.free()
+        let server = try await node(
+            in: directory,
+            authenticators: "- { plugin: email, configuration: { from: backchannel@example.com, smtp: { host: 127.0.0.1, port: \(closedPort), security: none } } }")
+        defer { server.stop() }
+        let answer = try await HTTPPeer.get("\(server.operationsURL)/readyz")
+        #expect(answer.status == 503)
+        let check = answer.json["checks"]?.member("authenticator email")?.stringValue ?? ""
+        #expect(check.hasPrefix("not ready: the SMTP relay 127.0.0.1:\(closedPort) does not answer"))
+        #expect(answer.json["checks"]?.member("store") == .string("ok"))
+    }
+
+    @Test("SMS deliveries are counted by authenticator and outcome: a gateway answering 503 then 201 counts one retry and one sent")
+    func deliveriesCounted() async throws {
+        let directory = try ChildProcess.temporaryDirectory("deliveries")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let calls = Atomic<Int>(0)
+        let router = Router()
+        router.post("/messages") { _, _ in
+            calls.add(1, ordering: .relaxed).newValue == 1 ? Response(status: .serviceUnavailable) : Response(status: .created)
+        }
+        let gatewayPort = try LoopbackPort.free()
+        try await LoopbackHTTPServer.serve(router, port: gatewayPort) {
+            let server = try await node(
+                in: directory,
+                authenticators: "- { plugin: sms, name: text, configuration: { provider: webhook, url: \"http://127.0.0.1:\(gatewayPort)/messages\", from: Backchannel, retry_delay_ms: 10 } }")
+            defer { server.stop() }
+            _ = try await DemoFlow.start(server, "carol")
+            for _ in 0..<100 where calls.load(ordering: .relaxed) < 2 { try await Task.sleep(for: .milliseconds(50)) }
+            try await Task.sleep(for: .milliseconds(100))
+            let metrics = try await HTTPPeer.get("\(server.operationsURL)/metrics").text
+            #expect(sample(metrics, "backchannel_deliveries_total", [#"authenticator="text""#, #"outcome="retried""#]) == 1)
+            #expect(sample(metrics, "backchannel_deliveries_total", [#"authenticator="text""#, #"outcome="sent""#]) == 1)
+            #expect(sample(metrics, "backchannel_deliveries_total", [#"authenticator="text""#, #"outcome="failed""#]) == 0)
+        }
+    }
+}
+
+extension JSONValue {
+    /// The member `name` of an object.
+    fileprivate func member(_ name: String) -> JSONValue? {
+        if case .object(let members) = self { members[name] } else { nil }
     }
 }

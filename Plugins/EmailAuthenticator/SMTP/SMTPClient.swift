@@ -27,12 +27,28 @@ public struct SMTPClient: Sendable {
         }
     }
 
-    private func deliver(_ message: MailMessage) async throws {
+    /// Checks that the server accepts a connection and greets (220) within `timeoutSeconds`, then quits:
+    /// what the authenticator's readiness reports, without sending anything.
+    public func probe(timeoutSeconds: Int) async throws(SMTPError) {
+        do {
+            let (channel, session) = try await open(timeoutSeconds: timeoutSeconds)
+            defer { channel.close(promise: nil) }
+            var quitting = session
+            _ = try? await quitting.command("QUIT", expect: 221)
+        } catch let error as SMTPError {
+            throw error
+        } catch {
+            throw .connection("\(error)")
+        }
+    }
+
+    /// A connection past the server's greeting.
+    private func open(timeoutSeconds: Int) async throws -> (any Channel, Session) {
         let replies = AsyncStream<SMTPReply>.makeStream()
         let tlsContext = try makeTLSContext()
         let configuration = configuration
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.seconds(Int64(configuration.timeoutSeconds)))
+            .connectTimeout(.seconds(Int64(timeoutSeconds)))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if configuration.security == .tls {
@@ -44,10 +60,21 @@ public struct SMTPClient: Sendable {
             }
             .connect(host: configuration.host, port: configuration.port)
             .get()
-        var session = Session(channel: channel, replies: replies.stream.makeAsyncIterator(), timeout: configuration.timeoutSeconds)
+        var session = Session(channel: channel, replies: replies.stream.makeAsyncIterator(), timeout: timeoutSeconds)
+        do {
+            try await session.expect(220, after: nil)
+        } catch {
+            channel.close(promise: nil)
+            throw error
+        }
+        return (channel, session)
+    }
+
+    private func deliver(_ message: MailMessage) async throws {
+        let tlsContext = try makeTLSContext()
+        var (channel, session) = try await open(timeoutSeconds: configuration.timeoutSeconds)
         defer { channel.close(promise: nil) }
 
-        try await session.expect(220, after: nil)
         var extensions = try await session.command("EHLO backchannel", expect: 250)
         if configuration.security == .starttls {
             guard extensions.contains(where: { $0.uppercased().hasPrefix("STARTTLS") }) else { throw SMTPError.startTLSUnavailable }

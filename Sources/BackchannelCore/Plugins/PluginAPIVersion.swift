@@ -15,10 +15,10 @@ public struct PluginAPIVersion: Sendable, Hashable, CustomStringConvertible {
         self.minor = minor
     }
 
-    /// The version of this `BackchannelCore`: 1.1 (1.1 added ``BackchannelAuthenticationHandler/readiness()``,
-    /// with a default).
+    /// The version of this `BackchannelCore`: 1.2 (1.1 added ``BackchannelAuthenticationHandler/readiness()``,
+    /// with a default; 1.2 added ``BackchannelHostServices/deliveries``).
     @inlinable
-    public static var current: PluginAPIVersion { PluginAPIVersion(major: 1, minor: 1) }
+    public static var current: PluginAPIVersion { PluginAPIVersion(major: 1, minor: 2) }
 
     public var description: String { "\(major).\(minor)" }
 }

@@ -25,6 +25,9 @@ public struct BackchannelHostServices: Sendable {
     /// Who can reach the server. A host that cannot tell says ``ServerExposure/network``, so a plugin
     /// that is safe only on loopback refuses to run.
     public var exposure: ServerExposure
+    /// Where the plugin reports each delivery attempt (sent, retried, failed) for the operator's metrics.
+    /// Since plugin API 1.2.
+    public var deliveries: any DeliveryRecorder
 
     /// Creates the services. Everything a plugin's correctness depends on is required: a plugin never
     /// runs on a stand-in (state that another node cannot see, a link to a host that is not this one,
@@ -39,7 +42,8 @@ public struct BackchannelHostServices: Sendable {
         stateStore: any PluginStateStore,
         frontChannelBaseURL: URL,
         exposure: ServerExposure = .network,
-        background: BackgroundWork
+        background: BackgroundWork,
+        deliveries: any DeliveryRecorder = DiscardingDeliveryRecorder()
     ) {
         self.userDirectory = userDirectory
         self.clock = clock
@@ -50,6 +54,7 @@ public struct BackchannelHostServices: Sendable {
         self.frontChannelBaseURL = frontChannelBaseURL
         self.exposure = exposure
         self.background = background
+        self.deliveries = deliveries
     }
 
     /// The path of ``frontChannelBaseURL``, ending in `/`: where a page's forms post and its cookies live.

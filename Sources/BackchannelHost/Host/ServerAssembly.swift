@@ -175,7 +175,8 @@ public struct ServerAssembly {
                 stateStore: pluginState,
                 frontChannelBaseURL: frontChannelBaseURL,
                 exposure: ServerExposure(bindHost: configuration.server.host),
-                background: background
+                background: background,
+                deliveries: DeliveryCounters(authenticator: name)
             )
             do {
                 let instance = try plugins.makeAuthenticator(

@@ -75,10 +75,10 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
             do {
                 try await client.send(message)
                 services.deliveries.record(.sent)
-                services.logger.debug("authentication mail sent", metadata: ["auth_req_id": "\(authReqId)"])
+                services.logger.debug("authentication mail sent", metadata: ["auth_req_id_sha256": "\(authReqId)"])
             } catch {
                 services.deliveries.record(.failed)
-                services.logger.warning("authentication mail failed", metadata: ["auth_req_id": "\(authReqId)", "error": "\(error)"])
+                services.logger.warning("authentication mail failed", metadata: ["auth_req_id_sha256": "\(authReqId)", "error": "\(error)"])
                 let failure = RecordedConclusion(.failed, at: services.clock.now, reason: "the e-mail could not be delivered")
                 // Recorded even when the delivery was cancelled at shutdown: a new task is not cancelled with this one.
                 await Task { _ = try? await self.records.conclude(authReqId, with: failure, reportingTo: services.completionSink) }.value

@@ -84,7 +84,7 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
             record, key: authReqId.rawValue, group: Self.pendingGroup(subject), createdAt: now,
             expiresAt: request.expiresAt.addingTimeInterval(Self.retention))
         guard inserted else { throw BackchannelHandlerError.duplicateAuthReqId(authReqId) }
-        services.logger.debug("mock push sent", metadata: ["auth_req_id": "\(authReqId)", "subject": "\(subject)"])
+        services.logger.debug("mock push sent", metadata: ["auth_req_id_sha256": "\(authReqId)"])
         if let answerAt = record.scriptedAnswerAt { scheduleScriptedAnswer(authReqId: authReqId, at: answerAt) }
         return .started
     }

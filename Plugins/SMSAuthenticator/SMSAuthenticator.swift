@@ -78,9 +78,9 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
         services.background.run("SMS delivery") { [gateway, services, text] in
             do {
                 try await gateway.send(to: phone, text: text)
-                services.logger.debug("SMS sent", metadata: ["auth_req_id": "\(authReqId)"])
+                services.logger.debug("SMS sent", metadata: ["auth_req_id_sha256": "\(authReqId)"])
             } catch {
-                services.logger.warning("SMS delivery failed", metadata: ["auth_req_id": "\(authReqId)", "error": "\(error)"])
+                services.logger.warning("SMS delivery failed", metadata: ["auth_req_id_sha256": "\(authReqId)", "error": "\(error)"])
                 let failure = RecordedConclusion(.failed, at: services.clock.now, reason: "the text message could not be delivered")
                 // Recorded even when the delivery was cancelled at shutdown: a new task is not cancelled with this one.
                 await Task { _ = try? await self.records.conclude(authReqId, with: failure, reportingTo: services.completionSink) }.value

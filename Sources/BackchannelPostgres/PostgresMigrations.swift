@@ -102,6 +102,15 @@ enum PostgresMigrations {
                 "INSERT INTO backchannel_limit_count (key, count) SELECT key, count(*) FROM backchannel_limit_member GROUP BY key",
             ]
         ),
+        (
+            8,
+            [
+                // The user a request is for, so an operator can list and cancel a user's pending requests.
+                "ALTER TABLE backchannel_pending_request ADD COLUMN subject TEXT",
+                "CREATE INDEX backchannel_pending_request_pending_subject ON backchannel_pending_request (subject, created_at) WHERE state = 'pending'",
+                "CREATE INDEX backchannel_pending_request_pending_client ON backchannel_pending_request (client_id, created_at) WHERE state = 'pending'",
+            ]
+        ),
     ]
 
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {

@@ -8,7 +8,7 @@ extension PostgresStore: PendingRequestStore {
     /// The columns every query returns, in the order ``request(_:)`` decodes them.
     static let columns = """
         auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at, poll_interval, last_polled_at, state, outcome, slowed, claims,
-        notify_mode, notify_auth_req_id, notify_token
+        notify_mode, notify_auth_req_id, notify_token, subject
         """
 
     public func insert(_ request: PendingRequest) async throws {
@@ -28,11 +28,11 @@ extension PostgresStore: PendingRequestStore {
         try await connection.query(
             """
             INSERT INTO backchannel_pending_request (auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at,
-                poll_interval, last_polled_at, state, outcome, claims, notify_mode, notify_auth_req_id, notify_token)
+                poll_interval, last_polled_at, state, outcome, claims, notify_mode, notify_auth_req_id, notify_token, subject)
             VALUES (\(request.authReqIdHash), \(request.clientId), \(request.authenticator), \(scopes), \(request.acr),
                 \(request.createdAt.timeIntervalSince1970), \(request.expiresAt.timeIntervalSince1970), \(request.interval),
                 \(request.lastPolledAt?.timeIntervalSince1970), \(state), \(outcome), \(request.claims.storedForm),
-                \(request.notification?.mode.rawValue), \(request.notification?.authReqId), \(request.notification?.token))
+                \(request.notification?.mode.rawValue), \(request.notification?.authReqId), \(request.notification?.token), \(request.subject))
             """, logger: logger)
     }
 
@@ -118,6 +118,19 @@ extension PostgresStore: PendingRequestStore {
         return counts
     }
 
+    public func pendingRequests(subject: String?, clientId: String?, limit: Int) async throws -> [PendingRequest] {
+        // Each filter has its partial index over pending rows; a filter left out matches everything.
+        let rows = try await client.query(
+            """
+            SELECT \(unescaped: Self.columns) FROM backchannel_pending_request
+            WHERE state = 'pending' AND (\(subject)::TEXT IS NULL OR subject = \(subject)) AND (\(clientId)::TEXT IS NULL OR client_id = \(clientId))
+            ORDER BY created_at LIMIT \(limit)
+            """, logger: logger)
+        var found: [PendingRequest] = []
+        for try await row in rows { found.append(try Self.decode(row).request) }
+        return found
+    }
+
     public func claimNotifications(now: Date, limit: Int, lease: TimeInterval) async throws -> [DueNotification] {
         let now = now.timeIntervalSince1970
         // SKIP LOCKED: nodes claiming at once take different notifications; the lease keeps a claim from
@@ -137,7 +150,7 @@ extension PostgresStore: PendingRequestStore {
             let columns = row.makeRandomAccess()
             claimed.append(
                 DueNotification(
-                    request: request, attempts: try columns[16].decode(Int.self), payload: try columns[17].decode(Data?.self)))
+                    request: request, attempts: try columns[17].decode(Int.self), payload: try columns[18].decode(Data?.self)))
         }
         return claimed
     }
@@ -191,8 +204,8 @@ extension PostgresStore: PendingRequestStore {
     }
 
     static func decode(_ row: PostgresRow) throws -> (request: PendingRequest, slowed: Bool) {
-        let (hash, client, authenticator, scopes, acr, created, expires, interval, polled, state, outcome, slowed, claims, mode, rawId, token) =
-            try row.decode((String, String, String, String, String, Double, Double, Int, Double?, String, Data?, Bool, String, String?, String?, String?).self)
+        let (hash, client, authenticator, scopes, acr, created, expires, interval, polled, state, outcome, slowed, claims, mode, rawId, token, subject) =
+            try row.decode((String, String, String, String, String, Double, Double, Int, Double?, String, Data?, Bool, String, String?, String?, String?, String?).self)
         let request = PendingRequest(
             authReqIdHash: hash, clientId: client, authenticator: authenticator, scopes: scopes.split(separator: " ").map(String.init),
             acr: acr, createdAt: Date(timeIntervalSince1970: created), expiresAt: Date(timeIntervalSince1970: expires), interval: interval,
@@ -200,7 +213,7 @@ extension PostgresStore: PendingRequestStore {
             claims: RequestedClaims(storedForm: claims),
             notification: mode.flatMap(TokenDeliveryMode.init(rawValue:)).flatMap { mode in
                 rawId.flatMap { id in token.map { ClientNotification(mode: mode, authReqId: id, token: $0) } }
-            })
+            }, subject: subject)
         return (request, slowed)
     }
 }

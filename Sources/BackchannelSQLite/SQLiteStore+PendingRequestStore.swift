@@ -21,15 +21,15 @@ extension SQLiteStore: PendingRequestStore {
         try db.execute(
                 sql: """
                     INSERT INTO pending_request (auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at,
-                        poll_interval, last_polled_at, state, outcome, claims, notify_mode, notify_auth_req_id, notify_token)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        poll_interval, last_polled_at, state, outcome, claims, notify_mode, notify_auth_req_id, notify_token, subject)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     request.authReqIdHash, request.clientId, request.authenticator, request.scopes.joined(separator: " "), request.acr,
                     request.createdAt.timeIntervalSince1970, request.expiresAt.timeIntervalSince1970, request.interval,
                     request.lastPolledAt?.timeIntervalSince1970, StoredOutcome.name(of: request.state), StoredOutcome.document(of: request.state),
                     request.claims.storedForm, request.notification?.mode.rawValue, request.notification?.authReqId,
-                    request.notification?.token,
+                    request.notification?.token, request.subject,
                 ])
     }
 
@@ -141,6 +141,27 @@ extension SQLiteStore: PendingRequestStore {
         }
     }
 
+    public func pendingRequests(subject: String?, clientId: String?, limit: Int) async throws -> [PendingRequest] {
+        // Each filter has its partial index over pending rows; with neither, the oldest pending requests.
+        var conditions = ["state = 'pending'"]
+        var arguments: StatementArguments = []
+        if let subject {
+            conditions.append("subject = ?")
+            arguments += [subject]
+        }
+        if let clientId {
+            conditions.append("client_id = ?")
+            arguments += [clientId]
+        }
+        arguments += [limit]
+        return try readNow { db in
+            try Row.fetchAll(
+                db, sql: "SELECT \(Self.requestColumns) FROM pending_request WHERE \(conditions.joined(separator: " AND ")) ORDER BY created_at LIMIT ?",
+                arguments: arguments
+            ).map(Self.request)
+        }
+    }
+
     public func claimNotifications(now: Date, limit: Int, lease: TimeInterval) async throws -> [DueNotification] {
         let now = now.timeIntervalSince1970
         return try await database.write { db in
@@ -156,7 +177,7 @@ extension SQLiteStore: PendingRequestStore {
                         """),
                 arguments: [now + lease, now, now, limit]
             ).map { row in
-                DueNotification(request: try Self.request(row), attempts: row[14], payload: row[15])
+                DueNotification(request: try Self.request(row), attempts: row[15], payload: row[16])
             }
         }
     }
@@ -205,7 +226,7 @@ extension SQLiteStore: PendingRequestStore {
 
     /// The columns a `PendingRequest` is read from, in the order `request(_:)` reads them by index
     /// (by name, each read would search the column names).
-    static let requestColumns = "auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at, poll_interval, state, outcome, claims, notify_mode, notify_auth_req_id, notify_token"
+    static let requestColumns = "auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at, poll_interval, state, outcome, claims, notify_mode, notify_auth_req_id, notify_token, subject"
 
     /// The one row a statement yields, if any, read in place rather than copied.
     static func fetchRequest(_ statement: Statement, _ arguments: StatementArguments) throws -> PendingRequest? {
@@ -228,7 +249,8 @@ extension SQLiteStore: PendingRequestStore {
             interval: row[7],
             state: try StoredOutcome.state(name: row[8], document: row[9]),
             claims: RequestedClaims(storedForm: row[10]),
-            notification: Self.notification(mode: row[11], authReqId: row[12], token: row[13])
+            notification: Self.notification(mode: row[11], authReqId: row[12], token: row[13]),
+            subject: row[14]
         )
     }
 

@@ -138,6 +138,15 @@ public final class SQLiteStore: Sendable {
                     CREATE INDEX pending_request_notify_due ON pending_request(notify_at) WHERE notify_state = 'due';
                     """)
         }
+        // The user a request is for, so an operator can list and cancel a user's pending requests.
+        migrator.registerMigration("5-request-subject") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE pending_request ADD COLUMN subject TEXT;
+                    CREATE INDEX pending_request_pending_subject ON pending_request(subject, created_at) WHERE state = 'pending';
+                    CREATE INDEX pending_request_pending_client ON pending_request(client_id, created_at) WHERE state = 'pending';
+                    """)
+        }
         return migrator
     }
 }

@@ -109,6 +109,28 @@ struct PendingRequestStoreContractTests {
         #expect(try await store.requests.pendingCounts() == ["mock-push": 2, "sms": 1])
     }
 
+    @Test("pending requests are listed by subject and by client, oldest first, concluded ones left out, the subject read back", arguments: StoreKind.available)
+    func pendingBySubjectAndClient(kind: StoreKind) async throws {
+        let store = try await StoreUnderTest.make(kind)
+        defer { store.close() }
+        let now = store.clock.now
+        for (index, (hash, subject, client)) in [("a", "alice", "console"), ("b", "bob", "console"), ("c", "alice", "kiosk"), ("d", "alice", "console")].enumerated() {
+            var pending = request(hash, client: client, at: now.addingTimeInterval(Double(index)))
+            pending.subject = subject
+            try await store.requests.insert(pending)
+        }
+        try await store.requests.insert(request("e", at: now.addingTimeInterval(-1)))  // no subject known
+        _ = try await store.requests.conclude(authReqIdHash: "d", result: approval)
+        let requests = store.requests
+        #expect(try await requests.pendingRequests(subject: "alice", clientId: nil, limit: 10).map(\.authReqIdHash) == ["a", "c"])
+        #expect(try await requests.pendingRequests(subject: "alice", clientId: "kiosk", limit: 10).map(\.authReqIdHash) == ["c"])
+        #expect(try await requests.pendingRequests(subject: nil, clientId: "console", limit: 10).map(\.authReqIdHash) == ["e", "a", "b"])
+        #expect(try await requests.pendingRequests(subject: nil, clientId: nil, limit: 2).map(\.authReqIdHash) == ["e", "a"])
+        #expect(try await requests.pendingRequests(subject: "carol", clientId: nil, limit: 10).isEmpty)
+        #expect(try await requests.request(authReqIdHash: "b")?.subject == "bob")
+        #expect(try await requests.request(authReqIdHash: "e")?.subject == nil)
+    }
+
     @Test("a conclusion is recorded once and reads back whole", arguments: StoreKind.available)
     func conclude(kind: StoreKind) async throws {
         let store = try await StoreUnderTest.make(kind)

@@ -17,6 +17,8 @@ public struct BackchanneldConfiguration: Decodable, Sendable {
     public var users: [DirectoryUser]
     /// `keys:`: signing keys; when empty, one is generated in the data directory.
     public var keys: [SigningKeyConfiguration]
+    /// `audit:`: how the audit trail shows subjects.
+    public var audit: AuditSettings
 
     /// Creates a configuration.
     public init(
@@ -26,7 +28,8 @@ public struct BackchanneldConfiguration: Decodable, Sendable {
         clients: [ClientConfiguration],
         authenticators: [AuthenticatorSettings],
         users: [DirectoryUser],
-        keys: [SigningKeyConfiguration] = []
+        keys: [SigningKeyConfiguration] = [],
+        audit: AuditSettings = AuditSettings()
     ) {
         self.server = server
         self.store = store
@@ -35,9 +38,10 @@ public struct BackchanneldConfiguration: Decodable, Sendable {
         self.authenticators = authenticators
         self.users = users
         self.keys = keys
+        self.audit = audit
     }
 
-    private enum CodingKeys: String, CodingKey, CaseIterable { case server, store, policy, clients, authenticators, users, keys }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case server, store, policy, clients, authenticators, users, keys, audit }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -49,5 +53,6 @@ public struct BackchanneldConfiguration: Decodable, Sendable {
         authenticators = try container.decodeIfPresent([AuthenticatorSettings].self, forKey: .authenticators) ?? []
         users = try container.decodeIfPresent([DirectoryUser].self, forKey: .users) ?? []
         keys = try container.decodeIfPresent([SigningKeyConfiguration].self, forKey: .keys) ?? []
+        audit = try container.decodeIfPresent(AuditSettings.self, forKey: .audit) ?? AuditSettings()
     }
 }

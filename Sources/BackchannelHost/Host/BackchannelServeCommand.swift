@@ -43,12 +43,18 @@ struct BackchannelServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Option(name: .long, help: "text (the default) or json: one JSON object per line, for log shippers.")
+    var logFormat: String = "text"
+
     @Flag(name: .long, help: "Read a user code from standard input, print its hash for a user's user_code_hash, and exit.")
     var hashUserCode = false
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        guard ["text", "json"].contains(logFormat) else {
+            throw ValidationError("--log-format must be text or json")
         }
         if let port, !(0...65535).contains(port) {
             throw ValidationError("--port must be between 0 and 65535")
@@ -72,6 +78,9 @@ struct BackchannelServeCommand: AsyncParsableCommand {
             }
             print(try UserCodeHash.make(code: code).stored)
             return
+        }
+        if logFormat == "json" {
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
         }
         var logger = Logger(label: "backchanneld")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
@@ -118,15 +127,18 @@ struct BackchannelServeCommand: AsyncParsableCommand {
         }
         let engine = assembly.engine
         let announce = config == nil
+        let summary = config.map { StartupSummary.text(assembly, configurationFile: $0, dataDirectory: URL(fileURLWithPath: dataDir, isDirectory: true)) }
         let app = Application(
             router: assembly.router,
             server: .http1(configuration: assembly.httpConfiguration),
             configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "backchanneld"),
             services: assembly.services + (operations.enabled ? [operationsApplication(assembly, registry: registry, logger: logger)] : []),
             onServerRunning: { _ in
+                // Written and flushed at once: stdout is block-buffered when piped.
                 if announce {
-                    // Written and flushed at once: stdout is block-buffered when piped.
                     FileHandle.standardOutput.write(Data(Walkthrough.text(issuer: engine.issuer).utf8))
+                } else if let summary {
+                    FileHandle.standardOutput.write(Data(summary.utf8))
                 }
             },
             logger: logger

@@ -158,6 +158,15 @@ public struct ServerAssembly {
         } catch {
             throw .plugin(error, index: 0)
         }
+        let keys: SigningKeySet
+        do {
+            keys = try await SigningKeySet.load(configuration.keys, keyStore: keyStore)
+        } catch {
+            throw .keys(error)
+        }
+        var auditLogger = Logger(label: "backchannel.audit")
+        auditLogger.logLevel = logger.logLevel
+        let audit = AuditLog(logger: auditLogger, subjects: configuration.audit.subjects, subjectKey: keys.subjectHashKey)
         var routes: [AuthenticatorRoute] = []
         for (index, settings) in configuration.authenticators.enumerated() {
             let name = settings.name ?? settings.plugin
@@ -171,7 +180,7 @@ public struct ServerAssembly {
                 clock: clock,
                 random: random,
                 logger: pluginLogger,
-                completionSink: StoreCompletionSink(store: store),
+                completionSink: StoreCompletionSink(store: store, audit: audit),
                 stateStore: pluginState,
                 frontChannelBaseURL: frontChannelBaseURL,
                 exposure: ServerExposure(bindHost: configuration.server.host),
@@ -187,17 +196,11 @@ public struct ServerAssembly {
                 throw .plugin(error, index: index)
             }
         }
-        let keys: SigningKeySet
-        do {
-            keys = try await SigningKeySet.load(configuration.keys, keyStore: keyStore)
-        } catch {
-            throw .keys(error)
-        }
         let engine: BackchannelEngine
         do {
             engine = try BackchannelEngine(
                 issuer: issuer, policy: configuration.policy, clients: configuration.clients, authenticators: routes,
-                keys: keys, store: store, clock: clock, random: random, userDirectory: directory, limitStore: limitStore, logger: logger)
+                keys: keys, store: store, clock: clock, random: random, userDirectory: directory, limitStore: limitStore, logger: logger, audit: audit)
         } catch {
             throw .engine(error)
         }

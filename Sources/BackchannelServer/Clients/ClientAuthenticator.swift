@@ -60,6 +60,18 @@ struct ClientAuthenticator: Sendable {
         throw failed
     }
 
+    /// The registered client a request claims to come from, for the audit trail of a failed
+    /// authentication; `nil` when it names no registered client (an unknown id is the caller's text).
+    func presentedClientId(_ parameters: OAuthParameters, authorization: String?) -> String? {
+        let id: String?
+        if let authorization, let credentials = Self.basicCredentials(authorization) {
+            id = Self.decodeBasic(credentials)?.0
+        } else {
+            id = try? parameters.value("client_id")
+        }
+        return id.flatMap { clients[$0]?.clientId }
+    }
+
     private func verify(id: String, secret: String, method: ClientAuthenticationMethod) throws(OAuthError) -> RegisteredClient {
         // Every failure gives the same answer, so a caller cannot probe which client ids exist.
         guard let client = clients[id], let digest = client.secretDigest, digest.matches(secret),

@@ -27,6 +27,10 @@ extension BackchannelEngine {
             result = .failure(error)
         }
         metrics.request(.backchannelAuthentication, outcome: result.outcome, client: clientId, duration: ContinuousClock.now - started)
+        if case .failure(.invalidClient) = result {
+            audit.clientAuthenticationFailed(
+                endpoint: .backchannelAuthentication, clientId: clients.presentedClientId(parameters, authorization: authorization))
+        }
         return result
     }
 
@@ -80,7 +84,8 @@ extension BackchannelEngine {
         let record = PendingRequest(
             authReqIdHash: secret.hash, clientId: client.clientId, authenticator: route.instance.name, scopes: scopes,
             acr: route.acr, createdAt: now, expiresAt: expiresAt, interval: policy.interval, claims: claims,
-            notification: notificationToken.map { ClientNotification(mode: client.deliveryMode, authReqId: secret.value, token: $0) }
+            notification: notificationToken.map { ClientNotification(mode: client.deliveryMode, authReqId: secret.value, token: $0) },
+            subject: user?.subject ?? Self.verifiedSubject(hint)
         )
         let request = BackchannelAuthenticationRequest(
             authReqId: authReqId, clientId: client.clientId, clientName: client.clientName, hint: hint, scopes: scopes,
@@ -109,12 +114,15 @@ extension BackchannelEngine {
             try? await store.remove(authReqIdHash: secret.hash)
             throw Self.oauthError(error, description: description)
         }
-        logger.info(
-            "backchannel authentication started",
-            metadata: ["auth_req_id": "\(authReqId)", "client_id": "\(client.clientId)", "authenticator": "\(route.instance.name)"])
+        audit.started(record)
         // A push client never polls: no interval to give it (CIBA Core §7.3).
         return AuthenticationAcknowledgement(
             authReqId: secret.value, expiresIn: expiresIn, interval: client.deliveryMode == .push ? nil : policy.interval)
+    }
+
+    /// The subject an `id_token_hint` (which this server signed) names; a login hint names no subject by itself.
+    private static func verifiedSubject(_ hint: BackchannelHint) -> String? {
+        if case .idTokenHint(let subject, _) = hint { subject } else { nil }
     }
 
     /// The `client_notification_token` (CIBA Core §7.1): required of ping and push clients, a bearer

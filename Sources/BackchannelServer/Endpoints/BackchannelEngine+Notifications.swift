@@ -78,7 +78,7 @@ extension BackchannelEngine {
         }
         notificationCounters.count(outcome)
         let metadata: Logger.Metadata = [
-            "auth_req_id": "\(AuthReqId(rawValue: hash))", "client_id": "\(due.request.clientId)",
+            "auth_req_id_sha256": "\(AuthReqId(rawValue: hash))", "client_id": "\(due.request.clientId)",
             "endpoint": "\(endpoint?.absoluteString ?? "none")", "attempt": "\(due.attempts + 1)", "cause": "\(cause)",
         ]
         switch outcome {

@@ -17,6 +17,9 @@ extension BackchannelEngine {
             result = .failure(error)
         }
         metrics.request(.token, outcome: result.outcome, client: clientId, duration: ContinuousClock.now - started)
+        if case .failure(.invalidClient) = result {
+            audit.clientAuthenticationFailed(endpoint: .token, clientId: clients.presentedClientId(parameters, authorization: authorization))
+        }
         return result
     }
 
@@ -64,6 +67,7 @@ extension BackchannelEngine {
             guard let status else { throw OAuthError.authorizationPending }
             if try await storeCall({ try await self.store.conclude(authReqIdHash: hash, result: status) }) {
                 ConclusionMetrics.concluded(request, as: PendingRequestState(result: status), at: now)
+                audit.concluded(request, as: PendingRequestState(result: status), at: now)
             }
             // Another conclusion may have won the race: act on what the store holds.
             guard let current = try await storeCall({ try await self.store.request(authReqIdHash: hash) }) else {
@@ -108,7 +112,9 @@ extension BackchannelEngine {
             if let handler = authenticators[redeemed.authenticator]?.instance.handler {
                 try? await metrics.timing(redeemed.authenticator, "cancel") { try await handler.cancelAuthenticationRequest(authReqId: AuthReqId(rawValue: hash)) }
             }
-            logger.info("tokens issued", metadata: ["auth_req_id": "\(AuthReqId(rawValue: hash))", "client_id": "\(client.clientId)"])
+            var audited = redeemed
+            audited.subject = redeemed.subject ?? attributes.subject
+            audit.redeemed(audited)
             return tokens
         }
     }

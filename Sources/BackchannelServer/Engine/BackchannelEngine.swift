@@ -29,6 +29,8 @@ public final class BackchannelEngine: Sendable {
     /// How ping and push deliveries went in this process.
     public let notificationCounters = NotificationCounters()
     let metrics: EngineMetrics
+    /// The audit trail of request state changes and client authentication failures.
+    public let audit: AuditLog
 
     /// Creates the engine.
     /// - Parameters:
@@ -47,6 +49,7 @@ public final class BackchannelEngine: Sendable {
     ///   - limitStore: Where the abuse limits count (`PostgresStore` shares them among nodes); this
     ///     process's memory by default.
     ///   - logger: The logger.
+    ///   - audit: Where state changes are recorded; by default on `logger`, subjects hashed under a key of this process.
     /// - Throws: ``EngineConfigurationError`` naming the bad field.
     public init(
         issuer: String,
@@ -59,7 +62,8 @@ public final class BackchannelEngine: Sendable {
         random: any RandomSource = SystemRandomSource(),
         userDirectory: (any UserDirectory)? = nil,
         limitStore: any LimitStore = InMemoryLimitStore(),
-        logger: Logger = Logger(label: "backchannel.engine")
+        logger: Logger = Logger(label: "backchannel.engine"),
+        audit: AuditLog? = nil
     ) throws(EngineConfigurationError) {
         guard let issuerURL = URL(string: issuer), issuerURL.scheme == "https" || issuerURL.scheme == "http",
             issuerURL.host != nil, issuerURL.query == nil, issuerURL.fragment == nil, !issuer.hasSuffix("/")
@@ -134,6 +138,7 @@ public final class BackchannelEngine: Sendable {
         self.clock = clock
         self.random = random
         self.logger = logger
+        self.audit = audit ?? AuditLog(logger: logger)
         self.limiter = AbuseLimiter(limits: policy.limits, store: limitStore, directory: userDirectory)
         self.userDirectory = userDirectory
         self.metrics = EngineMetrics(clients: clients.map(\.clientId), authenticators: authenticators.map(\.instance.name))
@@ -230,8 +235,10 @@ public final class BackchannelEngine: Sendable {
             logger.error("expiry sweep failed", metadata: ["error": "\(error)"])
             return 0
         }
+        let now = clock.now
         for request in expired {
-            await limiter.concluded(member: request.authReqIdHash, denied: false, now: clock.now)
+            audit.concluded(request, as: .expired, at: now)
+            await limiter.concluded(member: request.authReqIdHash, denied: false, now: now)
             do {
                 if let handler = authenticators[request.authenticator]?.instance.handler {
                     try await metrics.timing(request.authenticator, "cancel") {

@@ -5,17 +5,21 @@ import Foundation
 /// store without asking the handler. The first conclusion wins; later ones are ignored.
 public struct StoreCompletionSink: BackchannelCompletionSink {
     private let store: any PendingRequestStore
+    private let audit: AuditLog?
 
-    /// Creates a sink writing into `store`.
-    public init(store: any PendingRequestStore) {
+    /// Creates a sink writing into `store`, recording each conclusion in `audit`.
+    public init(store: any PendingRequestStore, audit: AuditLog? = nil) {
         self.store = store
+        self.audit = audit
     }
 
     public func authenticationConcluded(authReqId: AuthReqId, result: BackchannelAuthenticationResult) async {
         guard (try? await store.conclude(authReqIdHash: authReqId.rawValue, result: result)) == true else { return }
         // Read back for its start: how long the user took is a metric (a conclusion is rare beside polls).
         if let request = try? await store.request(authReqIdHash: authReqId.rawValue) {
-            ConclusionMetrics.concluded(request, as: request.state, at: Date())
+            let now = Date()
+            ConclusionMetrics.concluded(request, as: request.state, at: now)
+            audit?.concluded(request, as: request.state, at: now)
         }
     }
 }

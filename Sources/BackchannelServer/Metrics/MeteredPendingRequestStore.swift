@@ -91,4 +91,8 @@ public struct MeteredPendingRequestStore: PendingRequestStore {
     public func pendingCounts() async throws -> [String: Int] {
         try await counting.measure { try await inner.pendingCounts() }
     }
+
+    public func pendingRequests(subject: String?, clientId: String?, limit: Int) async throws -> [PendingRequest] {
+        try await inner.pendingRequests(subject: subject, clientId: clientId, limit: limit)
+    }
 }

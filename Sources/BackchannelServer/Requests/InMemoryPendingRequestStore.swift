@@ -190,4 +190,14 @@ public final class InMemoryPendingRequestStore: PendingRequestStore {
         }
         return counts
     }
+
+    public func pendingRequests(subject: String?, clientId: String?, limit: Int) async throws -> [PendingRequest] {
+        var found: [PendingRequest] = []
+        shards.forEachShard { shard in
+            found += shard.requests.values.filter { request in
+                request.state == .pending && (subject.map { request.subject == $0 } ?? true) && (clientId.map { request.clientId == $0 } ?? true)
+            }
+        }
+        return Array(found.sorted { $0.createdAt < $1.createdAt }.prefix(limit))
+    }
 }

@@ -27,6 +27,10 @@ public struct PendingRequest: Sendable, Hashable {
     public var claims: RequestedClaims
     /// Where and how to notify a ping or push client; `nil` in poll mode.
     public var notification: ClientNotification?
+    /// The user the hint resolved to when the request started, if the user directory knew them: for
+    /// operators (the admin API lists a user's requests) and the audit trail, never for tokens, whose
+    /// subject is what the authenticator asserts.
+    public var subject: String?
 
     /// Creates a record in the pending state.
     public init(
@@ -41,7 +45,8 @@ public struct PendingRequest: Sendable, Hashable {
         lastPolledAt: Date? = nil,
         state: PendingRequestState = .pending,
         claims: RequestedClaims = .none,
-        notification: ClientNotification? = nil
+        notification: ClientNotification? = nil,
+        subject: String? = nil
     ) {
         self.authReqIdHash = authReqIdHash
         self.clientId = clientId
@@ -55,5 +60,6 @@ public struct PendingRequest: Sendable, Hashable {
         self.state = state
         self.claims = claims
         self.notification = notification
+        self.subject = subject
     }
 }

@@ -54,6 +54,11 @@ public protocol PendingRequestStore: Sendable {
     /// How many requests are pending, by authenticator: for the metrics, read now and then, not per
     /// request (it may cost O(n)).
     func pendingCounts() async throws -> [String: Int]
+
+    /// The pending requests for `subject` and of `clientId` (a `nil` filter matches every one), oldest first,
+    /// at most `limit`: for operators (the admin API). SQL stores answer from an index over pending rows;
+    /// the memory store looks at every request.
+    func pendingRequests(subject: String?, clientId: String?, limit: Int) async throws -> [PendingRequest]
 }
 
 extension PendingRequestStore {

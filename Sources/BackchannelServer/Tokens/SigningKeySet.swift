@@ -22,11 +22,17 @@ public final class SigningKeySet: Sendable {
     public let retiredKids: Set<String>
     /// Retired public keys: they verify old `id_token_hint`s, never sign, and are not published.
     let retired: JWTKeyCollection
+    /// A secret derived from the active key (HKDF-SHA256): the same on every node and across restarts,
+    /// for the keyed hashes of subjects in the audit trail. Rotating the active key changes it.
+    public let subjectHashKey: [UInt8]
 
     private init(
         algorithm: SigningAlgorithm, activeKid: String, activeKids: [SigningAlgorithm: String], kids: Set<String>, jwks: JWKS,
-        collection: JWTKeyCollection, retiredKids: Set<String> = [], retired: JWTKeyCollection = JWTKeyCollection()
+        collection: JWTKeyCollection, retiredKids: Set<String> = [], retired: JWTKeyCollection = JWTKeyCollection(), activePem: String
     ) throws {
+        self.subjectHashKey = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: Data(activePem.utf8)), info: Data("backchannel audit subject hash v1".utf8), outputByteCount: 32
+        ).withUnsafeBytes { [UInt8]($0) }
         self.activeKids = activeKids
         self.retiredKids = retiredKids
         self.retired = retired
@@ -123,7 +129,8 @@ public final class SigningKeySet: Sendable {
                 jwks: JWKS(keys: loaded.map { $0.key.publicJWK(kid: $0.kid) }),
                 collection: collection,
                 retiredKids: retiredKids.subtracting(loaded.map(\.kid)),
-                retired: retired
+                retired: retired,
+                activePem: loaded[0].key.pemRepresentation
             )
         } catch {
             throw SigningKeyError(field: "keys", reason: "cannot encode the JWKS")

@@ -1,0 +1,144 @@
+import BackchannelCore
+import Crypto
+import Foundation
+import Logging
+import Synchronization
+
+/// The audit trail: one structured event per state change of a request, at `info`, and client
+/// authentication failures at `warning`, rate-limited so a flood cannot fill the disk.
+///
+/// Every event carries `event` (its name) and the request's label `auth_req_id_sha256`: the start of the
+/// base64url SHA-256 the store keys the request by (what plugins see as its `AuthReqId`), never the
+/// `auth_req_id` the client holds; the admin API shows the whole of it. Subjects appear as
+/// `subject_hmac`, an HMAC-SHA256 under a key the deployment keeps in its store (the same on every node and
+/// across restarts, so one user's events can be followed), unless the operator chose `subjects: plain`.
+public final class AuditLog: Sendable {
+    /// How subjects appear in events (`audit.subjects` in the configuration).
+    public enum SubjectForm: String, Sendable, Codable, CaseIterable {
+        /// As a keyed hash (`subject_hmac`): the default.
+        case hashed
+        /// As they are (`subject`).
+        case plain
+    }
+
+    private let logger: Logger
+    private let subjectKey: SymmetricKey?
+    private let failureBudget: FailureBudget
+
+    /// An audit log writing to `logger`.
+    /// - Parameters:
+    ///   - subjects: How subjects appear.
+    ///   - subjectKey: The HMAC key for ``SubjectForm/hashed``; a random one (hashes that change at restart) if `nil`.
+    ///   - failuresPerWindow: How many client authentication failures are logged each ten seconds; the rest are counted and summed up.
+    public init(logger: Logger, subjects: SubjectForm = .hashed, subjectKey: [UInt8]? = nil, failuresPerWindow: Int = 20) {
+        self.logger = logger
+        self.subjectKey = subjects == .plain ? nil : SymmetricKey(data: subjectKey ?? [UInt8](SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }))
+        self.failureBudget = FailureBudget(perWindow: failuresPerWindow, window: .seconds(10))
+    }
+
+    /// The label of a request in events: the start of its store key, as plugins' log lines show it.
+    static func label(_ authReqIdHash: String) -> Logger.MetadataValue {
+        .stringConvertible(AuthReqId(rawValue: authReqIdHash))
+    }
+
+    /// The subject as events show it: its keyed hash (hex, 128 bits) or itself.
+    func subjectValue(_ subject: String) -> (key: String, value: Logger.MetadataValue) {
+        guard let subjectKey else { return ("subject", .string(subject)) }
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(subject.utf8), using: subjectKey)
+        return ("subject_hmac", .string(Hex.encode(Array(mac.prefix(16)))))
+    }
+
+    private func metadata(_ event: String, _ request: PendingRequest) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "event": .string(event), "auth_req_id_sha256": Self.label(request.authReqIdHash), "client_id": .string(request.clientId),
+            "authenticator": .string(request.authenticator),
+        ]
+        if let subject = request.subject {
+            let (key, value) = subjectValue(subject)
+            metadata[key] = value
+        }
+        return metadata
+    }
+
+    /// A request was accepted and its authenticator started.
+    func started(_ request: PendingRequest) {
+        var metadata = metadata("request.started", request)
+        metadata["acr"] = .string(request.acr)
+        metadata["expires_in"] = .stringConvertible(Int(request.expiresAt.timeIntervalSince(request.createdAt)))
+        logger.info("backchannel authentication started", metadata: metadata)
+    }
+
+    /// A request concluded: approved, denied, failed or expired.
+    func concluded(_ request: PendingRequest, as state: PendingRequestState, at now: Date) {
+        var metadata = metadata("request.concluded", request)
+        metadata["outcome"] = .string(StoredOutcome.name(of: state))
+        metadata["seconds_to_conclusion"] = .string(String(format: "%.3f", max(0, now.timeIntervalSince(request.createdAt))))
+        logger.info("backchannel authentication concluded", metadata: metadata)
+    }
+
+    /// The client redeemed an approved request for tokens.
+    func redeemed(_ request: PendingRequest) {
+        logger.info("tokens issued", metadata: metadata("request.redeemed", request))
+    }
+
+    /// An operator cancelled a request.
+    func cancelled(_ request: PendingRequest, by actor: String) {
+        var metadata = metadata("request.cancelled", request)
+        metadata["by"] = .string(actor)
+        logger.info("backchannel authentication cancelled", metadata: metadata)
+    }
+
+    /// A client failed to authenticate. `clientId` is a registered client's id or `nil` (an unknown
+    /// id is never written: it is whatever the caller typed).
+    func clientAuthenticationFailed(endpoint: EngineMetrics.Endpoint, clientId: String?) {
+        switch failureBudget.spend(now: .now) {
+        case .log(let suppressedBefore):
+            var metadata: Logger.Metadata = [
+                "event": "client.authentication_failed", "endpoint": .string(endpoint.rawValue), "client_id": .string(clientId ?? "unknown"),
+            ]
+            if suppressedBefore > 0 { metadata["not_logged_before"] = .stringConvertible(suppressedBefore) }
+            logger.warning("client authentication failed", metadata: metadata)
+        case .suppress:
+            break
+        }
+    }
+}
+
+/// At most `perWindow` events each `window`; the count of those dropped rides on the next one logged.
+final class FailureBudget: Sendable {
+    enum Decision: Equatable {
+        case log(suppressedBefore: Int)
+        case suppress
+    }
+
+    private struct State {
+        var windowStart: ContinuousClock.Instant?
+        var spent = 0
+        var suppressed = 0
+    }
+
+    private let perWindow: Int
+    private let window: Duration
+    private let state = Mutex(State())
+
+    init(perWindow: Int, window: Duration) {
+        self.perWindow = perWindow
+        self.window = window
+    }
+
+    func spend(now: ContinuousClock.Instant) -> Decision {
+        state.withLock { state in
+            if state.windowStart.map({ now - $0 >= window }) ?? true {
+                state.windowStart = now
+                state.spent = 0
+            }
+            guard state.spent < perWindow else {
+                state.suppressed += 1
+                return .suppress
+            }
+            state.spent += 1
+            defer { state.suppressed = 0 }
+            return .log(suppressedBefore: state.suppressed)
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import BackchannelCore
+import BackchannelServer
+import Foundation
+import Testing
+
+/// The audit trail and the log formats of a real process.
+@Suite("audit events and logs", .timeLimit(.minutes(1)),
+    .enabled(if: BackchanneldProcess.isBuilt, "skipped: the backchanneld binary is not built beside the tests"))
+struct AuditTests {
+    private func node(in directory: URL, audit: String = "", format: String = "json") async throws -> (BackchanneldProcess, URL) {
+        let file = directory.appendingPathComponent("backchannel.yaml")
+        try """
+            \(audit)
+            policy: { min_client_secret_length: 8 }
+            clients:
+              - { client_id: demo-client, client_secret: demo-secret }
+            authenticators:
+              - { plugin: mock-push, configuration: { users: { "alice@example.org": { action: approve }, "bob@example.org": { action: deny } } } }
+            users:
+              - { subject: "alice@example.org" }
+              - { subject: "bob@example.org" }
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let log = directory.appendingPathComponent("log")
+        let server = try await BackchanneldProcess(
+            arguments: ["--config", file.path, "--data-dir", directory.appendingPathComponent("data").path, "--log-format", format],
+            log: log, logLevel: "info")
+        return (server, log)
+    }
+
+    /// The JSON objects of the log's lines that are audit events, in order.
+    private func events(_ log: URL) throws -> [[String: JSONValue]] {
+        try String(contentsOf: log, encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("{") }.map { line in
+            try JSONDecoder().decode([String: JSONValue].self, from: Data(line.utf8))
+        }.filter { $0["label"] == .string("backchannel.audit") }
+    }
+
+    /// Waits until the log holds `count` audit events named `name`.
+    private func waitFor(_ count: Int, _ name: String, in log: URL) async throws -> [[String: JSONValue]] {
+        for _ in 0..<100 {
+            let found = try events(log).filter { $0["event"] == .string(name) }
+            if found.count >= count { return found }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return try events(log).filter { $0["event"] == .string(name) }
+    }
+
+    @Test("each state change is one JSON event at info, labelled with the request's hash, the subject only as a keyed hash")
+    func stateChanges() async throws {
+        let directory = try ChildProcess.temporaryDirectory("audit")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (server, log) = try await node(in: directory)
+        defer { server.stop() }
+        let approved = try await DemoFlow.start(server, "alice@example.org")
+        let denied = try await DemoFlow.start(server, "bob@example.org")
+        for _ in 0..<60 where try await DemoFlow.poll(server, approved).status != 200 { try await Task.sleep(for: .milliseconds(100)) }
+        _ = try await DemoFlow.poll(server, denied)
+
+        let started = try await waitFor(2, "request.started", in: log)
+        let concluded = try await waitFor(2, "request.concluded", in: log)
+        let redeemed = try await waitFor(1, "request.redeemed", in: log)
+        #expect(started.count == 2 && concluded.count == 2 && redeemed.count == 1)
+        let hash = "\(AuthReqId(rawValue: BackchannelEngine.authReqIdHash(approved)))"
+        let approvedStart = try #require(started.first { $0["auth_req_id_sha256"] == .string(hash) })
+        #expect(approvedStart["level"] == .string("info"))
+        #expect(approvedStart["client_id"] == .string("demo-client"))
+        #expect(approvedStart["authenticator"] == .string("mock-push"))
+        #expect(approvedStart["acr"] == .string("mock-push"))
+        #expect(approvedStart["subject_hmac"]?.stringValue?.count == 32)
+        #expect(Set(concluded.compactMap { $0["outcome"]?.stringValue }) == ["approved", "denied"])
+        #expect(concluded.allSatisfy { $0["seconds_to_conclusion"] != nil })
+        #expect(redeemed.first?["auth_req_id_sha256"] == .string(hash))
+        // Neither the subjects nor the auth_req_id the client holds are anywhere in the log.
+        let text = try String(contentsOf: log, encoding: .utf8)
+        #expect(!text.contains("alice@example.org") && !text.contains("bob@example.org"))
+        #expect(!text.contains(approved) && !text.contains(denied))
+    }
+
+    @Test("with audit.subjects: plain the subject is written as it is")
+    func plainSubjects() async throws {
+        let directory = try ChildProcess.temporaryDirectory("audit-plain")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (server, log) = try await node(in: directory, audit: "audit: { subjects: plain }")
+        defer { server.stop() }
+        _ = try await DemoFlow.start(server, "alice@example.org")
+        let started = try await waitFor(1, "request.started", in: log)
+        #expect(started.first?["subject"] == .string("alice@example.org"))
+        #expect(started.first?["subject_hmac"] == nil)
+    }
+
+    @Test("client authentication failures are warnings naming only registered clients, at most 20 per 10 s, the rest counted")
+    func failuresRateLimited() async throws {
+        let directory = try ChildProcess.temporaryDirectory("audit-failures")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (server, log) = try await node(in: directory)
+        defer { server.stop() }
+        for index in 0..<30 {
+            let client = index == 0 ? ("demo-client", "wrong-secret") : ("intruder\n{\"forged\":1}", "x")
+            let answer = try await HTTPPeer.post(
+                "\(server.baseURL)/backchannel/authentication", form: [("scope", "openid"), ("login_hint", "alice@example.org")], basic: client)
+            #expect(answer.status == 401)
+        }
+        let failures = try await waitFor(20, "client.authentication_failed", in: log)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try events(log).filter { $0["event"] == .string("client.authentication_failed") }.count == 20)
+        #expect(failures.allSatisfy { $0["level"] == .string("warning") })
+        #expect(failures.first?["client_id"] == .string("demo-client"))
+        #expect(failures.dropFirst().allSatisfy { $0["client_id"] == .string("unknown") })
+        #expect(!(try String(contentsOf: log, encoding: .utf8)).contains("forged"))
+    }
+
+    @Test("with --config, start-up prints the issuer, listeners, store file, clients and authenticators, and no secret; text logs stay text")
+    func startupSummary() async throws {
+        let directory = try ChildProcess.temporaryDirectory("summary")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (server, log) = try await node(in: directory, format: "text")
+        defer { server.stop() }
+        var text = ""
+        for _ in 0..<40 {
+            text = try String(contentsOf: log, encoding: .utf8)
+            if text.contains("Authenticators:") { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(text.contains("Issuer:         http://127.0.0.1:\(server.port)"))
+        #expect(text.contains("Listening on:   127.0.0.1:\(server.port)"))
+        #expect(text.contains("Operations:     \(server.operationsURL) (/metrics, /healthz, /readyz)"))
+        #expect(text.contains("Store:          SQLite at \(directory.appendingPathComponent("data/backchannel.sqlite").path)"))
+        #expect(text.contains("Signing keys:   generated (ES256, RS256), kept in the SQLite file"))
+        #expect(text.contains("Clients:        demo-client (poll)"))
+        #expect(text.contains("Authenticators: mock-push (mock-push)"))
+        #expect(!text.contains("demo-secret"))
+        #expect(!text.contains("{\"label\""))
+    }
+}
+

@@ -5,7 +5,7 @@ import Hummingbird
 /// Builds the Hummingbird router of a Backchannel server: the OAuth endpoints, UserInfo, discovery, the
 /// JWKS and every authenticator's front-channel pages.
 public enum BackchannelRouter {
-    /// Makes the router.
+    /// Makes the router of a server whose configuration never changes while it runs.
     /// - Parameters:
     ///   - engine: The protocol engine.
     ///   - maxBodySize: The largest form body accepted, in bytes; larger ones get 413.
@@ -15,12 +15,27 @@ public enum BackchannelRouter {
         maxBodySize: Int = 64 * 1024,
         context: Context.Type = BasicRequestContext.self
     ) -> Router<Context> {
+        make(engines: EngineHandle(engine), maxBodySize: maxBodySize, context: context)
+    }
+
+    /// Makes the router of a server that can reload its configuration: each request is served by the
+    /// engine `engines` holds when it arrives. The authenticators (and so the pages) are those of the
+    /// engine held now; a reload keeps them.
+    /// - Parameters:
+    ///   - engines: The handle on the protocol engine.
+    ///   - maxBodySize: The largest form body accepted, in bytes; larger ones get 413.
+    ///   - context: The request context type.
+    public static func make<Context: RequestContext>(
+        engines: EngineHandle,
+        maxBodySize: Int = 64 * 1024,
+        context: Context.Type = BasicRequestContext.self
+    ) -> Router<Context> {
         let router = Router(context: Context.self)
-        OAuthRoutes(engine: engine, maxBodySize: maxBodySize).register(on: router)
-        MetadataRoutes(engine: engine).register(on: router)
-        UserinfoRoutes(engine: engine, maxBodySize: maxBodySize).register(on: router)
+        OAuthRoutes(engines: engines, maxBodySize: maxBodySize).register(on: router)
+        MetadataRoutes(engines: engines).register(on: router)
+        UserinfoRoutes(engines: engines, maxBodySize: maxBodySize).register(on: router)
         var interactions: [String: any FrontChannelInteraction] = [:]
-        for instance in engine.authenticatorInstances {
+        for instance in engines.current.authenticatorInstances {
             if let interaction = instance.interaction { interactions[instance.name] = interaction }
         }
         FrontChannelRoutes(interactions: interactions, maxBodySize: maxBodySize).register(on: router)

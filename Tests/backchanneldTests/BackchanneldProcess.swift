@@ -25,13 +25,16 @@ final class BackchanneldProcess: @unchecked Sendable {
     }
 
     /// Starts a process and waits until it serves discovery.
-    init(arguments: [String], log: URL, executable: URL = BackchanneldProcess.executable, logLevel: String = "warning") async throws {
+    init(
+        arguments: [String], log: URL, executable: URL = BackchanneldProcess.executable, logLevel: String = "warning", environment: [String: String] = [:]
+    ) async throws {
         port = try LoopbackPort.free()
         baseURL = "http://127.0.0.1:\(port)"
         let operationsPort = try LoopbackPort.free()
         operationsURL = "http://127.0.0.1:\(operationsPort)"
         process = Process()
         process.executableURL = executable
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
         process.arguments = arguments + ["--port", "\(port)", "--operations-port", "\(operationsPort)", "--log-level", logLevel]
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let output = try FileHandle(forWritingTo: log)
@@ -52,6 +55,11 @@ final class BackchanneldProcess: @unchecked Sendable {
     struct ProcessFailure: Error, CustomStringConvertible {
         var log: String
         var description: String { "backchanneld did not start:\n\(log)" }
+    }
+
+    /// Sends `signal` (SIGHUP to reload) and returns at once.
+    func send(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
     }
 
     /// `kill -9`: no shutdown, no flushing beyond what was committed.

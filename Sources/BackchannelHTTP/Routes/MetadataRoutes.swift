@@ -1,16 +1,19 @@
 import BackchannelServer
+import Foundation
 import Hummingbird
 
-/// Discovery and JWKS: documents the engine encoded once, served as they are.
+/// Discovery and JWKS: documents the engine encoded once, served as they are (discovery from the current
+/// engine: a reload can change the scopes and delivery modes it lists; the keys never change while running).
 struct MetadataRoutes {
-    let engine: BackchannelEngine
+    let engines: EngineHandle
 
     func register(on router: Router<some RequestContext>) {
-        let discovery = engine.discoveryDocument
-        let jwks = engine.keys.jwksDocument
-        for (path, document) in [(EndpointPaths.discovery, discovery), (EndpointPaths.jwks, jwks)] {
-            router.get(RouterPath(path)) { _, _ in JSONResponse.document(document) }
-            router.head(RouterPath(path)) { _, _ in MethodRoutes.head(of: JSONResponse.document(document)) }
+        let engines = self.engines
+        let jwks = engines.current.keys.jwksDocument
+        let documents: [(String, @Sendable () -> Data)] = [(EndpointPaths.discovery, { engines.current.discoveryDocument }), (EndpointPaths.jwks, { jwks })]
+        for (path, document) in documents {
+            router.get(RouterPath(path)) { _, _ in JSONResponse.document(document()) }
+            router.head(RouterPath(path)) { _, _ in MethodRoutes.head(of: JSONResponse.document(document())) }
             MethodRoutes.refuseOthers(on: router, path: path, allowed: [.get])
         }
     }

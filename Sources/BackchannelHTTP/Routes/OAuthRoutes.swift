@@ -4,7 +4,9 @@ import Hummingbird
 /// The backchannel authentication and token endpoints: they read the form and the `Authorization`
 /// header, hand them to the engine, and write out its answer. No CIBA rule lives here.
 struct OAuthRoutes {
-    let engine: BackchannelEngine
+    let engines: EngineHandle
+    /// The engine of this request: taken once per request, so a reload never splits one.
+    private var engine: BackchannelEngine { engines.current }
     let maxBodySize: Int
 
     func register(on router: Router<some RequestContext>) {

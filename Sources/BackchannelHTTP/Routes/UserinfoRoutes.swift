@@ -6,7 +6,9 @@ import Hummingbird
 /// The UserInfo endpoint (GET or POST, OpenID Connect Core §5.3) and the authorization endpoint that
 /// discovery lists: each hands what it read to the engine and writes out its answer.
 struct UserinfoRoutes {
-    let engine: BackchannelEngine
+    let engines: EngineHandle
+    /// The engine of this request: taken once per request, so a reload never splits one.
+    private var engine: BackchannelEngine { engines.current }
     let maxBodySize: Int
 
     func register(on router: Router<some RequestContext>) {

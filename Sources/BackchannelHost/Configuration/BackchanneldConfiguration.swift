@@ -19,6 +19,8 @@ public struct BackchanneldConfiguration: Decodable, Sendable {
     public var keys: [SigningKeyConfiguration]
     /// `audit:`: how the audit trail shows subjects.
     public var audit: AuditSettings
+    /// The tree the file held, when it was read from one: a reload compares it section by section.
+    var source: JSONValue?
 
     /// Creates a configuration.
     public init(

@@ -40,7 +40,9 @@ public enum ConfigurationLoader {
         guard case .object = tree else {
             throw ConfigurationError(path: "", reason: "the file must hold a mapping of sections (server, policy, clients, authenticators, users, keys)")
         }
-        return try tree.decode(as: BackchanneldConfiguration.self)
+        var configuration = try tree.decode(as: BackchanneldConfiguration.self)
+        configuration.source = tree
+        return configuration
     }
 
     /// The most bytes a configuration file may have, and the deepest it may nest.

@@ -126,13 +126,22 @@ struct BackchannelServeCommand: AsyncParsableCommand {
             throw Self.configurationFailure(config.map { "\($0): \(error)" } ?? "\(error)")
         }
         let engine = assembly.engine
+        let adminToken: String?
+        do {
+            adminToken = try operations.resolvedAdminToken(environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw Self.configurationFailure(config.map { "\($0): \(error)" } ?? "\(error)")
+        }
+        let admin = adminToken.map { AdminRoutes(engines: assembly.engines, token: $0, reloader: assembly.reloader, configurationPath: config) }
+        let reloadOnSignal: [any Service] = config.map { [ReloadSignalService(reloader: assembly.reloader, path: $0)] } ?? []
         let announce = config == nil
         let summary = config.map { StartupSummary.text(assembly, configurationFile: $0, dataDirectory: URL(fileURLWithPath: dataDir, isDirectory: true)) }
         let app = Application(
             router: assembly.router,
             server: .http1(configuration: assembly.httpConfiguration),
             configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "backchanneld"),
-            services: assembly.services + (operations.enabled ? [operationsApplication(assembly, registry: registry, logger: logger)] : []),
+            services: assembly.services + reloadOnSignal
+                + (operations.enabled ? [operationsApplication(assembly, registry: registry, admin: admin, logger: logger)] : []),
             onServerRunning: { _ in
                 // Written and flushed at once: stdout is block-buffered when piped.
                 if announce {
@@ -148,10 +157,10 @@ struct BackchannelServeCommand: AsyncParsableCommand {
     }
 
     /// The operations listener, a service of the main application: shut down with it.
-    private func operationsApplication(_ assembly: ServerAssembly, registry: PrometheusCollectorRegistry, logger: Logger) -> any Service {
+    private func operationsApplication(_ assembly: ServerAssembly, registry: PrometheusCollectorRegistry, admin: AdminRoutes?, logger: Logger) -> any Service {
         let settings = assembly.configuration.server.operations
         return Application(
-            router: OperationsRouter.make(engine: assembly.engine, registry: registry),
+            router: OperationsRouter.make(engines: assembly.engines, registry: registry, admin: admin),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "backchanneld-operations"),
             logger: logger)
     }

@@ -4,10 +4,12 @@ import Hummingbird
 import Prometheus
 
 /// The operations listener's routes, apart from the public port: `/metrics` (Prometheus text format),
-/// `/healthz` (the process serves) and `/readyz` (store, keys and authenticators ready; 503 otherwise).
+/// `/healthz` (the process serves), `/readyz` (store, keys and authenticators ready; 503 otherwise) and,
+/// when an admin token is configured, the admin API under `/admin/`.
 enum OperationsRouter {
-    static func make(engine: BackchannelEngine, registry: PrometheusCollectorRegistry) -> Router<BasicRequestContext> {
+    static func make(engines: EngineHandle, registry: PrometheusCollectorRegistry, admin: AdminRoutes?) -> Router<BasicRequestContext> {
         let router = Router()
+        admin?.register(on: router)
         router.get("/metrics") { _, _ -> Response in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -17,7 +19,7 @@ enum OperationsRouter {
             Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
         }
         router.get("/readyz") { _, _ -> Response in
-            let (ready, checks) = await engine.readiness()
+            let (ready, checks) = await engines.current.readiness()
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             let body = (try? encoder.encode(Readiness(status: ready ? "ready" : "not_ready", checks: checks))) ?? Data()

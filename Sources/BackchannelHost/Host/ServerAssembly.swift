@@ -18,8 +18,12 @@ import SMSAuthenticator
 public struct ServerAssembly {
     /// The configuration it was made from.
     public let configuration: BackchanneldConfiguration
-    /// The protocol engine.
-    public let engine: BackchannelEngine
+    /// The protocol engine serving requests now (a reload replaces it).
+    public var engine: BackchannelEngine { engines.current }
+    /// The handle every long-lived part holds, so a reload reaches all of them at once.
+    public let engines: EngineHandle
+    /// Reloads clients, users and policy from the configuration file (SIGHUP, the admin API).
+    public let reloader: ConfigurationReloader
     /// The HTTP routes.
     public let router: Router<BasicRequestContext>
     /// The plugins' state store.
@@ -39,17 +43,17 @@ public struct ServerAssembly {
     /// push notifications from the outbox; plugins' deliveries, drained within `server.shutdown_deadline`;
     /// the expiry sweeper; the purge of expired plugin state.
     public var services: [any Service] {
-        let engine = self.engine
+        let engines = self.engines
         let pluginState = self.pluginState
         var logger = Logger(label: "backchanneld")
         logger.logLevel = .info
         return storeServices + [
             // Shut down before the store, after the HTTP server and the plugins' deliveries.
-            NotificationService(engine: engine, transport: HTTPNotificationTransport()),
+            NotificationService(engines: engines, transport: HTTPNotificationTransport()),
             BackgroundWorkService(work: background, deadline: .seconds(configuration.server.shutdownDeadline), logger: logger),
-            RepeatingService(period: .seconds(1)) { while await engine.sweepExpired() == 1000 {} },
+            RepeatingService(period: .seconds(1)) { while await engines.current.sweepExpired() == 1000 {} },
             // The pending-requests gauge, read from the store now and then rather than counted per request.
-            RepeatingService(period: .seconds(5)) { await engine.refreshPendingGauge() },
+            RepeatingService(period: .seconds(5)) { await engines.current.refreshPendingGauge() },
             // Plugins' records carry their own expiry; clear out the dead ones now and then.
             RepeatingService(period: .seconds(60)) { _ = try? await pluginState.purgeExpired(now: Date()) },
         ]
@@ -150,7 +154,7 @@ public struct ServerAssembly {
             logger.warning(
                 "the generated signing key is kept unencrypted in a shared PostgreSQL database: anyone with a copy of it can sign tokens. Set store.key_encryption_key_file or BACKCHANNEL_KEY_ENCRYPTION_KEY")
         }
-        let directory = StaticUserDirectory(configuration.users)
+        let directory = ReloadableUserDirectory(configuration.users)
         let plugins: PluginRegistry
         do throws(PluginRegistryError) {
             if let registry { plugins = registry } else { plugins = try builtInRegistry() }
@@ -204,9 +208,12 @@ public struct ServerAssembly {
         } catch {
             throw .engine(error)
         }
-        let router = BackchannelRouter.make(engine: engine, maxBodySize: configuration.server.maxBodySize)
+        let engines = EngineHandle(engine)
+        let router = BackchannelRouter.make(engines: engines, maxBodySize: configuration.server.maxBodySize)
         return ServerAssembly(
-            configuration: configuration, engine: engine, router: router, pluginState: pluginState, background: background, storeServices: storeServices)
+            configuration: configuration, engines: engines,
+            reloader: ConfigurationReloader(engines: engines, directory: directory, configuration: configuration, logger: logger), router: router,
+            pluginState: pluginState, background: background, storeServices: storeServices)
     }
 
     /// The key-encryption key from `store.key_encryption_key_file` or `BACKCHANNEL_KEY_ENCRYPTION_KEY`, if any.

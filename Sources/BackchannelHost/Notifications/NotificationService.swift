@@ -9,7 +9,7 @@ import Synchronization
 /// Whatever is left is claimed again when its lease ends, by this process after a restart or by
 /// another node.
 struct NotificationService: Service {
-    let engine: BackchannelEngine
+    let engines: EngineHandle
     let transport: any NotificationTransport
     /// How often the outbox is looked at when nothing was due.
     var idlePeriod: Duration = .milliseconds(100)
@@ -17,6 +17,8 @@ struct NotificationService: Service {
     var maxOutstanding = 200
 
     func run() async throws {
+        // The policy's delivery limits are read once (a reload says they need a restart).
+        let engine = engines.current
         let slots = EndpointSlots(limit: engine.policy.notificationMaxInFlightPerEndpoint)
         let outstanding = Outstanding()
         // Long enough for one attempt and some waiting for a slot; short enough that the claims of a node
@@ -27,6 +29,7 @@ struct NotificationService: Service {
         await withDiscardingTaskGroup { group in
             while !Task.isShuttingDownGracefully, !Task.isCancelled {
                 let room = maxOutstanding - outstanding.count.withLock { $0 }
+                let engine = engines.current
                 let due = room > 0 ? await engine.claimDueNotifications(limit: min(room, 100), lease: lease) : []
                 for notification in due {
                     let endpoint = engine.notificationEndpoint(for: notification)?.absoluteString ?? ""

@@ -25,6 +25,11 @@ struct ClientAuthenticator: Sendable {
         Data((FormURLEncoding.escape(id) + ":" + FormURLEncoding.escape(secret)).utf8).base64EncodedString()
     }
 
+    /// Every registered client, by `client_id`.
+    var all: [RegisteredClient] {
+        clients.values.sorted { $0.clientId < $1.clientId }
+    }
+
     /// The client with this id, authenticated or not.
     func client(id: String) -> RegisteredClient? {
         clients[id]

@@ -19,6 +19,8 @@ public final class BackchannelEngine: Sendable {
     let clients: ClientAuthenticator
     let authenticators: [String: AuthenticatorRoute]
     let authenticatorsByAcr: [String: AuthenticatorRoute]
+    /// The authenticators in their configured order (the first is a client's default).
+    let routes: [AuthenticatorRoute]
     let clock: any BackchannelClock
     let random: any RandomSource
     let logger: Logger
@@ -135,6 +137,7 @@ public final class BackchannelEngine: Sendable {
         self.clients = ClientAuthenticator(clients: registered, basicSalt: basicSalt)
         self.authenticators = byName
         self.authenticatorsByAcr = byAcr
+        self.routes = authenticators
         self.clock = clock
         self.random = random
         self.logger = logger
@@ -179,6 +182,18 @@ public final class BackchannelEngine: Sendable {
         } catch {
             throw EngineConfigurationError(field: "server", reason: "cannot encode the discovery document")
         }
+    }
+
+    /// An engine like this one (same issuer, keys, store, authenticators, limits' store and audit trail)
+    /// with another policy, other clients and another user directory: what a configuration reload serves
+    /// next through the ``EngineHandle``. Pending requests carry on, since the store is the same.
+    /// - Throws: ``EngineConfigurationError`` naming the bad field; this engine is untouched.
+    public func reconfigured(
+        policy: ServerPolicy, clients: [ClientConfiguration], userDirectory: (any UserDirectory)?
+    ) throws(EngineConfigurationError) -> BackchannelEngine {
+        try BackchannelEngine(
+            issuer: issuer, policy: policy, clients: clients, authenticators: routes, keys: keys, store: store, clock: clock, random: random,
+            userDirectory: userDirectory, limitStore: limiter.store, logger: logger, audit: audit)
     }
 
     /// A ping or push client's notification endpoint, checked: present for those modes, absolute,

@@ -10,7 +10,10 @@ notifications delivered per second. Throughputs are reported as
 ratios to the baseline measured in the same run (median of its rounds), memory as bytes per pending
 request. Writes Benchmarks/results/latest.json and latest.md.
 
-    python3 Benchmarks/run.py [--duration 8] [--stores memory,sqlite,postgres] [--skip-build]
+    python3 Benchmarks/run.py [--duration 8] [--stores memory,sqlite,postgres] [--parts stores,metrics] [--skip-build]
+
+The metrics part compares polls on two memory-store servers, with and without the operations listener
+and its Prometheus metrics (target: at most 5 % slower with them).
 """
 import argparse, base64, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, threading, time, urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -164,7 +167,7 @@ class Postgres:
 
 
 CONFIG = """
-server: {{ host: 127.0.0.1, port: {port} }}
+server: {{ host: 127.0.0.1, port: {port}{operations} }}
 store: {store}
 policy:
   enforce_poll_interval: false
@@ -266,7 +269,7 @@ def measure_store(store, duration, work, postgres):
         kind = {"memory": "{ kind: memory }", "sqlite": "{ kind: sqlite }", "postgres": f'{{ kind: postgres, url: "{postgres.database() if postgres else ""}" }}'}[store]
         config = os.path.join(data, "config.yaml")
         with open(config, "w") as f:
-            f.write(CONFIG.format(port=port, store=kind, receiver_port=receiver.port))
+            f.write(CONFIG.format(port=port, store=kind, receiver_port=receiver.port, operations=""))
         log = open(os.path.join(data, "log"), "w")
         url = f"http://127.0.0.1:{port}"
         process = start([backchanneld, "--config", config, "--data-dir", data, "--operations-port", str(free_port()), "--log-level", "warning"],
@@ -320,6 +323,42 @@ def measure_store(store, duration, work, postgres):
     return results
 
 
+def measure_metrics_cost(duration, work):
+    """Polls with 1 000 pending on two memory-store servers side by side, one with the operations listener
+    and its Prometheus metrics, one with `server.operations.enabled: false` (swift-metrics then records
+    nothing), in alternating rounds: what the metrics cost a poll."""
+    backchanneld = binary("backchanneld")
+
+    def server(metrics):
+        port = free_port()
+        data = tempfile.mkdtemp(dir=work, prefix=f"metrics-{metrics}-")
+        config = os.path.join(data, "config.yaml")
+        with open(config, "w") as f:
+            f.write(CONFIG.format(port=port, store="{ kind: memory }", receiver_port=free_port(),
+                                  operations="" if metrics else ", operations: { enabled: false }"))
+        url = f"http://127.0.0.1:{port}"
+        process = start([backchanneld, "--config", config, "--data-dir", data, "--operations-port", str(free_port()), "--log-level", "warning"],
+                        f"{url}/jwks", open(os.path.join(data, "log"), "w"))
+        hot = os.path.join(data, "hot.ids")
+        wrk(url, "token-poll.lua", 1, {"AUTH_REQ_IDS": write_ids(data, ["warm-up"])}, counted=False)
+        populate(url, 1000, hot)
+        return process, url, hot
+
+    with_metrics, with_url, with_hot = server(True)
+    without_metrics, without_url, without_hot = server(False)
+    rounds = {"with_metrics": [], "without_metrics": []}
+    for _ in range(ROUNDS):
+        rounds["with_metrics"].append(wrk(with_url, "token-poll.lua", duration, {"AUTH_REQ_IDS": with_hot}))
+        rounds["without_metrics"].append(wrk(without_url, "token-poll.lua", duration, {"AUTH_REQ_IDS": without_hot}))
+    stop(with_metrics)
+    stop(without_metrics)
+    results = {name: median(measured) for name, measured in rounds.items()}
+    for name, measured in rounds.items():
+        results[name]["rounds_requests_per_second"] = [m["requests_per_second"] for m in measured]
+    results["poll_with_vs_without"] = results["with_metrics"]["requests_per_second"] / results["without_metrics"]["requests_per_second"]
+    return results
+
+
 def write_ids(directory, ids):
     path = os.path.join(directory, "warm.ids")
     with open(path, "w") as f:
@@ -332,6 +371,7 @@ def main():
     parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--stores", default="memory,sqlite,postgres")
     parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument("--parts", default="stores,metrics", help="stores (every store's figures), metrics (what metrics cost a poll)")
     options = parser.parse_args()
 
     ensure_wrk()
@@ -349,7 +389,8 @@ def main():
         report["baseline"]["rounds_requests_per_second"] = [m["requests_per_second"] for m in measured]
         report["baseline"]["rss_bytes"] = rss(baseline)[0]
         stop(baseline)
-        stores = options.stores.split(",")
+        parts = options.parts.split(",")
+        stores = options.stores.split(",") if "stores" in parts else []
         if "postgres" in stores:
             try:
                 postgres = Postgres()
@@ -359,6 +400,9 @@ def main():
         for store in stores:
             print(f"measuring {store}…", flush=True)
             report["stores"][store] = measure_store(store, options.duration, work, postgres)
+        if "metrics" in parts:
+            print("measuring the cost of metrics…", flush=True)
+            report["metrics_cost"] = measure_metrics_cost(options.duration, work)
     finally:
         if postgres:
             postgres.stop()
@@ -388,14 +432,20 @@ def main():
             f"{p1['requests_per_second']:,.0f} ({q['poll_1000_vs_baseline']:.2f}) | {p100['requests_per_second']:,.0f} ({q['poll_100000_vs_baseline']:.2f}) | "
             f"{q['poll_100000_vs_1000']:.2f} | {flows['flows_per_second']:,.0f} ({q['flows_vs_baseline']:.2f}) | {r['bytes_per_pending_request']:,.0f} | "
             f"{n['p50_ms'] or 0:.1f} / {n['p99_ms'] or 0:.1f} | {n['notifications_per_second']:,.0f} ({q['notifications_vs_baseline']:.3f}) |")
+    if "metrics_cost" in report:
+        m = report["metrics_cost"]
+        lines += ["", f"Metrics (memory store, 1k pending): polls with the operations listener and Prometheus metrics "
+                  f"{m['with_metrics']['requests_per_second']:,.0f} req/s, without {m['without_metrics']['requests_per_second']:,.0f} req/s: "
+                  f"{m['poll_with_vs_without']:.3f} (cost {100 * (1 - m['poll_with_vs_without']):.1f} %)."]
     report["unexpected_answers_all_runs"] = sum(UNEXPECTED)
     lines += ["", f"Answers other than the expected one, over all {len(UNEXPECTED)} measured wrk runs: {sum(UNEXPECTED)}."]
     markdown = "\n".join(lines)
     print(markdown)
     os.makedirs(RESULTS, exist_ok=True)
-    with open(os.path.join(RESULTS, "latest.json"), "w") as f:
+    name = "latest" if "stores" in parts else "latest-" + "-".join(parts)
+    with open(os.path.join(RESULTS, f"{name}.json"), "w") as f:
         json.dump(report, f, indent=2, sort_keys=True)
-    with open(os.path.join(RESULTS, "latest.md"), "w") as f:
+    with open(os.path.join(RESULTS, f"{name}.md"), "w") as f:
         f.write(markdown + "\n")
 
 

@@ -114,9 +114,10 @@ struct BackchannelServeCommand: AsyncParsableCommand {
                 "cannot listen on \(operations.host):\(operations.port) for operations: \(reason). Pass --operations-port to choose another port, "
                     + "or set server.operations.enabled: false.")
         }
-        // The metrics of this process go to Prometheus, read at /metrics on the operations listener.
+        // The metrics of this process go to Prometheus, read at /metrics on the operations listener; without
+        // the listener nobody could read them, and swift-metrics' default handlers record nothing.
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        if operations.enabled { MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry)) }
 
         let assembly: ServerAssembly
         do {
@@ -133,9 +134,11 @@ struct BackchannelServeCommand: AsyncParsableCommand {
             throw Self.configurationFailure(config.map { "\($0): \(error)" } ?? "\(error)")
         }
         let admin = adminToken.map { AdminRoutes(engines: assembly.engines, token: $0, reloader: assembly.reloader, configurationPath: config) }
+        let summary = config.map {
+            StartupSummary.text(assembly, configurationFile: $0, dataDirectory: URL(fileURLWithPath: dataDir, isDirectory: true), adminAPI: adminToken != nil)
+        }
         let reloadOnSignal: [any Service] = config.map { [ReloadSignalService(reloader: assembly.reloader, path: $0)] } ?? []
         let announce = config == nil
-        let summary = config.map { StartupSummary.text(assembly, configurationFile: $0, dataDirectory: URL(fileURLWithPath: dataDir, isDirectory: true)) }
         let app = Application(
             router: assembly.router,
             server: .http1(configuration: assembly.httpConfiguration),

@@ -4,25 +4,25 @@ import Foundation
 /// What `backchanneld --config` prints once it serves: what a newcomer checks first, as the demo's
 /// walkthrough does for the embedded defaults. Never a secret (no client secret, no database password).
 enum StartupSummary {
-    static func text(_ assembly: ServerAssembly, configurationFile: String, dataDirectory: URL) -> String {
+    static func text(_ assembly: ServerAssembly, configurationFile: String, dataDirectory: URL, adminAPI: Bool) -> String {
         let configuration = assembly.configuration
         let issuer = assembly.engine.issuer
         let operations = configuration.server.operations
-        var lines = [
-            "",
-            "Backchannel is running with \(configurationFile).",
-            "Issuer:         \(issuer)   Discovery: \(issuer)/.well-known/openid-configuration",
-            "Listening on:   \(configuration.server.host):\(configuration.server.port)",
-            "Operations:     " + (operations.enabled ? "http://\(operations.host):\(operations.port) (/metrics, /healthz, /readyz)" : "off"),
-            "Store:          \(store(configuration.store, dataDirectory: dataDirectory))",
-            "Signing keys:   " + keys(configuration),
-            "Clients:        " + (configuration.clients.isEmpty ? "none" : configuration.clients.map { client in
-                "\(client.clientId) (\(client.backchannelTokenDeliveryMode.rawValue))"
-            }.joined(separator: ", ")),
-            "Authenticators: " + assembly.engine.authenticatorInstances.map { "\($0.name) (\($0.plugin))" }.joined(separator: ", "),
-            "Users:          \(configuration.users.count) in the configuration",
-            "",
-        ]
+        let listener = operations.enabled ? "http://\(operations.host):\(operations.port) (/metrics, /healthz, /readyz)" : "off"
+        let admin = operations.enabled && adminAPI ? "on, under /admin/ (bearer token)" : "off (set server.operations.admin_token_file or BACKCHANNEL_ADMIN_TOKEN)"
+        let clients = configuration.clients.map { "\($0.clientId) (\($0.backchannelTokenDeliveryMode.rawValue))" }
+        let authenticators = assembly.engine.authenticatorInstances.map { "\($0.name) (\($0.plugin))" }
+        var lines: [String] = ["", "Backchannel is running with \(configurationFile)."]
+        lines.append("Issuer:         \(issuer)   Discovery: \(issuer)/.well-known/openid-configuration")
+        lines.append("Listening on:   \(configuration.server.host):\(configuration.server.port)")
+        lines.append("Operations:     \(listener)")
+        lines.append("Admin API:      \(admin)")
+        lines.append("Store:          \(store(configuration.store, dataDirectory: dataDirectory))")
+        lines.append("Signing keys:   \(keys(configuration))")
+        lines.append("Clients:        \(clients.isEmpty ? "none" : clients.joined(separator: ", "))")
+        lines.append("Authenticators: \(authenticators.joined(separator: ", "))")
+        lines.append("Users:          \(configuration.users.count) in the configuration")
+        lines.append("")
         if configuration.clients.isEmpty { lines.insert("Warning: no client is configured, so every request is refused.", at: lines.count - 1) }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -94,6 +94,8 @@ struct PostgresConnectionSafetyTests {
             _ = try await PostgresStore.connect(url: "postgres://u:p@127.0.0.1:\(port)/backchannel", connectTimeout: .seconds(1))
         }
         #expect("\(error.map { "\($0)" } ?? "")".contains("127.0.0.1:\(port)"))
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // Bounded, not instant: the whole suite on a 2-core machine keeps every thread busy (12 s seen there,
+        // 6 ms alone); an unbounded wait would run into the test's time limit.
+        #expect(ContinuousClock.now - started < .seconds(30))
     }
 }

@@ -11,7 +11,7 @@ struct EmailOverHTTPTests {
     @Test("start over HTTP, follow the mailed link, answer on the page over HTTP, poll: tokens, or access_denied",
         arguments: ["approve", "deny"])
     func answerOverHTTP(decision: String) async throws {
-        let server = try SMTPTestServer(mode: .starttls, auth: ("mailer", "s3cret"))
+        let server = try await SMTPTestServer.start(mode: .starttls, auth: ("mailer", "s3cret"))
         defer { server.stop() }
         let setup = try await EmailThroughEngineTests.makeSetup(server)
         let app = Application(router: BackchannelRouter.make(engine: setup.engine))

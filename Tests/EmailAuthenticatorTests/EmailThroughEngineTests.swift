@@ -90,7 +90,7 @@ struct EmailThroughEngineTests {
 
     @Test("with require_code, approving needs the mailed code; three wrong codes fail the request")
     func codeStep() async throws {
-        let server = try SMTPTestServer(mode: .starttls, auth: ("mailer", "s3cret"))
+        let server = try await SMTPTestServer.start(mode: .starttls, auth: ("mailer", "s3cret"))
         defer { server.stop() }
         let setup = try await setup(server, requireCode: true)
         let id = try await start(setup)
@@ -114,7 +114,7 @@ struct EmailThroughEngineTests {
 
     @Test("the mail's link, approved on the page, lets the client collect tokens; the link then no longer works")
     func approve() async throws {
-        let server = try SMTPTestServer(mode: .starttls, auth: ("mailer", "s3cret"))
+        let server = try await SMTPTestServer.start(mode: .starttls, auth: ("mailer", "s3cret"))
         defer { server.stop() }
         let setup = try await setup(server)
         let id = try await start(setup)
@@ -134,7 +134,7 @@ struct EmailThroughEngineTests {
 
     @Test("deny on the page: the client gets access_denied")
     func deny() async throws {
-        let server = try SMTPTestServer(mode: .starttls, auth: ("mailer", "s3cret"))
+        let server = try await SMTPTestServer.start(mode: .starttls, auth: ("mailer", "s3cret"))
         defer { server.stop() }
         let setup = try await setup(server)
         let id = try await start(setup)
@@ -145,7 +145,7 @@ struct EmailThroughEngineTests {
 
     @Test("a link past its request's expiry is refused")
     func expiredLink() async throws {
-        let server = try SMTPTestServer(mode: .starttls, auth: ("mailer", "s3cret"))
+        let server = try await SMTPTestServer.start(mode: .starttls, auth: ("mailer", "s3cret"))
         defer { server.stop() }
         let setup = try await setup(server)
         let id = try await start(setup, expiry: 30)
@@ -157,7 +157,7 @@ struct EmailThroughEngineTests {
 
     @Test("a binding message with markup is escaped in the mail's HTML part and on the page")
     func escaping() async throws {
-        let server = try SMTPTestServer(mode: .starttls, auth: ("mailer", "s3cret"))
+        let server = try await SMTPTestServer.start(mode: .starttls, auth: ("mailer", "s3cret"))
         defer { server.stop() }
         let setup = try await setup(server)
         _ = try await start(setup, binding: "<script>x</script>")
@@ -171,7 +171,7 @@ struct EmailThroughEngineTests {
 
     @Test("a user without an e-mail address is unknown_user_id")
     func noAddress() async throws {
-        let server = try SMTPTestServer(mode: .starttls, auth: ("mailer", "s3cret"))
+        let server = try await SMTPTestServer.start(mode: .starttls, auth: ("mailer", "s3cret"))
         defer { server.stop() }
         let setup = try await setup(server)
         let result = await setup.engine.authenticationRequest(.init([("scope", "openid"), ("login_hint", "bob")]), authorization: Self.authorization)
@@ -180,7 +180,7 @@ struct EmailThroughEngineTests {
 
     @Test("an unreachable SMTP server fails the request, which the client's poll reports")
     func deliveryFailure() async throws {
-        let server = try SMTPTestServer(mode: .starttls, auth: ("mailer", "s3cret"))
+        let server = try await SMTPTestServer.start(mode: .starttls, auth: ("mailer", "s3cret"))
         let setup = try await setup(server)
         server.stop()
         let id = try await start(setup)
@@ -195,7 +195,7 @@ struct EmailThroughEngineTests {
 
     @Test("the e-mail authenticator honours the handler contract")
     func contract() async throws {
-        let server = try SMTPTestServer(mode: .starttls, auth: ("mailer", "s3cret"))
+        let server = try await SMTPTestServer.start(mode: .starttls, auth: ("mailer", "s3cret"))
         defer { server.stop() }
         let setup = try await setup(server)
         let harness = BackchannelHandlerHarness(users: [DirectoryUser(subject: "alice", email: "alice@example.com")], clock: setup.clock)
@@ -210,7 +210,7 @@ struct EmailThroughEngineTests {
 
     @Test("the authenticator is ready while its relay greets, not ready (naming the relay) once the relay is gone, and probes at most every ten seconds")
     func readinessFollowsTheRelay() async throws {
-        let server = try SMTPTestServer(mode: .starttls)
+        let server = try await SMTPTestServer.start(mode: .starttls)
         let harness = BackchannelHandlerHarness(users: [])
         let handler = try EmailAuthenticator(
             configuration: EmailConfiguration(smtp: SMTPConfiguration(host: "127.0.0.1", port: server.port), from: "login@example.com"),
@@ -229,7 +229,7 @@ struct EmailThroughEngineTests {
 
     @Test("the link token is neither stored nor in the mail's headers, and a mail without a code says nothing of one")
     func linkTokenKeptSecret() async throws {
-        let server = try SMTPTestServer(mode: .starttls, auth: ("mailer", "s3cret"))
+        let server = try await SMTPTestServer.start(mode: .starttls, auth: ("mailer", "s3cret"))
         defer { server.stop() }
         let setup = try await setup(server)
         _ = try await start(setup)

@@ -20,7 +20,7 @@ struct SMTPClientTests {
 
     @Test("STARTTLS with AUTH delivers the message, both parts intact")
     func starttls() async throws {
-        let server = try SMTPTestServer(mode: .starttls, auth: ("mailer", "s3cret"))
+        let server = try await SMTPTestServer.start(mode: .starttls, auth: ("mailer", "s3cret"))
         defer { server.stop() }
         let client = SMTPClient(configuration: SMTPConfiguration(
             host: "localhost", port: server.port, security: .starttls, username: "mailer", password: "s3cret", caFile: server.certificate.path))
@@ -34,7 +34,7 @@ struct SMTPClientTests {
 
     @Test("implicit TLS delivers")
     func implicitTLS() async throws {
-        let server = try SMTPTestServer(mode: .tls)
+        let server = try await SMTPTestServer.start(mode: .tls)
         defer { server.stop() }
         try await SMTPClient(configuration: SMTPConfiguration(host: "localhost", port: server.port, security: .tls, caFile: server.certificate.path))
             .send(message())
@@ -44,7 +44,7 @@ struct SMTPClientTests {
 
     @Test("a wrong password is refused with the server's code")
     func wrongPassword() async throws {
-        let server = try SMTPTestServer(mode: .starttls, auth: ("mailer", "s3cret"))
+        let server = try await SMTPTestServer.start(mode: .starttls, auth: ("mailer", "s3cret"))
         defer { server.stop() }
         let client = SMTPClient(configuration: SMTPConfiguration(
             host: "localhost", port: server.port, security: .starttls, username: "mailer", password: "guess", caFile: server.certificate.path,
@@ -57,7 +57,7 @@ struct SMTPClientTests {
 
     @Test("STARTTLS is required when configured: a server without it is refused, nothing is sent in clear")
     func starttlsRequired() async throws {
-        let server = try SMTPTestServer(mode: .plain)
+        let server = try await SMTPTestServer.start(mode: .plain)
         defer { server.stop() }
         let client = SMTPClient(configuration: SMTPConfiguration(host: "127.0.0.1", port: server.port, security: .starttls))
         await #expect(throws: SMTPError.startTLSUnavailable) { try await client.send(message()) }
@@ -66,7 +66,7 @@ struct SMTPClientTests {
 
     @Test("an untrusted certificate is refused")
     func untrusted() async throws {
-        let server = try SMTPTestServer(mode: .tls)
+        let server = try await SMTPTestServer.start(mode: .tls)
         defer { server.stop() }
         let client = SMTPClient(configuration: SMTPConfiguration(host: "localhost", port: server.port, security: .tls))
         await #expect(throws: SMTPError.self) { try await client.send(message()) }

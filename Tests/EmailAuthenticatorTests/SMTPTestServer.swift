@@ -11,7 +11,8 @@ final class SMTPTestServer: @unchecked Sendable {
     let certificate: URL
     private let process: Process
 
-    static var isAvailable: Bool {
+    /// Asked once: each suite's trait reads it.
+    static let isAvailable: Bool = {
         let check = Process()
         check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         check.arguments = ["python3", "-c", "import aiosmtpd"]
@@ -20,6 +21,16 @@ final class SMTPTestServer: @unchecked Sendable {
         guard (try? check.run()) != nil else { return false }
         check.waitUntilExit()
         return check.terminationStatus == 0
+    }()
+
+    /// Starts a server on a thread of its own: making the certificate and waiting for Python to listen
+    /// take a second or so, which must not block one of the few threads every test's tasks run on.
+    static func start(mode: Mode, auth: (String, String)? = nil) async throws -> SMTPTestServer {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result { try SMTPTestServer(mode: mode, auth: auth) })
+            }.start()
+        }
     }
 
     init(mode: Mode, auth: (String, String)? = nil) throws {

@@ -16,8 +16,9 @@ struct HostileInputTests {
             let started = ContinuousClock.now
             let answer = try await http.send("/authn/mock-push/?user=carol", method: .get, headers: [.cookie: cookies])
             #expect(answer.status == .requestHeaderFieldsTooLarge)
-            // Generous for a debug build on a loaded machine; before the fix it took 17 s.
-            #expect(ContinuousClock.now - started < .seconds(2))
+            // Generous for a debug build on a 2-core machine running the whole suite (2.1 s seen there);
+            // before the fix it took 17 s.
+            #expect(ContinuousClock.now - started < .seconds(5))
         }
     }
 

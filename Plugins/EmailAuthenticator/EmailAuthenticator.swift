@@ -98,6 +98,16 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
         try await services.stateStore.delete(namespace: Self.namespace, key: authReqId.rawValue)
     }
 
+    public func cancelAuthenticationRequests(_ authReqIds: [AuthReqId]) async throws {
+        // Reads first (no write), then two batched deletes: the links, then the records.
+        var links: [String] = []
+        for authReqId in authReqIds {
+            if let record = try await records.load(authReqId.rawValue)?.value { links.append(record.linkTokenHash) }
+        }
+        try await services.stateStore.delete(namespace: Self.linkNamespace, keys: links)
+        try await services.stateStore.delete(namespace: Self.namespace, keys: authReqIds.map(\.rawValue))
+    }
+
     /// Ready while the SMTP relay accepts a connection and greets within a second (checked at most every
     /// ten seconds): a relay that refuses connections would fail every mail.
     public func readiness() async -> PluginReadiness {

@@ -108,6 +108,11 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
         try await store.delete(namespace: Self.namespace, key: authReqId.rawValue)
     }
 
+    public func cancelAuthenticationRequests(_ authReqIds: [AuthReqId]) async throws {
+        for timer in timers.withLock({ timers in authReqIds.compactMap { timers.removeValue(forKey: $0) } }) { timer.cancel() }
+        try await store.delete(namespace: Self.namespace, keys: authReqIds.map(\.rawValue))
+    }
+
     // MARK: Device API
 
     /// The notifications a user has not answered yet, oldest first.

@@ -100,6 +100,16 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
         try await services.stateStore.delete(namespace: Self.namespace, key: authReqId.rawValue)
     }
 
+    public func cancelAuthenticationRequests(_ authReqIds: [AuthReqId]) async throws {
+        // Reads first (no write), then two batched deletes: the links, then the records.
+        var links: [String] = []
+        for authReqId in authReqIds {
+            if let record = try await records.load(authReqId.rawValue)?.value { links.append(record.linkTokenHash) }
+        }
+        try await services.stateStore.delete(namespace: Self.linkNamespace, keys: links)
+        try await services.stateStore.delete(namespace: Self.namespace, keys: authReqIds.map(\.rawValue))
+    }
+
     // MARK: Used by the page
 
     /// The request a page link's token opens, waiting for its code, if any.

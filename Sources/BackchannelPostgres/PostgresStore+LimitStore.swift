@@ -91,4 +91,15 @@ extension PostgresStore: LimitStore {
         for try await key in rows.decode(String.self) { keys.append(key) }
         return keys
     }
+
+    public func release(members: [String]) async throws {
+        guard !members.isEmpty else { return }
+        // One statement for the batch: each key's count drops by as many of its members as were released.
+        try await client.query(
+            """
+            WITH gone AS (DELETE FROM backchannel_limit_member WHERE member = ANY(\(members)) RETURNING key),
+            tally AS (SELECT key, count(*)::INTEGER AS released FROM gone GROUP BY key)
+            UPDATE backchannel_limit_count AS c SET count = c.count - tally.released FROM tally WHERE c.key = tally.key
+            """, logger: logger)
+    }
 }

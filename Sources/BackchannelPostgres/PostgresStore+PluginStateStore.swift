@@ -59,6 +59,11 @@ extension PostgresStore: PluginStateStore {
         try await client.query("DELETE FROM backchannel_plugin_state WHERE namespace = \(namespace) AND key = \(key)", logger: logger)
     }
 
+    public func delete(namespace: String, keys: [String]) async throws {
+        guard !keys.isEmpty else { return }
+        try await client.query("DELETE FROM backchannel_plugin_state WHERE namespace = \(namespace) AND key = ANY(\(keys))", logger: logger)
+    }
+
     public func purgeExpired(now: Date) async throws -> Int {
         let rows = try await client.query(
             "DELETE FROM backchannel_plugin_state WHERE expires_at <= \(now.timeIntervalSince1970) RETURNING key", logger: logger)

@@ -81,6 +81,18 @@ extension SQLiteStore: PluginStateStore {
         }
     }
 
+    public func delete(namespace: String, keys: [String]) async throws {
+        guard !keys.isEmpty else { return }
+        // One transaction for the batch: the writer is taken once, not once per key.
+        try await database.write { db in
+            let statement = try db.cachedStatement(sql: "DELETE FROM plugin_state WHERE namespace = ? AND key = ?")
+            for key in keys {
+                recentRecords.drop(PluginStateKey(namespace: namespace, key: key))
+                try statement.execute(arguments: [namespace, key])
+            }
+        }
+    }
+
     public func purgeExpired(now: Date) async throws -> Int {
         try await database.write { db in
             try db.execute(sql: "DELETE FROM plugin_state WHERE expires_at <= ?", arguments: [now.timeIntervalSince1970])

@@ -15,6 +15,7 @@ public enum BackchannelHandlerContract {
         "status after cancel is nil",
         "cancel is idempotent",
         "cancel of an unknown authReqId is a no-op",
+        "a batch cancel withdraws every request in it, unknown ones included",
     ]
 
     /// Runs every check against `handler`, each with a new request for `hint`, which must name a user
@@ -79,6 +80,20 @@ public enum BackchannelHandlerContract {
             try await handler.cancelAuthenticationRequest(authReqId: harness.makeAuthReqId())
         } catch {
             fail(4, "threw \(error)")
+        }
+
+        // A batch cancel (the expiry sweep's) withdraws each of its requests; an unknown one is skipped.
+        let batch = [harness.makeRequest(hint: hint), harness.makeRequest(hint: hint)]
+        do {
+            for request in batch { _ = try await harness.start(handler, request) }
+            try await handler.cancelAuthenticationRequests(batch.map(\.authReqId) + [harness.makeAuthReqId()])
+            for request in batch {
+                if let status = try await handler.checkAuthenticationStatus(authReqId: request.authReqId) {
+                    fail(5, "a request of the batch still reports \(status)")
+                }
+            }
+        } catch {
+            fail(5, "threw \(error)")
         }
         return violations
     }

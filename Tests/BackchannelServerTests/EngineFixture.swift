@@ -11,6 +11,9 @@ import Synchronization
 final class CountingHandler: BackchannelAuthenticationHandler {
     let inner: any BackchannelAuthenticationHandler
     private let cancels = Mutex<[AuthReqId: Int]>([:])
+    private let batches = Mutex<[Int]>([])
+    /// The sizes of the batch cancellations, in order.
+    var batchSizes: [Int] { batches.withLock { $0 } }
 
     init(_ inner: any BackchannelAuthenticationHandler) { self.inner = inner }
 
@@ -26,6 +29,11 @@ final class CountingHandler: BackchannelAuthenticationHandler {
     func cancelAuthenticationRequest(authReqId: AuthReqId) async throws {
         cancels.withLock { $0[authReqId, default: 0] += 1 }
         try await inner.cancelAuthenticationRequest(authReqId: authReqId)
+    }
+    func cancelAuthenticationRequests(_ authReqIds: [AuthReqId]) async throws {
+        batches.withLock { $0.append(authReqIds.count) }
+        cancels.withLock { cancels in for id in authReqIds { cancels[id, default: 0] += 1 } }
+        try await inner.cancelAuthenticationRequests(authReqIds)
     }
 }
 

@@ -54,4 +54,21 @@ struct ExpiryTests {
         #expect(claimed + rest == 200)
         #expect(fixture.handler.totalCancellations == 200)
     }
+
+    @Test("one sweep of many expired requests tells their handler once, in one batch, and frees their places in the limits")
+    func batchedSweep() async throws {
+        var policy = ServerPolicy()
+        policy.limits.maxPendingPerSubject = 300
+        policy.limits.maxPendingPerClientSubject = 300
+        policy.limits.subjectBurst = 1000
+        let fixture = try await EngineFixture.make(policy: policy)
+        for _ in 0..<300 { _ = try await fixture.startOK([("scope", "openid"), ("login_hint", "carol"), ("requested_expiry", "10")]) }
+        #expect(await fixture.start([("scope", "openid"), ("login_hint", "carol")]).failure?.code == "access_denied")  // the cap is full
+        await fixture.clock.advance(by: 10)
+        #expect(await fixture.engine.sweepExpired() == 300)
+        #expect(fixture.handler.batchSizes == [300])
+        #expect(fixture.handler.totalCancellations == 300)
+        #expect(try await fixture.push.pendingNotifications(subject: "carol").isEmpty)
+        _ = try await fixture.startOK([("scope", "openid"), ("login_hint", "carol")])  // the places were given back
+    }
 }

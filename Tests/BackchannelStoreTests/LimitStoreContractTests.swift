@@ -49,6 +49,23 @@ struct LimitStoreContractTests {
         #expect(try await store.admit(member: "m5", caps: caps, until: now.addingTimeInterval(120), now: now.addingTimeInterval(61)))
     }
 
+    @Test("a batch release frees every member's place in every cap at once", arguments: kinds)
+    func batchRelease(kind: String) async throws {
+        let (store, close) = try await make(kind)
+        defer { close() }
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let caps = [(key: "s", cap: 3), (key: "cs", cap: 2)]
+        #expect(try await store.admit(member: "m1", caps: caps, until: now.addingTimeInterval(60), now: now))
+        #expect(try await store.admit(member: "m2", caps: caps, until: now.addingTimeInterval(60), now: now))
+        #expect(try await store.admit(member: "m3", caps: [(key: "s", cap: 3)], until: now.addingTimeInterval(60), now: now))
+        #expect(try await store.admit(member: "m4", caps: caps, until: now.addingTimeInterval(60), now: now) == false)
+        try await store.release(members: ["m1", "m2", "m3", "unknown"])
+        #expect(try await store.release(member: "m2").isEmpty)
+        for member in ["m4", "m5"] { #expect(try await store.admit(member: member, caps: caps, until: now.addingTimeInterval(60), now: now)) }
+        #expect(try await store.admit(member: "m6", caps: [(key: "s", cap: 3)], until: now.addingTimeInterval(60), now: now))
+        #expect(try await store.admit(member: "m7", caps: [(key: "s", cap: 3)], until: now.addingTimeInterval(60), now: now) == false)
+    }
+
     @Test("two nodes on one PostgreSQL share buckets and caps", .enabled(if: StoreKind.postgresInstalled))
     func sharedAmongNodes() async throws {
         let url = try await TemporaryPostgresServer.shared().makeDatabase()

@@ -30,6 +30,21 @@ struct PluginStateStoreContractTests {
         #expect(try await state.records(namespace: "mock-push", group: "pending:alice").map(\.key) == ["b"])
     }
 
+    @Test("a batch delete removes every record named and nothing else", arguments: StoreKind.available)
+    func batchDelete(kind: StoreKind) async throws {
+        let store = try await StoreUnderTest.make(kind)
+        defer { store.close() }
+        let state = store.pluginState
+        let now = store.clock.now
+        for key in ["a", "b", "c"] { #expect(try await state.insert(record(key, at: now))) }
+        _ = try await state.record(namespace: "mock-push", key: "a")  // read once: a cached copy must go too
+        try await state.delete(namespace: "mock-push", keys: ["a", "c", "absent"])
+        try await state.delete(namespace: "mock-push", keys: [])
+        #expect(try await state.record(namespace: "mock-push", key: "a") == nil)
+        #expect(try await state.record(namespace: "mock-push", key: "c") == nil)
+        #expect(try await state.records(namespace: "mock-push", group: "pending:alice").map(\.key) == ["b"])
+    }
+
     @Test("replace is compare-and-set: of concurrent updaters exactly one wins", arguments: StoreKind.available)
     func compareAndSet(kind: StoreKind) async throws {
         let store = try await StoreUnderTest.make(kind)

@@ -36,9 +36,21 @@ public protocol BackchannelAuthenticationHandler: Sendable {
     /// answer quickly (within a second) and from what the handler knows or can check cheaply. The default
     /// is ``PluginReadiness/ready``. Since API 1.1.
     func readiness() async -> PluginReadiness
+
+    /// Withdraws many requests at once: what the host's expiry sweep calls with every request of this
+    /// handler that expired since the last sweep, so that under sustained load cancelling keeps pace with
+    /// arrivals. Same contract as ``cancelAuthenticationRequest(authReqId:)`` for each; do the work in as
+    /// few writes as the handler's state allows (``PluginStateStore/delete(namespace:keys:)``). The default
+    /// cancels them one by one. Since API 1.3.
+    func cancelAuthenticationRequests(_ authReqIds: [AuthReqId]) async throws
 }
 
 extension BackchannelAuthenticationHandler {
     /// Ready: a handler that depends on nothing outside the process.
     public func readiness() async -> PluginReadiness { .ready }
+
+    /// Cancels them one by one.
+    public func cancelAuthenticationRequests(_ authReqIds: [AuthReqId]) async throws {
+        for authReqId in authReqIds { try await cancelAuthenticationRequest(authReqId: authReqId) }
+    }
 }

@@ -15,10 +15,12 @@ public struct PluginAPIVersion: Sendable, Hashable, CustomStringConvertible {
         self.minor = minor
     }
 
-    /// The version of this `BackchannelCore`: 1.2 (1.1 added ``BackchannelAuthenticationHandler/readiness()``,
-    /// with a default; 1.2 added ``BackchannelHostServices/deliveries``).
+    /// The version of this `BackchannelCore`: 1.3 (1.1 added ``BackchannelAuthenticationHandler/readiness()``,
+    /// with a default; 1.2 added ``BackchannelHostServices/deliveries``; 1.3 added
+    /// ``BackchannelAuthenticationHandler/cancelAuthenticationRequests(_:)`` and
+    /// ``PluginStateStore/delete(namespace:keys:)``, both with defaults).
     @inlinable
-    public static var current: PluginAPIVersion { PluginAPIVersion(major: 1, minor: 2) }
+    public static var current: PluginAPIVersion { PluginAPIVersion(major: 1, minor: 3) }
 
     public var description: String { "\(major).\(minor)" }
 }

@@ -240,28 +240,34 @@ public final class BackchannelEngine: Sendable {
 
     /// Expires every unredeemed request whose expiry has passed: each one's handler is told to cancel
     /// it exactly once, then the record is kept for the retention period and purged.
+    ///
+    /// A sweep works in batches, so that under sustained load it keeps pace with arrivals: one claim of
+    /// up to `limit` requests, one release of their limit counts, and one call per authenticator with all of
+    /// its requests (``BackchannelAuthenticationHandler/cancelAuthenticationRequests(_:)``).
     /// - Returns: how many requests expired in this sweep.
     @discardableResult
     public func sweepExpired(limit: Int = 1000) async -> Int {
+        let now = clock.now
         let expired: [PendingRequest]
         do {
-            expired = try await store.claimExpired(now: clock.now, limit: limit)
+            expired = try await store.claimExpired(now: now, limit: limit)
         } catch {
             logger.error("expiry sweep failed", metadata: ["error": "\(error)"])
             return 0
         }
-        let now = clock.now
-        for request in expired {
-            audit.concluded(request, as: .expired, at: now)
-            await limiter.concluded(member: request.authReqIdHash, denied: false, now: now)
+        // How late expiry runs: the oldest claimed request expired this long ago (0 when none was due).
+        ConclusionMetrics.sweepLag(expired.map { now.timeIntervalSince($0.expiresAt) }.max() ?? 0)
+        guard !expired.isEmpty else { return 0 }
+        for request in expired { audit.concluded(request, as: .expired, at: now) }
+        await limiter.concluded(members: expired.map(\.authReqIdHash))
+        for (name, requests) in Dictionary(grouping: expired, by: \.authenticator) {
+            guard let handler = authenticators[name]?.instance.handler else { continue }
             do {
-                if let handler = authenticators[request.authenticator]?.instance.handler {
-                    try await metrics.timing(request.authenticator, "cancel") {
-                        try await handler.cancelAuthenticationRequest(authReqId: AuthReqId(rawValue: request.authReqIdHash))
-                    }
+                try await metrics.timing(name, "cancel") {
+                    try await handler.cancelAuthenticationRequests(requests.map { AuthReqId(rawValue: $0.authReqIdHash) })
                 }
             } catch {
-                logger.warning("an authenticator failed to cancel an expired request", metadata: ["authenticator": "\(request.authenticator)"])
+                logger.warning("an authenticator failed to cancel expired requests", metadata: ["authenticator": "\(name)", "count": "\(requests.count)"])
             }
         }
         return expired.count

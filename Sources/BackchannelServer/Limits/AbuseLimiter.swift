@@ -84,6 +84,12 @@ struct AbuseLimiter: Sendable {
         _ = try? await store.take(bucket: cooldownKey(clientId, subject), capacity: 1, refillPerSecond: cooldownRate, now: now)
     }
 
+    /// Stops counting requests that ended without a denial (the expiry sweep's batch).
+    func concluded(members: [String]) async {
+        guard limits.enabled, !members.isEmpty else { return }
+        try? await store.release(members: members)
+    }
+
     /// Between a client id and a subject in one key: a control character no identifier contains.
     private static let separator: Character = "\u{1F}"
 

@@ -21,4 +21,14 @@ public protocol LimitStore: Sendable {
 
     /// Stops counting `member`. - Returns: the keys it was counted against (empty when it was not).
     func release(member: String) async throws -> [String]
+
+    /// Stops counting every one of `members` at once (the expiry sweep's batch; PostgreSQL: one statement).
+    func release(members: [String]) async throws
+}
+
+extension LimitStore {
+    /// Releases them one by one.
+    public func release(members: [String]) async throws {
+        for member in members { _ = try await release(member: member) }
+    }
 }

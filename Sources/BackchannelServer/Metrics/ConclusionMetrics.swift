@@ -12,6 +12,7 @@ enum ConclusionMetrics {
 
     private static let timers = Mutex<[Key: Metrics.Timer]>([:])
     private static let gauges = Mutex<[String: Gauge]>([:])
+    private static let lag = Gauge(label: "backchannel_expiry_sweep_lag_seconds")
 
     /// Records a conclusion of `request`, at `now`.
     static func concluded(_ request: PendingRequest, as state: PendingRequestState, at now: Date) {
@@ -25,6 +26,11 @@ enum ConclusionMetrics {
             return timer
         }
         timer.recordSeconds(max(0, now.timeIntervalSince(request.createdAt)))
+    }
+
+    /// Records how long past its expiry the oldest request of the last sweep was (0: expiry is on time).
+    static func sweepLag(_ seconds: TimeInterval) {
+        lag.record(max(0, seconds))
     }
 
     /// Sets the pending-requests gauge of every authenticator in `names` (zero where `counts` has none).

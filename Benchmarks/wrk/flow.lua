@@ -11,6 +11,12 @@ local queue = {}
 tokens = 0
 unexpected = 0
 
+-- DELAY_MS paces each connection (the soak); unset, as fast as the server answers.
+local pace = tonumber(os.getenv("DELAY_MS") or "0")
+if pace > 0 then
+  function delay() return pace end
+end
+
 function request()
   local id = table.remove(queue, 1)
   if id then

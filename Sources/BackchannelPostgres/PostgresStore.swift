@@ -15,7 +15,11 @@ import ServiceLifecycle
 /// `ServiceGroup`, and closes at graceful shutdown. Queries made before it runs wait for it; start-up
 /// work (migrations, the generated signing key) uses a connection of its own instead.
 public final class PostgresStore: Service, Sendable {
-    let client: PostgresClient
+    let pool: PostgresClient
+    /// The pool with a deadline on every operation's wait for a connection.
+    var client: BoundedPostgresClient { BoundedPostgresClient(pool: pool, deadline: operationDeadline) }
+    /// How long an operation waits for a connection before it fails (the database is down or saturated).
+    let operationDeadline: Duration = .seconds(5)
     let endpoint: PostgresEndpoint
     let connectTimeout: Duration
     let retention: TimeInterval
@@ -55,7 +59,7 @@ public final class PostgresStore: Service, Sendable {
         client: PostgresClient, endpoint: PostgresEndpoint, connectTimeout: Duration, retention: TimeInterval,
         clock: any BackchannelClock, logger: Logger
     ) {
-        self.client = client
+        self.pool = client
         self.endpoint = endpoint
         self.connectTimeout = connectTimeout
         self.retention = retention
@@ -65,7 +69,7 @@ public final class PostgresStore: Service, Sendable {
 
     /// Runs the connection pool until graceful shutdown or cancellation, then closes it. Call it once.
     public func run() async {
-        await client.run()
+        await pool.run()
     }
 
     /// Runs `body` on a connection opened for it alone and closed after, within `connectTimeout`: start-up
@@ -128,6 +132,8 @@ public enum PostgresStoreError: Error, Sendable, CustomStringConvertible {
     case unreachable(host: String, port: Int, seconds: Int)
     /// The connection was refused: by the network, or by the server (a wrong password, no such database).
     case refused(host: String, port: Int, reason: String)
+    /// A running store's operation found no connection within its deadline: the database is down or saturated.
+    case unavailable(seconds: Int)
 
     public var description: String {
         switch self {
@@ -135,6 +141,7 @@ public enum PostgresStoreError: Error, Sendable, CustomStringConvertible {
         case .invalidConnectionCount(let count): "connections must be at least 1, not \(count)"
         case .unreachable(let host, let port, let seconds): "cannot reach PostgreSQL at \(host):\(port) within \(seconds) s"
         case .refused(let host, let port, let reason): "cannot connect to PostgreSQL at \(host):\(port): \(reason)"
+        case .unavailable(let seconds): "no PostgreSQL connection within \(seconds) s"
         }
     }
 }

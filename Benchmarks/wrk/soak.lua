@@ -1,5 +1,6 @@
--- The soak's main load: each connection starts an authentication for carol (who never answers, so it
--- expires after the server's default expiry), then polls it POLLS times (authorization_pending), and again.
+-- The soak's main load: authentications for carol (who never answers, so each expires after the server's
+-- default expiry), each polled POLLS times (authorization_pending). wrk's connections share one Lua state per
+-- thread, so the auth_req_ids wait in a queue: a request polls the oldest waiting one, or starts another.
 -- DELAY_MS paces each connection (wrk's delay()): the rate is connections × 1000 / DELAY_MS requests/s.
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -10,8 +11,7 @@ function setup(thread) threads[#threads + 1] = thread end
 
 local polls = tonumber(os.getenv("POLLS") or "2")
 local pace = tonumber(os.getenv("DELAY_MS") or "0")
-local current = nil
-local left = 0
+local queue = {}
 unexpected = 0
 
 if pace > 0 then
@@ -19,19 +19,17 @@ if pace > 0 then
 end
 
 function request()
-  if current and left > 0 then
-    left = left - 1
-    return wrk.format(nil, "/token", nil, "grant_type=urn%3Aopenid%3Aparams%3Agrant-type%3Aciba&auth_req_id=" .. current)
+  local id = table.remove(queue, 1)
+  if id then
+    return wrk.format(nil, "/token", nil, "grant_type=urn%3Aopenid%3Aparams%3Agrant-type%3Aciba&auth_req_id=" .. id)
   end
-  current = nil
   return wrk.format(nil, "/backchannel/authentication", nil, "scope=openid&login_hint=carol&binding_message=SOAK")
 end
 
 function response(status, headers, body)
   local id = string.match(body, '"auth_req_id":"([^"]+)"')
   if id then
-    current = id
-    left = polls
+    for _ = 1, polls do queue[#queue + 1] = id end
   elseif not (status == 400 and string.find(body, "authorization_pending", 1, true)) then
     unexpected = unexpected + 1
   end

@@ -71,18 +71,36 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
             PluginStateRecord(namespace: Self.linkNamespace, key: record.linkTokenHash, value: Data(authReqId.rawValue.utf8), createdAt: now, expiresAt: request.expiresAt))
 
         let message = mail(record, linkToken: token, code: code, to: email)
-        services.background.run("e-mail delivery") { [client, services] in
-            do {
-                try await client.send(message)
-                services.deliveries.record(.sent)
-                services.logger.debug("authentication mail sent", metadata: ["auth_req_id_sha256": "\(authReqId)"])
-            } catch {
-                services.deliveries.record(.failed)
-                services.logger.warning("authentication mail failed", metadata: ["auth_req_id_sha256": "\(authReqId)", "error": "\(error)"])
-                let failure = RecordedConclusion(.failed, at: services.clock.now, reason: "the e-mail could not be delivered")
-                // Recorded even when the delivery was cancelled at shutdown: a new task is not cancelled with this one.
-                await Task { _ = try? await self.records.conclude(authReqId, with: failure, reportingTo: services.completionSink) }.value
+        // Retried while the relay is down, within the window and never past the request's expiry.
+        let giveUpAt = min(now.addingTimeInterval(TimeInterval(configuration.retryWindowSeconds)), request.expiresAt)
+        services.background.run("e-mail delivery") { [client, services, configuration] in
+            var delay = Double(configuration.retryDelayMs) / 1000
+            while true {
+                do {
+                    try await client.send(message)
+                    services.deliveries.record(.sent)
+                    services.logger.debug("authentication mail sent", metadata: ["auth_req_id_sha256": "\(authReqId)"])
+                    return
+                } catch {
+                    let retryAt = services.clock.now.addingTimeInterval(delay)
+                    if (error as? SMTPError)?.isTransient == true, retryAt < giveUpAt, !Task.isCancelled {
+                        services.deliveries.record(.retried)
+                        services.logger.notice("authentication mail deferred; retrying", metadata: ["auth_req_id_sha256": "\(authReqId)", "error": "\(error)"])
+                        try? await services.clock.sleep(until: retryAt)
+                        delay *= 2
+                        if Task.isCancelled { break }  // shutdown: the request fails rather than wait for no one
+                        // A request that expired, was cancelled or concluded meanwhile needs no mail.
+                        guard let current = try? await self.records.load(authReqId.rawValue)?.value, current.conclusion == nil else { return }
+                        continue
+                    }
+                    services.deliveries.record(.failed)
+                    services.logger.warning("authentication mail failed", metadata: ["auth_req_id_sha256": "\(authReqId)", "error": "\(error)"])
+                    break
+                }
             }
+            let failure = RecordedConclusion(.failed, at: services.clock.now, reason: "the e-mail could not be delivered")
+            // Recorded even when the delivery was cancelled at shutdown: a new task is not cancelled with this one.
+            await Task { _ = try? await self.records.conclude(authReqId, with: failure, reportingTo: services.completionSink) }.value
         }
         return .started
     }

@@ -25,16 +25,17 @@ final class SMTPTestServer: @unchecked Sendable {
 
     /// Starts a server on a thread of its own: making the certificate and waiting for Python to listen
     /// take a second or so, which must not block one of the few threads every test's tasks run on.
-    static func start(mode: Mode, auth: (String, String)? = nil) async throws -> SMTPTestServer {
+    static func start(mode: Mode, auth: (String, String)? = nil, port: Int? = nil) async throws -> SMTPTestServer {
         try await withCheckedThrowingContinuation { continuation in
             Thread {
-                continuation.resume(with: Result { try SMTPTestServer(mode: mode, auth: auth) })
+                continuation.resume(with: Result { try SMTPTestServer(mode: mode, auth: auth, port: port) })
             }.start()
         }
     }
 
-    init(mode: Mode, auth: (String, String)? = nil) throws {
-        port = try LoopbackPort.free()
+    /// A server on `port`, or on a free one.
+    init(mode: Mode, auth: (String, String)? = nil, port requested: Int? = nil) throws {
+        self.port = try requested ?? LoopbackPort.free()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("mail"), withIntermediateDirectories: true)
         certificate = directory.appendingPathComponent("cert.pem")

@@ -9,6 +9,16 @@ public enum SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// STARTTLS was required but the server does not offer it.
     case startTLSUnavailable
 
+    /// Whether another attempt later may succeed: the relay was unreachable, slow, or answered with a
+    /// temporary (4xx) code. A 5xx answer or a missing STARTTLS will not change by waiting.
+    public var isTransient: Bool {
+        switch self {
+        case .connection, .timeout: true
+        case .rejected(_, let code, _): (400..<500).contains(code)
+        case .startTLSUnavailable: false
+        }
+    }
+
     public var description: String {
         switch self {
         case .connection(let reason): "connection failed: \(reason)"

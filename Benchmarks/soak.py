@@ -165,9 +165,10 @@ def main():
 
         # soak.lua sends 3 requests per authentication (start, 2 polls); flow.lua 2 per flow (half of them starts).
         soak_rate, flow_rate = 0.8 * peak_all * 0.75, 0.8 * peak_all * 0.25
-        load = [paced(url, "soak.lua", soak_rate, seconds), paced(url, "flow.lua", flow_rate, seconds)]
+        # wrk runs a little past the last sample, so that every sample's window is under load.
+        load = [paced(url, "soak.lua", soak_rate, seconds + 15), paced(url, "flow.lua", flow_rate, seconds + 15)]
         samples, previous, started = [], metrics(metrics_url), time.time()
-        while time.time() - started < seconds:
+        for _ in range(seconds // SAMPLE_SECONDS):
             time.sleep(SAMPLE_SECONDS)
             now = metrics(metrics_url)
             status = open(f"/proc/{server.pid}/status").read()

@@ -93,15 +93,29 @@ struct AuditTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let (server, log) = try await node(in: directory)
         defer { server.stop() }
-        for index in 0..<30 {
-            let client = index == 0 ? ("demo-client", "wrong-secret") : ("intruder\n{\"forged\":1}", "x")
-            let answer = try await HTTPPeer.post(
-                "\(server.baseURL)/backchannel/authentication", form: [("scope", "openid"), ("login_hint", "alice@example.org")], basic: client)
-            #expect(answer.status == 401)
+        let first = try await HTTPPeer.post(
+            "\(server.baseURL)/backchannel/authentication", form: [("scope", "openid"), ("login_hint", "alice@example.org")],
+            basic: ("demo-client", "wrong-secret"))
+        #expect(first.status == 401)
+        let started = ContinuousClock.now
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<29 {
+                group.addTask {
+                    try await HTTPPeer.post(
+                        "\(server.baseURL)/backchannel/authentication", form: [("scope", "openid"), ("login_hint", "alice@example.org")],
+                        basic: ("intruder\n{\"forged\":1}", "x")).status
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
         }
+        let elapsed = ContinuousClock.now - started
+        #expect(statuses.allSatisfy { $0 == 401 })
         let failures = try await waitFor(20, "client.authentication_failed", in: log)
         try await Task.sleep(for: .milliseconds(300))
-        #expect(try events(log).filter { $0["event"] == .string("client.authentication_failed") }.count == 20)
+        // All 30 within one ten-second window (as they are unless the machine is swamped): exactly 20 logged.
+        if elapsed < .seconds(9) {
+            #expect(try events(log).filter { $0["event"] == .string("client.authentication_failed") }.count == 20)
+        }
         #expect(failures.allSatisfy { $0["level"] == .string("warning") })
         #expect(failures.first?["client_id"] == .string("demo-client"))
         #expect(failures.dropFirst().allSatisfy { $0["client_id"] == .string("unknown") })

@@ -1,0 +1,70 @@
+import BackchannelCore
+import Foundation
+import Synchronization
+import Testing
+
+/// `kill -9` while requests pour in: every acknowledged request survives the restart, none twice.
+@Suite("faults: kill -9 under load", .timeLimit(.minutes(1)),
+    .enabled(if: BackchanneldProcess.isBuilt, "skipped: the backchanneld binary is not built beside the tests"))
+struct CrashUnderLoadTests {
+    /// What the load's workers share: the requests acknowledged so far, and when to stop.
+    final class Shared: Sendable {
+        let acknowledged = Mutex<[(id: String, user: String)]>([])
+        let stop = Atomic<Bool>(false)
+    }
+
+    @Test("after kill -9 under concurrent load, a restart on the same SQLite file holds every acknowledged request: pending ones pending, approved ones redeemed exactly once")
+    func everyAcknowledgedRequestSurvives() async throws {
+        let directory = try ChildProcess.temporaryDirectory("crash-load")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("backchannel.yaml")
+        try """
+            policy: { min_client_secret_length: 8, enforce_poll_interval: false, limits: { enabled: false } }
+            clients:
+              - { client_id: demo-client, client_secret: demo-secret }
+            authenticators:
+              - { plugin: mock-push, configuration: { users: { carol: { action: silent }, dave: { action: approve } } } }
+            users:
+              - { subject: carol }
+              - { subject: dave }
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let arguments = ["--config", file.path, "--data-dir", directory.appendingPathComponent("data").path]
+        let first = try await BackchanneldProcess(arguments: arguments, log: directory.appendingPathComponent("log"))
+        let shared = Shared()
+        let load = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for worker in 0..<6 {
+                    group.addTask {
+                        var index = 0
+                        while !shared.stop.load(ordering: .relaxed) {
+                            let user = (worker + index).isMultiple(of: 2) ? "carol" : "dave"
+                            index += 1
+                            // Only an answer with an auth_req_id acknowledges; a cut connection acknowledges nothing.
+                            guard let id = try? await DemoFlow.start(first, user) else { continue }
+                            shared.acknowledged.withLock { $0.append((id, user)) }
+                        }
+                    }
+                }
+            }
+        }
+        // Crashed mid-stream, once a good number were acknowledged (a busy machine takes longer to get there).
+        for _ in 0..<150 where shared.acknowledged.withLock({ $0.count }) < 30 { try await Task.sleep(for: .milliseconds(100)) }
+        first.crash()
+        try await Task.sleep(for: .milliseconds(300))
+        shared.stop.store(true, ordering: .relaxed)
+        await load.value
+
+        let second = try await BackchanneldProcess(arguments: arguments, log: directory.appendingPathComponent("log"))
+        defer { second.stop() }
+        let requests = shared.acknowledged.withLock { $0 }
+        #expect(requests.count > 20)
+        for (id, user) in requests {
+            if user == "carol" {
+                #expect(try await DemoFlow.poll(second, id).json["error"] == .string("authorization_pending"), "carol's \(id)")
+            } else {
+                #expect(try await DemoFlow.poll(second, id).status == 200, "dave's \(id)")
+                #expect(try await DemoFlow.poll(second, id).json["error"] == .string("invalid_grant"), "dave's \(id) twice")
+            }
+        }
+    }
+}

@@ -16,9 +16,9 @@ public struct PendingRequestSummary: Codable, Sendable, Hashable {
     public var scopes: [String]
     /// The authentication context class.
     public var acr: String
-    /// When it started and when it expires (RFC 3339).
+    /// When it started (RFC 3339 in JSON).
     public var createdAt: Date
-    /// When it expires.
+    /// When it expires (RFC 3339 in JSON).
     public var expiresAt: Date
     /// `poll`, `ping` or `push`.
     public var deliveryMode: String

@@ -11,7 +11,14 @@ struct PostgresRestartTests {
     @Test("during the outage requests get a clean OAuth error, the nodes reconnect by themselves, and no request is lost or redeemed twice")
     func restartUnderTwoNodes() async throws {
         let directory = try ChildProcess.temporaryDirectory("pg-restart")
-        defer { try? FileManager.default.removeItem(at: directory) }
+        defer {
+            // A node that died leaves its last words in its log: shown, since the directory goes.
+            for name in ["a", "b"] {
+                let log = (try? String(contentsOf: directory.appendingPathComponent("\(name).log"), encoding: .utf8)) ?? ""
+                if log.contains("Fatal") || log.contains("Crash") || log.contains("error") { print("node \(name) log:\n\(log.suffix(3000))") }
+            }
+            try? FileManager.default.removeItem(at: directory)
+        }
         let postgres = try await TemporaryPostgresServer.start()
         defer { postgres.stop() }
         let file = directory.appendingPathComponent("backchannel.yaml")

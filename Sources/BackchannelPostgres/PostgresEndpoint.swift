@@ -43,25 +43,7 @@ struct PostgresEndpoint: Sendable {
         self.database = database.isEmpty ? nil : database
     }
 
-    /// The pool's configuration: `connections` connections, opened at start and kept.
-    func clientConfiguration(connections: Int) throws(PostgresStoreError) -> PostgresClient.Configuration {
-        guard connections >= 1 else { throw .invalidConnectionCount(connections) }
-        var configuration = PostgresClient.Configuration(
-            host: host, port: port, username: username, password: password, database: database,
-            tls: transport == .tls ? .require(.makeClientConfiguration()) : .disable)
-        // A fixed-size pool without keep-alive pings. postgres-nio arms an idle-timeout timer (60 s) and a
-        // keep-alive timer (30 s) each time a connection above the minimum falls idle, that is after
-        // every query, and each timer's task lives until it fires: at thousands of polls a second that
-        // held hundreds of megabytes and slowed every query. With every connection a minimum one and no
-        // keep-alive, no timer is armed; a connection that died while idle fails its next query and is
-        // replaced.
-        configuration.options.keepAliveBehavior = nil
-        configuration.options.minimumConnections = connections
-        configuration.options.maximumConnections = connections
-        return configuration
-    }
-
-    /// A single connection's configuration, for start-up work done before the pool runs.
+    /// A single connection's configuration: the pool's, and start-up work's done before the pool runs.
     func connectionConfiguration(connectTimeout: Duration) throws -> PostgresConnection.Configuration {
         var configuration = PostgresConnection.Configuration(
             host: host, port: port, username: username, password: password, database: database,

@@ -13,7 +13,7 @@ extension PostgresStore: LimitStore {
             WHERE LEAST(\(capacity), b.tokens + GREATEST(0, \(at) - b.at) * \(refillPerSecond)) >= 1
             RETURNING tokens
             """, logger: logger)
-        if try await rows.decode(Double.self).reduce(0, { count, _ in count + 1 }) == 1 {
+        if rows.count == 1 {
             // Now and then, drop buckets idle for an hour: they are full again, the same as none.
             if Int.random(in: 0..<1000) == 0 {
                 try await client.query("DELETE FROM backchannel_limit_bucket WHERE at < \(at - 3600)", logger: logger)
@@ -25,7 +25,7 @@ extension PostgresStore: LimitStore {
 
     public func wait(bucket key: String, capacity: Double, refillPerSecond: Double, now: Date) async throws -> TimeInterval {
         let rows = try await client.query("SELECT tokens, at FROM backchannel_limit_bucket WHERE key = \(key)", logger: logger)
-        for try await (tokens, at) in rows.decode((Double, Double).self) {
+        for (tokens, at) in try rows.map({ try $0.decode((Double, Double).self) }) {
             let refilled = min(capacity, tokens + max(0, now.timeIntervalSince1970 - at) * refillPerSecond)
             return refilled >= 1 ? 0 : (1 - refilled) / refillPerSecond
         }
@@ -76,7 +76,7 @@ extension PostgresStore: LimitStore {
             SELECT complete, room FROM ok
             """, logger: logger)
         var answer: Bool?
-        for try await (complete, room) in rows.decode((Bool, Bool).self) { answer = complete ? room : nil }
+        for (complete, room) in try rows.map({ try $0.decode((Bool, Bool).self) }) { answer = complete ? room : nil }
         return answer
     }
 
@@ -88,7 +88,7 @@ extension PostgresStore: LimitStore {
             SELECT key FROM gone
             """, logger: logger)
         var keys: [String] = []
-        for try await key in rows.decode(String.self) { keys.append(key) }
+        for key in try rows.map({ try $0.decode(String.self) }) { keys.append(key) }
         return keys
     }
 

@@ -72,7 +72,7 @@ extension PostgresStore: PendingRequestStore {
             WHERE auth_req_id_hash = \(authReqIdHash) AND state = 'pending'
             RETURNING auth_req_id_hash
             """, logger: logger)
-        return try await rows.decode(String.self).reduce(0) { count, _ in count + 1 } == 1
+        return rows.count == 1
     }
 
     public func redeem(authReqIdHash: String, clientId: String, now: Date) async throws -> PendingRequest? {
@@ -106,7 +106,7 @@ extension PostgresStore: PendingRequestStore {
             RETURNING \(unescaped: Self.columns)
             """, logger: logger)
         var claimed: [PendingRequest] = []
-        for try await row in rows { claimed.append(try Self.decode(row).request) }
+        for row in rows { claimed.append(try Self.decode(row).request) }
         return claimed
     }
 
@@ -114,7 +114,7 @@ extension PostgresStore: PendingRequestStore {
         var counts: [String: Int] = [:]
         let rows = try await client.query(
             "SELECT authenticator, count(*)::BIGINT FROM backchannel_pending_request WHERE state = 'pending' GROUP BY authenticator", logger: logger)
-        for try await (authenticator, count) in rows.decode((String, Int).self) { counts[authenticator] = count }
+        for (authenticator, count) in try rows.map({ try $0.decode((String, Int).self) }) { counts[authenticator] = count }
         return counts
     }
 
@@ -127,7 +127,7 @@ extension PostgresStore: PendingRequestStore {
             ORDER BY created_at LIMIT \(limit)
             """, logger: logger)
         var found: [PendingRequest] = []
-        for try await row in rows { found.append(try Self.decode(row).request) }
+        for row in rows { found.append(try Self.decode(row).request) }
         return found
     }
 
@@ -145,7 +145,7 @@ extension PostgresStore: PendingRequestStore {
             RETURNING \(unescaped: Self.columns), notify_attempts, notify_payload
             """, logger: logger)
         var claimed: [DueNotification] = []
-        for try await row in rows {
+        for row in rows {
             let request = try Self.decode(row).request
             let columns = row.makeRandomAccess()
             claimed.append(
@@ -163,7 +163,7 @@ extension PostgresStore: PendingRequestStore {
             WHERE auth_req_id_hash = \(authReqIdHash)
             RETURNING notify_payload
             """, logger: logger)
-        for try await fixed in rows.decode(Data?.self) { return fixed ?? payload }
+        for fixed in try rows.map({ try $0.decode(Data?.self) }) { return fixed ?? payload }
         return payload
     }
 
@@ -197,9 +197,9 @@ extension PostgresStore: PendingRequestStore {
         }
     }
 
-    private func first(_ rows: PostgresRowSequence) async throws -> (request: PendingRequest, slowed: Bool)? {
+    private func first(_ rows: [PostgresRow]) async throws -> (request: PendingRequest, slowed: Bool)? {
         var first: (request: PendingRequest, slowed: Bool)?
-        for try await row in rows where first == nil { first = try Self.decode(row) }
+        for row in rows where first == nil { first = try Self.decode(row) }
         return first
     }
 

@@ -16,7 +16,7 @@ extension PostgresStore: PluginStateStore {
             WHERE backchannel_plugin_state.expires_at <= \(now)
             RETURNING key
             """, logger: logger)
-        return try await rows.decode(String.self).reduce(0) { count, _ in count + 1 } == 1
+        return rows.count == 1
     }
 
     public func record(namespace: String, key: String) async throws -> PluginStateRecord? {
@@ -27,7 +27,7 @@ extension PostgresStore: PluginStateStore {
             WHERE namespace = \(namespace) AND key = \(key) AND expires_at > \(now)
             """, logger: logger)
         var found: PluginStateRecord?
-        for try await row in rows where found == nil { found = try Self.record(row) }
+        for row in rows where found == nil { found = try Self.record(row) }
         return found
     }
 
@@ -40,7 +40,7 @@ extension PostgresStore: PluginStateStore {
             ORDER BY created_at, key
             """, logger: logger)
         var records: [PluginStateRecord] = []
-        for try await row in rows { records.append(try Self.record(row)) }
+        for row in rows { records.append(try Self.record(row)) }
         return records
     }
 
@@ -52,7 +52,7 @@ extension PostgresStore: PluginStateStore {
             WHERE namespace = \(namespace) AND key = \(key) AND value = \(expected) AND expires_at > \(now)
             RETURNING key
             """, logger: logger)
-        return try await rows.decode(String.self).reduce(0) { count, _ in count + 1 } == 1
+        return rows.count == 1
     }
 
     public func delete(namespace: String, key: String) async throws {
@@ -67,7 +67,7 @@ extension PostgresStore: PluginStateStore {
     public func purgeExpired(now: Date) async throws -> Int {
         let rows = try await client.query(
             "DELETE FROM backchannel_plugin_state WHERE expires_at <= \(now.timeIntervalSince1970) RETURNING key", logger: logger)
-        return try await rows.decode(String.self).reduce(0) { count, _ in count + 1 }
+        return rows.count
     }
 
     static func record(_ row: PostgresRow) throws -> PluginStateRecord {

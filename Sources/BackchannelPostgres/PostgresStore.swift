@@ -15,11 +15,9 @@ import ServiceLifecycle
 /// `ServiceGroup`, and closes at graceful shutdown. Queries made before it runs wait for it; start-up
 /// work (migrations, the generated signing key) uses a connection of its own instead.
 public final class PostgresStore: Service, Sendable {
-    let pool: PostgresClient
-    /// The pool with a deadline on every operation's wait for a connection.
-    var client: BoundedPostgresClient { BoundedPostgresClient(pool: pool, deadline: operationDeadline) }
-    /// How long an operation waits for a connection before it fails (the database is down or saturated).
-    let operationDeadline: Duration = .seconds(5)
+    /// The connections operations run on, each operation waiting at most 5 s for one.
+    let pool: PostgresConnectionPool
+    var client: PostgresConnectionPool { pool }
     let endpoint: PostgresEndpoint
     let connectTimeout: Duration
     let retention: TimeInterval
@@ -46,8 +44,12 @@ public final class PostgresStore: Service, Sendable {
         logger: Logger = Logger(label: "backchannel.postgres")
     ) async throws -> PostgresStore {
         let endpoint = try PostgresEndpoint(url: url)
+        guard connections >= 1 else { throw PostgresStoreError.invalidConnectionCount(connections) }
+        let pool = PostgresConnectionPool(
+            size: connections, configuration: try endpoint.connectionConfiguration(connectTimeout: connectTimeout),
+            deadline: .seconds(5), logger: logger)
         let store = PostgresStore(
-            client: PostgresClient(configuration: try endpoint.clientConfiguration(connections: connections), backgroundLogger: logger),
+            pool: pool,
             endpoint: endpoint, connectTimeout: connectTimeout, retention: expiredRequestRetention, clock: clock, logger: logger)
         try await store.withStartupConnection { connection in
             try await PostgresMigrations.migrate(connection, logger: logger)
@@ -56,10 +58,10 @@ public final class PostgresStore: Service, Sendable {
     }
 
     private init(
-        client: PostgresClient, endpoint: PostgresEndpoint, connectTimeout: Duration, retention: TimeInterval,
+        pool: PostgresConnectionPool, endpoint: PostgresEndpoint, connectTimeout: Duration, retention: TimeInterval,
         clock: any BackchannelClock, logger: Logger
     ) {
-        self.pool = client
+        self.pool = pool
         self.endpoint = endpoint
         self.connectTimeout = connectTimeout
         self.retention = retention
@@ -116,14 +118,10 @@ public final class PostgresStore: Service, Sendable {
         if let underlying = error.underlying { return "\(underlying)" }
         return "\(error.code)"
     }
-
-    static func configuration(url: String, connections: Int = 20) throws -> PostgresClient.Configuration {
-        try PostgresEndpoint(url: url).clientConfiguration(connections: connections)
-    }
 }
 
 /// A PostgreSQL store that cannot start.
-public enum PostgresStoreError: Error, Sendable, CustomStringConvertible {
+public enum PostgresStoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The connection URL is malformed.
     case invalidURL(String)
     /// The connection count is below one.
@@ -134,6 +132,8 @@ public enum PostgresStoreError: Error, Sendable, CustomStringConvertible {
     case refused(host: String, port: Int, reason: String)
     /// A running store's operation found no connection within its deadline: the database is down or saturated.
     case unavailable(seconds: Int)
+    /// A running store's every connection attempt fails: the database is down or out of reach.
+    case outOfReach
 
     public var description: String {
         switch self {
@@ -142,6 +142,7 @@ public enum PostgresStoreError: Error, Sendable, CustomStringConvertible {
         case .unreachable(let host, let port, let seconds): "cannot reach PostgreSQL at \(host):\(port) within \(seconds) s"
         case .refused(let host, let port, let reason): "cannot connect to PostgreSQL at \(host):\(port): \(reason)"
         case .unavailable(let seconds): "no PostgreSQL connection within \(seconds) s"
+        case .outOfReach: "PostgreSQL is out of reach (every connection attempt fails)"
         }
     }
 }

@@ -59,9 +59,9 @@ struct NotificationTests {
         return ack
     }
 
-    private func deliverAll(_ fixture: EngineFixture, _ transport: RecordingTransport) async -> [NotificationAttemptOutcome] {
+    private func deliverAll(_ fixture: EngineFixture, _ transport: RecordingTransport) async throws -> [NotificationAttemptOutcome] {
         var outcomes: [NotificationAttemptOutcome] = []
-        for due in await fixture.engine.claimDueNotifications(limit: 10) {
+        for due in try await fixture.engine.claimDueNotifications(limit: 10) {
             outcomes.append(await fixture.engine.deliver(due, transport: transport))
         }
         return outcomes
@@ -86,12 +86,12 @@ struct NotificationTests {
         let ack = try await concluded(fixture, Self.pinger)
         #expect(ack.interval == 5)
         let transport = RecordingTransport()
-        #expect(await deliverAll(fixture, transport) == [.delivered])
+        #expect(try await deliverAll(fixture, transport) == [.delivered])
         let sent = try #require(transport.sent.first)
         #expect(sent.endpoint.absoluteString == "https://rp.example.com/ping")
         #expect(sent.bearerToken == "rp-token-0123456789")
         #expect(sent.json == ["auth_req_id": .string(ack.authReqId)])
-        #expect(await deliverAll(fixture, transport).isEmpty)  // delivered once
+        #expect(try await deliverAll(fixture, transport).isEmpty)  // delivered once
 
         let client = ("pinger", "pinger-secret-0042")
         _ = try await fixture.poll(ack.authReqId, client: client).get()
@@ -104,7 +104,7 @@ struct NotificationTests {
         let ack = try await concluded(fixture, Self.pusher)
         #expect(ack.interval == nil)
         let transport = RecordingTransport()
-        #expect(await deliverAll(fixture, transport) == [.delivered])
+        #expect(try await deliverAll(fixture, transport) == [.delivered])
         let json = try #require(transport.sent.first).json
         #expect(json["auth_req_id"] == .string(ack.authReqId))
         #expect(json["token_type"] == .string("Bearer"))
@@ -129,7 +129,7 @@ struct NotificationTests {
         try await fixture.waitUntilConcluded(ack.authReqId)
         _ = await fixture.engine.sweepExpired()
         let transport = RecordingTransport()
-        #expect(await deliverAll(fixture, transport) == [.delivered])
+        #expect(try await deliverAll(fixture, transport) == [.delivered])
         let json = try #require(transport.sent.first).json
         #expect(json["error"] == .string(error))
         #expect(json["auth_req_id"] == .string(ack.authReqId))
@@ -142,7 +142,7 @@ struct NotificationTests {
         _ = try await concluded(fixture, Self.pusher)
         let transport = RecordingTransport(statuses: [500, 429, 204])
         for expected in [false, false, true] {
-            let outcomes = await deliverAll(fixture, transport)
+            let outcomes = try await deliverAll(fixture, transport)
             #expect(outcomes.count == 1)
             #expect((outcomes.first == .delivered) == expected)
             await fixture.clock.advance(by: 120)  // past any backoff
@@ -156,21 +156,21 @@ struct NotificationTests {
     func finalFailure() async throws {
         let fixture = try await fixture(maxAttempts: 2)
         let refused = try await concluded(fixture, Self.pinger)
-        #expect(await deliverAll(fixture, RecordingTransport(statuses: [401])) == [.failed])
+        #expect(try await deliverAll(fixture, RecordingTransport(statuses: [401])) == [.failed])
         // The ping client can still collect its tokens by polling.
         _ = try await fixture.poll(refused.authReqId, client: ("pinger", "pinger-secret-0042")).get()
 
         let pushed = try await concluded(fixture, Self.pusher)
         let transport = RecordingTransport(statuses: [503, 503])
-        #expect(await deliverAll(fixture, transport).count == 1)
+        #expect(try await deliverAll(fixture, transport).count == 1)
         await fixture.clock.advance(by: 120)
-        #expect(await deliverAll(fixture, transport) == [.failed])
+        #expect(try await deliverAll(fixture, transport) == [.failed])
         let stored = try await fixture.store.request(authReqIdHash: BackchannelEngine.authReqIdHash(pushed.authReqId))
         guard case .failed = stored?.state else {
             Issue.record("the push approval is \(String(describing: stored?.state))")
             return
         }
-        #expect(await deliverAll(fixture, transport).isEmpty)
+        #expect(try await deliverAll(fixture, transport).isEmpty)
     }
 }
 

@@ -57,6 +57,9 @@ final class BackchanneldProcess: @unchecked Sendable {
         var description: String { "backchanneld did not start:\n\(log)" }
     }
 
+    /// Whether the process is still alive.
+    var isRunning: Bool { process.isRunning }
+
     /// Sends `signal` (SIGHUP to reload) and returns at once.
     func send(_ signal: Int32) {
         kill(process.processIdentifier, signal)

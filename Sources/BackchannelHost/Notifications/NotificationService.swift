@@ -15,6 +15,8 @@ struct NotificationService: Service {
     var idlePeriod: Duration = .milliseconds(100)
     /// Claimed and not yet finished, at most.
     var maxOutstanding = 200
+    /// Where a failing outbox is reported: once when it starts failing, once when it recovers.
+    var logger = Logger(label: "backchanneld")
 
     func run() async throws {
         // The policy's delivery limits are read once (a reload says they need a restart).
@@ -26,11 +28,23 @@ struct NotificationService: Service {
         let attempt = Double(engine.policy.notificationAttemptTimeout)
         let lease = attempt + 20
         let clock = ContinuousClock()
+        var failures = 0
         await withDiscardingTaskGroup { group in
             while !Task.isShuttingDownGracefully, !Task.isCancelled {
                 let room = maxOutstanding - outstanding.count.withLock { $0 }
                 let engine = engines.current
-                let due = room > 0 ? await engine.claimDueNotifications(limit: min(room, 100), lease: lease) : []
+                let due: [DueNotification]
+                do {
+                    due = room > 0 ? try await engine.claimDueNotifications(limit: min(room, 100), lease: lease) : []
+                    if failures > 0 { logger.info("claiming notifications works again", metadata: ["failed_attempts": "\(failures)"]) }
+                    failures = 0
+                } catch {
+                    // The store is down: say so once, and look again less often (up to every 5 s) until it is back.
+                    if failures == 0 { logger.error("claiming notifications failed", metadata: ["error": "\(error)"]) }
+                    failures += 1
+                    try? await Task.sleep(for: min(.seconds(5), idlePeriod * (1 << min(failures, 6))))
+                    continue
+                }
                 for notification in due {
                     let endpoint = engine.notificationEndpoint(for: notification)?.absoluteString ?? ""
                     outstanding.count.withLock { $0 += 1 }

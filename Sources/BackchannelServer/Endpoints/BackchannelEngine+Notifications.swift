@@ -5,13 +5,9 @@ import Logging
 extension BackchannelEngine {
     /// Claims up to `limit` due ping and push notifications for this process to deliver, each leased
     /// for `lease` seconds (longer than an attempt may take).
-    public func claimDueNotifications(limit: Int, lease: TimeInterval = 60) async -> [DueNotification] {
-        do {
-            return try await store.claimNotifications(now: clock.now, limit: limit, lease: lease)
-        } catch {
-            logger.error("claiming notifications failed", metadata: ["error": "\(error)"])
-            return []
-        }
+    /// - Throws: The store's error; the caller backs off (the store is down, and says so once).
+    public func claimDueNotifications(limit: Int, lease: TimeInterval = 60) async throws -> [DueNotification] {
+        try await store.claimNotifications(now: clock.now, limit: limit, lease: lease)
     }
 
     /// Where a claimed notification goes: its client's registered endpoint, and nowhere else.

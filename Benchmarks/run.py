@@ -96,7 +96,7 @@ def rss(process):
 
 def wrk(url, script, duration, env=None, counted=True):
     out = run(["taskset", "-c", "1", "wrk", "-t1", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", "-s", os.path.join(WRK_DIR, script), url],
-              env={**os.environ, **(env or {})}).stdout
+              env={**os.environ, "USERS": str(USERS), **(env or {})}).stdout
     def latency(label):
         match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
         if not match:
@@ -187,12 +187,23 @@ authenticators:
   - plugin: mock-push
     configuration:
       users:
-        carol: {{ action: silent }}
-        dave: {{ action: approve, after_seconds: 0 }}
+{mock_users}
 users:
-  - {{ subject: carol }}
-  - {{ subject: dave }}
+{directory_users}
 """
+
+# The load names USERS users (carol-N never answers, dave-N approves at once), as a call centre's would:
+# every request for one user would queue on that user's pending-request count, in a database shared by
+# nodes, for a load the default limits (50 pending per user) refuse long before.
+USERS = 1000
+
+
+def user_entries(count=USERS):
+    """The configuration's mock-push scripts and directory entries for carol, dave and count of each."""
+    names = ["carol", "dave"] + [f"{name}-{n}" for n in range(count) for name in ("carol", "dave")]
+    mock = "\n".join(f"        {name}: {{ action: {'silent' if name.startswith('carol') else 'approve, after_seconds: 0'} }}" for name in names)
+    directory = "\n".join(f"  - {{ subject: {name} }}" for name in names)
+    return {"mock_users": mock, "directory_users": directory}
 
 
 class Receiver:
@@ -233,7 +244,7 @@ def measure_notifications(url, receiver, duration):
     from the acknowledgement to the ping is the time from the approval to the notification."""
     sent = []
     flows = subprocess.Popen(["taskset", "-c", "1", "wrk", "-t1", f"-c{CONNECTIONS}", f"-d{duration}s", "-s", os.path.join(WRK_DIR, "flow.lua"), url],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             env={**os.environ, "USERS": str(USERS)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + duration - 1
     while time.monotonic() < deadline:
         sent.append(ping_request(url))
@@ -269,7 +280,7 @@ def measure_store(store, duration, work, postgres):
         kind = {"memory": "{ kind: memory }", "sqlite": "{ kind: sqlite }", "postgres": f'{{ kind: postgres, url: "{postgres.database() if postgres else ""}" }}'}[store]
         config = os.path.join(data, "config.yaml")
         with open(config, "w") as f:
-            f.write(CONFIG.format(port=port, store=kind, receiver_port=receiver.port, operations=""))
+            f.write(CONFIG.format(port=port, store=kind, receiver_port=receiver.port, operations="", **user_entries()))
         log = open(os.path.join(data, "log"), "w")
         url = f"http://127.0.0.1:{port}"
         process = start([backchanneld, "--config", config, "--data-dir", data, "--operations-port", str(free_port()), "--log-level", "warning"],
@@ -334,7 +345,7 @@ def measure_metrics_cost(duration, work):
         data = tempfile.mkdtemp(dir=work, prefix=f"metrics-{metrics}-")
         config = os.path.join(data, "config.yaml")
         with open(config, "w") as f:
-            f.write(CONFIG.format(port=port, store="{ kind: memory }", receiver_port=free_port(),
+            f.write(CONFIG.format(port=port, store="{ kind: memory }", receiver_port=free_port(), **user_entries(),
                                   operations="" if metrics else ", operations: { enabled: false }"))
         url = f"http://127.0.0.1:{port}"
         process = start([backchanneld, "--config", config, "--data-dir", data, "--operations-port", str(free_port()), "--log-level", "warning"],

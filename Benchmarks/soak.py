@@ -42,11 +42,9 @@ authenticators:
   - plugin: mock-push
     configuration:
       users:
-        carol: {{ action: silent }}
-        dave: {{ action: approve, after_seconds: 0 }}
+{mock_users}
 users:
-  - {{ subject: carol }}
-  - {{ subject: dave }}
+{directory_users}
 """
 
 
@@ -93,7 +91,7 @@ def paced(url, script, rate, seconds, env=None):
     delay = max(1, int(PACED_CONNECTIONS * 1000 / rate))
     return subprocess.Popen(
         ["taskset", "-c", "1", "wrk", "-t1", f"-c{PACED_CONNECTIONS}", f"-d{seconds}s", "-s", os.path.join(bench.WRK_DIR, script), url],
-        env={**os.environ, **(env or {}), "DELAY_MS": str(delay)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        env={**os.environ, "USERS": str(bench.USERS), **(env or {}), "DELAY_MS": str(delay)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def unexpected(process):
@@ -143,7 +141,7 @@ def main():
                  "postgres": f'{{ kind: postgres, url: "{postgres.database() if postgres else ""}" }}'}[options.store]
         config = os.path.join(work, "config.yaml")
         with open(config, "w") as f:
-            f.write(CONFIG.format(port=port, operations=operations, store=store, expiry=EXPIRY, retention=RETENTION))
+            f.write(CONFIG.format(port=port, operations=operations, store=store, expiry=EXPIRY, retention=RETENTION, **bench.user_entries()))
         url, metrics_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{operations}/metrics"
         server = bench.start([bench.binary("backchanneld"), "--config", config, "--data-dir", work, "--log-level", "warning"],
                              f"{url}/jwks", open(os.path.join(work, "log"), "w"))
@@ -151,7 +149,7 @@ def main():
         # The peak of the mix: both scripts unpaced for 10 s, side by side.
         before = metrics(metrics_url)
         mix = [subprocess.Popen(["taskset", "-c", "1", "wrk", "-t1", f"-c{CONNECTIONS}", "-d10s", "-s", os.path.join(bench.WRK_DIR, s), url],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for s in ("soak.lua", "flow.lua")]
+                                env={**os.environ, "USERS": str(bench.USERS)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for s in ("soak.lua", "flow.lua")]
         for process in mix:
             process.communicate()
         after = metrics(metrics_url)

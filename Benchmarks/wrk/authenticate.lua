@@ -6,6 +6,16 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Authorization"] = "Basic ZGVtby1jbGllbnQ6ZGVtby1zZWNyZXQ="
 wrk.body = "scope=openid&login_hint=carol&binding_message=BENCH&requested_expiry=3600"
 
+-- USERS spreads the requests over that many users (carol-0 …), as a call centre's would be; unset,
+-- every request names carol.
+local users = tonumber(os.getenv("USERS") or "0")
+if users > 0 then
+  math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+  function request()
+    return wrk.format(nil, nil, nil, "scope=openid&login_hint=carol-" .. math.random(0, users - 1) .. "&binding_message=BENCH&requested_expiry=3600")
+  end
+end
+
 -- Counters live in each thread's Lua state; done() reads them through setup()'s thread handles.
 local threads = {}
 function setup(thread) threads[#threads + 1] = thread end

@@ -4,6 +4,15 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Authorization"] = "Basic ZGVtby1jbGllbnQ6ZGVtby1zZWNyZXQ="
 
+-- USERS spreads the load over that many users (carol-0 … and dave-0 …), as a call centre's would be;
+-- unset, every request names the one user.
+local users = tonumber(os.getenv("USERS") or "0")
+math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+function user(name)
+  if users > 0 then return name .. "-" .. math.random(0, users - 1) end
+  return name
+end
+
 local threads = {}
 function setup(thread) threads[#threads + 1] = thread end
 
@@ -22,7 +31,7 @@ function request()
   if id then
     return wrk.format(nil, "/token", nil, "grant_type=urn%3Aopenid%3Aparams%3Agrant-type%3Aciba&auth_req_id=" .. id)
   end
-  return wrk.format(nil, "/backchannel/authentication", nil, "scope=openid&login_hint=dave")
+  return wrk.format(nil, "/backchannel/authentication", nil, "scope=openid&login_hint=" .. user("dave"))
 end
 
 function response(status, headers, body)

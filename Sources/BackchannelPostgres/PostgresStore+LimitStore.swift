@@ -4,23 +4,36 @@ import PostgresNIO
 
 extension PostgresStore: LimitStore {
     public func take(bucket key: String, capacity: Double, refillPerSecond: Double, now: Date) async throws -> TimeInterval? {
+        // A large bucket: a token this node took ahead, or a batch of them in one update (BucketLeases).
+        let batch = BucketLeases.batch(capacity: capacity)
+        if batch > 1 {
+            if leases.spend(key, now: now) { return nil }
+            if try await take(batch, from: key, capacity: capacity, refillPerSecond: refillPerSecond, now: now) {
+                leases.hold(batch - 1, for: key, now: now)
+                return nil
+            }
+        }
+        if try await take(1, from: key, capacity: capacity, refillPerSecond: refillPerSecond, now: now) { return nil }
+        return max(try await wait(bucket: key, capacity: capacity, refillPerSecond: refillPerSecond, now: now), 1 / refillPerSecond)
+    }
+
+    /// One statement: refill, and take `count` tokens only if they are all there.
+    private func take(_ count: Int, from key: String, capacity: Double, refillPerSecond: Double, now: Date) async throws -> Bool {
         let at = now.timeIntervalSince1970
-        // One statement: refill, and take a token only if one is there; no row back means none was.
+        let count = Double(count)
         let rows = try await client.query(
             """
-            INSERT INTO backchannel_limit_bucket AS b (key, tokens, at) VALUES (\(key), \(capacity - 1), \(at))
-            ON CONFLICT (key) DO UPDATE SET tokens = LEAST(\(capacity), b.tokens + GREATEST(0, \(at) - b.at) * \(refillPerSecond)) - 1, at = \(at)
-            WHERE LEAST(\(capacity), b.tokens + GREATEST(0, \(at) - b.at) * \(refillPerSecond)) >= 1
+            INSERT INTO backchannel_limit_bucket AS b (key, tokens, at) VALUES (\(key), \(capacity - count), \(at))
+            ON CONFLICT (key) DO UPDATE SET tokens = LEAST(\(capacity), b.tokens + GREATEST(0, \(at) - b.at) * \(refillPerSecond)) - \(count), at = \(at)
+            WHERE LEAST(\(capacity), b.tokens + GREATEST(0, \(at) - b.at) * \(refillPerSecond)) >= \(count)
             RETURNING tokens
             """, logger: logger)
-        if rows.count == 1 {
-            // Now and then, drop buckets idle for an hour: they are full again, the same as none.
-            if Int.random(in: 0..<1000) == 0 {
-                try await client.query("DELETE FROM backchannel_limit_bucket WHERE at < \(at - 3600)", logger: logger)
-            }
-            return nil
+        guard rows.count == 1 else { return false }
+        // Now and then, drop buckets idle for an hour: they are full again, the same as none.
+        if Int.random(in: 0..<1000) == 0 {
+            try await client.query("DELETE FROM backchannel_limit_bucket WHERE at < \(at - 3600)", logger: logger)
         }
-        return max(try await wait(bucket: key, capacity: capacity, refillPerSecond: refillPerSecond, now: now), 1 / refillPerSecond)
+        return true
     }
 
     public func wait(bucket key: String, capacity: Double, refillPerSecond: Double, now: Date) async throws -> TimeInterval {

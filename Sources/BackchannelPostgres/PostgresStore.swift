@@ -18,6 +18,8 @@ public final class PostgresStore: Service, Sendable {
     /// The connections operations run on, each operation waiting at most 5 s for one.
     let pool: PostgresConnectionPool
     var client: PostgresConnectionPool { pool }
+    /// Tokens of large rate buckets taken ahead by this node.
+    let leases = BucketLeases()
     let endpoint: PostgresEndpoint
     let connectTimeout: Duration
     let retention: TimeInterval

@@ -91,6 +91,27 @@ struct LimitStoreContractTests {
         }
         #expect(admitted == 3)
     }
+
+    @Test("a large bucket is taken in batches by each node, and two nodes together never exceed it", .enabled(if: StoreKind.postgresInstalled))
+    func largeBucketInBatches() async throws {
+        let url = try await TemporaryPostgresServer.shared().makeDatabase()
+        let first = try await PostgresStore.connect(url: url, connections: 2, expiredRequestRetention: 60, clock: VirtualClock())
+        let second = try await PostgresStore.connect(url: url, connections: 2, expiredRequestRetention: 60, clock: VirtualClock())
+        let pools = [Task { await first.run() }, Task { await second.run() }]
+        defer { pools.forEach { $0.cancel() } }
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        // Capacity 400 is taken 8 tokens at a time; no refill to speak of.
+        var taken = 0
+        for index in 0..<600 {
+            let node = index % 3 == 0 ? first : second
+            if try await node.take(bucket: "client", capacity: 400, refillPerSecond: 0.0001, now: now) == nil { taken += 1 }
+        }
+        // Never more than the capacity; less by at most what each node still holds (a batch less one).
+        #expect(taken <= 400)
+        #expect(taken >= 400 - 2 * 7)
+        // What a node holds lapses after a second: the shared bucket, not the lease, answers then.
+        #expect(try await first.take(bucket: "client", capacity: 400, refillPerSecond: 0.0001, now: now.addingTimeInterval(2)) != nil)
+    }
 }
 
 /// PostgreSQL beyond loopback only over TLS, and an unreachable server is an error in bounded time.

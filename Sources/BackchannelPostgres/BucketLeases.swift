@@ -1,0 +1,56 @@
+import Foundation
+import Synchronization
+
+/// Tokens a node took from a large shared rate bucket ahead of need, spent locally for a second.
+///
+/// Every node updating one row per request (a client's bucket, at hundreds of requests a second) makes
+/// that row the hottest lock in the database: each update waits for the one before it to commit. A node
+/// takes a batch of tokens in one update instead and hands them out from memory, so the row is written
+/// once per batch. The limit is never exceeded (the tokens left the shared bucket when taken); at worst a
+/// node holds a batch less one unused for a second, so a client at its limit is admitted slightly less.
+/// Small buckets (a user's burst, cool-downs, `user_code` failures) are taken one token at a time.
+final class BucketLeases: Sendable {
+    private struct Lease {
+        var tokens: Int
+        var until: Date
+    }
+
+    private struct State {
+        var leases: [String: Lease] = [:]
+        /// Prune when there are more keys than this; doubling keeps the pruning's cost constant per hold.
+        var pruneAt = BucketLeases.pruneAbove
+    }
+
+    private let state = Mutex(State())
+    /// How long taken tokens stay usable here.
+    static let lifetime: TimeInterval = 1
+    /// Past this many keys, expired leases are dropped (each key's lease lives a second).
+    static let pruneAbove = 10_000
+
+    /// How many tokens to take at once from a bucket of `capacity`: one under 100, then a fiftieth of the
+    /// capacity, at most 16.
+    static func batch(capacity: Double) -> Int {
+        capacity < 100 ? 1 : Int(min(16, capacity / 50))
+    }
+
+    /// Spends a token held for `key`, if one is.
+    func spend(_ key: String, now: Date) -> Bool {
+        state.withLock { state in
+            guard var lease = state.leases[key], lease.until > now, lease.tokens > 0 else { return false }
+            lease.tokens -= 1
+            state.leases[key] = lease
+            return true
+        }
+    }
+
+    /// Holds `tokens` more for `key` until a second from `now`.
+    func hold(_ tokens: Int, for key: String, now: Date) {
+        state.withLock { state in
+            if state.leases.count > state.pruneAt {
+                state.leases = state.leases.filter { $0.value.until > now }
+                state.pruneAt = max(Self.pruneAbove, 2 * state.leases.count)
+            }
+            state.leases[key] = Lease(tokens: tokens, until: now.addingTimeInterval(Self.lifetime))
+        }
+    }
+}

@@ -1,24 +1,14 @@
--- Starts backchannel authentications for carol (who never answers), so each request adds one pending
--- request. With LIMIT set, appends each auth_req_id to the file AUTH_REQ_IDS and stops after LIMIT.
-wrk.method = "POST"
+-- Starts backchannel authentications for carol (or one of USERS carols, common.lua), who never answers,
+-- so each request adds one pending request. With LIMIT set, appends each auth_req_id to the file
+-- AUTH_REQ_IDS and stops after LIMIT.
+dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "common.lua")
 wrk.path = "/backchannel/authentication"
-wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-wrk.headers["Authorization"] = "Basic ZGVtby1jbGllbnQ6ZGVtby1zZWNyZXQ="
 wrk.body = "scope=openid&login_hint=carol&binding_message=BENCH&requested_expiry=3600"
-
--- USERS spreads the requests over that many users (carol-0 …), as a call centre's would be; unset,
--- every request names carol.
-local users = tonumber(os.getenv("USERS") or "0")
-if users > 0 then
-  math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+if os.getenv("USERS") then
   function request()
-    return wrk.format(nil, nil, nil, "scope=openid&login_hint=carol-" .. math.random(0, users - 1) .. "&binding_message=BENCH&requested_expiry=3600")
+    return wrk.format(nil, nil, nil, "scope=openid&login_hint=" .. user("carol") .. "&binding_message=BENCH&requested_expiry=3600")
   end
 end
-
--- Counters live in each thread's Lua state; done() reads them through setup()'s thread handles.
-local threads = {}
-function setup(thread) threads[#threads + 1] = thread end
 
 limit = tonumber(os.getenv("LIMIT") or "0")
 count = 0

@@ -1,31 +1,12 @@
 -- The soak's main load: authentications for carol (who never answers, so each expires after the server's
 -- default expiry), each polled POLLS times (authorization_pending). wrk's connections share one Lua state per
 -- thread, so the auth_req_ids wait in a queue: a request polls the oldest waiting one, or starts another.
--- DELAY_MS paces each connection (wrk's delay()): the rate is connections × 1000 / DELAY_MS requests/s.
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-wrk.headers["Authorization"] = "Basic ZGVtby1jbGllbnQ6ZGVtby1zZWNyZXQ="
-
--- USERS spreads the load over that many users (carol-0 … and dave-0 …), as a call centre's would be;
--- unset, every request names the one user.
-local users = tonumber(os.getenv("USERS") or "0")
-math.randomseed(os.time() + math.floor(os.clock() * 1000000))
-function user(name)
-  if users > 0 then return name .. "-" .. math.random(0, users - 1) end
-  return name
-end
-
-local threads = {}
-function setup(thread) threads[#threads + 1] = thread end
+-- DELAY_MS paces each connection (common.lua).
+dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "common.lua")
 
 local polls = tonumber(os.getenv("POLLS") or "2")
-local pace = tonumber(os.getenv("DELAY_MS") or "0")
 local queue = {}
 unexpected = 0
-
-if pace > 0 then
-  function delay() return pace end
-end
 
 function request()
   local id = table.remove(queue, 1)
@@ -41,6 +22,7 @@ function response(status, headers, body)
     for _ = 1, polls do queue[#queue + 1] = id end
   elseif not (status == 400 and string.find(body, "authorization_pending", 1, true)) then
     unexpected = unexpected + 1
+    note_unexpected(status, body)
   end
 end
 
@@ -48,4 +30,5 @@ function done(summary, latency, requests)
   local total = 0
   for _, thread in ipairs(threads) do total = total + thread:get("unexpected") end
   io.write(string.format("unexpected_answers %d\n", total))
+  report_unexpected()
 end

@@ -3,6 +3,14 @@ import Foundation
 import PostgresNIO
 
 extension PostgresStore: LimitStore {
+    /// The count rows of `tally`'s keys, locked in key order before any is changed. Every statement that
+    /// changes several count rows takes their locks in this one order (admission too), so two of them
+    /// (an admission and the expiry sweep's batch release, on two nodes) never wait on each other in a
+    /// cycle: PostgreSQL would end one with a deadlock error, a `server_error` for some client.
+    static let lockTallied = """
+        locked AS MATERIALIZED (SELECT c.key FROM backchannel_limit_count AS c JOIN tally USING (key) ORDER BY c.key FOR UPDATE OF c)
+        """
+
     public func take(bucket key: String, capacity: Double, refillPerSecond: Double, now: Date) async throws -> TimeInterval? {
         // A large bucket: a token this node took ahead, or a batch of them in one update (BucketLeases).
         let batch = BucketLeases.batch(capacity: capacity)
@@ -51,9 +59,10 @@ extension PostgresStore: LimitStore {
         let keys = caps.map(\.key)
         try await client.query(
             """
-            WITH gone AS (DELETE FROM backchannel_limit_member WHERE key = ANY(\(keys)) AND until <= \(now.timeIntervalSince1970) RETURNING key)
-            UPDATE backchannel_limit_count AS c SET count = c.count - g.n
-            FROM (SELECT key, count(*) AS n FROM gone GROUP BY key) AS g WHERE c.key = g.key
+            WITH gone AS (DELETE FROM backchannel_limit_member WHERE key = ANY(\(keys)) AND until <= \(now.timeIntervalSince1970) RETURNING key),
+            tally AS (SELECT key, count(*)::INTEGER AS released FROM gone GROUP BY key),
+            \(unescaped: Self.lockTallied)
+            UPDATE backchannel_limit_count AS c SET count = c.count - tally.released FROM tally JOIN locked USING (key) WHERE c.key = tally.key
             """, logger: logger)
         return try await admitOnce(member: member, caps: caps, until: until)
     }
@@ -66,7 +75,7 @@ extension PostgresStore: LimitStore {
         let keys = caps.map(\.key)
         if let admitted = try await admitLocked(member: member, keys: keys, limits: caps.map(\.cap), until: until) { return admitted }
         try await client.query(
-            "INSERT INTO backchannel_limit_count (key, count) SELECT key, 0 FROM unnest(\(keys)::TEXT[]) AS k(key) ON CONFLICT (key) DO NOTHING",
+            "INSERT INTO backchannel_limit_count (key, count) SELECT key, 0 FROM unnest(\(keys)::TEXT[]) AS k(key) ORDER BY key ON CONFLICT (key) DO NOTHING",
             logger: logger)
         return try await admitLocked(member: member, keys: keys, limits: caps.map(\.cap), until: until) ?? false
     }
@@ -97,7 +106,11 @@ extension PostgresStore: LimitStore {
         let rows = try await client.query(
             """
             WITH gone AS (DELETE FROM backchannel_limit_member WHERE member = \(member) RETURNING key),
-            counted AS (UPDATE backchannel_limit_count AS c SET count = c.count - 1 FROM gone WHERE c.key = gone.key RETURNING c.key)
+            tally AS (SELECT key, count(*)::INTEGER AS released FROM gone GROUP BY key),
+            \(unescaped: Self.lockTallied),
+            counted AS (
+                UPDATE backchannel_limit_count AS c SET count = c.count - tally.released FROM tally JOIN locked USING (key)
+                WHERE c.key = tally.key RETURNING c.key)
             SELECT key FROM gone
             """, logger: logger)
         var keys: [String] = []
@@ -111,8 +124,9 @@ extension PostgresStore: LimitStore {
         try await client.query(
             """
             WITH gone AS (DELETE FROM backchannel_limit_member WHERE member = ANY(\(members)) RETURNING key),
-            tally AS (SELECT key, count(*)::INTEGER AS released FROM gone GROUP BY key)
-            UPDATE backchannel_limit_count AS c SET count = c.count - tally.released FROM tally WHERE c.key = tally.key
+            tally AS (SELECT key, count(*)::INTEGER AS released FROM gone GROUP BY key),
+            \(unescaped: Self.lockTallied)
+            UPDATE backchannel_limit_count AS c SET count = c.count - tally.released FROM tally JOIN locked USING (key) WHERE c.key = tally.key
             """, logger: logger)
     }
 }

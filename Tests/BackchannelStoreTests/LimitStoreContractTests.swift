@@ -66,13 +66,19 @@ struct LimitStoreContractTests {
         #expect(try await store.admit(member: "m7", caps: [(key: "s", cap: 3)], until: now.addingTimeInterval(60), now: now) == false)
     }
 
+    /// Two stores on one new database, as two nodes would have; the closure stops their pools.
+    private func twoNodes(connections: Int = 2) async throws -> (PostgresStore, PostgresStore, @Sendable () -> Void) {
+        let url = try await TemporaryPostgresServer.shared().makeDatabase()
+        let first = try await PostgresStore.connect(url: url, connections: connections, expiredRequestRetention: 60, clock: VirtualClock())
+        let second = try await PostgresStore.connect(url: url, connections: connections, expiredRequestRetention: 60, clock: VirtualClock())
+        let pools = [Task { await first.run() }, Task { await second.run() }]
+        return (first, second, { pools.forEach { $0.cancel() } })
+    }
+
     @Test("two nodes on one PostgreSQL share buckets and caps", .enabled(if: StoreKind.postgresInstalled))
     func sharedAmongNodes() async throws {
-        let url = try await TemporaryPostgresServer.shared().makeDatabase()
-        let first = try await PostgresStore.connect(url: url, connections: 2, expiredRequestRetention: 60, clock: VirtualClock())
-        let second = try await PostgresStore.connect(url: url, connections: 2, expiredRequestRetention: 60, clock: VirtualClock())
-        let pools = [Task { await first.run() }, Task { await second.run() }]
-        defer { pools.forEach { $0.cancel() } }
+        let (first, second, close) = try await twoNodes()
+        defer { close() }
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let taken = try await withThrowingTaskGroup(of: Bool.self) { group in
             for index in 0..<20 {
@@ -92,13 +98,35 @@ struct LimitStoreContractTests {
         #expect(admitted == 3)
     }
 
+    @Test("admissions and batch releases of the same keys on two nodes at once all succeed and leave every count exact", .enabled(if: StoreKind.postgresInstalled))
+    func concurrentAdmissionsAndReleases() async throws {
+        let (first, second, close) = try await twoNodes(connections: 8)
+        defer { close() }
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let subjects = (0..<8).map { "s\($0)" }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for round in 0..<100 {
+                let node = round.isMultiple(of: 2) ? first : second
+                group.addTask {
+                    // Each round counts members against some of the keys in its own order, then releases them in one batch.
+                    let members = subjects.shuffled().prefix(5).map { subject in (member: "m\(round)-\(subject)", subject: subject) }
+                    for (member, subject) in members {
+                        let caps = [(key: "p:" + subject, cap: 10_000), (key: "pc:x" + subject, cap: 10_000)]
+                        #expect(try await node.admit(member: member, caps: caps, until: now.addingTimeInterval(60), now: now))
+                    }
+                    try await node.release(members: members.map(\.member))
+                }
+            }
+            try await group.waitForAll()
+        }
+        // Every count is back to zero: nothing was counted twice or lost.
+        #expect(try await first.admit(member: "last", caps: subjects.map { (key: "p:" + $0, cap: 1) }, until: now.addingTimeInterval(60), now: now))
+    }
+
     @Test("a large bucket is taken in batches by each node, and two nodes together never exceed it", .enabled(if: StoreKind.postgresInstalled))
     func largeBucketInBatches() async throws {
-        let url = try await TemporaryPostgresServer.shared().makeDatabase()
-        let first = try await PostgresStore.connect(url: url, connections: 2, expiredRequestRetention: 60, clock: VirtualClock())
-        let second = try await PostgresStore.connect(url: url, connections: 2, expiredRequestRetention: 60, clock: VirtualClock())
-        let pools = [Task { await first.run() }, Task { await second.run() }]
-        defer { pools.forEach { $0.cancel() } }
+        let (first, second, close) = try await twoNodes()
+        defer { close() }
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         // Capacity 400 is taken 8 tokens at a time; no refill to speak of.
         var taken = 0

@@ -142,7 +142,7 @@ public final class BackchannelEngine: Sendable {
         self.random = random
         self.logger = logger
         self.audit = audit ?? AuditLog(logger: logger)
-        self.limiter = AbuseLimiter(limits: policy.limits, store: limitStore, directory: userDirectory)
+        self.limiter = AbuseLimiter(limits: policy.limits, store: limitStore, directory: userDirectory, logger: logger)
         self.userDirectory = userDirectory
         self.metrics = EngineMetrics(clients: clients.map(\.clientId), authenticators: authenticators.map(\.instance.name))
         self.tokenIssuer = TokenIssuer(issuer: issuer, keys: keys, policy: policy, random: random)

@@ -1,6 +1,7 @@
 import BackchannelCore
 import Crypto
 import Foundation
+import Logging
 
 /// Applies ``RequestLimits`` and the `user_code` check to backchannel authentication requests, before
 /// any user is reached, and learns of conclusions so that counted requests stop counting.
@@ -8,6 +9,8 @@ struct AbuseLimiter: Sendable {
     let limits: RequestLimits
     let store: any LimitStore
     let directory: (any UserDirectory)?
+    /// Where a failing limit store is reported (the client sees only `server_error`).
+    let logger: Logger
 
     /// Who a hint names, for counting: the directory's subject when it knows the user, else the hint
     /// itself (hashed: an unknown user's hint can be anything), so unknown users are limited as well.
@@ -49,6 +52,7 @@ struct AbuseLimiter: Sendable {
         } catch let error as OAuthError {
             throw error
         } catch {
+            logger.error("the limit store failed", metadata: ["error": "\(error)"])
             throw .serverError("the server could not complete the request")
         }
     }
@@ -70,6 +74,7 @@ struct AbuseLimiter: Sendable {
         } catch let error as OAuthError {
             throw error
         } catch {
+            logger.error("the limit store failed", metadata: ["error": "\(error)"])
             throw .serverError("the server could not complete the request")
         }
         throw .invalidUserCode("the user_code is invalid")

@@ -1,0 +1,40 @@
+-- What the load scripts share, loaded by each with dofile: the demo client's POST, the users the load
+-- names, the thread handles done() reads counters through, and pacing.
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Authorization"] = "Basic ZGVtby1jbGllbnQ6ZGVtby1zZWNyZXQ="
+
+-- USERS spreads the load over that many users (carol-0 … and dave-0 …), as a call centre's would be;
+-- unset, every request names the one user.
+local users = tonumber(os.getenv("USERS") or "0")
+math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+function user(name)
+  if users > 0 then return name .. "-" .. math.random(0, users - 1) end
+  return name
+end
+
+-- Counters live in each thread's Lua state; done() reads them through setup()'s thread handles.
+threads = {}
+function setup(thread) threads[#threads + 1] = thread end
+
+-- DELAY_MS paces each connection (wrk's delay()): the rate is connections × 1000 / DELAY_MS requests/s;
+-- unset, as fast as the server answers.
+local pace = tonumber(os.getenv("DELAY_MS") or "0")
+if pace > 0 then
+  function delay() return pace end
+end
+
+-- What the unexpected answers were: "status error" and how many of each, written by done().
+unexpected_kinds = ""
+function note_unexpected(status, body)
+  local kind = status .. " " .. (string.match(body, '"error":"([^"]+)"') or "-")
+  if #unexpected_kinds < 200 and not string.find(unexpected_kinds, kind, 1, true) then
+    unexpected_kinds = unexpected_kinds .. kind .. "; "
+  end
+end
+
+function report_unexpected()
+  local kinds = ""
+  for _, thread in ipairs(threads) do kinds = kinds .. (thread:get("unexpected_kinds") or "") end
+  io.write("unexpected_kinds " .. kinds .. "\n")
+end

@@ -106,6 +106,9 @@ def unexpected(process):
     out = process.communicate()[0]
     found = re.search(r"unexpected_answers (\d+)", out)
     kinds = re.search(r"unexpected_kinds (.*)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    if errors:
+        print(f"wrk socket errors: {errors.group(1).strip()}")
     if found and int(found.group(1)) and kinds:
         print(f"unexpected answers: {found.group(1)} ({kinds.group(1).strip()})")
     return int(found.group(1)) if found else None
@@ -153,6 +156,7 @@ class Tracer:
                     try:
                         status, answer = self.poll(flow)
                     except (OSError, ValueError):
+                        self.flows[flow] = "interrupted"  # the process died: the poll may have redeemed it
                         break
                     if status == 200 and "access_token" in answer:
                         self.flows[flow] = "redeemed"
@@ -180,10 +184,12 @@ class Tracer:
             status, answer = self.poll(auth_req_id)
             if state == "redeemed" and answer.get("error") == "invalid_grant":
                 note("flow: redeemed once, second redemption refused")
-            elif state == "acknowledged" and status == 200 and "access_token" in answer:
+            elif state in ("acknowledged", "interrupted") and status == 200 and "access_token" in answer:
                 note("flow: redeemed after the restart")
-            elif state == "acknowledged" and answer.get("error") == "authorization_pending":
+            elif state in ("acknowledged", "interrupted") and answer.get("error") == "authorization_pending":
                 note("flow: approval lost with the process, still pending (expires)")
+            elif state == "interrupted" and answer.get("error") == "invalid_grant":
+                note("flow: redeemed by the poll the process died answering (once)")
             else:
                 note(f"flow ({state}): wrong answer")
                 problems.append((auth_req_id[:8], state, status, answer.get("error")))

@@ -1,5 +1,7 @@
 import BackchannelCore
+import BackchannelTesting
 import Foundation
+import Logging
 import Testing
 
 @testable import BackchannelServer
@@ -127,4 +129,22 @@ struct AbuseLimitTests {
         let fixture = try await EngineFixture.make(policy: policy)
         for _ in 0..<100 { _ = try await start(fixture, "carol").get() }
     }
+
+    @Test("a limit store that fails answers server_error, naming nothing of the fault, reaches nobody, and is logged")
+    func failingLimitStore() async throws {
+        let log = CapturedLog()
+        let fixture = try await EngineFixture.make(limitStore: FailingLimitStore(), logger: Logger(label: "test") { _ in log })
+        #expect(await start(fixture, "alice").failure == .serverError("the server could not complete the request"))
+        #expect(try await fixture.push.pendingNotifications(subject: "alice").isEmpty)
+        #expect(log.entries.contains { $0.level == .error && $0.message == "the limit store failed" && $0.metadata.contains("disk on fire") })
+    }
+}
+
+/// A limit store whose every call fails, as a database that is down would.
+private struct FailingLimitStore: LimitStore {
+    struct Failure: Error, CustomStringConvertible { var description: String { "disk on fire" } }
+    func take(bucket key: String, capacity: Double, refillPerSecond: Double, now: Date) async throws -> TimeInterval? { throw Failure() }
+    func wait(bucket key: String, capacity: Double, refillPerSecond: Double, now: Date) async throws -> TimeInterval { throw Failure() }
+    func admit(member: String, caps: [(key: String, cap: Int)], until: Date, now: Date) async throws -> Bool { throw Failure() }
+    func release(member: String) async throws -> [String] { throw Failure() }
 }

@@ -61,7 +61,9 @@ struct EngineFixture {
         policy: ServerPolicy = ServerPolicy(),
         clients: [ClientConfiguration] = EngineFixture.clients,
         keys: SigningKeySet? = nil,
-        issuer: String = EngineFixture.issuer
+        issuer: String = EngineFixture.issuer,
+        limitStore: any LimitStore = InMemoryLimitStore(),
+        logger: Logger = Logger(label: "test")
     ) async throws -> EngineFixture {
         let clock = VirtualClock()
         let store = InMemoryPendingRequestStore(expiredRequestRetention: TimeInterval(policy.expiredRequestRetention))
@@ -94,7 +96,7 @@ struct EngineFixture {
             issuer: issuer, policy: policy, clients: clients,
             authenticators: [AuthenticatorRoute(instance: AuthenticatorInstance(name: "mock-push", plugin: "mock-push", handler: handler, interaction: nil), acr: "urn:example:push")],
             keys: signingKeys,
-            store: store, clock: clock, userDirectory: services.userDirectory)
+            store: store, clock: clock, userDirectory: services.userDirectory, limitStore: limitStore, logger: logger)
         return EngineFixture(clock: clock, store: store, push: push, handler: handler, engine: engine)
     }
 

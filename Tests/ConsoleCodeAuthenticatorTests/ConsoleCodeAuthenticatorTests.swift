@@ -3,36 +3,19 @@ import BackchannelTesting
 import ConsoleCodeAuthenticator
 import Foundation
 import Logging
-import Synchronization
 import Testing
 
-/// Captures log lines, to read the code the example "delivers" by logging it.
-final class CapturingLogHandler: LogHandler, Sendable {
-    private let lines = Mutex<[String]>([])
-    var logLevel: Logger.Level {
-        get { .trace }
-        set {}
-    }
-    var metadata: Logger.Metadata {
-        get { [:] }
-        set {}
-    }
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { nil }
-        set {}
-    }
-    func log(event: LogEvent) {
-        lines.withLock { $0.append(event.message.description) }
-    }
+extension CapturedLog {
+    /// The code the example "delivers" by logging it: the last one logged.
     var lastCode: String? {
-        lines.withLock { $0.last }.flatMap { $0.firstMatch(of: #/: (\d+);/#).map { String($0.1) } }
+        messages.last.flatMap { $0.firstMatch(of: #/: (\d+);/#).map { String($0.1) } }
     }
 }
 
 @Suite("The README's example plugin")
 struct ConsoleCodeAuthenticatorTests {
-    private func make() throws -> (BackchannelHandlerHarness, ConsoleCodeAuthenticator, any FrontChannelInteraction, CapturingLogHandler) {
-        let log = CapturingLogHandler()
+    private func make() throws -> (BackchannelHandlerHarness, ConsoleCodeAuthenticator, any FrontChannelInteraction, CapturedLog) {
+        let log = CapturedLog()
         let harness = BackchannelHandlerHarness(users: [DirectoryUser(subject: "alice")])
         var services = harness.services
         services.logger = Logger(label: "example") { _ in log }

@@ -136,6 +136,24 @@ enum HTTPPeer {
 struct DemoFlow {
     static let client = ("demo-client", "demo-secret")
 
+    /// Writes `backchannel.yaml` into `directory`: `preamble` (server and store lines; the embedded SQLite
+    /// store without one), `policy`, the demo client, and mock-push users scripted by `users` (subject and
+    /// action, such as `silent` or `approve`), each also in the user directory.
+    static func configuration(in directory: URL, preamble: String = "", policy: String, users: [(String, String)]) throws -> URL {
+        let file = directory.appendingPathComponent("backchannel.yaml")
+        let scripts = users.map { "\($0.0): { action: \($0.1) }" }.joined(separator: ", ")
+        try (preamble + """
+            policy: { \(policy) }
+            clients:
+              - { client_id: demo-client, client_secret: demo-secret }
+            authenticators:
+              - { plugin: mock-push, configuration: { users: { \(scripts) } } }
+            users:
+
+            """ + users.map { "  - { subject: \($0.0) }\n" }.joined()).write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
     static func start(_ node: BackchanneldProcess, _ user: String) async throws -> String {
         let answer = try await HTTPPeer.post(
             "\(node.baseURL)/backchannel/authentication", form: [("scope", "openid"), ("login_hint", user), ("binding_message", "K9")], basic: client)

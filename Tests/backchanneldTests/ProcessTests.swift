@@ -41,19 +41,14 @@ struct ProcessTests {
     /// (who never answers), written into `directory`.
     static func postgresConfiguration(in directory: URL) async throws -> URL {
         let url = try await TemporaryPostgresServer.shared().makeDatabase()
-        let file = directory.appendingPathComponent("backchannel.yaml")
-        try """
-            server: { issuer: "http://backchannel.test" }
-            store: { kind: postgres, url: "\(url)" }
-            policy: { min_client_secret_length: 8 }
-            clients:
-              - { client_id: demo-client, client_secret: demo-secret }
-            authenticators:
-              - { plugin: mock-push, configuration: { users: { carol: { action: silent } } } }
-            users:
-              - { subject: carol }
-            """.write(to: file, atomically: true, encoding: .utf8)
-        return file
+        return try DemoFlow.configuration(
+            in: directory,
+            preamble: """
+                server: { issuer: "http://backchannel.test" }
+                store: { kind: postgres, url: "\(url)" }
+
+                """,
+            policy: "min_client_secret_length: 8", users: [("carol", "silent")])
     }
 
     @Test("three processes on one PostgreSQL behave as one server: start on A, approve via B, redeem on C; 50 racing polls, one winner",

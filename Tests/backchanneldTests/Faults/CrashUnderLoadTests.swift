@@ -17,17 +17,9 @@ struct CrashUnderLoadTests {
     func everyAcknowledgedRequestSurvives() async throws {
         let directory = try ChildProcess.temporaryDirectory("crash-load")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let file = directory.appendingPathComponent("backchannel.yaml")
-        try """
-            policy: { min_client_secret_length: 8, enforce_poll_interval: false, limits: { enabled: false } }
-            clients:
-              - { client_id: demo-client, client_secret: demo-secret }
-            authenticators:
-              - { plugin: mock-push, configuration: { users: { carol: { action: silent }, dave: { action: approve } } } }
-            users:
-              - { subject: carol }
-              - { subject: dave }
-            """.write(to: file, atomically: true, encoding: .utf8)
+        let file = try DemoFlow.configuration(
+            in: directory, policy: "min_client_secret_length: 8, enforce_poll_interval: false, limits: { enabled: false }",
+            users: [("carol", "silent"), ("dave", "approve")])
         let arguments = ["--config", file.path, "--data-dir", directory.appendingPathComponent("data").path]
         let first = try await BackchanneldProcess(arguments: arguments, log: directory.appendingPathComponent("log"))
         let shared = Shared()

@@ -48,16 +48,9 @@ struct DiskFullTests {
             _ = ChildProcess.succeeds("umount '\(disk.path)'")
             try? FileManager.default.removeItem(at: directory)
         }
-        let file = directory.appendingPathComponent("backchannel.yaml")
-        try """
-            policy: { min_client_secret_length: 8, enforce_poll_interval: false, limits: { enabled: false } }
-            clients:
-              - { client_id: demo-client, client_secret: demo-secret }
-            authenticators:
-              - { plugin: mock-push, configuration: { users: { carol: { action: silent } } } }
-            users:
-              - { subject: carol }
-            """.write(to: file, atomically: true, encoding: .utf8)
+        let file = try DemoFlow.configuration(
+            in: directory, policy: "min_client_secret_length: 8, enforce_poll_interval: false, limits: { enabled: false }",
+            users: [("carol", "silent")])
         var server = try await BackchanneldProcess(
             arguments: ["--config", file.path, "--data-dir", disk.path], log: directory.appendingPathComponent("log"))
         defer { server.stop() }

@@ -24,19 +24,14 @@ struct PostgresRestartTests {
         }
         let postgres = try await TemporaryPostgresServer.start()
         defer { postgres.stop() }
-        let file = directory.appendingPathComponent("backchannel.yaml")
-        try """
-            server: { issuer: "http://backchannel.test" }
-            store: { kind: postgres, url: "\(try await postgres.makeDatabase())" }
-            policy: { min_client_secret_length: 8, enforce_poll_interval: false }
-            clients:
-              - { client_id: demo-client, client_secret: demo-secret }
-            authenticators:
-              - { plugin: mock-push, configuration: { users: { carol: { action: silent }, dave: { action: approve } } } }
-            users:
-              - { subject: carol }
-              - { subject: dave }
-            """.write(to: file, atomically: true, encoding: .utf8)
+        let file = try DemoFlow.configuration(
+            in: directory,
+            preamble: """
+                server: { issuer: "http://backchannel.test" }
+                store: { kind: postgres, url: "\(try await postgres.makeDatabase())" }
+
+                """,
+            policy: "min_client_secret_length: 8, enforce_poll_interval: false", users: [("carol", "silent"), ("dave", "approve")])
         var nodes: [BackchanneldProcess] = []
         defer { nodes.forEach { $0.stop() } }
         for name in ["a", "b"] {

@@ -68,6 +68,7 @@ let package = Package(
                 "BackchannelCore",
                 "BackchannelServer",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // The shared store for several server processes.
@@ -186,6 +187,15 @@ let package = Package(
             ],
             path: "Benchmarks/PollBenchmark"
         ),
+        // `backchanneld` with a synchronous main, for instruction counts under callgrind (`run.py --callgrind`).
+        .executableTarget(
+            name: "callgrind-host",
+            dependencies: [
+                "BackchannelHost", "BaselineServer", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Benchmarks/Callgrind"
+        ),
         // `swift run -c release cost-benchmark`: what hashing, signing and plugin-state coding cost.
         .executableTarget(
             name: "cost-benchmark",
@@ -199,10 +209,11 @@ let package = Package(
             path: "Benchmarks/CostBenchmark"
         ),
         // The HTTP ceiling the end-to-end benchmark measures against.
-        .executableTarget(
-            name: "benchmark-baseline",
+        .executableTarget(name: "benchmark-baseline", dependencies: ["BaselineServer"], path: "Benchmarks/Baseline"),
+        .target(
+            name: "BaselineServer",
             dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
-            path: "Benchmarks/Baseline"
+            path: "Benchmarks/BaselineServer"
         ),
         // The host: configuration, plugin registration, stores, keys and the HTTP server, for backchanneld
         // and for integrators' own servers.
@@ -312,7 +323,10 @@ let package = Package(
         ),
         .testTarget(
             name: "BackchannelStoreTests",
-            dependencies: ["BackchannelServer", "BackchannelCore", "BackchannelTesting", "BackchannelSQLite", "BackchannelPostgres"]
+            dependencies: [
+                "BackchannelServer", "BackchannelCore", "BackchannelTesting", "BackchannelSQLite", "BackchannelPostgres",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "backchanneldTests",

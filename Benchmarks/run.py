@@ -370,6 +370,160 @@ def measure_metrics_cost(duration, work):
     return results
 
 
+# Instruction counts: each server runs under callgrind, which counts the instructions it executes
+# exactly (the same binary and requests give the same count within a fraction of a percent, whatever
+# else the machine does), so a change of a few percent shows, where wall-clock ratios wander by 20 %.
+CALLGRIND_REQUESTS = 400  # of each kind, after as many for warm-up
+CALLGRIND_CONNECTIONS = 4
+
+
+class Client:
+    """Exactly `count` requests over CALLGRIND_CONNECTIONS keep-alive connections; `send(connection, i)`
+    sends request i and checks its answer."""
+
+    def __init__(self, url):
+        self.host, self.port = url.split("//")[1].split(":")
+        self.extra_polls = 0
+
+    def post(self, connection, path, body):
+        connection.request("POST", path, body, {"Authorization": "Basic " + base64.b64encode(b"demo-client:demo-secret").decode(),
+                                                "Content-Type": "application/x-www-form-urlencoded"})
+        response = connection.getresponse()
+        return response.status, json.loads(response.read() or b"{}")
+
+    def run(self, count, send):
+        import http.client
+
+        def worker(offset):
+            connection = http.client.HTTPConnection(self.host, int(self.port), timeout=600)
+            results = [send(connection, i) for i in range(offset, count, CALLGRIND_CONNECTIONS)]
+            connection.close()
+            return results
+
+        with ThreadPoolExecutor(CALLGRIND_CONNECTIONS) as pool:
+            return [r for chunk in pool.map(worker, range(CALLGRIND_CONNECTIONS)) for r in chunk]
+
+    def authenticate(self, connection, i, who="carol"):
+        status, answer = self.post(connection, "/backchannel/authentication",
+                                   f"scope=openid&login_hint={who}-{i % USERS}&binding_message=BENCH&requested_expiry=3600")
+        if status != 200:
+            raise RuntimeError(f"authentication answered {status} {answer}")
+        return answer["auth_req_id"]
+
+    def poll(self, connection, auth_req_id):
+        return self.post(connection, "/token", f"grant_type=urn%3Aopenid%3Aparams%3Agrant-type%3Aciba&auth_req_id={auth_req_id}")
+
+    def pending_poll(self, connection, auth_req_id):
+        status, answer = self.poll(connection, auth_req_id)
+        if answer.get("error") != "authorization_pending":
+            raise RuntimeError(f"poll answered {status} {answer}")
+
+    def flow(self, connection, i):
+        """Starts an authentication for dave-N (who approves at once) and redeems it, polling again
+        every 10 ms until the approval has landed (counted: extra polls are extra work)."""
+        auth_req_id = self.authenticate(connection, i, "dave")
+        while True:
+            status, answer = self.poll(connection, auth_req_id)
+            if status == 200 and "id_token" in answer:
+                return
+            if answer.get("error") != "authorization_pending":
+                raise RuntimeError(f"redemption answered {status} {answer}")
+            self.extra_polls += 1
+            time.sleep(0.01)
+
+
+class Callgrind:
+    """A server under `valgrind --tool=callgrind`, counting from zero on demand."""
+
+    def __init__(self, arguments, work, name, ready_path):
+        self.out = os.path.join(work, f"{name}.callgrind")
+        self.dumps = 0
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        command = ["taskset", "-c", "0", "valgrind", "--tool=callgrind", f"--callgrind-out-file={self.out}", CALLGRIND_HOST] + arguments + ["--port", str(port)]
+        self.process = subprocess.Popen(command, cwd=work, stdout=open(os.path.join(work, f"{name}.log"), "w"), stderr=subprocess.STDOUT)
+        wait_ready(self.url + ready_path, self.process, seconds=300)
+
+    def count(self, action):
+        """Instructions the server executed while `action()` ran (every thread)."""
+        run(["callgrind_control", "--zero", str(self.process.pid)])
+        action()
+        run(["callgrind_control", "--dump", str(self.process.pid)])
+        self.dumps += 1
+        with open(f"{self.out}.{self.dumps}") as f:
+            return int(re.search(r"^summary:\s+(\d+)", f.read(), re.M).group(1))
+
+
+CALLGRIND_HOST = None
+
+
+def stripped_callgrind_host(work):
+    """A copy of the release callgrind-host without debug information: valgrind 3.19 cannot read the
+    DWARF 5 the toolchain writes (function names stay, from the symbol table)."""
+    path = os.path.join(work, "callgrind-host")
+    run(["objcopy", "--strip-debug", binary("callgrind-host"), path])
+    return path
+
+
+def measure_instructions(stores, work, postgres):
+    """Instructions per request for the baseline and, per store, per authentication request, per poll
+    answering authorization_pending and per complete flow (start + approval + redemption)."""
+    global CALLGRIND_HOST
+    CALLGRIND_HOST = stripped_callgrind_host(work)
+    n = CALLGRIND_REQUESTS
+    results = {"requests_per_kind": n, "connections": CALLGRIND_CONNECTIONS}
+
+    baseline = Callgrind(["baseline"], work, "baseline", "/")
+    client = Client(baseline.url)
+    baseline_poll = lambda connection, i: client.post(connection, "/token", "grant_type=x&auth_req_id=y")
+    client.run(n, baseline_poll)
+    results["baseline"] = {"per_request": baseline.count(lambda: client.run(n, baseline_poll)) / n}
+    stop(baseline.process)
+
+    for store in stores:
+        print(f"counting instructions: {store}…", flush=True)
+        data = tempfile.mkdtemp(dir=work, prefix=f"callgrind-{store}-")
+        kind = {"memory": "{ kind: memory }", "sqlite": "{ kind: sqlite }", "postgres": f'{{ kind: postgres, url: "{postgres.database() if postgres else ""}" }}'}[store]
+        config = os.path.join(data, "config.yaml")
+        with open(config, "w") as f:
+            f.write(CONFIG.format(port=0, store=kind, receiver_port=free_port(), operations="", **user_entries()))
+        server = Callgrind(["--config", config, "--data-dir", data, "--operations-port", str(free_port()), "--log-level", "warning"],
+                           work, f"server-{store}", "/jwks")
+        client = Client(server.url)
+        warm = client.run(n, client.authenticate)
+        client.run(n, lambda connection, i: client.pending_poll(connection, warm[i]))
+        client.run(n // 4, client.flow)
+        client.extra_polls = 0
+        ids = []
+        figures = {"authentication": server.count(lambda: ids.extend(client.run(n, client.authenticate))) / n}
+        figures["poll_pending"] = server.count(lambda: client.run(n, lambda connection, i: client.pending_poll(connection, ids[i]))) / n
+        figures["flow"] = server.count(lambda: client.run(n, client.flow)) / n
+        figures["flow_extra_polls"] = client.extra_polls
+        results[store] = figures
+        stop(server.process)
+    base = results["baseline"]["per_request"]
+    for store in stores:
+        results[store]["ratios"] = {kind: base / results[store][kind] for kind in ("authentication", "poll_pending", "flow")}
+    return results
+
+
+def instruction_lines(results):
+    base = results["baseline"]["per_request"]
+    lines = [
+        f"Instructions (callgrind, {results['requests_per_kind']} requests of each kind over {results['connections']} connections; "
+        f"ratio = the baseline's instructions per request / these, comparable to the throughput ratios): baseline {base:,.0f} per request",
+        "",
+        "| store | per authentication (ratio) | per poll, pending (ratio) | per complete flow (ratio) | extra polls in the flows |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for store, r in results.items():
+        if isinstance(r, dict) and "ratios" in r:
+            q = r["ratios"]
+            lines.append(f"| {store} | {r['authentication']:,.0f} ({q['authentication']:.2f}) | {r['poll_pending']:,.0f} ({q['poll_pending']:.2f}) | "
+                         f"{r['flow']:,.0f} ({q['flow']:.3f}) | {r['flow_extra_polls']} |")
+    return lines
+
+
 def write_ids(directory, ids):
     path = os.path.join(directory, "warm.ids")
     with open(path, "w") as f:
@@ -382,12 +536,13 @@ def main():
     parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--stores", default="memory,sqlite,postgres")
     parser.add_argument("--skip-build", action="store_true")
-    parser.add_argument("--parts", default="stores,metrics", help="stores (every store's figures), metrics (what metrics cost a poll)")
+    parser.add_argument("--parts", default="stores,metrics,instructions",
+                        help="stores (every store's figures), metrics (what metrics cost a poll), instructions (callgrind's counts per request)")
     options = parser.parse_args()
 
     ensure_wrk()
     if not options.skip_build:
-        for product in ["backchanneld", "benchmark-baseline"]:
+        for product in ["backchanneld", "benchmark-baseline", "callgrind-host"]:
             subprocess.run(["swift", "build", "-c", "release", "--product", product], check=True, cwd=ROOT)
     work = tempfile.mkdtemp(prefix="backchannel-bench-")
     report = {"duration_seconds": options.duration, "connections": CONNECTIONS, "rounds": ROUNDS, "stores": {}}
@@ -401,19 +556,21 @@ def main():
         report["baseline"]["rss_bytes"] = rss(baseline)[0]
         stop(baseline)
         parts = options.parts.split(",")
-        stores = options.stores.split(",") if "stores" in parts else []
+        stores = options.stores.split(",")
         if "postgres" in stores:
             try:
                 postgres = Postgres()
             except FileNotFoundError as error:
                 print(f"postgres: skipped ({error})")
                 stores.remove("postgres")
-        for store in stores:
+        for store in stores if "stores" in parts else []:
             print(f"measuring {store}…", flush=True)
             report["stores"][store] = measure_store(store, options.duration, work, postgres)
         if "metrics" in parts:
             print("measuring the cost of metrics…", flush=True)
             report["metrics_cost"] = measure_metrics_cost(options.duration, work)
+        if "instructions" in parts:
+            report["instructions"] = measure_instructions(stores, work, postgres)
     finally:
         if postgres:
             postgres.stop()
@@ -448,6 +605,8 @@ def main():
         lines += ["", f"Metrics (memory store, 1k pending): polls with the operations listener and Prometheus metrics "
                   f"{m['with_metrics']['requests_per_second']:,.0f} req/s, without {m['without_metrics']['requests_per_second']:,.0f} req/s: "
                   f"{m['poll_with_vs_without']:.3f} (cost {100 * (1 - m['poll_with_vs_without']):.1f} %)."]
+    if "instructions" in report:
+        lines += [""] + instruction_lines(report["instructions"])
     report["unexpected_answers_all_runs"] = sum(UNEXPECTED)
     lines += ["", f"Answers other than the expected one, over all {len(UNEXPECTED)} measured wrk runs: {sum(UNEXPECTED)}."]
     markdown = "\n".join(lines)

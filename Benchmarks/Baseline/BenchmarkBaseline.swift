@@ -1,27 +1,9 @@
-import Foundation
-import Hummingbird
+import BaselineServer
 
-/// The ceiling no Backchannel endpoint can beat: a minimal Hummingbird 2 server, built with the same
-/// flags, that reads a form POST and answers a small JSON body with the same headers the token
-/// endpoint sends. `benchmark-baseline --port 8090`.
+/// `benchmark-baseline --port 8090`: the HTTP ceiling of the end-to-end benchmark (``BaselineServer``).
 @main
 struct BenchmarkBaseline {
     static func main() async throws {
-        let arguments = CommandLine.arguments
-        let port = arguments.firstIndex(of: "--port").flatMap { Int(arguments[$0 + 1]) } ?? 8090
-        let router = Router()
-        router.post("/token") { request, _ -> Response in
-            // Read the whole form, as the real endpoints do, then answer a fixed small JSON document.
-            let body = try await request.body.collect(upTo: 64 * 1024)
-            let fields = String(buffer: body).split(separator: "&").count
-            var response = Response(
-                status: .badRequest,
-                headers: [.contentType: "application/json", .cacheControl: "no-store"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"error":"authorization_pending","fields":\#(fields)}"#)))
-            response.headers[.init("Pragma")!] = "no-cache"
-            return response
-        }
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "baseline"))
-        try await app.runService()
+        try await BaselineServer.run(port: BaselineServer.port(in: CommandLine.arguments))
     }
 }

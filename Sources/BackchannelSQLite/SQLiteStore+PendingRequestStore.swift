@@ -9,7 +9,7 @@ extension SQLiteStore: PendingRequestStore {
     }
 
     public func insert(contentsOf requests: [PendingRequest]) async throws {
-        try await database.write { db in
+        try await commit.write { [self] db in
             for request in requests {
                 recentRequests.drop(request.authReqIdHash)
                 try Self.insert(request, into: db)
@@ -57,7 +57,7 @@ extension SQLiteStore: PendingRequestStore {
         request.lastPolledAt = now
         let tooSoon = previous.map { now.timeIntervalSince($0) < Double(request.interval) } ?? false
         guard enforceInterval, tooSoon, request.state == .pending, now < request.expiresAt else { return .admitted(request) }
-        let grown = try await database.writeWithoutTransaction { db in
+        let grown = try await commit.write { [self] db in
             recentRequests.drop(authReqIdHash)
             return try Int.fetchOne(
                 db.cachedStatement(sql: "UPDATE pending_request SET poll_interval = poll_interval + 5 WHERE auth_req_id_hash = ? RETURNING poll_interval"),
@@ -70,7 +70,7 @@ extension SQLiteStore: PendingRequestStore {
 
     public func conclude(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> Bool {
         let state = PendingRequestState(result: result)
-        return try await database.writeWithoutTransaction { db in
+        return try await commit.write { [self] db in
             recentRequests.drop(authReqIdHash)
             // The notification, if the client takes one, is queued by the same statement.
             try db.cachedStatement(
@@ -87,7 +87,7 @@ extension SQLiteStore: PendingRequestStore {
 
     public func redeem(authReqIdHash: String, clientId: String, now: Date) async throws -> PendingRequest? {
         defer { pacing.forget(authReqIdHash: authReqIdHash) }
-        return try await database.writeWithoutTransaction { db in
+        return try await commit.write { [self] db in
             recentRequests.drop(authReqIdHash)
             return try Self.fetchRequest(
                 db.cachedStatement(
@@ -102,7 +102,7 @@ extension SQLiteStore: PendingRequestStore {
 
     public func remove(authReqIdHash: String) async throws {
         defer { pacing.forget(authReqIdHash: authReqIdHash) }
-        try await database.write { db in
+        try await commit.write { [self] db in
             recentRequests.drop(authReqIdHash)
             try db.execute(sql: "DELETE FROM pending_request WHERE auth_req_id_hash = ?", arguments: [authReqIdHash])
         }

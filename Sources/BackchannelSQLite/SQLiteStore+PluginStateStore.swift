@@ -9,7 +9,7 @@ extension SQLiteStore: PluginStateStore {
 
     public func insert(contentsOf records: [PluginStateRecord]) async throws -> Int {
         let now = clock.now.timeIntervalSince1970
-        return try await database.write { db in
+        return try await commit.write { [self] db in
             var stored = 0
             for record in records {
                 recentRecords.drop(PluginStateKey(namespace: record.namespace, key: record.key))
@@ -65,7 +65,7 @@ extension SQLiteStore: PluginStateStore {
     }
 
     public func replace(namespace: String, key: String, expected: Data, with value: Data, group: String?) async throws -> Bool {
-        try await database.writeWithoutTransaction { db in
+        try await commit.write { [self] db in
             recentRecords.drop(PluginStateKey(namespace: namespace, key: key))
             try db.cachedStatement(
                 sql: "UPDATE plugin_state SET value = ?, group_name = ? WHERE namespace = ? AND key = ? AND value = ? AND expires_at > ?"
@@ -75,7 +75,7 @@ extension SQLiteStore: PluginStateStore {
     }
 
     public func delete(namespace: String, key: String) async throws {
-        try await database.write { db in
+        try await commit.write { [self] db in
             recentRecords.drop(PluginStateKey(namespace: namespace, key: key))
             try db.execute(sql: "DELETE FROM plugin_state WHERE namespace = ? AND key = ?", arguments: [namespace, key])
         }
@@ -83,8 +83,8 @@ extension SQLiteStore: PluginStateStore {
 
     public func delete(namespace: String, keys: [String]) async throws {
         guard !keys.isEmpty else { return }
-        // One transaction for the batch: the writer is taken once, not once per key.
-        try await database.write { db in
+        // One write for the batch: one savepoint, not one per key.
+        try await commit.write { [self] db in
             let statement = try db.cachedStatement(sql: "DELETE FROM plugin_state WHERE namespace = ? AND key = ?")
             for key in keys {
                 recentRecords.drop(PluginStateKey(namespace: namespace, key: key))

@@ -7,7 +7,8 @@ import GRDB
 /// their outcomes, plugin state, and the generated signing key. The embedded default store.
 ///
 /// Every state transition is one SQL statement, so it is atomic; the file survives the process dying at
-/// any point (WAL), and a restart carries on where the last process stopped.
+/// any point (WAL), and a restart carries on where the last process stopped. The request path's writes
+/// from concurrent requests commit together (``GroupCommit``), each answered only once it is committed.
 ///
 /// The file belongs to one process: it is opened with an exclusive lock (a second server on the same
 /// data directory fails to start instead of sharing it), which spares every statement SQLite's
@@ -15,6 +16,8 @@ import GRDB
 /// state through PostgreSQL.
 public final class SQLiteStore: Sendable {
     let database: DatabaseQueue
+    /// The request path's writes, committed in batches (see ``GroupCommit``).
+    let commit: GroupCommit
     let retention: TimeInterval
     let clock: any BackchannelClock
     let pacing = PollPacing()
@@ -54,6 +57,7 @@ public final class SQLiteStore: Sendable {
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
             throw SQLiteStoreError.inUse(path: path)
         }
+        self.commit = GroupCommit(database: database)
         self.retention = expiredRequestRetention
         self.clock = clock
         do {

@@ -94,6 +94,11 @@ def rss(process):
     return current, peak
 
 
+def cpu_seconds(process):
+    fields = open(f"/proc/{process.pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(url, script, duration, env=None, counted=True):
     out = run(["taskset", "-c", "1", "wrk", "-t1", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", "-s", os.path.join(WRK_DIR, script), url],
               env={**os.environ, "USERS": str(USERS), **(env or {})}).stdout
@@ -105,6 +110,7 @@ def wrk(url, script, duration, env=None, counted=True):
         return value * {"us": 0.001, "ms": 1, "s": 1000}[unit]
     result = {
         "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
         "p50_ms": latency("50"),
         "p99_ms": latency("99"),
         "unexpected_answers": int(re.search(r"unexpected_answers (\d+)", out).group(1)),
@@ -151,9 +157,52 @@ class Postgres:
         if os.geteuid() == 0:
             run(["chown", "postgres", self.dir])
         run(self.prefix + [f"{self.bin}/initdb", "-D", f"{self.dir}/data", "-A", "trust", "-U", "postgres", "--no-sync"], cwd="/tmp")
-        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        options = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=200 "
+                   "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all")
         subprocess.run(self.prefix + [f"{self.bin}/pg_ctl", "-D", f"{self.dir}/data", "-o", options, "-l", f"{self.dir}/log", "-w", "start"],
                        check=True, cwd="/tmp", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+
+    def sql(self, statement, database="postgres"):
+        return run(self.prefix + [f"{self.bin}/psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database,
+                                  "-At", "-F", "\t", "-c", statement], cwd="/tmp").stdout
+
+    def cpu_seconds(self):
+        """CPU time of every PostgreSQL process of this server (postmaster, backends, WAL writer, …)."""
+        total = 0
+        for pid in os.listdir("/proc"):
+            try:
+                if not pid.isdigit() or not open(f"/proc/{pid}/comm").read().startswith("postgres"):
+                    continue
+                fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+            except (FileNotFoundError, ProcessLookupError, IndexError):
+                continue
+        return total / os.sysconf("SC_CLK_TCK")
+
+    def reset_statistics(self):
+        self.sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        self.sql("SELECT pg_stat_statements_reset(), pg_stat_reset_shared('wal')")
+        return self.cpu_seconds()
+
+    def statistics(self, cpu_before, operations):
+        """What PostgreSQL did per operation since `reset_statistics`: statements by kind, WAL, CPU."""
+        cpu = self.cpu_seconds() - cpu_before
+        wal_records, wal_fpi, wal_bytes = (int(v) for v in self.sql("SELECT wal_records, wal_fpi, wal_bytes FROM pg_stat_wal").split())
+        statements = []
+        for line in self.sql("SELECT calls, rows, total_exec_time, regexp_replace(query, '\\s+', ' ', 'g') FROM pg_stat_statements "
+                             "WHERE query NOT ILIKE '%pg_stat%' ORDER BY calls DESC").splitlines():
+            calls, rows, milliseconds, query = line.split("\t", 3)
+            statements.append({"per_operation": int(calls) / operations, "rows_per_call": int(rows) / max(1, int(calls)),
+                               "mean_ms": float(milliseconds) / max(1, int(calls)), "query": query[:160]})
+        return {
+            "operations": operations,
+            "statements_per_operation": sum(x["per_operation"] for x in statements),
+            "wal_bytes_per_operation": wal_bytes / operations,
+            "wal_records_per_operation": wal_records / operations,
+            "wal_full_page_images_per_operation": wal_fpi / operations,
+            "postgres_cpu_ms_per_operation": 1000 * cpu / operations,
+            "statements": statements,
+        }
 
     def database(self):
         name = f"bench_{int(time.time() * 1000)}"
@@ -181,6 +230,7 @@ policy:
   allow_insecure_loopback_notifications: true
 clients:
   - {{ client_id: demo-client, client_secret: demo-secret }}
+  - {{ client_id: es-client, client_secret: es-client-secret, id_token_signed_response_alg: ES256 }}
   - {{ client_id: pinger, client_secret: pinger-secret, backchannel_token_delivery_mode: ping,
       backchannel_client_notification_endpoint: "http://127.0.0.1:{receiver_port}/" }}
 authenticators:
@@ -283,13 +333,31 @@ def measure_store(store, duration, work, postgres):
             f.write(CONFIG.format(port=port, store=kind, receiver_port=receiver.port, operations="", **user_entries()))
         log = open(os.path.join(data, "log"), "w")
         url = f"http://127.0.0.1:{port}"
-        process = start([backchanneld, "--config", config, "--data-dir", data, "--operations-port", str(free_port()), "--log-level", "warning"],
+        operations = free_port()
+        process = start([backchanneld, "--config", config, "--data-dir", data, "--operations-port", str(operations), "--log-level", "warning"],
                         f"{url}/jwks", log)
+        process.metrics_url = f"http://127.0.0.1:{operations}/metrics"
         return process, url, data
+
+    def costs(process, operations, node_cpu_before, database_before):
+        """Node CPU per operation and, on PostgreSQL, what the database did per operation; on SQLite, the
+        group commit's batches (writes per commit)."""
+        figures = {"node_cpu_ms_per_operation": 1000 * (cpu_seconds(process) - node_cpu_before) / max(1, operations)}
+        if store == "postgres":
+            figures["postgres"] = postgres.statistics(database_before, max(1, operations))
+        if store == "sqlite":
+            metrics = urllib.request.urlopen(process.metrics_url, timeout=10).read().decode()
+            commits = sum(float(v) for v in re.findall(r"^backchannel_sqlite_commits_total(?:\{[^}]*\})? ([\d.e+]+)$", metrics, re.M))
+            writes = sum(float(v) for v in re.findall(r"^backchannel_sqlite_committed_writes_total(?:\{[^}]*\})? ([\d.e+]+)$", metrics, re.M))
+            figures["sqlite"] = {"commits": commits, "writes": writes, "writes_per_commit": writes / commits if commits else 0,
+                                 "commits_per_operation": commits / max(1, operations)}
+        return figures
 
     # Authentication requests/s (each adds a pending request).
     process, url, data = server()
+    node_before, database_before = cpu_seconds(process), postgres.reset_statistics() if store == "postgres" else None
     results["authentication"] = wrk(url, "authenticate.lua", duration)
+    results["authentication"]["costs"] = costs(process, results["authentication"]["requests"], node_before, database_before)
     stop(process)
 
     # Polls with 1 000 and with 100 000 pending, on two servers side by side (both pinned to core 0, one
@@ -321,9 +389,16 @@ def measure_store(store, duration, work, postgres):
 
     # Completed flows/s: start, the user approves at once, one redeeming poll.
     process, url, data = server()
+    node_before, database_before = cpu_seconds(process), postgres.reset_statistics() if store == "postgres" else None
     flows = wrk(url, "flow.lua", duration)
     flows["flows_per_second"] = flows.get("completed_flows", 0) / duration
+    flows["costs"] = costs(process, flows.get("completed_flows", 0), node_before, database_before)
     results["flows"] = flows
+    # The same with ID tokens in ES256 (FAPI's choice) instead of RS256: an RSA-2048 signature is most of
+    # a flow's CPU.
+    es256 = wrk(url, "flow.lua", duration, {"CLIENT": "es-client"})
+    es256["flows_per_second"] = es256.get("completed_flows", 0) / duration
+    results["flows_es256"] = es256
     stop(process)
 
     # Ping notifications: latency under the flow load, then a burst's rate.
@@ -381,12 +456,13 @@ class Client:
     """Exactly `count` requests over CALLGRIND_CONNECTIONS keep-alive connections; `send(connection, i)`
     sends request i and checks its answer."""
 
-    def __init__(self, url):
+    def __init__(self, url, credentials=b"demo-client:demo-secret"):
         self.host, self.port = url.split("//")[1].split(":")
+        self.authorization = "Basic " + base64.b64encode(credentials).decode()
         self.extra_polls = 0
 
     def post(self, connection, path, body):
-        connection.request("POST", path, body, {"Authorization": "Basic " + base64.b64encode(b"demo-client:demo-secret").decode(),
+        connection.request("POST", path, body, {"Authorization": self.authorization,
                                                 "Content-Type": "application/x-www-form-urlencoded"})
         response = connection.getresponse()
         return response.status, json.loads(response.read() or b"{}")
@@ -436,6 +512,7 @@ class Callgrind:
     """A server under `valgrind --tool=callgrind`, counting from zero on demand."""
 
     def __init__(self, arguments, work, name, ready_path):
+        self.name = name
         self.out = os.path.join(work, f"{name}.callgrind")
         self.dumps = 0
         port = free_port()
@@ -444,17 +521,22 @@ class Callgrind:
         self.process = subprocess.Popen(command, cwd=work, stdout=open(os.path.join(work, f"{name}.log"), "w"), stderr=subprocess.STDOUT)
         wait_ready(self.url + ready_path, self.process, seconds=300)
 
-    def count(self, action):
-        """Instructions the server executed while `action()` ran (every thread)."""
+    def count(self, label, action):
+        """Instructions the server executed while `action()` ran (every thread); the profile is kept in
+        PROFILES, if set, as `<server>-<label>.callgrind` for callgrind_annotate."""
         run(["callgrind_control", "--zero", str(self.process.pid)])
         action()
         run(["callgrind_control", "--dump", str(self.process.pid)])
         self.dumps += 1
-        with open(f"{self.out}.{self.dumps}") as f:
+        dump = f"{self.out}.{self.dumps}"
+        if PROFILES:
+            shutil.copy(dump, os.path.join(PROFILES, f"{self.name}-{label}.callgrind"))
+        with open(dump) as f:
             return int(re.search(r"^summary:\s+(\d+)", f.read(), re.M).group(1))
 
 
 CALLGRIND_HOST = None
+PROFILES = None  # a directory for the callgrind profiles (--profiles)
 
 
 def stripped_callgrind_host(work):
@@ -477,7 +559,7 @@ def measure_instructions(stores, work, postgres):
     client = Client(baseline.url)
     baseline_poll = lambda connection, i: client.post(connection, "/token", "grant_type=x&auth_req_id=y")
     client.run(n, baseline_poll)
-    results["baseline"] = {"per_request": baseline.count(lambda: client.run(n, baseline_poll)) / n}
+    results["baseline"] = {"per_request": baseline.count("poll", lambda: client.run(n, baseline_poll)) / n}
     stop(baseline.process)
 
     for store in stores:
@@ -495,16 +577,37 @@ def measure_instructions(stores, work, postgres):
         client.run(n // 4, client.flow)
         client.extra_polls = 0
         ids = []
-        figures = {"authentication": server.count(lambda: ids.extend(client.run(n, client.authenticate))) / n}
-        figures["poll_pending"] = server.count(lambda: client.run(n, lambda connection, i: client.pending_poll(connection, ids[i]))) / n
-        figures["flow"] = server.count(lambda: client.run(n, client.flow)) / n
-        figures["flow_extra_polls"] = client.extra_polls
+        figures = {"authentication": server.count("authentication", lambda: ids.extend(client.run(n, client.authenticate))) / n}
+        # Polls of requests polled before, as a client polls every few seconds (a first poll may read
+        # what a later one finds in memory).
+        figures["poll_pending"] = server.count("poll", lambda: client.run(n, lambda connection, i: client.pending_poll(connection, warm[i]))) / n
+        figures["flow"] = server.count("flow", lambda: client.run(n, client.flow)) / n
+        es256 = Client(server.url, b"es-client:es-client-secret")
+        es256.run(n // 4, es256.flow)
+        figures["flow_es256"] = server.count("flow-es256", lambda: es256.run(n, es256.flow)) / n
+        figures["flow_extra_polls"] = client.extra_polls + es256.extra_polls
         results[store] = figures
         stop(server.process)
     base = results["baseline"]["per_request"]
     for store in stores:
-        results[store]["ratios"] = {kind: base / results[store][kind] for kind in ("authentication", "poll_pending", "flow")}
+        results[store]["ratios"] = {kind: base / results[store][kind] for kind in ("authentication", "poll_pending", "flow", "flow_es256")}
     return results
+
+
+def cost_lines(stores):
+    """Per operation: the node's CPU, and on PostgreSQL the database's statements, WAL and CPU."""
+    lines = ["| store, operation | node CPU ms | statements | WAL bytes (records, full pages) | PostgreSQL CPU ms |", "| --- | ---: | ---: | ---: | ---: |"]
+    for store, r in stores.items():
+        for name, kind in (("authentication", "authentication"), ("complete flow", "flows")):
+            c = r[kind].get("costs")
+            if not c:
+                continue
+            p = c.get("postgres")
+            database = (f"{p['statements_per_operation']:.2f} | {p['wal_bytes_per_operation']:,.0f} ({p['wal_records_per_operation']:.1f}, "
+                        f"{p['wal_full_page_images_per_operation']:.2f}) | {p['postgres_cpu_ms_per_operation']:.3f}") if p else "— | — | —"
+            batches = f" (SQLite: {c['sqlite']['writes_per_commit']:.1f} writes per commit)" if "sqlite" in c else ""
+            lines.append(f"| {store}, {name}{batches} | {c['node_cpu_ms_per_operation']:.3f} | {database} |")
+    return lines
 
 
 def instruction_lines(results):
@@ -513,14 +616,14 @@ def instruction_lines(results):
         f"Instructions (callgrind, {results['requests_per_kind']} requests of each kind over {results['connections']} connections; "
         f"ratio = the baseline's instructions per request / these, comparable to the throughput ratios): baseline {base:,.0f} per request",
         "",
-        "| store | per authentication (ratio) | per poll, pending (ratio) | per complete flow (ratio) | extra polls in the flows |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| store | per authentication (ratio) | per poll, pending (ratio) | per complete flow, RS256 ID token (ratio) | per flow, ES256 (ratio) | extra polls in the flows |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for store, r in results.items():
         if isinstance(r, dict) and "ratios" in r:
             q = r["ratios"]
             lines.append(f"| {store} | {r['authentication']:,.0f} ({q['authentication']:.2f}) | {r['poll_pending']:,.0f} ({q['poll_pending']:.2f}) | "
-                         f"{r['flow']:,.0f} ({q['flow']:.3f}) | {r['flow_extra_polls']} |")
+                         f"{r['flow']:,.0f} ({q['flow']:.3f}) | {r['flow_es256']:,.0f} ({q['flow_es256']:.3f}) | {r['flow_extra_polls']} |")
     return lines
 
 
@@ -536,11 +639,16 @@ def main():
     parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--stores", default="memory,sqlite,postgres")
     parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument("--profiles", help="keep the instruction profiles here (callgrind_annotate reads them)")
     parser.add_argument("--parts", default="stores,metrics,instructions",
                         help="stores (every store's figures), metrics (what metrics cost a poll), instructions (callgrind's counts per request)")
     options = parser.parse_args()
 
     ensure_wrk()
+    global PROFILES
+    if options.profiles:
+        PROFILES = os.path.abspath(options.profiles)
+        os.makedirs(PROFILES, exist_ok=True)
     if not options.skip_build:
         for product in ["backchanneld", "benchmark-baseline", "callgrind-host"]:
             subprocess.run(["swift", "build", "-c", "release", "--product", product], check=True, cwd=ROOT)
@@ -580,8 +688,8 @@ def main():
     lines = [
         f"Baseline (minimal Hummingbird form POST → small JSON): {base:,.0f} req/s, p50 {report['baseline']['p50_ms']:.2f} ms, p99 {report['baseline']['p99_ms']:.2f} ms",
         "",
-        "| store | auth req/s (× baseline) | auth p50 / p99 ms | poll, 1k pending (× baseline) | poll, 100k pending (× baseline) | 100k / 1k | flows/s (× baseline) | bytes per pending request | ping p50 / p99 ms under load | pings/s (× baseline) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| store | auth req/s (× baseline) | auth p50 / p99 ms | poll, 1k pending (× baseline) | poll, 100k pending (× baseline) | 100k / 1k | flows/s, RS256 ID token (× baseline) | flows/s, ES256 (× baseline) | bytes per pending request | ping p50 / p99 ms under load | pings/s (× baseline) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for store, r in report["stores"].items():
         auth, p1, p100, flows = r["authentication"], r["poll_1000_pending"], r["poll_100000_pending"], r["flows"]
@@ -591,6 +699,7 @@ def main():
             "poll_100000_vs_baseline": p100["requests_per_second"] / base,
             "poll_100000_vs_1000": p100["requests_per_second"] / p1["requests_per_second"],
             "flows_vs_baseline": flows["flows_per_second"] / base,
+            "flows_es256_vs_baseline": r["flows_es256"]["flows_per_second"] / base,
             "notifications_vs_baseline": r["notifications"]["notifications_per_second"] / base,
         }
         n = r["notifications"]
@@ -598,13 +707,15 @@ def main():
         lines.append(
             f"| {store} | {auth['requests_per_second']:,.0f} ({q['authentication_vs_baseline']:.2f}) | {auth['p50_ms']:.2f} / {auth['p99_ms']:.2f} | "
             f"{p1['requests_per_second']:,.0f} ({q['poll_1000_vs_baseline']:.2f}) | {p100['requests_per_second']:,.0f} ({q['poll_100000_vs_baseline']:.2f}) | "
-            f"{q['poll_100000_vs_1000']:.2f} | {flows['flows_per_second']:,.0f} ({q['flows_vs_baseline']:.2f}) | {r['bytes_per_pending_request']:,.0f} | "
+            f"{q['poll_100000_vs_1000']:.2f} | {flows['flows_per_second']:,.0f} ({q['flows_vs_baseline']:.2f}) | "
+            f"{r['flows_es256']['flows_per_second']:,.0f} ({q['flows_es256_vs_baseline']:.2f}) | {r['bytes_per_pending_request']:,.0f} | "
             f"{n['p50_ms'] or 0:.1f} / {n['p99_ms'] or 0:.1f} | {n['notifications_per_second']:,.0f} ({q['notifications_vs_baseline']:.3f}) |")
     if "metrics_cost" in report:
         m = report["metrics_cost"]
         lines += ["", f"Metrics (memory store, 1k pending): polls with the operations listener and Prometheus metrics "
                   f"{m['with_metrics']['requests_per_second']:,.0f} req/s, without {m['without_metrics']['requests_per_second']:,.0f} req/s: "
                   f"{m['poll_with_vs_without']:.3f} (cost {100 * (1 - m['poll_with_vs_without']):.1f} %)."]
+    lines += [""] + cost_lines(report["stores"])
     if "instructions" in report:
         lines += [""] + instruction_lines(report["instructions"])
     report["unexpected_answers_all_runs"] = sum(UNEXPECTED)

@@ -2,7 +2,13 @@
 -- names, the thread handles done() reads counters through, and pacing.
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-wrk.headers["Authorization"] = "Basic ZGVtby1jbGllbnQ6ZGVtby1zZWNyZXQ="
+-- The demo client (ID tokens in RS256, the default of a client that names no algorithm); CLIENT=es-client
+-- is the same client with id_token_signed_response_alg: ES256.
+local credentials = {
+  ["demo-client"] = "Basic ZGVtby1jbGllbnQ6ZGVtby1zZWNyZXQ=",
+  ["es-client"] = "Basic ZXMtY2xpZW50OmVzLWNsaWVudC1zZWNyZXQ=",
+}
+wrk.headers["Authorization"] = credentials[os.getenv("CLIENT") or "demo-client"]
 
 -- USERS spreads the load over that many users (carol-0 … and dave-0 …), as a call centre's would be;
 -- unset, every request names the one user.

@@ -99,7 +99,8 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
         case .deny: RecordedConclusion(.denied, at: answerAt, reason: "the user refused on their device")
         case .fail, .silent: RecordedConclusion(.failed, at: answerAt, reason: "the push device did not respond")
         }
-        try await conclude(authReqId, conclusion)
+        // Whoever recorded the conclusion, this call or another process, the record now holds it.
+        if let concluded = try await conclude(authReqId, conclusion) { return concluded.result }
         return try await records.load(authReqId.rawValue)?.value.result
     }
 
@@ -131,7 +132,7 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
             approve
             ? RecordedConclusion(.approved, at: services.clock.now)
             : RecordedConclusion(.denied, at: services.clock.now, reason: "the user refused on their device")
-        return try await conclude(authReqId, conclusion)
+        return try await conclude(authReqId, conclusion) != nil
     }
 
     // MARK: Internals
@@ -139,15 +140,15 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
     private static func pendingGroup(_ subject: String) -> String { "pending:\(subject)" }
 
     /// Records the conclusion unless another process concluded first (reporting it to the host), and
-    /// stops this process's timer. - Returns: whether this call recorded it.
+    /// stops this process's timer. - Returns: the concluded record, if this call recorded it.
     @discardableResult
-    private func conclude(_ authReqId: AuthReqId, _ conclusion: RecordedConclusion) async throws -> Bool {
+    private func conclude(_ authReqId: AuthReqId, _ conclusion: RecordedConclusion) async throws -> MockPushRecord? {
         // A concluded notification leaves the user's pending group.
-        guard try await records.conclude(authReqId, with: conclusion, reportingTo: services.completionSink, leavingGroup: true) != nil else {
-            return false
+        guard let concluded = try await records.conclude(authReqId, with: conclusion, reportingTo: services.completionSink, leavingGroup: true) else {
+            return nil
         }
         timers.withLock { $0.removeValue(forKey: authReqId) }?.cancel()
-        return true
+        return concluded
     }
 
     private func scheduleScriptedAnswer(authReqId: AuthReqId, at deadline: Date) {

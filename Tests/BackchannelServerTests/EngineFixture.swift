@@ -15,6 +15,9 @@ final class CountingHandler: BackchannelAuthenticationHandler {
     /// The sizes of the batch cancellations, in order.
     var batchSizes: [Int] { batches.withLock { $0 } }
 
+    /// When set, answers status checks in place of the wrapped handler (a test's race or outage).
+    let statusOverride = Mutex<(@Sendable (AuthReqId) async throws -> BackchannelAuthenticationResult?)?>(nil)
+
     init(_ inner: any BackchannelAuthenticationHandler) { self.inner = inner }
 
     func cancellations(_ id: AuthReqId) -> Int { cancels.withLock { $0[id] ?? 0 } }
@@ -24,7 +27,8 @@ final class CountingHandler: BackchannelAuthenticationHandler {
         try await inner.startAuthentication(request)
     }
     func checkAuthenticationStatus(authReqId: AuthReqId) async throws -> BackchannelAuthenticationResult? {
-        try await inner.checkAuthenticationStatus(authReqId: authReqId)
+        if let override = statusOverride.withLock({ $0 }) { return try await override(authReqId) }
+        return try await inner.checkAuthenticationStatus(authReqId: authReqId)
     }
     func cancelAuthenticationRequest(authReqId: AuthReqId) async throws {
         cancels.withLock { $0[authReqId, default: 0] += 1 }

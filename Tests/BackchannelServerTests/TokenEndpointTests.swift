@@ -152,6 +152,41 @@ struct TokenEndpointTests {
         #expect(await fixture.poll(ack.authReqId).failure?.code == "expired_token")
     }
 
+    @Test("an approval the authenticator reports after a denial reached the store first answers the store's denial")
+    func approvalLosingToADenial() async throws {
+        let fixture = try await EngineFixture.make()
+        let ack = try await fixture.startOK([("scope", "openid"), ("login_hint", "carol")])
+        let store = fixture.store
+        fixture.handler.statusOverride.withLock {
+            $0 = { authReqId in
+                // Between this poll's read and its conclusion, the user's denial is recorded.
+                _ = try await store.conclude(authReqIdHash: authReqId.rawValue, result: .denied(reason: nil))
+                return .approved(AuthenticationAttributes(subject: "carol", authTime: Date()))
+            }
+        }
+        #expect(await fixture.poll(ack.authReqId).failure?.code == "access_denied")
+        fixture.handler.statusOverride.withLock { $0 = nil }
+        #expect(await fixture.poll(ack.authReqId).failure?.code == "access_denied")  // and so does every later poll
+    }
+
+    @Test("an approval the authenticator reports after the same approval reached the store yields tokens once")
+    func approvalReportedTwice() async throws {
+        let fixture = try await EngineFixture.make()
+        let ack = try await fixture.startOK([("scope", "openid"), ("login_hint", "carol")])
+        let store = fixture.store
+        let approval = BackchannelAuthenticationResult.approved(AuthenticationAttributes(subject: "carol", authTime: Date()))
+        fixture.handler.statusOverride.withLock {
+            $0 = { authReqId in
+                // The completion sink recorded it first.
+                _ = try await store.conclude(authReqIdHash: authReqId.rawValue, result: approval)
+                return approval
+            }
+        }
+        let tokens = try await fixture.poll(ack.authReqId).get()
+        #expect(!tokens.idToken.isEmpty)
+        #expect(await fixture.poll(ack.authReqId).failure?.code == "invalid_grant")
+    }
+
     @Test("a missing grant_type is invalid_request; another grant type is unsupported_grant_type")
     func grantType() async throws {
         let fixture = try await EngineFixture.make()

@@ -22,7 +22,8 @@ public final class AuditLog: Sendable {
     }
 
     private let logger: Logger
-    private let subjectKey: SymmetricKey?
+    /// HMAC keyed with the subject key (`nil`: subjects in plain).
+    private let subjectHMAC: HMAC<SHA256>?
     private let failureBudget: FailureBudget
 
     /// An audit log writing to `logger`.
@@ -32,7 +33,8 @@ public final class AuditLog: Sendable {
     ///   - failuresPerWindow: How many client authentication failures are logged each ten seconds; the rest are counted and summed up.
     public init(logger: Logger, subjects: SubjectForm = .hashed, subjectKey: [UInt8]? = nil, failuresPerWindow: Int = 20) {
         self.logger = logger
-        self.subjectKey = subjects == .plain ? nil : SymmetricKey(data: subjectKey ?? [UInt8](SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }))
+        self.subjectHMAC = subjects == .plain
+            ? nil : HMAC<SHA256>(key: SymmetricKey(data: subjectKey ?? [UInt8](SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })))
         self.failureBudget = FailureBudget(perWindow: failuresPerWindow, window: .seconds(10))
     }
 
@@ -43,16 +45,21 @@ public final class AuditLog: Sendable {
 
     /// The subject as events show it: its keyed hash (hex, 128 bits) or itself.
     func subjectValue(_ subject: String) -> (key: String, value: Logger.MetadataValue) {
-        guard let subjectKey else { return ("subject", .string(subject)) }
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(subject.utf8), using: subjectKey)
+        // A copy of the keyed state: the key's pads are hashed once, not per event.
+        guard var hmac = subjectHMAC else { return ("subject", .string(subject)) }
+        hmac.update(data: Data(subject.utf8))
+        let mac = hmac.finalize()
         return ("subject_hmac", .string(Hex.encode(Array(mac.prefix(16)))))
     }
 
-    private func metadata(_ event: String, _ request: PendingRequest) -> Logger.Metadata {
-        var metadata: Logger.Metadata = [
-            "event": .string(event), "auth_req_id_sha256": Self.label(request.authReqIdHash), "client_id": .string(request.clientId),
-            "authenticator": .string(request.authenticator),
-        ]
+    /// An event's metadata: `details`, then what names the request. Built inside the logging call's
+    /// autoclosure, so with the audit trail below the log level nothing is computed (the HMAC included).
+    private func metadata(_ event: String, _ request: PendingRequest, _ details: Logger.Metadata = [:]) -> Logger.Metadata {
+        var metadata = details
+        metadata["event"] = .string(event)
+        metadata["auth_req_id_sha256"] = Self.label(request.authReqIdHash)
+        metadata["client_id"] = .string(request.clientId)
+        metadata["authenticator"] = .string(request.authenticator)
         if let subject = request.subject {
             let (key, value) = subjectValue(subject)
             metadata[key] = value
@@ -62,18 +69,23 @@ public final class AuditLog: Sendable {
 
     /// A request was accepted and its authenticator started.
     func started(_ request: PendingRequest) {
-        var metadata = metadata("request.started", request)
-        metadata["acr"] = .string(request.acr)
-        metadata["expires_in"] = .stringConvertible(Int(request.expiresAt.timeIntervalSince(request.createdAt)))
-        logger.info("backchannel authentication started", metadata: metadata)
+        logger.info(
+            "backchannel authentication started",
+            metadata: metadata(
+                "request.started", request,
+                ["acr": .string(request.acr), "expires_in": .stringConvertible(Int(request.expiresAt.timeIntervalSince(request.createdAt)))]))
     }
 
     /// A request concluded: approved, denied, failed or expired.
     func concluded(_ request: PendingRequest, as state: PendingRequestState, at now: Date) {
-        var metadata = metadata("request.concluded", request)
-        metadata["outcome"] = .string(StoredOutcome.name(of: state))
-        metadata["seconds_to_conclusion"] = .string(String(format: "%.3f", max(0, now.timeIntervalSince(request.createdAt))))
-        logger.info("backchannel authentication concluded", metadata: metadata)
+        logger.info(
+            "backchannel authentication concluded",
+            metadata: metadata(
+                "request.concluded", request,
+                [
+                    "outcome": .string(StoredOutcome.name(of: state)),
+                    "seconds_to_conclusion": .string(String(format: "%.3f", max(0, now.timeIntervalSince(request.createdAt)))),
+                ]))
     }
 
     /// The client redeemed an approved request for tokens.
@@ -83,9 +95,7 @@ public final class AuditLog: Sendable {
 
     /// An operator cancelled a request.
     func cancelled(_ request: PendingRequest, by actor: String) {
-        var metadata = metadata("request.cancelled", request)
-        metadata["by"] = .string(actor)
-        logger.info("backchannel authentication cancelled", metadata: metadata)
+        logger.info("backchannel authentication cancelled", metadata: metadata("request.cancelled", request, ["by": .string(actor)]))
     }
 
     /// A client failed to authenticate. `clientId` is a registered client's id or `nil` (an unknown

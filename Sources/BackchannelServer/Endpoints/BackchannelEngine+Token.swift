@@ -42,6 +42,7 @@ extension BackchannelEngine {
         let now = clock.now
 
         var request: PendingRequest
+        var approvalUnconfirmed = false
         switch try await storeCall({ try await self.store.registerPoll(
                 authReqIdHash: hash, clientId: client.clientId, now: now, enforceInterval: self.policy.enforcePollInterval) }) {
         case .unknown:
@@ -65,57 +66,77 @@ extension BackchannelEngine {
                 throw .serverError("the authenticator could not be reached")
             }
             guard let status else { throw OAuthError.authorizationPending }
+            let concluded = PendingRequestState(result: status)
             if try await storeCall({ try await self.store.conclude(authReqIdHash: hash, result: status) }) {
-                ConclusionMetrics.concluded(request, as: PendingRequestState(result: status), at: now)
-                audit.concluded(request, as: PendingRequestState(result: status), at: now)
+                ConclusionMetrics.concluded(request, as: concluded, at: now)
+                audit.concluded(request, as: concluded, at: now)
+                request.state = concluded  // What the store holds now.
+            } else if case .approved = concluded {
+                // Another conclusion won the race, most often this same approval reported through the
+                // completion sink. The redemption below takes only an approved request, so it finds out
+                // without reading the request again.
+                request.state = concluded
+                approvalUnconfirmed = true
+            } else {
+                // Act on what the store holds.
+                guard let current = try await storeCall({ try await self.store.request(authReqIdHash: hash) }) else {
+                    throw OAuthError.invalidAuthReqId
+                }
+                request = current
             }
-            // Another conclusion may have won the race: act on what the store holds.
-            guard let current = try await storeCall({ try await self.store.request(authReqIdHash: hash) }) else {
-                throw OAuthError.invalidAuthReqId
-            }
-            request = current
         }
 
         if now >= request.expiresAt {
             await limiter.concluded(member: hash, denied: false, now: now)
             throw OAuthError.expired
         }
-        switch request.state {
+        guard case .approved = request.state else { throw await refusal(for: request.state, hash: hash, now: now) }
+        guard let redeemed = try await storeCall({ try await self.store.redeem(authReqIdHash: hash, clientId: client.clientId, now: now) }),
+            case .approved(let attributes) = redeemed.state
+        else {
+            // The approval this poll saw was not the store's: answer what the store holds.
+            if approvalUnconfirmed, let current = try await storeCall({ try await self.store.request(authReqIdHash: hash) }) {
+                if case .approved = current.state {} else { throw await refusal(for: current.state, hash: hash, now: now) }
+            }
+            throw OAuthError.invalidAuthReqId
+        }
+        let tokens: TokenResponse
+        do {
+            tokens = try await tokenIssuer.issue(
+                for: redeemed, attributes: attributes, idTokenKid: client.idTokenKid, idTokenClaims: try await claims(redeemed.claims.idToken, subject: attributes.subject), now: now)
+        } catch {
+            logger.error("signing tokens failed", metadata: ["error": "\(error)"])
+            throw .serverError("the tokens could not be issued")
+        }
+        await limiter.concluded(member: hash, denied: false, now: now)
+        // The request is over: let the authenticator forget it.
+        if let handler = authenticators[redeemed.authenticator]?.instance.handler {
+            try? await metrics.timing(redeemed.authenticator, "cancel") { try await handler.cancelAuthenticationRequest(authReqId: AuthReqId(rawValue: hash)) }
+        }
+        var audited = redeemed
+        audited.subject = redeemed.subject ?? attributes.subject
+        audit.redeemed(audited)
+        return tokens
+    }
+
+    /// The error a poll answers for a request that is not approved, releasing its limits' hold when the
+    /// answer ends it.
+    private func refusal(for state: PendingRequestState, hash: String, now: Date) async -> OAuthError {
+        switch state {
         case .pending:
-            throw OAuthError.authorizationPending
+            return .authorizationPending
         case .expired:
             await limiter.concluded(member: hash, denied: false, now: now)
-            throw OAuthError.expired
+            return .expired
         case .denied:
             // Reported to the client: the request stops counting, and the client's cool-down for this user starts.
             await limiter.concluded(member: hash, denied: true, now: now)
-            throw .accessDenied("the user denied the authentication request", atTokenEndpoint: true)
+            return .accessDenied("the user denied the authentication request", atTokenEndpoint: true)
         case .failed:
             await limiter.concluded(member: hash, denied: false, now: now)
-            throw .accessDenied("the authentication could not be completed", atTokenEndpoint: true)
+            return .accessDenied("the authentication could not be completed", atTokenEndpoint: true)
         case .approved:
-            guard let redeemed = try await storeCall({ try await self.store.redeem(authReqIdHash: hash, clientId: client.clientId, now: now) }),
-                case .approved(let attributes) = redeemed.state
-            else {
-                throw OAuthError.invalidAuthReqId
-            }
-            let tokens: TokenResponse
-            do {
-                tokens = try await tokenIssuer.issue(
-                    for: redeemed, attributes: attributes, idTokenKid: client.idTokenKid, idTokenClaims: try await claims(redeemed.claims.idToken, subject: attributes.subject), now: now)
-            } catch {
-                logger.error("signing tokens failed", metadata: ["error": "\(error)"])
-                throw .serverError("the tokens could not be issued")
-            }
-            await limiter.concluded(member: hash, denied: false, now: now)
-            // The request is over: let the authenticator forget it.
-            if let handler = authenticators[redeemed.authenticator]?.instance.handler {
-                try? await metrics.timing(redeemed.authenticator, "cancel") { try await handler.cancelAuthenticationRequest(authReqId: AuthReqId(rawValue: hash)) }
-            }
-            var audited = redeemed
-            audited.subject = redeemed.subject ?? attributes.subject
-            audit.redeemed(audited)
-            return tokens
+            return .invalidAuthReqId
         }
     }
 

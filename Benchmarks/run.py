@@ -327,7 +327,8 @@ def measure_store(store, duration, work, postgres):
     def server():
         port = free_port()
         data = tempfile.mkdtemp(dir=work, prefix=f"{store}-")
-        kind = {"memory": "{ kind: memory }", "sqlite": "{ kind: sqlite }", "postgres": f'{{ kind: postgres, url: "{postgres.database() if postgres else ""}" }}'}[store]
+        database = postgres.database() if store == "postgres" else None
+        kind = {"memory": "{ kind: memory }", "sqlite": "{ kind: sqlite }", "postgres": f'{{ kind: postgres, url: "{database}" }}'}[store]
         config = os.path.join(data, "config.yaml")
         with open(config, "w") as f:
             f.write(CONFIG.format(port=port, store=kind, receiver_port=receiver.port, operations="", **user_entries()))
@@ -337,6 +338,7 @@ def measure_store(store, duration, work, postgres):
         process = start([backchanneld, "--config", config, "--data-dir", data, "--operations-port", str(operations), "--log-level", "warning"],
                         f"{url}/jwks", log)
         process.metrics_url = f"http://127.0.0.1:{operations}/metrics"
+        process.database = database and database.rsplit("/", 1)[1]
         return process, url, data
 
     def costs(process, operations, node_cpu_before, database_before):
@@ -375,9 +377,19 @@ def measure_store(store, duration, work, postgres):
     memory["10000"] = rss(large)
     populate(large_url, 90000, os.path.join(large_data, "rest.ids"))
     memory["100000"] = rss(large)
+    if store == "postgres":
+        # What 100 000 pending requests (and the authenticator's and the limits' rows for them) take in the
+        # database, tables and indexes together.
+        sizes = postgres.sql("SELECT COALESCE(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                             "WHERE n.nspname = 'public' AND c.relkind = 'r'", large.database)
+        results["database_bytes_per_pending_request"] = int(sizes.strip()) / 101000
     rounds = {"poll_1000_pending": [], "poll_100000_pending": []}
-    for _ in range(ROUNDS):
+    for round in range(ROUNDS):
+        if round == 0:  # the first round's costs: the database's figures are then the small server's polls alone
+            small_before, database_before = cpu_seconds(small), postgres.reset_statistics() if store == "postgres" else None
         rounds["poll_1000_pending"].append(wrk(small_url, "token-poll.lua", duration, {"AUTH_REQ_IDS": small_hot}))
+        if round == 0:
+            results["poll_costs"] = costs(small, rounds["poll_1000_pending"][0]["requests"], small_before, database_before)
         rounds["poll_100000_pending"].append(wrk(large_url, "token-poll.lua", duration, {"AUTH_REQ_IDS": large_hot}))
     for name, measured in rounds.items():
         results[name] = median(measured)
@@ -598,15 +610,18 @@ def cost_lines(stores):
     """Per operation: the node's CPU, and on PostgreSQL the database's statements, WAL and CPU."""
     lines = ["| store, operation | node CPU ms | statements | WAL bytes (records, full pages) | PostgreSQL CPU ms |", "| --- | ---: | ---: | ---: | ---: |"]
     for store, r in stores.items():
-        for name, kind in (("authentication", "authentication"), ("complete flow", "flows")):
-            c = r[kind].get("costs")
+        for name, kind in (("authentication", "authentication"), ("poll, pending", "poll_costs"), ("complete flow", "flows")):
+            c = r[kind] if kind == "poll_costs" else r[kind].get("costs")
             if not c:
                 continue
             p = c.get("postgres")
             database = (f"{p['statements_per_operation']:.2f} | {p['wal_bytes_per_operation']:,.0f} ({p['wal_records_per_operation']:.1f}, "
                         f"{p['wal_full_page_images_per_operation']:.2f}) | {p['postgres_cpu_ms_per_operation']:.3f}") if p else "— | — | —"
-            batches = f" (SQLite: {c['sqlite']['writes_per_commit']:.1f} writes per commit)" if "sqlite" in c else ""
+            batches = f" (SQLite: {c['sqlite']['writes_per_commit']:.1f} writes per commit)" if c.get("sqlite", {}).get("commits") else ""
             lines.append(f"| {store}, {name}{batches} | {c['node_cpu_ms_per_operation']:.3f} | {database} |")
+    for store, r in stores.items():
+        if "database_bytes_per_pending_request" in r:
+            lines += ["", f"{store}: {r['database_bytes_per_pending_request']:,.0f} bytes of tables and indexes per pending request (101,000 pending)."]
     return lines
 
 

@@ -7,16 +7,19 @@ import Synchronization
 /// per request (each commit appends every page it touched to the WAL; a batch shares the pages).
 ///
 /// Durability is unchanged: a caller is answered only after the transaction holding its write has
-/// committed, so an acknowledged request survives the process dying. Each write runs in its own
-/// savepoint: one that fails is rolled back alone and answers its own error, the others commit; if the
-/// commit itself fails, every write of the batch answers that error.
+/// committed, so an acknowledged request survives the process dying. A write that fails (rare: a
+/// constraint) must not take the others down, nor leave half of itself behind: the batch is then rolled
+/// back and its writes run again one transaction each, so the failing one is rolled back alone and
+/// answers its own error. If a commit itself fails, the writes it held answer that error. (Savepoints
+/// around every write would do the same at two more statements per write on the common path.)
 ///
 /// Between two batches the database queue is free, so point reads (`SQLiteStore.readNow`) never wait
 /// behind more than one batch.
 final class GroupCommit: Sendable {
     private struct Write: Sendable {
-        /// Runs the write on the database queue, inside the batch's transaction, keeping its outcome.
-        let perform: @Sendable (Database) -> Void
+        /// Runs the write on the database queue, inside a transaction, keeping its outcome.
+        /// - Returns: whether it succeeded.
+        let perform: @Sendable (Database) -> Bool
         /// Answers the caller: with the kept outcome, or with the commit's error.
         let finish: @Sendable ((any Error)?) -> Void
     }
@@ -37,6 +40,46 @@ final class GroupCommit: Sendable {
     /// One write's outcome, set on the database queue and read once after the commit.
     private final class Outcome<T>: @unchecked Sendable {
         var result: Result<T, any Error>?
+    }
+
+    /// Thrown inside a batch's transaction to roll it back when one of its writes failed.
+    private struct WriteFailed: Error {}
+
+    /// How one write of a batch ended.
+    private enum CommitOutcome: Sendable {
+        /// Committed (its outcome is its answer).
+        case committed
+        /// It failed and was rolled back alone (its outcome is its error).
+        case rolledBack
+        /// The transaction holding it could not commit.
+        case failed(any Error)
+    }
+
+    /// Commits `batch` in one transaction; if one of its writes fails, rolls that back and commits each
+    /// write alone, in order.
+    private static func commit(_ batch: [Write], in db: Database) -> [CommitOutcome] {
+        do {
+            try db.inTransaction {
+                for write in batch where !write.perform(db) { throw WriteFailed() }
+                return .commit
+            }
+            return Array(repeating: .committed, count: batch.count)
+        } catch is WriteFailed {
+            return batch.map { write in
+                do {
+                    var succeeded = false
+                    try db.inTransaction {
+                        succeeded = write.perform(db)
+                        return succeeded ? .commit : .rollback
+                    }
+                    return succeeded ? .committed : .rolledBack
+                } catch {
+                    return .failed(error)
+                }
+            }
+        } catch {
+            return Array(repeating: .failed(error), count: batch.count)
+        }
     }
 
     private let database: DatabaseQueue
@@ -60,14 +103,10 @@ final class GroupCommit: Sendable {
             let outcome = Outcome<T>()
             let write = Write(
                 perform: { db in
-                    outcome.result = Result {
-                        var value: T?
-                        try db.inSavepoint {
-                            value = try update(db)
-                            return .commit
-                        }
-                        return value!
-                    }
+                    let result = Result { try update(db) }
+                    outcome.result = result
+                    if case .success = result { return true }
+                    return false
                 },
                 finish: { commitError in
                     if let commitError {
@@ -98,23 +137,24 @@ final class GroupCommit: Sendable {
                 return batch
             }
             guard !batch.isEmpty else { return }
+            let outcomes: [CommitOutcome]
             do {
-                try await database.writeWithoutTransaction { db in
-                    try db.inTransaction {
-                        for write in batch { write.perform(db) }
-                        return .commit
-                    }
-                }
-                queue.withLock { queue in
-                    queue.statistics.commits += 1
-                    queue.statistics.writes += batch.count
-                    queue.statistics.largestBatch = max(queue.statistics.largestBatch, batch.count)
-                }
-                commits.increment()
-                committedWrites.increment(by: batch.count)
-                for write in batch { write.finish(nil) }
+                outcomes = try await database.writeWithoutTransaction { db in Self.commit(batch, in: db) }
             } catch {
-                for write in batch { write.finish(error) }
+                outcomes = Array(repeating: .failed(error), count: batch.count)
+            }
+            let committed = outcomes.count(where: { if case .committed = $0 { true } else { false } })
+            // One transaction when every write committed together; else one per committed write.
+            let transactions = committed == batch.count ? 1 : committed
+            queue.withLock { queue in
+                queue.statistics.commits += transactions
+                queue.statistics.writes += committed
+                queue.statistics.largestBatch = max(queue.statistics.largestBatch, batch.count)
+            }
+            commits.increment(by: transactions)
+            committedWrites.increment(by: committed)
+            for (write, outcome) in zip(batch, outcomes) {
+                if case .failed(let error) = outcome { write.finish(error) } else { write.finish(nil) }
             }
         }
     }

@@ -18,12 +18,14 @@ extension SQLiteStore: PendingRequestStore {
     }
 
     private static func insert(_ request: PendingRequest, into db: Database) throws {
-        try db.execute(
+        // Cached statements: prepared once, not parsed again on every request.
+        try db.cachedStatement(
                 sql: """
                     INSERT INTO pending_request (auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at,
                         poll_interval, last_polled_at, state, outcome, claims, notify_mode, notify_auth_req_id, notify_token, subject)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     request.authReqIdHash, request.clientId, request.authenticator, request.scopes.joined(separator: " "), request.acr,
                     request.createdAt.timeIntervalSince1970, request.expiresAt.timeIntervalSince1970, request.interval,
@@ -104,7 +106,7 @@ extension SQLiteStore: PendingRequestStore {
         defer { pacing.forget(authReqIdHash: authReqIdHash) }
         try await commit.write { [self] db in
             recentRequests.drop(authReqIdHash)
-            try db.execute(sql: "DELETE FROM pending_request WHERE auth_req_id_hash = ?", arguments: [authReqIdHash])
+            try db.cachedStatement(sql: "DELETE FROM pending_request WHERE auth_req_id_hash = ?").execute(arguments: [authReqIdHash])
         }
     }
 
@@ -193,33 +195,37 @@ extension SQLiteStore: PendingRequestStore {
     }
 
     public func recordNotificationAttempt(authReqIdHash: String, outcome: NotificationAttemptOutcome) async throws {
-        try await database.write { db in
+        // One per notification sent: batched with the request path's writes.
+        try await commit.write { [self] db in
             recentRequests.drop(authReqIdHash)
             switch outcome {
             case .delivered:
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
                         UPDATE pending_request SET notify_state = 'delivered', notify_attempts = notify_attempts + 1, notify_payload = NULL,
                             notify_claimed_until = NULL
                         WHERE auth_req_id_hash = ? AND notify_state = 'due'
-                        """, arguments: [authReqIdHash])
+                        """
+                ).execute(arguments: [authReqIdHash])
             case .retry(let at):
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
                         UPDATE pending_request SET notify_attempts = notify_attempts + 1, notify_at = ?, notify_claimed_until = NULL
                         WHERE auth_req_id_hash = ? AND notify_state = 'due'
-                        """, arguments: [at.timeIntervalSince1970, authReqIdHash])
+                        """
+                ).execute(arguments: [at.timeIntervalSince1970, authReqIdHash])
             case .failed:
                 // A push approval whose tokens never arrived is a failed authentication.
                 let failed = PendingRequestState.failed(reason: "the tokens could not be delivered to the client")
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
                         UPDATE pending_request SET notify_state = 'failed', notify_attempts = notify_attempts + 1, notify_payload = NULL,
                             notify_claimed_until = NULL,
                             outcome = CASE WHEN notify_mode = 'push' AND state = 'approved' THEN ? ELSE outcome END,
                             state = CASE WHEN notify_mode = 'push' AND state = 'approved' THEN 'failed' ELSE state END
                         WHERE auth_req_id_hash = ? AND notify_state = 'due'
-                        """, arguments: [StoredOutcome.document(of: failed), authReqIdHash])
+                        """
+                ).execute(arguments: [StoredOutcome.document(of: failed), authReqIdHash])
             }
         }
     }

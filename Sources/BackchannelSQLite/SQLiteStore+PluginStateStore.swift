@@ -21,14 +21,14 @@ extension SQLiteStore: PluginStateStore {
 
     private static func insert(_ record: PluginStateRecord, into db: Database, now: Double) throws -> Bool {
         // An expired record under the same key no longer counts.
-        try db.execute(
-            sql: "DELETE FROM plugin_state WHERE namespace = ? AND key = ? AND expires_at <= ?",
-            arguments: [record.namespace, record.key, now])
-        try db.execute(
+        try db.cachedStatement(sql: "DELETE FROM plugin_state WHERE namespace = ? AND key = ? AND expires_at <= ?")
+            .execute(arguments: [record.namespace, record.key, now])
+        try db.cachedStatement(
             sql: """
                 INSERT INTO plugin_state (namespace, key, group_name, value, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (namespace, key) DO NOTHING
-                """,
+                """
+        ).execute(
             arguments: [
                 record.namespace, record.key, record.group, record.value, record.createdAt.timeIntervalSince1970,
                 record.expiresAt.timeIntervalSince1970,
@@ -77,7 +77,7 @@ extension SQLiteStore: PluginStateStore {
     public func delete(namespace: String, key: String) async throws {
         try await commit.write { [self] db in
             recentRecords.drop(PluginStateKey(namespace: namespace, key: key))
-            try db.execute(sql: "DELETE FROM plugin_state WHERE namespace = ? AND key = ?", arguments: [namespace, key])
+            try db.cachedStatement(sql: "DELETE FROM plugin_state WHERE namespace = ? AND key = ?").execute(arguments: [namespace, key])
         }
     }
 

@@ -49,7 +49,7 @@ public struct ServerAssembly {
         logger.logLevel = .info
         return storeServices + [
             // Shut down before the store, after the HTTP server and the plugins' deliveries.
-            NotificationService(engines: engines, transport: HTTPNotificationTransport()),
+            NotificationService(engines: engines, transport: HTTPNotificationTransport(), wakeup: outboxWakeup),
             BackgroundWorkService(work: background, deadline: .seconds(configuration.server.shutdownDeadline), logger: logger),
             RepeatingService(period: .seconds(1)) { while await engines.current.sweepExpired() == 1000 {} },
             // The pending-requests gauge, read from the store now and then rather than counted per request.
@@ -61,6 +61,8 @@ public struct ServerAssembly {
 
     /// The store's own services (PostgreSQL's connection pool); none for stores in this process.
     let storeServices: [any Service]
+    /// Rung by this process's conclusions, so the notification service delivers them at once.
+    let outboxWakeup: OutboxWakeup
 
     /// The start-up failures, each naming what to fix.
     public enum Failure: Error, CustomStringConvertible {
@@ -171,6 +173,7 @@ public struct ServerAssembly {
         var auditLogger = Logger(label: "backchannel.audit")
         auditLogger.logLevel = logger.logLevel
         let audit = AuditLog(logger: auditLogger, subjects: configuration.audit.subjects, subjectKey: keys.subjectHashKey)
+        let outboxWakeup = OutboxWakeup()
         var routes: [AuthenticatorRoute] = []
         for (index, settings) in configuration.authenticators.enumerated() {
             let name = settings.name ?? settings.plugin
@@ -184,7 +187,7 @@ public struct ServerAssembly {
                 clock: clock,
                 random: random,
                 logger: pluginLogger,
-                completionSink: StoreCompletionSink(store: store, audit: audit),
+                completionSink: StoreCompletionSink(store: store, audit: audit, outbox: outboxWakeup),
                 stateStore: pluginState,
                 frontChannelBaseURL: frontChannelBaseURL,
                 exposure: ServerExposure(bindHost: configuration.server.host),
@@ -213,7 +216,7 @@ public struct ServerAssembly {
         return ServerAssembly(
             configuration: configuration, engines: engines,
             reloader: ConfigurationReloader(engines: engines, directory: directory, configuration: configuration, logger: logger), router: router,
-            pluginState: pluginState, background: background, storeServices: storeServices)
+            pluginState: pluginState, background: background, storeServices: storeServices, outboxWakeup: outboxWakeup)
     }
 
     /// The key-encryption key from `store.key_encryption_key_file` or `BACKCHANNEL_KEY_ENCRYPTION_KEY`, if any.

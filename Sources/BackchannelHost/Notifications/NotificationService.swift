@@ -11,7 +11,10 @@ import Synchronization
 struct NotificationService: Service {
     let engines: EngineHandle
     let transport: any NotificationTransport
-    /// How often the outbox is looked at when nothing was due.
+    /// Signalled by this node's conclusions, so their notifications go out at once.
+    var wakeup = OutboxWakeup()
+    /// How often the outbox is looked at when nothing was due and nothing signalled (conclusions on
+    /// other nodes, retries coming due).
     var idlePeriod: Duration = .milliseconds(100)
     /// Claimed and not yet finished, at most.
     var maxOutstanding = 200
@@ -58,7 +61,7 @@ struct NotificationService: Service {
                         outstanding.count.withLock { $0 -= 1 }
                     }
                 }
-                if due.isEmpty { try? await Task.sleep(for: idlePeriod) }
+                if due.isEmpty { await wakeup.wait(upTo: idlePeriod) }
             }
         }
     }

@@ -6,17 +6,21 @@ import Foundation
 public struct StoreCompletionSink: BackchannelCompletionSink {
     private let store: any PendingRequestStore
     private let audit: AuditLog?
+    private let outbox: OutboxWakeup?
 
-    /// Creates a sink writing into `store`, recording each conclusion in `audit`.
-    public init(store: any PendingRequestStore, audit: AuditLog? = nil) {
+    /// Creates a sink writing into `store`, recording each conclusion in `audit` and waking `outbox`'s
+    /// service when the client takes a notification.
+    public init(store: any PendingRequestStore, audit: AuditLog? = nil, outbox: OutboxWakeup? = nil) {
         self.store = store
         self.audit = audit
+        self.outbox = outbox
     }
 
     public func authenticationConcluded(authReqId: AuthReqId, result: BackchannelAuthenticationResult) async {
         guard (try? await store.conclude(authReqIdHash: authReqId.rawValue, result: result)) == true else { return }
         // Read back for its start: how long the user took is a metric (a conclusion is rare beside polls).
         if let request = try? await store.request(authReqIdHash: authReqId.rawValue) {
+            if request.notification != nil { outbox?.signal() }
             let now = Date()
             ConclusionMetrics.concluded(request, as: request.state, at: now)
             audit?.concluded(request, as: request.state, at: now)

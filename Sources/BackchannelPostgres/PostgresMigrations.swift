@@ -111,6 +111,17 @@ enum PostgresMigrations {
                 "CREATE INDEX backchannel_pending_request_pending_client ON backchannel_pending_request (client_id, created_at) WHERE state = 'pending'",
             ]
         ),
+        (
+            9,
+            [
+                // The abuse limits' counts are soft state: unlogged, their statements write no WAL and their
+                // commits wait for no disk flush (the client's rate bucket is a row every node writes).
+                // After a PostgreSQL crash they start empty: buckets full, caps counting from zero.
+                "ALTER TABLE backchannel_limit_bucket SET UNLOGGED",
+                "ALTER TABLE backchannel_limit_member SET UNLOGGED",
+                "ALTER TABLE backchannel_limit_count SET UNLOGGED",
+            ]
+        ),
     ]
 
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {

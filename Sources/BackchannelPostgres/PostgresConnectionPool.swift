@@ -97,6 +97,17 @@ final class PostgresConnectionPool: Sendable {
         try await withConnection { connection in try await connection.query(query, logger: logger).collect() }
     }
 
+    /// Runs a prepared statement (prepared on each connection's first use of it) and collects its rows.
+    func execute<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws -> [Statement.Row]
+    where Statement.Row: Sendable {
+        try await withConnection { connection in
+            let rows: AsyncThrowingMapSequence<PostgresRowSequence, Statement.Row> = try await connection.execute(statement, logger: logger)
+            var collected: [Statement.Row] = []
+            for try await row in rows { collected.append(row) }
+            return collected
+        }
+    }
+
     /// Runs `body` with a connection of its own for as long as it runs.
     func withConnection<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         let connection = try await lease()

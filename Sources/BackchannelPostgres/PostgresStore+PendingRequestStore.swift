@@ -45,17 +45,7 @@ extension PostgresStore: PendingRequestStore {
         let now = now.timeIntervalSince1970
         // Every SET expression sees the old row, so `slowed` records whether this very poll came too soon.
         let row = try await first(
-            client.query(
-                """
-                UPDATE backchannel_pending_request SET
-                    slowed = (\(enforceInterval) AND state = 'pending' AND expires_at > \(now) AND last_polled_at IS NOT NULL
-                              AND \(now) - last_polled_at < poll_interval),
-                    poll_interval = poll_interval + CASE WHEN \(enforceInterval) AND state = 'pending' AND expires_at > \(now) AND last_polled_at IS NOT NULL
-                              AND \(now) - last_polled_at < poll_interval THEN 5 ELSE 0 END,
-                    last_polled_at = \(now)
-                WHERE auth_req_id_hash = \(authReqIdHash) AND client_id = \(clientId)
-                RETURNING \(unescaped: Self.columns)
-                """, logger: logger))
+            client.execute(RegisterPollStatement(enforceInterval: enforceInterval, now: now, authReqIdHash: authReqIdHash, clientId: clientId), logger: logger))
         guard let row else { return .unknown }
         return row.slowed ? .slowDown(row.request) : .admitted(row.request)
     }

@@ -82,9 +82,23 @@ extension PostgresStore: LimitStore {
 
     /// - Returns: whether admitted; `nil` when a key had no count row to lock.
     private func admitLocked(member: String, keys: [String], limits: [Int], until: Date) async throws -> Bool? {
-        let rows = try await client.execute(AdmitStatement(keys: keys, caps: limits, member: member, until: until.timeIntervalSince1970), logger: logger)
+        let rows = try await client.query(
+            """
+            WITH wanted AS (SELECT * FROM unnest(\(keys)::TEXT[], \(limits)::INT8[]) AS w(key, cap)),
+            locked AS (SELECT c.key, c.count FROM backchannel_limit_count AS c JOIN wanted USING (key) ORDER BY c.key FOR UPDATE OF c),
+            ok AS (
+                SELECT (SELECT count(*) FROM locked) = (SELECT count(*) FROM wanted) AS complete,
+                    NOT EXISTS (SELECT 1 FROM wanted JOIN locked USING (key) WHERE locked.count >= wanted.cap) AS room),
+            counted AS (
+                INSERT INTO backchannel_limit_count AS c (key, count) SELECT key, 1 FROM wanted, ok WHERE ok.complete AND ok.room
+                ON CONFLICT (key) DO UPDATE SET count = c.count + 1 RETURNING c.key),
+            members AS (
+                INSERT INTO backchannel_limit_member (key, member, until) SELECT key, \(member), \(until.timeIntervalSince1970) FROM wanted, ok
+                WHERE ok.complete AND ok.room ON CONFLICT (key, member) DO UPDATE SET until = EXCLUDED.until RETURNING key)
+            SELECT complete, room FROM ok
+            """, logger: logger)
         var answer: Bool?
-        for (complete, room) in rows { answer = complete ? room : nil }
+        for (complete, room) in try rows.map({ try $0.decode((Bool, Bool).self) }) { answer = complete ? room : nil }
         return answer
     }
 

@@ -4,16 +4,20 @@
 Builds both in release mode, pins each server to core 0 and wrk to core 1, and measures for every store:
 backchannel authentication requests/s with p50/p99, token polls answering authorization_pending with
 1 000 and 100 000 requests pending (two servers side by side, alternating rounds, medians), completed
-flows/s, the server's RSS with 0, 10 000 and 100 000 pending requests, and ping notifications: the time
+flows/s (RS256 and ES256 ID tokens), the server's RSS with 0, 10 000 and 100 000 pending requests, each
+operation's CPU (and on PostgreSQL its statements, WAL and database CPU), and ping notifications: the time
 from an approval to its notification at a receiver on loopback (p50/p99, under the flow load) and
 notifications delivered per second. Throughputs are reported as
 ratios to the baseline measured in the same run (median of its rounds), memory as bytes per pending
 request. Writes Benchmarks/results/latest.json and latest.md.
 
-    python3 Benchmarks/run.py [--duration 8] [--stores memory,sqlite,postgres] [--parts stores,metrics] [--skip-build]
+    python3 Benchmarks/run.py [--duration 8] [--stores memory,sqlite,postgres] [--parts stores,metrics,instructions]
+                              [--skip-build] [--profiles DIR]
 
 The metrics part compares polls on two memory-store servers, with and without the operations listener
-and its Prometheus metrics (target: at most 5 % slower with them).
+and its Prometheus metrics (target: at most 5 % slower with them). The instructions part runs the baseline
+and each store's server under callgrind and reports instructions per request (they repeat exactly, unlike
+wall-clock figures); --profiles keeps the callgrind dumps for callgrind_annotate.
 """
 import argparse, base64, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, threading, time, urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -348,16 +352,27 @@ def measure_store(store, duration, work, postgres):
         if store == "postgres":
             figures["postgres"] = postgres.statistics(database_before, max(1, operations))
         if store == "sqlite":
-            metrics = urllib.request.urlopen(process.metrics_url, timeout=10).read().decode()
-            commits = sum(float(v) for v in re.findall(r"^backchannel_sqlite_commits_total(?:\{[^}]*\})? ([\d.e+]+)$", metrics, re.M))
-            writes = sum(float(v) for v in re.findall(r"^backchannel_sqlite_committed_writes_total(?:\{[^}]*\})? ([\d.e+]+)$", metrics, re.M))
+            commits, writes = (now - before for now, before in zip(sqlite_commits(process), process.commits_before))
             figures["sqlite"] = {"commits": commits, "writes": writes, "writes_per_commit": writes / commits if commits else 0,
                                  "commits_per_operation": commits / max(1, operations)}
         return figures
 
+    def sqlite_commits(process):
+        """The group commit's counters so far: transactions committed, writes they held."""
+        if store != "sqlite":
+            return (0, 0)
+        metrics = urllib.request.urlopen(process.metrics_url, timeout=10).read().decode()
+        return tuple(sum(float(v) for v in re.findall(rf"^{name}(?:\{{[^}}]*\}})? ([\d.e+]+)$", metrics, re.M))
+                     for name in ("backchannel_sqlite_commits_total", "backchannel_sqlite_committed_writes_total"))
+
+    def begin(process):
+        """Marks the start of a measured operation: the node's CPU, PostgreSQL's statistics, SQLite's commits."""
+        process.commits_before = sqlite_commits(process)
+        return cpu_seconds(process), postgres.reset_statistics() if store == "postgres" else None
+
     # Authentication requests/s (each adds a pending request).
     process, url, data = server()
-    node_before, database_before = cpu_seconds(process), postgres.reset_statistics() if store == "postgres" else None
+    node_before, database_before = begin(process)
     results["authentication"] = wrk(url, "authenticate.lua", duration)
     results["authentication"]["costs"] = costs(process, results["authentication"]["requests"], node_before, database_before)
     stop(process)
@@ -386,7 +401,7 @@ def measure_store(store, duration, work, postgres):
     rounds = {"poll_1000_pending": [], "poll_100000_pending": []}
     for round in range(ROUNDS):
         if round == 0:  # the first round's costs: the database's figures are then the small server's polls alone
-            small_before, database_before = cpu_seconds(small), postgres.reset_statistics() if store == "postgres" else None
+            small_before, database_before = begin(small)
         rounds["poll_1000_pending"].append(wrk(small_url, "token-poll.lua", duration, {"AUTH_REQ_IDS": small_hot}))
         if round == 0:
             results["poll_costs"] = costs(small, rounds["poll_1000_pending"][0]["requests"], small_before, database_before)
@@ -401,7 +416,7 @@ def measure_store(store, duration, work, postgres):
 
     # Completed flows/s: start, the user approves at once, one redeeming poll.
     process, url, data = server()
-    node_before, database_before = cpu_seconds(process), postgres.reset_statistics() if store == "postgres" else None
+    node_before, database_before = begin(process)
     flows = wrk(url, "flow.lua", duration)
     flows["flows_per_second"] = flows.get("completed_flows", 0) / duration
     flows["costs"] = costs(process, flows.get("completed_flows", 0), node_before, database_before)

@@ -15,7 +15,7 @@ struct EngineConfigurationTests {
         #expect(document["grant_types_supported"] as? [String] == ["urn:openid:params:grant-type:ciba"])
         #expect(document["backchannel_token_delivery_modes_supported"] as? [String] == ["poll"])
         #expect(document["backchannel_user_code_parameter_supported"] as? Bool == true)
-        #expect(document["token_endpoint_auth_methods_supported"] as? [String] == ["client_secret_basic", "client_secret_post"])
+        #expect(document["token_endpoint_auth_methods_supported"] as? [String] == ["client_secret_basic", "client_secret_post", "private_key_jwt"])
         #expect((document["scopes_supported"] as? [String])?.contains("openid") == true)
         #expect(document["id_token_signing_alg_values_supported"] as? [String] == ["RS256", "ES256"])
         #expect(document["subject_types_supported"] as? [String] == ["public"])

@@ -207,7 +207,8 @@ public struct ServerAssembly {
         do {
             engine = try BackchannelEngine(
                 issuer: issuer, policy: configuration.policy, clients: configuration.clients, authenticators: routes,
-                keys: keys, store: store, clock: clock, random: random, userDirectory: directory, limitStore: limitStore, logger: logger, audit: audit)
+                keys: keys, store: store, clock: clock, random: random, userDirectory: directory, limitStore: limitStore,
+                replayStore: pluginState, logger: logger, audit: audit)
         } catch {
             throw .engine(error)
         }

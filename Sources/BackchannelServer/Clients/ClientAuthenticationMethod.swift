@@ -5,4 +5,6 @@ public enum ClientAuthenticationMethod: String, Codable, Sendable, Hashable, Con
     case clientSecretBasic = "client_secret_basic"
     /// `client_id` and `client_secret` in the form body (RFC 6749 §2.3.1).
     case clientSecretPost = "client_secret_post"
+    /// A JWT the client signs with a key registered in its `jwks` (RFC 7523; OpenID Connect Core §9).
+    case privateKeyJWT = "private_key_jwt"
 }

@@ -12,10 +12,12 @@ struct ClientAuthenticator: Sendable {
     private let clients: [String: RegisteredClient]
     private let basicSalt: [UInt8]
     private let clientIdsByBasicDigest: [ClientSecretDigest: String]
+    private let assertions: ClientAssertionVerifier
 
-    init(clients: [RegisteredClient], basicSalt: [UInt8]) {
+    init(clients: [RegisteredClient], basicSalt: [UInt8], assertions: ClientAssertionVerifier) {
         self.clients = Dictionary(clients.map { ($0.clientId, $0) }, uniquingKeysWith: { first, _ in first })
         self.basicSalt = basicSalt
+        self.assertions = assertions
         self.clientIdsByBasicDigest = Dictionary(
             clients.compactMap { client in client.basicCredentialsDigest.map { ($0, client.clientId) } }, uniquingKeysWith: { first, _ in first })
     }
@@ -40,12 +42,26 @@ struct ClientAuthenticator: Sendable {
     ///   - parameters: The form parameters (for `client_secret_post`).
     ///   - authorization: The `Authorization` header, if any (for `client_secret_basic`).
     /// - Throws: `invalid_request` when two methods are used, `invalid_client` when authentication fails.
-    func authenticate(_ parameters: OAuthParameters, authorization: String?) throws(OAuthError) -> RegisteredClient {
+    func authenticate(_ parameters: OAuthParameters, authorization: String?) async throws(OAuthError) -> RegisteredClient {
         let postedId = try parameters.value("client_id")
         let postedSecret = try parameters.value("client_secret")
+        let assertionType = try parameters.value("client_assertion_type")
+        let assertion = try parameters.value("client_assertion")
         let failed = OAuthError.clientAuthenticationFailed
+        let basic = authorization.flatMap(Self.basicCredentials)
 
-        if let authorization, let credentials = Self.basicCredentials(authorization) {
+        if assertionType != nil || assertion != nil {
+            // RFC 6749 §2.3: a client must not use more than one authentication method.
+            guard basic == nil, postedSecret == nil else { throw .invalidRequest("the client used more than one authentication method") }
+            guard assertionType == ClientAssertionVerifier.assertionType, let assertion else { throw failed }
+            // The client is the assertion's issuer (RFC 7523 §3); a client_id beside it must agree.
+            guard let issuer = Self.unverifiedIssuer(assertion), let client = clients[issuer], client.authenticationMethods.contains(.privateKeyJWT)
+            else { throw failed }
+            if let postedId, postedId != issuer { throw .invalidRequest("client_id does not match the authenticated client") }
+            try await assertions.verify(assertion, for: client)
+            return client
+        }
+        if let credentials = basic {
             // RFC 6749 §2.3: a client must not use more than one authentication method.
             guard postedSecret == nil else {
                 throw .invalidRequest("the client used more than one authentication method")
@@ -67,6 +83,16 @@ struct ClientAuthenticator: Sendable {
 
     /// The registered client a request claims to come from, for the audit trail of a failed
     /// authentication; `nil` when it names no registered client (an unknown id is the caller's text).
+    /// The `iss` of an assertion, read before its signature is checked: it only says which client's keys
+    /// to check it with.
+    static func unverifiedIssuer(_ assertion: String) -> String? {
+        let parts = assertion.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, assertion.utf8.count <= ClientAssertionVerifier.maxLength, let payload = Base64URL.decode(parts[1]),
+            let claims = try? JSONDecoder().decode([String: JSONValue].self, from: payload)
+        else { return nil }
+        return claims["iss"]?.stringValue
+    }
+
     func presentedClientId(_ parameters: OAuthParameters, authorization: String?) -> String? {
         let id: String?
         if let authorization, let credentials = Self.basicCredentials(authorization) {

@@ -30,6 +30,12 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
     /// tokens; RS256 when absent, as that specification says, or the server's first key's algorithm
     /// when the server has no RS256 key.
     public var idTokenSignedResponseAlg: SigningAlgorithm?
+    /// `jwks` (RFC 7591 §2): the client's public keys, which verify its `private_key_jwt` assertions. Each
+    /// key needs a `kid`.
+    public var jwks: ClientKeySet?
+    /// `token_endpoint_auth_signing_alg` (RFC 7591 §2): the one algorithm its assertions may use; any of
+    /// ES256, PS256 and RS256 when absent.
+    public var tokenEndpointAuthSigningAlg: String?
 
     /// The CIBA grant type, `urn:openid:params:grant-type:ciba`.
     public static let cibaGrantType = "urn:openid:params:grant-type:ciba"
@@ -47,7 +53,9 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
         scopes: [String] = ["openid", "profile", "email"],
         authenticators: [String] = [],
         defaultAuthenticator: String? = nil,
-        idTokenSignedResponseAlg: SigningAlgorithm? = nil
+        idTokenSignedResponseAlg: SigningAlgorithm? = nil,
+        jwks: ClientKeySet? = nil,
+        tokenEndpointAuthSigningAlg: String? = nil
     ) {
         self.clientId = clientId
         self.clientSecret = clientSecret
@@ -61,12 +69,15 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
         self.authenticators = authenticators
         self.defaultAuthenticator = defaultAuthenticator
         self.idTokenSignedResponseAlg = idTokenSignedResponseAlg
+        self.jwks = jwks
+        self.tokenEndpointAuthSigningAlg = tokenEndpointAuthSigningAlg
     }
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case clientId, clientSecret, clientName, tokenEndpointAuthMethods, grantTypes, backchannelTokenDeliveryMode
         case backchannelClientNotificationEndpoint
-        case backchannelUserCodeParameter, scopes, authenticators, defaultAuthenticator, idTokenSignedResponseAlg
+        case backchannelUserCodeParameter, scopes, authenticators, defaultAuthenticator, idTokenSignedResponseAlg, jwks
+        case tokenEndpointAuthSigningAlg
     }
 
     public init(from decoder: any Decoder) throws {
@@ -85,7 +96,9 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
             scopes: try container.decodeIfPresent([String].self, forKey: .scopes) ?? ["openid", "profile", "email"],
             authenticators: try container.decodeIfPresent([String].self, forKey: .authenticators) ?? [],
             defaultAuthenticator: try container.decodeIfPresent(String.self, forKey: .defaultAuthenticator),
-            idTokenSignedResponseAlg: try container.decodeIfPresent(SigningAlgorithm.self, forKey: .idTokenSignedResponseAlg)
+            idTokenSignedResponseAlg: try container.decodeIfPresent(SigningAlgorithm.self, forKey: .idTokenSignedResponseAlg),
+            jwks: try container.decodeIfPresent(ClientKeySet.self, forKey: .jwks),
+            tokenEndpointAuthSigningAlg: try container.decodeIfPresent(String.self, forKey: .tokenEndpointAuthSigningAlg)
         )
         if clientId.isEmpty {
             throw DecodingError.dataCorruptedError(forKey: .clientId, in: container, debugDescription: "must not be empty")

@@ -28,9 +28,13 @@ public struct RegisteredClient: Sendable {
     /// The digest of its `client_secret_basic` credentials as a client typically sends them (see
     /// ``ClientAuthenticator``), under the engine's one Basic salt.
     let basicCredentialsDigest: ClientSecretDigest?
+    /// The keys its `private_key_jwt` assertions are verified with, if it may use that method.
+    let assertionKeys: ClientAssertionKeys?
+    /// The algorithms its assertions may use.
+    let assertionAlgorithms: Set<String>
 
     /// Whether it is confidential: only confidential clients may use the CIBA grant.
-    public var isConfidential: Bool { secretDigest != nil }
+    public var isConfidential: Bool { secretDigest != nil || assertionKeys != nil }
 
     init(
         configuration: ClientConfiguration, allAuthenticators: [String], idTokenKid: String, notificationEndpoint: URL?, salt: [UInt8],
@@ -49,6 +53,9 @@ public struct RegisteredClient: Sendable {
         self.authenticators = authenticators
         self.defaultAuthenticator = configuration.defaultAuthenticator ?? authenticators.first ?? ""
         self.secretDigest = configuration.clientSecret.map { ClientSecretDigest(secret: $0, salt: salt) }
+        self.assertionKeys = configuration.tokenEndpointAuthMethods.contains(.privateKeyJWT)
+            ? configuration.jwks.map { ClientAssertionKeys(jwks: $0.jwks) } : nil
+        self.assertionAlgorithms = Set(configuration.tokenEndpointAuthSigningAlg.map { [$0] } ?? ClientAssertionVerifier.algorithms)
         self.basicCredentialsDigest = configuration.clientSecret.map { secret in
             ClientSecretDigest(secret: ClientAuthenticator.canonicalBasicCredentials(id: configuration.clientId, secret: secret), salt: basicSalt)
         }

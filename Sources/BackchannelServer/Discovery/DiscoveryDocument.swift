@@ -10,6 +10,7 @@ struct DiscoveryDocument: Encodable {
     var backchannelTokenDeliveryModesSupported: [String]
     var backchannelUserCodeParameterSupported: Bool
     var tokenEndpointAuthMethodsSupported: [String]
+    var tokenEndpointAuthSigningAlgValuesSupported: [String]
     var scopesSupported: [String]
     var idTokenSigningAlgValuesSupported: [String]
     var subjectTypesSupported: [String]
@@ -29,6 +30,7 @@ struct DiscoveryDocument: Encodable {
         case backchannelTokenDeliveryModesSupported = "backchannel_token_delivery_modes_supported"
         case backchannelUserCodeParameterSupported = "backchannel_user_code_parameter_supported"
         case tokenEndpointAuthMethodsSupported = "token_endpoint_auth_methods_supported"
+        case tokenEndpointAuthSigningAlgValuesSupported = "token_endpoint_auth_signing_alg_values_supported"
         case scopesSupported = "scopes_supported"
         case idTokenSigningAlgValuesSupported = "id_token_signing_alg_values_supported"
         case subjectTypesSupported = "subject_types_supported"

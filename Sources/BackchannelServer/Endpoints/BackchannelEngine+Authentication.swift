@@ -43,7 +43,7 @@ extension BackchannelEngine {
         guard parameters.pairs.count <= InputLimits.maxParameters else {
             throw .invalidRequest("the request has too many parameters")
         }
-        let client = try clients.authenticate(parameters, authorization: authorization)
+        let client = try await clients.authenticate(parameters, authorization: authorization)
         authenticated = client.clientId
         guard client.isConfidential, client.mayUseCIBA else {
             throw .unauthorizedClient("this client may not use backchannel authentication")

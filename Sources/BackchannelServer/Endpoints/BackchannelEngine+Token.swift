@@ -24,7 +24,7 @@ extension BackchannelEngine {
     }
 
     private func redeem(_ parameters: OAuthParameters, authorization: String?, clientId authenticated: inout String?) async throws(OAuthError) -> TokenResponse {
-        let client = try clients.authenticate(parameters, authorization: authorization)
+        let client = try await clients.authenticate(parameters, authorization: authorization)
         authenticated = client.clientId
         guard let grantType = try parameters.value("grant_type") else {
             throw .invalidRequest("the grant_type parameter is required")

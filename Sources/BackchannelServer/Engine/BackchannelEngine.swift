@@ -64,6 +64,7 @@ public final class BackchannelEngine: Sendable {
         random: any RandomSource = SystemRandomSource(),
         userDirectory: (any UserDirectory)? = nil,
         limitStore: any LimitStore = InMemoryLimitStore(),
+        replayStore: (any PluginStateStore)? = nil,
         logger: Logger = Logger(label: "backchannel.engine"),
         audit: AuditLog? = nil
     ) throws(EngineConfigurationError) {
@@ -95,15 +96,21 @@ public final class BackchannelEngine: Sendable {
             guard !registered.contains(where: { $0.clientId == configuration.clientId }) else {
                 throw EngineConfigurationError(field: "\(field).client_id", reason: "'\(configuration.clientId)' is registered twice")
             }
-            // CIBA Core §4 has confidential clients only, and this server authenticates them by secret: a client
-            // without one could never authenticate.
-            guard let secret = configuration.clientSecret else {
-                throw EngineConfigurationError(field: "\(field).client_secret", reason: "is required: CIBA clients are confidential")
+            // CIBA Core §4 has confidential clients only: every method a client may use needs its credential.
+            let secretMethods = configuration.tokenEndpointAuthMethods.filter { $0 != .privateKeyJWT }
+            if !secretMethods.isEmpty || configuration.clientSecret != nil {
+                guard let secret = configuration.clientSecret else {
+                    throw EngineConfigurationError(
+                        field: "\(field).client_secret", reason: "is required for \(secretMethods.map(\.rawValue).joined(separator: " and ")): CIBA clients are confidential")
+                }
+                if secret.count < policy.minClientSecretLength {
+                    throw EngineConfigurationError(
+                        field: "\(field).client_secret",
+                        reason: "is shorter than \(policy.minClientSecretLength) characters (policy.min_client_secret_length); use a long random secret")
+                }
             }
-            if secret.count < policy.minClientSecretLength {
-                throw EngineConfigurationError(
-                    field: "\(field).client_secret",
-                    reason: "is shorter than \(policy.minClientSecretLength) characters (policy.min_client_secret_length); use a long random secret")
+            if configuration.tokenEndpointAuthMethods.contains(.privateKeyJWT) {
+                try Self.checkAssertionKeys(configuration, field: field)
             }
             let notificationEndpoint = try Self.notificationEndpoint(configuration, field: field, policy: policy)
             if let unknown = configuration.authenticators.first(where: { byName[$0] == nil }) {
@@ -134,7 +141,12 @@ public final class BackchannelEngine: Sendable {
         self.policy = policy
         self.keys = keys
         self.store = store
-        self.clients = ClientAuthenticator(clients: registered, basicSalt: basicSalt)
+        let endpoints = [issuer, issuer + EndpointPaths.token, issuer + EndpointPaths.backchannelAuthentication]
+        self.clients = ClientAuthenticator(
+            clients: registered, basicSalt: basicSalt,
+            assertions: ClientAssertionVerifier(
+                audiences: Set(endpoints), maxLifetime: TimeInterval(policy.clientAssertionMaxLifetime), clockSkew: TimeInterval(policy.clockSkew),
+                replay: replayStore ?? InMemoryPluginStateStore(clock: clock), clock: clock))
         self.authenticators = byName
         self.authenticatorsByAcr = byAcr
         self.routes = authenticators
@@ -163,6 +175,7 @@ public final class BackchannelEngine: Sendable {
             }.map(\.rawValue),
             backchannelUserCodeParameterSupported: true,
             tokenEndpointAuthMethodsSupported: ClientAuthenticationMethod.allCases.map(\.rawValue),
+            tokenEndpointAuthSigningAlgValuesSupported: ClientAssertionVerifier.algorithms,
             scopesSupported: scopes,
             idTokenSigningAlgValuesSupported: keys.activeKids.keys.map(\.rawValue).sorted { ($0 == "RS256" ? 0 : 1, $0) < ($1 == "RS256" ? 0 : 1, $1) },
             subjectTypesSupported: ["public"],
@@ -198,6 +211,30 @@ public final class BackchannelEngine: Sendable {
 
     /// A ping or push client's notification endpoint, checked: present for those modes, absolute,
     /// `https`, or `http` to a loopback address when the policy allows it; `nil` for a poll client.
+    /// A `private_key_jwt` client's registration: keys that can verify its assertions, each with a `kid`
+    /// (assertions must name theirs), asymmetric, in an algorithm assertions may use.
+    static func checkAssertionKeys(_ configuration: ClientConfiguration, field: String) throws(EngineConfigurationError) {
+        guard let keys = configuration.jwks?.jwks.keys, !keys.isEmpty else {
+            throw EngineConfigurationError(field: "\(field).jwks", reason: "is required for private_key_jwt: the public keys the client's assertions are signed with")
+        }
+        for (index, key) in keys.enumerated() {
+            guard key.keyIdentifier != nil else {
+                throw EngineConfigurationError(field: "\(field).jwks.keys[\(index)].kid", reason: "is required: an assertion names the key it was signed with")
+            }
+            guard key.keyType == .rsa || key.keyType == .ecdsa else {
+                throw EngineConfigurationError(field: "\(field).jwks.keys[\(index)].kty", reason: "must be RSA or EC: assertions are signed with a private key")
+            }
+            if let algorithm = key.algorithm?.rawValue, !ClientAssertionVerifier.algorithms.contains(algorithm) {
+                throw EngineConfigurationError(
+                    field: "\(field).jwks.keys[\(index)].alg", reason: "must be one of \(ClientAssertionVerifier.algorithms.joined(separator: ", "))")
+            }
+        }
+        if let algorithm = configuration.tokenEndpointAuthSigningAlg, !ClientAssertionVerifier.algorithms.contains(algorithm) {
+            throw EngineConfigurationError(
+                field: "\(field).token_endpoint_auth_signing_alg", reason: "must be one of \(ClientAssertionVerifier.algorithms.joined(separator: ", "))")
+        }
+    }
+
     static func notificationEndpoint(_ configuration: ClientConfiguration, field: String, policy: ServerPolicy) throws(EngineConfigurationError) -> URL? {
         let endpointField = "\(field).backchannel_client_notification_endpoint"
         guard configuration.backchannelTokenDeliveryMode != .poll else {

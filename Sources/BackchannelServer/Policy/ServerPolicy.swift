@@ -13,6 +13,12 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
     public var accessTokenLifetime: Int = 600
     /// `id_token_lifetime`: in seconds.
     public var idTokenLifetime: Int = 600
+    /// `client_assertion_max_lifetime`: the longest a `private_key_jwt` client assertion may be valid, in
+    /// seconds (from its `iat`, else from now, to its `exp`).
+    public var clientAssertionMaxLifetime: Int = 300
+    /// `clock_skew`: how far a client's clock may be off ours, in seconds, when judging the times of the
+    /// JWTs it signs (`exp`, `nbf`, `iat`).
+    public var clockSkew: Int = 30
     /// `access_token_audience`: the `aud` of access tokens (RFC 9068); defaults to the issuer.
     public var accessTokenAudience: String?
     /// `accept_id_token_hints_from_retired_keys`: accept an `id_token_hint` signed by a retired key (a
@@ -47,7 +53,7 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
         case interval, defaultExpiry, maxExpiry, bindingMessageMaxLength, accessTokenLifetime, idTokenLifetime
         case accessTokenAudience, acceptIdTokenHintsFromRetiredKeys, enforcePollInterval, expiredRequestRetention
         case minClientSecretLength, limits, allowInsecureLoopbackNotifications, notificationMaxAttempts, notificationAttemptTimeout
-        case notificationMaxInFlightPerEndpoint
+        case notificationMaxInFlightPerEndpoint, clientAssertionMaxLifetime, clockSkew
     }
 
     public init(from decoder: any Decoder) throws {
@@ -62,6 +68,8 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
         bindingMessageMaxLength = try positive(.bindingMessageMaxLength, bindingMessageMaxLength)
         accessTokenLifetime = try positive(.accessTokenLifetime, accessTokenLifetime)
         idTokenLifetime = try positive(.idTokenLifetime, idTokenLifetime)
+        clientAssertionMaxLifetime = try positive(.clientAssertionMaxLifetime, clientAssertionMaxLifetime)
+        clockSkew = try positive(.clockSkew, clockSkew)
         accessTokenAudience = try container.decodeIfPresent(String.self, forKey: .accessTokenAudience)
         acceptIdTokenHintsFromRetiredKeys =
             try container.decodeIfPresent(Bool.self, forKey: .acceptIdTokenHintsFromRetiredKeys) ?? false

@@ -198,6 +198,16 @@ struct PrivateKeyJWTTests {
         noKid.jwks = ClientKeySet(JWKS(keys: [JWK.ecdsa(.es256, identifier: nil, x: parameters.x, y: parameters.y, curve: .p256)]))
         let error = await #expect(throws: EngineConfigurationError.self) { _ = try await EngineFixture.make(clients: [noKid]) }
         #expect(error?.field == "clients[0].jwks.keys[0].kid")
+        // jwks_uri: not beside jwks (RFC 7591 §2), HTTPS only unless loopback is allowed.
+        var both = client.configuration
+        both.jwksUri = "https://bank.example.com/jwks.json"
+        let bothError = await #expect(throws: EngineConfigurationError.self) { _ = try await EngineFixture.make(clients: [both]) }
+        #expect(bothError?.field == "clients[0].jwks_uri")
+        var plain = client.configuration
+        plain.jwks = nil
+        plain.jwksUri = "http://127.0.0.1:9/jwks.json"
+        let plainError = await #expect(throws: EngineConfigurationError.self) { _ = try await EngineFixture.make(clients: [plain]) }
+        #expect(plainError?.reason.contains("https") == true)
     }
 
     @Test("discovery lists private_key_jwt and the algorithms assertions may use")

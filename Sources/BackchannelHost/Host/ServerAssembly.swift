@@ -208,7 +208,7 @@ public struct ServerAssembly {
             engine = try BackchannelEngine(
                 issuer: issuer, policy: configuration.policy, clients: configuration.clients, authenticators: routes,
                 keys: keys, store: store, clock: clock, random: random, userDirectory: directory, limitStore: limitStore,
-                replayStore: pluginState, logger: logger, audit: audit)
+                replayStore: pluginState, keyFetcher: HTTPClientKeyFetcher(), logger: logger, audit: audit)
         } catch {
             throw .engine(error)
         }

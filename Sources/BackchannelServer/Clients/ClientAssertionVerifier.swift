@@ -2,6 +2,7 @@ import BackchannelCore
 import Crypto
 import Foundation
 import JWTKit
+import Logging
 import Synchronization
 
 /// Verifies `private_key_jwt` client assertions (RFC 7523 §3, OpenID Connect Core §9, CIBA Core §7.1):
@@ -26,6 +27,7 @@ struct ClientAssertionVerifier: Sendable {
     let clockSkew: TimeInterval
     let replay: any PluginStateStore
     let clock: any BackchannelClock
+    let logger: Logger
 
     private struct Claims: JWTPayload {
         var claims: [String: JSONValue]
@@ -43,13 +45,21 @@ struct ClientAssertionVerifier: Sendable {
         guard parts.count == 3, let headerData = Base64URL.decode(parts[0]),
             let header = try? JSONDecoder().decode([String: JSONValue].self, from: headerData),
             let algorithm = header["alg"]?.stringValue, client.assertionAlgorithms.contains(algorithm),
-            // jwt-kit falls back to a default key for an unknown kid: the kid is checked here, and the
-            // key's own `alg`, when it has one, must be the header's.
-            let kid = header["kid"]?.stringValue, let keyAlgorithm = keys.algorithms[kid], keyAlgorithm.map({ $0 == algorithm }) ?? true
+            let kid = header["kid"]?.stringValue
         else { throw failed }
+        // jwt-kit falls back to a default key for an unknown kid: the kid is looked up here, and the key's
+        // own `alg`, when it has one, must be the header's.
+        let found: (ClientAssertionKeys.KeySet, String?)?
+        do {
+            found = try await keys.lookup(kid)
+        } catch {
+            logger.error("a client's keys could not be loaded", metadata: ["client_id": "\(client.clientId)", "error": "\(error)"])
+            throw failed
+        }
+        guard let (keySet, keyAlgorithm) = found, keyAlgorithm.map({ $0 == algorithm }) ?? true else { throw failed }
         let claims: [String: JSONValue]
         do {
-            claims = try await keys.collection().verify(assertion, as: Claims.self).claims
+            claims = try await keySet.collection.verify(assertion, as: Claims.self).claims
         } catch {
             throw failed
         }
@@ -92,25 +102,83 @@ struct ClientAssertionVerifier: Sendable {
     }
 }
 
-/// A client's assertion keys: the JWKS as registered, the algorithm each key is bound to (if any), and
-/// the jwt-kit collection built from them on first use.
-final class ClientAssertionKeys: Sendable {
-    let jwks: JWKS
-    /// kid → the key's `alg`, `nil` when the key names none.
-    let algorithms: [String: String?]
-    private let built = Mutex<JWTKeyCollection?>(nil)
+/// Where a client's assertion keys come from: its registration (`jwks`) or its `jwks_uri`.
+public protocol ClientKeyFetcher: Sendable {
+    /// The JWK Set document at `url` (a client's `jwks_uri`).
+    func fetchKeySet(from url: URL) async throws -> Data
+}
 
-    init(jwks: JWKS) {
-        self.jwks = jwks
-        self.algorithms = Dictionary(
-            jwks.keys.compactMap { key in key.keyIdentifier.map { ($0.string, key.algorithm?.rawValue) } }, uniquingKeysWith: { first, _ in first })
+/// A client's assertion keys: registered inline, or fetched from its `jwks_uri`, cached for
+/// `ClientAssertionKeys.cacheLifetime` and fetched again early when an assertion names a kid the cached set
+/// lacks (a rotated key) — at most once per `refetchInterval`, so unknown kids cannot make the server
+/// hammer the client's endpoint.
+final class ClientAssertionKeys: Sendable {
+    enum Source: Sendable {
+        case inline(JWKS)
+        case remote(URL, any ClientKeyFetcher)
     }
 
-    func collection() async throws -> JWTKeyCollection {
-        if let collection = built.withLock({ $0 }) { return collection }
+    /// A verifying key set: jwt-kit's collection and, per kid, the key's own `alg` (`nil`: it names none).
+    struct KeySet: Sendable {
+        let collection: JWTKeyCollection
+        let algorithms: [String: String?]
+    }
+
+    private struct Cache {
+        var keys: KeySet?
+        var fetchedAt: ContinuousClock.Instant?
+        /// When an unknown kid last made it fetch early.
+        var refetchedForUnknownKid: ContinuousClock.Instant?
+    }
+
+    static let cacheLifetime: Duration = .seconds(300)
+    static let refetchInterval: Duration = .seconds(10)
+
+    let source: Source
+    private let cache = Mutex(Cache())
+
+    init(_ source: Source) {
+        self.source = source
+    }
+
+    /// The key set that holds `kid` and the key's `alg`, or `nil` when no key of the client has that kid.
+    func lookup(_ kid: String) async throws -> (KeySet, String?)? {
+        let now = ContinuousClock.now
+        let cached = cache.withLock { $0 }
+        var refetchedForUnknownKid = cached.refetchedForUnknownKid
+        if let keys = cached.keys {
+            let fresh = cached.fetchedAt.map { now - $0 < Self.cacheLifetime } ?? true
+            if fresh, let algorithm = keys.algorithms[kid] { return (keys, algorithm) }
+            if case .inline = source { return nil }
+            if fresh {
+                // An unknown kid may be a rotated key: fetch early, but at most once per interval.
+                if let last = refetchedForUnknownKid, now - last < Self.refetchInterval { return nil }
+                refetchedForUnknownKid = now
+            }
+        }
+        let keys = try await load()
+        cache.withLock { $0 = Cache(keys: keys, fetchedAt: ContinuousClock.now, refetchedForUnknownKid: refetchedForUnknownKid) }
+        return keys.algorithms[kid].map { (keys, $0) }
+    }
+
+    private func load() async throws -> KeySet {
+        let jwks: JWKS
+        switch source {
+        case .inline(let registered):
+            jwks = registered
+        case .remote(let url, let fetcher):
+            jwks = try JSONDecoder().decode(JWKS.self, from: try await fetcher.fetchKeySet(from: url))
+        }
+        // Only public RSA and EC keys with a kid verify assertions; anything else in a fetched set is ignored.
+        let usable = jwks.keys.filter { key in
+            key.keyIdentifier != nil && (key.keyType == .rsa || key.keyType == .ecdsa) && key.privateExponent == nil
+                && (key.algorithm.map { ClientAssertionVerifier.algorithms.contains($0.rawValue) } ?? true)
+        }
         let collection = JWTKeyCollection()
-        try await collection.add(jwks: jwks)
-        built.withLock { $0 = collection }
-        return collection
+        for key in usable { try await collection.add(jwk: key) }
+        return KeySet(
+            collection: collection,
+            algorithms: Dictionary(
+                usable.compactMap { key in key.keyIdentifier.map { ($0.string, key.algorithm?.rawValue) } }, uniquingKeysWith: { first, _ in first }))
     }
 }

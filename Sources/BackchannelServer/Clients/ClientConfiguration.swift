@@ -33,6 +33,8 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
     /// `jwks` (RFC 7591 §2): the client's public keys, which verify its `private_key_jwt` assertions. Each
     /// key needs a `kid`.
     public var jwks: ClientKeySet?
+    /// `jwks_uri` (RFC 7591 §2): where the client publishes those keys instead (HTTPS).
+    public var jwksUri: String?
     /// `token_endpoint_auth_signing_alg` (RFC 7591 §2): the one algorithm its assertions may use; any of
     /// ES256, PS256 and RS256 when absent.
     public var tokenEndpointAuthSigningAlg: String?
@@ -55,6 +57,7 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
         defaultAuthenticator: String? = nil,
         idTokenSignedResponseAlg: SigningAlgorithm? = nil,
         jwks: ClientKeySet? = nil,
+        jwksUri: String? = nil,
         tokenEndpointAuthSigningAlg: String? = nil
     ) {
         self.clientId = clientId
@@ -70,6 +73,7 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
         self.defaultAuthenticator = defaultAuthenticator
         self.idTokenSignedResponseAlg = idTokenSignedResponseAlg
         self.jwks = jwks
+        self.jwksUri = jwksUri
         self.tokenEndpointAuthSigningAlg = tokenEndpointAuthSigningAlg
     }
 
@@ -77,7 +81,7 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
         case clientId, clientSecret, clientName, tokenEndpointAuthMethods, grantTypes, backchannelTokenDeliveryMode
         case backchannelClientNotificationEndpoint
         case backchannelUserCodeParameter, scopes, authenticators, defaultAuthenticator, idTokenSignedResponseAlg, jwks
-        case tokenEndpointAuthSigningAlg
+        case tokenEndpointAuthSigningAlg, jwksUri
     }
 
     public init(from decoder: any Decoder) throws {
@@ -98,6 +102,7 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
             defaultAuthenticator: try container.decodeIfPresent(String.self, forKey: .defaultAuthenticator),
             idTokenSignedResponseAlg: try container.decodeIfPresent(SigningAlgorithm.self, forKey: .idTokenSignedResponseAlg),
             jwks: try container.decodeIfPresent(ClientKeySet.self, forKey: .jwks),
+            jwksUri: try container.decodeIfPresent(String.self, forKey: .jwksUri),
             tokenEndpointAuthSigningAlg: try container.decodeIfPresent(String.self, forKey: .tokenEndpointAuthSigningAlg)
         )
         if clientId.isEmpty {

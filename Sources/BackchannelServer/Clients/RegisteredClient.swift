@@ -38,7 +38,7 @@ public struct RegisteredClient: Sendable {
 
     init(
         configuration: ClientConfiguration, allAuthenticators: [String], idTokenKid: String, notificationEndpoint: URL?, salt: [UInt8],
-        basicSalt: [UInt8]
+        basicSalt: [UInt8], assertionKeys: ClientAssertionKeys? = nil
     ) {
         self.idTokenKid = idTokenKid
         self.notificationEndpoint = notificationEndpoint
@@ -53,8 +53,7 @@ public struct RegisteredClient: Sendable {
         self.authenticators = authenticators
         self.defaultAuthenticator = configuration.defaultAuthenticator ?? authenticators.first ?? ""
         self.secretDigest = configuration.clientSecret.map { ClientSecretDigest(secret: $0, salt: salt) }
-        self.assertionKeys = configuration.tokenEndpointAuthMethods.contains(.privateKeyJWT)
-            ? configuration.jwks.map { ClientAssertionKeys(jwks: $0.jwks) } : nil
+        self.assertionKeys = assertionKeys
         self.assertionAlgorithms = Set(configuration.tokenEndpointAuthSigningAlg.map { [$0] } ?? ClientAssertionVerifier.algorithms)
         self.basicCredentialsDigest = configuration.clientSecret.map { secret in
             ClientSecretDigest(secret: ClientAuthenticator.canonicalBasicCredentials(id: configuration.clientId, secret: secret), salt: basicSalt)

@@ -27,6 +27,9 @@ public final class BackchannelEngine: Sendable {
     let tokenIssuer: TokenIssuer
     let idTokenHints: IDTokenHintValidator
     let limiter: AbuseLimiter
+    /// Where spent client assertions are remembered, and what fetches clients' `jwks_uri`.
+    let replayStore: any PluginStateStore
+    let keyFetcher: (any ClientKeyFetcher)?
     let userDirectory: (any UserDirectory)?
     /// How ping and push deliveries went in this process.
     public let notificationCounters = NotificationCounters()
@@ -50,6 +53,10 @@ public final class BackchannelEngine: Sendable {
     ///     UserInfo endpoint knows nobody.
     ///   - limitStore: Where the abuse limits count (`PostgresStore` shares them among nodes); this
     ///     process's memory by default.
+    ///   - replayStore: Where spent `private_key_jwt` assertions (`jti`) are remembered until they expire:
+    ///     the shared plugin-state store, so that a replay is refused on every node; this process's
+    ///     memory by default.
+    ///   - keyFetcher: What fetches clients' `jwks_uri`; required when a client registers one.
     ///   - logger: The logger.
     ///   - audit: Where state changes are recorded; by default on `logger`, subjects hashed under a key of this process.
     /// - Throws: ``EngineConfigurationError`` naming the bad field.
@@ -65,6 +72,7 @@ public final class BackchannelEngine: Sendable {
         userDirectory: (any UserDirectory)? = nil,
         limitStore: any LimitStore = InMemoryLimitStore(),
         replayStore: (any PluginStateStore)? = nil,
+        keyFetcher: (any ClientKeyFetcher)? = nil,
         logger: Logger = Logger(label: "backchannel.engine"),
         audit: AuditLog? = nil
     ) throws(EngineConfigurationError) {
@@ -109,8 +117,9 @@ public final class BackchannelEngine: Sendable {
                         reason: "is shorter than \(policy.minClientSecretLength) characters (policy.min_client_secret_length); use a long random secret")
                 }
             }
+            var assertionKeys: ClientAssertionKeys?
             if configuration.tokenEndpointAuthMethods.contains(.privateKeyJWT) {
-                try Self.checkAssertionKeys(configuration, field: field)
+                assertionKeys = ClientAssertionKeys(try Self.assertionKeySource(configuration, field: field, policy: policy, fetcher: keyFetcher))
             }
             let notificationEndpoint = try Self.notificationEndpoint(configuration, field: field, policy: policy)
             if let unknown = configuration.authenticators.first(where: { byName[$0] == nil }) {
@@ -134,19 +143,22 @@ public final class BackchannelEngine: Sendable {
             registered.append(
                 RegisteredClient(
                     configuration: configuration, allAuthenticators: names, idTokenKid: idTokenKid, notificationEndpoint: notificationEndpoint,
-                    salt: random.bytes(count: 16), basicSalt: basicSalt))
+                    salt: random.bytes(count: 16), basicSalt: basicSalt, assertionKeys: assertionKeys))
         }
 
         self.issuer = issuer
         self.policy = policy
         self.keys = keys
         self.store = store
+        let replayStore = replayStore ?? InMemoryPluginStateStore(clock: clock)
+        self.replayStore = replayStore
+        self.keyFetcher = keyFetcher
         let endpoints = [issuer, issuer + EndpointPaths.token, issuer + EndpointPaths.backchannelAuthentication]
         self.clients = ClientAuthenticator(
             clients: registered, basicSalt: basicSalt,
             assertions: ClientAssertionVerifier(
                 audiences: Set(endpoints), maxLifetime: TimeInterval(policy.clientAssertionMaxLifetime), clockSkew: TimeInterval(policy.clockSkew),
-                replay: replayStore ?? InMemoryPluginStateStore(clock: clock), clock: clock))
+                replay: replayStore, clock: clock, logger: logger))
         self.authenticators = byName
         self.authenticatorsByAcr = byAcr
         self.routes = authenticators
@@ -206,16 +218,34 @@ public final class BackchannelEngine: Sendable {
     ) throws(EngineConfigurationError) -> BackchannelEngine {
         try BackchannelEngine(
             issuer: issuer, policy: policy, clients: clients, authenticators: routes, keys: keys, store: store, clock: clock, random: random,
-            userDirectory: userDirectory, limitStore: limiter.store, logger: logger, audit: audit)
+            userDirectory: userDirectory, limitStore: limiter.store, replayStore: replayStore, keyFetcher: keyFetcher, logger: logger, audit: audit)
     }
 
-    /// A ping or push client's notification endpoint, checked: present for those modes, absolute,
-    /// `https`, or `http` to a loopback address when the policy allows it; `nil` for a poll client.
     /// A `private_key_jwt` client's registration: keys that can verify its assertions, each with a `kid`
     /// (assertions must name theirs), asymmetric, in an algorithm assertions may use.
-    static func checkAssertionKeys(_ configuration: ClientConfiguration, field: String) throws(EngineConfigurationError) {
+    static func assertionKeySource(
+        _ configuration: ClientConfiguration, field: String, policy: ServerPolicy, fetcher: (any ClientKeyFetcher)?
+    ) throws(EngineConfigurationError) -> ClientAssertionKeys.Source {
+        if let uri = configuration.jwksUri {
+            // RFC 7591 §2: one or the other, never both.
+            guard configuration.jwks == nil else {
+                throw EngineConfigurationError(field: "\(field).jwks_uri", reason: "must not be given with jwks (RFC 7591 §2)")
+            }
+            guard let url = URL(string: uri), let host = url.host, url.user == nil, url.fragment == nil,
+                url.scheme == "https" || (url.scheme == "http" && policy.allowInsecureLoopbackJwksUri && ServerExposure(bindHost: host) == .loopback)
+            else {
+                throw EngineConfigurationError(
+                    field: "\(field).jwks_uri", reason: "must be an https URL (http only on loopback with policy.allow_insecure_loopback_jwks_uri)")
+            }
+            guard let fetcher else {
+                throw EngineConfigurationError(field: "\(field).jwks_uri", reason: "needs a host that can fetch it (no key fetcher was given)")
+            }
+            try checkSigningAlgorithm(configuration, field: field)
+            return .remote(url, fetcher)
+        }
         guard let keys = configuration.jwks?.jwks.keys, !keys.isEmpty else {
-            throw EngineConfigurationError(field: "\(field).jwks", reason: "is required for private_key_jwt: the public keys the client's assertions are signed with")
+            throw EngineConfigurationError(
+                field: "\(field).jwks", reason: "or jwks_uri is required for private_key_jwt: the public keys the client's assertions are signed with")
         }
         for (index, key) in keys.enumerated() {
             guard key.keyIdentifier != nil else {
@@ -229,12 +259,19 @@ public final class BackchannelEngine: Sendable {
                     field: "\(field).jwks.keys[\(index)].alg", reason: "must be one of \(ClientAssertionVerifier.algorithms.joined(separator: ", "))")
             }
         }
+        try checkSigningAlgorithm(configuration, field: field)
+        return .inline(configuration.jwks!.jwks)
+    }
+
+    private static func checkSigningAlgorithm(_ configuration: ClientConfiguration, field: String) throws(EngineConfigurationError) {
         if let algorithm = configuration.tokenEndpointAuthSigningAlg, !ClientAssertionVerifier.algorithms.contains(algorithm) {
             throw EngineConfigurationError(
                 field: "\(field).token_endpoint_auth_signing_alg", reason: "must be one of \(ClientAssertionVerifier.algorithms.joined(separator: ", "))")
         }
     }
 
+    /// A ping or push client's notification endpoint, checked: present for those modes, absolute,
+    /// `https`, or `http` to a loopback address when the policy allows it; `nil` for a poll client.
     static func notificationEndpoint(_ configuration: ClientConfiguration, field: String, policy: ServerPolicy) throws(EngineConfigurationError) -> URL? {
         let endpointField = "\(field).backchannel_client_notification_endpoint"
         guard configuration.backchannelTokenDeliveryMode != .poll else {

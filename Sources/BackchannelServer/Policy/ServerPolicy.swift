@@ -39,6 +39,9 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
     /// `allow_insecure_loopback_notifications`: accept an `http` notification endpoint on a loopback
     /// address (development and tests); otherwise every endpoint must be `https`.
     public var allowInsecureLoopbackNotifications: Bool = false
+    /// `allow_insecure_loopback_jwks_uri`: accept a client `jwks_uri` over plain HTTP when its host is a
+    /// loopback address (tests and local development). Off: HTTPS only.
+    public var allowInsecureLoopbackJwksUri: Bool = false
     /// `notification_max_attempts`: delivery attempts of one ping or push notification before it fails.
     public var notificationMaxAttempts: Int = 8
     /// `notification_attempt_timeout`: seconds one delivery attempt may take.
@@ -53,7 +56,7 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
         case interval, defaultExpiry, maxExpiry, bindingMessageMaxLength, accessTokenLifetime, idTokenLifetime
         case accessTokenAudience, acceptIdTokenHintsFromRetiredKeys, enforcePollInterval, expiredRequestRetention
         case minClientSecretLength, limits, allowInsecureLoopbackNotifications, notificationMaxAttempts, notificationAttemptTimeout
-        case notificationMaxInFlightPerEndpoint, clientAssertionMaxLifetime, clockSkew
+        case notificationMaxInFlightPerEndpoint, clientAssertionMaxLifetime, clockSkew, allowInsecureLoopbackJwksUri
     }
 
     public init(from decoder: any Decoder) throws {
@@ -78,6 +81,7 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
         limits = try container.decodeIfPresent(RequestLimits.self, forKey: .limits) ?? RequestLimits()
         minClientSecretLength = try positive(.minClientSecretLength, minClientSecretLength)
         allowInsecureLoopbackNotifications = try container.decodeIfPresent(Bool.self, forKey: .allowInsecureLoopbackNotifications) ?? false
+        allowInsecureLoopbackJwksUri = try container.decodeIfPresent(Bool.self, forKey: .allowInsecureLoopbackJwksUri) ?? false
         notificationMaxAttempts = try container.decodePositive(.notificationMaxAttempts, default: notificationMaxAttempts)
         notificationAttemptTimeout = try positive(.notificationAttemptTimeout, notificationAttemptTimeout)
         notificationMaxInFlightPerEndpoint = try container.decodePositive(.notificationMaxInFlightPerEndpoint, default: notificationMaxInFlightPerEndpoint)

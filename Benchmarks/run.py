@@ -235,6 +235,7 @@ policy:
 clients:
   - {{ client_id: demo-client, client_secret: demo-secret }}
   - {{ client_id: es-client, client_secret: es-client-secret, id_token_signed_response_alg: ES256 }}
+  - {{ client_id: bank, token_endpoint_auth_methods: [private_key_jwt], jwks: {{ keys: [{bank_key}] }} }}
   - {{ client_id: pinger, client_secret: pinger-secret, backchannel_token_delivery_mode: ping,
       backchannel_client_notification_endpoint: "http://127.0.0.1:{receiver_port}/" }}
 authenticators:
@@ -250,6 +251,36 @@ users:
 # every request for one user would queue on that user's pending-request count, in a database shared by
 # nodes, for a load the default limits (50 pending per user) refuse long before.
 USERS = 1000
+
+
+class AssertionSigner:
+    """The private_key_jwt client `bank`: an ES256 key of this run, its JWK for the configuration, and files
+    of pre-signed client assertions (wrk cannot sign; each jti is good once). Needs PyJWT and cryptography
+    (installed from PyPI if missing)."""
+
+    def __init__(self):
+        try:
+            import jwt  # noqa: F401
+            from cryptography.hazmat.primitives.asymmetric import ec  # noqa: F401
+        except ImportError:
+            run([sys.executable, "-m", "pip", "install", "-q", "pyjwt", "cryptography"])
+        from cryptography.hazmat.primitives.asymmetric import ec
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        numbers = self.key.public_key().public_numbers()
+        coordinate = lambda n: base64.urlsafe_b64encode(n.to_bytes(32, "big")).rstrip(b"=").decode()
+        self.jwk = f'{{ kty: EC, crv: P-256, kid: bench-1, alg: ES256, x: "{coordinate(numbers.x)}", y: "{coordinate(numbers.y)}" }}'
+
+    def write(self, path, count, audience):
+        import jwt, uuid
+        now = int(time.time())
+        with open(path, "w") as f:
+            for _ in range(count):
+                f.write(jwt.encode({"iss": "bank", "sub": "bank", "aud": audience, "iat": now, "exp": now + 280, "jti": uuid.uuid4().hex},
+                                   self.key, algorithm="ES256", headers={"kid": "bench-1"}) + "\n")
+        return path
+
+
+SIGNER = None
 
 
 def user_entries(count=USERS):
@@ -335,7 +366,7 @@ def measure_store(store, duration, work, postgres):
         kind = {"memory": "{ kind: memory }", "sqlite": "{ kind: sqlite }", "postgres": f'{{ kind: postgres, url: "{database}" }}'}[store]
         config = os.path.join(data, "config.yaml")
         with open(config, "w") as f:
-            f.write(CONFIG.format(port=port, store=kind, receiver_port=receiver.port, operations="", **user_entries()))
+            f.write(CONFIG.format(port=port, store=kind, receiver_port=receiver.port, operations="", bank_key=SIGNER.jwk, **user_entries()))
         log = open(os.path.join(data, "log"), "w")
         url = f"http://127.0.0.1:{port}"
         operations = free_port()
@@ -375,6 +406,9 @@ def measure_store(store, duration, work, postgres):
     node_before, database_before = begin(process)
     results["authentication"] = wrk(url, "authenticate.lua", duration)
     results["authentication"]["costs"] = costs(process, results["authentication"]["requests"], node_before, database_before)
+    # The same requests from a private_key_jwt client: each verifies an ES256 assertion and spends its jti.
+    signed = SIGNER.write(os.path.join(data, "assertions"), duration * 12000, url)
+    results["authentication_private_key_jwt"] = wrk(url, "authenticate-jwt.lua", duration, {"ASSERTIONS": signed})
     stop(process)
 
     # Polls with 1 000 and with 100 000 pending, on two servers side by side (both pinned to core 0, one
@@ -447,7 +481,7 @@ def measure_metrics_cost(duration, work):
         data = tempfile.mkdtemp(dir=work, prefix=f"metrics-{metrics}-")
         config = os.path.join(data, "config.yaml")
         with open(config, "w") as f:
-            f.write(CONFIG.format(port=port, store="{ kind: memory }", receiver_port=free_port(), **user_entries(),
+            f.write(CONFIG.format(port=port, store="{ kind: memory }", receiver_port=free_port(), bank_key=SIGNER.jwk, **user_entries(),
                                   operations="" if metrics else ", operations: { enabled: false }"))
         url = f"http://127.0.0.1:{port}"
         process = start([backchanneld, "--config", config, "--data-dir", data, "--operations-port", str(free_port()), "--log-level", "warning"],
@@ -595,7 +629,7 @@ def measure_instructions(stores, work, postgres):
         kind = {"memory": "{ kind: memory }", "sqlite": "{ kind: sqlite }", "postgres": f'{{ kind: postgres, url: "{postgres.database() if postgres else ""}" }}'}[store]
         config = os.path.join(data, "config.yaml")
         with open(config, "w") as f:
-            f.write(CONFIG.format(port=0, store=kind, receiver_port=free_port(), operations="", **user_entries()))
+            f.write(CONFIG.format(port=0, store=kind, receiver_port=free_port(), operations="", bank_key=SIGNER.jwk, **user_entries()))
         server = Callgrind(["--config", config, "--data-dir", data, "--operations-port", str(free_port()), "--log-level", "warning"],
                            work, f"server-{store}", "/jwks")
         client = Client(server.url)
@@ -675,7 +709,8 @@ def main():
     options = parser.parse_args()
 
     ensure_wrk()
-    global PROFILES
+    global PROFILES, SIGNER
+    SIGNER = AssertionSigner()
     if options.profiles:
         PROFILES = os.path.abspath(options.profiles)
         os.makedirs(PROFILES, exist_ok=True)
@@ -725,6 +760,7 @@ def main():
         auth, p1, p100, flows = r["authentication"], r["poll_1000_pending"], r["poll_100000_pending"], r["flows"]
         r["ratios"] = {
             "authentication_vs_baseline": auth["requests_per_second"] / base,
+            "authentication_private_key_jwt_vs_baseline": r["authentication_private_key_jwt"]["requests_per_second"] / base,
             "poll_1000_vs_baseline": p1["requests_per_second"] / base,
             "poll_100000_vs_baseline": p100["requests_per_second"] / base,
             "poll_100000_vs_1000": p100["requests_per_second"] / p1["requests_per_second"],
@@ -745,6 +781,13 @@ def main():
         lines += ["", f"Metrics (memory store, 1k pending): polls with the operations listener and Prometheus metrics "
                   f"{m['with_metrics']['requests_per_second']:,.0f} req/s, without {m['without_metrics']['requests_per_second']:,.0f} req/s: "
                   f"{m['poll_with_vs_without']:.3f} (cost {100 * (1 - m['poll_with_vs_without']):.1f} %)."]
+    if report["stores"]:
+        lines += ["", "| store | auth, client_secret_basic (× baseline) | auth, private_key_jwt ES256 (× baseline) | p50 / p99 ms |", "| --- | ---: | ---: | ---: |"]
+        for store, r in report["stores"].items():
+            signed = r["authentication_private_key_jwt"]
+            lines.append(f"| {store} | {r['authentication']['requests_per_second']:,.0f} ({r['ratios']['authentication_vs_baseline']:.2f}) | "
+                         f"{signed['requests_per_second']:,.0f} ({r['ratios']['authentication_private_key_jwt_vs_baseline']:.2f}) | "
+                         f"{signed['p50_ms']:.2f} / {signed['p99_ms']:.2f} |")
     lines += [""] + cost_lines(report["stores"])
     if "instructions" in report:
         lines += [""] + instruction_lines(report["instructions"])

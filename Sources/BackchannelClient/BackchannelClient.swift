@@ -179,6 +179,19 @@ public struct BackchannelClient: Sendable {
             return try await transport.post(url, form: parameters, authorization: "Basic \(basic)")
         case .clientSecretPost(let secret):
             return try await transport.post(url, form: [("client_id", clientId), ("client_secret", secret)] + parameters, authorization: nil)
+        case .privateKeyJWT(let key):
+            let assertion: String
+            do {
+                assertion = try await key.assertion(clientId: clientId, audience: metadata.issuer)
+            } catch {
+                throw .invalidResponse("the client assertion could not be signed: \(error)")
+            }
+            return try await transport.post(
+                url,
+                form: [
+                    ("client_id", clientId), ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+                    ("client_assertion", assertion),
+                ] + parameters, authorization: nil)
         }
     }
 

@@ -25,6 +25,15 @@ struct Login: AsyncParsableCommand {
     @Option(help: "How to send the secret: basic (client_secret_basic) or post (client_secret_post).")
     var authMethod: String = "basic"
 
+    @Option(help: "Authenticate with private_key_jwt instead of a secret: the PEM file of the client's private key.")
+    var privateKeyFile: String?
+
+    @Option(help: "With --private-key-file: the kid its public key is registered under.")
+    var keyId: String?
+
+    @Option(help: "With --private-key-file: the signature algorithm, ES256, PS256 or RS256.")
+    var keyAlgorithm: String = "ES256"
+
     @Option(help: "Identify the user by a login hint (username, e-mail, phone).")
     var loginHint: String?
 
@@ -75,19 +84,44 @@ struct Login: AsyncParsableCommand {
             throw ValidationError("give exactly one of --login-hint, --id-token-hint and --login-hint-token")
         }
         guard authMethod == "basic" || authMethod == "post" else { throw ValidationError("--auth-method is basic or post") }
-        guard clientSecret ?? ProcessInfo.processInfo.environment["BACKCHANNEL_CLIENT_SECRET"] != nil || SecretPrompt.isAvailable else {
-            throw ValidationError("give --client-secret or set BACKCHANNEL_CLIENT_SECRET")
+        if privateKeyFile != nil {
+            guard keyId != nil else { throw ValidationError("--private-key-file needs --key-id") }
+            guard clientSecret == nil else { throw ValidationError("give --private-key-file or --client-secret, not both") }
+            guard ClientAssertionKey.Algorithm(rawValue: keyAlgorithm) != nil else { throw ValidationError("--key-algorithm is ES256, PS256 or RS256") }
+        } else {
+            guard clientSecret ?? ProcessInfo.processInfo.environment["BACKCHANNEL_CLIENT_SECRET"] != nil || SecretPrompt.isAvailable else {
+                throw ValidationError("give --client-secret or set BACKCHANNEL_CLIENT_SECRET, or --private-key-file")
+            }
         }
         if let requestedExpiry, requestedExpiry <= 0 { throw ValidationError("--requested-expiry must be positive") }
         if pingListen != nil, pushListen != nil { throw ValidationError("give --ping-listen or --push-listen, not both") }
         if pingListen != nil || pushListen != nil, listen == nil { throw ValidationError("--ping-listen and --push-listen take HOST:PORT") }
     }
 
-    func run() async throws {
+    /// The client's credentials: its private key, or its secret (given, from the environment, or asked for).
+    private func credentials() throws -> ClientCredentials {
+        if let privateKeyFile, let keyId, let algorithm = ClientAssertionKey.Algorithm(rawValue: keyAlgorithm) {
+            let pem: String
+            do {
+                pem = try String(contentsOfFile: privateKeyFile, encoding: .utf8)
+            } catch {
+                throw ValidationError("cannot read \(privateKeyFile)")
+            }
+            do {
+                return .privateKeyJWT(try ClientAssertionKey(pem: pem, kid: keyId, algorithm: algorithm))
+            } catch {
+                throw ValidationError("\(privateKeyFile) is \(error)")
+            }
+        }
         guard let secret = clientSecret ?? ProcessInfo.processInfo.environment["BACKCHANNEL_CLIENT_SECRET"] ?? SecretPrompt.read("Client secret for \(clientId): ")
         else {
             throw ValidationError("no client secret was given")
         }
+        return authMethod == "post" ? .clientSecretPost(secret: secret) : .clientSecretBasic(secret: secret)
+    }
+
+    func run() async throws {
+        let credentials = try credentials()
         let hint: UserHint =
             if let loginHint { .loginHint(loginHint) } else if let idTokenHint { .idTokenHint(idTokenHint) } else { .loginHintToken(loginHintToken ?? "") }
         let request = AuthenticationRequest(
@@ -99,8 +133,7 @@ struct Login: AsyncParsableCommand {
         let tokens: BackchannelTokens
         do throws(BackchannelClientError) {
             let client = try await BackchannelClient.discover(
-                issuer: issuer, clientId: clientId,
-                credentials: authMethod == "post" ? .clientSecretPost(secret: secret) : .clientSecretBasic(secret: secret))
+                issuer: issuer, clientId: clientId, credentials: credentials)
             if let listen {
                 tokens = try await withNotificationEndpoint(host: listen.host, port: listen.port) { inbox throws(BackchannelClientError) in
                     try await client.authenticate(request, delivery: listen.push ? .push(inbox) : .ping(inbox))

@@ -1,3 +1,4 @@
+import BackchannelClient
 import BackchannelCore
 import BackchannelTesting
 import Foundation
@@ -104,6 +105,33 @@ struct ClientAssertionTests {
             #expect(tokens.status == 200)
             #expect(tokens.json["id_token"] != nil)
             #expect(publisher.fetches.withLock { $0 } == 1)  // cached between the two
+        }
+    }
+
+    @Test("the client library and backchannel login authenticate with private_key_jwt and get verified tokens")
+    func clientLibraryAndCLI() async throws {
+        let publisher = Publisher()
+        let key = await publisher.add("bank-1")
+        publisher.publish(["bank-1": key])
+        try await withServer(publisher) { server in
+            let client = try await BackchannelClient.discover(
+                issuer: server.baseURL, clientId: "bank",
+                credentials: .privateKeyJWT(try ClientAssertionKey(pem: key.pemRepresentation, kid: "bank-1", algorithm: .es256)))
+            let tokens = try await client.authenticate(AuthenticationRequest(hint: .loginHint("alice")))
+            #expect(tokens.subject == "alice")
+
+            let directory = try ChildProcess.temporaryDirectory("cli-key")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let pem = directory.appendingPathComponent("bank.pem")
+            try key.pemRepresentation.write(to: pem, atomically: true, encoding: .utf8)
+            let (status, output) = try await ChildProcess.run(
+                BackchanneldProcess.builtExecutable("backchannel"),
+                [
+                    "login", "--issuer", server.baseURL, "--client-id", "bank", "--private-key-file", pem.path, "--key-id", "bank-1",
+                    "--login-hint", "alice",
+                ])
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("\"id_token\""), "\(output)")
         }
     }
 

@@ -1,0 +1,87 @@
+import Foundation
+import JWTKit
+
+/// The private key a `private_key_jwt` client signs its assertions with (RFC 7523 §2.2): each request
+/// carries a fresh one, `iss` and `sub` the client id, `aud` the provider's issuer (which CIBA §7.1 has
+/// every provider accept at both endpoints), a minute's lifetime and a random `jti`.
+public struct ClientAssertionKey: Sendable, Hashable {
+    /// The signature algorithm.
+    public enum Algorithm: String, Sendable, Hashable, CaseIterable {
+        /// ECDSA P-256 with SHA-256.
+        case es256 = "ES256"
+        /// RSASSA-PSS with SHA-256.
+        case ps256 = "PS256"
+        /// RSASSA-PKCS1-v1_5 with SHA-256.
+        case rs256 = "RS256"
+    }
+
+    /// Why a key could not be used.
+    public struct Invalid: Error, CustomStringConvertible {
+        /// What is wrong with it.
+        public var description: String
+    }
+
+    /// The private key, PEM.
+    public let pem: String
+    /// The `kid` its public half is registered under.
+    public let kid: String
+    /// The algorithm it signs with.
+    public let algorithm: Algorithm
+
+    /// A key; it is read (and refused if it is not a private key of the algorithm's kind) now.
+    /// - Throws: ``Invalid``.
+    public init(pem: String, kid: String, algorithm: Algorithm) throws {
+        self.pem = pem
+        self.kid = kid
+        self.algorithm = algorithm
+        _ = try signer()
+    }
+
+    /// A JWT key collection that signs with this key under its kid.
+    func signer() throws -> JWTKeyCollection.Adding {
+        do {
+            switch algorithm {
+            case .es256: return .ecdsa(try ES256PrivateKey(pem: pem))
+            case .ps256: return .pss(try Insecure.RSA.PrivateKey(pem: pem))
+            case .rs256: return .rsa(try Insecure.RSA.PrivateKey(pem: pem))
+            }
+        } catch {
+            throw Invalid(description: "not a PEM private key for \(algorithm.rawValue): \(error)")
+        }
+    }
+
+    /// A fresh assertion for `clientId`, addressed to `audience`.
+    func assertion(clientId: String, audience: String, now: Date = Date()) async throws -> String {
+        let keys = JWTKeyCollection()
+        let kid = JWKIdentifier(string: kid)
+        switch try signer() {
+        case .ecdsa(let key): await keys.add(ecdsa: key, kid: kid)
+        case .pss(let key): await keys.add(pss: key, digestAlgorithm: .sha256, kid: kid)
+        case .rsa(let key): await keys.add(rsa: key, digestAlgorithm: .sha256, kid: kid)
+        }
+        var id = SystemRandomNumberGenerator()
+        let jti = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &id)) }.joined()
+        let issued = Int(now.timeIntervalSince1970)
+        return try await keys.sign(
+            AssertionClaims(iss: clientId, sub: clientId, aud: audience, iat: issued, exp: issued + 60, jti: jti), kid: kid)
+    }
+
+    private struct AssertionClaims: JWTPayload {
+        var iss: String
+        var sub: String
+        var aud: String
+        var iat: Int
+        var exp: Int
+        var jti: String
+        func verify(using algorithm: some JWTAlgorithm) async throws {}
+    }
+}
+
+extension JWTKeyCollection {
+    /// A private key of one of the kinds ``ClientAssertionKey`` signs with.
+    enum Adding {
+        case ecdsa(ES256PrivateKey)
+        case pss(Insecure.RSA.PrivateKey)
+        case rsa(Insecure.RSA.PrivateKey)
+    }
+}

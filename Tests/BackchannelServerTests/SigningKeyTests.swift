@@ -42,6 +42,29 @@ struct SigningKeyTests {
         #expect(jwks["keys"]?.first?["d"] == nil)
     }
 
+    @Test("a configured PS256 key signs the ID tokens of a client that asks for PS256, verifiable from the JWKS alone")
+    func ps256() async throws {
+        let pem = try JWTKit.Insecure.RSA.PrivateKey(backing: .init(keySize: .bits2048)).pemRepresentation
+        let keys = try await SigningKeySet.load(
+            [SigningKeyConfiguration(privateKeyPem: ES256PrivateKey().pemRepresentation), SigningKeyConfiguration(kid: "pss-1", algorithm: .ps256, privateKeyPem: pem)],
+            keyStore: nil)
+        let jwks = try JSONSerialization.jsonObject(with: keys.jwksDocument) as! [String: [[String: String]]]
+        #expect(jwks["keys"]?.first { $0["kid"] == "pss-1" }?["alg"] == "PS256")
+        let fixture = try await EngineFixture.make(
+            clients: [ClientConfiguration(clientId: "fapi", clientSecret: "fapi-secret-00000042", idTokenSignedResponseAlg: .ps256)], keys: keys)
+        #expect(String(data: fixture.engine.discoveryDocument, encoding: .utf8)?.contains("PS256") == true)
+        let ack = try await fixture.start([("scope", "openid"), ("login_hint", "alice")], client: ("fapi", "fapi-secret-00000042")).get()
+        await fixture.clock.advance(by: 5)
+        let tokens = try await fixture.poll(ack.authReqId, client: ("fapi", "fapi-secret-00000042")).get()
+        let header = try JSONDecoder().decode([String: String].self, from: base64URLDecode(String(tokens.idToken.split(separator: ".")[0])))
+        #expect(header["alg"] == "PS256")
+        #expect(header["kid"] == "pss-1")
+        // A relying party's view: only the published JWKS.
+        let published = JWTKeyCollection()
+        try await published.add(jwksJSON: String(decoding: keys.jwksDocument, as: UTF8.self))
+        _ = try await published.verify(tokens.idToken, as: ReadIDToken.self)
+    }
+
     @Test("a key that is not valid PEM fails, naming the key's field")
     func badPEM() async throws {
         let error = await #expect(throws: SigningKeyError.self) {

@@ -5,4 +5,6 @@ public enum SigningAlgorithm: String, Codable, Sendable, Hashable, Configuration
     case es256 = "ES256"
     /// RSASSA-PKCS1-v1_5 with SHA-256, for relying parties that cannot verify ECDSA.
     case rs256 = "RS256"
+    /// RSASSA-PSS with SHA-256 over a 2048-bit or longer RSA key: with ES256, what FAPI allows.
+    case ps256 = "PS256"
 }

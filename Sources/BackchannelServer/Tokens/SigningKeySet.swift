@@ -78,11 +78,15 @@ public final class SigningKeySet: Sendable {
                     throw SigningKeyError(field: "\(field).public_key_pem", reason: "not a PEM public key for ES256")
                 }
                 await retired.add(ecdsa: key, kid: identifier)
-            case .rs256:
+            case .rs256, .ps256:
                 guard let pem, let key = try? JWTKit.Insecure.RSA.PublicKey(pem: pem) else {
-                    throw SigningKeyError(field: "\(field).public_key_pem", reason: "not a PEM public key for RS256")
+                    throw SigningKeyError(field: "\(field).public_key_pem", reason: "not a PEM public key for \(configuration.algorithm.rawValue)")
                 }
-                await retired.add(rsa: key, digestAlgorithm: .sha256, kid: identifier)
+                if configuration.algorithm == .ps256 {
+                    await retired.add(pss: key, digestAlgorithm: .sha256, kid: identifier)
+                } else {
+                    await retired.add(rsa: key, digestAlgorithm: .sha256, kid: identifier)
+                }
             }
             retiredKids.insert(kid)
         }
@@ -164,19 +168,21 @@ public final class SigningKeySet: Sendable {
     }
 }
 
-/// One private key of either supported kind.
+/// One private key of a supported kind.
 private enum LoadedKey {
     case ecdsa(ES256PrivateKey)
     case rsa(JWTKit.Insecure.RSA.PrivateKey)
+    /// An RSA key that signs with PSS (PS256).
+    case rsaPSS(JWTKit.Insecure.RSA.PrivateKey)
 
     init?(pem: String, algorithm: SigningAlgorithm) {
         switch algorithm {
         case .es256:
             guard let key = try? ES256PrivateKey(pem: pem) else { return nil }
             self = .ecdsa(key)
-        case .rs256:
+        case .rs256, .ps256:
             guard let key = try? JWTKit.Insecure.RSA.PrivateKey(pem: pem) else { return nil }
-            self = .rsa(key)
+            self = algorithm == .ps256 ? .rsaPSS(key) : .rsa(key)
         }
     }
 
@@ -184,16 +190,16 @@ private enum LoadedKey {
     init?(generating algorithm: SigningAlgorithm) {
         switch algorithm {
         case .es256: self = .ecdsa(ES256PrivateKey())
-        case .rs256:
+        case .rs256, .ps256:
             guard let backing = try? _RSA.Signing.PrivateKey(keySize: .bits2048), let key = try? JWTKit.Insecure.RSA.PrivateKey(backing: backing) else { return nil }
-            self = .rsa(key)
+            self = algorithm == .ps256 ? .rsaPSS(key) : .rsa(key)
         }
     }
 
     var pemRepresentation: String {
         switch self {
         case .ecdsa(let key): key.pemRepresentation
-        case .rsa(let key): (try? key.pemRepresentation) ?? ""
+        case .rsa(let key), .rsaPSS(let key): (try? key.pemRepresentation) ?? ""
         }
     }
 
@@ -201,6 +207,7 @@ private enum LoadedKey {
         switch self {
         case .ecdsa: .es256
         case .rsa: .rs256
+        case .rsaPSS: .ps256
         }
     }
 
@@ -210,7 +217,7 @@ private enum LoadedKey {
         case .ecdsa(let key):
             let parameters = key.parameters
             return [("crv", "P-256"), ("kty", "EC"), ("x", parameters?.x ?? ""), ("y", parameters?.y ?? "")]
-        case .rsa(let key):
+        case .rsa(let key), .rsaPSS(let key):
             let primitives = try? key.publicKey.getKeyPrimitives()
             return [
                 ("e", Base64URL.encode(primitives?.publicExponent ?? Data())), ("kty", "RSA"),
@@ -232,6 +239,8 @@ private enum LoadedKey {
             return JWK.ecdsa(.es256, identifier: JWKIdentifier(string: kid), x: members["x"], y: members["y"], curve: .p256)
         case .rsa:
             return JWK.rsa(.rs256, identifier: JWKIdentifier(string: kid), modulus: members["n"], exponent: members["e"])
+        case .rsaPSS:
+            return JWK.rsa(.ps256, identifier: JWKIdentifier(string: kid), modulus: members["n"], exponent: members["e"])
         }
     }
 
@@ -239,6 +248,7 @@ private enum LoadedKey {
         switch self {
         case .ecdsa(let key): await collection.add(ecdsa: key, kid: kid)
         case .rsa(let key): await collection.add(rsa: key, digestAlgorithm: .sha256, kid: kid)
+        case .rsaPSS(let key): await collection.add(pss: key, digestAlgorithm: .sha256, kid: kid)
         }
     }
 }

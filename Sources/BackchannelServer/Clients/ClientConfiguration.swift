@@ -35,6 +35,9 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
     public var jwks: ClientKeySet?
     /// `jwks_uri` (RFC 7591 §2): where the client publishes those keys instead (HTTPS).
     public var jwksUri: String?
+    /// `backchannel_authentication_request_signing_alg` (CIBA Core §4): the algorithm the client signs its
+    /// authentication requests with; when set, it must sign every one (§7.1.1).
+    public var backchannelAuthenticationRequestSigningAlg: String?
     /// `token_endpoint_auth_signing_alg` (RFC 7591 §2): the one algorithm its assertions may use; any of
     /// ES256, PS256 and RS256 when absent.
     public var tokenEndpointAuthSigningAlg: String?
@@ -58,6 +61,7 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
         idTokenSignedResponseAlg: SigningAlgorithm? = nil,
         jwks: ClientKeySet? = nil,
         jwksUri: String? = nil,
+        backchannelAuthenticationRequestSigningAlg: String? = nil,
         tokenEndpointAuthSigningAlg: String? = nil
     ) {
         self.clientId = clientId
@@ -74,6 +78,7 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
         self.idTokenSignedResponseAlg = idTokenSignedResponseAlg
         self.jwks = jwks
         self.jwksUri = jwksUri
+        self.backchannelAuthenticationRequestSigningAlg = backchannelAuthenticationRequestSigningAlg
         self.tokenEndpointAuthSigningAlg = tokenEndpointAuthSigningAlg
     }
 
@@ -81,7 +86,7 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
         case clientId, clientSecret, clientName, tokenEndpointAuthMethods, grantTypes, backchannelTokenDeliveryMode
         case backchannelClientNotificationEndpoint
         case backchannelUserCodeParameter, scopes, authenticators, defaultAuthenticator, idTokenSignedResponseAlg, jwks
-        case tokenEndpointAuthSigningAlg, jwksUri
+        case tokenEndpointAuthSigningAlg, jwksUri, backchannelAuthenticationRequestSigningAlg
     }
 
     public init(from decoder: any Decoder) throws {
@@ -103,6 +108,7 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
             idTokenSignedResponseAlg: try container.decodeIfPresent(SigningAlgorithm.self, forKey: .idTokenSignedResponseAlg),
             jwks: try container.decodeIfPresent(ClientKeySet.self, forKey: .jwks),
             jwksUri: try container.decodeIfPresent(String.self, forKey: .jwksUri),
+            backchannelAuthenticationRequestSigningAlg: try container.decodeIfPresent(String.self, forKey: .backchannelAuthenticationRequestSigningAlg),
             tokenEndpointAuthSigningAlg: try container.decodeIfPresent(String.self, forKey: .tokenEndpointAuthSigningAlg)
         )
         if clientId.isEmpty {

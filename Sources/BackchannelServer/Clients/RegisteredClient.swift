@@ -32,6 +32,10 @@ public struct RegisteredClient: Sendable {
     let assertionKeys: ClientAssertionKeys?
     /// The algorithms its assertions may use.
     let assertionAlgorithms: Set<String>
+    /// The algorithms its signed authentication requests may use.
+    let requestSigningAlgorithms: Set<String>
+    /// Whether every authentication request of this client must be signed.
+    let mustSignRequests: Bool
 
     /// Whether it is confidential: only confidential clients may use the CIBA grant.
     public var isConfidential: Bool { secretDigest != nil || assertionKeys != nil }
@@ -55,6 +59,8 @@ public struct RegisteredClient: Sendable {
         self.secretDigest = configuration.clientSecret.map { ClientSecretDigest(secret: $0, salt: salt) }
         self.assertionKeys = assertionKeys
         self.assertionAlgorithms = Set(configuration.tokenEndpointAuthSigningAlg.map { [$0] } ?? ClientAssertionVerifier.algorithms)
+        self.requestSigningAlgorithms = Set(configuration.backchannelAuthenticationRequestSigningAlg.map { [$0] } ?? ClientAssertionVerifier.algorithms)
+        self.mustSignRequests = configuration.backchannelAuthenticationRequestSigningAlg != nil
         self.basicCredentialsDigest = configuration.clientSecret.map { secret in
             ClientSecretDigest(secret: ClientAuthenticator.canonicalBasicCredentials(id: configuration.clientId, secret: secret), salt: basicSalt)
         }

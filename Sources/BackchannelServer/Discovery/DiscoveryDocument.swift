@@ -9,6 +9,7 @@ struct DiscoveryDocument: Encodable {
     var grantTypesSupported: [String]
     var backchannelTokenDeliveryModesSupported: [String]
     var backchannelUserCodeParameterSupported: Bool
+    var backchannelAuthenticationRequestSigningAlgValuesSupported: [String]
     var tokenEndpointAuthMethodsSupported: [String]
     var tokenEndpointAuthSigningAlgValuesSupported: [String]
     var scopesSupported: [String]
@@ -29,6 +30,7 @@ struct DiscoveryDocument: Encodable {
         case grantTypesSupported = "grant_types_supported"
         case backchannelTokenDeliveryModesSupported = "backchannel_token_delivery_modes_supported"
         case backchannelUserCodeParameterSupported = "backchannel_user_code_parameter_supported"
+        case backchannelAuthenticationRequestSigningAlgValuesSupported = "backchannel_authentication_request_signing_alg_values_supported"
         case tokenEndpointAuthMethodsSupported = "token_endpoint_auth_methods_supported"
         case tokenEndpointAuthSigningAlgValuesSupported = "token_endpoint_auth_signing_alg_values_supported"
         case scopesSupported = "scopes_supported"

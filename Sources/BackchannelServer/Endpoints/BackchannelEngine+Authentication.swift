@@ -35,21 +35,27 @@ extension BackchannelEngine {
     }
 
     private func acceptAuthenticationRequest(
-        _ parameters: OAuthParameters,
+        _ sent: OAuthParameters,
         authorization: String?,
         clientId authenticated: inout String?
     ) async throws(OAuthError) -> AuthenticationAcknowledgement {
         // Bounded before anything else looks at the pairs: the cost of a request stays linear in its size.
-        guard parameters.pairs.count <= InputLimits.maxParameters else {
+        guard sent.pairs.count <= InputLimits.maxParameters else {
             throw .invalidRequest("the request has too many parameters")
         }
-        let client = try await clients.authenticate(parameters, authorization: authorization)
+        let client = try await clients.authenticate(sent, authorization: authorization)
         authenticated = client.clientId
         guard client.isConfidential, client.mayUseCIBA else {
             throw .unauthorizedClient("this client may not use backchannel authentication")
         }
-        if parameters.contains("request") {
-            throw .invalidRequest("signed authentication requests are not supported")
+        // A signed request (CIBA Core §7.1.1) carries every authentication parameter inside it.
+        let parameters: OAuthParameters
+        if sent.contains("request") {
+            parameters = try await signedRequests.parameters(of: sent, client: client)
+        } else if client.mustSignRequests {
+            throw .invalidRequest("this client's authentication requests must be signed (request)")
+        } else {
+            parameters = sent
         }
         let scopes = try Self.scopes(try parameters.value("scope"), allowed: client.allowedScopes)
         let hint = try await hint(parameters, client: client)

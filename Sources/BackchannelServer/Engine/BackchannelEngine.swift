@@ -30,6 +30,8 @@ public final class BackchannelEngine: Sendable {
     /// Where spent client assertions are remembered, and what fetches clients' `jwks_uri`.
     let replayStore: any PluginStateStore
     let keyFetcher: (any ClientKeyFetcher)?
+    /// Verifies signed authentication requests (CIBA Core §7.1.1).
+    let signedRequests: SignedRequestVerifier
     let userDirectory: (any UserDirectory)?
     /// How ping and push deliveries went in this process.
     public let notificationCounters = NotificationCounters()
@@ -117,9 +119,18 @@ public final class BackchannelEngine: Sendable {
                         reason: "is shorter than \(policy.minClientSecretLength) characters (policy.min_client_secret_length); use a long random secret")
                 }
             }
+            // Keys verify private_key_jwt assertions and signed authentication requests; registered keys are
+            // checked even when only the other use needs them.
             var assertionKeys: ClientAssertionKeys?
-            if configuration.tokenEndpointAuthMethods.contains(.privateKeyJWT) {
+            if configuration.tokenEndpointAuthMethods.contains(.privateKeyJWT) || configuration.backchannelAuthenticationRequestSigningAlg != nil
+                || configuration.jwks != nil || configuration.jwksUri != nil
+            {
                 assertionKeys = ClientAssertionKeys(try Self.assertionKeySource(configuration, field: field, policy: policy, fetcher: keyFetcher))
+            }
+            if let algorithm = configuration.backchannelAuthenticationRequestSigningAlg, !ClientAssertionVerifier.algorithms.contains(algorithm) {
+                throw EngineConfigurationError(
+                    field: "\(field).backchannel_authentication_request_signing_alg",
+                    reason: "must be one of \(ClientAssertionVerifier.algorithms.joined(separator: ", "))")
             }
             let notificationEndpoint = try Self.notificationEndpoint(configuration, field: field, policy: policy)
             if let unknown = configuration.authenticators.first(where: { byName[$0] == nil }) {
@@ -159,6 +170,9 @@ public final class BackchannelEngine: Sendable {
             assertions: ClientAssertionVerifier(
                 audiences: Set(endpoints), maxLifetime: TimeInterval(policy.clientAssertionMaxLifetime), clockSkew: TimeInterval(policy.clockSkew),
                 replay: replayStore, clock: clock, logger: logger))
+        self.signedRequests = SignedRequestVerifier(
+            issuer: issuer, maxLifetime: TimeInterval(policy.requestObjectMaxLifetime), clockSkew: TimeInterval(policy.clockSkew),
+            replay: replayStore, clock: clock, logger: logger)
         self.authenticators = byName
         self.authenticatorsByAcr = byAcr
         self.routes = authenticators
@@ -186,6 +200,7 @@ public final class BackchannelEngine: Sendable {
                 mode == .poll || registered.contains { $0.deliveryMode == mode }
             }.map(\.rawValue),
             backchannelUserCodeParameterSupported: true,
+            backchannelAuthenticationRequestSigningAlgValuesSupported: ClientAssertionVerifier.algorithms,
             tokenEndpointAuthMethodsSupported: ClientAuthenticationMethod.allCases.map(\.rawValue),
             tokenEndpointAuthSigningAlgValuesSupported: ClientAssertionVerifier.algorithms,
             scopesSupported: scopes,
@@ -245,7 +260,7 @@ public final class BackchannelEngine: Sendable {
         }
         guard let keys = configuration.jwks?.jwks.keys, !keys.isEmpty else {
             throw EngineConfigurationError(
-                field: "\(field).jwks", reason: "or jwks_uri is required for private_key_jwt: the public keys the client's assertions are signed with")
+                field: "\(field).jwks", reason: "or jwks_uri is required for private_key_jwt and signed requests: the public keys the client signs with")
         }
         for (index, key) in keys.enumerated() {
             guard key.keyIdentifier != nil else {

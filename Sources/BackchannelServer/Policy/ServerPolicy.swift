@@ -19,6 +19,9 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
     /// `clock_skew`: how far a client's clock may be off ours, in seconds, when judging the times of the
     /// JWTs it signs (`exp`, `nbf`, `iat`).
     public var clockSkew: Int = 30
+    /// `request_object_max_lifetime`: the longest a signed authentication request may be valid (`nbf` to
+    /// `exp`) and the oldest it may be (`iat`), in seconds; 60 minutes, as FAPI-CIBA allows.
+    public var requestObjectMaxLifetime: Int = 3600
     /// `access_token_audience`: the `aud` of access tokens (RFC 9068); defaults to the issuer.
     public var accessTokenAudience: String?
     /// `accept_id_token_hints_from_retired_keys`: accept an `id_token_hint` signed by a retired key (a
@@ -56,7 +59,7 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
         case interval, defaultExpiry, maxExpiry, bindingMessageMaxLength, accessTokenLifetime, idTokenLifetime
         case accessTokenAudience, acceptIdTokenHintsFromRetiredKeys, enforcePollInterval, expiredRequestRetention
         case minClientSecretLength, limits, allowInsecureLoopbackNotifications, notificationMaxAttempts, notificationAttemptTimeout
-        case notificationMaxInFlightPerEndpoint, clientAssertionMaxLifetime, clockSkew, allowInsecureLoopbackJwksUri
+        case notificationMaxInFlightPerEndpoint, clientAssertionMaxLifetime, clockSkew, allowInsecureLoopbackJwksUri, requestObjectMaxLifetime
     }
 
     public init(from decoder: any Decoder) throws {
@@ -73,6 +76,7 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
         idTokenLifetime = try positive(.idTokenLifetime, idTokenLifetime)
         clientAssertionMaxLifetime = try positive(.clientAssertionMaxLifetime, clientAssertionMaxLifetime)
         clockSkew = try positive(.clockSkew, clockSkew)
+        requestObjectMaxLifetime = try positive(.requestObjectMaxLifetime, requestObjectMaxLifetime)
         accessTokenAudience = try container.decodeIfPresent(String.self, forKey: .accessTokenAudience)
         acceptIdTokenHintsFromRetiredKeys =
             try container.decodeIfPresent(Bool.self, forKey: .acceptIdTokenHintsFromRetiredKeys) ?? false

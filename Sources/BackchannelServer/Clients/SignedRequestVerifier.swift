@@ -1,0 +1,115 @@
+import BackchannelCore
+import Crypto
+import Foundation
+import JWTKit
+import Logging
+
+/// Verifies a signed authentication request (CIBA Core §7.1.1) and yields its parameters: a JWT in
+/// `request`, signed with one of the client's registered keys (`jwks` or `jwks_uri`) in an algorithm it
+/// may use, `aud` the issuer, `iss` the client, `exp`, `iat`, `nbf` and `jti` all present, valid for no
+/// longer than `policy.request_object_max_lifetime` and no older than that, and its `jti` used once across
+/// every node. Every authentication parameter comes from inside it; outside it only client
+/// authentication may be sent. Each violation is `invalid_request`, naming no input.
+struct SignedRequestVerifier: Sendable {
+    /// The parameters that may travel beside `request`: client authentication.
+    static let allowedOutside: Set<String> = ["request", "client_id", "client_secret", "client_assertion", "client_assertion_type"]
+    /// The JWT's own claims, which are not request parameters.
+    static let registeredClaims: Set<String> = ["iss", "aud", "exp", "iat", "nbf", "jti"]
+    static let replayNamespace = "backchannel.request_object_jti"
+
+    let issuer: String
+    let maxLifetime: TimeInterval
+    let clockSkew: TimeInterval
+    let replay: any PluginStateStore
+    let clock: any BackchannelClock
+    let logger: Logger
+
+    private struct Claims: JWTPayload {
+        var claims: [String: JSONValue]
+        init(from decoder: any Decoder) throws { claims = try [String: JSONValue](from: decoder) }
+        func encode(to encoder: any Encoder) throws { try claims.encode(to: encoder) }
+        func verify(using algorithm: some JWTAlgorithm) async throws {}
+    }
+
+    /// The authentication parameters inside `parameters`' `request`.
+    func parameters(of parameters: OAuthParameters, client: RegisteredClient) async throws(OAuthError) -> OAuthParameters {
+        let invalid = OAuthError.invalidRequest("the signed authentication request is not valid")
+        guard parameters.pairs.allSatisfy({ Self.allowedOutside.contains($0.name) }) else {
+            throw .invalidRequest("with a signed authentication request, its parameters must all be inside it")
+        }
+        guard let request = try parameters.value("request"), request.utf8.count <= ClientAssertionVerifier.maxLength, let keys = client.assertionKeys
+        else { throw invalid }
+        let parts = request.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let headerData = Base64URL.decode(parts[0]),
+            let header = try? JSONDecoder().decode([String: JSONValue].self, from: headerData),
+            let algorithm = header["alg"]?.stringValue, client.requestSigningAlgorithms.contains(algorithm),
+            let kid = header["kid"]?.stringValue
+        else { throw invalid }
+        let found: (ClientAssertionKeys.KeySet, String?)?
+        do {
+            found = try await keys.lookup(kid)
+        } catch {
+            logger.error("a client's keys could not be loaded", metadata: ["client_id": "\(client.clientId)", "error": "\(error)"])
+            throw invalid
+        }
+        guard let (keySet, keyAlgorithm) = found, keyAlgorithm.map({ $0 == algorithm }) ?? true else { throw invalid }
+        let claims: [String: JSONValue]
+        do {
+            claims = try await keySet.collection.verify(request, as: Claims.self).claims
+        } catch {
+            throw invalid
+        }
+
+        let now = clock.now.timeIntervalSince1970
+        func time(_ name: String) -> Double? {
+            switch claims[name] {
+            case .integer(let value): Double(value)
+            case .number(let value): value
+            default: nil
+            }
+        }
+        let audiences: [String] =
+            switch claims["aud"] {
+            case .string(let audience): [audience]
+            case .array(let values): values.compactMap(\.stringValue)
+            default: []
+            }
+        guard claims["iss"]?.stringValue == client.clientId, audiences.contains(issuer),
+            let expiry = time("exp"), let issued = time("iat"), let notBefore = time("nbf"),
+            now < expiry + clockSkew, notBefore <= now + clockSkew, issued <= now + clockSkew,
+            expiry - notBefore <= maxLifetime, now - issued <= maxLifetime + clockSkew,
+            let jti = claims["jti"]?.stringValue, !jti.isEmpty, jti.utf8.count <= 256
+        else { throw invalid }
+        if let inside = claims["client_id"]?.stringValue, inside != client.clientId { throw invalid }
+
+        let key = Hex.encode(Array(SHA256.hash(data: Data((client.clientId + "\n" + jti).utf8))))
+        let spent = PluginStateRecord(
+            namespace: Self.replayNamespace, key: key, value: Data(), createdAt: Date(timeIntervalSince1970: now),
+            expiresAt: Date(timeIntervalSince1970: expiry + clockSkew))
+        let first: Bool
+        do {
+            first = try await replay.insert(spent)
+        } catch {
+            throw .serverError("the server could not complete the request")
+        }
+        guard first else { throw .invalidRequest("this signed authentication request was used before") }
+
+        // The claims become the request's parameters: strings as they are, numbers as text (requested_expiry),
+        // objects as JSON (claims).
+        var pairs: [(name: String, value: String)] = []
+        for (name, value) in claims where !Self.registeredClaims.contains(name) {
+            switch value {
+            case .string(let text): pairs.append((name, text))
+            case .integer(let number): pairs.append((name, String(number)))
+            case .number(let number): pairs.append((name, String(number)))
+            case .bool(let flag): pairs.append((name, String(flag)))
+            case .null: continue
+            case .array, .object:
+                guard let data = try? JSONEncoder().encode(value), let text = String(data: data, encoding: .utf8) else { throw invalid }
+                pairs.append((name, text))
+            }
+        }
+        guard pairs.count <= InputLimits.maxParameters else { throw .invalidRequest("the request has too many parameters") }
+        return OAuthParameters(pairs)
+    }
+}

@@ -4,15 +4,6 @@ import Foundation
 import JWTKit
 import Testing
 
-/// A client assertion's claims as the test writes them.
-private struct AssertionClaims: JWTPayload {
-    var claims: [String: JSONValue]
-    init(_ claims: [String: JSONValue]) { self.claims = claims }
-    init(from decoder: any Decoder) throws { claims = try [String: JSONValue](from: decoder) }
-    func encode(to encoder: any Encoder) throws { try claims.encode(to: encoder) }
-    func verify(using algorithm: some JWTAlgorithm) async throws {}
-}
-
 /// A `private_key_jwt` client ("bank") with an ES256 key registered inline, and the means to sign its
 /// assertions.
 private struct AssertionClient {
@@ -43,7 +34,7 @@ private struct AssertionClient {
     }
 
     func assertion(_ claims: [String: JSONValue], kid: String = "bank-key-1") async throws -> String {
-        try await signer.sign(AssertionClaims(claims), kid: JWKIdentifier(string: kid))
+        try await signer.sign(SignedClaims(claims), kid: JWKIdentifier(string: kid))
     }
 
     static func parameters(_ assertion: String, _ extra: [(String, String)] = [("scope", "openid"), ("login_hint", "alice")]) -> OAuthParameters {
@@ -146,14 +137,14 @@ struct PrivateKeyJWTTests {
 
         let impostor = JWTKeyCollection()
         await impostor.add(ecdsa: ES256PrivateKey(), kid: "bank-key-1")
-        let forged = try await impostor.sign(AssertionClaims(AssertionClient.claims(now: fixture.clock.now)), kid: "bank-key-1")
+        let forged = try await impostor.sign(SignedClaims(AssertionClient.claims(now: fixture.clock.now)), kid: "bank-key-1")
         #expect(await start(fixture, forged).failure == .clientAuthenticationFailed)
 
         // HS256 keyed with the public key's bytes: the classic algorithm confusion.
         let parameters = client.key.publicKey.parameters!
         let hmac = JWTKeyCollection()
         await hmac.add(hmac: HMACKey(from: parameters.x + parameters.y), digestAlgorithm: .sha256, kid: "bank-key-1")
-        let confused = try await hmac.sign(AssertionClaims(AssertionClient.claims(now: fixture.clock.now)), kid: "bank-key-1")
+        let confused = try await hmac.sign(SignedClaims(AssertionClient.claims(now: fixture.clock.now)), kid: "bank-key-1")
         #expect(await start(fixture, confused).failure == .clientAuthenticationFailed)
     }
 

@@ -4,15 +4,6 @@ import Foundation
 import JWTKit
 import Testing
 
-/// A signed authentication request's claims as the test writes them.
-private struct RequestClaims: JWTPayload {
-    var claims: [String: JSONValue]
-    init(_ claims: [String: JSONValue]) { self.claims = claims }
-    init(from decoder: any Decoder) throws { claims = try [String: JSONValue](from: decoder) }
-    func encode(to encoder: any Encoder) throws { try claims.encode(to: encoder) }
-    func verify(using algorithm: some JWTAlgorithm) async throws {}
-}
-
 /// "teller": authenticates with its secret, signs its requests with a registered ES256 key, and must.
 private struct SigningClient {
     static let secret = ("teller-signed", "teller-signed-secret-42")
@@ -41,7 +32,7 @@ private struct SigningClient {
     }
 
     func request(_ claims: [String: JSONValue], kid: String = "teller-1") async throws -> String {
-        try await signer.sign(RequestClaims(claims), kid: JWKIdentifier(string: kid))
+        try await signer.sign(SignedClaims(claims), kid: JWKIdentifier(string: kid))
     }
 }
 
@@ -95,7 +86,7 @@ struct SignedRequestTests {
         #expect(await start(fixture, [("request", unknownKid)]).failure?.code == "invalid_request")
         let impostor = JWTKeyCollection()
         await impostor.add(ecdsa: ES256PrivateKey(), kid: "teller-1")
-        let forged = try await impostor.sign(RequestClaims(SigningClient.claims(now: fixture.clock.now)), kid: "teller-1")
+        let forged = try await impostor.sign(SignedClaims(SigningClient.claims(now: fixture.clock.now)), kid: "teller-1")
         #expect(await start(fixture, [("request", forged)]).failure?.code == "invalid_request")
         #expect(await start(fixture, [("request", "not.a.jwt")]).failure?.code == "invalid_request")
     }

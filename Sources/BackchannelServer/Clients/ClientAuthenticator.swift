@@ -87,7 +87,7 @@ struct ClientAuthenticator: Sendable {
     /// to check it with.
     static func unverifiedIssuer(_ assertion: String) -> String? {
         let parts = assertion.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, assertion.utf8.count <= ClientAssertionVerifier.maxLength, let payload = Base64URL.decode(parts[1]),
+        guard parts.count == 3, assertion.utf8.count <= ClientSignedJWT.maxLength, let payload = Base64URL.decode(parts[1]),
             let claims = try? JSONDecoder().decode([String: JSONValue].self, from: payload)
         else { return nil }
         return claims["iss"]?.stringValue

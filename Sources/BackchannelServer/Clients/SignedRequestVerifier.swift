@@ -1,5 +1,4 @@
 import BackchannelCore
-import Crypto
 import Foundation
 import JWTKit
 import Logging
@@ -24,75 +23,29 @@ struct SignedRequestVerifier: Sendable {
     let clock: any BackchannelClock
     let logger: Logger
 
-    private struct Claims: JWTPayload {
-        var claims: [String: JSONValue]
-        init(from decoder: any Decoder) throws { claims = try [String: JSONValue](from: decoder) }
-        func encode(to encoder: any Encoder) throws { try claims.encode(to: encoder) }
-        func verify(using algorithm: some JWTAlgorithm) async throws {}
-    }
-
     /// The authentication parameters inside `parameters`' `request`.
     func parameters(of parameters: OAuthParameters, client: RegisteredClient) async throws(OAuthError) -> OAuthParameters {
         let invalid = OAuthError.invalidRequest("the signed authentication request is not valid")
         guard parameters.pairs.allSatisfy({ Self.allowedOutside.contains($0.name) }) else {
             throw .invalidRequest("with a signed authentication request, its parameters must all be inside it")
         }
-        guard let request = try parameters.value("request"), request.utf8.count <= ClientAssertionVerifier.maxLength, let keys = client.assertionKeys
+        guard let request = try parameters.value("request"), let keys = client.assertionKeys,
+            let verified = await ClientSignedJWT.verify(
+                request, keys: keys, algorithms: client.requestSigningAlgorithms, clientId: client.clientId, logger: logger)
         else { throw invalid }
-        let parts = request.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerData = Base64URL.decode(parts[0]),
-            let header = try? JSONDecoder().decode([String: JSONValue].self, from: headerData),
-            let algorithm = header["alg"]?.stringValue, client.requestSigningAlgorithms.contains(algorithm),
-            let kid = header["kid"]?.stringValue
-        else { throw invalid }
-        let found: (ClientAssertionKeys.KeySet, String?)?
-        do {
-            found = try await keys.lookup(kid)
-        } catch {
-            logger.error("a client's keys could not be loaded", metadata: ["client_id": "\(client.clientId)", "error": "\(error)"])
-            throw invalid
-        }
-        guard let (keySet, keyAlgorithm) = found, keyAlgorithm.map({ $0 == algorithm }) ?? true else { throw invalid }
-        let claims: [String: JSONValue]
-        do {
-            claims = try await keySet.collection.verify(request, as: Claims.self).claims
-        } catch {
-            throw invalid
-        }
-
+        let claims = verified.claims
         let now = clock.now.timeIntervalSince1970
-        func time(_ name: String) -> Double? {
-            switch claims[name] {
-            case .integer(let value): Double(value)
-            case .number(let value): value
-            default: nil
-            }
-        }
-        let audiences: [String] =
-            switch claims["aud"] {
-            case .string(let audience): [audience]
-            case .array(let values): values.compactMap(\.stringValue)
-            default: []
-            }
-        guard claims["iss"]?.stringValue == client.clientId, audiences.contains(issuer),
-            let expiry = time("exp"), let issued = time("iat"), let notBefore = time("nbf"),
+        guard claims["iss"]?.stringValue == client.clientId, verified.audiences.contains(issuer),
+            let expiry = verified.time("exp"), let issued = verified.time("iat"), let notBefore = verified.time("nbf"),
             now < expiry + clockSkew, notBefore <= now + clockSkew, issued <= now + clockSkew,
             expiry - notBefore <= maxLifetime, now - issued <= maxLifetime + clockSkew,
             let jti = claims["jti"]?.stringValue, !jti.isEmpty, jti.utf8.count <= 256
         else { throw invalid }
         if let inside = claims["client_id"]?.stringValue, inside != client.clientId { throw invalid }
-
-        let key = Hex.encode(Array(SHA256.hash(data: Data((client.clientId + "\n" + jti).utf8))))
-        let spent = PluginStateRecord(
-            namespace: Self.replayNamespace, key: key, value: Data(), createdAt: Date(timeIntervalSince1970: now),
-            expiresAt: Date(timeIntervalSince1970: expiry + clockSkew))
-        let first: Bool
-        do {
-            first = try await replay.insert(spent)
-        } catch {
-            throw .serverError("the server could not complete the request")
-        }
-        guard first else { throw .invalidRequest("this signed authentication request was used before") }
+        guard
+            try await ClientSignedJWT.spend(
+                jti: jti, clientId: client.clientId, namespace: Self.replayNamespace, replay: replay, now: now, until: expiry + clockSkew)
+        else { throw .invalidRequest("this signed authentication request was used before") }
 
         // The claims become the request's parameters: strings as they are, numbers as text (requested_expiry),
         // objects as JSON (claims).

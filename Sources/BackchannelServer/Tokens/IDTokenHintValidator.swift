@@ -10,12 +10,6 @@ struct IDTokenHintValidator: Sendable {
     let acceptRetiredKeys: Bool
 
     /// Every claim of the token, decoded without judging them; the validator judges.
-    private struct Claims: JWTPayload {
-        var claims: [String: JSONValue]
-        init(from decoder: any Decoder) throws { claims = try [String: JSONValue](from: decoder) }
-        func encode(to encoder: any Encoder) throws { try claims.encode(to: encoder) }
-        func verify(using algorithm: some JWTAlgorithm) async throws {}
-    }
 
     /// - Returns: The hint with the token's subject and claims.
     /// - Throws: ``OAuthError/invalidRequest(_:)`` for any defect.
@@ -30,24 +24,18 @@ struct IDTokenHintValidator: Sendable {
         let claims: [String: JSONValue]
         if let kid = header["kid"]?.stringValue, keys.kids.contains(kid) {
             // jwt-kit falls back to the default key for an unknown kid, so the kid is checked above.
-            guard let verified = try? await keys.collection.verify(token, as: Claims.self) else { throw invalid }
+            guard let verified = try? await keys.collection.verify(token, as: JSONClaims.self) else { throw invalid }
             claims = verified.claims
         } else if acceptRetiredKeys, let kid = header["kid"]?.stringValue, keys.retiredKids.contains(kid) {
             // A retired key's public half still verifies: a hint is never taken on trust.
-            guard let verified = try? await keys.retired.verify(token, as: Claims.self) else { throw invalid }
+            guard let verified = try? await keys.retired.verify(token, as: JSONClaims.self) else { throw invalid }
             claims = verified.claims
         } else {
             throw invalid
         }
 
         guard claims["iss"]?.stringValue == issuer else { throw invalid }
-        let audiences: [String] =
-            switch claims["aud"] {
-            case .string(let audience): [audience]
-            case .array(let values): values.compactMap(\.stringValue)
-            default: []
-            }
-        guard audiences.contains(clientId), let subject = claims["sub"]?.stringValue, !subject.isEmpty else { throw invalid }
+        guard JSONClaims(claims).audiences.contains(clientId), let subject = claims["sub"]?.stringValue, !subject.isEmpty else { throw invalid }
         return .idTokenHint(subject: subject, claims: claims)
     }
 }

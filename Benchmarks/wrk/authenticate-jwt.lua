@@ -23,10 +23,3 @@ function response(status, headers, body)
     note_unexpected(status, body)
   end
 end
-
-function done(summary, latency, requests)
-  local total = 0
-  for _, thread in ipairs(threads) do total = total + thread:get("unexpected") end
-  io.write(string.format("unexpected_answers %d\n", total))
-  report_unexpected()
-end

@@ -18,6 +18,7 @@ local out = nil
 function response(status, headers, body)
   if status ~= 200 then
     unexpected = unexpected + 1
+    note_unexpected(status, body)
     return
   end
   count = count + 1
@@ -29,10 +30,4 @@ function response(status, headers, body)
       wrk.thread:stop()
     end
   end
-end
-
-function done(summary, latency, requests)
-  local total = 0
-  for _, thread in ipairs(threads) do total = total + thread:get("unexpected") end
-  io.write(string.format("unexpected_answers %d\n", total))
 end

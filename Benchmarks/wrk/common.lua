@@ -44,3 +44,12 @@ function report_unexpected()
   for _, thread in ipairs(threads) do kinds = kinds .. (thread:get("unexpected_kinds") or "") end
   io.write("unexpected_kinds " .. kinds .. "\n")
 end
+
+-- The usual done(): every thread's count of unexpected answers, then their kinds. A script that counts
+-- more (flows) writes its own.
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + thread:get("unexpected") end
+  io.write(string.format("unexpected_answers %d\n", total))
+  report_unexpected()
+end

@@ -12,6 +12,8 @@ struct OAuthRoutes {
     func register(on router: Router<some RequestContext>) {
         MethodRoutes.refuseOthers(on: router, path: EndpointPaths.backchannelAuthentication, allowed: [.post])
         MethodRoutes.refuseOthers(on: router, path: EndpointPaths.token, allowed: [.post])
+        MethodRoutes.refuseOthers(on: router, path: EndpointPaths.revocation, allowed: [.post])
+        MethodRoutes.refuseOthers(on: router, path: EndpointPaths.introspection, allowed: [.post])
         router.post(RouterPath(EndpointPaths.backchannelAuthentication)) { request, _ in
             await respond(to: request) { parameters, authorization in
                 switch await engine.authenticationRequest(parameters, authorization: authorization) {
@@ -24,6 +26,22 @@ struct OAuthRoutes {
             await respond(to: request) { parameters, authorization in
                 switch await engine.tokenRequest(parameters, authorization: authorization) {
                 case .success(let tokens): JSONResponse.ok(tokens)
+                case .failure(let error): JSONResponse.error(error)
+                }
+            }
+        }
+        router.post(RouterPath(EndpointPaths.revocation)) { request, _ in
+            await respond(to: request) { parameters, authorization in
+                switch await engine.revocationRequest(parameters, authorization: authorization) {
+                case .success: JSONResponse.ok([String: String]())  // RFC 7009 §2.2: 200, the body ignored
+                case .failure(let error): JSONResponse.error(error)
+                }
+            }
+        }
+        router.post(RouterPath(EndpointPaths.introspection)) { request, _ in
+            await respond(to: request) { parameters, authorization in
+                switch await engine.introspectionRequest(parameters, authorization: authorization) {
+                case .success(let answer): JSONResponse.ok(answer)
                 case .failure(let error): JSONResponse.error(error)
                 }
             }

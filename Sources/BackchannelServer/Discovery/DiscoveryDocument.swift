@@ -4,6 +4,10 @@ struct DiscoveryDocument: Encodable {
     var authorizationEndpoint: String
     var tokenEndpoint: String
     var userinfoEndpoint: String
+    var revocationEndpoint: String
+    var introspectionEndpoint: String
+    var revocationEndpointAuthMethodsSupported: [String]
+    var introspectionEndpointAuthMethodsSupported: [String]
     var backchannelAuthenticationEndpoint: String
     var jwksUri: String
     var grantTypesSupported: [String]
@@ -25,6 +29,10 @@ struct DiscoveryDocument: Encodable {
         case authorizationEndpoint = "authorization_endpoint"
         case tokenEndpoint = "token_endpoint"
         case userinfoEndpoint = "userinfo_endpoint"
+        case revocationEndpoint = "revocation_endpoint"
+        case introspectionEndpoint = "introspection_endpoint"
+        case revocationEndpointAuthMethodsSupported = "revocation_endpoint_auth_methods_supported"
+        case introspectionEndpointAuthMethodsSupported = "introspection_endpoint_auth_methods_supported"
         case backchannelAuthenticationEndpoint = "backchannel_authentication_endpoint"
         case jwksUri = "jwks_uri"
         case grantTypesSupported = "grant_types_supported"

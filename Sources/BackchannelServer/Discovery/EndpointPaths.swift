@@ -7,6 +7,10 @@ public enum EndpointPaths {
     public static let token = "/token"
     /// The UserInfo endpoint (OpenID Connect Core §5.3).
     public static let userinfo = "/userinfo"
+    /// Token revocation (RFC 7009).
+    public static let revocation = "/revoke"
+    /// Token introspection (RFC 7662).
+    public static let introspection = "/introspect"
     /// The authorization endpoint, which only explains that this provider has none to offer.
     public static let authorization = "/authorize"
     /// The JWKS.

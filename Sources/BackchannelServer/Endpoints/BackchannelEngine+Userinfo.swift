@@ -64,7 +64,7 @@ extension BackchannelEngine {
     }
 
     /// An access token this server signed, of the access-token type, for this audience, unexpired.
-    private func verifiedAccessToken(_ token: String) async throws(BearerTokenError) -> AccessTokenClaims {
+    func verifiedAccessToken(_ token: String) async throws(BearerTokenError) -> AccessTokenClaims {
         let invalid = BearerTokenError.invalidToken("the access token is not valid")
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard token.utf8.count <= 8 * 1024, parts.count == 3, let headerData = Base64URL.decode(parts[0]),
@@ -85,6 +85,7 @@ extension BackchannelEngine {
         guard Double(claims.exp) > clock.now.timeIntervalSince1970 else {
             throw .invalidToken("the access token has expired")
         }
+        guard !(await isRevoked(claims)) else { throw .invalidToken("the access token was revoked") }
         return claims
     }
 

@@ -1,0 +1,68 @@
+import BackchannelCore
+import Crypto
+import Foundation
+
+extension BackchannelEngine {
+    /// Where revoked access tokens are remembered (by their `jti`'s hash) until they would have expired:
+    /// the shared plugin-state store, so every node refuses them.
+    static let revokedNamespace = "backchannel.revoked_access_token"
+
+    /// Handles a token revocation request (RFC 7009): an authenticated client revokes an access token
+    /// issued to it. The answer is the same (success) for a token that is unknown, invalid, expired or
+    /// another client's, so that it reveals nothing (§2.2).
+    public func revocationRequest(_ parameters: OAuthParameters, authorization: String?) async -> Result<Void, OAuthError> {
+        do throws(OAuthError) {
+            let client = try await clients.authenticate(parameters, authorization: authorization)
+            guard let token = try parameters.value("token") else { throw .invalidRequest("token is required") }
+            // Only access tokens are issued here, so token_type_hint cannot point anywhere else.
+            guard let claims = try? await verifiedAccessToken(token), claims.clientId == client.clientId else { return .success(()) }
+            let record = PluginStateRecord(
+                namespace: Self.revokedNamespace, key: Self.revocationKey(claims), value: Data(), createdAt: clock.now,
+                expiresAt: Date(timeIntervalSince1970: Double(claims.exp)))
+            do {
+                _ = try await replayStore.insert(record)
+            } catch {
+                logger.error("revoking an access token failed", metadata: ["error": "\(error)"])
+                throw .serverError("the server could not complete the request")
+            }
+            return .success(())
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Handles a token introspection request (RFC 7662) from an authenticated client (a resource server
+    /// registered as one): whether the access token is active, and if so what it grants. Anything that is
+    /// not a live access token of this server is `{"active": false}`, nothing more (§2.2).
+    public func introspectionRequest(_ parameters: OAuthParameters, authorization: String?) async -> Result<[String: JSONValue], OAuthError> {
+        do throws(OAuthError) {
+            _ = try await clients.authenticate(parameters, authorization: authorization)
+            guard let token = try parameters.value("token") else { throw .invalidRequest("token is required") }
+            guard let claims = try? await verifiedAccessToken(token) else { return .success(["active": .bool(false)]) }
+            var answer: [String: JSONValue] = [
+                "active": .bool(true), "token_type": .string("Bearer"), "scope": .string(claims.scope), "client_id": .string(claims.clientId),
+                "sub": .string(claims.sub), "aud": .string(claims.aud), "iss": .string(claims.iss), "exp": .integer(claims.exp),
+                "iat": .integer(claims.iat), "jti": .string(claims.jti), "auth_time": .integer(claims.authTime),
+            ]
+            if let acr = claims.acr { answer["acr"] = .string(acr) }
+            return .success(answer)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Whether the access token was revoked. Fails closed: while the store cannot answer, every token
+    /// counts as revoked (and that is logged).
+    func isRevoked(_ claims: AccessTokenClaims) async -> Bool {
+        do {
+            return try await replayStore.record(namespace: Self.revokedNamespace, key: Self.revocationKey(claims)) != nil
+        } catch {
+            logger.error("the revocation list could not be read", metadata: ["error": "\(error)"])
+            return true
+        }
+    }
+
+    private static func revocationKey(_ claims: AccessTokenClaims) -> String {
+        Hex.encode(Array(SHA256.hash(data: Data(claims.jti.utf8))))
+    }
+}

@@ -5,7 +5,7 @@ import Synchronization
 /// A client's assertion keys: registered inline, or fetched from its `jwks_uri`, cached for
 /// `ClientAssertionKeys.cacheLifetime` and fetched again early when an assertion names a kid the cached set
 /// lacks (a rotated key) — at most once per `refetchInterval`, so unknown kids cannot make the server
-/// hammer the client's endpoint.
+/// hammer the client's endpoint; lookups that need a fetch at the same time share one.
 final class ClientAssertionKeys: Sendable {
     enum Source: Sendable {
         case inline(JWKS)
@@ -23,6 +23,14 @@ final class ClientAssertionKeys: Sendable {
         var fetchedAt: ContinuousClock.Instant?
         /// When an unknown kid last made it fetch early.
         var refetchedForUnknownKid: ContinuousClock.Instant?
+        /// The fetch under way, which every lookup that needs one joins (single flight).
+        var loading: Task<KeySet, any Error>?
+    }
+
+    private enum Step {
+        case found(KeySet, String?)
+        case absent
+        case wait(Task<KeySet, any Error>)
     }
 
     static let cacheLifetime: Duration = .seconds(300)
@@ -37,22 +45,46 @@ final class ClientAssertionKeys: Sendable {
 
     /// The key set that holds `kid` and the key's `alg`, or `nil` when no key of the client has that kid.
     func lookup(_ kid: String) async throws -> (KeySet, String?)? {
-        let now = ContinuousClock.now
-        let cached = cache.withLock { $0 }
-        var refetchedForUnknownKid = cached.refetchedForUnknownKid
-        if let keys = cached.keys {
-            let fresh = cached.fetchedAt.map { now - $0 < Self.cacheLifetime } ?? true
-            if fresh, let algorithm = keys.algorithms[kid] { return (keys, algorithm) }
-            if case .inline = source { return nil }
-            if fresh {
-                // An unknown kid may be a rotated key: fetch early, but at most once per interval.
-                if let last = refetchedForUnknownKid, now - last < Self.refetchInterval { return nil }
-                refetchedForUnknownKid = now
+        // What to do is decided under the lock, so that concurrent lookups start one fetch between them.
+        let step: Step = cache.withLock { cache in
+            let now = ContinuousClock.now
+            if let keys = cache.keys {
+                let fresh = cache.fetchedAt.map { now - $0 < Self.cacheLifetime } ?? true
+                if fresh, let algorithm = keys.algorithms[kid] { return .found(keys, algorithm) }
+                if case .inline = source { return .absent }
+                if let loading = cache.loading { return .wait(loading) }
+                if fresh {
+                    // An unknown kid may be a rotated key: fetch early, but at most once per interval.
+                    if let last = cache.refetchedForUnknownKid, now - last < Self.refetchInterval { return .absent }
+                    cache.refetchedForUnknownKid = now
+                }
+            } else if let loading = cache.loading {
+                return .wait(loading)
+            }
+            let loading = Task { try await self.load() }
+            cache.loading = loading
+            return .wait(loading)
+        }
+        switch step {
+        case .found(let keys, let algorithm):
+            return (keys, algorithm)
+        case .absent:
+            return nil
+        case .wait(let loading):
+            do {
+                let keys = try await loading.value
+                cache.withLock { cache in
+                    guard cache.loading == loading else { return }
+                    cache.keys = keys
+                    cache.fetchedAt = ContinuousClock.now
+                    cache.loading = nil
+                }
+                return keys.algorithms[kid].map { (keys, $0) }
+            } catch {
+                cache.withLock { cache in if cache.loading == loading { cache.loading = nil } }
+                throw error
             }
         }
-        let keys = try await load()
-        cache.withLock { $0 = Cache(keys: keys, fetchedAt: ContinuousClock.now, refetchedForUnknownKid: refetchedForUnknownKid) }
-        return keys.algorithms[kid].map { (keys, $0) }
     }
 
     private func load() async throws -> KeySet {

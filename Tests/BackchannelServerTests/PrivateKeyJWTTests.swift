@@ -1,5 +1,5 @@
 import BackchannelCore
-import BackchannelServer
+@testable import BackchannelServer
 import Foundation
 import JWTKit
 import Testing
@@ -34,7 +34,7 @@ private struct AssertionClient {
     }
 
     func assertion(_ claims: [String: JSONValue], kid: String = "bank-key-1") async throws -> String {
-        try await signer.sign(SignedClaims(claims), kid: JWKIdentifier(string: kid))
+        try await signer.sign(JSONClaims(claims), kid: JWKIdentifier(string: kid))
     }
 
     static func parameters(_ assertion: String, _ extra: [(String, String)] = [("scope", "openid"), ("login_hint", "alice")]) -> OAuthParameters {
@@ -137,14 +137,14 @@ struct PrivateKeyJWTTests {
 
         let impostor = JWTKeyCollection()
         await impostor.add(ecdsa: ES256PrivateKey(), kid: "bank-key-1")
-        let forged = try await impostor.sign(SignedClaims(AssertionClient.claims(now: fixture.clock.now)), kid: "bank-key-1")
+        let forged = try await impostor.sign(JSONClaims(AssertionClient.claims(now: fixture.clock.now)), kid: "bank-key-1")
         #expect(await start(fixture, forged).failure == .clientAuthenticationFailed)
 
         // HS256 keyed with the public key's bytes: the classic algorithm confusion.
         let parameters = client.key.publicKey.parameters!
         let hmac = JWTKeyCollection()
         await hmac.add(hmac: HMACKey(from: parameters.x + parameters.y), digestAlgorithm: .sha256, kid: "bank-key-1")
-        let confused = try await hmac.sign(SignedClaims(AssertionClient.claims(now: fixture.clock.now)), kid: "bank-key-1")
+        let confused = try await hmac.sign(JSONClaims(AssertionClient.claims(now: fixture.clock.now)), kid: "bank-key-1")
         #expect(await start(fixture, confused).failure == .clientAuthenticationFailed)
     }
 

@@ -1,5 +1,5 @@
 import BackchannelCore
-import BackchannelServer
+@testable import BackchannelServer
 import Foundation
 import JWTKit
 import Testing
@@ -32,7 +32,7 @@ private struct SigningClient {
     }
 
     func request(_ claims: [String: JSONValue], kid: String = "teller-1") async throws -> String {
-        try await signer.sign(SignedClaims(claims), kid: JWKIdentifier(string: kid))
+        try await signer.sign(JSONClaims(claims), kid: JWKIdentifier(string: kid))
     }
 }
 
@@ -86,7 +86,7 @@ struct SignedRequestTests {
         #expect(await start(fixture, [("request", unknownKid)]).failure?.code == "invalid_request")
         let impostor = JWTKeyCollection()
         await impostor.add(ecdsa: ES256PrivateKey(), kid: "teller-1")
-        let forged = try await impostor.sign(SignedClaims(SigningClient.claims(now: fixture.clock.now)), kid: "teller-1")
+        let forged = try await impostor.sign(JSONClaims(SigningClient.claims(now: fixture.clock.now)), kid: "teller-1")
         #expect(await start(fixture, [("request", forged)]).failure?.code == "invalid_request")
         #expect(await start(fixture, [("request", "not.a.jwt")]).failure?.code == "invalid_request")
     }

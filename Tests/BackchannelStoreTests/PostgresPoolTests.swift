@@ -53,8 +53,15 @@ struct PostgresPoolTests {
         let running = Task { await pool.run() }
         defer { running.cancel() }
         try await Self.connected(pool)
-        let holder = Task { try await pool.withConnection { _ in try await Task.sleep(for: .seconds(4)) } }
-        try await Task.sleep(for: .milliseconds(200))
+        // Wait until the holder really holds the only connection (a loaded machine may take longer than a fixed pause).
+        let (held, heldSignal) = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            try await pool.withConnection { _ in
+                heldSignal.yield()
+                try await Task.sleep(for: .seconds(4))
+            }
+        }
+        for await _ in held { break }
         let started = ContinuousClock.now
         await #expect(throws: PostgresStoreError.unavailable(seconds: 1)) { _ = try await Self.one(pool) }
         #expect(ContinuousClock.now - started < .seconds(3))

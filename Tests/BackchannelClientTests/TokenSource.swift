@@ -21,7 +21,7 @@ enum TokenSource {
             .init([("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", ack.authReqId)]), authorization: authorization
         ).get()
         let keys = try await JWTKeyCollection().add(jwks: JSONDecoder().decode(JWKS.self, from: engine.keys.jwksDocument))
-        return (tokens.idToken, tokens.accessToken, IDTokenVerifier(issuer: engine.issuer, clientId: EmbeddedDefaults.clientId, keys: keys), clock.now)
+        return ((tokens.idToken ?? ""), tokens.accessToken, IDTokenVerifier(issuer: engine.issuer, clientId: EmbeddedDefaults.clientId, keys: keys), clock.now)
     }
 
     static func padded(_ base64URL: String) -> String {

@@ -67,6 +67,7 @@ struct EngineFixture {
         keys: SigningKeySet? = nil,
         issuer: String = EngineFixture.issuer,
         limitStore: any LimitStore = InMemoryLimitStore(),
+        replayStore: (any PluginStateStore)? = nil,
         logger: Logger = Logger(label: "test")
     ) async throws -> EngineFixture {
         let clock = VirtualClock()
@@ -100,7 +101,8 @@ struct EngineFixture {
             issuer: issuer, policy: policy, clients: clients,
             authenticators: [AuthenticatorRoute(instance: AuthenticatorInstance(name: "mock-push", plugin: "mock-push", handler: handler, interaction: nil), acr: "urn:example:push")],
             keys: signingKeys,
-            store: store, clock: clock, userDirectory: services.userDirectory, limitStore: limitStore, logger: logger)
+            store: store, clock: clock, userDirectory: services.userDirectory, limitStore: limitStore,
+            replayStore: replayStore ?? InMemoryPluginStateStore(clock: clock), logger: logger)
         return EngineFixture(clock: clock, store: store, push: push, handler: handler, engine: engine)
     }
 

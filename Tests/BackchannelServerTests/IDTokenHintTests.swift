@@ -9,7 +9,7 @@ struct IDTokenHintTests {
     private func idToken(from fixture: EngineFixture, client: (String, String) = ("console", "console-secret-0042")) async throws -> String {
         let ack = try await fixture.start([("scope", "openid"), ("login_hint", "alice")], client: client).get()
         await fixture.clock.advance(by: 5)
-        return try await fixture.poll(ack.authReqId, client: client).get().idToken
+        return try await fixture.poll(ack.authReqId, client: client).get().idToken ?? ""
     }
 
     private func hinted(_ fixture: EngineFixture, _ token: String) async -> Result<AuthenticationAcknowledgement, OAuthError> {

@@ -62,7 +62,7 @@ struct PrivateKeyJWTTests {
             try await client.assertion(AssertionClient.claims(now: fixture.clock.now)),
             [("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", ack.authReqId)])
         let tokens = try await fixture.engine.tokenRequest(poll, authorization: nil).get()
-        #expect(!tokens.idToken.isEmpty)
+        #expect(!(tokens.idToken ?? "").isEmpty)
     }
 
     @Test("aud may be the issuer, the token endpoint or the backchannel authentication endpoint (CIBA §7.1), nothing else")

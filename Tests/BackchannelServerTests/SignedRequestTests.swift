@@ -50,7 +50,7 @@ struct SignedRequestTests {
         #expect(ack.expiresIn == 120)  // requested_expiry, a number inside the JWT
         await fixture.clock.advance(by: 5)
         let tokens = try await fixture.poll(ack.authReqId, client: SigningClient.secret).get()
-        #expect(!tokens.idToken.isEmpty)
+        #expect(!(tokens.idToken ?? "").isEmpty)
     }
 
     @Test("an authentication parameter beside the signed request is invalid_request")

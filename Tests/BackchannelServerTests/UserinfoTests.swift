@@ -41,7 +41,7 @@ struct UserinfoTests {
         let request = #"{"id_token":{"email":null,"name":{"essential":true},"shoe_size":null},"userinfo":{"phone_number":null}}"#
         let issued = try await tokens(fixture, extra: [("claims", request)])
         let payload = try JSONDecoder().decode(
-            [String: JSONValue].self, from: Data(base64URL: String(issued.idToken.split(separator: ".")[1]))!)
+            [String: JSONValue].self, from: Data(base64URL: String((issued.idToken ?? "").split(separator: ".")[1]))!)
         #expect(payload["email"] == .string("alice@example.com"))
         #expect(payload["name"] == .string("Alice Liddell"))
         #expect(payload["shoe_size"] == nil)
@@ -76,7 +76,7 @@ struct UserinfoTests {
         let issued = try await tokens(fixture)
         let other = try await EngineFixture.make()
         let foreign = try await tokens(other)
-        for token in [issued.idToken, foreign.accessToken, String(issued.accessToken.dropLast(2)), "abc"] {
+        for token in [(issued.idToken ?? ""), foreign.accessToken, String(issued.accessToken.dropLast(2)), "abc"] {
             let result = await userinfo(fixture, token)
             guard case .failure(let error) = result else {
                 Issue.record("accepted \(token.prefix(20))…")

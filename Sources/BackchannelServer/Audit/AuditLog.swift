@@ -98,6 +98,15 @@ public final class AuditLog: Sendable {
         logger.info("backchannel authentication cancelled", metadata: metadata("request.cancelled", request, ["by": .string(actor)]))
     }
 
+    /// A spent refresh token was presented again: its family was revoked. Not rate-limited (a legitimate
+    /// client never reuses one; each event is one stolen token's family ending).
+    func refreshTokenReused(clientId: String, subject: String) {
+        logger.warning("a spent refresh token was presented again; its family is revoked", metadata: {
+            let (key, value) = subjectValue(subject)
+            return ["event": "refresh_token.reused", "client_id": .string(clientId), key: value]
+        }())
+    }
+
     /// A client failed to authenticate. `clientId` is a registered client's id or `nil` (an unknown
     /// id is never written: it is whatever the caller typed).
     func clientAuthenticationFailed(endpoint: EngineMetrics.Endpoint, clientId: String?) {

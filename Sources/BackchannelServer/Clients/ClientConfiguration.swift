@@ -44,6 +44,9 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
 
     /// The CIBA grant type, `urn:openid:params:grant-type:ciba`.
     public static let cibaGrantType = "urn:openid:params:grant-type:ciba"
+    /// The refresh token grant type (RFC 6749 §6): a client with it, and `offline_access` among its scopes,
+    /// gets a refresh token when it asks for `offline_access`.
+    public static let refreshTokenGrantType = "refresh_token"
 
     /// Creates a client configuration.
     public init(

@@ -10,6 +10,8 @@ public struct RegisteredClient: Sendable {
     public let authenticationMethods: Set<ClientAuthenticationMethod>
     /// Whether it registered the CIBA grant type.
     public let mayUseCIBA: Bool
+    /// Whether it may hold refresh tokens: it registered the `refresh_token` grant.
+    public let mayRefresh: Bool
     /// How it receives results.
     public let deliveryMode: TokenDeliveryMode
     /// Whether its requests must carry a `user_code`.
@@ -50,6 +52,7 @@ public struct RegisteredClient: Sendable {
         self.clientName = configuration.clientName
         self.authenticationMethods = Set(configuration.tokenEndpointAuthMethods)
         self.mayUseCIBA = configuration.grantTypes.contains(ClientConfiguration.cibaGrantType)
+        self.mayRefresh = configuration.grantTypes.contains(ClientConfiguration.refreshTokenGrantType)
         self.deliveryMode = configuration.backchannelTokenDeliveryMode
         self.requiresUserCode = configuration.backchannelUserCodeParameter
         self.allowedScopes = Set(configuration.scopes).union(["openid"])

@@ -7,15 +7,24 @@ extension BackchannelEngine {
     /// the shared plugin-state store, so every node refuses them.
     static let revokedNamespace = "backchannel.revoked_access_token"
 
-    /// Handles a token revocation request (RFC 7009): an authenticated client revokes an access token
-    /// issued to it. The answer is the same (success) for a token that is unknown, invalid, expired or
-    /// another client's, so that it reveals nothing (§2.2).
+    /// Handles a token revocation request (RFC 7009): an authenticated client revokes an access token or a
+    /// refresh token issued to it (a refresh token with its whole family). The answer is the same (success)
+    /// for a token that is unknown, invalid, expired or another client's, so that it reveals nothing (§2.2).
     public func revocationRequest(_ parameters: OAuthParameters, authorization: String?) async -> Result<Void, OAuthError> {
         do throws(OAuthError) {
             let client = try await clients.authenticate(parameters, authorization: authorization)
             guard let token = try parameters.value("token") else { throw .invalidRequest("token is required") }
-            // Only access tokens are issued here, so token_type_hint cannot point anywhere else.
-            guard let claims = try? await verifiedAccessToken(token), claims.clientId == client.clientId else { return .success(()) }
+            // token_type_hint only orders the lookups (§2.1); an access token is a JWT, so its shape tells first.
+            guard let claims = try? await verifiedAccessToken(token) else {
+                do {
+                    _ = try await refreshTokens.revoke(token, clientId: client.clientId)
+                } catch {
+                    logger.error("revoking a refresh token failed", metadata: ["error": "\(error)"])
+                    throw .serverError("the server could not complete the request")
+                }
+                return .success(())
+            }
+            guard claims.clientId == client.clientId else { return .success(()) }
             let record = PluginStateRecord(
                 namespace: Self.revokedNamespace, key: Self.revocationKey(claims), value: Data(), createdAt: clock.now,
                 expiresAt: Date(timeIntervalSince1970: Double(claims.exp)))
@@ -33,7 +42,8 @@ extension BackchannelEngine {
 
     /// Handles a token introspection request (RFC 7662) from an authenticated client (a resource server
     /// registered as one): whether the access token is active, and if so what it grants. Anything that is
-    /// not a live access token of this server is `{"active": false}`, nothing more (§2.2).
+    /// not a live access token of this server is `{"active": false}`, nothing more (§2.2); refresh tokens
+    /// among them, as they are for the authorization server alone.
     public func introspectionRequest(_ parameters: OAuthParameters, authorization: String?) async -> Result<[String: JSONValue], OAuthError> {
         do throws(OAuthError) {
             _ = try await clients.authenticate(parameters, authorization: authorization)

@@ -29,8 +29,11 @@ extension BackchannelEngine {
         guard let grantType = try parameters.value("grant_type") else {
             throw .invalidRequest("the grant_type parameter is required")
         }
+        if grantType == ClientConfiguration.refreshTokenGrantType {
+            return try await refresh(parameters, client: client)
+        }
         guard grantType == CIBAGrant.grantType else {
-            throw .unsupportedGrantType("only \(CIBAGrant.grantType) is supported")
+            throw .unsupportedGrantType("only \(CIBAGrant.grantType) and refresh_token are supported")
         }
         guard client.isConfidential, client.mayUseCIBA, client.deliveryMode != .push else {
             throw .unauthorizedClient("this client may not poll for backchannel authentication results")
@@ -100,10 +103,17 @@ extension BackchannelEngine {
             }
             throw OAuthError.invalidAuthReqId
         }
-        let tokens: TokenResponse
+        var tokens: TokenResponse
         do {
             tokens = try await tokenIssuer.issue(
                 for: redeemed, attributes: attributes, idTokenKid: client.idTokenKid, idTokenClaims: try await claims(redeemed.claims.idToken, subject: attributes.subject), now: now)
+            if client.mayRefresh, redeemed.scopes.contains("offline_access") {
+                tokens.refreshToken = try await refreshTokens.begin(
+                    RefreshTokens.Authentication(
+                        clientId: client.clientId, subject: attributes.subject, scopes: redeemed.scopes, authTime: attributes.authTime,
+                        acr: attributes.acr ?? redeemed.acr, amr: attributes.amr, userinfoClaims: redeemed.claims.userinfo.sorted()),
+                    now: now)
+            }
         } catch {
             logger.error("signing tokens failed", metadata: ["error": "\(error)"])
             throw .serverError("the tokens could not be issued")
@@ -117,6 +127,44 @@ extension BackchannelEngine {
         audited.subject = redeemed.subject ?? attributes.subject
         audit.redeemed(audited)
         return tokens
+    }
+
+    /// The refresh token grant (RFC 6749 §6): a new access token, and a new refresh token in place of the
+    /// one presented, which is spent. A spent one presented again revokes its whole family.
+    private func refresh(_ parameters: OAuthParameters, client: RegisteredClient) async throws(OAuthError) -> TokenResponse {
+        guard client.mayRefresh else { throw .unauthorizedClient("this client may not use refresh tokens") }
+        guard let presented = try parameters.value("refresh_token") else { throw .invalidRequest("the refresh_token parameter is required") }
+        let requested = try parameters.value("scope").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+            .flatMap { $0.isEmpty ? nil : $0 }
+        let now = clock.now
+        let redemption: RefreshTokens.Redemption
+        do {
+            redemption = try await refreshTokens.redeem(presented, clientId: client.clientId, scopes: requested)
+        } catch {
+            logger.error("the refresh token store failed", metadata: ["error": "\(error)"])
+            throw .serverError("the server could not complete the request")
+        }
+        let grant: RefreshTokens.Grant
+        switch redemption {
+        case .invalid:
+            throw .invalidGrant("the refresh token is invalid, expired or revoked")
+        case .scopeExceeded:
+            throw .invalidScope("the scope asked for exceeds what the refresh token grants")
+        case .reused(let authentication):
+            audit.refreshTokenReused(clientId: client.clientId, subject: authentication.subject)
+            throw .invalidGrant("the refresh token is invalid, expired or revoked")
+        case .grant(let redeemed):
+            grant = redeemed
+        }
+        // A narrower scope for this access token only (RFC 6749 §6); the refresh token keeps the grant whole.
+        let scopes = requested ?? grant.authentication.scopes
+        do {
+            let next = try await refreshTokens.issue(grant, now: now)
+            return try await tokenIssuer.refreshed(grant.authentication, scopes: scopes, refreshToken: next, now: now)
+        } catch {
+            logger.error("issuing refreshed tokens failed", metadata: ["error": "\(error)"])
+            throw .serverError("the tokens could not be issued")
+        }
     }
 
     /// The error a poll answers for a request that is not approved, releasing its limits' hold when the

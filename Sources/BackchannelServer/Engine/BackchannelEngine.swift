@@ -30,6 +30,8 @@ public final class BackchannelEngine: Sendable {
     /// Where spent client assertions are remembered, and what fetches clients' `jwks_uri`.
     let replayStore: any PluginStateStore
     let keyFetcher: (any ClientKeyFetcher)?
+    /// Refresh tokens, in the replay store.
+    let refreshTokens: RefreshTokens
     /// Verifies signed authentication requests (CIBA Core §7.1.1).
     let signedRequests: SignedRequestVerifier
     let userDirectory: (any UserDirectory)?
@@ -132,6 +134,7 @@ public final class BackchannelEngine: Sendable {
                     field: "\(field).backchannel_authentication_request_signing_alg",
                     reason: "must be one of \(ClientAssertionVerifier.algorithms.joined(separator: ", "))")
             }
+            try Self.checkGrantTypes(configuration, field: field)
             let notificationEndpoint = try Self.notificationEndpoint(configuration, field: field, policy: policy)
             if let unknown = configuration.authenticators.first(where: { byName[$0] == nil }) {
                 throw EngineConfigurationError(field: "\(field).authenticators", reason: "'\(unknown)' is not a configured authenticator")
@@ -164,6 +167,9 @@ public final class BackchannelEngine: Sendable {
         let replayStore = replayStore ?? InMemoryPluginStateStore(clock: clock)
         self.replayStore = replayStore
         self.keyFetcher = keyFetcher
+        self.refreshTokens = RefreshTokens(
+            store: replayStore, random: random, lifetime: TimeInterval(policy.refreshTokenLifetime),
+            maxLifetime: TimeInterval(policy.refreshTokenMaxLifetime), logger: logger)
         let endpoints = [issuer, issuer + EndpointPaths.token, issuer + EndpointPaths.backchannelAuthentication]
         self.clients = ClientAuthenticator(
             clients: registered, basicSalt: basicSalt,
@@ -198,7 +204,7 @@ public final class BackchannelEngine: Sendable {
             introspectionEndpointAuthMethodsSupported: ClientAuthenticationMethod.allCases.map(\.rawValue),
             backchannelAuthenticationEndpoint: issuer + EndpointPaths.backchannelAuthentication,
             jwksUri: issuer + EndpointPaths.jwks,
-            grantTypesSupported: [CIBAGrant.grantType],
+            grantTypesSupported: [CIBAGrant.grantType] + (registered.contains(where: \.mayRefresh) ? [ClientConfiguration.refreshTokenGrantType] : []),
             // The modes some client may use (poll always, as a client's default).
             backchannelTokenDeliveryModesSupported: TokenDeliveryMode.supported.filter { mode in
                 mode == .poll || registered.contains { $0.deliveryMode == mode }
@@ -280,6 +286,23 @@ public final class BackchannelEngine: Sendable {
         }
         try checkSigningAlgorithm(configuration, field: field)
         return .inline(configuration.jwks!.jwks)
+    }
+
+    /// The grants a client registers: refresh tokens exactly when `offline_access` may be asked
+    /// for, and never in push mode (whose tokens wait in the outbox in the clear until delivered).
+    private static func checkGrantTypes(_ configuration: ClientConfiguration, field: String) throws(EngineConfigurationError) {
+        let refreshes = configuration.grantTypes.contains(ClientConfiguration.refreshTokenGrantType)
+        let offline = configuration.scopes.contains("offline_access")
+        if refreshes != offline {
+            throw EngineConfigurationError(
+                field: refreshes ? "\(field).scopes" : "\(field).grant_types",
+                reason: refreshes ? "must include offline_access for the refresh_token grant: refresh tokens answer that scope"
+                    : "must include refresh_token for the offline_access scope")
+        }
+        if refreshes, configuration.backchannelTokenDeliveryMode == .push {
+            throw EngineConfigurationError(
+                field: "\(field).grant_types", reason: "refresh_token is not available in push mode (push tokens wait in the outbox until delivered)")
+        }
     }
 
     private static func checkSigningAlgorithm(_ configuration: ClientConfiguration, field: String) throws(EngineConfigurationError) {

@@ -22,6 +22,12 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
     /// `request_object_max_lifetime`: the longest a signed authentication request may be valid (`nbf` to
     /// `exp`) and the oldest it may be (`iat`), in seconds; 60 minutes, as FAPI-CIBA allows.
     public var requestObjectMaxLifetime: Int = 3600
+    /// `refresh_token_lifetime`: how long one refresh token stays usable, in seconds (each use returns a new
+    /// one); 14 days.
+    public var refreshTokenLifetime: Int = 1_209_600
+    /// `refresh_token_max_lifetime`: how long the refresh tokens of one authentication may go on being
+    /// rotated, in seconds from that authentication; then the user must authenticate again. 90 days.
+    public var refreshTokenMaxLifetime: Int = 7_776_000
     /// `access_token_audience`: the `aud` of access tokens (RFC 9068); defaults to the issuer.
     public var accessTokenAudience: String?
     /// `accept_id_token_hints_from_retired_keys`: accept an `id_token_hint` signed by a retired key (a
@@ -60,6 +66,7 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
         case accessTokenAudience, acceptIdTokenHintsFromRetiredKeys, enforcePollInterval, expiredRequestRetention
         case minClientSecretLength, limits, allowInsecureLoopbackNotifications, notificationMaxAttempts, notificationAttemptTimeout
         case notificationMaxInFlightPerEndpoint, clientAssertionMaxLifetime, clockSkew, allowInsecureLoopbackJwksUri, requestObjectMaxLifetime
+        case refreshTokenLifetime, refreshTokenMaxLifetime
     }
 
     public init(from decoder: any Decoder) throws {
@@ -77,6 +84,8 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
         clientAssertionMaxLifetime = try positive(.clientAssertionMaxLifetime, clientAssertionMaxLifetime)
         clockSkew = try positive(.clockSkew, clockSkew)
         requestObjectMaxLifetime = try positive(.requestObjectMaxLifetime, requestObjectMaxLifetime)
+        refreshTokenLifetime = try positive(.refreshTokenLifetime, refreshTokenLifetime)
+        refreshTokenMaxLifetime = try positive(.refreshTokenMaxLifetime, refreshTokenMaxLifetime)
         accessTokenAudience = try container.decodeIfPresent(String.self, forKey: .accessTokenAudience)
         acceptIdTokenHintsFromRetiredKeys =
             try container.decodeIfPresent(Bool.self, forKey: .acceptIdTokenHintsFromRetiredKeys) ?? false

@@ -25,18 +25,9 @@ struct TokenIssuer: Sendable {
         let amr = attributes.amr.isEmpty ? nil : attributes.amr
         let scope = request.scopes.joined(separator: " ")
 
-        var accessHeader = JWTHeader()
-        accessHeader.typ = "at+jwt"  // RFC 9068 §2.1
-        let accessToken = try await keys.collection.sign(
-            AccessTokenClaims(
-                iss: issuer, sub: attributes.subject, aud: policy.accessTokenAudience ?? issuer,
-                exp: iat + policy.accessTokenLifetime, iat: iat, jti: Base64URL.encode(random.bytes(count: 16)),
-                clientId: request.clientId, scope: scope, authTime: authTime, acr: acr, amr: amr,
-                userinfoClaims: request.claims.userinfo.isEmpty ? nil : request.claims.userinfo.sorted()
-            ),
-            kid: JWKIdentifier(string: keys.activeKid),
-            header: accessHeader
-        )
+        let accessToken = try await signAccessToken(
+            subject: attributes.subject, clientId: request.clientId, scope: scope, authTime: authTime, acr: acr, amr: amr,
+            userinfoClaims: request.claims.userinfo.isEmpty ? nil : request.claims.userinfo.sorted(), iat: iat)
 
         var idHeader = JWTHeader()
         idHeader.typ = "JWT"
@@ -51,6 +42,34 @@ struct TokenIssuer: Sendable {
             header: idHeader
         )
         return TokenResponse(accessToken: accessToken, tokenType: "Bearer", expiresIn: policy.accessTokenLifetime, idToken: idToken, scope: scope)
+    }
+
+    /// A new access token for what a refresh token grants, narrowed to `scopes`; no ID token (OpenID Connect
+    /// Core §12.2 makes it optional, and the user did not authenticate again).
+    func refreshed(_ authentication: RefreshTokens.Authentication, scopes: [String], refreshToken: String, now: Date) async throws -> TokenResponse {
+        let scope = scopes.joined(separator: " ")
+        let accessToken = try await signAccessToken(
+            subject: authentication.subject, clientId: authentication.clientId, scope: scope,
+            authTime: Int(authentication.authTime.timeIntervalSince1970), acr: authentication.acr,
+            amr: authentication.amr.isEmpty ? nil : authentication.amr,
+            userinfoClaims: authentication.userinfoClaims.isEmpty ? nil : authentication.userinfoClaims, iat: Int(now.timeIntervalSince1970))
+        return TokenResponse(
+            accessToken: accessToken, tokenType: "Bearer", expiresIn: policy.accessTokenLifetime, idToken: nil, scope: scope, refreshToken: refreshToken)
+    }
+
+    private func signAccessToken(
+        subject: String, clientId: String, scope: String, authTime: Int, acr: String?, amr: [String]?, userinfoClaims: [String]?, iat: Int
+    ) async throws -> String {
+        var header = JWTHeader()
+        header.typ = "at+jwt"  // RFC 9068 §2.1
+        return try await keys.collection.sign(
+            AccessTokenClaims(
+                iss: issuer, sub: subject, aud: policy.accessTokenAudience ?? issuer, exp: iat + policy.accessTokenLifetime, iat: iat,
+                jti: Base64URL.encode(random.bytes(count: 16)), clientId: clientId, scope: scope, authTime: authTime, acr: acr, amr: amr,
+                userinfoClaims: userinfoClaims),
+            kid: JWKIdentifier(string: keys.activeKid),
+            header: header
+        )
     }
 
     /// `at_hash` (OpenID Connect Core §3.1.3.6): the left half of the SHA-256 of the access token, for

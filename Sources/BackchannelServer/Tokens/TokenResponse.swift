@@ -6,10 +6,22 @@ public struct TokenResponse: Codable, Sendable, Hashable {
     public var tokenType: String
     /// `expires_in`: the access token's lifetime in seconds.
     public var expiresIn: Int
-    /// `id_token`.
-    public var idToken: String
+    /// `id_token`: at the end of an authentication; none when a refresh token is used.
+    public var idToken: String?
     /// `scope`: the granted scopes.
     public var scope: String
+    /// `refresh_token`: when the client may use one and asked for `offline_access`.
+    public var refreshToken: String?
+
+    /// Creates a token response.
+    public init(accessToken: String, tokenType: String, expiresIn: Int, idToken: String?, scope: String, refreshToken: String? = nil) {
+        self.accessToken = accessToken
+        self.tokenType = tokenType
+        self.expiresIn = expiresIn
+        self.idToken = idToken
+        self.scope = scope
+        self.refreshToken = refreshToken
+    }
 
     private enum CodingKeys: String, CodingKey {
         case accessToken = "access_token"
@@ -17,5 +29,6 @@ public struct TokenResponse: Codable, Sendable, Hashable {
         case expiresIn = "expires_in"
         case idToken = "id_token"
         case scope
+        case refreshToken = "refresh_token"
     }
 }

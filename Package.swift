@@ -40,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
     ],
     targets: [
         // The plugin API: what an authenticator author implements and a host registers.
@@ -59,6 +60,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "X509", package: "swift-certificates"),
             ]
         ),
         // The embedded default store: one SQLite file in WAL mode.
@@ -94,6 +96,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ]
         ),
@@ -110,6 +113,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -298,12 +302,19 @@ let package = Package(
             name: "ConsoleCodeAuthenticatorTests",
             dependencies: ["ConsoleCodeAuthenticator", "BackchannelCore", "BackchannelTesting"]
         ),
+        // Certificates made in the tests that need them (mutual TLS), shared by their targets.
+        .target(
+            name: "CertificateFixtures",
+            dependencies: [.product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")],
+            path: "Tests/CertificateFixtures"
+        ),
         .testTarget(
             name: "BackchannelServerTests",
             dependencies: [
-                "BackchannelServer", "BackchannelCore", "BackchannelTesting", "MockPushAuthenticator",
+                "BackchannelServer", "BackchannelCore", "BackchannelTesting", "MockPushAuthenticator", "CertificateFixtures",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
             ]
         ),
         .testTarget(
@@ -332,11 +343,13 @@ let package = Package(
             name: "backchanneldTests",
             dependencies: [
                 "backchanneld", "CustomHost", "BackchannelHost", "BackchannelServer", "BackchannelCore", "BackchannelTesting", "BackchannelSQLite",
-                "BackchannelClient", "BackchannelClientHummingbird",
+                "BackchannelClient", "BackchannelClientHummingbird", "CertificateFixtures",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
     ],

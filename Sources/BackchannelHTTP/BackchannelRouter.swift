@@ -10,12 +10,15 @@ public enum BackchannelRouter {
     ///   - engine: The protocol engine.
     ///   - maxBodySize: The largest form body accepted, in bytes; larger ones get 413.
     ///   - context: The request context type.
+    ///   - clientCertificates: Where client certificates come from, for mutual TLS; with ``ClientCertificateSource/tls``
+    ///     or a proxy header the context must be a ``ChannelRequestContext`` (``BackchannelRequestContext``).
     public static func make<Context: RequestContext>(
         engine: BackchannelEngine,
         maxBodySize: Int = 64 * 1024,
-        context: Context.Type = BasicRequestContext.self
+        context: Context.Type = BasicRequestContext.self,
+        clientCertificates: ClientCertificateSource = .none
     ) -> Router<Context> {
-        make(engines: EngineHandle(engine), maxBodySize: maxBodySize, context: context)
+        make(engines: EngineHandle(engine), maxBodySize: maxBodySize, context: context, clientCertificates: clientCertificates)
     }
 
     /// Makes the router of a server that can reload its configuration: each request is served by the
@@ -25,15 +28,17 @@ public enum BackchannelRouter {
     ///   - engines: The handle on the protocol engine.
     ///   - maxBodySize: The largest form body accepted, in bytes; larger ones get 413.
     ///   - context: The request context type.
+    ///   - clientCertificates: Where client certificates come from, for mutual TLS.
     public static func make<Context: RequestContext>(
         engines: EngineHandle,
         maxBodySize: Int = 64 * 1024,
-        context: Context.Type = BasicRequestContext.self
+        context: Context.Type = BasicRequestContext.self,
+        clientCertificates: ClientCertificateSource = .none
     ) -> Router<Context> {
         let router = Router(context: Context.self)
-        OAuthRoutes(engines: engines, maxBodySize: maxBodySize).register(on: router)
+        OAuthRoutes(engines: engines, maxBodySize: maxBodySize, certificates: clientCertificates).register(on: router)
         MetadataRoutes(engines: engines).register(on: router)
-        UserinfoRoutes(engines: engines, maxBodySize: maxBodySize).register(on: router)
+        UserinfoRoutes(engines: engines, maxBodySize: maxBodySize, certificates: clientCertificates).register(on: router)
         var interactions: [String: any FrontChannelInteraction] = [:]
         for instance in engines.current.authenticatorInstances {
             if let interaction = instance.interaction { interactions[instance.name] = interaction }

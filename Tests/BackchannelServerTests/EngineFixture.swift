@@ -68,6 +68,7 @@ struct EngineFixture {
         issuer: String = EngineFixture.issuer,
         limitStore: any LimitStore = InMemoryLimitStore(),
         replayStore: (any PluginStateStore)? = nil,
+        clientCertificateAuthorities: [[UInt8]] = [],
         logger: Logger = Logger(label: "test")
     ) async throws -> EngineFixture {
         let clock = VirtualClock()
@@ -102,7 +103,8 @@ struct EngineFixture {
             authenticators: [AuthenticatorRoute(instance: AuthenticatorInstance(name: "mock-push", plugin: "mock-push", handler: handler, interaction: nil), acr: "urn:example:push")],
             keys: signingKeys,
             store: store, clock: clock, userDirectory: services.userDirectory, limitStore: limitStore,
-            replayStore: replayStore ?? InMemoryPluginStateStore(clock: clock), logger: logger)
+            replayStore: replayStore ?? InMemoryPluginStateStore(clock: clock), clientCertificateAuthorities: clientCertificateAuthorities,
+            logger: logger)
         return EngineFixture(clock: clock, store: store, push: push, handler: handler, engine: engine)
     }
 

@@ -8,39 +8,40 @@ struct OAuthRoutes {
     /// The engine of this request: taken once per request, so a reload never splits one.
     private var engine: BackchannelEngine { engines.current }
     let maxBodySize: Int
+    let certificates: ClientCertificateSource
 
     func register(on router: Router<some RequestContext>) {
         MethodRoutes.refuseOthers(on: router, path: EndpointPaths.backchannelAuthentication, allowed: [.post])
         MethodRoutes.refuseOthers(on: router, path: EndpointPaths.token, allowed: [.post])
         MethodRoutes.refuseOthers(on: router, path: EndpointPaths.revocation, allowed: [.post])
         MethodRoutes.refuseOthers(on: router, path: EndpointPaths.introspection, allowed: [.post])
-        router.post(RouterPath(EndpointPaths.backchannelAuthentication)) { request, _ in
-            await respond(to: request) { parameters, authorization in
-                switch await engine.authenticationRequest(parameters, authorization: authorization) {
+        router.post(RouterPath(EndpointPaths.backchannelAuthentication)) { request, context in
+            await respond(to: request, context: context) { parameters, authorization, certificate in
+                switch await engine.authenticationRequest(parameters, authorization: authorization, clientCertificate: certificate) {
                 case .success(let acknowledgement): JSONResponse.ok(acknowledgement)
                 case .failure(let error): JSONResponse.error(error)
                 }
             }
         }
-        router.post(RouterPath(EndpointPaths.token)) { request, _ in
-            await respond(to: request) { parameters, authorization in
-                switch await engine.tokenRequest(parameters, authorization: authorization) {
+        router.post(RouterPath(EndpointPaths.token)) { request, context in
+            await respond(to: request, context: context) { parameters, authorization, certificate in
+                switch await engine.tokenRequest(parameters, authorization: authorization, clientCertificate: certificate) {
                 case .success(let tokens): JSONResponse.ok(tokens)
                 case .failure(let error): JSONResponse.error(error)
                 }
             }
         }
-        router.post(RouterPath(EndpointPaths.revocation)) { request, _ in
-            await respond(to: request) { parameters, authorization in
-                switch await engine.revocationRequest(parameters, authorization: authorization) {
+        router.post(RouterPath(EndpointPaths.revocation)) { request, context in
+            await respond(to: request, context: context) { parameters, authorization, certificate in
+                switch await engine.revocationRequest(parameters, authorization: authorization, clientCertificate: certificate) {
                 case .success: JSONResponse.ok([String: String]())  // RFC 7009 §2.2: 200, the body ignored
                 case .failure(let error): JSONResponse.error(error)
                 }
             }
         }
-        router.post(RouterPath(EndpointPaths.introspection)) { request, _ in
-            await respond(to: request) { parameters, authorization in
-                switch await engine.introspectionRequest(parameters, authorization: authorization) {
+        router.post(RouterPath(EndpointPaths.introspection)) { request, context in
+            await respond(to: request, context: context) { parameters, authorization, certificate in
+                switch await engine.introspectionRequest(parameters, authorization: authorization, clientCertificate: certificate) {
                 case .success(let answer): JSONResponse.ok(answer)
                 case .failure(let error): JSONResponse.error(error)
                 }
@@ -50,7 +51,8 @@ struct OAuthRoutes {
 
     private func respond(
         to request: Request,
-        _ handle: (OAuthParameters, String?) async -> Response
+        context: some RequestContext,
+        _ handle: (OAuthParameters, String?, ClientCertificate?) async -> Response
     ) async -> Response {
         let pairs: [(name: String, value: String)]
         do {
@@ -64,6 +66,6 @@ struct OAuthRoutes {
         } catch {
             return JSONResponse.error(.invalidRequest("the body is not valid form-urlencoded UTF-8"))
         }
-        return await handle(OAuthParameters(pairs), request.headers[.authorization])
+        return await handle(OAuthParameters(pairs), request.headers[.authorization], await certificates.certificate(of: request, context: context))
     }
 }

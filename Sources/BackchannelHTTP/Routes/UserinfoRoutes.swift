@@ -10,17 +10,20 @@ struct UserinfoRoutes {
     /// The engine of this request: taken once per request, so a reload never splits one.
     private var engine: BackchannelEngine { engines.current }
     let maxBodySize: Int
+    let certificates: ClientCertificateSource
 
     func register(on router: Router<some RequestContext>) {
         MethodRoutes.refuseOthers(on: router, path: EndpointPaths.userinfo, allowed: [.get, .post])
         MethodRoutes.refuseOthers(on: router, path: EndpointPaths.authorization, allowed: [.get, .post])
-        router.get(RouterPath(EndpointPaths.userinfo)) { request, _ in
-            await userinfo(authorization: request.headers[.authorization], formToken: nil)
+        router.get(RouterPath(EndpointPaths.userinfo)) { request, context in
+            await userinfo(authorization: request.headers[.authorization], formToken: nil, certificate: await certificates.certificate(of: request, context: context))
         }
-        router.head(RouterPath(EndpointPaths.userinfo)) { request, _ in
-            MethodRoutes.head(of: await userinfo(authorization: request.headers[.authorization], formToken: nil))
+        router.head(RouterPath(EndpointPaths.userinfo)) { request, context in
+            MethodRoutes.head(
+                of: await userinfo(
+                    authorization: request.headers[.authorization], formToken: nil, certificate: await certificates.certificate(of: request, context: context)))
         }
-        router.post(RouterPath(EndpointPaths.userinfo)) { request, _ in
+        router.post(RouterPath(EndpointPaths.userinfo)) { request, context in
             // A form body may carry the token (RFC 6750 §2.2); any other body is ignored.
             var formToken: String?
             if let contentType = request.headers[.contentType], FormBody.isFormMediaType(contentType) {
@@ -31,7 +34,8 @@ struct UserinfoRoutes {
                 guard tokens.count <= 1 else { return bearerError(.invalidRequest("the access token must be sent one way only")) }
                 formToken = tokens.first?.value
             }
-            return await userinfo(authorization: request.headers[.authorization], formToken: formToken)
+            return await userinfo(
+                authorization: request.headers[.authorization], formToken: formToken, certificate: await certificates.certificate(of: request, context: context))
         }
         router.get(RouterPath(EndpointPaths.authorization)) { request, _ in
             JSONResponse.error(engine.authorizationRequest(responseType: request.uri.queryParameters.get("response_type")))
@@ -45,8 +49,8 @@ struct UserinfoRoutes {
         }
     }
 
-    private func userinfo(authorization: String?, formToken: String?) async -> Response {
-        switch await engine.userinfoRequest(authorization: authorization, formToken: formToken) {
+    private func userinfo(authorization: String?, formToken: String?, certificate: ClientCertificate?) async -> Response {
+        switch await engine.userinfoRequest(authorization: authorization, formToken: formToken, clientCertificate: certificate) {
         case .success(let claims): JSONResponse.ok(claims)
         case .failure(let error): bearerError(error)
         }

@@ -13,8 +13,15 @@ struct ClientAuthenticator: Sendable {
     private let basicSalt: [UInt8]
     private let clientIdsByBasicDigest: [ClientSecretDigest: String]
     private let assertions: ClientAssertionVerifier
+    private let authorities: ClientCertificateAuthorities
+    private let clock: any BackchannelClock
 
-    init(clients: [RegisteredClient], basicSalt: [UInt8], assertions: ClientAssertionVerifier) {
+    init(
+        clients: [RegisteredClient], basicSalt: [UInt8], authorities: ClientCertificateAuthorities, assertions: ClientAssertionVerifier,
+        clock: any BackchannelClock
+    ) {
+        self.authorities = authorities
+        self.clock = clock
         self.clients = Dictionary(clients.map { ($0.clientId, $0) }, uniquingKeysWith: { first, _ in first })
         self.basicSalt = basicSalt
         self.assertions = assertions
@@ -41,8 +48,11 @@ struct ClientAuthenticator: Sendable {
     /// - Parameters:
     ///   - parameters: The form parameters (for `client_secret_post`).
     ///   - authorization: The `Authorization` header, if any (for `client_secret_basic`).
+    ///   - certificate: The certificate the client presented for mutual TLS, if any.
     /// - Throws: `invalid_request` when two methods are used, `invalid_client` when authentication fails.
-    func authenticate(_ parameters: OAuthParameters, authorization: String?) async throws(OAuthError) -> RegisteredClient {
+    func authenticate(
+        _ parameters: OAuthParameters, authorization: String?, certificate: ClientCertificate? = nil
+    ) async throws(OAuthError) -> RegisteredClient {
         let postedId = try parameters.value("client_id")
         let postedSecret = try parameters.value("client_secret")
         let assertionType = try parameters.value("client_assertion_type")
@@ -77,6 +87,15 @@ struct ClientAuthenticator: Sendable {
         }
         if let postedId, let postedSecret {
             return try verify(id: postedId, secret: postedSecret, method: .clientSecretPost)
+        }
+        // RFC 8705 §2: a client_id alone, and the certificate of the TLS connection.
+        if let postedId, let client = clients[postedId], let registration = client.mutualTLS, let certificate {
+            if client.authenticationMethods.contains(.tlsClientAuth), registration.matchesName(certificate),
+                await authorities.trust(certificate, at: clock.now)
+            {
+                return client
+            }
+            if client.authenticationMethods.contains(.selfSignedTLSClientAuth), registration.matchesKey(certificate) { return client }
         }
         throw failed
     }

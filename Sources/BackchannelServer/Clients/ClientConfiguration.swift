@@ -42,6 +42,25 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
     /// ES256, PS256 and RS256 when absent.
     public var tokenEndpointAuthSigningAlg: String?
 
+    /// `tls_client_auth_subject_dn` (RFC 8705 §2.1.2): for `tls_client_auth`, the subject DN the client's
+    /// certificate must have, in RFC 4514's string form. Exactly one of this and the `tls_client_auth_san_*`
+    /// entries.
+    public var tlsClientAuthSubjectDn: String?
+    /// `tls_client_auth_san_dns`: for `tls_client_auth`, a `dNSName` SAN the certificate must carry.
+    public var tlsClientAuthSanDns: String?
+    /// `tls_client_auth_san_uri`: a `uniformResourceIdentifier` SAN.
+    public var tlsClientAuthSanUri: String?
+    /// `tls_client_auth_san_ip`: an `iPAddress` SAN, in its textual form.
+    public var tlsClientAuthSanIp: String?
+    /// `tls_client_auth_san_email`: an `rfc822Name` SAN.
+    public var tlsClientAuthSanEmail: String?
+    /// `tls_client_certificate_bound_access_tokens` (RFC 8705 §3.4): bind this client's access tokens to the
+    /// certificate it presented at the token endpoint (`cnf` with `x5t#S256`); it must then present one.
+    public var tlsClientCertificateBoundAccessTokens: Bool
+    /// `profile`: a security profile whose rules this client's configuration and requests must follow
+    /// (``ClientProfile/fapiCIBA``); none by default.
+    public var profile: ClientProfile?
+
     /// The CIBA grant type, `urn:openid:params:grant-type:ciba`.
     public static let cibaGrantType = "urn:openid:params:grant-type:ciba"
     /// The refresh token grant type (RFC 6749 §6): a client with it, and `offline_access` among its scopes,
@@ -65,7 +84,14 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
         jwks: ClientKeySet? = nil,
         jwksUri: String? = nil,
         backchannelAuthenticationRequestSigningAlg: String? = nil,
-        tokenEndpointAuthSigningAlg: String? = nil
+        tokenEndpointAuthSigningAlg: String? = nil,
+        tlsClientAuthSubjectDn: String? = nil,
+        tlsClientAuthSanDns: String? = nil,
+        tlsClientAuthSanUri: String? = nil,
+        tlsClientAuthSanIp: String? = nil,
+        tlsClientAuthSanEmail: String? = nil,
+        tlsClientCertificateBoundAccessTokens: Bool = false,
+        profile: ClientProfile? = nil
     ) {
         self.clientId = clientId
         self.clientSecret = clientSecret
@@ -83,6 +109,13 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
         self.jwksUri = jwksUri
         self.backchannelAuthenticationRequestSigningAlg = backchannelAuthenticationRequestSigningAlg
         self.tokenEndpointAuthSigningAlg = tokenEndpointAuthSigningAlg
+        self.tlsClientAuthSubjectDn = tlsClientAuthSubjectDn
+        self.tlsClientAuthSanDns = tlsClientAuthSanDns
+        self.tlsClientAuthSanUri = tlsClientAuthSanUri
+        self.tlsClientAuthSanIp = tlsClientAuthSanIp
+        self.tlsClientAuthSanEmail = tlsClientAuthSanEmail
+        self.tlsClientCertificateBoundAccessTokens = tlsClientCertificateBoundAccessTokens
+        self.profile = profile
     }
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
@@ -90,6 +123,8 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
         case backchannelClientNotificationEndpoint
         case backchannelUserCodeParameter, scopes, authenticators, defaultAuthenticator, idTokenSignedResponseAlg, jwks
         case tokenEndpointAuthSigningAlg, jwksUri, backchannelAuthenticationRequestSigningAlg
+        case tlsClientAuthSubjectDn, tlsClientAuthSanDns, tlsClientAuthSanUri, tlsClientAuthSanIp, tlsClientAuthSanEmail
+        case tlsClientCertificateBoundAccessTokens, profile
     }
 
     public init(from decoder: any Decoder) throws {
@@ -112,7 +147,14 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
             jwks: try container.decodeIfPresent(ClientKeySet.self, forKey: .jwks),
             jwksUri: try container.decodeIfPresent(String.self, forKey: .jwksUri),
             backchannelAuthenticationRequestSigningAlg: try container.decodeIfPresent(String.self, forKey: .backchannelAuthenticationRequestSigningAlg),
-            tokenEndpointAuthSigningAlg: try container.decodeIfPresent(String.self, forKey: .tokenEndpointAuthSigningAlg)
+            tokenEndpointAuthSigningAlg: try container.decodeIfPresent(String.self, forKey: .tokenEndpointAuthSigningAlg),
+            tlsClientAuthSubjectDn: try container.decodeIfPresent(String.self, forKey: .tlsClientAuthSubjectDn),
+            tlsClientAuthSanDns: try container.decodeIfPresent(String.self, forKey: .tlsClientAuthSanDns),
+            tlsClientAuthSanUri: try container.decodeIfPresent(String.self, forKey: .tlsClientAuthSanUri),
+            tlsClientAuthSanIp: try container.decodeIfPresent(String.self, forKey: .tlsClientAuthSanIp),
+            tlsClientAuthSanEmail: try container.decodeIfPresent(String.self, forKey: .tlsClientAuthSanEmail),
+            tlsClientCertificateBoundAccessTokens: try container.decodeIfPresent(Bool.self, forKey: .tlsClientCertificateBoundAccessTokens) ?? false,
+            profile: try container.decodeIfPresent(ClientProfile.self, forKey: .profile)
         )
         if clientId.isEmpty {
             throw DecodingError.dataCorruptedError(forKey: .clientId, in: container, debugDescription: "must not be empty")

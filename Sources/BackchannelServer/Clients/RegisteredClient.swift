@@ -38,14 +38,23 @@ public struct RegisteredClient: Sendable {
     let requestSigningAlgorithms: Set<String>
     /// Whether every authentication request of this client must be signed.
     let mustSignRequests: Bool
+    /// How its certificate is recognised, if it may authenticate with mutual TLS.
+    let mutualTLS: MutualTLSRegistration?
+    /// Whether its access tokens are bound to its certificate (RFC 8705 §3).
+    let boundTokens: Bool
+    /// The security profile it follows, if any.
+    public let profile: ClientProfile?
 
     /// Whether it is confidential: only confidential clients may use the CIBA grant.
-    public var isConfidential: Bool { secretDigest != nil || assertionKeys != nil }
+    public var isConfidential: Bool { secretDigest != nil || assertionKeys != nil || mutualTLS != nil }
 
     init(
         configuration: ClientConfiguration, allAuthenticators: [String], idTokenKid: String, notificationEndpoint: URL?, salt: [UInt8],
-        basicSalt: [UInt8], assertionKeys: ClientAssertionKeys? = nil
+        basicSalt: [UInt8], assertionKeys: ClientAssertionKeys? = nil, mutualTLS: MutualTLSRegistration? = nil
     ) {
+        self.mutualTLS = mutualTLS
+        self.boundTokens = configuration.tlsClientCertificateBoundAccessTokens
+        self.profile = configuration.profile
         self.idTokenKid = idTokenKid
         self.notificationEndpoint = notificationEndpoint
         self.clientId = configuration.clientId

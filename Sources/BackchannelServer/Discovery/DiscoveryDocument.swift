@@ -15,6 +15,8 @@ struct DiscoveryDocument: Encodable {
     var backchannelUserCodeParameterSupported: Bool
     var backchannelAuthenticationRequestSigningAlgValuesSupported: [String]
     var tokenEndpointAuthMethodsSupported: [String]
+    /// RFC 8705 §3.3: present (true) when some client may use mutual TLS.
+    var tlsClientCertificateBoundAccessTokens: Bool?
     var tokenEndpointAuthSigningAlgValuesSupported: [String]
     var scopesSupported: [String]
     var idTokenSigningAlgValuesSupported: [String]
@@ -41,6 +43,7 @@ struct DiscoveryDocument: Encodable {
         case backchannelAuthenticationRequestSigningAlgValuesSupported = "backchannel_authentication_request_signing_alg_values_supported"
         case tokenEndpointAuthMethodsSupported = "token_endpoint_auth_methods_supported"
         case tokenEndpointAuthSigningAlgValuesSupported = "token_endpoint_auth_signing_alg_values_supported"
+        case tlsClientCertificateBoundAccessTokens = "tls_client_certificate_bound_access_tokens"
         case scopesSupported = "scopes_supported"
         case idTokenSigningAlgValuesSupported = "id_token_signing_alg_values_supported"
         case subjectTypesSupported = "subject_types_supported"

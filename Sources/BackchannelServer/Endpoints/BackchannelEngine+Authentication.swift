@@ -13,16 +13,19 @@ extension BackchannelEngine {
     /// - Parameters:
     ///   - parameters: The form parameters.
     ///   - authorization: The `Authorization` header, if any.
+    ///   - clientCertificate: The certificate the client presented for mutual TLS, if any.
     /// - Returns: The acknowledgement, or the OAuth error to answer with.
     public func authenticationRequest(
         _ parameters: OAuthParameters,
-        authorization: String?
+        authorization: String?,
+        clientCertificate: ClientCertificate? = nil
     ) async -> Result<AuthenticationAcknowledgement, OAuthError> {
         let started = ContinuousClock.now
         var clientId: String?
         let result: Result<AuthenticationAcknowledgement, OAuthError>
         do throws(OAuthError) {
-            result = .success(try await acceptAuthenticationRequest(parameters, authorization: authorization, clientId: &clientId))
+            result = .success(try await acceptAuthenticationRequest(
+                parameters, authorization: authorization, clientCertificate: clientCertificate, clientId: &clientId))
         } catch {
             result = .failure(error)
         }
@@ -37,13 +40,14 @@ extension BackchannelEngine {
     private func acceptAuthenticationRequest(
         _ sent: OAuthParameters,
         authorization: String?,
+        clientCertificate: ClientCertificate?,
         clientId authenticated: inout String?
     ) async throws(OAuthError) -> AuthenticationAcknowledgement {
         // Bounded before anything else looks at the pairs: the cost of a request stays linear in its size.
         guard sent.pairs.count <= InputLimits.maxParameters else {
             throw .invalidRequest("the request has too many parameters")
         }
-        let client = try await clients.authenticate(sent, authorization: authorization)
+        let client = try await clients.authenticate(sent, authorization: authorization, certificate: clientCertificate)
         authenticated = client.clientId
         guard client.isConfidential, client.mayUseCIBA else {
             throw .unauthorizedClient("this client may not use backchannel authentication")
@@ -60,6 +64,9 @@ extension BackchannelEngine {
         let scopes = try Self.scopes(try parameters.value("scope"), allowed: client.allowedScopes)
         let hint = try await hint(parameters, client: client)
         let bindingMessage = try bindingMessage(try parameters.value("binding_message"))
+        if client.profile == .fapiCIBA, FAPICIBAProfile.requiresBindingMessage, bindingMessage == nil {
+            throw .invalidRequest("binding_message is required for this client (FAPI-CIBA)")
+        }
         let userCode = try parameters.value("user_code")
         if client.requiresUserCode, userCode == nil {
             throw .missingUserCode("this client's requests must carry a user_code")

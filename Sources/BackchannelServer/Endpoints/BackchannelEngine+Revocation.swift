@@ -10,9 +10,11 @@ extension BackchannelEngine {
     /// Handles a token revocation request (RFC 7009): an authenticated client revokes an access token or a
     /// refresh token issued to it (a refresh token with its whole family). The answer is the same (success)
     /// for a token that is unknown, invalid, expired or another client's, so that it reveals nothing (§2.2).
-    public func revocationRequest(_ parameters: OAuthParameters, authorization: String?) async -> Result<Void, OAuthError> {
+    public func revocationRequest(
+        _ parameters: OAuthParameters, authorization: String?, clientCertificate: ClientCertificate? = nil
+    ) async -> Result<Void, OAuthError> {
         do throws(OAuthError) {
-            let client = try await clients.authenticate(parameters, authorization: authorization)
+            let client = try await clients.authenticate(parameters, authorization: authorization, certificate: clientCertificate)
             guard let token = try parameters.value("token") else { throw .invalidRequest("token is required") }
             // token_type_hint only orders the lookups (§2.1); an access token is a JWT, so its shape tells first.
             guard let claims = try? await verifiedAccessToken(token) else {
@@ -44,9 +46,11 @@ extension BackchannelEngine {
     /// registered as one): whether the access token is active, and if so what it grants. Anything that is
     /// not a live access token of this server is `{"active": false}`, nothing more (§2.2); refresh tokens
     /// among them, as they are for the authorization server alone.
-    public func introspectionRequest(_ parameters: OAuthParameters, authorization: String?) async -> Result<[String: JSONValue], OAuthError> {
+    public func introspectionRequest(
+        _ parameters: OAuthParameters, authorization: String?, clientCertificate: ClientCertificate? = nil
+    ) async -> Result<[String: JSONValue], OAuthError> {
         do throws(OAuthError) {
-            _ = try await clients.authenticate(parameters, authorization: authorization)
+            _ = try await clients.authenticate(parameters, authorization: authorization, certificate: clientCertificate)
             guard let token = try parameters.value("token") else { throw .invalidRequest("token is required") }
             guard let claims = try? await verifiedAccessToken(token) else { return .success(["active": .bool(false)]) }
             var answer: [String: JSONValue] = [
@@ -55,6 +59,7 @@ extension BackchannelEngine {
                 "iat": .integer(claims.iat), "jti": .string(claims.jti), "auth_time": .integer(claims.authTime),
             ]
             if let acr = claims.acr { answer["acr"] = .string(acr) }
+            if let bound = claims.cnf { answer["cnf"] = .object(["x5t#S256": .string(bound.x5tS256)]) }  // RFC 8705 §3.2
             return .success(answer)
         } catch {
             return .failure(error)

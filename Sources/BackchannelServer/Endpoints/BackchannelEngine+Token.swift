@@ -6,13 +6,17 @@ extension BackchannelEngine {
     /// - Parameters:
     ///   - parameters: The form parameters.
     ///   - authorization: The `Authorization` header, if any.
+    ///   - clientCertificate: The certificate the client presented for mutual TLS, if any: it authenticates a
+    ///     mutual-TLS client, and binds the access token of a client registered for bound tokens.
     /// - Returns: The tokens, or the OAuth error to answer with.
-    public func tokenRequest(_ parameters: OAuthParameters, authorization: String?) async -> Result<TokenResponse, OAuthError> {
+    public func tokenRequest(
+        _ parameters: OAuthParameters, authorization: String?, clientCertificate: ClientCertificate? = nil
+    ) async -> Result<TokenResponse, OAuthError> {
         let started = ContinuousClock.now
         var clientId: String?
         let result: Result<TokenResponse, OAuthError>
         do throws(OAuthError) {
-            result = .success(try await redeem(parameters, authorization: authorization, clientId: &clientId))
+            result = .success(try await redeem(parameters, authorization: authorization, certificate: clientCertificate, clientId: &clientId))
         } catch {
             result = .failure(error)
         }
@@ -23,14 +27,21 @@ extension BackchannelEngine {
         return result
     }
 
-    private func redeem(_ parameters: OAuthParameters, authorization: String?, clientId authenticated: inout String?) async throws(OAuthError) -> TokenResponse {
-        let client = try await clients.authenticate(parameters, authorization: authorization)
+    private func redeem(
+        _ parameters: OAuthParameters, authorization: String?, certificate: ClientCertificate?, clientId authenticated: inout String?
+    ) async throws(OAuthError) -> TokenResponse {
+        let client = try await clients.authenticate(parameters, authorization: authorization, certificate: certificate)
         authenticated = client.clientId
+        // Checked before anything is redeemed, so tokens are never issued that could not be bound.
+        let binding = client.boundTokens ? certificate?.thumbprint : nil
+        if client.boundTokens, binding == nil {
+            throw .invalidRequest("this client's access tokens are bound to its certificate: present one over mutual TLS")
+        }
         guard let grantType = try parameters.value("grant_type") else {
             throw .invalidRequest("the grant_type parameter is required")
         }
         if grantType == ClientConfiguration.refreshTokenGrantType {
-            return try await refresh(parameters, client: client)
+            return try await refresh(parameters, client: client, binding: binding)
         }
         guard grantType == CIBAGrant.grantType else {
             throw .unsupportedGrantType("only \(CIBAGrant.grantType) and refresh_token are supported")
@@ -106,7 +117,8 @@ extension BackchannelEngine {
         var tokens: TokenResponse
         do {
             tokens = try await tokenIssuer.issue(
-                for: redeemed, attributes: attributes, idTokenKid: client.idTokenKid, idTokenClaims: try await claims(redeemed.claims.idToken, subject: attributes.subject), now: now)
+                for: redeemed, attributes: attributes, idTokenKid: client.idTokenKid, idTokenClaims: try await claims(redeemed.claims.idToken, subject: attributes.subject),
+                certificateThumbprint: binding, now: now)
             if client.mayRefresh, redeemed.scopes.contains("offline_access") {
                 tokens.refreshToken = try await refreshTokens.begin(
                     RefreshTokens.Authentication(
@@ -131,7 +143,7 @@ extension BackchannelEngine {
 
     /// The refresh token grant (RFC 6749 §6): a new access token, and a new refresh token in place of the
     /// one presented, which is spent. A spent one presented again revokes its whole family.
-    private func refresh(_ parameters: OAuthParameters, client: RegisteredClient) async throws(OAuthError) -> TokenResponse {
+    private func refresh(_ parameters: OAuthParameters, client: RegisteredClient, binding: String?) async throws(OAuthError) -> TokenResponse {
         guard client.mayRefresh else { throw .unauthorizedClient("this client may not use refresh tokens") }
         guard let presented = try parameters.value("refresh_token") else { throw .invalidRequest("the refresh_token parameter is required") }
         let requested = try parameters.value("scope").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
@@ -160,7 +172,7 @@ extension BackchannelEngine {
         let scopes = requested ?? grant.authentication.scopes
         do {
             let next = try await refreshTokens.issue(grant, now: now)
-            return try await tokenIssuer.refreshed(grant.authentication, scopes: scopes, refreshToken: next, now: now)
+            return try await tokenIssuer.refreshed(grant.authentication, scopes: scopes, refreshToken: next, certificateThumbprint: binding, now: now)
         } catch {
             logger.error("issuing refreshed tokens failed", metadata: ["error": "\(error)"])
             throw .serverError("the tokens could not be issued")

@@ -8,14 +8,18 @@ extension BackchannelEngine {
     /// - Parameters:
     ///   - authorization: The `Authorization` header, if any.
     ///   - formToken: The `access_token` form parameter of a POST (RFC 6750 §2.2), if any.
+    ///   - clientCertificate: The certificate of the mutual-TLS connection, if any: a certificate-bound token
+    ///     is accepted only with the certificate it is bound to (RFC 8705 §3).
     /// - Returns: The claims, or the error to answer with.
-    public func userinfoRequest(authorization: String?, formToken: String?) async -> Result<[String: JSONValue], BearerTokenError> {
+    public func userinfoRequest(
+        authorization: String?, formToken: String?, clientCertificate: ClientCertificate? = nil
+    ) async -> Result<[String: JSONValue], BearerTokenError> {
         let started = ContinuousClock.now
         var clientId: String?
         let result: Result<[String: JSONValue], BearerTokenError>
         do throws(BearerTokenError) {
             let token = try Self.bearerToken(authorization: authorization, formToken: formToken)
-            result = .success(try await userinfo(for: token, clientId: &clientId))
+            result = .success(try await userinfo(for: token, certificate: clientCertificate, clientId: &clientId))
         } catch {
             result = .failure(error)
         }
@@ -42,9 +46,12 @@ extension BackchannelEngine {
         }
     }
 
-    private func userinfo(for token: String, clientId: inout String?) async throws(BearerTokenError) -> [String: JSONValue] {
+    private func userinfo(for token: String, certificate: ClientCertificate?, clientId: inout String?) async throws(BearerTokenError) -> [String: JSONValue] {
         let claims = try await verifiedAccessToken(token)
         clientId = claims.clientId
+        if let bound = claims.cnf, bound.x5tS256 != certificate?.thumbprint {
+            throw .invalidToken("the access token is bound to a certificate this connection did not present")
+        }
         let scopes = claims.scope.split(separator: " ").map(String.init)
         guard scopes.contains("openid") else {
             throw .insufficientScope("the access token was not granted the openid scope")

@@ -1,6 +1,7 @@
 import BackchannelCore
 import Foundation
 import Logging
+import X509
 
 /// The CIBA protocol engine: validates backchannel authentication requests, drives authenticators,
 /// keeps the `auth_req_id` lifecycle and issues tokens. It knows no HTTP framework: an adapter passes
@@ -30,6 +31,8 @@ public final class BackchannelEngine: Sendable {
     /// Where spent client assertions are remembered, and what fetches clients' `jwks_uri`.
     let replayStore: any PluginStateStore
     let keyFetcher: (any ClientKeyFetcher)?
+    /// The authorities of `tls_client_auth` certificates, as given (DER), for ``reconfigured(policy:clients:userDirectory:)``.
+    let clientCertificateAuthorities: [[UInt8]]
     /// Refresh tokens, in the replay store.
     let refreshTokens: RefreshTokens
     /// Verifies signed authentication requests (CIBA Core §7.1.1).
@@ -61,6 +64,8 @@ public final class BackchannelEngine: Sendable {
     ///     the shared plugin-state store, so that a replay is refused on every node; this process's
     ///     memory by default.
     ///   - keyFetcher: What fetches clients' `jwks_uri`; required when a client registers one.
+    ///   - clientCertificateAuthorities: The certificate authorities `tls_client_auth` certificates must chain
+    ///     to (DER); required when a client uses that method.
     ///   - logger: The logger.
     ///   - audit: Where state changes are recorded; by default on `logger`, subjects hashed under a key of this process.
     /// - Throws: ``EngineConfigurationError`` naming the bad field.
@@ -77,9 +82,16 @@ public final class BackchannelEngine: Sendable {
         limitStore: any LimitStore = InMemoryLimitStore(),
         replayStore: (any PluginStateStore)? = nil,
         keyFetcher: (any ClientKeyFetcher)? = nil,
+        clientCertificateAuthorities: [[UInt8]] = [],
         logger: Logger = Logger(label: "backchannel.engine"),
         audit: AuditLog? = nil
     ) throws(EngineConfigurationError) {
+        let authorities: ClientCertificateAuthorities
+        do {
+            authorities = try ClientCertificateAuthorities(der: clientCertificateAuthorities)
+        } catch {
+            throw EngineConfigurationError(field: "server.client_certificates.ca_file", reason: "holds something that is not an X.509 certificate")
+        }
         guard let issuerURL = URL(string: issuer), issuerURL.scheme == "https" || issuerURL.scheme == "http",
             issuerURL.host != nil, issuerURL.query == nil, issuerURL.fragment == nil, !issuer.hasSuffix("/")
         else {
@@ -109,7 +121,7 @@ public final class BackchannelEngine: Sendable {
                 throw EngineConfigurationError(field: "\(field).client_id", reason: "'\(configuration.clientId)' is registered twice")
             }
             // CIBA Core §4 has confidential clients only: every method a client may use needs its credential.
-            let secretMethods = configuration.tokenEndpointAuthMethods.filter { $0 != .privateKeyJWT }
+            let secretMethods = configuration.tokenEndpointAuthMethods.filter { $0 != .privateKeyJWT && !$0.isMutualTLS }
             if !secretMethods.isEmpty || configuration.clientSecret != nil {
                 guard let secret = configuration.clientSecret else {
                     throw EngineConfigurationError(
@@ -135,6 +147,13 @@ public final class BackchannelEngine: Sendable {
                     reason: "must be one of \(ClientAssertionVerifier.algorithms.joined(separator: ", "))")
             }
             try Self.checkGrantTypes(configuration, field: field)
+            let mutualTLS = try Self.mutualTLSRegistration(configuration, field: field, authorities: authorities)
+            if configuration.tlsClientCertificateBoundAccessTokens, configuration.backchannelTokenDeliveryMode == .push {
+                throw EngineConfigurationError(
+                    field: "\(field).tls_client_certificate_bound_access_tokens",
+                    reason: "cannot hold in push mode: pushed tokens are not requested over a connection with the certificate")
+            }
+            if configuration.profile == .fapiCIBA { try FAPICIBAProfile.check(configuration, field: field, policy: policy) }
             let notificationEndpoint = try Self.notificationEndpoint(configuration, field: field, policy: policy)
             if let unknown = configuration.authenticators.first(where: { byName[$0] == nil }) {
                 throw EngineConfigurationError(field: "\(field).authenticators", reason: "'\(unknown)' is not a configured authenticator")
@@ -157,7 +176,7 @@ public final class BackchannelEngine: Sendable {
             registered.append(
                 RegisteredClient(
                     configuration: configuration, allAuthenticators: names, idTokenKid: idTokenKid, notificationEndpoint: notificationEndpoint,
-                    salt: random.bytes(count: 16), basicSalt: basicSalt, assertionKeys: assertionKeys))
+                    salt: random.bytes(count: 16), basicSalt: basicSalt, assertionKeys: assertionKeys, mutualTLS: mutualTLS))
         }
 
         self.issuer = issuer
@@ -171,11 +190,13 @@ public final class BackchannelEngine: Sendable {
             store: replayStore, random: random, lifetime: TimeInterval(policy.refreshTokenLifetime),
             maxLifetime: TimeInterval(policy.refreshTokenMaxLifetime), logger: logger)
         let endpoints = [issuer, issuer + EndpointPaths.token, issuer + EndpointPaths.backchannelAuthentication]
+        self.clientCertificateAuthorities = clientCertificateAuthorities
         self.clients = ClientAuthenticator(
-            clients: registered, basicSalt: basicSalt,
+            clients: registered, basicSalt: basicSalt, authorities: authorities,
             assertions: ClientAssertionVerifier(
                 audiences: Set(endpoints), maxLifetime: TimeInterval(policy.clientAssertionMaxLifetime), clockSkew: TimeInterval(policy.clockSkew),
-                replay: replayStore, clock: clock, logger: logger))
+                replay: replayStore, clock: clock, logger: logger),
+            clock: clock)
         self.signedRequests = SignedRequestVerifier(
             issuer: issuer, maxLifetime: TimeInterval(policy.requestObjectMaxLifetime), clockSkew: TimeInterval(policy.clockSkew),
             replay: replayStore, clock: clock, logger: logger)
@@ -193,6 +214,9 @@ public final class BackchannelEngine: Sendable {
         self.idTokenHints = IDTokenHintValidator(issuer: issuer, keys: keys, acceptRetiredKeys: policy.acceptIdTokenHintsFromRetiredKeys)
 
         let scopes = Set(registered.flatMap(\.allowedScopes)).union(["openid"]).sorted()
+        // Mutual TLS is announced once some client may use it: the transport must pass certificates for it.
+        let mutualTLS = registered.contains { $0.mutualTLS != nil || $0.boundTokens }
+        let methods = ClientAuthenticationMethod.allCases.filter { mutualTLS || !$0.isMutualTLS }.map(\.rawValue)
         let document = DiscoveryDocument(
             issuer: issuer,
             authorizationEndpoint: issuer + EndpointPaths.authorization,
@@ -200,8 +224,8 @@ public final class BackchannelEngine: Sendable {
             userinfoEndpoint: issuer + EndpointPaths.userinfo,
             revocationEndpoint: issuer + EndpointPaths.revocation,
             introspectionEndpoint: issuer + EndpointPaths.introspection,
-            revocationEndpointAuthMethodsSupported: ClientAuthenticationMethod.allCases.map(\.rawValue),
-            introspectionEndpointAuthMethodsSupported: ClientAuthenticationMethod.allCases.map(\.rawValue),
+            revocationEndpointAuthMethodsSupported: methods,
+            introspectionEndpointAuthMethodsSupported: methods,
             backchannelAuthenticationEndpoint: issuer + EndpointPaths.backchannelAuthentication,
             jwksUri: issuer + EndpointPaths.jwks,
             grantTypesSupported: [CIBAGrant.grantType] + (registered.contains(where: \.mayRefresh) ? [ClientConfiguration.refreshTokenGrantType] : []),
@@ -211,7 +235,8 @@ public final class BackchannelEngine: Sendable {
             }.map(\.rawValue),
             backchannelUserCodeParameterSupported: true,
             backchannelAuthenticationRequestSigningAlgValuesSupported: ClientAssertionVerifier.algorithms,
-            tokenEndpointAuthMethodsSupported: ClientAuthenticationMethod.allCases.map(\.rawValue),
+            tokenEndpointAuthMethodsSupported: methods,
+            tlsClientCertificateBoundAccessTokens: mutualTLS ? true : nil,
             tokenEndpointAuthSigningAlgValuesSupported: ClientAssertionVerifier.algorithms,
             scopesSupported: scopes,
             idTokenSigningAlgValuesSupported: keys.activeKids.keys.map(\.rawValue).sorted { ($0 == "RS256" ? 0 : 1, $0) < ($1 == "RS256" ? 0 : 1, $1) },
@@ -243,7 +268,8 @@ public final class BackchannelEngine: Sendable {
     ) throws(EngineConfigurationError) -> BackchannelEngine {
         try BackchannelEngine(
             issuer: issuer, policy: policy, clients: clients, authenticators: routes, keys: keys, store: store, clock: clock, random: random,
-            userDirectory: userDirectory, limitStore: limiter.store, replayStore: replayStore, keyFetcher: keyFetcher, logger: logger, audit: audit)
+            userDirectory: userDirectory, limitStore: limiter.store, replayStore: replayStore, keyFetcher: keyFetcher,
+            clientCertificateAuthorities: clientCertificateAuthorities, logger: logger, audit: audit)
     }
 
     /// A `private_key_jwt` client's registration: keys that can verify its assertions, each with a `kid`
@@ -286,6 +312,44 @@ public final class BackchannelEngine: Sendable {
         }
         try checkSigningAlgorithm(configuration, field: field)
         return .inline(configuration.jwks!.jwks)
+    }
+
+    /// A mutual-TLS client's registration (RFC 8705 §2): for `tls_client_auth` exactly one name and a server
+    /// that trusts some authority; for `self_signed_tls_client_auth` inline `jwks` with usable keys.
+    static func mutualTLSRegistration(
+        _ configuration: ClientConfiguration, field: String, authorities: ClientCertificateAuthorities
+    ) throws(EngineConfigurationError) -> MutualTLSRegistration? {
+        let names: [MutualTLSRegistration.Name] = [
+            configuration.tlsClientAuthSubjectDn.map { .subjectDN($0) }, configuration.tlsClientAuthSanDns.map { .dns($0) },
+            configuration.tlsClientAuthSanUri.map { .uri($0) }, configuration.tlsClientAuthSanIp.map { .ip($0) },
+            configuration.tlsClientAuthSanEmail.map { .email($0) },
+        ].compactMap { $0 }
+        let methods = configuration.tokenEndpointAuthMethods
+        if methods.contains(.tlsClientAuth) {
+            guard names.count == 1 else {
+                throw EngineConfigurationError(
+                    field: "\(field).tls_client_auth_subject_dn",
+                    reason: "or exactly one tls_client_auth_san_* entry is required for tls_client_auth (RFC 8705 §2.1.2), and only one")
+            }
+            guard !authorities.isEmpty else {
+                throw EngineConfigurationError(
+                    field: "\(field).token_endpoint_auth_methods",
+                    reason: "tls_client_auth needs the authorities that issue client certificates (server.client_certificates.ca_file)")
+            }
+        } else if !names.isEmpty {
+            throw EngineConfigurationError(field: "\(field).tls_client_auth_subject_dn", reason: "and tls_client_auth_san_* are only for tls_client_auth")
+        }
+        var keys: [Certificate.PublicKey] = []
+        if methods.contains(.selfSignedTLSClientAuth) {
+            keys = (configuration.jwks?.jwks.keys ?? []).compactMap(MutualTLSRegistration.publicKey(of:))
+            guard !keys.isEmpty else {
+                throw EngineConfigurationError(
+                    field: "\(field).jwks",
+                    reason: "with an EC P-256 or RSA key is required for self_signed_tls_client_auth: the keys its certificates may carry")
+            }
+        }
+        guard methods.contains(where: \.isMutualTLS) else { return nil }
+        return MutualTLSRegistration(name: methods.contains(.tlsClientAuth) ? names.first : nil, publicKeys: keys)
     }
 
     /// The grants a client registers: refresh tokens exactly when `offline_access` may be asked

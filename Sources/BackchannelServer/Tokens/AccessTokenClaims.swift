@@ -16,9 +16,20 @@ struct AccessTokenClaims: JWTPayload {
     /// The claims the client asked for at the UserInfo endpoint with the `claims` parameter, beyond its
     /// scopes: carried in the token, so the endpoint needs no state of its own.
     var userinfoClaims: [String]?
+    /// `cnf` (RFC 8705 §3.1): the certificate the token is bound to.
+    var cnf: Confirmation?
+
+    /// A confirmation claim naming a certificate by its SHA-256 thumbprint.
+    struct Confirmation: Codable, Equatable {
+        var x5tS256: String
+
+        private enum CodingKeys: String, CodingKey {
+            case x5tS256 = "x5t#S256"
+        }
+    }
 
     private enum CodingKeys: String, CodingKey {
-        case iss, sub, aud, exp, iat, jti, scope, acr, amr
+        case iss, sub, aud, exp, iat, jti, scope, acr, amr, cnf
         case clientId = "client_id"
         case authTime = "auth_time"
         case userinfoClaims = "userinfo_claims"

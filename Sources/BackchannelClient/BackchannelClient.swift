@@ -29,6 +29,9 @@ public struct BackchannelClient: Sendable {
     ///   - credentials: How this client authenticates.
     ///   - polling: How polls are paced.
     ///   - httpClient: The HTTP client; by default one that fails at once on a refused connection.
+    ///   - tlsIdentity: The certificate to present over mutual TLS: required with ``ClientCredentials/mutualTLS``,
+    ///     and what a provider binds this client's tokens to. Ignored when `httpClient` is given (configure
+    ///     that client's TLS instead).
     ///   - timeout: The timeout of each HTTP request.
     public static func discover(
         issuer: String,
@@ -36,9 +39,19 @@ public struct BackchannelClient: Sendable {
         credentials: ClientCredentials,
         polling: PollingPolicy = PollingPolicy(),
         httpClient: HTTPClient? = nil,
+        tlsIdentity: ClientTLSIdentity? = nil,
         timeout: Duration = .seconds(30)
     ) async throws(BackchannelClientError) -> BackchannelClient {
-        let transport = FormTransport(httpClient: httpClient ?? FailFastHTTPClient.shared, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
+        if credentials == .mutualTLS, tlsIdentity == nil, httpClient == nil {
+            throw .transport("mutual TLS needs the client's certificate (tlsIdentity)")
+        }
+        let client: HTTPClient
+        do {
+            client = try httpClient ?? tlsIdentity?.httpClient() ?? FailFastHTTPClient.shared
+        } catch {
+            throw .transport("the client certificate cannot be used: \(error)")
+        }
+        let transport = FormTransport(httpClient: client, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
         let trimmed = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
         let answer = try await transport.get(trimmed + "/.well-known/openid-configuration")
         guard answer.status == 200, let metadata = try? JSONDecoder().decode(ProviderMetadata.self, from: answer.body) else {
@@ -192,6 +205,8 @@ public struct BackchannelClient: Sendable {
                     ("client_id", clientId), ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
                     ("client_assertion", assertion),
                 ] + parameters, authorization: nil)
+        case .mutualTLS:
+            return try await transport.post(url, form: [("client_id", clientId)] + parameters, authorization: nil)
         }
     }
 

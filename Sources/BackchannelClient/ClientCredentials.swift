@@ -7,4 +7,7 @@ public enum ClientCredentials: Sendable, Hashable {
     /// `private_key_jwt`: a short-lived assertion signed with the client's private key, whose public half
     /// the provider has under the same `kid` (in the client's `jwks` or at its `jwks_uri`).
     case privateKeyJWT(ClientAssertionKey)
+    /// `tls_client_auth` or `self_signed_tls_client_auth` (RFC 8705 §2): only `client_id` in the form; the
+    /// certificate of the TLS connection (the client's ``ClientTLSIdentity``) authenticates it.
+    case mutualTLS
 }

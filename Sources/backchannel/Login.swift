@@ -34,6 +34,15 @@ struct Login: AsyncParsableCommand {
     @Option(help: "With --private-key-file: the signature algorithm, ES256, PS256 or RS256.")
     var keyAlgorithm: String = "ES256"
 
+    @Option(help: "Mutual TLS: the PEM file of this client's certificate (chain). Alone, it authenticates the client (tls_client_auth, self_signed_tls_client_auth); beside --private-key-file or a secret, the provider binds the tokens to it.")
+    var clientCertificate: String?
+
+    @Option(help: "With --client-certificate: the PEM file of its private key.")
+    var clientKey: String?
+
+    @Option(help: "Certificate authorities (PEM) to trust for the provider's own certificate, beyond the system's.")
+    var caFile: String?
+
     @Option(help: "Identify the user by a login hint (username, e-mail, phone).")
     var loginHint: String?
 
@@ -84,11 +93,13 @@ struct Login: AsyncParsableCommand {
             throw ValidationError("give exactly one of --login-hint, --id-token-hint and --login-hint-token")
         }
         guard authMethod == "basic" || authMethod == "post" else { throw ValidationError("--auth-method is basic or post") }
+        if (clientCertificate == nil) != (clientKey == nil) { throw ValidationError("give --client-certificate and --client-key together") }
+        if caFile != nil, clientCertificate == nil { throw ValidationError("--ca-file goes with --client-certificate") }
         if privateKeyFile != nil {
             guard keyId != nil else { throw ValidationError("--private-key-file needs --key-id") }
             guard clientSecret == nil else { throw ValidationError("give --private-key-file or --client-secret, not both") }
             guard ClientAssertionKey.Algorithm(rawValue: keyAlgorithm) != nil else { throw ValidationError("--key-algorithm is ES256, PS256 or RS256") }
-        } else {
+        } else if clientCertificate == nil {
             guard clientSecret ?? ProcessInfo.processInfo.environment["BACKCHANNEL_CLIENT_SECRET"] != nil || SecretPrompt.isAvailable else {
                 throw ValidationError("give --client-secret or set BACKCHANNEL_CLIENT_SECRET, or --private-key-file")
             }
@@ -113,6 +124,8 @@ struct Login: AsyncParsableCommand {
                 throw ValidationError("\(privateKeyFile) is \(error)")
             }
         }
+        // A certificate alone authenticates the client; with a secret it only binds the tokens.
+        if clientCertificate != nil, clientSecret == nil, ProcessInfo.processInfo.environment["BACKCHANNEL_CLIENT_SECRET"] == nil { return .mutualTLS }
         guard let secret = clientSecret ?? ProcessInfo.processInfo.environment["BACKCHANNEL_CLIENT_SECRET"] ?? SecretPrompt.read("Client secret for \(clientId): ")
         else {
             throw ValidationError("no client secret was given")
@@ -120,8 +133,23 @@ struct Login: AsyncParsableCommand {
         return authMethod == "post" ? .clientSecretPost(secret: secret) : .clientSecretBasic(secret: secret)
     }
 
+    /// The certificate to present over mutual TLS, if one was given.
+    private func tlsIdentity() throws -> ClientTLSIdentity? {
+        guard let clientCertificate, let clientKey else { return nil }
+        func read(_ path: String) throws -> String {
+            do { return try String(contentsOfFile: path, encoding: .utf8) } catch { throw ValidationError("cannot read \(path)") }
+        }
+        do {
+            return try ClientTLSIdentity(
+                certificateChainPEM: try read(clientCertificate), privateKeyPEM: try read(clientKey), trustRootsPEM: try caFile.map(read))
+        } catch let error as ClientTLSIdentity.Invalid {
+            throw ValidationError("\(clientCertificate), \(clientKey): \(error)")
+        }
+    }
+
     func run() async throws {
         let credentials = try credentials()
+        let tlsIdentity = try tlsIdentity()
         let hint: UserHint =
             if let loginHint { .loginHint(loginHint) } else if let idTokenHint { .idTokenHint(idTokenHint) } else { .loginHintToken(loginHintToken ?? "") }
         let request = AuthenticationRequest(
@@ -133,7 +161,7 @@ struct Login: AsyncParsableCommand {
         let tokens: BackchannelTokens
         do throws(BackchannelClientError) {
             let client = try await BackchannelClient.discover(
-                issuer: issuer, clientId: clientId, credentials: credentials)
+                issuer: issuer, clientId: clientId, credentials: credentials, tlsIdentity: tlsIdentity)
             if let listen {
                 tokens = try await withNotificationEndpoint(host: listen.host, port: listen.port) { inbox throws(BackchannelClientError) in
                     try await client.authenticate(request, delivery: listen.push ? .push(inbox) : .ping(inbox))

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SwiftASN1
 import X509
 
 /// A certificate authority made for a test, and the certificates it issues: what mutual-TLS tests
@@ -31,11 +32,13 @@ public struct TestCertificateAuthority: Sendable {
     /// The CA certificate, PEM-encoded.
     public var pem: String { get throws { try certificate.serializeAsPEM().pemString } }
 
-    /// A certificate this CA issues for `subject` (`CN=…,O=…` built from the arguments), with DNS SANs.
+    /// A certificate this CA issues for `subject` (`CN=…,O=…` built from the arguments), with DNS and IP
+    /// address SANs (IPv4 as four bytes).
     public func issue(
-        commonName: String, organization: String = "Bank", dnsNames: [String] = [], notValidAfter: Date = Date() + 3600,
-        notValidBefore: Date = Date() - 60, serverAuth: Bool = false
+        commonName: String, organization: String = "Bank", dnsNames: [String] = [], ipAddresses: [[UInt8]] = [],
+        notValidAfter: Date = Date() + 3600, notValidBefore: Date = Date() - 60, serverAuth: Bool = false
     ) throws -> TestCertificate {
+        let names = dnsNames.map { GeneralName.dnsName($0) } + ipAddresses.map { GeneralName.ipAddress(ASN1OctetString(contentBytes: $0[...])) }
         let key = P256.Signing.PrivateKey()
         // ASN.1 order, least specific first: RFC 4514's string form reads it backwards (CN=…,O=…).
         let subject = try DistinguishedName {
@@ -47,7 +50,7 @@ public struct TestCertificateAuthority: Sendable {
             notValidBefore: notValidBefore, notValidAfter: notValidAfter, issuer: name, subject: subject, signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.notCertificateAuthority)
-                if !dnsNames.isEmpty { SubjectAlternativeNames(dnsNames.map { GeneralName.dnsName($0) }) }
+                if !names.isEmpty { SubjectAlternativeNames(names) }
                 if serverAuth { try ExtendedKeyUsage([.serverAuth]) }
             },
             issuerPrivateKey: Certificate.PrivateKey(self.key))

@@ -25,11 +25,14 @@ final class BackchanneldProcess: @unchecked Sendable {
     }
 
     /// Starts a process and waits until it serves discovery.
+    /// - Parameter https: For a server configured with `server.tls`: a client that trusts its certificate,
+    ///   which the readiness check uses (and `baseURL` is `https`).
     init(
-        arguments: [String], log: URL, executable: URL = BackchanneldProcess.executable, logLevel: String = "warning", environment: [String: String] = [:]
+        arguments: [String], log: URL, executable: URL = BackchanneldProcess.executable, logLevel: String = "warning", environment: [String: String] = [:],
+        https: AsyncHTTPClient.HTTPClient? = nil
     ) async throws {
         port = try LoopbackPort.free()
-        baseURL = "http://127.0.0.1:\(port)"
+        baseURL = "\(https == nil ? "http" : "https")://127.0.0.1:\(port)"
         let operationsPort = try LoopbackPort.free()
         operationsURL = "http://127.0.0.1:\(operationsPort)"
         process = Process()
@@ -44,7 +47,12 @@ final class BackchanneldProcess: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         for _ in 0..<300 {
-            if (try? await HTTPPeer.get("\(baseURL)/.well-known/openid-configuration"))?.status == 200 { return }
+            if let https {
+                let request = HTTPClientRequest(url: "\(baseURL)/.well-known/openid-configuration")
+                if (try? await https.execute(request, timeout: TimeAmount.seconds(2)))?.status == .ok { return }
+            } else if (try? await HTTPPeer.get("\(baseURL)/.well-known/openid-configuration"))?.status == 200 {
+                return
+            }
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -105,13 +113,17 @@ enum HTTPPeer {
         func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
     }
 
-    static func get(_ url: String, cookie: String? = nil) async throws -> Answer {
+    static func get(_ url: String, cookie: String? = nil, headers: [(String, String)] = [], client: AsyncHTTPClient.HTTPClient = .shared) async throws -> Answer {
         var request = HTTPClientRequest(url: url)
         if let cookie { request.headers.add(name: "Cookie", value: cookie) }
-        return try await send(request)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        return try await send(request, client: client)
     }
 
-    static func post(_ url: String, form: [(String, String)], basic: (String, String)? = nil, cookie: String? = nil) async throws -> Answer {
+    static func post(
+        _ url: String, form: [(String, String)], basic: (String, String)? = nil, cookie: String? = nil, headers: [(String, String)] = [],
+        client: AsyncHTTPClient.HTTPClient = .shared
+    ) async throws -> Answer {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
@@ -120,13 +132,14 @@ enum HTTPPeer {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         let body = form.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(string: body))
-        return try await send(request)
+        return try await send(request, client: client)
     }
 
-    private static func send(_ request: HTTPClientRequest) async throws -> Answer {
+    private static func send(_ request: HTTPClientRequest, client: AsyncHTTPClient.HTTPClient) async throws -> Answer {
         // Generous: the whole suite on 2 cores, with a database down on purpose, can take a while to answer.
-        let response = try await AsyncHTTPClient.HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let response = try await client.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 1 << 20)
         return Answer(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, text: String(buffer: body))
     }

@@ -19,11 +19,17 @@ public struct ServerSettings: Decodable, Sendable {
     public var shutdownDeadline: Int = 10
     /// `operations`: the operations listener (metrics, health).
     public var operations = OperationsSettings()
+    /// `tls`: serve HTTPS with this certificate; plain HTTP without it.
+    public var tls: TLSSettings?
+    /// `client_certificates`: accept client certificates for mutual TLS (RFC 8705).
+    public var clientCertificates: ClientCertificateSettings?
 
     /// The defaults: 127.0.0.1:8080.
     public init() {}
 
-    private enum CodingKeys: String, CodingKey, CaseIterable { case host, port, issuer, maxBodySize, idleTimeout, bodyReadTimeout, shutdownDeadline, operations }
+    private enum CodingKeys: String, CodingKey, CaseIterable {
+        case host, port, issuer, maxBodySize, idleTimeout, bodyReadTimeout, shutdownDeadline, operations, tls, clientCertificates
+    }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -36,6 +42,13 @@ public struct ServerSettings: Decodable, Sendable {
         bodyReadTimeout = try container.decodeIfPresent(Int.self, forKey: .bodyReadTimeout) ?? bodyReadTimeout
         shutdownDeadline = try container.decodeIfPresent(Int.self, forKey: .shutdownDeadline) ?? shutdownDeadline
         operations = try container.decodeIfPresent(OperationsSettings.self, forKey: .operations) ?? operations
+        tls = try container.decodeIfPresent(TLSSettings.self, forKey: .tls)
+        clientCertificates = try container.decodeIfPresent(ClientCertificateSettings.self, forKey: .clientCertificates)
+        if let clientCertificates, clientCertificates.header == nil, tls == nil {
+            throw DecodingError.dataCorruptedError(
+                forKey: .clientCertificates, in: container,
+                debugDescription: "needs server.tls (certificates from this server's handshake) or a header from a TLS-terminating proxy")
+        }
         guard idleTimeout > 0, bodyReadTimeout > 0, shutdownDeadline > 0 else {
             throw DecodingError.dataCorruptedError(forKey: .idleTimeout, in: container, debugDescription: "timeouts must be positive seconds")
         }
@@ -49,6 +62,6 @@ public struct ServerSettings: Decodable, Sendable {
 
     /// The issuer this server announces.
     public var effectiveIssuer: String {
-        issuer ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        issuer ?? "\(tls == nil ? "http" : "https")://\(host.contains(":") ? "[\(host)]" : host):\(port)"
     }
 }

@@ -141,7 +141,7 @@ struct BackchannelServeCommand: AsyncParsableCommand {
         let announce = config == nil
         let app = Application(
             router: assembly.router,
-            server: .http1(configuration: assembly.httpConfiguration),
+            server: try assembly.serverBuilder(),
             configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "backchanneld"),
             services: assembly.services + reloadOnSignal
                 + (operations.enabled ? [operationsApplication(assembly, registry: registry, admin: admin, logger: logger)] : []),

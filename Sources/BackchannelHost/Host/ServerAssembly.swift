@@ -25,7 +25,9 @@ public struct ServerAssembly {
     /// Reloads clients, users and policy from the configuration file (SIGHUP, the admin API).
     public let reloader: ConfigurationReloader
     /// The HTTP routes.
-    public let router: Router<BasicRequestContext>
+    public let router: Router<BackchannelRequestContext>
+    /// TLS and client certificates, from `server.tls` and `server.client_certificates`.
+    let transport: TransportSecurity
     /// The plugins' state store.
     public let pluginState: any PluginStateStore
     /// The plugins' background work (deliveries), drained at shutdown.
@@ -36,6 +38,11 @@ public struct ServerAssembly {
         return HTTP1Channel.Configuration(
             additionalChannelHandlers: [RequestReadDeadline(timeout: bodyTimeout)],
             idleTimeout: .seconds(Int64(configuration.server.idleTimeout)))
+    }
+
+    /// The listener: HTTP/1.1 with ``httpConfiguration``, over TLS when `server.tls` is configured.
+    public func serverBuilder() throws -> HTTPServerBuilder {
+        try transport.serverBuilder(httpConfiguration)
     }
 
     /// The long-lived work of a running server, in the order a `ServiceGroup` should run them (it shuts
@@ -80,11 +87,13 @@ public struct ServerAssembly {
         case userCode(field: String)
         /// The key-encryption key is missing, unreadable or malformed.
         case keyEncryption(field: String, reason: String)
+        /// A TLS or client-certificate file is missing, unreadable or malformed.
+        case transport(field: String, reason: String)
 
         public var description: String {
             switch self {
             case .store(let reason): "store: \(reason)"
-            case .keyEncryption(let field, let reason): "\(field): \(reason)"
+            case .keyEncryption(let field, let reason), .transport(let field, let reason): "\(field): \(reason)"
             case .userCode(let field): "\(field): not a hash made by backchanneld --hash-user-code"
             case .issuer(let field, let value): "\(field): does not make a valid issuer URL (\(value.debugDescription))"
             case .plugin(let error, let index): "authenticators[\(index)].\(error.field): \(error)"
@@ -141,6 +150,7 @@ public struct ServerAssembly {
             }
         }
         let keyEncryptionKey = try Self.keyEncryptionKey(configuration.store, environment: environment)
+        let transport = try TransportSecurity(configuration.server)
         let (unmeteredStore, pluginState, plainKeyStore, limitStore, storeServices) = try await openStore(
             configuration, dataDirectory: dataDirectory, clock: clock, logger: logger)
         // Every store operation timed and its errors counted, for the metrics.
@@ -208,16 +218,19 @@ public struct ServerAssembly {
             engine = try BackchannelEngine(
                 issuer: issuer, policy: configuration.policy, clients: configuration.clients, authenticators: routes,
                 keys: keys, store: store, clock: clock, random: random, userDirectory: directory, limitStore: limitStore,
-                replayStore: pluginState, keyFetcher: HTTPClientKeyFetcher(), logger: logger, audit: audit)
+                replayStore: pluginState, keyFetcher: HTTPClientKeyFetcher(), clientCertificateAuthorities: transport.authorities, logger: logger,
+                audit: audit)
         } catch {
             throw .engine(error)
         }
         let engines = EngineHandle(engine)
-        let router = BackchannelRouter.make(engines: engines, maxBodySize: configuration.server.maxBodySize)
+        let router = BackchannelRouter.make(
+            engines: engines, maxBodySize: configuration.server.maxBodySize, context: BackchannelRequestContext.self,
+            clientCertificates: transport.certificateSource)
         return ServerAssembly(
             configuration: configuration, engines: engines,
             reloader: ConfigurationReloader(engines: engines, directory: directory, configuration: configuration, logger: logger), router: router,
-            pluginState: pluginState, background: background, storeServices: storeServices, outboxWakeup: outboxWakeup)
+            transport: transport, pluginState: pluginState, background: background, storeServices: storeServices, outboxWakeup: outboxWakeup)
     }
 
     /// The key-encryption key from `store.key_encryption_key_file` or `BACKCHANNEL_KEY_ENCRYPTION_KEY`, if any.

@@ -4,6 +4,7 @@ import BackchannelCore
 import CertificateFixtures
 import Crypto
 import Foundation
+import JWTKit
 import NIOSSL
 import Testing
 
@@ -19,6 +20,9 @@ struct MutualTLSEndToEndTests {
         let ca: TestCertificateAuthority
         let branch: TestCertificate
         let kiosk: TestCertificate
+        let bankApp: TestCertificate
+        /// The key bank-app signs its authentication requests with.
+        let requestKey = ES256PrivateKey()
 
         init() throws {
             directory = try ChildProcess.temporaryDirectory("mtls")
@@ -26,6 +30,7 @@ struct MutualTLSEndToEndTests {
             let server = try ca.issue(commonName: "127.0.0.1", organization: "Backchannel", ipAddresses: [[127, 0, 0, 1]], serverAuth: true)
             branch = try ca.issue(commonName: "branch-42")
             kiosk = try TestCertificate.selfSigned(commonName: "kiosk")
+            bankApp = try ca.issue(commonName: "bank-app")
             try write("ca.pem", try ca.pem)
             try write("server.pem", try server.pem)
             try write("server.key", server.keyPem)
@@ -68,6 +73,7 @@ struct MutualTLSEndToEndTests {
 
     private func withServer(_ pki: PKI, extra: String = "", _ body: (BackchanneldProcess) async throws -> Void) async throws {
         let (x, y) = pki.kiosk.jwkCoordinates
+        let request = pki.requestKey.publicKey.parameters!
         let file = pki.directory.appendingPathComponent("backchannel.yaml")
         try """
             server:
@@ -81,6 +87,16 @@ struct MutualTLSEndToEndTests {
               - client_id: kiosk
                 token_endpoint_auth_methods: [self_signed_tls_client_auth]
                 jwks: { keys: [{ kty: EC, crv: P-256, kid: kiosk-1, x: "\(x)", y: "\(y)" }] }
+              - client_id: bank-app
+                profile: fapi-ciba
+                token_endpoint_auth_methods: [tls_client_auth]
+                tls_client_auth_subject_dn: "CN=bank-app,O=Bank"
+                tls_client_certificate_bound_access_tokens: true
+                backchannel_authentication_request_signing_alg: ES256
+                id_token_signed_response_alg: ES256
+                jwks: { keys: [{ kty: EC, crv: P-256, kid: request-1, x: "\(request.x)", y: "\(request.y)" }] }
+                grant_types: [urn:openid:params:grant-type:ciba, refresh_token]
+                scopes: [openid, offline_access]
             authenticators:
               - { plugin: mock-push, configuration: { users: { alice: { action: approve, after_seconds: 1 } } } }
             users:
@@ -213,6 +229,54 @@ struct MutualTLSEndToEndTests {
         }
     }
 
+    @Test("a FAPI-CIBA flow over mutual TLS: a signed request with a binding message, bound tokens, a refresh that keeps the binding and refuses reuse")
+    func fapiFlow() async throws {
+        let pki = try PKI()
+        defer { try? FileManager.default.removeItem(at: pki.directory) }
+        try await withServer(pki) { server in
+            try await pki.withClients(presenting: [pki.bankApp]) { clients in
+                let bank = clients[0]
+                let signer = JWTKeyCollection()
+                await signer.add(ecdsa: pki.requestKey, kid: "request-1")
+                let now = Int(Date().timeIntervalSince1970)
+                func signed(_ bindingMessage: String?) async throws -> String {
+                    var claims: [String: JSONValue] = [
+                        "iss": .string("bank-app"), "aud": .string(server.baseURL), "iat": .integer(now), "nbf": .integer(now), "exp": .integer(now + 300),
+                        "jti": .string(UUID().uuidString), "scope": .string("openid offline_access"), "login_hint": .string("alice"),
+                    ]
+                    if let bindingMessage { claims["binding_message"] = .string(bindingMessage) }
+                    return try await signer.sign(SignedRequest(claims: claims), kid: "request-1")
+                }
+                let endpoint = "\(server.baseURL)/backchannel/authentication"
+                let unsigned = try await HTTPPeer.post(
+                    endpoint, form: [("client_id", "bank-app"), ("scope", "openid"), ("login_hint", "alice"), ("binding_message", "K7")], client: bank)
+                #expect(unsigned.status == 400 && unsigned.json["error"] == .string("invalid_request"))
+                let noMessage = try await HTTPPeer.post(endpoint, form: [("client_id", "bank-app"), ("request", try await signed(nil))], client: bank)
+                #expect(noMessage.status == 400 && noMessage.json["error"] == .string("invalid_request"))
+
+                let ack = try await HTTPPeer.post(endpoint, form: [("client_id", "bank-app"), ("request", try await signed("K7 TRANSFER"))], client: bank)
+                let id = try #require(ack.json["auth_req_id"]?.stringValue, "\(ack.text)")
+                try await Task.sleep(for: .milliseconds(1500))
+                let tokens = try await HTTPPeer.post(
+                    "\(server.baseURL)/token", form: [("client_id", "bank-app"), ("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", id)],
+                    client: bank)
+                #expect(tokens.status == 200, "\(tokens.text)")
+                let thumbprint = Data(SHA256.hash(data: try pki.bankApp.der)).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                    .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+                let bound = JSONValue.object(["x5t#S256": .string(thumbprint)])
+                #expect(try accessTokenClaims(try #require(tokens.json["access_token"]?.stringValue))["cnf"] == bound)
+
+                let refreshToken = try #require(tokens.json["refresh_token"]?.stringValue)
+                let refresh = [("client_id", "bank-app"), ("grant_type", "refresh_token"), ("refresh_token", refreshToken)]
+                let refreshed = try await HTTPPeer.post("\(server.baseURL)/token", form: refresh, client: bank)
+                #expect(refreshed.status == 200, "\(refreshed.text)")
+                #expect(try accessTokenClaims(try #require(refreshed.json["access_token"]?.stringValue))["cnf"] == bound)
+                let reused = try await HTTPPeer.post("\(server.baseURL)/token", form: refresh, client: bank)
+                #expect(reused.status == 400 && reused.json["error"] == .string("invalid_grant"))
+            }
+        }
+    }
+
     @Test("a FAPI-CIBA client that breaks the profile stops backchanneld at start-up, naming the field and the profile")
     func fapiRefusedAtStartup() async throws {
         let pki = try PKI()
@@ -229,4 +293,13 @@ struct MutualTLSEndToEndTests {
         #expect(status != 0)
         #expect(output.contains("clients[0].token_endpoint_auth_methods") && output.contains("fapi-ciba"), "\(output)")
     }
+}
+
+/// A signed authentication request's claims.
+private struct SignedRequest: JWTPayload {
+    var claims: [String: JSONValue]
+    func encode(to encoder: any Encoder) throws { try claims.encode(to: encoder) }
+    init(claims: [String: JSONValue]) { self.claims = claims }
+    init(from decoder: any Decoder) throws { claims = try [String: JSONValue](from: decoder) }
+    func verify(using algorithm: some JWTAlgorithm) async throws {}
 }

@@ -6,6 +6,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "BackchannelCore", targets: ["BackchannelCore"]),
+        // The plugin API as a shared library, for binary plugins the stock backchanneld loads (plugins_dir):
+        // a plugin links it dynamically, so its types are the server's.
+        .library(name: "BackchannelPluginAPI", type: .dynamic, targets: ["BackchannelCore"]),
         .library(name: "BackchannelServer", targets: ["BackchannelServer"]),
         .library(name: "BackchannelHTTP", targets: ["BackchannelHTTP"]),
         .library(name: "BackchannelTesting", targets: ["BackchannelTesting"]),
@@ -249,7 +252,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "backchanneld",
-            dependencies: ["BackchannelHost"]
+            dependencies: ["BackchannelHost"],
+            // Binary plugins bind to the server's own plugin API: its symbols are exported.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"], .when(platforms: [.linux]))]
         ),
         // An integrator's own server: the built-ins plus a plugin the stock binary does not link.
         .executableTarget(

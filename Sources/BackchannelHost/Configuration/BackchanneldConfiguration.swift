@@ -19,6 +19,9 @@ public struct BackchanneldConfiguration: Decodable, Sendable {
     public var keys: [SigningKeyConfiguration]
     /// `audit:`: how the audit trail shows subjects.
     public var audit: AuditSettings
+    /// `plugins_dir:`: a directory of binary authenticator plugins (shared libraries) the stock
+    /// `backchanneld` loads at start-up; see ``PluginLibraryLoader``.
+    public var pluginsDir: String?
     /// The tree the file held, when it was read from one: a reload compares it section by section.
     var source: JSONValue?
 
@@ -43,7 +46,7 @@ public struct BackchanneldConfiguration: Decodable, Sendable {
         self.audit = audit
     }
 
-    private enum CodingKeys: String, CodingKey, CaseIterable { case server, store, policy, clients, authenticators, users, keys, audit }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case server, store, policy, clients, authenticators, users, keys, audit, pluginsDir }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -56,5 +59,6 @@ public struct BackchanneldConfiguration: Decodable, Sendable {
         users = try container.decodeIfPresent([DirectoryUser].self, forKey: .users) ?? []
         keys = try container.decodeIfPresent([SigningKeyConfiguration].self, forKey: .keys) ?? []
         audit = try container.decodeIfPresent(AuditSettings.self, forKey: .audit) ?? AuditSettings()
+        pluginsDir = try container.decodeIfPresent(String.self, forKey: .pluginsDir)
     }
 }

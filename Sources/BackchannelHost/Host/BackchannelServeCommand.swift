@@ -40,6 +40,9 @@ struct BackchannelServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Where the server keeps its state, such as its generated signing key.", valueName: "directory"))
     var dataDir: String = "./.backchannel"
 
+    @Option(name: .long, help: ArgumentHelp("A directory of binary authenticator plugins (overrides plugins_dir).", valueName: "directory"))
+    var pluginsDir: String?
+
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -98,6 +101,21 @@ struct BackchannelServeCommand: AsyncParsableCommand {
         if let host { configuration.server.host = host }
         if let port { configuration.server.port = port }
         if let operationsPort { configuration.server.operations.port = operationsPort }
+        if let pluginsDir { configuration.pluginsDir = pluginsDir }
+        // Binary plugins join the ones this binary links before anything else is read or opened.
+        var plugins = Self.registry
+        if let directory = configuration.pluginsDir {
+            var registry = plugins ?? (try? ServerAssembly.builtInRegistry()) ?? PluginRegistry()
+            do {
+                for library in try PluginLibraryLoader.load(directory: directory, into: &registry) {
+                    logger.notice(
+                        "loaded a binary plugin", metadata: ["file": "\(library.path)", "plugins": "\(library.backChannels.joined(separator: ","))"])
+                }
+            } catch {
+                throw Self.configurationFailure("\(error)")
+            }
+            plugins = registry
+        }
         let operations = configuration.server.operations
         if config == nil, ServerExposure(bindHost: configuration.server.host) != .loopback {
             throw Self.configurationFailure(
@@ -122,7 +140,7 @@ struct BackchannelServeCommand: AsyncParsableCommand {
         let assembly: ServerAssembly
         do {
             assembly = try await ServerAssembly.assemble(
-                configuration, registry: Self.registry, dataDirectory: URL(fileURLWithPath: dataDir, isDirectory: true), logger: logger)
+                configuration, registry: plugins, dataDirectory: URL(fileURLWithPath: dataDir, isDirectory: true), logger: logger)
         } catch {
             throw Self.configurationFailure(config.map { "\($0): \(error)" } ?? "\(error)")
         }

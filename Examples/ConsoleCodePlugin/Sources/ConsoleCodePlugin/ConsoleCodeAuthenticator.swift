@@ -1,0 +1,1 @@
+../../../ConsoleCodeAuthenticator/ConsoleCodeAuthenticator.swift

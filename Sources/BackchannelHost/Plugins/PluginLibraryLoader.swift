@@ -1,0 +1,132 @@
+import BackchannelCore
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Loads binary authenticator plugins (`plugins_dir`): every shared library in the directory, in name
+/// order, is opened, handshaken through its ``BackchannelPluginLibrary/entryPointName`` and its descriptors
+/// registered by name, after the plugins this binary links. Each refusal names the file.
+///
+/// A library is never closed: its code backs the handlers for the life of the process. Plugins run in this
+/// process with its privileges, so they are loaded only from the directory the configuration names, and
+/// never from one that anyone may write to.
+public enum PluginLibraryLoader {
+    /// The dynamic library every plugin links for the plugin API. The host loads it before the plugins, from
+    /// beside its executable, so each plugin's dependency on it is met by the one already loaded; the code
+    /// plugins call is the host's own (it exports its symbols), so types are the same on both sides.
+    public static let apiLibraryName = "libBackchannelPluginAPI.so"
+
+    /// What was loaded from one library.
+    public struct LoadedLibrary: Sendable {
+        /// The file.
+        public let path: String
+        /// Its back-channel registry names.
+        public let backChannels: [String]
+    }
+
+    /// Loads every library in `directory` into `registry`.
+    /// - Returns: What each library registered, in load order.
+    /// - Throws: ``PluginLoadError`` naming the file (or the directory) at fault.
+    public static func load(directory: String, into registry: inout PluginRegistry) throws(PluginLoadError) -> [LoadedLibrary] {
+        try checkDirectory(directory)
+        let suffix = ".so"
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(suffix) }.sorted()
+        } catch {
+            throw PluginLoadError(path: directory, reason: "cannot be listed")
+        }
+        guard !names.isEmpty else { return [] }
+        try loadAPILibrary()
+        var loaded: [LoadedLibrary] = []
+        var owners: [String: String] = [:]  // back-channel registry name → file, for link errors
+        for name in names {
+            let path = (directory as NSString).appendingPathComponent(name)
+            let library = try open(path)
+            do {
+                for descriptor in library.frontChannels { try registry.register(descriptor) }
+                for descriptor in library.backChannels { try registry.register(descriptor) }
+            } catch {
+                throw PluginLoadError(path: path, reason: error.description)
+            }
+            for descriptor in library.backChannels { owners[descriptor.registryName] = path }
+            loaded.append(LoadedLibrary(path: path, backChannels: library.backChannels.map(\.registryName)))
+        }
+        do {
+            try registry.validateLinks()
+        } catch {
+            throw PluginLoadError(path: owners[error.plugin] ?? directory, reason: error.description)
+        }
+        return loaded
+    }
+
+    /// The directory must exist, be a directory, and be writable by nobody but its owner and group.
+    private static func checkDirectory(_ directory: String) throws(PluginLoadError) {
+        var status = stat()
+        guard stat(directory, &status) == 0 else { throw PluginLoadError(path: directory, reason: "does not exist") }
+        guard status.st_mode & S_IFMT == S_IFDIR else { throw PluginLoadError(path: directory, reason: "is not a directory") }
+        guard status.st_mode & S_IWOTH == 0 else {
+            throw PluginLoadError(path: directory, reason: "is writable by anyone: plugins run with the server's privileges, so it must not be")
+        }
+    }
+
+    /// Opens one library and takes its descriptors, after the handshake.
+    private static func open(_ path: String) throws(PluginLoadError) -> BackchannelPluginLibrary {
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw PluginLoadError(path: path, reason: "cannot be read") }
+        guard status.st_mode & S_IWOTH == 0 else {
+            throw PluginLoadError(path: path, reason: "is writable by anyone: plugins run with the server's privileges, so it must not be")
+        }
+        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+            throw PluginLoadError(path: path, reason: "is not a shared library this server can load (\(lastError()))")
+        }
+        guard let symbol = dlsym(handle, BackchannelPluginLibrary.entryPointName) else {
+            throw PluginLoadError(
+                path: path, reason: "has no entry point \(BackchannelPluginLibrary.entryPointName): it is not a Backchannel plugin")
+        }
+        let entry = unsafeBitCast(symbol, to: BackchannelPluginLibrary.EntryPoint.self)
+        let host = PluginAPIVersion.current
+        let hostToolchain = BackchannelPluginLibrary.toolchain
+        var pluginVersion: UInt32 = 0
+        var pluginToolchain: UnsafePointer<CChar>?
+        // A string literal's StaticString is null-terminated.
+        let hostToolchainText = UnsafeRawPointer(hostToolchain.utf8Start).assumingMemoryBound(to: CChar.self)
+        let registration = entry(BackchannelPluginLibrary.encoded(host), hostToolchainText, &pluginVersion, &pluginToolchain)
+        let built = BackchannelPluginLibrary.decoded(pluginVersion)
+        guard built == host else {
+            let which = built.major == host.major ? "another minor version" : "another major version"
+            throw PluginLoadError(
+                path: path,
+                reason: "was built against plugin API \(built), this server has \(host) (\(which)); rebuild it against this release's BackchannelPluginAPI")
+        }
+        let toolchain = pluginToolchain.map { String(cString: $0) } ?? "an unknown compiler"
+        guard toolchain == hostToolchain.description else {
+            throw PluginLoadError(
+                path: path, reason: "was built with \(toolchain), this server with \(hostToolchain): Swift has no stable ABI on Linux; rebuild it with \(hostToolchain)")
+        }
+        guard let registration, let library = Unmanaged<AnyObject>.fromOpaque(registration).takeRetainedValue() as? BackchannelPluginLibrary else {
+            throw PluginLoadError(
+                path: path,
+                reason: "did not hand over its descriptors (it must link BackchannelPluginAPI dynamically, not BackchannelCore statically)")
+        }
+        return library
+    }
+
+    /// Loads the plugin API library from beside the executable (by name, through its run path).
+    private static func loadAPILibrary() throws(PluginLoadError) {
+        guard dlopen(apiLibraryName, RTLD_NOW | RTLD_LOCAL) != nil else {
+            let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+            throw PluginLoadError(
+                path: apiLibraryName,
+                reason: "is needed beside this server (\(directory)) to load plugins; `swift build` builds it (\(lastError()))")
+        }
+    }
+
+    private static func lastError() -> String {
+        dlerror().map { String(cString: $0) } ?? "unknown error"
+    }
+}

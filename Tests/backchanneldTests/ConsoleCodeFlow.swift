@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+
+/// A flow through the console-code authenticator (the README's example plugin) on a running server: the
+/// code from the server's log, typed on its page over HTTP, then the poll.
+enum ConsoleCodeFlow {
+    /// Runs it as `console` for alice. - Returns: the token response.
+    static func run(_ node: BackchanneldProcess, log: URL) async throws -> HTTPPeer.Answer {
+        let client = ("console", "console-secret-0042")
+        let started = try await HTTPPeer.post(
+            "\(node.baseURL)/backchannel/authentication", form: [("scope", "openid"), ("login_hint", "alice")], basic: client)
+        let authReqId = try #require(started.json["auth_req_id"]?.stringValue, "\(started.text)")
+        var text = ""
+        for _ in 0..<100 where !text.contains("one-time code") {
+            try await Task.sleep(for: .milliseconds(50))
+            text = try String(contentsOf: log, encoding: .utf8)
+        }
+        let match = try #require(text.firstMatch(of: #/one-time code for alice: (\d+); enter it at (\S+)/#))
+        let (code, link) = (String(match.1), String(match.2))
+        #expect(link.hasPrefix("\(node.baseURL)/authn/console-code/?request="))
+        let request = String(try #require(link.split(separator: "=").last))
+
+        let page = try await HTTPPeer.get("\(node.baseURL)/authn/console-code/?request=\(request)")
+        #expect(page.status == 200)
+        let approved = try await HTTPPeer.post("\(node.baseURL)/authn/console-code/", form: [("request", request), ("code", code)])
+        #expect(approved.status == 200)
+        return try await HTTPPeer.post(
+            "\(node.baseURL)/token", form: [("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", authReqId)], basic: client)
+    }
+
+    /// `Examples/CustomHost/backchannel.yaml`: console-code, alice, the console client, a memory store.
+    static var configuration: URL {
+        repository.appendingPathComponent("Examples/CustomHost/backchannel.yaml")
+    }
+
+    /// The repository's root.
+    static var repository: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+}

@@ -1,0 +1,179 @@
+import BackchannelCore
+import Foundation
+import Testing
+
+/// Whether `swift build` built the plugin API library the server loads plugins with.
+private let pluginAPILibraryIsBuilt = FileManager.default.fileExists(atPath: BackchanneldProcess.builtExecutable("libBackchannelPluginAPI.so").path)
+
+/// The stock `backchanneld` loads an authenticator it was not built with from `plugins_dir`:
+/// `Examples/ConsoleCodePlugin`, built here with SwiftPM as its README says, and libraries made to be refused.
+@Suite("binary plugins in the stock backchanneld", .serialized, .timeLimit(.minutes(10)),
+    .enabled(if: BackchanneldProcess.isBuilt && pluginAPILibraryIsBuilt, "skipped: backchanneld or libBackchannelPluginAPI.so is not built beside the tests"))
+struct BinaryPluginTests {
+    /// Where this test process builds things: the example's SwiftPM scratch directory and the libraries made
+    /// with swiftc, kept for the whole run (the example is built once).
+    static let workspace: URL = {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("binary-plugins-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }()
+
+    /// The example plugin, built once: `swift build --package-path Examples/ConsoleCodePlugin`.
+    static let examplePlugin = Task<URL, any Error> {
+        let scratch = workspace.appendingPathComponent("scratch")
+        let (status, output) = try await ChildProcess.run(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            ["swift", "build", "--package-path", ConsoleCodeFlow.repository.appendingPathComponent("Examples/ConsoleCodePlugin").path, "--scratch-path", scratch.path])
+        guard status == 0 else { throw BuildFailure(output: output) }
+        return scratch.appendingPathComponent("debug/libConsoleCodePlugin.so")
+    }
+
+    struct BuildFailure: Error, CustomStringConvertible {
+        var output: String
+        var description: String { "the build failed:\n\(output)" }
+    }
+
+    /// A plugins directory holding `libraries` (file name → source file), as an operator would make it.
+    private static func pluginsDirectory(_ libraries: [(String, URL)], mode: Int = 0o755) throws -> URL {
+        let directory = workspace.appendingPathComponent("plugins-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for (name, source) in libraries { try FileManager.default.copyItem(at: source, to: directory.appendingPathComponent(name)) }
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: directory.path)
+        return directory
+    }
+
+    /// A shared library compiled from `source` with swiftc, with extra arguments.
+    private static func library(_ name: String, _ source: String, arguments: [String] = []) async throws -> URL {
+        let file = workspace.appendingPathComponent("\(name).swift")
+        try source.write(to: file, atomically: true, encoding: .utf8)
+        let output = workspace.appendingPathComponent("lib\(name).so")
+        let (status, text) = try await ChildProcess.run(
+            URL(fileURLWithPath: "/usr/bin/env"), ["swiftc", "-emit-library", "-module-name", name, file.path, "-o", output.path] + arguments)
+        guard status == 0 else { throw BuildFailure(output: text) }
+        return output
+    }
+
+    /// A library whose handshake reports `version` (major << 16 | minor) and `toolchain`, as one built against
+    /// that API version or with that compiler does; it hands over nothing.
+    private static func handshakeOnly(_ name: String, version: String, toolchain: String) async throws -> URL {
+        try await library(
+            name,
+            """
+            @_cdecl("backchannel_plugin_entry")
+            public func entry(
+                _ hostVersion: UInt32, _ hostToolchain: UnsafePointer<CChar>,
+                _ pluginVersion: UnsafeMutablePointer<UInt32>, _ pluginToolchain: UnsafeMutablePointer<UnsafePointer<CChar>?>
+            ) -> UnsafeMutableRawPointer? {
+                pluginVersion.pointee = \(version)
+                pluginToolchain.pointee = UnsafeRawPointer(("\(toolchain)" as StaticString).utf8Start).assumingMemoryBound(to: CChar.self)
+                return nil
+            }
+            """)
+    }
+
+    /// Starts the stock server with `--plugins-dir` on an address it cannot bind, so that it stops either at the
+    /// plugins or at the listen check. - Returns: its exit status and what it printed.
+    private static func refusal(_ directory: URL) async throws -> (status: Int32, output: String) {
+        try await ChildProcess.run(
+            BackchanneldProcess.executable,
+            [
+                "--config", ConsoleCodeFlow.configuration.path, "--plugins-dir", directory.path, "--host", "203.0.113.1", "--data-dir",
+                workspace.appendingPathComponent("data").path,
+            ])
+    }
+
+    @Test("the stock backchanneld serves a flow through console-code, a plugin it was not built with, loaded from plugins_dir")
+    func flowThroughBinaryPlugin() async throws {
+        let plugin = try await Self.examplePlugin.value
+        let directory = try Self.pluginsDirectory([("libConsoleCodePlugin.so", plugin)])
+        let log = Self.workspace.appendingPathComponent("flow-log")
+        let node = try await BackchanneldProcess(
+            arguments: ["--config", ConsoleCodeFlow.configuration.path, "--plugins-dir", directory.path], log: log, logLevel: "notice")
+        defer { node.stop() }
+        let tokens = try await ConsoleCodeFlow.run(node, log: log)
+        #expect(tokens.status == 200, "\(tokens.text)")
+        #expect(tokens.json["id_token"] != nil)
+        #expect(try String(contentsOf: log, encoding: .utf8).contains("loaded a binary plugin"))
+    }
+
+    @Test("a library built against another plugin API version is refused at start-up, naming the file and both versions")
+    func otherAPIVersion() async throws {
+        for (version, words) in [("\((PluginAPIVersion.current.major + 1) << 16)", "another major version"), ("\(BackchannelPluginLibrary.encoded(.current) + 1)", "another minor version")] {
+            let library = try await Self.handshakeOnly("OtherVersion", version: version, toolchain: "\(BackchannelPluginLibrary.toolchain)")
+            let (status, output) = try await Self.refusal(try Self.pluginsDirectory([("libother-version.so", library)]))
+            #expect(status == 78)
+            #expect(output.contains("libother-version.so was built against plugin API") && output.contains(words), "\(output)")
+        }
+    }
+
+    @Test("a library built with another Swift compiler is refused at start-up, naming the file and both compilers")
+    func otherToolchain() async throws {
+        let library = try await Self.handshakeOnly("OtherToolchain", version: "\(BackchannelPluginLibrary.encoded(.current))", toolchain: "Swift 5.10")
+        let (status, output) = try await Self.refusal(try Self.pluginsDirectory([("libother-toolchain.so", library)]))
+        #expect(status == 78)
+        #expect(output.contains("libother-toolchain.so was built with Swift 5.10"), "\(output)")
+    }
+
+    @Test("a file that is not a library, and a library without the entry point, are refused naming the file")
+    func notAPlugin() async throws {
+        let text = Self.workspace.appendingPathComponent("notes.txt")
+        try "not a library".write(to: text, atomically: true, encoding: .utf8)
+        var (status, output) = try await Self.refusal(try Self.pluginsDirectory([("libnotes.so", text)]))
+        #expect(status == 78)
+        #expect(output.contains("libnotes.so is not a shared library"), "\(output)")
+
+        let plain = try await Self.library("Plain", "public func nothing() {}")
+        (status, output) = try await Self.refusal(try Self.pluginsDirectory([("libplain.so", plain)]))
+        #expect(status == 78)
+        #expect(output.contains("libplain.so has no entry point backchannel_plugin_entry"), "\(output)")
+    }
+
+    @Test("a registry name already taken is refused, naming the second file")
+    func registryNameTaken() async throws {
+        let plugin = try await Self.examplePlugin.value
+        let (status, output) = try await Self.refusal(try Self.pluginsDirectory([("liba.so", plugin), ("libb.so", plugin)]))
+        #expect(status == 78)
+        #expect(output.contains("libb.so plugin 'console-code': registry_name is already registered"), "\(output)")
+    }
+
+    @Test("a back channel whose front channel no library provides is refused, naming its file")
+    func danglingLink() async throws {
+        let plugin = try await Self.examplePlugin.value
+        let build = plugin.deletingLastPathComponent()
+        let dangling = try await Self.library(
+            "Dangling",
+            """
+            import BackchannelCore
+            final class Nobody: BackchannelAuthenticationHandler {
+                func startAuthentication(_ request: BackchannelAuthenticationRequest) async throws -> BackchannelStartAuthenticationResult { .failed(.unknownUserId) }
+                func checkAuthenticationStatus(authReqId: AuthReqId) async throws -> BackchannelAuthenticationResult? { nil }
+                func cancelAuthenticationRequest(authReqId: AuthReqId) async throws {}
+            }
+            @_cdecl("backchannel_plugin_entry")
+            public func entry(
+                _ hostVersion: UInt32, _ hostToolchain: UnsafePointer<CChar>,
+                _ pluginVersion: UnsafeMutablePointer<UInt32>, _ pluginToolchain: UnsafeMutablePointer<UnsafePointer<CChar>?>
+            ) -> UnsafeMutableRawPointer? {
+                BackchannelPluginLibrary.export(
+                    hostVersion: hostVersion, hostToolchain: hostToolchain, pluginVersion: pluginVersion, pluginToolchain: pluginToolchain
+                ) {
+                    BackchannelPluginLibrary(backChannels: [
+                        BackChannelPluginDescriptor(registryName: "dangling", configuration: NoConfiguration.self, frontChannelName: "nowhere") { _, _ in Nobody() }
+                    ])
+                }
+            }
+            """,
+            arguments: ["-I", build.appendingPathComponent("Modules").path, "-L", build.path, "-lBackchannelPluginAPI"])
+        let (status, output) = try await Self.refusal(try Self.pluginsDirectory([("libdangling.so", dangling)]))
+        #expect(status == 78)
+        #expect(output.contains("libdangling.so plugin 'dangling': front_channel 'nowhere' is not a registered front-channel plugin"), "\(output)")
+    }
+
+    @Test("a plugins directory anyone may write to is refused")
+    func worldWritable() async throws {
+        let plugin = try await Self.examplePlugin.value
+        let (status, output) = try await Self.refusal(try Self.pluginsDirectory([("libConsoleCodePlugin.so", plugin)], mode: 0o777))
+        #expect(status == 78)
+        #expect(output.contains("is writable by anyone"), "\(output)")
+    }
+}

@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "BackchannelTesting", targets: ["BackchannelTesting"]),
         .library(name: "MockPushAuthenticator", targets: ["MockPushAuthenticator"]),
         .library(name: "SMSAuthenticator", targets: ["SMSAuthenticator"]),
+        .library(name: "PushAuthenticator", targets: ["PushAuthenticator"]),
         .library(name: "EmailAuthenticator", targets: ["EmailAuthenticator"]),
         .library(name: "BackchannelClient", targets: ["BackchannelClient"]),
         .library(name: "BackchannelClientHummingbird", targets: ["BackchannelClientHummingbird"]),
@@ -158,6 +159,19 @@ let package = Package(
             ],
             path: "Plugins/SMSAuthenticator"
         ),
+        // Enrolled phones: FCM and APNs pushes, signed answers, number matching.
+        .target(
+            name: "PushAuthenticator",
+            dependencies: [
+                "BackchannelCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Plugins/PushAuthenticator"
+        ),
         .target(
             name: "EmailAuthenticator",
             dependencies: [
@@ -236,6 +250,7 @@ let package = Package(
                 "MockPushAuthenticator",
                 "SMSAuthenticator",
                 "EmailAuthenticator",
+                "PushAuthenticator",
                 "BackchannelSQLite",
                 "BackchannelPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -285,6 +300,10 @@ let package = Package(
         .testTarget(
             name: "BackchannelCoreTests",
             dependencies: ["BackchannelCore", "BackchannelTesting"]
+        ),
+        .testTarget(
+            name: "PushAuthenticatorTests",
+            dependencies: ["PushAuthenticator", "BackchannelCore", "BackchannelTesting", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "MockPushAuthenticatorTests",

@@ -15,12 +15,13 @@ public struct PluginAPIVersion: Sendable, Hashable, CustomStringConvertible {
         self.minor = minor
     }
 
-    /// The version of this `BackchannelCore`: 1.3 (1.1 added ``BackchannelAuthenticationHandler/readiness()``,
+    /// The version of this `BackchannelCore`: 1.4 (1.1 added ``BackchannelAuthenticationHandler/readiness()``,
     /// with a default; 1.2 added ``BackchannelHostServices/deliveries``; 1.3 added
     /// ``BackchannelAuthenticationHandler/cancelAuthenticationRequests(_:)`` and
-    /// ``PluginStateStore/delete(namespace:keys:)``, both with defaults).
+    /// ``PluginStateStore/delete(namespace:keys:)``, both with defaults; 1.4 added ``BackchannelPluginLibrary``
+    /// and ``DeviceEnrollmentIssuer``).
     @inlinable
-    public static var current: PluginAPIVersion { PluginAPIVersion(major: 1, minor: 3) }
+    public static var current: PluginAPIVersion { PluginAPIVersion(major: 1, minor: 4) }
 
     public var description: String { "\(major).\(minor)" }
 }

@@ -69,6 +69,26 @@ struct AdminRoutes {
         admin.get("/authenticators") { request, _ in
             await authorized(request) { Self.json(.ok, ["authenticators": await engines.current.authenticatorSummaries()]) }
         }
+        // A device-enrolling authenticator's one-time enrollment code for a user (form or query `subject`).
+        admin.post("/authenticators/{name}/enrollment-codes") { request, context in
+            await authorized(request) {
+                let name = context.parameters.get("name") ?? ""
+                guard let instance = engines.current.authenticatorInstances.first(where: { $0.name == name }) else {
+                    return Self.error(.notFound, "not_found", "no authenticator has this name")
+                }
+                guard let issuer = instance.handler as? any DeviceEnrollmentIssuer else {
+                    return Self.error(.conflict, "not_enrolling", "this authenticator does not enroll devices")
+                }
+                guard let subject = request.uri.queryParameters.get("subject"), !subject.isEmpty, subject.count <= Self.maxFilterLength else {
+                    return Self.error(.badRequest, "invalid_request", "subject is required")
+                }
+                do {
+                    return Self.json(.created, try await issuer.issueEnrollmentCode(subject: subject))
+                } catch DeviceEnrollmentError.unknownSubject {
+                    return Self.error(.notFound, "unknown_subject", "no user has this subject")
+                }
+            }
+        }
         admin.post("/reload") { request, _ in
             await authorized(request) {
                 guard let configurationPath else {

@@ -11,6 +11,7 @@ import ServiceLifecycle
 import NIOCore
 import EmailAuthenticator
 import MockPushAuthenticator
+import PushAuthenticator
 import SMSAuthenticator
 
 /// Puts a server together from its configuration: registers the plugins this binary links, makes
@@ -103,7 +104,7 @@ public struct ServerAssembly {
         }
     }
 
-    /// A registry of the built-in plugins: `mock-push`, `sms` and `email`, each with its page. Add your
+    /// A registry of the built-in plugins: `mock-push`, `sms`, `email` and `push`, each with its page. Add your
     /// own descriptors to it before you pass it to ``assemble(_:registry:dataDirectory:clock:random:environment:background:logger:)``.
     public static func builtInRegistry() throws(PluginRegistryError) -> PluginRegistry {
         var registry = PluginRegistry()
@@ -113,6 +114,8 @@ public struct ServerAssembly {
         try registry.register(SMSAuthenticator.pageDescriptor)
         try registry.register(EmailAuthenticator.descriptor)
         try registry.register(EmailAuthenticator.pageDescriptor)
+        try registry.register(PushAuthenticator.descriptor)
+        try registry.register(PushAuthenticator.deviceAPIDescriptor)
         return registry
     }
 

@@ -137,7 +137,9 @@ let package = Package(
         // What plugin authors and integrators use in their own tests.
         .target(
             name: "BackchannelTesting",
-            dependencies: ["BackchannelCore", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: [
+                "BackchannelCore", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdCore", package: "hummingbird"),
+            ]
         ),
         .target(
             name: "MockPushAuthenticator",
@@ -380,6 +382,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
     ],

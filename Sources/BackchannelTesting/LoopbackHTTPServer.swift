@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 
 /// An HTTP server on a loopback port for the length of a test: a stand-in SMS gateway, a client's
@@ -21,13 +22,16 @@ public enum LoopbackHTTPServer {
     }
 
     /// Serves `router` on `127.0.0.1:port` while `body` runs, then stops.
+    /// - Parameter server: The listener: HTTP/1.1 by default; HTTP/2 over TLS for a stand-in of a service
+    ///   that speaks only that (`.http2Upgrade(tlsConfiguration:)` from HummingbirdHTTP2).
     /// - Throws: ``PortInUse`` when the server cannot start; whatever `body` throws.
     public static func serve<Context: RequestContext, Result>(
-        _ router: Router<Context>, port: Int, label: String = "loopback-http", _ body: () async throws -> Result
+        _ router: Router<Context>, port: Int, label: String = "loopback-http", server: HTTPServerBuilder = .http1(),
+        _ body: () async throws -> Result
     ) async throws -> Result where Context.Source == ApplicationRequestContextSource {
         let (ready, readyContinuation) = AsyncStream.makeStream(of: Bool.self)
         let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+            router: router, server: server, configuration: .init(address: .hostname("127.0.0.1", port: port)),
             onServerRunning: { _ in readyContinuation.yield(true) }, logger: Logger(label: label))
         let server = Task {
             do { try await app.run() } catch {}

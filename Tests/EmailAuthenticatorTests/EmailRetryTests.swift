@@ -70,7 +70,13 @@ struct EmailRetryTests {
         try await until { deliveries[.failed] == 1 }
         #expect(deliveries[.failed] == 1)
         #expect(deliveries[.sent] == 0)
-        guard case .failed = try await handler.checkAuthenticationStatus(authReqId: request.authReqId) else {
+        // The failure is counted just before the conclusion is written: give the write its moment.
+        var status = try await handler.checkAuthenticationStatus(authReqId: request.authReqId)
+        for _ in 0..<100 where status == nil {
+            try await Task.sleep(for: .milliseconds(20))
+            status = try await handler.checkAuthenticationStatus(authReqId: request.authReqId)
+        }
+        guard case .failed = status else {
             Issue.record("the request did not fail after the retry window")
             return
         }

@@ -213,9 +213,17 @@ public final class PushAuthenticator: BackchannelAuthenticationHandler, DeviceEn
         }
     }
 
-    /// Revokes a device: it is forgotten, and its key verifies nothing from now on.
-    func revoke(deviceId: String) async throws {
-        try await services.stateStore.delete(namespace: Self.deviceNamespace, key: deviceId)
+    public func enrolledDevices(subject: String) async throws -> [EnrolledDevice] {
+        try await enrolledDevices(of: subject).map {
+            EnrolledDevice(deviceId: $0.deviceId, platform: $0.platform.rawValue, label: $0.label, enrolledAt: $0.enrolledAt, stale: $0.stale)
+        }
+    }
+
+    public func revokeDevice(id: String) async throws -> Bool {
+        guard try await devices.load(id) != nil else { return false }
+        try await services.stateStore.delete(namespace: Self.deviceNamespace, key: id)
+        services.logger.notice("a device was revoked", metadata: ["device_id": "\(id)"])
+        return true
     }
 
     // MARK: Answers

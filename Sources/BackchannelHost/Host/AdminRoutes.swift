@@ -89,6 +89,27 @@ struct AdminRoutes {
                 }
             }
         }
+        admin.get("/authenticators/{name}/devices") { request, context in
+            await authorized(request) {
+                guard let issuer = enrolling(context.parameters.get("name")) else {
+                    return Self.error(.notFound, "not_found", "no device-enrolling authenticator has this name")
+                }
+                guard let subject = request.uri.queryParameters.get("subject"), !subject.isEmpty, subject.count <= Self.maxFilterLength else {
+                    return Self.error(.badRequest, "invalid_request", "subject is required")
+                }
+                return Self.json(.ok, ["devices": try await issuer.enrolledDevices(subject: subject)])
+            }
+        }
+        admin.post("/authenticators/{name}/devices/{id}/revoke") { request, context in
+            await authorized(request) {
+                guard let issuer = enrolling(context.parameters.get("name")) else {
+                    return Self.error(.notFound, "not_found", "no device-enrolling authenticator has this name")
+                }
+                let id = context.parameters.get("id") ?? ""
+                guard try await issuer.revokeDevice(id: id) else { return Self.error(.notFound, "not_found", "no device has this id") }
+                return Self.json(.ok, ["revoked": id])
+            }
+        }
         admin.post("/reload") { request, _ in
             await authorized(request) {
                 guard let configurationPath else {
@@ -98,6 +119,11 @@ struct AdminRoutes {
                 return Self.json(outcome.applied ? .ok : .unprocessableContent, outcome)
             }
         }
+    }
+
+    /// The device-enrolling authenticator of this name, if there is one.
+    private func enrolling(_ name: String?) -> (any DeviceEnrollmentIssuer)? {
+        engines.current.authenticatorInstances.first { $0.name == name }?.handler as? any DeviceEnrollmentIssuer
     }
 
     /// Runs `body` for a request bearing the admin token; 401 otherwise.

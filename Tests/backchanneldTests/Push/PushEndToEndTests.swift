@@ -217,7 +217,21 @@ struct PushEndToEndTests {
             let client = PushDeviceClient()
             let challenge = try await client.challenge(pushed.challengeId, phone)
             #expect(challenge.bindingMessage == "K7 PAY" && challenge.clientName == "console")
+            // Refused over HTTP, recording nothing: a signature by another key, a signature over an altered message.
+            var impostor = phone
+            impostor.privateKeyPEM = P256KeyPEM.fresh()
+            let forged = await #expect(throws: PushDeviceClient.Failure.self) { try await client.answer(challenge, approve: true, impostor) }
+            #expect(forged?.status == 401 && forged?.error == "invalid_signature")
+            var altered = challenge
+            altered.bindingMessage = "K8 PAY"
+            let tampered = await #expect(throws: PushDeviceClient.Failure.self) { try await client.answer(altered, approve: true, phone) }
+            #expect(tampered?.status == 401 && tampered?.error == "invalid_signature")
+            #expect(try await poll(node, id).json["error"] == .string("authorization_pending"))
+
             #expect(try await client.answer(challenge, approve: true, phone) == "approved")
+            // The same answer again is a replay.
+            let replay = await #expect(throws: PushDeviceClient.Failure.self) { try await client.answer(challenge, approve: true, phone) }
+            #expect(replay?.status == 409)
             let tokens = try await poll(node, id)
             #expect(tokens.status == 200, "\(tokens.text)")
 
@@ -226,6 +240,18 @@ struct PushEndToEndTests {
             try await waitFor { seen.fcm.withLock { $0.count } == 2 }
             try await Task.sleep(for: .milliseconds(200))
             #expect(seen.apns.withLock { $0.count } == 1)
+
+            // The admin API lists alice's devices (the stale one marked) and revokes one: its key then proves nothing.
+            let admin = [("Authorization", "Bearer \(Self.adminToken)")]
+            let listed = try await HTTPPeer.get("\(node.operationsURL)/admin/authenticators/push/devices?subject=alice", headers: admin)
+            guard case .array(let devices) = listed.json["devices"] else { Issue.record("no devices: \(listed.text)"); return }
+            #expect(devices.count == 2)
+            #expect(devices.contains { $0.objectValue?["stale"] == .bool(true) && $0.objectValue?["platform"] == .string("apns") })
+            let revoked = try await HTTPPeer.post(
+                "\(node.operationsURL)/admin/authenticators/push/devices/\(phone.deviceId)/revoke", form: [], headers: admin)
+            #expect(revoked.status == 200)
+            let refused = await #expect(throws: PushDeviceClient.Failure.self) { try await client.pending(phone) }
+            #expect(refused?.status == 401)
         }
     }
 
@@ -244,6 +270,11 @@ struct PushEndToEndTests {
             #expect(answer.json["error"] == .string("access_denied"), "\(answer.text)")
         }
     }
+}
+
+/// A fresh P-256 private key, PEM: another device's.
+private enum P256KeyPEM {
+    static func fresh() -> String { ES256PrivateKey().pemRepresentation }
 }
 
 private struct ServiceAccountClaims: JWTPayload {

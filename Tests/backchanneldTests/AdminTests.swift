@@ -159,7 +159,8 @@ struct AdminTests {
         })
         let served: [(HTTPMethod, String)] = [
             (.GET, "/admin/requests"), (.POST, "/admin/requests/{auth_req_id_sha256}/cancel"), (.GET, "/admin/clients"),
-            (.GET, "/admin/authenticators"), (.POST, "/admin/reload"),
+            (.GET, "/admin/authenticators"), (.POST, "/admin/reload"), (.POST, "/admin/authenticators/{name}/enrollment-codes"),
+            (.GET, "/admin/authenticators/{name}/devices"), (.POST, "/admin/authenticators/{name}/devices/{device_id}/revoke"),
         ]
         #expect(documented == Set(served.map(\.1)))
         let directory = try ChildProcess.temporaryDirectory("admin-openapi")
@@ -167,7 +168,8 @@ struct AdminTests {
         let server = try await node(in: directory)
         defer { server.stop() }
         for (method, path) in served {
-            let concrete = path.replacingOccurrences(of: "{auth_req_id_sha256}", with: "x")
+            let concrete = path.replacingOccurrences(of: "{auth_req_id_sha256}", with: "x").replacingOccurrences(of: "{name}", with: "push")
+                .replacingOccurrences(of: "{device_id}", with: "x")
             #expect(try await Self.call(server, method, concrete, token: nil).status == 401, "\(method) \(path)")
             #expect(document.contains("\(path):\n    \(method.rawValue.lowercased()):"), "\(method) \(path)")
         }

@@ -132,7 +132,7 @@ struct PushEndToEndTests {
         return router
     }
 
-    private func withServer(_ body: (BackchanneldProcess, Fixture, Seen) async throws -> Void) async throws {
+    private func withServer(numberMatching: Bool = false, _ body: (BackchanneldProcess, Fixture, Seen) async throws -> Void) async throws {
         let fixture = try Fixture()
         defer { try? FileManager.default.removeItem(at: fixture.directory) }
         let seen = Seen()
@@ -159,6 +159,7 @@ struct PushEndToEndTests {
                     base_url: "https://127.0.0.1:\(fixture.apnsPort)"
                     ca_file: "\(fixture.path("ca.pem"))"
                   retry_delay_ms: 20
+                  number_matching: \(numberMatching ? "binding_message" : "off")
             users:
               - { subject: alice }
               - { subject: bob }
@@ -252,6 +253,27 @@ struct PushEndToEndTests {
             #expect(revoked.status == 200)
             let refused = await #expect(throws: PushDeviceClient.Failure.self) { try await client.pending(phone) }
             #expect(refused?.status == 401)
+        }
+    }
+
+    @Test("number matching over HTTP: the phone sees the binding message only among decoys; the right pick approves, a wrong one denies")
+    func numberMatching() async throws {
+        try await withServer(numberMatching: true) { node, _, seen in
+            let phone = try await enroll(node, subject: "alice", platform: "fcm", pushToken: "fcm-token-of-alices-phone")
+            let client = PushDeviceClient()
+            // The right pick first: after a denial, policy.limits cools the (client, user) pair down.
+            for (pickRight, expected) in [(true, "approved"), (false, "denied")] {
+                let id = try await start(node, "alice")
+                let count = pickRight ? 1 : 2
+                try await waitFor { seen.fcm.withLock { $0.count } == count }
+                let challenge = try await client.challenge(try #require(seen.fcm.withLock { $0.last?.challengeId }), phone)
+                let choices = try #require(challenge.choices)
+                #expect(challenge.bindingMessage == nil && choices.count == 3 && choices.contains("K7 PAY"))
+                let pick = try #require(pickRight ? "K7 PAY" : choices.first { $0 != "K7 PAY" })
+                #expect(try await client.answer(challenge, approve: true, picked: pick, phone) == expected)
+                let answer = try await poll(node, id)
+                #expect(pickRight ? answer.status == 200 : answer.json["error"] == .string("access_denied"), "\(answer.text)")
+            }
         }
     }
 

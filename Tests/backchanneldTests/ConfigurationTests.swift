@@ -88,6 +88,24 @@ struct ConfigurationTests {
         #expect(error?.path == "policy.interval")
     }
 
+    @Test("plugins_dir, server.tls and server.client_certificates are read; client certificates need TLS or a proxy's header, and a header needs its proxies")
+    func pluginsAndTransport() throws {
+        let configuration = try parse(
+            """
+            plugins_dir: /etc/backchannel/plugins
+            server:
+              tls: { certificate_file: /etc/s.pem, private_key_file: /etc/s.key }
+              client_certificates: { ca_file: /etc/ca.pem }
+            """)
+        #expect(configuration.pluginsDir == "/etc/backchannel/plugins")
+        #expect(configuration.server.tls == TLSSettings(certificateFile: "/etc/s.pem", privateKeyFile: "/etc/s.key"))
+        #expect(configuration.server.clientCertificates == ClientCertificateSettings(caFile: "/etc/ca.pem"))
+        #expect(configuration.server.effectiveIssuer.hasPrefix("https://"))
+        #expect(throws: ConfigurationError.self) { try parse("server: { client_certificates: { ca_file: /etc/ca.pem } }") }
+        #expect(throws: ConfigurationError.self) { try parse("server: { client_certificates: { header: X-Client-Cert } }") }
+        #expect(try parse("server: { client_certificates: { header: X-Client-Cert, trusted_proxies: [10.0.0.5] } }").server.clientCertificates?.header == "X-Client-Cert")
+    }
+
     @Test("a PostgreSQL store takes a connection count, and a count below one is reported with its path")
     func postgresConnections() throws {
         let configured = try parse(valid + "\nstore: { kind: postgres, url: \"postgres://u@127.0.0.1/db\", connections: 8 }")

@@ -20,12 +20,16 @@ struct PushEndToEndTests {
     static let adminToken = "push-admin-token-0123456789abcdef0123"
     /// A push token both stand-ins answer as no longer registered.
     static let goneToken = "deadbeef00000000000000000000000000000000000000000000000000000000"
+    /// A push token FCM answers 503 at its first message.
+    static let flakyToken = "fcm-token-of-a-phone-behind-a-busy-fcm"
 
     /// What the stand-ins saw.
     final class Seen: Sendable {
         let fcm = Mutex<[(token: String, challengeId: String)]>([])
         let apns = Mutex<[(token: String, challengeId: String, http2: Bool)]>([])
         let refusals = Mutex<[String]>([])
+        /// Access tokens the FCM stand-in issued: one while it is cached.
+        let exchanges = Mutex(0)
 
         func refuse(_ why: String) -> Response {
             refusals.withLock { $0.append(why) }
@@ -78,6 +82,7 @@ struct PushEndToEndTests {
             else { return seen.refuse("fcm token exchange") }
             let token = "ya29.\(UUID().uuidString)"
             issued.withLock { _ = $0.insert(token) }
+            seen.exchanges.withLock { $0 += 1 }
             return Response(
                 status: .ok, headers: [.contentType: "application/json"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"access_token":"\#(token)","expires_in":3599,"token_type":"Bearer"}"#)))
@@ -91,7 +96,13 @@ struct PushEndToEndTests {
                 let token = message["token"] as? String, let data = message["data"] as? [String: String], Array(data.keys) == ["challenge_id"],
                 let challengeId = data["challenge_id"]
             else { return Response(status: .badRequest) }
-            seen.fcm.withLock { $0.append((token, challengeId)) }
+            let attempt = seen.fcm.withLock { seen in
+                seen.append((token, challengeId))
+                return seen.filter { $0.token == token }.count
+            }
+            if token == flakyToken, attempt == 1 {
+                return Response(status: .serviceUnavailable)  // FCM's "try again later"
+            }
             if token == goneToken {
                 return Response(
                     status: .notFound, headers: [.contentType: "application/json"],
@@ -144,7 +155,6 @@ struct PushEndToEndTests {
         try """
             server:
               operations: { admin_token: "\(Self.adminToken)" }
-            store: { kind: memory }
             clients:
               - { client_id: console, client_secret: console-secret-0042 }
             authenticators:
@@ -236,11 +246,13 @@ struct PushEndToEndTests {
             let tokens = try await poll(node, id)
             #expect(tokens.status == 200, "\(tokens.text)")
 
+            // The access token was cached: one exchange for both pushes so far is checked below.
             // The stale phone is skipped from now on: the next request reaches FCM only.
             _ = try await start(node, "alice")
             try await waitFor { seen.fcm.withLock { $0.count } == 2 }
             try await Task.sleep(for: .milliseconds(200))
             #expect(seen.apns.withLock { $0.count } == 1)
+            #expect(seen.exchanges.withLock { $0 } == 1)
 
             // The admin API lists alice's devices (the stale one marked) and revokes one: its key then proves nothing.
             let admin = [("Authorization", "Bearer \(Self.adminToken)")]
@@ -274,6 +286,20 @@ struct PushEndToEndTests {
                 let answer = try await poll(node, id)
                 #expect(pickRight ? answer.status == 200 : answer.json["error"] == .string("access_denied"), "\(answer.text)")
             }
+        }
+    }
+
+    @Test("a 503 from FCM is retried with backoff, and the push then arrives")
+    func retried() async throws {
+        try await withServer { node, _, seen in
+            let phone = try await enroll(node, subject: "alice", platform: "fcm", pushToken: Self.flakyToken)
+            let id = try await start(node, "alice")
+            try await waitFor { seen.fcm.withLock { $0.count } == 2 }
+            let pushes = seen.fcm.withLock { $0 }
+            #expect(pushes.count == 2 && pushes[0].challengeId == pushes[1].challengeId)
+            let client = PushDeviceClient()
+            #expect(try await client.answer(try await client.challenge(pushes[1].challengeId, phone), approve: true, phone) == "approved")
+            #expect(try await poll(node, id).status == 200)
         }
     }
 

@@ -33,12 +33,14 @@ struct MutualTLSTests {
         }
 
         /// A certificate valid around the fixture's clock.
-        func issue(_ commonName: String, organization: String = "Bank", dnsNames: [String] = [], by authority: TestCertificateAuthority? = nil)
-            throws -> ClientCertificate
-        {
+        func issue(
+            _ commonName: String, organization: String = "Bank", dnsNames: [String] = [], ipAddresses: [[UInt8]] = [],
+            by authority: TestCertificateAuthority? = nil
+        ) throws -> ClientCertificate {
             let now = fixture.clock.now
             let certificate = try (authority ?? ca).issue(
-                commonName: commonName, organization: organization, dnsNames: dnsNames, notValidAfter: now + 3600, notValidBefore: now - 60)
+                commonName: commonName, organization: organization, dnsNames: dnsNames, ipAddresses: ipAddresses, notValidAfter: now + 3600,
+                notValidBefore: now - 60)
             return try ClientCertificate(der: try certificate.der)
         }
 
@@ -96,6 +98,18 @@ struct MutualTLSTests {
         let setup = try await Setup()
         #expect((try? await setup.start("teller-dns", certificate: try setup.issue("anything", dnsNames: ["TELLER.bank.example"])).get()) != nil)
         #expect(await setup.start("teller-dns", certificate: try setup.issue("teller.bank.example")).failure?.code == "invalid_client")
+    }
+
+    @Test("tls_client_auth: a registered IP address SAN, IPv4 or IPv6 in its RFC 5952 form, authenticates; another address does not")
+    func ipSAN() async throws {
+        let setup = try await Setup(extraClients: [
+            ClientConfiguration(clientId: "v4", clientSecret: nil, tokenEndpointAuthMethods: [.tlsClientAuth], tlsClientAuthSanIp: "192.0.2.7"),
+            ClientConfiguration(clientId: "v6", clientSecret: nil, tokenEndpointAuthMethods: [.tlsClientAuth], tlsClientAuthSanIp: "2001:db8::7"),
+        ])
+        let v6: [UInt8] = [0x20, 0x01, 0x0d, 0xb8] + Array(repeating: 0, count: 11) + [7]
+        #expect((try? await setup.start("v4", certificate: try setup.issue("any", ipAddresses: [[192, 0, 2, 7]])).get()) != nil)
+        #expect((try? await setup.start("v6", certificate: try setup.issue("any", ipAddresses: [v6])).get()) != nil)
+        #expect(await setup.start("v4", certificate: try setup.issue("any", ipAddresses: [[192, 0, 2, 8]])).failure?.code == "invalid_client")
     }
 
     @Test("self_signed_tls_client_auth: a certificate carrying a registered key authenticates; another key does not")

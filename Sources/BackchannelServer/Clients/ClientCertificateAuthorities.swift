@@ -1,5 +1,6 @@
 import Foundation
-import X509
+// Validity is judged at the engine's clock (a virtual one in tests), not the machine's.
+@_spi(FixedExpiryValidationTime) import X509
 
 /// The certificate authorities whose certificates `tls_client_auth` accepts (RFC 8705 §2.1: the PKI
 /// method): a client certificate authenticates only if it chains to one of them and is valid now.
@@ -17,7 +18,7 @@ struct ClientCertificateAuthorities: Sendable {
     /// and within its validity at `now`.
     func trust(_ certificate: ClientCertificate, at now: Date) async -> Bool {
         guard !roots.isEmpty else { return false }
-        var verifier = Verifier(rootCertificates: CertificateStore(roots)) { RFC5280Policy(validationTime: now) }
+        var verifier = Verifier(rootCertificates: CertificateStore(roots)) { RFC5280Policy(fixedExpiryValidationTime: now) }
         switch await verifier.validate(leaf: certificate.certificate, intermediates: CertificateStore()) {
         case .validCertificate: return true
         case .couldNotValidate: return false

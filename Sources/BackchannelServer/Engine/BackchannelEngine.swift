@@ -188,7 +188,7 @@ public final class BackchannelEngine: Sendable {
         self.keyFetcher = keyFetcher
         self.refreshTokens = RefreshTokens(
             store: replayStore, random: random, lifetime: TimeInterval(policy.refreshTokenLifetime),
-            maxLifetime: TimeInterval(policy.refreshTokenMaxLifetime), logger: logger)
+            maxLifetime: TimeInterval(policy.refreshTokenMaxLifetime))
         let endpoints = [issuer, issuer + EndpointPaths.token, issuer + EndpointPaths.backchannelAuthentication]
         self.clientCertificateAuthorities = clientCertificateAuthorities
         self.clients = ClientAuthenticator(

@@ -1,7 +1,7 @@
 import BackchannelCore
 import Crypto
 import Foundation
-import Logging
+
 
 /// Refresh tokens (RFC 6749 §6) with rotation and reuse detection (OAuth 2.0 Security BCP, RFC 9700
 /// §4.14.2): every use returns a new token and spends the old one; a spent token presented again means one
@@ -20,7 +20,6 @@ struct RefreshTokens: Sendable {
     let lifetime: TimeInterval
     /// `refresh_token_max_lifetime`: how long a family lives from the authentication that began it.
     let maxLifetime: TimeInterval
-    let logger: Logger
 
     /// The authentication a family descends from: what its tokens grant.
     struct Authentication: Codable, Sendable, Hashable {

@@ -2,7 +2,6 @@ import BackchannelCore
 import Crypto
 import Foundation
 
-
 /// Refresh tokens (RFC 6749 §6) with rotation and reuse detection (OAuth 2.0 Security BCP, RFC 9700
 /// §4.14.2): every use returns a new token and spends the old one; a spent token presented again means one
 /// of the two holders is an attacker, so the whole family (every token descended from one authentication)

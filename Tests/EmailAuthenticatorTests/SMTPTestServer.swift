@@ -19,8 +19,7 @@ final class SMTPTestServer: @unchecked Sendable {
         check.standardOutput = FileHandle.nullDevice
         check.standardError = FileHandle.nullDevice
         guard (try? check.run()) != nil else { return false }
-        check.waitUntilExit()
-        return check.terminationStatus == 0
+        return ProcessExit.wait(for: check) == 0
     }()
 
     /// Starts a server on a thread of its own: making the certificate and waiting for Python to listen
@@ -82,7 +81,7 @@ final class SMTPTestServer: @unchecked Sendable {
     func stop() {
         if process.isRunning {
             process.terminate()
-            process.waitUntilExit()
+            _ = ProcessExit.wait(for: process, timeout: .seconds(10))
         }
         try? FileManager.default.removeItem(at: directory)
     }
@@ -106,6 +105,6 @@ final class SMTPTestServer: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
+        _ = ProcessExit.wait(for: process)
     }
 }

@@ -76,7 +76,7 @@ final class BackchanneldProcess: @unchecked Sendable {
     /// `kill -9`: no shutdown, no flushing beyond what was committed.
     func crash() {
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        _ = ProcessExit.wait(for: process, timeout: .seconds(30))
     }
 
     /// SIGTERM, then the exit status once the process has shut down (waited for on a thread of its own).
@@ -85,8 +85,7 @@ final class BackchanneldProcess: @unchecked Sendable {
         let process = self.process
         return await withCheckedContinuation { continuation in
             Thread {
-                process.waitUntilExit()
-                continuation.resume(returning: process.terminationStatus)
+                continuation.resume(returning: ProcessExit.wait(for: process) ?? -1)
             }.start()
         }
     }
@@ -97,9 +96,10 @@ final class BackchanneldProcess: @unchecked Sendable {
     func stop() {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
-        for _ in 0..<200 where process.isRunning { usleep(50_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        if ProcessExit.wait(for: process, timeout: .seconds(10)) == nil {
+            kill(process.processIdentifier, SIGKILL)
+            _ = ProcessExit.wait(for: process, timeout: .seconds(10))
+        }
     }
 }
 

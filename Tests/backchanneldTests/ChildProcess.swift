@@ -1,3 +1,4 @@
+import BackchannelTesting
 import Foundation
 
 /// Other programs the tests run to their end: the example executables, the Python checks.
@@ -18,8 +19,7 @@ enum ChildProcess {
         return await withCheckedContinuation { continuation in
             Thread {
                 let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                process.waitUntilExit()
-                continuation.resume(returning: (process.terminationStatus, output))
+                continuation.resume(returning: (ProcessExit.wait(for: process) ?? -1, output))
             }.start()
         }
     }
@@ -39,8 +39,7 @@ enum ChildProcess {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+        return ProcessExit.wait(for: process) == 0
     }
 
     /// A new, empty directory under the temporary directory; the caller removes it.

@@ -1,5 +1,6 @@
 import BackchannelCore
 import BackchannelServer
+import BackchannelTesting
 import Foundation
 import Logging
 import Testing
@@ -87,8 +88,8 @@ struct StartupRefusalTests {
         process.standardError = output
         try process.run()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus != 0)
+        let status = ProcessExit.wait(for: process)
+        #expect(status != nil && status != 0)
         #expect(text.contains("loopback"))
     }
 }

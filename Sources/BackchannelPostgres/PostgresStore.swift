@@ -34,6 +34,8 @@ public final class PostgresStore: Service, Sendable {
     ///   - expiredRequestRetention: How long expired requests are kept to answer `expired_token`.
     ///   - clock: The clock expiry is judged by.
     ///   - connectTimeout: How long start-up work may wait for the database before giving up.
+    ///   - operationDeadline: How long an operation may wait for a free connection before it fails as
+    ///     unavailable (a request then answers `server_error` rather than hang).
     ///   - logger: Where the driver logs.
     /// - Throws: ``PostgresStoreError`` for a bad URL or connection count, or a database out of reach;
     ///   the driver's error when the database refuses.
@@ -43,13 +45,14 @@ public final class PostgresStore: Service, Sendable {
         expiredRequestRetention: TimeInterval = 600,
         clock: any BackchannelClock = SystemClock(),
         connectTimeout: Duration = .seconds(10),
+        operationDeadline: Duration = .seconds(5),
         logger: Logger = Logger(label: "backchannel.postgres")
     ) async throws -> PostgresStore {
         let endpoint = try PostgresEndpoint(url: url)
         guard connections >= 1 else { throw PostgresStoreError.invalidConnectionCount(connections) }
         let pool = PostgresConnectionPool(
             size: connections, configuration: try endpoint.connectionConfiguration(connectTimeout: connectTimeout),
-            deadline: .seconds(5), logger: logger)
+            deadline: operationDeadline, logger: logger)
         let store = PostgresStore(
             pool: pool,
             endpoint: endpoint, connectTimeout: connectTimeout, retention: expiredRequestRetention, clock: clock, logger: logger)

@@ -13,7 +13,8 @@ struct LimitStoreContractTests {
     private func make(_ kind: String) async throws -> (any LimitStore, @Sendable () -> Void) {
         guard kind == "postgres" else { return (InMemoryLimitStore(), {}) }
         let url = try await TemporaryPostgresServer.shared().makeDatabase()
-        let store = try await PostgresStore.connect(url: url, connections: 2, expiredRequestRetention: 60, clock: VirtualClock(), connectTimeout: TemporaryPostgresServer.connectTimeout)
+        let store = try await PostgresStore.connect(url: url, connections: 2, expiredRequestRetention: 60, clock: VirtualClock(), connectTimeout: TemporaryPostgresServer.connectTimeout,
+            operationDeadline: TemporaryPostgresServer.connectTimeout)
         let pool = Task { await store.run() }
         return (store, { pool.cancel() })
     }
@@ -69,8 +70,10 @@ struct LimitStoreContractTests {
     /// Two stores on one new database, as two nodes would have; the closure stops their pools.
     private func twoNodes(connections: Int = 2) async throws -> (PostgresStore, PostgresStore, @Sendable () -> Void) {
         let url = try await TemporaryPostgresServer.shared().makeDatabase()
-        let first = try await PostgresStore.connect(url: url, connections: connections, expiredRequestRetention: 60, clock: VirtualClock(), connectTimeout: TemporaryPostgresServer.connectTimeout)
-        let second = try await PostgresStore.connect(url: url, connections: connections, expiredRequestRetention: 60, clock: VirtualClock(), connectTimeout: TemporaryPostgresServer.connectTimeout)
+        let first = try await PostgresStore.connect(url: url, connections: connections, expiredRequestRetention: 60, clock: VirtualClock(), connectTimeout: TemporaryPostgresServer.connectTimeout,
+            operationDeadline: TemporaryPostgresServer.connectTimeout)
+        let second = try await PostgresStore.connect(url: url, connections: connections, expiredRequestRetention: 60, clock: VirtualClock(), connectTimeout: TemporaryPostgresServer.connectTimeout,
+            operationDeadline: TemporaryPostgresServer.connectTimeout)
         let pools = [Task { await first.run() }, Task { await second.run() }]
         return (first, second, { pools.forEach { $0.cancel() } })
     }

@@ -9,7 +9,8 @@ struct PostgresSoftStateTests {
     @Test("the abuse limits' tables are unlogged, the durable ones are not")
     func limitTablesUnlogged() async throws {
         let url = try await TemporaryPostgresServer.shared().makeDatabase()
-        let store = try await PostgresStore.connect(url: url, connections: 1, connectTimeout: TemporaryPostgresServer.connectTimeout)
+        let store = try await PostgresStore.connect(url: url, connections: 1, connectTimeout: TemporaryPostgresServer.connectTimeout,
+            operationDeadline: TemporaryPostgresServer.connectTimeout)
         let pool = Task { await store.run() }
         defer { pool.cancel() }
         let rows = try await store.client.query(

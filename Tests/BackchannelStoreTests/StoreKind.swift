@@ -43,7 +43,8 @@ struct StoreUnderTest {
                 cleanup: { try? FileManager.default.removeItem(at: directory) })
         case .postgres:
             let url = try await TemporaryPostgresServer.shared().makeDatabase()
-            let store = try await PostgresStore.connect(url: url, connections: 4, expiredRequestRetention: retention, clock: clock, connectTimeout: TemporaryPostgresServer.connectTimeout)
+            let store = try await PostgresStore.connect(url: url, connections: 4, expiredRequestRetention: retention, clock: clock, connectTimeout: TemporaryPostgresServer.connectTimeout,
+            operationDeadline: TemporaryPostgresServer.connectTimeout)
             let pool = Task { await store.run() }
             return StoreUnderTest(requests: store, pluginState: store, keys: store, clock: clock, cleanup: { pool.cancel() })
         }
@@ -53,7 +54,7 @@ struct StoreUnderTest {
 }
 
 extension TemporaryPostgresServer {
-    /// How long a test's store may take to connect and migrate: the whole suite on 2 cores shares one server,
-    /// and a loaded machine can take longer than production's 10 s.
+    /// How long a test's store may take to connect and migrate, and an operation to get a connection: the whole
+    /// suite on 2 cores shares one server, and a loaded machine can take longer than production's 10 s and 5 s.
     static let connectTimeout: Duration = .seconds(60)
 }

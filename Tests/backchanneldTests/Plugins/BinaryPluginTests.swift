@@ -23,7 +23,11 @@ struct BinaryPluginTests {
         let scratch = workspace.appendingPathComponent("scratch")
         let (status, output) = try await ChildProcess.run(
             URL(fileURLWithPath: "/usr/bin/env"),
-            ["swift", "build", "--package-path", ConsoleCodeFlow.repository.appendingPathComponent("Examples/ConsoleCodePlugin").path, "--scratch-path", scratch.path])
+            // One job: the rest of the suite runs beside this build on the same 2 cores.
+            [
+                "swift", "build", "--jobs", "1", "--package-path", ConsoleCodeFlow.repository.appendingPathComponent("Examples/ConsoleCodePlugin").path,
+                "--scratch-path", scratch.path,
+            ])
         guard status == 0 else { throw BuildFailure(output: output) }
         return scratch.appendingPathComponent("debug/libConsoleCodePlugin.so")
     }

@@ -352,7 +352,7 @@ let package = Package(
         .testTarget(
             name: "BackchannelHTTPTests",
             dependencies: [
-                "BackchannelHTTP", "BackchannelServer",
+                "BackchannelHTTP", "BackchannelServer", "CertificateFixtures",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),

@@ -70,9 +70,9 @@ public final class PushAuthenticator: BackchannelAuthenticationHandler, DeviceEn
         }
         let now = services.clock.now
         let challenge = PushChallenge(
-            authReqId: request.authReqId.rawValue, challengeId: Base64URLText.encode(Data(services.random.bytes(count: 16))), subject: user.subject,
+            authReqId: request.authReqId.rawValue, challengeId: Base64URL.encode(services.random.bytes(count: 16)), subject: user.subject,
             clientName: request.clientName ?? request.clientId, scopes: request.scopes, bindingMessage: request.bindingMessage,
-            nonce: Base64URLText.encode(Data(services.random.bytes(count: 16))), choices: choices, devices: reachable.map(\.deviceId),
+            nonce: Base64URL.encode(services.random.bytes(count: 16)), choices: choices, devices: reachable.map(\.deviceId),
             expiresAt: request.expiresAt)
         guard try await challenges.insert(
             challenge, key: challenge.authReqId, createdAt: now, expiresAt: request.expiresAt.addingTimeInterval(Self.retention))
@@ -198,7 +198,7 @@ public final class PushAuthenticator: BackchannelAuthenticationHandler, DeviceEn
         -> PushDevice
     {
         let device = PushDevice(
-            deviceId: Base64URLText.encode(Data(services.random.bytes(count: 16))), subject: subject, publicKey: publicKey, platform: platform,
+            deviceId: Base64URL.encode(services.random.bytes(count: 16)), subject: subject, publicKey: publicKey, platform: platform,
             pushToken: pushToken, hardwareKey: hardwareKey, label: label, enrolledAt: services.clock.now)
         // Devices stay until revoked (a distant expiry).
         _ = try await devices.insert(

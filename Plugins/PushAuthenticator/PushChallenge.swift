@@ -33,20 +33,6 @@ struct PushChallenge: ConcludableRecord, Equatable {
     var requestHash: String {
         let text = ["client=\(clientName)", "scopes=\(scopes.joined(separator: " "))", "binding_message=\(bindingMessage ?? "")",
             "challenge=\(challengeId)"].joined(separator: "\n")
-        return Base64URLText.encode(Data(SHA256.hash(data: Data(text.utf8))))
-    }
-}
-
-/// base64url without padding.
-enum Base64URLText {
-    static func encode(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    static func decode(_ text: String) -> Data? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64)
+        return Base64URL.encode(SHA256.hash(data: Data(text.utf8)))
     }
 }

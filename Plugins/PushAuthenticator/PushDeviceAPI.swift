@@ -39,7 +39,7 @@ struct PushDeviceAPI: FrontChannelInteraction {
             let platform = request.formValue("platform").flatMap(PushDevice.Platform.init(rawValue:))
         else { return Self.error("invalid_request", status: 400) }
         // The key must be a P-256 public key before the code is spent on it.
-        guard let raw = Base64URLText.decode(publicKey), raw.count == 64, PushSignedMessage.isPublicKey(raw) else {
+        guard let raw = Base64URL.decode(publicKey), raw.count == 64, PushSignedMessage.isPublicKey(raw) else {
             return Self.error("invalid_public_key", status: 400)
         }
         let pushToken = request.formValue("push_token")

@@ -1,3 +1,4 @@
+import BackchannelCore
 import Crypto
 import Foundation
 
@@ -27,8 +28,8 @@ enum PushSignedMessage {
 
     /// Whether `signature` (base64url raw) over `message` verifies with `publicKey` (base64url raw x ‖ y).
     static func verify(_ signature: String, over message: Data, publicKey: String) -> Bool {
-        guard let keyBytes = Base64URLText.decode(publicKey), let key = try? P256.Signing.PublicKey(rawRepresentation: keyBytes),
-            let signatureBytes = Base64URLText.decode(signature), let parsed = try? P256.Signing.ECDSASignature(rawRepresentation: signatureBytes)
+        guard let keyBytes = Base64URL.decode(publicKey), let key = try? P256.Signing.PublicKey(rawRepresentation: keyBytes),
+            let signatureBytes = Base64URL.decode(signature), let parsed = try? P256.Signing.ECDSASignature(rawRepresentation: signatureBytes)
         else { return false }
         return key.isValidSignature(parsed, for: message)
     }

@@ -125,8 +125,7 @@ struct MutualTLSTests {
         let certificate = try setup.issue("branch-42")
         let tokens = try await setup.tokens("branch", certificate: certificate)
         let claims = try await setup.fixture.verifier().verify(tokens.accessToken, as: BoundClaims.self)
-        let expected = Data(SHA256.hash(data: certificate.der)).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let expected = Base64URL.encode(SHA256.hash(data: certificate.der))
         #expect(claims.cnf["x5t#S256"] == expected)
         let introspection = try await setup.fixture.engine.introspectionRequest(
             OAuthParameters([("client_id", "branch"), ("token", tokens.accessToken)]), authorization: nil, clientCertificate: certificate
@@ -213,11 +212,7 @@ private struct BoundClaims: JWTPayload {
 extension P256.Signing.PublicKey {
     /// The `x` and `y` of an EC JWK.
     static func jwk(_ key: P256.Signing.PublicKey) -> (x: String, y: String) {
-        func b64(_ data: Data) -> String {
-            data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-                .replacingOccurrences(of: "=", with: "")
-        }
         let raw = key.rawRepresentation
-        return (b64(raw.prefix(32)), b64(raw.suffix(32)))
+        return (Base64URL.encode(raw.prefix(32)), Base64URL.encode(raw.suffix(32)))
     }
 }

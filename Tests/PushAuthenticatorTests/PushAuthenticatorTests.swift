@@ -15,14 +15,10 @@ struct PushAuthenticatorTests {
         let key = P256.Signing.PrivateKey()
         var deviceId = ""
 
-        var publicKey: String { Self.b64(key.publicKey.rawRepresentation) }
-
-        static func b64(_ data: Data) -> String {
-            data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        }
+        var publicKey: String { Base64URL.encode(key.publicKey.rawRepresentation) }
 
         func sign(_ message: Data, with other: P256.Signing.PrivateKey? = nil) throws -> String {
-            Self.b64(try (other ?? key).signature(for: message).rawRepresentation)
+            Base64URL.encode(try (other ?? key).signature(for: message).rawRepresentation)
         }
     }
 

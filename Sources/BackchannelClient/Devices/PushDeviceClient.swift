@@ -64,7 +64,7 @@ public struct PushDeviceClient: Sendable {
         apiURL: String, code: String, platform: String = "none", pushToken: String? = nil, hardwareKey: Bool = false, label: String? = nil
     ) async throws(Failure) -> Enrollment {
         let key = P256.Signing.PrivateKey()
-        var form = [("code", code), ("public_key", Self.base64URL(key.publicKey.rawRepresentation)), ("platform", platform)]
+        var form = [("code", code), ("public_key", Base64URL.encode(key.publicKey.rawRepresentation)), ("platform", platform)]
         if let pushToken { form.append(("push_token", pushToken)) }
         if hardwareKey { form.append(("hardware_key", "true")) }
         if let label { form.append(("label", label)) }
@@ -131,7 +131,7 @@ public struct PushDeviceClient: Sendable {
     private func sign(_ message: Data, _ enrollment: Enrollment) throws(Failure) -> String {
         do {
             let key = try P256.Signing.PrivateKey(pemRepresentation: enrollment.privateKeyPEM)
-            return Self.base64URL(try key.signature(for: message).rawRepresentation)
+            return Base64URL.encode(try key.signature(for: message).rawRepresentation)
         } catch {
             throw Failure(status: 0, error: "the device key cannot sign: \(error)")
         }
@@ -147,9 +147,5 @@ public struct PushDeviceClient: Sendable {
         }
         guard answer.status == 200 else { throw Failure(status: answer.status, error: answer.json["error"]?.stringValue ?? "unexpected answer") }
         return answer.json
-    }
-
-    private static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 }

@@ -41,8 +41,7 @@ struct IDTokenVerifier: Sendable {
         guard let expiry, Date(timeIntervalSince1970: expiry) > now else { throw .invalidResponse("the ID token has expired") }
         if let atHash = claims["at_hash"]?.stringValue {
             guard let accessToken else { throw .invalidResponse("the ID token has an at_hash but no access token came") }
-            let expected = Data(SHA256.hash(data: Data(accessToken.utf8)).prefix(16)).base64EncodedString()
-                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            let expected = Base64URL.encode(SHA256.hash(data: Data(accessToken.utf8)).prefix(16))
             guard atHash == expected else { throw .invalidResponse("the ID token's at_hash does not match the access token") }
         }
         return claims

@@ -18,8 +18,8 @@ public struct PluginAPIVersion: Sendable, Hashable, CustomStringConvertible {
     /// The version of this `BackchannelCore`: 1.4 (1.1 added ``BackchannelAuthenticationHandler/readiness()``,
     /// with a default; 1.2 added ``BackchannelHostServices/deliveries``; 1.3 added
     /// ``BackchannelAuthenticationHandler/cancelAuthenticationRequests(_:)`` and
-    /// ``PluginStateStore/delete(namespace:keys:)``, both with defaults; 1.4 added ``BackchannelPluginLibrary``
-    /// and ``DeviceEnrollmentIssuer``).
+    /// ``PluginStateStore/delete(namespace:keys:)``, both with defaults; 1.4 added ``BackchannelPluginLibrary``,
+    /// ``DeviceEnrollmentIssuer`` and ``Base64URL``).
     @inlinable
     public static var current: PluginAPIVersion { PluginAPIVersion(major: 1, minor: 4) }
 

@@ -1,3 +1,4 @@
+import BackchannelCore
 import Crypto
 import CryptoExtras
 import Foundation

@@ -173,11 +173,19 @@ struct BinaryPluginTests {
         #expect(output.contains("libdangling.so plugin 'dangling': front_channel 'nowhere' is not a registered front-channel plugin"), "\(output)")
     }
 
-    @Test("a plugins directory anyone may write to is refused")
+    @Test("a plugins directory, or a library in it, that anyone may write to is refused")
     func worldWritable() async throws {
         let plugin = try await Self.examplePlugin.value
         let (status, output) = try await Self.refusal(try Self.pluginsDirectory([("libConsoleCodePlugin.so", plugin)], mode: 0o777))
         #expect(status == 78)
         #expect(output.contains("is writable by anyone"), "\(output)")
+
+        // A library anyone may write to, in a directory nobody else may, is refused too.
+        let directory = try Self.pluginsDirectory([("libConsoleCodePlugin.so", plugin)])
+        let library = directory.appendingPathComponent("libConsoleCodePlugin.so")
+        try FileManager.default.setAttributes([.posixPermissions: 0o666], ofItemAtPath: library.path)
+        let (libraryStatus, libraryOutput) = try await Self.refusal(directory)
+        #expect(libraryStatus == 78)
+        #expect(libraryOutput.contains("libConsoleCodePlugin.so is writable by anyone"), "\(libraryOutput)")
     }
 }

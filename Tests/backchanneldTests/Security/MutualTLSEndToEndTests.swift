@@ -139,8 +139,7 @@ struct MutualTLSEndToEndTests {
             let tokens = try await flow(server, clientId: "branch", client: branch)
             #expect(tokens.status == 200, "\(tokens.text)")
             let accessToken = try #require(tokens.json["access_token"]?.stringValue)
-            let thumbprint = Data(SHA256.hash(data: try pki.branch.der)).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            let thumbprint = Base64URL.encode(SHA256.hash(data: try pki.branch.der))
             #expect(try accessTokenClaims(accessToken)["cnf"] == .object(["x5t#S256": .string(thumbprint)]))
 
             let userinfo = try await HTTPPeer.get("\(server.baseURL)/userinfo", headers: [("Authorization", "Bearer \(accessToken)")], client: branch)
@@ -261,8 +260,7 @@ struct MutualTLSEndToEndTests {
                     "\(server.baseURL)/token", form: [("client_id", "bank-app"), ("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", id)],
                     client: bank)
                 #expect(tokens.status == 200, "\(tokens.text)")
-                let thumbprint = Data(SHA256.hash(data: try pki.bankApp.der)).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-                    .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+                let thumbprint = Base64URL.encode(SHA256.hash(data: try pki.bankApp.der))
                 let bound = JSONValue.object(["x5t#S256": .string(thumbprint)])
                 #expect(try accessTokenClaims(try #require(tokens.json["access_token"]?.stringValue))["cnf"] == bound)
 

@@ -1,8 +1,10 @@
 import Foundation
 
-/// Unpadded base64url (RFC 4648 §5), as JOSE and `auth_req_id` use it.
-enum Base64URL {
-    static func encode(_ bytes: some Sequence<UInt8>) -> String {
+/// Unpadded base64url (RFC 4648 §5), as JOSE, `auth_req_id`s and the push authenticator's keys and
+/// signatures use it. Since API 1.4.
+public enum Base64URL {
+    /// The bytes in base64url, without padding.
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
         // Byte-level translation of standard base64: Foundation's string replacing is slow on Linux,
         // and this runs on every poll (the auth_req_id's hash).
         let standard = Data(bytes).base64EncodedData()
@@ -16,7 +18,8 @@ enum Base64URL {
         }
     }
 
-    static func decode(_ text: some StringProtocol) -> Data? {
+    /// The bytes of unpadded base64url text; `nil` for anything else (padding included).
+    public static func decode(_ text: some StringProtocol) -> Data? {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         guard !base64.contains("=") else { return nil }
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)

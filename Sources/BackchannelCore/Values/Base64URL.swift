@@ -3,7 +3,9 @@ import Foundation
 /// Unpadded base64url (RFC 4648 §5), as JOSE, `auth_req_id`s and the push authenticator's keys and
 /// signatures use it. Since API 1.4.
 public enum Base64URL {
-    /// The bytes in base64url, without padding.
+    /// The bytes in base64url, without padding. Inlinable, so callers get it specialised for their byte
+    /// sequence (the engine runs it on every poll).
+    @inlinable
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
         // Byte-level translation of standard base64: Foundation's string replacing is slow on Linux,
         // and this runs on every poll (the auth_req_id's hash).
@@ -19,6 +21,7 @@ public enum Base64URL {
     }
 
     /// The bytes of unpadded base64url text; `nil` for anything else (padding included).
+    @inlinable
     public static func decode(_ text: some StringProtocol) -> Data? {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         guard !base64.contains("=") else { return nil }

@@ -47,6 +47,15 @@ struct RefreshTokenTests {
         #expect(grant.failure?.code == "unauthorized_client")
     }
 
+    @Test("a refresh without refresh_token is invalid_request, and an unknown one invalid_grant")
+    func malformed() async throws {
+        let fixture = try await Self.fixture()
+        let missing = await fixture.engine.tokenRequest(
+            OAuthParameters([(name: "grant_type", value: "refresh_token")]), authorization: EngineFixture.basic(Self.agent.0, Self.agent.1))
+        #expect(missing.failure == .invalidRequest("the refresh_token parameter is required"))
+        #expect(await Self.refresh(fixture, "not-a-refresh-token").failure == .invalidGrant("the refresh token is invalid, expired or revoked"))
+    }
+
     @Test("a refresh gives a new access token for the same user and a new refresh token; the old one is spent")
     func rotation() async throws {
         let fixture = try await Self.fixture()

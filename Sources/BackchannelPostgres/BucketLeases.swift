@@ -43,6 +43,15 @@ final class BucketLeases: Sendable {
         }
     }
 
+    /// Gives back a token spent by ``spend(_:now:)`` for a request that was refused before it needed it.
+    func refund(_ key: String, now: Date) {
+        state.withLock { state in
+            guard var lease = state.leases[key], lease.until > now else { return }
+            lease.tokens += 1
+            state.leases[key] = lease
+        }
+    }
+
     /// Holds `tokens` more for `key` until a second from `now`.
     func hold(_ tokens: Int, for key: String, now: Date) {
         state.withLock { state in

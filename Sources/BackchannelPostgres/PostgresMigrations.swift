@@ -122,6 +122,15 @@ enum PostgresMigrations {
                 "ALTER TABLE backchannel_limit_count SET UNLOGGED",
             ]
         ),
+        (
+            10,
+            [
+                // An authentication request's limits in one round trip (`PostgresStore.admit(_:now:)`), see there.
+                PostgresAdmitFunction.definition,
+                // A poll reads the authenticator's record of its request in the same statement, by key alone.
+                "CREATE INDEX backchannel_plugin_state_key ON backchannel_plugin_state (key)",
+            ]
+        ),
     ]
 
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {

@@ -25,6 +25,49 @@ extension PostgresStore: LimitStore {
         return max(try await wait(bucket: key, capacity: capacity, refillPerSecond: refillPerSecond, now: now), 1 / refillPerSecond)
     }
 
+    /// Every limit in one round trip (`backchannel_admit`, ``PostgresAdmitFunction``), except a large
+    /// bucket's token that this node already holds (``BucketLeases``): spent here first, and handed back
+    /// when the database refuses before that bucket's turn, so the verdict is the one-call-at-a-time order's.
+    public func admit(_ admission: LimitAdmission, now: Date) async throws -> LimitVerdict {
+        var counts: [Int] = []
+        var spent: [Int] = []
+        for (index, bucket) in admission.buckets.enumerated() {
+            let batch = BucketLeases.batch(capacity: bucket.capacity)
+            if batch > 1, leases.spend(bucket.key, now: now) {
+                counts.append(0)
+                spent.append(index)
+            } else {
+                counts.append(batch)
+            }
+        }
+        let rows = try await client.execute(AdmitStatement(admission: admission, counts: counts, now: now.timeIntervalSince1970), logger: logger)
+        guard let (verdict, refusedBucket, taken) = rows.first else { throw PostgresStoreError.unexpectedAnswer("backchannel_admit returned no row") }
+        for (index, count) in taken.enumerated() where count > 1 {
+            leases.hold(count - 1, for: admission.buckets[index].key, now: now)
+        }
+        let answer: LimitVerdict
+        switch (verdict, refusedBucket) {
+        case (0, _): answer = .admitted
+        case (1, _): answer = .coolingDown
+        case (2, let bucket?): answer = .rateLimited(bucket: bucket)
+        case (3, _): answer = .capReached
+        default: throw PostgresStoreError.unexpectedAnswer("backchannel_admit returned verdict \(verdict)")
+        }
+        // What the one-call-at-a-time order would not have taken goes back to the node's lease.
+        let refused: Int? = switch answer {
+        case .coolingDown: -1
+        case .rateLimited(let bucket): bucket
+        case .admitted, .capReached: nil
+        }
+        if let refused {
+            for index in spent where index > refused { leases.refund(admission.buckets[index].key, now: now) }
+        }
+        if Int.random(in: 0..<1000) == 0 {
+            try await client.query("DELETE FROM backchannel_limit_bucket WHERE at < \(now.timeIntervalSince1970 - 3600)", logger: logger)
+        }
+        return answer
+    }
+
     /// One statement: refill, and take `count` tokens only if they are all there.
     private func take(_ count: Int, from key: String, capacity: Double, refillPerSecond: Double, now: Date) async throws -> Bool {
         let at = now.timeIntervalSince1970

@@ -139,6 +139,8 @@ public enum PostgresStoreError: Error, Sendable, Equatable, CustomStringConverti
     case unavailable(seconds: Int)
     /// A running store's every connection attempt fails: the database is down or out of reach.
     case outOfReach
+    /// The database answered what this store's schema cannot produce (a schema changed by hand, say).
+    case unexpectedAnswer(String)
 
     public var description: String {
         switch self {
@@ -148,6 +150,7 @@ public enum PostgresStoreError: Error, Sendable, Equatable, CustomStringConverti
         case .refused(let host, let port, let reason): "cannot connect to PostgreSQL at \(host):\(port): \(reason)"
         case .unavailable(let seconds): "no PostgreSQL connection within \(seconds) s"
         case .outOfReach: "PostgreSQL is out of reach (every connection attempt fails)"
+        case .unexpectedAnswer(let what): "unexpected answer from PostgreSQL: \(what)"
         }
     }
 }

@@ -67,6 +67,58 @@ struct LimitStoreContractTests {
         #expect(try await store.admit(member: "m7", caps: [(key: "s", cap: 3)], until: now.addingTimeInterval(60), now: now) == false)
     }
 
+    private static func admission(member: String, now: Date, cap: Int = 1) -> LimitAdmission {
+        LimitAdmission(
+            cooldown: .init(key: "cd", capacity: 1, refillPerSecond: 0.01),
+            buckets: [.init(key: "client", capacity: 3, refillPerSecond: 0.001), .init(key: "user", capacity: 2, refillPerSecond: 0.001)],
+            member: member, caps: [.init(key: "s", limit: cap), .init(key: "cs", limit: cap)], until: now.addingTimeInterval(60))
+    }
+
+    @Test("an admission passes the cool-down, takes a token from each bucket in turn and counts the member against every cap", arguments: kinds)
+    func admissionInOrder(kind: String) async throws {
+        let (store, close) = try await make(kind)
+        defer { close() }
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(try await store.admit(Self.admission(member: "m1", now: now), now: now) == .admitted)
+        // The caps count m1: the next is refused at the cap, after both buckets gave a token.
+        #expect(try await store.admit(Self.admission(member: "m2", now: now), now: now) == .capReached)
+        #expect(try await store.wait(bucket: "user", capacity: 2, refillPerSecond: 0.001, now: now) > 0)
+        #expect(try await store.wait(bucket: "client", capacity: 3, refillPerSecond: 0.001, now: now) == 0)
+        // The user's bucket is empty now: refused there; the client's bucket gave its token, no cap counted.
+        #expect(try await store.admit(Self.admission(member: "m3", now: now, cap: 5), now: now) == .rateLimited(bucket: 1))
+        #expect(try await store.wait(bucket: "client", capacity: 3, refillPerSecond: 0.001, now: now) > 0)
+        #expect(try await store.release(member: "m3").isEmpty)
+        #expect(Set(try await store.release(member: "m1")) == ["s", "cs"])
+        // The client's bucket is empty too: refused at the first bucket, before the user's.
+        #expect(try await store.admit(Self.admission(member: "m4", now: now, cap: 5), now: now) == .rateLimited(bucket: 0))
+    }
+
+    @Test("an admission during the cool-down takes nothing and counts nothing", arguments: kinds)
+    func admissionCoolingDown(kind: String) async throws {
+        let (store, close) = try await make(kind)
+        defer { close() }
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(try await store.take(bucket: "cd", capacity: 1, refillPerSecond: 0.01, now: now) == nil)
+        #expect(try await store.admit(Self.admission(member: "m1", now: now), now: now) == .coolingDown)
+        #expect(try await store.wait(bucket: "client", capacity: 3, refillPerSecond: 0.001, now: now) == 0)
+        #expect(try await store.release(member: "m1").isEmpty)
+        // After the cool-down (100 s at 0.01 a second) the same admission passes, and the cap had room.
+        let later = now.addingTimeInterval(100)
+        #expect(try await store.admit(Self.admission(member: "m1", now: later), now: later) == .admitted)
+        #expect(try await store.admit(Self.admission(member: "m2", now: later), now: later) == .capReached)
+    }
+
+    @Test("an admission at a full cap drops members past their time and admits in their place", arguments: kinds)
+    func admissionDropsLapsedMembers(kind: String) async throws {
+        let (store, close) = try await make(kind)
+        defer { close() }
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(try await store.admit(Self.admission(member: "m1", now: now), now: now) == .admitted)
+        let later = now.addingTimeInterval(61)
+        #expect(try await store.admit(Self.admission(member: "m2", now: later), now: later) == .admitted)
+        #expect(Set(try await store.release(member: "m2")) == ["s", "cs"])
+    }
+
     /// Two stores on one new database, as two nodes would have; the closure stops their pools.
     private func twoNodes(connections: Int = 2) async throws -> (PostgresStore, PostgresStore, @Sendable () -> Void) {
         let url = try await TemporaryPostgresServer.shared().makeDatabase()
@@ -142,6 +194,29 @@ struct LimitStoreContractTests {
         #expect(taken >= 400 - 2 * 7)
         // What a node holds lapses after a second: the shared bucket, not the lease, answers then.
         #expect(try await first.take(bucket: "client", capacity: 400, refillPerSecond: 0.0001, now: now.addingTimeInterval(2)) != nil)
+    }
+
+    @Test("a large bucket's token held by the node goes back when the admission is refused before its turn", .enabled(if: StoreKind.postgresInstalled))
+    func leasedTokenRefunded() async throws {
+        let (first, second, close) = try await twoNodes()
+        defer { close() }
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        // A client bucket of 100 is taken 2 at a time: the first admission leaves one token on the node.
+        let admission = { (member: String) in
+            LimitAdmission(
+                cooldown: .init(key: "cd", capacity: 1, refillPerSecond: 0.001),
+                buckets: [.init(key: "client", capacity: 100, refillPerSecond: 0.0001)],
+                member: member, caps: [.init(key: "s", limit: 10)], until: now.addingTimeInterval(60))
+        }
+        #expect(try await first.admit(admission("m1"), now: now) == .admitted)
+        #expect(try await first.take(bucket: "cd", capacity: 1, refillPerSecond: 0.001, now: now) == nil)
+        // Cooling down: the held token is spent, then handed back; the next take spends it without the database.
+        #expect(try await first.admit(admission("m2"), now: now) == .coolingDown)
+        #expect(try await first.take(bucket: "client", capacity: 100, refillPerSecond: 0.0001, now: now) == nil)
+        // What the database holds is what the other node can take: 98 (100 less the first batch of 2).
+        var taken = 0
+        while taken < 200, try await second.take(bucket: "client", capacity: 100, refillPerSecond: 0.0001, now: now) == nil { taken += 1 }
+        #expect(taken == 98)
     }
 }
 

@@ -27,25 +27,32 @@ struct AbuseLimiter: Sendable {
     /// Refuses a request that a limit forbids; else counts it as pending until `until`.
     func admit(member: String, clientId: String, subject: String, until: Date, now: Date) async throws(OAuthError) {
         guard limits.enabled else { return }
+        let admission = LimitAdmission(
+            cooldown: .init(key: cooldownKey(clientId, subject), capacity: 1, refillPerSecond: cooldownRate),
+            buckets: [
+                .init(key: "c:" + clientId, capacity: Double(limits.clientBurst), refillPerSecond: Double(limits.clientPerMinute) / 60),
+                .init(key: "b:" + subject, capacity: Double(limits.subjectBurst), refillPerSecond: Double(limits.subjectPerMinute) / 60),
+            ],
+            member: member,
+            caps: [
+                .init(key: "p:" + subject, limit: limits.maxPendingPerSubject),
+                .init(key: "pc:" + clientId + String(Self.separator) + subject, limit: limits.maxPendingPerClientSubject),
+            ],
+            until: until)
         do {
-            if try await store.wait(bucket: cooldownKey(clientId, subject), capacity: 1, refillPerSecond: cooldownRate, now: now) > 0 {
+            switch try await store.admit(admission, now: now) {
+            case .admitted:
+                return
+            case .coolingDown:
                 EngineMetrics.refused(by: "cooldown")
                 throw OAuthError.accessDenied("the user recently denied this client's request; try again later", atTokenEndpoint: false)
-            }
-            if try await store.take(
-                bucket: "c:" + clientId, capacity: Double(limits.clientBurst), refillPerSecond: Double(limits.clientPerMinute) / 60, now: now) != nil
-            {
+            case .rateLimited(bucket: 0):
                 EngineMetrics.refused(by: "client_rate")
                 throw OAuthError.accessDenied("this client sends requests too fast; slow down", atTokenEndpoint: false)
-            }
-            if try await store.take(
-                bucket: "b:" + subject, capacity: Double(limits.subjectBurst), refillPerSecond: Double(limits.subjectPerMinute) / 60, now: now) != nil
-            {
+            case .rateLimited:
                 EngineMetrics.refused(by: "subject_rate")
                 throw OAuthError.accessDenied("too many requests for this user; try again later", atTokenEndpoint: false)
-            }
-            let caps = [("p:" + subject, limits.maxPendingPerSubject), ("pc:" + clientId + String(Self.separator) + subject, limits.maxPendingPerClientSubject)]
-            guard try await store.admit(member: member, caps: caps.map { (key: $0.0, cap: $0.1) }, until: until, now: now) else {
+            case .capReached:
                 EngineMetrics.refused(by: "pending_cap")
                 throw OAuthError.accessDenied("too many requests are pending for this user", atTokenEndpoint: false)
             }

@@ -24,6 +24,12 @@ public protocol LimitStore: Sendable {
 
     /// Stops counting every one of `members` at once (the expiry sweep's batch; PostgreSQL: one statement).
     func release(members: [String]) async throws
+
+    /// Checks every limit of an authentication request, in ``LimitAdmission``'s order, and counts its
+    /// member if all pass: the same as ``wait(bucket:capacity:refillPerSecond:now:)``,
+    /// ``take(bucket:capacity:refillPerSecond:now:)`` and ``admit(member:caps:until:now:)`` called in
+    /// turn (the default), which a database store answers in one round trip (PostgreSQL: one function).
+    func admit(_ admission: LimitAdmission, now: Date) async throws -> LimitVerdict
 }
 
 extension LimitStore {

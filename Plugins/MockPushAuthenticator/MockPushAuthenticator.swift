@@ -90,7 +90,8 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
     }
 
     public func checkAuthenticationStatus(authReqId: AuthReqId) async throws -> BackchannelAuthenticationResult? {
-        guard let record = try await records.load(authReqId.rawValue)?.value else { return nil }
+        guard let loaded = try await records.loadRecord(authReqId.rawValue) else { return nil }
+        let record = loaded.value
         if let result = record.result { return result }
         // The scripted user answers at the scripted instant, whichever process asks first.
         guard let answerAt = record.scriptedAnswerAt, services.clock.now >= answerAt else { return nil }
@@ -100,7 +101,7 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
         case .fail, .silent: RecordedConclusion(.failed, at: answerAt, reason: "the push device did not respond")
         }
         // Whoever recorded the conclusion, this call or another process, the record now holds it.
-        if let concluded = try await conclude(authReqId, conclusion) { return concluded.result }
+        if let concluded = try await conclude(authReqId, conclusion, from: loaded) { return concluded.result }
         return try await records.load(authReqId.rawValue)?.value.result
     }
 
@@ -142,9 +143,13 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
     /// Records the conclusion unless another process concluded first (reporting it to the host), and
     /// stops this process's timer. - Returns: the concluded record, if this call recorded it.
     @discardableResult
-    private func conclude(_ authReqId: AuthReqId, _ conclusion: RecordedConclusion) async throws -> MockPushRecord? {
+    private func conclude(
+        _ authReqId: AuthReqId, _ conclusion: RecordedConclusion, from loaded: (value: MockPushRecord, record: PluginStateRecord)? = nil
+    ) async throws -> MockPushRecord? {
         // A concluded notification leaves the user's pending group.
-        guard let concluded = try await records.conclude(authReqId, with: conclusion, reportingTo: services.completionSink, leavingGroup: true) else {
+        guard let concluded = try await records.conclude(
+            authReqId, with: conclusion, reportingTo: services.completionSink, leavingGroup: true, from: loaded)
+        else {
             return nil
         }
         timers.withLock { $0.removeValue(forKey: authReqId) }?.cancel()

@@ -10,6 +10,8 @@ extension PostgresStore: PendingRequestStore {
         auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at, poll_interval, last_polled_at, state, outcome, slowed, claims,
         notify_mode, notify_auth_req_id, notify_token, subject
         """
+    /// How many columns ``columns`` names.
+    static let columnCount = columns.split(separator: ",").count
 
     public func insert(_ request: PendingRequest) async throws {
         try await client.withConnection { connection in try await Self.insert(request, on: connection, logger: self.logger) }
@@ -50,19 +52,48 @@ extension PostgresStore: PendingRequestStore {
         return row.slowed ? .slowDown(row.request) : .admitted(row.request)
     }
 
+    public func registerPollReadingAhead(
+        authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool
+    ) async throws -> (outcome: PollOutcome, readAhead: PluginStateReadAhead?) {
+        let poll = RegisterPollStatement(enforceInterval: enforceInterval, now: now.timeIntervalSince1970, authReqIdHash: authReqIdHash, clientId: clientId)
+        let rows = try await client.execute(RegisterPollReadingAheadStatement(poll: poll), logger: logger)
+        guard let row = try await first(rows) else { return (.unknown, nil) }
+        // The columns after the request's are the joined record's, all NULL when there is none.
+        let recordColumn = Self.columnCount
+        var records: [PluginStateRecord] = []
+        for joined in rows {
+            let cells = joined.makeRandomAccess()
+            guard let namespace = try cells[recordColumn].decode(String?.self) else { continue }
+            records.append(PluginStateRecord(
+                namespace: namespace, key: authReqIdHash, group: try cells[recordColumn + 1].decode(String?.self),
+                value: try cells[recordColumn + 2].decode(Data.self),
+                createdAt: Date(timeIntervalSince1970: try cells[recordColumn + 3].decode(Double.self)),
+                expiresAt: Date(timeIntervalSince1970: try cells[recordColumn + 4].decode(Double.self))))
+        }
+        let readAhead = PluginStateReadAhead(key: authReqIdHash, records: records)
+        return (row.slowed ? .slowDown(row.request) : .admitted(row.request), readAhead)
+    }
+
     public func conclude(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> Bool {
+        try await conclude(authReqIdHash: authReqIdHash, result: result, returning: "auth_req_id_hash").count == 1
+    }
+
+    public func concludeReturningRequest(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> PendingRequest? {
+        try await first(conclude(authReqIdHash: authReqIdHash, result: result, returning: Self.columns))?.request
+    }
+
+    private func conclude(authReqIdHash: String, result: BackchannelAuthenticationResult, returning columns: String) async throws -> [PostgresRow] {
         let state = PendingRequestState(result: result)
         let name = StoredOutcome.name(of: state)
         let outcome = StoredOutcome.document(of: state)
-        let rows = try await client.query(
+        return try await client.query(
             """
             UPDATE backchannel_pending_request SET state = \(name), outcome = \(outcome),
                 notify_state = CASE WHEN notify_mode IS NULL THEN NULL ELSE 'due' END,
                 notify_at = CASE WHEN notify_mode IS NULL THEN NULL ELSE 0 END
             WHERE auth_req_id_hash = \(authReqIdHash) AND state = 'pending'
-            RETURNING auth_req_id_hash
+            RETURNING \(unescaped: columns)
             """, logger: logger)
-        return rows.count == 1
     }
 
     public func redeem(authReqIdHash: String, clientId: String, now: Date) async throws -> PendingRequest? {

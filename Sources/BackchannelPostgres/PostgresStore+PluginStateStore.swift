@@ -1,4 +1,5 @@
 import BackchannelCore
+import BackchannelServer
 import Foundation
 import PostgresNIO
 
@@ -20,6 +21,8 @@ extension PostgresStore: PluginStateStore {
     }
 
     public func record(namespace: String, key: String) async throws -> PluginStateRecord? {
+        // Read with the poll whose status check this is (the first read of it only).
+        if let readAhead = PluginStateReadAhead.current?.take(namespace: namespace, key: key) { return readAhead }
         let now = clock.now.timeIntervalSince1970
         let rows = try await client.query(
             """

@@ -36,3 +36,20 @@ struct RegisterPollStatement: PostgresPreparedStatement {
 
     func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 }
+
+/// ``RegisterPollStatement``, also reading the plugin-state records kept under the request's hash (the
+/// authenticator's record of it) in the same statement: one row per record, or one with no record.
+struct RegisterPollReadingAheadStatement: PostgresPreparedStatement {
+    static let sql = """
+        WITH polled AS (\(RegisterPollStatement.sql))
+        SELECT polled.*, s.namespace, s.group_name, s.value, s.created_at, s.expires_at FROM polled
+        LEFT JOIN backchannel_plugin_state AS s ON s.key = polled.auth_req_id_hash AND s.expires_at > $2::DOUBLE PRECISION
+        """
+    typealias Row = PostgresRow
+
+    var poll: RegisterPollStatement
+
+    func makeBindings() throws -> PostgresBindings { try poll.makeBindings() }
+
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+}

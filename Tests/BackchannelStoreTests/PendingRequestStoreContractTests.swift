@@ -68,6 +68,43 @@ struct PendingRequestStoreContractTests {
         #expect(unenforced.interval == 10)
     }
 
+    @Test("a poll reading ahead decides as a plain poll does; what it read ahead answers the first read of each record, later reads the store", arguments: StoreKind.available)
+    func pollReadingAhead(kind: StoreKind) async throws {
+        let store = try await StoreUnderTest.make(kind)
+        defer { store.close() }
+        let now = store.clock.now
+        try await store.requests.insert(request("h1", at: now))
+        let stored = PluginStateRecord(
+            namespace: "mock-push", key: "h1", group: nil, value: Data("before".utf8), createdAt: now, expiresAt: now.addingTimeInterval(100))
+        #expect(try await store.pluginState.insert(stored))
+        let other = try await store.requests.registerPollReadingAhead(authReqIdHash: "h1", clientId: "kiosk", now: now, enforceInterval: true)
+        #expect(other.outcome == .unknown)
+        let (outcome, readAhead) = try await store.requests.registerPollReadingAhead(authReqIdHash: "h1", clientId: "console", now: now, enforceInterval: true)
+        guard case .admitted(let admitted) = outcome else {
+            Issue.record("the first poll should be admitted")
+            return
+        }
+        #expect(admitted.lastPolledAt == now)
+        guard case .slowDown = try await store.requests.registerPoll(authReqIdHash: "h1", clientId: "console", now: now.addingTimeInterval(1)) else {
+            Issue.record("the poll read ahead counts as a poll: one a second later slows down")
+            return
+        }
+        guard kind == .postgres else {
+            #expect(readAhead == nil)
+            return
+        }
+        let ahead = try #require(readAhead)
+        // The record changes after the poll: the first read sees it as the poll read it, the next one the change.
+        #expect(try await store.pluginState.replace(namespace: "mock-push", key: "h1", expected: Data("before".utf8), with: Data("after".utf8), group: nil))
+        try await PluginStateReadAhead.$current.withValue(ahead) { () async throws -> Void in
+            #expect(try await store.pluginState.record(namespace: "mock-push", key: "h1")?.value == Data("before".utf8))
+            #expect(try await store.pluginState.record(namespace: "mock-push", key: "h1")?.value == Data("after".utf8))
+            // A namespace with no record under the key: none, as read ahead; another key: from the store.
+            #expect(try await store.pluginState.record(namespace: "sms", key: "h1") == nil)
+            #expect(try await store.pluginState.record(namespace: "mock-push", key: "h2") == nil)
+        }
+    }
+
     @Test("what a poll reads follows every change: conclusion, redemption, removal and expiry", arguments: StoreKind.available)
     func pollsFollowChanges(kind: StoreKind) async throws {
         let store = try await StoreUnderTest.make(kind)
@@ -140,6 +177,20 @@ struct PendingRequestStoreContractTests {
         #expect(try await store.requests.conclude(authReqIdHash: "h1", result: .denied(reason: "late")) == false)
         #expect(try await store.requests.request(authReqIdHash: "h1")?.state == PendingRequestState(result: approval))
         #expect(try await store.requests.conclude(authReqIdHash: "unknown", result: approval) == false)
+    }
+
+    @Test("a conclusion returning the request gives it back as concluded, once; nothing for a concluded or unknown one", arguments: StoreKind.available)
+    func concludeReturningRequest(kind: StoreKind) async throws {
+        let store = try await StoreUnderTest.make(kind)
+        defer { store.close() }
+        let original = request("h1", at: store.clock.now)
+        try await store.requests.insert(original)
+        var expected = original
+        expected.state = PendingRequestState(result: approval)
+        #expect(try await store.requests.concludeReturningRequest(authReqIdHash: "h1", result: approval) == expected)
+        #expect(try await store.requests.concludeReturningRequest(authReqIdHash: "h1", result: .denied(reason: "late")) == nil)
+        #expect(try await store.requests.request(authReqIdHash: "h1") == expected)
+        #expect(try await store.requests.concludeReturningRequest(authReqIdHash: "unknown", result: approval) == nil)
     }
 
     @Test("of 50 concurrent redemptions exactly one wins, and only the owner can redeem", arguments: StoreKind.available)

@@ -15,13 +15,14 @@ public struct PluginAPIVersion: Sendable, Hashable, CustomStringConvertible {
         self.minor = minor
     }
 
-    /// The version of this `BackchannelCore`: 1.4 (1.1 added ``BackchannelAuthenticationHandler/readiness()``,
+    /// The version of this `BackchannelCore`: 1.5 (1.1 added ``BackchannelAuthenticationHandler/readiness()``,
     /// with a default; 1.2 added ``BackchannelHostServices/deliveries``; 1.3 added
     /// ``BackchannelAuthenticationHandler/cancelAuthenticationRequests(_:)`` and
     /// ``PluginStateStore/delete(namespace:keys:)``, both with defaults; 1.4 added ``BackchannelPluginLibrary``,
-    /// ``DeviceEnrollmentIssuer`` and ``Base64URL``).
+    /// ``DeviceEnrollmentIssuer`` and ``Base64URL``; 1.5 added ``PluginStateSlot/loadRecord(_:)``,
+    /// ``PluginStateSlot/update(_:from:_:)`` and the `from:` of ``PluginStateSlot/conclude(_:with:reportingTo:leavingGroup:from:change:)``).
     @inlinable
-    public static var current: PluginAPIVersion { PluginAPIVersion(major: 1, minor: 4) }
+    public static var current: PluginAPIVersion { PluginAPIVersion(major: 1, minor: 5) }
 
     public var description: String { "\(major).\(minor)" }
 }

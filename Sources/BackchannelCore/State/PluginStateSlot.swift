@@ -24,6 +24,16 @@ public struct PluginStateSlot<Value: Codable & Sendable>: Sendable {
         return (value, stored.value)
     }
 
+    /// The value under `key` with the record it was read from (its bytes and group), unless absent or
+    /// expired: for an update that starts from what was just read (``update(_:from:_:)``).
+    public func loadRecord(_ key: String) async throws -> (value: Value, record: PluginStateRecord)? {
+        guard let stored = try await store.record(namespace: namespace, key: key) else { return nil }
+        if let cached = stored.decodedCache?.value(as: Value.self) { return (cached, stored) }
+        let value = try PluginStateCoding.decode(Value.self, from: stored.value)
+        stored.decodedCache?.store(value)
+        return (value, stored)
+    }
+
     /// Stores a new value. - Returns: `false` when the key is taken.
     public func insert(_ value: Value, key: String, group: String? = nil, createdAt: Date, expiresAt: Date) async throws -> Bool {
         var record = PluginStateRecord(
@@ -53,19 +63,35 @@ public struct PluginStateSlot<Value: Codable & Sendable>: Sendable {
         try await update(key, group: .move(group), change)
     }
 
-    private enum GroupChange {
+    /// Like ``update(_:_:)``, starting from `loaded` (just read by ``loadRecord(_:)``) instead of reading
+    /// the record again; a later attempt, after somebody changed it, reads it afresh.
+    public func update(_ key: String, from loaded: (value: Value, record: PluginStateRecord), _ change: (Value) throws -> Value?) async throws -> Value? {
+        try await update(key, group: .keep, first: loaded, change)
+    }
+
+    enum GroupChange {
         case keep
         case move(String?)
     }
 
-    private func update(_ key: String, group: GroupChange, _ change: (Value) throws -> Value?) async throws -> Value? {
+    func update(
+        _ key: String, group: GroupChange, first loaded: (value: Value, record: PluginStateRecord)? = nil, _ change: (Value) throws -> Value?
+    ) async throws -> Value? {
+        var known = loaded
         for _ in 0..<5 {
-            guard let stored = try await store.record(namespace: namespace, key: key) else { return nil }
             let current: Value
-            if let cached = stored.decodedCache?.value(as: Value.self) {
-                current = cached
+            let stored: PluginStateRecord
+            if let given = known {
+                (current, stored) = given
+                known = nil
             } else {
-                current = try PluginStateCoding.decode(Value.self, from: stored.value)
+                guard let read = try await store.record(namespace: namespace, key: key) else { return nil }
+                stored = read
+                if let cached = read.decodedCache?.value(as: Value.self) {
+                    current = cached
+                } else {
+                    current = try PluginStateCoding.decode(Value.self, from: read.value)
+                }
             }
             guard let updated = try change(current) else { return nil }
             let newGroup: String? = switch group {

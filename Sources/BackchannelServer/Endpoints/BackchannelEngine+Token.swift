@@ -57,8 +57,9 @@ extension BackchannelEngine {
 
         var request: PendingRequest
         var approvalUnconfirmed = false
-        switch try await storeCall({ try await self.store.registerPoll(
-                authReqIdHash: hash, clientId: client.clientId, now: now, enforceInterval: self.policy.enforcePollInterval) }) {
+        let (outcome, readAhead) = try await storeCall({ try await self.store.registerPollReadingAhead(
+                authReqIdHash: hash, clientId: client.clientId, now: now, enforceInterval: self.policy.enforcePollInterval) })
+        switch outcome {
         case .unknown:
             // Unknown, redeemed and another client's ids are indistinguishable on purpose.
             throw OAuthError.invalidAuthReqId
@@ -72,8 +73,11 @@ extension BackchannelEngine {
             let handler = authenticators[request.authenticator]?.instance.handler
             let status: BackchannelAuthenticationResult?
             do {
-                status = try await metrics.timing(request.authenticator, "status") {
-                    try await handler?.checkAuthenticationStatus(authReqId: AuthReqId(rawValue: hash))
+                // The authenticator's first read of its record is answered from what the poll read with it.
+                status = try await PluginStateReadAhead.$current.withValue(readAhead) {
+                    try await metrics.timing(request.authenticator, "status") {
+                        try await handler?.checkAuthenticationStatus(authReqId: AuthReqId(rawValue: hash))
+                    }
                 }
             } catch {
                 logger.error("an authenticator failed to report a status", metadata: ["authenticator": "\(request.authenticator)"])

@@ -17,13 +17,11 @@ public struct StoreCompletionSink: BackchannelCompletionSink {
     }
 
     public func authenticationConcluded(authReqId: AuthReqId, result: BackchannelAuthenticationResult) async {
-        guard (try? await store.conclude(authReqIdHash: authReqId.rawValue, result: result)) == true else { return }
-        // Read back for its start: how long the user took is a metric (a conclusion is rare beside polls).
-        if let request = try? await store.request(authReqIdHash: authReqId.rawValue) {
-            if request.notification != nil { outbox?.signal() }
-            let now = Date()
-            ConclusionMetrics.concluded(request, as: request.state, at: now)
-            audit?.concluded(request, as: request.state, at: now)
-        }
+        // The request as concluded comes back with the conclusion: how long the user took is a metric.
+        guard let request = try? await store.concludeReturningRequest(authReqIdHash: authReqId.rawValue, result: result) else { return }
+        if request.notification != nil { outbox?.signal() }
+        let now = Date()
+        ConclusionMetrics.concluded(request, as: request.state, at: now)
+        audit?.concluded(request, as: request.state, at: now)
     }
 }

@@ -60,8 +60,20 @@ public struct MeteredPendingRequestStore: PendingRequestStore {
         try await poll.measure { try await inner.registerPoll(authReqIdHash: authReqIdHash, clientId: clientId, now: now, enforceInterval: enforceInterval) }
     }
 
+    public func registerPollReadingAhead(
+        authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool
+    ) async throws -> (outcome: PollOutcome, readAhead: PluginStateReadAhead?) {
+        try await poll.measure {
+            try await inner.registerPollReadingAhead(authReqIdHash: authReqIdHash, clientId: clientId, now: now, enforceInterval: enforceInterval)
+        }
+    }
+
     public func conclude(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> Bool {
         try await conclusion.measure { try await inner.conclude(authReqIdHash: authReqIdHash, result: result) }
+    }
+
+    public func concludeReturningRequest(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> PendingRequest? {
+        try await conclusion.measure { try await inner.concludeReturningRequest(authReqIdHash: authReqIdHash, result: result) }
     }
 
     public func redeem(authReqIdHash: String, clientId: String, now: Date) async throws -> PendingRequest? {

@@ -22,10 +22,21 @@ public protocol PendingRequestStore: Sendable {
     /// interval grown by 5 seconds; every poll by the owner updates the last-poll time.
     func registerPoll(authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool) async throws -> PollOutcome
 
+    /// ``registerPoll(authReqIdHash:clientId:now:enforceInterval:)``, also reading, in the same round trip
+    /// where the store can, the plugin-state records kept under the request's hash, for the status check
+    /// that follows (``PluginStateReadAhead``). The default reads nothing ahead.
+    func registerPollReadingAhead(
+        authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool
+    ) async throws -> (outcome: PollOutcome, readAhead: PluginStateReadAhead?)
+
     /// Moves a pending request to the state `result` gives; for a request with a
     /// ``PendingRequest/notification``, puts the notification in the outbox in the same atomic step.
     /// - Returns: `false` when it was not pending (already concluded, expired, or unknown).
     func conclude(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> Bool
+
+    /// ``conclude(authReqIdHash:result:)``, returning the request as concluded (`nil` when it was not
+    /// pending) in the same round trip where the store can. The default reads it back after.
+    func concludeReturningRequest(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> PendingRequest?
 
     /// Redeems an approved, unexpired request of `clientId` and deletes it.
     /// - Returns: the request as it was approved, to the one caller that won; `nil` to every other.
@@ -65,6 +76,19 @@ extension PendingRequestStore {
     /// Records a poll, enforcing the interval.
     public func registerPoll(authReqIdHash: String, clientId: String, now: Date) async throws -> PollOutcome {
         try await registerPoll(authReqIdHash: authReqIdHash, clientId: clientId, now: now, enforceInterval: true)
+    }
+
+    /// Registers the poll and reads nothing ahead.
+    public func registerPollReadingAhead(
+        authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool
+    ) async throws -> (outcome: PollOutcome, readAhead: PluginStateReadAhead?) {
+        (try await registerPoll(authReqIdHash: authReqIdHash, clientId: clientId, now: now, enforceInterval: enforceInterval), nil)
+    }
+
+    /// Concludes, then reads the request back.
+    public func concludeReturningRequest(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> PendingRequest? {
+        guard try await conclude(authReqIdHash: authReqIdHash, result: result) else { return nil }
+        return try await request(authReqIdHash: authReqIdHash)
     }
 
     /// Inserts one at a time.

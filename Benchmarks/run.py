@@ -193,14 +193,17 @@ class Postgres:
         cpu = self.cpu_seconds() - cpu_before
         wal_records, wal_fpi, wal_bytes = (int(v) for v in self.sql("SELECT wal_records, wal_fpi, wal_bytes FROM pg_stat_wal").split())
         statements = []
-        for line in self.sql("SELECT calls, rows, total_exec_time, regexp_replace(query, '\\s+', ' ', 'g') FROM pg_stat_statements "
+        # track=all also counts the statements inside a function (backchannel_admit's); top-level ones are
+        # what the node sent: its round trips.
+        for line in self.sql("SELECT toplevel, calls, rows, total_exec_time, regexp_replace(query, '\\s+', ' ', 'g') FROM pg_stat_statements "
                              "WHERE query NOT ILIKE '%pg_stat%' ORDER BY calls DESC").splitlines():
-            calls, rows, milliseconds, query = line.split("\t", 3)
+            toplevel, calls, rows, milliseconds, query = line.split("\t", 4)
             statements.append({"per_operation": int(calls) / operations, "rows_per_call": int(rows) / max(1, int(calls)),
-                               "mean_ms": float(milliseconds) / max(1, int(calls)), "query": query[:160]})
+                               "mean_ms": float(milliseconds) / max(1, int(calls)), "toplevel": toplevel == "t", "query": query[:160]})
         return {
             "operations": operations,
             "statements_per_operation": sum(x["per_operation"] for x in statements),
+            "round_trips_per_operation": sum(x["per_operation"] for x in statements if x["toplevel"]),
             "wal_bytes_per_operation": wal_bytes / operations,
             "wal_records_per_operation": wal_records / operations,
             "wal_full_page_images_per_operation": wal_fpi / operations,
@@ -657,14 +660,14 @@ def measure_instructions(stores, work, postgres):
 
 def cost_lines(stores):
     """Per operation: the node's CPU, and on PostgreSQL the database's statements, WAL and CPU."""
-    lines = ["| store, operation | node CPU ms | statements | WAL bytes (records, full pages) | PostgreSQL CPU ms |", "| --- | ---: | ---: | ---: | ---: |"]
+    lines = ["| store, operation | node CPU ms | round trips (statements in all) | WAL bytes (records, full pages) | PostgreSQL CPU ms |", "| --- | ---: | ---: | ---: | ---: |"]
     for store, r in stores.items():
         for name, kind in (("authentication", "authentication"), ("poll, pending", "poll_costs"), ("complete flow", "flows")):
             c = r[kind] if kind == "poll_costs" else r[kind].get("costs")
             if not c:
                 continue
             p = c.get("postgres")
-            database = (f"{p['statements_per_operation']:.2f} | {p['wal_bytes_per_operation']:,.0f} ({p['wal_records_per_operation']:.1f}, "
+            database = (f"{p.get('round_trips_per_operation', p['statements_per_operation']):.2f} ({p['statements_per_operation']:.2f}) | {p['wal_bytes_per_operation']:,.0f} ({p['wal_records_per_operation']:.1f}, "
                         f"{p['wal_full_page_images_per_operation']:.2f}) | {p['postgres_cpu_ms_per_operation']:.3f}") if p else "— | — | —"
             batches = f" (SQLite: {c['sqlite']['writes_per_commit']:.1f} writes per commit)" if c.get("sqlite", {}).get("commits") else ""
             lines.append(f"| {store}, {name}{batches} | {c['node_cpu_ms_per_operation']:.3f} | {database} |")

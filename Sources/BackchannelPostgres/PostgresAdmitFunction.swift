@@ -119,3 +119,49 @@ struct AdmitStatement: PostgresPreparedStatement {
 
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
+
+/// `backchannel_admit` and, only when it admits, the pending request's insert: one statement, so one
+/// round trip and one transaction (a failing insert takes the admission's counting back with it).
+struct AdmitAndInsertStatement: PostgresPreparedStatement {
+    static let sql = """
+        WITH admitted AS MATERIALIZED (
+            SELECT verdict, refused_bucket, taken FROM backchannel_admit(
+                $1::TEXT, $2::DOUBLE PRECISION, $3::DOUBLE PRECISION, $4::TEXT[], $5::DOUBLE PRECISION[], $6::DOUBLE PRECISION[],
+                $7::BIGINT[], $8::TEXT, $9::TEXT[], $10::BIGINT[], $11::DOUBLE PRECISION, $12::DOUBLE PRECISION)),
+        stored AS (
+            INSERT INTO backchannel_pending_request (auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at,
+                poll_interval, last_polled_at, state, outcome, claims, notify_mode, notify_auth_req_id, notify_token, subject)
+            SELECT $13::TEXT, $14::TEXT, $15::TEXT, $16::TEXT, $17::TEXT, $18::DOUBLE PRECISION, $19::DOUBLE PRECISION, $20::INTEGER,
+                $21::DOUBLE PRECISION, $22::TEXT, $23::BYTEA, $24::TEXT, $25::TEXT, $26::TEXT, $27::TEXT, $28::TEXT
+            FROM admitted WHERE admitted.verdict = 0
+            RETURNING 1)
+        SELECT verdict, refused_bucket, taken FROM admitted
+        """
+    typealias Row = AdmitStatement.Row
+
+    var admit: AdmitStatement
+    var request: PendingRequest
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = try admit.makeBindings()
+        bindings.append(request.authReqIdHash)
+        bindings.append(request.clientId)
+        bindings.append(request.authenticator)
+        bindings.append(request.scopes.joined(separator: " "))
+        bindings.append(request.acr)
+        bindings.append(request.createdAt.timeIntervalSince1970)
+        bindings.append(request.expiresAt.timeIntervalSince1970)
+        bindings.append(request.interval)
+        bindings.append(request.lastPolledAt?.timeIntervalSince1970)
+        bindings.append(StoredOutcome.name(of: request.state))
+        try bindings.append(StoredOutcome.document(of: request.state))
+        bindings.append(request.claims.storedForm)
+        bindings.append(request.notification?.mode.rawValue)
+        bindings.append(request.notification?.authReqId)
+        bindings.append(request.notification?.token)
+        bindings.append(request.subject)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}

@@ -29,6 +29,16 @@ extension PostgresStore: LimitStore {
     /// bucket's token that this node already holds (``BucketLeases``): spent here first, and handed back
     /// when the database refuses before that bucket's turn, so the verdict is the one-call-at-a-time order's.
     public func admit(_ admission: LimitAdmission, now: Date) async throws -> LimitVerdict {
+        try await admit(admission, now: now) { counts in
+            try await self.client.execute(AdmitStatement(admission: admission, counts: counts, now: now.timeIntervalSince1970), logger: self.logger)
+        }
+    }
+
+    /// Runs `statement` (which calls `backchannel_admit` with the tokens to take from each bucket in the
+    /// database) around the node's leases, and reads its verdict.
+    func admit(
+        _ admission: LimitAdmission, now: Date, statement: ([Int]) async throws -> [AdmitStatement.Row]
+    ) async throws -> LimitVerdict {
         var counts: [Int] = []
         var spent: [Int] = []
         for (index, bucket) in admission.buckets.enumerated() {
@@ -40,7 +50,14 @@ extension PostgresStore: LimitStore {
                 counts.append(batch)
             }
         }
-        let rows = try await client.execute(AdmitStatement(admission: admission, counts: counts, now: now.timeIntervalSince1970), logger: logger)
+        let rows: [AdmitStatement.Row]
+        do {
+            rows = try await statement(counts)
+        } catch {
+            // Nothing was taken in the database: the tokens held here go back.
+            for index in spent { leases.refund(admission.buckets[index].key, now: now) }
+            throw error
+        }
         guard let (verdict, refusedBucket, taken) = rows.first else { throw PostgresStoreError.unexpectedAnswer("backchannel_admit returned no row") }
         for (index, count) in taken.enumerated() where count > 1 {
             leases.hold(count - 1, for: admission.buckets[index].key, now: now)

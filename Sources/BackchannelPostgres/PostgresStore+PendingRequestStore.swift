@@ -17,6 +17,25 @@ extension PostgresStore: PendingRequestStore {
         try await client.withConnection { connection in try await Self.insert(request, on: connection, logger: self.logger) }
     }
 
+    /// With this store as the limit store: the limits' function and the insert in one statement
+    /// (``AdmitAndInsertStatement``). With another, the limits are asked first.
+    public func insert(_ request: PendingRequest, admitting admission: LimitAdmission, in limits: any LimitStore, now: Date) async throws -> LimitVerdict {
+        guard let shared = limits as? PostgresStore, shared === self else {
+            let verdict: LimitVerdict
+            do {
+                verdict = try await limits.admit(admission, now: now)
+            } catch {
+                throw LimitStoreFailure(error)
+            }
+            if verdict == .admitted { try await insert(request) }
+            return verdict
+        }
+        return try await admit(admission, now: now) { counts in
+            let admit = AdmitStatement(admission: admission, counts: counts, now: now.timeIntervalSince1970)
+            return try await self.client.execute(AdmitAndInsertStatement(admit: admit, request: request), logger: self.logger)
+        }
+    }
+
     public func insert(contentsOf requests: [PendingRequest]) async throws {
         try await client.withTransaction(logger: logger) { connection in
             for request in requests { try await Self.insert(request, on: connection, logger: self.logger) }

@@ -193,6 +193,33 @@ struct PendingRequestStoreContractTests {
         #expect(try await store.requests.concludeReturningRequest(authReqIdHash: "unknown", result: approval) == nil)
     }
 
+    @Test("a request admitted by the limits is stored with its member counted; a refused one is not stored, a failed insert counts nothing", arguments: StoreKind.available)
+    func insertAdmitting(kind: StoreKind) async throws {
+        let store = try await StoreUnderTest.make(kind)
+        defer { store.close() }
+        // PostgreSQL keeps the limits itself (one statement); the others ask a limit store in memory.
+        let limits = (store.requests as? any LimitStore) ?? InMemoryLimitStore()
+        let now = store.clock.now
+        let admission = { (member: String) in
+            LimitAdmission(
+                cooldown: .init(key: "cd", capacity: 1, refillPerSecond: 0.01), buckets: [.init(key: "user", capacity: 5, refillPerSecond: 0.01)],
+                member: member, caps: [.init(key: "s", limit: 1)], until: now.addingTimeInterval(100))
+        }
+        #expect(try await store.requests.insert(request("h1", at: now), admitting: admission("h1"), in: limits, now: now) == .admitted)
+        #expect(try await store.requests.request(authReqIdHash: "h1") == request("h1", at: now))
+        #expect(try await store.requests.insert(request("h2", at: now), admitting: admission("h2"), in: limits, now: now) == .capReached)
+        #expect(try await store.requests.request(authReqIdHash: "h2") == nil)
+        // A duplicate fails to store; where one statement does both (PostgreSQL), its admission is not counted.
+        var duplicate = admission("dup")
+        duplicate.caps = [.init(key: "t", limit: 1)]
+        await #expect(throws: (any Error).self) {
+            try await store.requests.insert(request("h1", at: now), admitting: duplicate, in: limits, now: now)
+        }
+        if kind == .postgres { #expect(try await limits.release(member: "dup").isEmpty) }
+        #expect(Set(try await limits.release(member: "h1")) == ["s"])
+        #expect(try await store.requests.insert(request("h3", at: now), admitting: admission("h3"), in: limits, now: now) == .admitted)
+    }
+
     @Test("of 50 concurrent redemptions exactly one wins, and only the owner can redeem", arguments: StoreKind.available)
     func redeemOnce(kind: StoreKind) async throws {
         let store = try await StoreUnderTest.make(kind)

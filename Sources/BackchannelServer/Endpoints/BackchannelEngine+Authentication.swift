@@ -83,17 +83,7 @@ extension BackchannelEngine {
         let authReqId = AuthReqId(rawValue: secret.hash)
         let expiresAt = now.addingTimeInterval(TimeInterval(expiresIn))
 
-        // The limits come before the user code (whose check is deliberately slow) and before anyone is reached.
         let (subject, user) = await limiter.subjectKey(for: hint)
-        try await limiter.admit(member: secret.hash, clientId: client.clientId, subject: subject, until: expiresAt, now: now)
-        if let userCode {
-            do {
-                try await limiter.verifyUserCode(userCode, user: user, subject: subject, now: now)
-            } catch {
-                await limiter.concluded(member: secret.hash, denied: false, now: now)
-                throw error
-            }
-        }
         let record = PendingRequest(
             authReqIdHash: secret.hash, clientId: client.clientId, authenticator: route.instance.name, scopes: scopes,
             acr: route.acr, createdAt: now, expiresAt: expiresAt, interval: policy.interval, claims: claims,
@@ -105,14 +95,36 @@ extension BackchannelEngine {
             acrValues: acrValues, bindingMessage: bindingMessage, userCode: userCode, expiresAt: expiresAt,
             requestedContext: context
         )
+        // The limits come before the user code (whose check is deliberately slow) and before anyone is reached;
+        // without a user code, they and the insert are one call (one round trip where the store keeps the limits).
+        let admission = limiter.admission(member: secret.hash, clientId: client.clientId, subject: subject, until: expiresAt)
+        if let userCode {
+            try await limiter.admit(member: secret.hash, clientId: client.clientId, subject: subject, until: expiresAt, now: now)
+            do {
+                try await limiter.verifyUserCode(userCode, user: user, subject: subject, now: now)
+            } catch {
+                await limiter.concluded(member: secret.hash, denied: false, now: now)
+                throw error
+            }
+        }
         // Stored before the handler starts, so a conclusion reported at once is never lost.
+        let verdict: LimitVerdict
         do {
-            try await store.insert(record)
+            if userCode == nil, let admission {
+                verdict = try await store.insert(record, admitting: admission, in: limiter.store, now: now)
+            } else {
+                try await store.insert(record)
+                verdict = .admitted
+            }
+        } catch let failure as LimitStoreFailure {
+            logger.error("the limit store failed", metadata: ["error": "\(failure.underlying)"])
+            throw .serverError("the server could not complete the request")
         } catch {
             await limiter.concluded(member: secret.hash, denied: false, now: now)
             logger.error("storing a backchannel authentication request failed", metadata: ["error": "\(error)"])
             throw .serverError("the request could not be stored")
         }
+        try AbuseLimiter.check(verdict)
         let started: BackchannelStartAuthenticationResult
         do {
             started = try await metrics.timing(route.instance.name, "start") { try await route.instance.handler.startAuthentication(request) }

@@ -24,10 +24,11 @@ struct AbuseLimiter: Sendable {
         }
     }
 
-    /// Refuses a request that a limit forbids; else counts it as pending until `until`.
-    func admit(member: String, clientId: String, subject: String, until: Date, now: Date) async throws(OAuthError) {
-        guard limits.enabled else { return }
-        let admission = LimitAdmission(
+    /// What a request for `subject` from `clientId` must pass, counting it until `until`; `nil` when the
+    /// limits are off.
+    func admission(member: String, clientId: String, subject: String, until: Date) -> LimitAdmission? {
+        guard limits.enabled else { return nil }
+        return LimitAdmission(
             cooldown: .init(key: cooldownKey(clientId, subject), capacity: 1, refillPerSecond: cooldownRate),
             buckets: [
                 .init(key: "c:" + clientId, capacity: Double(limits.clientBurst), refillPerSecond: Double(limits.clientPerMinute) / 60),
@@ -39,28 +40,38 @@ struct AbuseLimiter: Sendable {
                 .init(key: "pc:" + clientId + String(Self.separator) + subject, limit: limits.maxPendingPerClientSubject),
             ],
             until: until)
+    }
+
+    /// Refuses a request that a limit forbids; else counts it as pending until `until`.
+    func admit(member: String, clientId: String, subject: String, until: Date, now: Date) async throws(OAuthError) {
+        guard let admission = admission(member: member, clientId: clientId, subject: subject, until: until) else { return }
+        let verdict: LimitVerdict
         do {
-            switch try await store.admit(admission, now: now) {
-            case .admitted:
-                return
-            case .coolingDown:
-                EngineMetrics.refused(by: "cooldown")
-                throw OAuthError.accessDenied("the user recently denied this client's request; try again later", atTokenEndpoint: false)
-            case .rateLimited(bucket: 0):
-                EngineMetrics.refused(by: "client_rate")
-                throw OAuthError.accessDenied("this client sends requests too fast; slow down", atTokenEndpoint: false)
-            case .rateLimited:
-                EngineMetrics.refused(by: "subject_rate")
-                throw OAuthError.accessDenied("too many requests for this user; try again later", atTokenEndpoint: false)
-            case .capReached:
-                EngineMetrics.refused(by: "pending_cap")
-                throw OAuthError.accessDenied("too many requests are pending for this user", atTokenEndpoint: false)
-            }
-        } catch let error as OAuthError {
-            throw error
+            verdict = try await store.admit(admission, now: now)
         } catch {
             logger.error("the limit store failed", metadata: ["error": "\(error)"])
             throw .serverError("the server could not complete the request")
+        }
+        try Self.check(verdict)
+    }
+
+    /// The refusal a verdict other than ``LimitVerdict/admitted`` stands for, counted in the metrics.
+    static func check(_ verdict: LimitVerdict) throws(OAuthError) {
+        switch verdict {
+        case .admitted:
+            return
+        case .coolingDown:
+            EngineMetrics.refused(by: "cooldown")
+            throw .accessDenied("the user recently denied this client's request; try again later", atTokenEndpoint: false)
+        case .rateLimited(bucket: 0):
+            EngineMetrics.refused(by: "client_rate")
+            throw .accessDenied("this client sends requests too fast; slow down", atTokenEndpoint: false)
+        case .rateLimited:
+            EngineMetrics.refused(by: "subject_rate")
+            throw .accessDenied("too many requests for this user; try again later", atTokenEndpoint: false)
+        case .capReached:
+            EngineMetrics.refused(by: "pending_cap")
+            throw .accessDenied("too many requests are pending for this user", atTokenEndpoint: false)
         }
     }
 

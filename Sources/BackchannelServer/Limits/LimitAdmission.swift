@@ -70,6 +70,20 @@ public enum LimitVerdict: Sendable, Equatable {
     case capReached
 }
 
+/// A failure of the limit store itself, as opposed to the pending-request store, where one call asks both
+/// (``PendingRequestStore/insert(_:admitting:in:now:)``).
+public struct LimitStoreFailure: Error, CustomStringConvertible {
+    /// What the limit store threw.
+    public let underlying: any Error
+
+    /// Wraps `underlying`.
+    public init(_ underlying: any Error) {
+        self.underlying = underlying
+    }
+
+    public var description: String { "\(underlying)" }
+}
+
 extension LimitStore {
     /// Checks the limits one call at a time, in the order ``LimitAdmission`` gives.
     public func admit(_ admission: LimitAdmission, now: Date) async throws -> LimitVerdict {

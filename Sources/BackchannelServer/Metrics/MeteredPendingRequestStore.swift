@@ -48,6 +48,10 @@ public struct MeteredPendingRequestStore: PendingRequestStore {
         try await insert.measure { try await inner.insert(request) }
     }
 
+    public func insert(_ request: PendingRequest, admitting admission: LimitAdmission, in limits: any LimitStore, now: Date) async throws -> LimitVerdict {
+        try await insert.measure { try await inner.insert(request, admitting: admission, in: limits, now: now) }
+    }
+
     public func insert(contentsOf requests: [PendingRequest]) async throws {
         try await insert.measure { try await inner.insert(contentsOf: requests) }
     }

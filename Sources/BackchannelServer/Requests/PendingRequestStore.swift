@@ -11,6 +11,14 @@ public protocol PendingRequestStore: Sendable {
     /// Stores a new request. - Throws: when the hash is already present.
     func insert(_ request: PendingRequest) async throws
 
+    /// Stores a new request if it passes `admission` in `limits`: in one round trip where `limits` is the
+    /// store itself (PostgreSQL: the limits' function and the insert in one statement, one transaction).
+    /// The default asks `limits`, then inserts.
+    /// - Returns: the verdict; the request was stored only when it is ``LimitVerdict/admitted``.
+    /// - Throws: ``LimitStoreFailure`` when the limits could not be asked; else what storing threw (the
+    ///   member may stay counted: release it).
+    func insert(_ request: PendingRequest, admitting admission: LimitAdmission, in limits: any LimitStore, now: Date) async throws -> LimitVerdict
+
     /// Stores many new requests at once (imports, benchmarks); SQL stores use one transaction.
     func insert(contentsOf requests: [PendingRequest]) async throws
 
@@ -83,6 +91,18 @@ extension PendingRequestStore {
         authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool
     ) async throws -> (outcome: PollOutcome, readAhead: PluginStateReadAhead?) {
         (try await registerPoll(authReqIdHash: authReqIdHash, clientId: clientId, now: now, enforceInterval: enforceInterval), nil)
+    }
+
+    /// Asks the limits, then inserts.
+    public func insert(_ request: PendingRequest, admitting admission: LimitAdmission, in limits: any LimitStore, now: Date) async throws -> LimitVerdict {
+        let verdict: LimitVerdict
+        do {
+            verdict = try await limits.admit(admission, now: now)
+        } catch {
+            throw LimitStoreFailure(error)
+        }
+        if verdict == .admitted { try await insert(request) }
+        return verdict
     }
 
     /// Concludes, then reads the request back.

@@ -21,14 +21,7 @@ extension PostgresStore: PendingRequestStore {
     /// (``AdmitAndInsertStatement``). With another, the limits are asked first.
     public func insert(_ request: PendingRequest, admitting admission: LimitAdmission, in limits: any LimitStore, now: Date) async throws -> LimitVerdict {
         guard let shared = limits as? PostgresStore, shared === self else {
-            let verdict: LimitVerdict
-            do {
-                verdict = try await limits.admit(admission, now: now)
-            } catch {
-                throw LimitStoreFailure(error)
-            }
-            if verdict == .admitted { try await insert(request) }
-            return verdict
+            return try await insertAfterAsking(request, admitting: admission, in: limits, now: now)
         }
         return try await admit(admission, now: now) { counts in
             let admit = AdmitStatement(admission: admission, counts: counts, now: now.timeIntervalSince1970)

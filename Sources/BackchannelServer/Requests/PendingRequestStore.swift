@@ -93,8 +93,14 @@ extension PendingRequestStore {
         (try await registerPoll(authReqIdHash: authReqIdHash, clientId: clientId, now: now, enforceInterval: enforceInterval), nil)
     }
 
-    /// Asks the limits, then inserts.
+    /// Asks the limits, then inserts (``insertAfterAsking(_:admitting:in:now:)``).
     public func insert(_ request: PendingRequest, admitting admission: LimitAdmission, in limits: any LimitStore, now: Date) async throws -> LimitVerdict {
+        try await insertAfterAsking(request, admitting: admission, in: limits, now: now)
+    }
+
+    /// The default of ``insert(_:admitting:in:now:)``, for a store that answers in one round trip only with
+    /// its own limits: asks `limits`, then inserts when admitted.
+    public func insertAfterAsking(_ request: PendingRequest, admitting admission: LimitAdmission, in limits: any LimitStore, now: Date) async throws -> LimitVerdict {
         let verdict: LimitVerdict
         do {
             verdict = try await limits.admit(admission, now: now)

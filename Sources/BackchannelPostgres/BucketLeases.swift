@@ -33,17 +33,31 @@ final class BucketLeases: Sendable {
         capacity < 100 ? 1 : Int(min(16, capacity / 50))
     }
 
+    /// What ``spend(_:now:)`` found.
+    enum Spending: Equatable {
+        /// A held token was spent.
+        case spent
+        /// None held: the lease of this second ran out. The bucket is hot (its row wanted by request after
+        /// request), so the next batch is best taken in a statement of its own, which holds the row's lock no
+        /// longer than itself.
+        case hot
+        /// None held, and no lease ran out this second.
+        case cold
+    }
+
     /// Spends a token held for `key`, if one is.
-    func spend(_ key: String, now: Date) -> Bool {
+    func spend(_ key: String, now: Date) -> Spending {
         state.withLock { state in
-            guard var lease = state.leases[key], lease.until > now, lease.tokens > 0 else { return false }
+            guard var lease = state.leases[key], lease.until > now else { return .cold }
+            guard lease.tokens > 0 else { return .hot }
             lease.tokens -= 1
             state.leases[key] = lease
-            return true
+            return .spent
         }
     }
 
-    /// Gives back a token spent by ``spend(_:now:)`` for a request that was refused before it needed it.
+    /// Gives back a token spent by ``spend(_:now:)`` (or taken with a batch) for a request that was refused
+    /// before it needed it.
     func refund(_ key: String, now: Date) {
         state.withLock { state in
             guard var lease = state.leases[key], lease.until > now else { return }

@@ -15,7 +15,7 @@ extension PostgresStore: LimitStore {
         // A large bucket: a token this node took ahead, or a batch of them in one update (BucketLeases).
         let batch = BucketLeases.batch(capacity: capacity)
         if batch > 1 {
-            if leases.spend(key, now: now) { return nil }
+            if leases.spend(key, now: now) == .spent { return nil }
             if try await take(batch, from: key, capacity: capacity, refillPerSecond: refillPerSecond, now: now) {
                 leases.hold(batch - 1, for: key, now: now)
                 return nil
@@ -43,10 +43,26 @@ extension PostgresStore: LimitStore {
         var spent: [Int] = []
         for (index, bucket) in admission.buckets.enumerated() {
             let batch = BucketLeases.batch(capacity: bucket.capacity)
-            if batch > 1, leases.spend(bucket.key, now: now) {
+            guard batch > 1 else {
+                counts.append(1)
+                continue
+            }
+            switch leases.spend(bucket.key, now: now) {
+            case .spent:
                 counts.append(0)
                 spent.append(index)
-            } else {
+            case .hot:
+                // A row every request wants (a client's bucket): in the admission's transaction its lock would
+                // last until the pending request's commit has reached the disk, and every other node's and
+                // request's batch would queue behind it. Its own statement writes only unlogged rows.
+                if try await take(batch, from: bucket.key, capacity: bucket.capacity, refillPerSecond: bucket.refillPerSecond, now: now) {
+                    leases.hold(batch - 1, for: bucket.key, now: now)
+                    counts.append(0)
+                    spent.append(index)
+                } else {
+                    counts.append(1)  // Nearly empty: the function tries one token, in the limits' order.
+                }
+            case .cold:
                 counts.append(batch)
             }
         }

@@ -59,7 +59,13 @@ struct NotificationDeliveryTests {
             #expect(receiver.attemptCount == 3)
             #expect(receiver.received.map(\.json) == [["auth_req_id": .string(id)]])
             #expect(receiver.received.first?.authorization == "Bearer notify-me-0123456789")
-            let metrics = try await HTTPPeer.get("\(server.operationsURL)/metrics").text
+            // The node counts an attempt when its answer arrives, which can be just after the receiver noted it.
+            var metrics = ""
+            for _ in 0..<50 {
+                metrics = try await HTTPPeer.get("\(server.operationsURL)/metrics").text
+                if metrics.contains(#"backchannel_notifications_total{outcome="delivered"} 1"#) { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
             #expect(metrics.contains(#"backchannel_notifications_total{outcome="retried"} 2"#), "\(metrics)")
             #expect(metrics.contains(#"backchannel_notifications_total{outcome="delivered"} 1"#))
             let tokens = try await HTTPPeer.post(

@@ -62,7 +62,9 @@ public final class TemporaryPostgresServer: Sendable {
 
     /// Starts the server (again, after ``halt()``) on its port and files, and waits until it accepts connections.
     public func resume() async throws {
-        let options = "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        // Every suite shares one server: process tests' nodes hold 20 connections each, store tests a few per
+        // database, and a whole-suite run went past 200 at once.
+        let options = "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400"
         try await run(
             "pg_ctl", ["-D", dataDirectory, "-o", options, "-l", directory.appendingPathComponent("log").path, "-w", "-t", "60", "start"],
             step: "pg_ctl start")

@@ -66,14 +66,16 @@ final class BucketLeases: Sendable {
         }
     }
 
-    /// Holds `tokens` more for `key` until a second from `now`.
+    /// Holds `tokens` more for `key` until a second from `now`, beside any still held: requests that found
+    /// the lease empty at the same moment each take a batch, and none of those tokens may be lost.
     func hold(_ tokens: Int, for key: String, now: Date) {
         state.withLock { state in
             if state.leases.count > state.pruneAt {
                 state.leases = state.leases.filter { $0.value.until > now }
                 state.pruneAt = max(Self.pruneAbove, 2 * state.leases.count)
             }
-            state.leases[key] = Lease(tokens: tokens, until: now.addingTimeInterval(Self.lifetime))
+            let held = state.leases[key].map { $0.until > now ? $0.tokens : 0 } ?? 0
+            state.leases[key] = Lease(tokens: held + tokens, until: now.addingTimeInterval(Self.lifetime))
         }
     }
 }

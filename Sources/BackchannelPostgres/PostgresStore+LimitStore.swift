@@ -22,6 +22,8 @@ extension PostgresStore: LimitStore {
             }
         }
         if try await take(1, from: key, capacity: capacity, refillPerSecond: refillPerSecond, now: now) { return nil }
+        // Requests that found no lease together took batches together: what the others hold here is this one's too.
+        if batch > 1, leases.spend(key, now: now) == .spent { return nil }
         return max(try await wait(bucket: key, capacity: capacity, refillPerSecond: refillPerSecond, now: now), 1 / refillPerSecond)
     }
 
@@ -57,6 +59,10 @@ extension PostgresStore: LimitStore {
                 // request's batch would queue behind it. Its own statement writes only unlogged rows.
                 if try await take(batch, from: bucket.key, capacity: bucket.capacity, refillPerSecond: bucket.refillPerSecond, now: now) {
                     leases.hold(batch - 1, for: bucket.key, now: now)
+                    counts.append(0)
+                    spent.append(index)
+                } else if leases.spend(bucket.key, now: now) == .spent {
+                    // Requests that found the lease empty together took batches together: one of theirs.
                     counts.append(0)
                     spent.append(index)
                 } else {

@@ -220,6 +220,27 @@ struct LimitStoreContractTests {
         #expect(spentHere == held)
     }
 
+    @Test("tokens of batches that concurrent requests take at the same moment are all spent, none lost", .enabled(if: StoreKind.postgresInstalled))
+    func concurrentBatchesLoseNoToken() async throws {
+        let (first, second, close) = try await twoNodes()
+        defer { close() }
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let admitted = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for n in 0..<60 {
+                group.addTask {
+                    try await first.take(bucket: "client", capacity: 100, refillPerSecond: 0.000001, now: now) == nil && n >= 0
+                }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(admitted == 60)
+        var taken = 0
+        while taken < 200, try await second.take(bucket: "client", capacity: 100, refillPerSecond: 0.000001, now: now) == nil { taken += 1 }
+        var left = 0
+        while left < 50, try await first.take(bucket: "client", capacity: 100, refillPerSecond: 0.000001, now: now) == nil { left += 1 }
+        #expect(admitted + taken + left == 100)
+    }
+
     @Test("a large bucket's token held by the node goes back when the admission is refused before its turn", .enabled(if: StoreKind.postgresInstalled))
     func leasedTokenRefunded() async throws {
         let (first, second, close) = try await twoNodes()

@@ -64,6 +64,9 @@ extension PostgresStore: PendingRequestStore {
         return row.slowed ? .slowDown(row.request) : .admitted(row.request)
     }
 
+    /// A poll reads the authenticator's record in its own statement.
+    public var readsAhead: Bool { true }
+
     public func registerPollReadingAhead(
         authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool
     ) async throws -> (outcome: PollOutcome, readAhead: PluginStateReadAhead?) {

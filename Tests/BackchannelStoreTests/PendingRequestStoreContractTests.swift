@@ -89,6 +89,9 @@ struct PendingRequestStoreContractTests {
             Issue.record("the poll read ahead counts as a poll: one a second later slows down")
             return
         }
+        // The engine asks for a read-ahead only of a store that makes one.
+        #expect(store.requests.readsAhead == (kind == .postgres))
+        #expect(MeteredPendingRequestStore(store.requests).readsAhead == (kind == .postgres))
         guard kind == .postgres else {
             #expect(readAhead == nil)
             return

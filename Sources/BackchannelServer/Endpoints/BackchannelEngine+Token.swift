@@ -57,8 +57,15 @@ extension BackchannelEngine {
 
         var request: PendingRequest
         var approvalUnconfirmed = false
-        let (outcome, readAhead) = try await storeCall({ try await self.store.registerPollReadingAhead(
+        let outcome: PollOutcome
+        var readAhead: PluginStateReadAhead?
+        if store.readsAhead {
+            (outcome, readAhead) = try await storeCall({ try await self.store.registerPollReadingAhead(
                 authReqIdHash: hash, clientId: client.clientId, now: now, enforceInterval: self.policy.enforcePollInterval) })
+        } else {
+            outcome = try await storeCall({ try await self.store.registerPoll(
+                authReqIdHash: hash, clientId: client.clientId, now: now, enforceInterval: self.policy.enforcePollInterval) })
+        }
         switch outcome {
         case .unknown:
             // Unknown, redeemed and another client's ids are indistinguishable on purpose.

@@ -64,6 +64,8 @@ public struct MeteredPendingRequestStore: PendingRequestStore {
         try await poll.measure { try await inner.registerPoll(authReqIdHash: authReqIdHash, clientId: clientId, now: now, enforceInterval: enforceInterval) }
     }
 
+    public var readsAhead: Bool { inner.readsAhead }
+
     public func registerPollReadingAhead(
         authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool
     ) async throws -> (outcome: PollOutcome, readAhead: PluginStateReadAhead?) {

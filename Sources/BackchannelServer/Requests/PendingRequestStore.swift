@@ -30,6 +30,10 @@ public protocol PendingRequestStore: Sendable {
     /// interval grown by 5 seconds; every poll by the owner updates the last-poll time.
     func registerPoll(authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool) async throws -> PollOutcome
 
+    /// Whether ``registerPollReadingAhead(authReqIdHash:clientId:now:enforceInterval:)`` reads anything
+    /// ahead: the engine calls it only then, and the plain poll otherwise. The default: `false`.
+    var readsAhead: Bool { get }
+
     /// ``registerPoll(authReqIdHash:clientId:now:enforceInterval:)``, also reading, in the same round trip
     /// where the store can, the plugin-state records kept under the request's hash, for the status check
     /// that follows (``PluginStateReadAhead``). The default reads nothing ahead.
@@ -85,6 +89,9 @@ extension PendingRequestStore {
     public func registerPoll(authReqIdHash: String, clientId: String, now: Date) async throws -> PollOutcome {
         try await registerPoll(authReqIdHash: authReqIdHash, clientId: clientId, now: now, enforceInterval: true)
     }
+
+    /// Reads nothing ahead.
+    public var readsAhead: Bool { false }
 
     /// Registers the poll and reads nothing ahead.
     public func registerPollReadingAhead(

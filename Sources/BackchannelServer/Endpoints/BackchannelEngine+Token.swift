@@ -80,17 +80,18 @@ extension BackchannelEngine {
             let handler = authenticators[request.authenticator]?.instance.handler
             let status: BackchannelAuthenticationResult?
             do {
-                let check = {
-                    try await self.metrics.timing(request.authenticator, "status") {
+                // The authenticator's first read of its record is answered from what the poll read with it
+                // (bound only when there is one: a task-local, or a closure to share the call, costs every poll).
+                if let readAhead {
+                    status = try await PluginStateReadAhead.$current.withValue(readAhead) {
+                        try await metrics.timing(request.authenticator, "status") {
+                            try await handler?.checkAuthenticationStatus(authReqId: AuthReqId(rawValue: hash))
+                        }
+                    }
+                } else {
+                    status = try await metrics.timing(request.authenticator, "status") {
                         try await handler?.checkAuthenticationStatus(authReqId: AuthReqId(rawValue: hash))
                     }
-                }
-                // The authenticator's first read of its record is answered from what the poll read with it
-                // (bound only when there is one: a task-local costs an allocation per poll).
-                if let readAhead {
-                    status = try await PluginStateReadAhead.$current.withValue(readAhead) { try await check() }
-                } else {
-                    status = try await check()
                 }
             } catch {
                 logger.error("an authenticator failed to report a status", metadata: ["authenticator": "\(request.authenticator)"])

@@ -185,19 +185,7 @@ extension PostgresStore: LimitStore {
     }
 
     public func release(member: String) async throws -> [String] {
-        let rows = try await client.query(
-            """
-            WITH gone AS (DELETE FROM backchannel_limit_member WHERE member = \(member) RETURNING key),
-            tally AS (SELECT key, count(*)::INTEGER AS released FROM gone GROUP BY key),
-            \(unescaped: Self.lockTallied),
-            counted AS (
-                UPDATE backchannel_limit_count AS c SET count = c.count - tally.released FROM tally JOIN locked USING (key)
-                WHERE c.key = tally.key RETURNING c.key)
-            SELECT key FROM gone
-            """, logger: logger)
-        var keys: [String] = []
-        for key in try rows.map({ try $0.decode(String.self) }) { keys.append(key) }
-        return keys
+        try await client.execute(ReleaseMemberStatement(member: member), logger: logger)
     }
 
     public func release(members: [String]) async throws {

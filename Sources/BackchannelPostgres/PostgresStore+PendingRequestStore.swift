@@ -90,36 +90,23 @@ extension PostgresStore: PendingRequestStore {
     }
 
     public func conclude(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> Bool {
-        try await conclude(authReqIdHash: authReqIdHash, result: result, returning: "auth_req_id_hash").count == 1
+        try await client.execute(Self.conclusion(ConcludedHash.self, authReqIdHash: authReqIdHash, result: result), logger: logger).count == 1
     }
 
     public func concludeReturningRequest(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> PendingRequest? {
-        try await first(conclude(authReqIdHash: authReqIdHash, result: result, returning: Self.columns))?.request
+        try await first(client.execute(Self.conclusion(ConcludedRequest.self, authReqIdHash: authReqIdHash, result: result), logger: logger))?.request
     }
 
-    private func conclude(authReqIdHash: String, result: BackchannelAuthenticationResult, returning columns: String) async throws -> [PostgresRow] {
+    private static func conclusion<Returning>(
+        _ returning: Returning.Type, authReqIdHash: String, result: BackchannelAuthenticationResult
+    ) -> ConcludeStatement<Returning> {
         let state = PendingRequestState(result: result)
-        let name = StoredOutcome.name(of: state)
-        let outcome = StoredOutcome.document(of: state)
-        return try await client.query(
-            """
-            UPDATE backchannel_pending_request SET state = \(name), outcome = \(outcome),
-                notify_state = CASE WHEN notify_mode IS NULL THEN NULL ELSE 'due' END,
-                notify_at = CASE WHEN notify_mode IS NULL THEN NULL ELSE 0 END
-            WHERE auth_req_id_hash = \(authReqIdHash) AND state = 'pending'
-            RETURNING \(unescaped: columns)
-            """, logger: logger)
+        return ConcludeStatement(state: StoredOutcome.name(of: state), outcome: StoredOutcome.document(of: state), authReqIdHash: authReqIdHash)
     }
 
     public func redeem(authReqIdHash: String, clientId: String, now: Date) async throws -> PendingRequest? {
         try await first(
-            client.query(
-                """
-                DELETE FROM backchannel_pending_request
-                WHERE auth_req_id_hash = \(authReqIdHash) AND client_id = \(clientId) AND state = 'approved'
-                    AND expires_at > \(now.timeIntervalSince1970)
-                RETURNING \(unescaped: Self.columns)
-                """, logger: logger))?.request
+            client.execute(RedeemStatement(authReqIdHash: authReqIdHash, clientId: clientId, now: now.timeIntervalSince1970), logger: logger))?.request
     }
 
     public func remove(authReqIdHash: String) async throws {

@@ -5,33 +5,20 @@ import PostgresNIO
 
 extension PostgresStore: PluginStateStore {
     public func insert(_ record: PluginStateRecord) async throws -> Bool {
-        let now = clock.now.timeIntervalSince1970
-        // An expired record under the same key no longer counts: replace it in the same statement.
-        let rows = try await client.query(
-            """
-            INSERT INTO backchannel_plugin_state (namespace, key, group_name, value, created_at, expires_at)
-            VALUES (\(record.namespace), \(record.key), \(record.group), \(record.value), \(record.createdAt.timeIntervalSince1970),
-                \(record.expiresAt.timeIntervalSince1970))
-            ON CONFLICT (namespace, key) DO UPDATE SET group_name = EXCLUDED.group_name, value = EXCLUDED.value,
-                created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
-            WHERE backchannel_plugin_state.expires_at <= \(now)
-            RETURNING key
-            """, logger: logger)
+        // An expired record under the same key no longer counts: replaced in the same statement.
+        let values = PluginStateRecordValues(
+            namespace: record.namespace, key: record.key, group: record.group, value: record.value,
+            createdAt: record.createdAt.timeIntervalSince1970, expiresAt: record.expiresAt.timeIntervalSince1970)
+        let rows = try await client.execute(InsertPluginStateStatement(record: values, now: clock.now.timeIntervalSince1970), logger: logger)
         return rows.count == 1
     }
 
     public func record(namespace: String, key: String) async throws -> PluginStateRecord? {
         // Read with the poll whose status check this is (the first read of it only).
         if let readAhead = PluginStateReadAhead.current?.take(namespace: namespace, key: key) { return readAhead }
-        let now = clock.now.timeIntervalSince1970
-        let rows = try await client.query(
-            """
-            SELECT namespace, key, group_name, value, created_at, expires_at FROM backchannel_plugin_state
-            WHERE namespace = \(namespace) AND key = \(key) AND expires_at > \(now)
-            """, logger: logger)
-        var found: PluginStateRecord?
-        for row in rows where found == nil { found = try Self.record(row) }
-        return found
+        let rows = try await client.execute(
+            PluginStateRecordStatement(namespace: namespace, key: key, now: clock.now.timeIntervalSince1970), logger: logger)
+        return try rows.first.map(Self.record)
     }
 
     public func records(namespace: String, group: String) async throws -> [PluginStateRecord] {
@@ -48,18 +35,13 @@ extension PostgresStore: PluginStateStore {
     }
 
     public func replace(namespace: String, key: String, expected: Data, with value: Data, group: String?) async throws -> Bool {
-        let now = clock.now.timeIntervalSince1970
-        let rows = try await client.query(
-            """
-            UPDATE backchannel_plugin_state SET value = \(value), group_name = \(group)
-            WHERE namespace = \(namespace) AND key = \(key) AND value = \(expected) AND expires_at > \(now)
-            RETURNING key
-            """, logger: logger)
-        return rows.count == 1
+        let statement = ReplacePluginStateStatement(
+            value: value, group: group, namespace: namespace, key: key, expected: expected, now: clock.now.timeIntervalSince1970)
+        return try await client.execute(statement, logger: logger).count == 1
     }
 
     public func delete(namespace: String, key: String) async throws {
-        try await client.query("DELETE FROM backchannel_plugin_state WHERE namespace = \(namespace) AND key = \(key)", logger: logger)
+        _ = try await client.execute(DeletePluginStateStatement(namespace: namespace, key: key), logger: logger)
     }
 
     public func delete(namespace: String, keys: [String]) async throws {

@@ -196,17 +196,20 @@ struct LimitStoreContractTests {
         #expect(try await first.take(bucket: "client", capacity: 400, refillPerSecond: 0.0001, now: now.addingTimeInterval(2)) != nil)
     }
 
+    /// An admission whose one bucket, "client", holds 100 tokens (taken 2 at a time) and hardly refills.
+    private static func largeBucketAdmission(member: String, cap: Int, now: Date) -> LimitAdmission {
+        LimitAdmission(
+            cooldown: .init(key: "cd", capacity: 1, refillPerSecond: 0.001),
+            buckets: [.init(key: "client", capacity: 100, refillPerSecond: 0.000001)],
+            member: member, caps: [.init(key: "s", limit: cap)], until: now.addingTimeInterval(60))
+    }
+
     @Test("admissions spending a large bucket batch by batch, cold then hot, and another node's takes together get exactly its capacity", .enabled(if: StoreKind.postgresInstalled))
     func admissionsNeverExceedALargeBucket() async throws {
         let (first, second, close) = try await twoNodes()
         defer { close() }
         let now = Date(timeIntervalSince1970: 1_800_000_000)
-        let admission = { (member: String) in
-            LimitAdmission(
-                cooldown: .init(key: "cd", capacity: 1, refillPerSecond: 0.001),
-                buckets: [.init(key: "client", capacity: 100, refillPerSecond: 0.000001)],
-                member: member, caps: [.init(key: "s", limit: 1000)], until: now.addingTimeInterval(60))
-        }
+        let admission = { (member: String) in Self.largeBucketAdmission(member: member, cap: 1000, now: now) }
         var admitted = 0
         for n in 0..<61 where try await first.admit(admission("m\(n)"), now: now) == .admitted { admitted += 1 }
         #expect(admitted == 61)
@@ -247,20 +250,15 @@ struct LimitStoreContractTests {
         defer { close() }
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         // A client bucket of 100 is taken 2 at a time: the first admission leaves one token on the node.
-        let admission = { (member: String) in
-            LimitAdmission(
-                cooldown: .init(key: "cd", capacity: 1, refillPerSecond: 0.001),
-                buckets: [.init(key: "client", capacity: 100, refillPerSecond: 0.0001)],
-                member: member, caps: [.init(key: "s", limit: 10)], until: now.addingTimeInterval(60))
-        }
+        let admission = { (member: String) in Self.largeBucketAdmission(member: member, cap: 10, now: now) }
         #expect(try await first.admit(admission("m1"), now: now) == .admitted)
         #expect(try await first.take(bucket: "cd", capacity: 1, refillPerSecond: 0.001, now: now) == nil)
         // Cooling down: the held token is spent, then handed back; the next take spends it without the database.
         #expect(try await first.admit(admission("m2"), now: now) == .coolingDown)
-        #expect(try await first.take(bucket: "client", capacity: 100, refillPerSecond: 0.0001, now: now) == nil)
+        #expect(try await first.take(bucket: "client", capacity: 100, refillPerSecond: 0.000001, now: now) == nil)
         // What the database holds is what the other node can take: 98 (100 less the first batch of 2).
         var taken = 0
-        while taken < 200, try await second.take(bucket: "client", capacity: 100, refillPerSecond: 0.0001, now: now) == nil { taken += 1 }
+        while taken < 200, try await second.take(bucket: "client", capacity: 100, refillPerSecond: 0.000001, now: now) == nil { taken += 1 }
         #expect(taken == 98)
     }
 }

@@ -43,6 +43,8 @@ extension PostgresStore: LimitStore {
     ) async throws -> LimitVerdict {
         var counts: [Int] = []
         var spent: [Int] = []
+        // On a failure before the verdict nothing was counted: the tokens spent here go back.
+        func refundSpent() { for index in spent { leases.refund(admission.buckets[index].key, now: now) } }
         for (index, bucket) in admission.buckets.enumerated() {
             let batch = BucketLeases.batch(capacity: bucket.capacity)
             guard batch > 1 else {
@@ -57,7 +59,14 @@ extension PostgresStore: LimitStore {
                 // A row every request wants (a client's bucket): in the admission's transaction its lock would
                 // last until the pending request's commit has reached the disk, and every other node's and
                 // request's batch would queue behind it. Its own statement writes only unlogged rows.
-                if try await take(batch, from: bucket.key, capacity: bucket.capacity, refillPerSecond: bucket.refillPerSecond, now: now) {
+                let tookBatch: Bool
+                do {
+                    tookBatch = try await take(batch, from: bucket.key, capacity: bucket.capacity, refillPerSecond: bucket.refillPerSecond, now: now)
+                } catch {
+                    refundSpent()
+                    throw error
+                }
+                if tookBatch {
                     leases.hold(batch - 1, for: bucket.key, now: now)
                     counts.append(0)
                     spent.append(index)
@@ -76,8 +85,7 @@ extension PostgresStore: LimitStore {
         do {
             rows = try await statement(counts)
         } catch {
-            // Nothing was taken in the database: the tokens held here go back.
-            for index in spent { leases.refund(admission.buckets[index].key, now: now) }
+            refundSpent()
             throw error
         }
         guard let (verdict, refusedBucket, taken) = rows.first else { throw PostgresStoreError.unexpectedAnswer("backchannel_admit returned no row") }
@@ -101,10 +109,19 @@ extension PostgresStore: LimitStore {
         if let refused {
             for index in spent where index > refused { leases.refund(admission.buckets[index].key, now: now) }
         }
-        if Int.random(in: 0..<1000) == 0 {
-            try await client.query("DELETE FROM backchannel_limit_bucket WHERE at < \(now.timeIntervalSince1970 - 3600)", logger: logger)
-        }
+        await pruneIdleBuckets(now: now)
         return answer
+    }
+
+    /// Now and then (one call in a thousand), drops buckets idle for an hour: they are full again, the same
+    /// as none. Housekeeping: its failure is logged, never the failure of the request that happened to run it.
+    private func pruneIdleBuckets(now: Date) async {
+        guard Int.random(in: 0..<1000) == 0 else { return }
+        do {
+            try await client.query("DELETE FROM backchannel_limit_bucket WHERE at < \(now.timeIntervalSince1970 - 3600)", logger: logger)
+        } catch {
+            logger.warning("dropping idle rate buckets failed", metadata: ["error": "\(error)"])
+        }
     }
 
     /// One statement: refill, and take `count` tokens only if they are all there.
@@ -119,10 +136,7 @@ extension PostgresStore: LimitStore {
             RETURNING tokens
             """, logger: logger)
         guard rows.count == 1 else { return false }
-        // Now and then, drop buckets idle for an hour: they are full again, the same as none.
-        if Int.random(in: 0..<1000) == 0 {
-            try await client.query("DELETE FROM backchannel_limit_bucket WHERE at < \(at - 3600)", logger: logger)
-        }
+        await pruneIdleBuckets(now: now)
         return true
     }
 

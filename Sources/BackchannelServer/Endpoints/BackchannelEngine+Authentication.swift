@@ -99,7 +99,7 @@ extension BackchannelEngine {
         // without a user code, they and the insert are one call (one round trip where the store keeps the limits).
         let admission = limiter.admission(member: secret.hash, clientId: client.clientId, subject: subject, until: expiresAt)
         if let userCode {
-            try await limiter.admit(member: secret.hash, clientId: client.clientId, subject: subject, until: expiresAt, now: now)
+            try await limiter.admit(admission, now: now)
             do {
                 try await limiter.verifyUserCode(userCode, user: user, subject: subject, now: now)
             } catch {
@@ -117,8 +117,7 @@ extension BackchannelEngine {
                 verdict = .admitted
             }
         } catch let failure as LimitStoreFailure {
-            logger.error("the limit store failed", metadata: ["error": "\(failure.underlying)"])
-            throw .serverError("the server could not complete the request")
+            throw limiter.storeFailed(failure.underlying)
         } catch {
             await limiter.concluded(member: secret.hash, denied: false, now: now)
             logger.error("storing a backchannel authentication request failed", metadata: ["error": "\(error)"])

@@ -42,17 +42,22 @@ struct AbuseLimiter: Sendable {
             until: until)
     }
 
-    /// Refuses a request that a limit forbids; else counts it as pending until `until`.
-    func admit(member: String, clientId: String, subject: String, until: Date, now: Date) async throws(OAuthError) {
-        guard let admission = admission(member: member, clientId: clientId, subject: subject, until: until) else { return }
+    /// Refuses a request that a limit of `admission` forbids; else counts it (nothing when the limits are off).
+    func admit(_ admission: LimitAdmission?, now: Date) async throws(OAuthError) {
+        guard let admission else { return }
         let verdict: LimitVerdict
         do {
             verdict = try await store.admit(admission, now: now)
         } catch {
-            logger.error("the limit store failed", metadata: ["error": "\(error)"])
-            throw .serverError("the server could not complete the request")
+            throw storeFailed(error)
         }
         try Self.check(verdict)
+    }
+
+    /// A failing limit store: logged, and answered with a `server_error` that says nothing of it.
+    func storeFailed(_ error: any Error) -> OAuthError {
+        logger.error("the limit store failed", metadata: ["error": "\(error)"])
+        return .serverError("the server could not complete the request")
     }
 
     /// The refusal a verdict other than ``LimitVerdict/admitted`` stands for, counted in the metrics.
@@ -92,8 +97,7 @@ struct AbuseLimiter: Sendable {
         } catch let error as OAuthError {
             throw error
         } catch {
-            logger.error("the limit store failed", metadata: ["error": "\(error)"])
-            throw .serverError("the server could not complete the request")
+            throw storeFailed(error)
         }
         throw .invalidUserCode("the user_code is invalid")
     }

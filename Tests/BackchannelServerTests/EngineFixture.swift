@@ -69,6 +69,7 @@ struct EngineFixture {
         limitStore: any LimitStore = InMemoryLimitStore(),
         replayStore: (any PluginStateStore)? = nil,
         clientCertificateAuthorities: [[UInt8]] = [],
+        keyFetcher: (any ClientKeyFetcher)? = nil,
         logger: Logger = Logger(label: "test")
     ) async throws -> EngineFixture {
         let clock = VirtualClock()
@@ -103,8 +104,8 @@ struct EngineFixture {
             authenticators: [AuthenticatorRoute(instance: AuthenticatorInstance(name: "mock-push", plugin: "mock-push", handler: handler, interaction: nil), acr: "urn:example:push")],
             keys: signingKeys,
             store: store, clock: clock, userDirectory: services.userDirectory, limitStore: limitStore,
-            replayStore: replayStore ?? InMemoryPluginStateStore(clock: clock), clientCertificateAuthorities: clientCertificateAuthorities,
-            logger: logger)
+            replayStore: replayStore ?? InMemoryPluginStateStore(clock: clock), keyFetcher: keyFetcher,
+            clientCertificateAuthorities: clientCertificateAuthorities, logger: logger)
         return EngineFixture(clock: clock, store: store, push: push, handler: handler, engine: engine)
     }
 

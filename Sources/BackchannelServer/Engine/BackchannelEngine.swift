@@ -139,7 +139,8 @@ public final class BackchannelEngine: Sendable {
             if configuration.tokenEndpointAuthMethods.contains(.privateKeyJWT) || configuration.backchannelAuthenticationRequestSigningAlg != nil
                 || configuration.jwks != nil || configuration.jwksUri != nil
             {
-                assertionKeys = ClientAssertionKeys(try Self.assertionKeySource(configuration, field: field, policy: policy, fetcher: keyFetcher))
+                assertionKeys = ClientAssertionKeys(
+                    try Self.assertionKeySource(configuration, field: field, policy: policy, fetcher: keyFetcher), clock: clock)
             }
             if let algorithm = configuration.backchannelAuthenticationRequestSigningAlg, !ClientAssertionVerifier.algorithms.contains(algorithm) {
                 throw EngineConfigurationError(

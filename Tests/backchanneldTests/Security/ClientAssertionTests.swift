@@ -135,7 +135,8 @@ struct ClientAssertionTests {
         }
     }
 
-    @Test("a rotated key is fetched when an assertion names it; unknown kids after that fetch nothing more and are invalid_client")
+    // How often unknown kids may fetch is a matter of time, judged on a virtual clock in ClientAssertionKeysTests.
+    @Test("a rotated key is fetched when an assertion names it; unknown kids are invalid_client")
     func rotationAndUnknownKids() async throws {
         let publisher = Publisher()
         let first = await publisher.add("bank-1")
@@ -151,7 +152,6 @@ struct ClientAssertionTests {
                 #expect(answer.status == 401)
                 #expect(answer.json["error"]?.stringValue == "invalid_client")
             }
-            #expect(publisher.fetches.withLock { $0 } == 2)  // within 10 s of the last early fetch: none again
         }
     }
 }

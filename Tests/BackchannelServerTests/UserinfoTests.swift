@@ -35,19 +35,37 @@ struct UserinfoTests {
         #expect(claims == ["sub": .string("alice"), "name": .string("Alice Liddell")])
     }
 
-    @Test("the claims parameter puts claims in the ID token and adds UserInfo claims beyond the scopes")
+    @Test("the claims parameter puts claims in the ID token and adds UserInfo claims beyond the granted scopes")
     func claimsParameter() async throws {
         let fixture = try await EngineFixture.make()
-        let request = #"{"id_token":{"email":null,"name":{"essential":true},"shoe_size":null},"userinfo":{"phone_number":null}}"#
+        let request = #"{"id_token":{"email":null,"name":{"essential":true},"shoe_size":null},"userinfo":{"email_verified":null}}"#
         let issued = try await tokens(fixture, extra: [("claims", request)])
-        let payload = try JSONDecoder().decode(
-            [String: JSONValue].self, from: Data(base64URL: String((issued.idToken ?? "").split(separator: ".")[1]))!)
+        let payload = try idTokenPayload(issued)
         #expect(payload["email"] == .string("alice@example.com"))
         #expect(payload["name"] == .string("Alice Liddell"))
         #expect(payload["shoe_size"] == nil)
-        #expect(payload["phone_number"] == nil)
         let claims = try await userinfo(fixture, issued.accessToken).get()
-        #expect(claims == ["sub": .string("alice"), "phone_number": .string("+15550101")])
+        #expect(claims == ["sub": .string("alice"), "email_verified": .bool(true)])
+    }
+
+    @Test("the claims parameter releases no claim that no scope the client may request carries (OIDC Core §5.4, §5.5)")
+    func claimsParameterBoundByClientScopes() async throws {
+        let narrow = ClientConfiguration(clientId: "narrow", clientSecret: "narrow-secret-0042", scopes: ["openid", "email"])
+        let fixture = try await EngineFixture.make(clients: EngineFixture.clients + [narrow])
+        let asked = ["email", "phone_number", "address", "birthdate", "name"].map { #""\#($0)":null"# }.joined(separator: ",")
+        let request = #"{"id_token":{\#(asked)},"userinfo":{\#(asked)}}"#
+        let ack = try await fixture.start([("scope", "openid"), ("login_hint", "alice"), ("claims", request)], client: ("narrow", "narrow-secret-0042")).get()
+        await fixture.clock.advance(by: 5)
+        let issued = try await fixture.poll(ack.authReqId, client: ("narrow", "narrow-secret-0042")).get()
+        let payload = try idTokenPayload(issued)
+        #expect(payload["email"] == .string("alice@example.com"))
+        for name in ["phone_number", "address", "birthdate", "name"] { #expect(payload[name] == nil, "\(name) in the ID token") }
+        let claims = try await userinfo(fixture, issued.accessToken).get()
+        #expect(claims == ["sub": .string("alice"), "email": .string("alice@example.com")])
+    }
+
+    private func idTokenPayload(_ issued: TokenResponse) throws -> [String: JSONValue] {
+        try JSONDecoder().decode([String: JSONValue].self, from: Data(base64URL: String((issued.idToken ?? "").split(separator: ".")[1]))!)
     }
 
     @Test("a claims parameter that is not the object §5.5 describes is invalid_request", arguments: [

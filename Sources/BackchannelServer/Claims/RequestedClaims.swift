@@ -51,6 +51,14 @@ public struct RequestedClaims: Sendable, Hashable {
         return names
     }
 
+    /// Only the claims that a scope in `scopes` carries (OpenID Connect Core §5.4): a client cannot ask
+    /// claim by claim for what its registration does not let it ask for by scope; the OP declines the
+    /// rest, as §5.5 allows.
+    func limited(to scopes: Set<String>) -> RequestedClaims {
+        let released = StandardClaims.claims(forScopes: Array(scopes))
+        return RequestedClaims(idToken: idToken.intersection(released), userinfo: userinfo.intersection(released))
+    }
+
     /// The form stores keep in one text column: `id_token` names, `|`, `userinfo` names, each list
     /// sorted and comma-separated; empty for ``none``. Standard claim names hold neither separator.
     public var storedForm: String {

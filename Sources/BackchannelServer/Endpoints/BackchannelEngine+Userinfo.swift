@@ -64,7 +64,11 @@ extension BackchannelEngine {
             throw .invalidToken("the user cannot be looked up")
         }
         guard let user else { throw .invalidToken("the access token's user is not known here") }
+        // What the client may still ask for decides, not only what it asked for when the token was issued:
+        // a client whose scopes were narrowed since (or that is gone) gets no more than it may have now.
+        let registered = self.clients.client(id: claims.clientId)?.allowedScopes ?? []
         let names = StandardClaims.claims(forScopes: scopes).union(claims.userinfoClaims ?? [])
+            .intersection(StandardClaims.claims(forScopes: Array(registered)))
         var values = StandardClaims.values(of: names, for: user)
         values["sub"] = .string(user.subject)
         return values

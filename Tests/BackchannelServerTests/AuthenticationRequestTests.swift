@@ -81,6 +81,11 @@ struct AuthenticationRequestTests {
         #expect(try await error([("scope", "openid"), ("login_hint", "alice"), ("binding_message", "123456789")], policy: policy).code == "invalid_binding_message")
     }
 
+    @Test("a blank binding message (only spaces) is invalid_binding_message", arguments: [" ", "\u{3000}\u{00A0} "])
+    func blankBindingMessage(_ message: String) async throws {
+        #expect(try await error([("scope", "openid"), ("login_hint", "alice"), ("binding_message", message)]).code == "invalid_binding_message")
+    }
+
     @Test("a binding message with a line break is invalid_binding_message")
     func controlCharacterInBindingMessage() async throws {
         #expect(try await error([("scope", "openid"), ("login_hint", "alice"), ("binding_message", "Pay\nnow")]).code == "invalid_binding_message")

@@ -155,6 +155,32 @@ struct PushAuthenticatorTests {
         #expect(try await setup.harness.start(setup.authenticator, unmatched) == .failed(.invalidBindingMessage, description: "number matching needs a binding_message for the user to pick"))
     }
 
+    @Test("number matching never offers fewer than three distinct choices: a message with no ASCII letter or digit is refused", arguments: [
+        "ЖЖ", "🙂", "!!", "   ", "—",
+    ])
+    func numberMatchingNeedsSomethingToVary(_ message: String) async throws {
+        let setup = Setup(numberMatching: .bindingMessage)
+        var phone = Phone()
+        try await setup.enroll(&phone)
+        let request = setup.harness.makeRequest(hint: .loginHint("alice"), bindingMessage: message)
+        #expect(
+            try await setup.harness.start(setup.authenticator, request)
+                == .failed(.invalidBindingMessage, description: "number matching needs a binding_message with an ASCII letter or digit to vary"))
+    }
+
+    @Test("number matching on a message with a single digit among other characters still offers three distinct choices")
+    func numberMatchingOneDigit() async throws {
+        let setup = Setup(numberMatching: .bindingMessage)
+        var phone = Phone()
+        try await setup.enroll(&phone)
+        for _ in 0..<20 {
+            let (_, id) = try await setup.start(phone, bindingMessage: "Ж7Ж")
+            let details = try await setup.fetch(phone, challengeId: id).json
+            guard case .array(let choices) = details["choices"] else { Issue.record("no choices"); return }
+            #expect(Set(choices.compactMap(\.stringValue)).count == 3 && choices.contains(.string("Ж7Ж")))
+        }
+    }
+
     @Test("an enrollment code works once, expires, and is destroyed after too many wrong secrets")
     func enrollmentCodes() async throws {
         let setup = Setup()

@@ -32,4 +32,15 @@ struct ClientCertificateSourceTests {
             #expect(ClientCertificateSource.parse(value) == nil)
         }
     }
+
+    @Test("one header value holding two certificates (two PEM blocks, or a comma-separated list) is several")
+    func severalInOneValue() throws {
+        let first = try TestCertificate.selfSigned(commonName: "branch")
+        let second = try TestCertificate.selfSigned(commonName: "kiosk")
+        let pem = try first.pem.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        #expect(!ClientCertificateSource.holdsSeveral(pem))
+        #expect(!ClientCertificateSource.holdsSeveral(Data(try first.der).base64EncodedString()))
+        #expect(ClientCertificateSource.holdsSeveral(try (first.pem + second.pem).addingPercentEncoding(withAllowedCharacters: .alphanumerics)!))
+        #expect(ClientCertificateSource.holdsSeveral(Data(try first.der).base64EncodedString() + ", " + Data(try second.der).base64EncodedString()))
+    }
 }

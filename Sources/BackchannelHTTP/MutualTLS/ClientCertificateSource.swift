@@ -17,8 +17,16 @@ public enum ClientCertificateSource: Sendable {
     /// connection whose peer address is one of `trustedProxies`, ignored from anyone else.
     case header(name: HTTPField.Name, trustedProxies: Set<String>)
 
+    /// A proxy forwarded more than one certificate (the header twice, or one value holding two): a proxy that
+    /// appends instead of overwriting would let a caller add any client's public certificate, so none is taken.
+    struct AmbiguousCertificate: Error {
+        /// The operator's log line's fixed reason code.
+        static let reason = "forwarded_certificate_repeated"
+    }
+
     /// The client certificate of `request`, if it has one this source vouches for.
-    func certificate(of request: Request, context: some RequestContext) async -> ClientCertificate? {
+    /// - Throws: ``AmbiguousCertificate`` when a trusted proxy's request carries more than one.
+    func certificate(of request: Request, context: some RequestContext) async throws(AmbiguousCertificate) -> ClientCertificate? {
         switch self {
         case .none:
             return nil
@@ -28,11 +36,21 @@ public enum ClientCertificateSource: Sendable {
             else { return nil }
             return try? ClientCertificate(der: der)
         case .header(let name, let trustedProxies):
-            guard let value = request.headers[name], let channel = (context as? any ChannelRequestContext)?.channel,
+            // Header lines are read one by one: `headers[name]` would merge them, and the first would win.
+            let values = request.headers[values: name]
+            guard !values.isEmpty, let channel = (context as? any ChannelRequestContext)?.channel,
                 let address = channel.remoteAddress?.ipAddress, trustedProxies.contains(address)
             else { return nil }
+            guard values.count == 1, let value = values.first, !Self.holdsSeveral(value) else { throw AmbiguousCertificate() }
             return Self.parse(value)
         }
+    }
+
+    /// Whether one header value holds more than one certificate: a list (a comma appears in neither form) or
+    /// two PEM blocks.
+    static func holdsSeveral(_ value: String) -> Bool {
+        let text = value.removingPercentEncoding ?? value
+        return value.contains(",") || text.components(separatedBy: "-----BEGIN CERTIFICATE-----").count > 2
     }
 
     /// A forwarded certificate: URL-encoded PEM, or base64 DER.

@@ -66,6 +66,13 @@ struct OAuthRoutes {
         } catch {
             return JSONResponse.error(.invalidRequest("the body is not valid form-urlencoded UTF-8"))
         }
-        return await handle(OAuthParameters(pairs), request.headers[.authorization], await certificates.certificate(of: request, context: context))
+        let certificate: ClientCertificate?
+        do {
+            certificate = try await certificates.certificate(of: request, context: context)
+        } catch {
+            context.logger.info("request refused", metadata: ["reason": "\(ClientCertificateSource.AmbiguousCertificate.reason)"])
+            return JSONResponse.error(.invalidRequest("more than one client certificate was forwarded"))
+        }
+        return await handle(OAuthParameters(pairs), request.headers[.authorization], certificate)
     }
 }

@@ -16,12 +16,10 @@ struct UserinfoRoutes {
         MethodRoutes.refuseOthers(on: router, path: EndpointPaths.userinfo, allowed: [.get, .post])
         MethodRoutes.refuseOthers(on: router, path: EndpointPaths.authorization, allowed: [.get, .post])
         router.get(RouterPath(EndpointPaths.userinfo)) { request, context in
-            await userinfo(authorization: request.headers[.authorization], formToken: nil, certificate: await certificates.certificate(of: request, context: context))
+            await userinfo(request, context: context, formToken: nil)
         }
         router.head(RouterPath(EndpointPaths.userinfo)) { request, context in
-            MethodRoutes.head(
-                of: await userinfo(
-                    authorization: request.headers[.authorization], formToken: nil, certificate: await certificates.certificate(of: request, context: context)))
+            MethodRoutes.head(of: await userinfo(request, context: context, formToken: nil))
         }
         router.post(RouterPath(EndpointPaths.userinfo)) { request, context in
             // A form body may carry the token (RFC 6750 §2.2); any other body is ignored.
@@ -34,8 +32,7 @@ struct UserinfoRoutes {
                 guard tokens.count <= 1 else { return bearerError(.invalidRequest("the access token must be sent one way only")) }
                 formToken = tokens.first?.value
             }
-            return await userinfo(
-                authorization: request.headers[.authorization], formToken: formToken, certificate: await certificates.certificate(of: request, context: context))
+            return await userinfo(request, context: context, formToken: formToken)
         }
         router.get(RouterPath(EndpointPaths.authorization)) { request, _ in
             JSONResponse.error(engine.authorizationRequest(responseType: request.uri.queryParameters.get("response_type")))
@@ -49,10 +46,17 @@ struct UserinfoRoutes {
         }
     }
 
-    private func userinfo(authorization: String?, formToken: String?, certificate: ClientCertificate?) async -> Response {
-        switch await engine.userinfoRequest(authorization: authorization, formToken: formToken, clientCertificate: certificate) {
-        case .success(let claims): JSONResponse.ok(claims)
-        case .failure(let error): bearerError(error)
+    private func userinfo(_ request: Request, context: some RequestContext, formToken: String?) async -> Response {
+        let certificate: ClientCertificate?
+        do {
+            certificate = try await certificates.certificate(of: request, context: context)
+        } catch {
+            context.logger.info("request refused", metadata: ["reason": "\(ClientCertificateSource.AmbiguousCertificate.reason)"])
+            return bearerError(.invalidRequest("more than one client certificate was forwarded"))
+        }
+        switch await engine.userinfoRequest(authorization: request.headers[.authorization], formToken: formToken, clientCertificate: certificate) {
+        case .success(let claims): return JSONResponse.ok(claims)
+        case .failure(let error): return bearerError(error)
         }
     }
 

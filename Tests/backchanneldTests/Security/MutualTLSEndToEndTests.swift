@@ -200,31 +200,59 @@ struct MutualTLSEndToEndTests {
         }
     }
 
+    /// A server behind a proxy at `proxies` that forwards the certificate in X-Client-Cert.
+    private func withProxiedServer(_ pki: PKI, proxies: String, _ body: (BackchanneldProcess) async throws -> Void) async throws {
+        let file = pki.directory.appendingPathComponent("proxied.yaml")
+        try """
+            server:
+              client_certificates: { ca_file: \(pki.path("ca.pem")), header: X-Client-Cert, trusted_proxies: \(proxies) }
+            clients:
+              - { client_id: branch, token_endpoint_auth_methods: [tls_client_auth], tls_client_auth_subject_dn: "CN=branch-42,O=Bank" }
+            authenticators:
+              - { plugin: mock-push, configuration: { users: { alice: { action: approve, after_seconds: 1 } } } }
+            users:
+              - { subject: alice }
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let server = try await BackchanneldProcess(
+            arguments: ["--config", file.path, "--data-dir", pki.directory.appendingPathComponent("data-\(UUID().uuidString)").path],
+            log: pki.directory.appendingPathComponent("log-proxy"), logLevel: "info")
+        defer { server.stop() }
+        try await body(server)
+    }
+
     @Test("behind a proxy: the certificate in the configured header counts only from a trusted proxy address")
     func proxyHeader() async throws {
         let pki = try PKI()
         defer { try? FileManager.default.removeItem(at: pki.directory) }
         let escaped = try pki.branch.pem.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
         for (proxies, expected) in [("[127.0.0.1]", 200), ("[10.9.9.9]", 401)] {
-            let file = pki.directory.appendingPathComponent("proxied.yaml")
-            try """
-                server:
-                  client_certificates: { ca_file: \(pki.path("ca.pem")), header: X-Client-Cert, trusted_proxies: \(proxies) }
-                clients:
-                  - { client_id: branch, token_endpoint_auth_methods: [tls_client_auth], tls_client_auth_subject_dn: "CN=branch-42,O=Bank" }
-                authenticators:
-                  - { plugin: mock-push, configuration: { users: { alice: { action: approve, after_seconds: 1 } } } }
-                users:
-                  - { subject: alice }
-                """.write(to: file, atomically: true, encoding: .utf8)
-            let server = try await BackchanneldProcess(
-                arguments: ["--config", file.path, "--data-dir", pki.directory.appendingPathComponent("data-\(expected)").path],
-                log: pki.directory.appendingPathComponent("log-proxy"))
-            defer { server.stop() }
-            let answer = try await HTTPPeer.post(
-                "\(server.baseURL)/backchannel/authentication", form: [("client_id", "branch"), ("scope", "openid"), ("login_hint", "alice")],
-                headers: [("X-Client-Cert", escaped)])
-            #expect(answer.status == expected, "\(proxies): \(answer.text)")
+            try await withProxiedServer(pki, proxies: proxies) { server in
+                let answer = try await HTTPPeer.post(
+                    "\(server.baseURL)/backchannel/authentication", form: [("client_id", "branch"), ("scope", "openid"), ("login_hint", "alice")],
+                    headers: [("X-Client-Cert", escaped)])
+                #expect(answer.status == expected, "\(proxies): \(answer.text)")
+            }
+        }
+    }
+
+    @Test("behind a proxy that appends: the certificate header twice, or two certificates in one, is invalid_request and the log says why")
+    func proxyHeaderRepeated() async throws {
+        let pki = try PKI()
+        defer { try? FileManager.default.removeItem(at: pki.directory) }
+        let branch = try pki.branch.pem.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let kiosk = try pki.kiosk.pem.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let both = try (pki.branch.pem + pki.kiosk.pem).addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        try await withProxiedServer(pki, proxies: "[127.0.0.1]") { server in
+            for headers in [[("X-Client-Cert", branch), ("X-Client-Cert", kiosk)], [("X-Client-Cert", kiosk), ("X-Client-Cert", branch)],
+                [("X-Client-Cert", branch), ("X-Client-Cert", branch)], [("X-Client-Cert", both)], [("X-Client-Cert", branch + "," + kiosk)]]
+            {
+                let answer = try await HTTPPeer.post(
+                    "\(server.baseURL)/backchannel/authentication", form: [("client_id", "branch"), ("scope", "openid"), ("login_hint", "alice")],
+                    headers: headers)
+                #expect(answer.status == 400 && answer.json["error"] == .string("invalid_request"), "\(answer.text)")
+            }
+            let log = try String(contentsOf: pki.directory.appendingPathComponent("log-proxy"), encoding: .utf8)
+            #expect(log.contains("forwarded_certificate_repeated"))
         }
     }
 

@@ -66,7 +66,10 @@ public final class PushAuthenticator: BackchannelAuthenticationHandler, DeviceEn
             guard let message = request.bindingMessage else {
                 return .failed(.invalidBindingMessage, description: "number matching needs a binding_message for the user to pick")
             }
-            choices = PushChoices.make(message, random: services.random)
+            guard let made = PushChoices.make(message, random: services.random) else {
+                return .failed(.invalidBindingMessage, description: "number matching needs a binding_message with an ASCII letter or digit to vary")
+            }
+            choices = made
         }
         let now = services.clock.now
         let challenge = PushChallenge(
@@ -108,7 +111,7 @@ public final class PushAuthenticator: BackchannelAuthenticationHandler, DeviceEn
                 reached = true  // it asks for its pending challenges itself
                 continue
             }
-            guard let sender = await senders.sender(for: device.platform, logger: services.logger) else {
+            guard let sender = await senders.sender(for: device.platform, logger: services.logger, background: services.background) else {
                 services.logger.warning("no push service is configured for a device's platform", metadata: ["platform": "\(device.platform.rawValue)"])
                 continue
             }

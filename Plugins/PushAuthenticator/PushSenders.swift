@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BackchannelCore
 import Foundation
 import Logging
 import NIOSSL
@@ -24,18 +25,19 @@ final class PushSenders: Sendable {
         made.withLock { $0 = Task { fixed } }
     }
 
-    func sender(for platform: PushDevice.Platform, logger: Logger) async -> (any PushSender)? {
+    /// The sender for `platform`; a client made for it is closed by `background` at shutdown.
+    func sender(for platform: PushDevice.Platform, logger: Logger, background: BackgroundWork) async -> (any PushSender)? {
         let task = made.withLock { made in
             if let task = made { return task }
             let configuration = self.configuration
-            let task = Task { await Self.make(configuration, logger: logger) }
+            let task = Task { await Self.make(configuration, logger: logger, background: background) }
             made = task
             return task
         }
         return await task.value[platform]
     }
 
-    private static func make(_ configuration: PushConfiguration?, logger: Logger) async -> [PushDevice.Platform: any PushSender] {
+    private static func make(_ configuration: PushConfiguration?, logger: Logger, background: BackgroundWork) async -> [PushDevice.Platform: any PushSender] {
         guard let configuration else { return [:] }
         var senders: [PushDevice.Platform: any PushSender] = [:]
         if let fcm = configuration.fcm {
@@ -47,7 +49,7 @@ final class PushSenders: Sendable {
         }
         if let apns = configuration.apns {
             do {
-                senders[.apns] = try await APNsSender(settings: apns, httpClient: try client(trusting: apns.caFile))
+                senders[.apns] = try await APNsSender(settings: apns, httpClient: try client(trusting: apns.caFile, closedBy: background))
             } catch {
                 logger.error("the APNs key cannot be used", metadata: ["error": "\(error)"])
             }
@@ -56,14 +58,17 @@ final class PushSenders: Sendable {
     }
 
     /// An HTTP client for APNs: HTTP/2 over TLS (negotiated by ALPN), trusting `caFile` besides the system's.
-    /// Made once per process and never shut down, like `HTTPClient.shared`.
-    private static func client(trusting caFile: String?) throws -> HTTPClient {
+    /// A client of its own is shut down by the host's lifecycle (`background`), after the last delivery:
+    /// left to `deinit`, AsyncHTTPClient stops the process.
+    private static func client(trusting caFile: String?, closedBy background: BackgroundWork) throws -> HTTPClient {
         guard let caFile else { return HTTPClient.shared }
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMFile(caFile))]
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.httpVersion = .automatic
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        background.closeAtShutdown("the APNs client") { try await client.shutdown() }
+        return client
     }
 }
 

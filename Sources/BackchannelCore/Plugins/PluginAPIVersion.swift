@@ -15,14 +15,15 @@ public struct PluginAPIVersion: Sendable, Hashable, CustomStringConvertible {
         self.minor = minor
     }
 
-    /// The version of this `BackchannelCore`: 1.5 (1.1 added ``BackchannelAuthenticationHandler/readiness()``,
+    /// The version of this `BackchannelCore`: 1.6 (1.1 added ``BackchannelAuthenticationHandler/readiness()``,
     /// with a default; 1.2 added ``BackchannelHostServices/deliveries``; 1.3 added
     /// ``BackchannelAuthenticationHandler/cancelAuthenticationRequests(_:)`` and
     /// ``PluginStateStore/delete(namespace:keys:)``, both with defaults; 1.4 added ``BackchannelPluginLibrary``,
     /// ``DeviceEnrollmentIssuer`` and ``Base64URL``; 1.5 added ``PluginStateSlot/loadRecord(_:)``,
-    /// ``PluginStateSlot/update(_:from:_:)`` and the `from:` of ``PluginStateSlot/conclude(_:with:reportingTo:leavingGroup:from:change:)``).
+    /// ``PluginStateSlot/update(_:from:_:)`` and the `from:` of ``PluginStateSlot/conclude(_:with:reportingTo:leavingGroup:from:change:)``;
+    /// 1.6 added ``BackgroundWork/closeAtShutdown(_:_:)`` and ``BackgroundWork/close()``).
     @inlinable
-    public static var current: PluginAPIVersion { PluginAPIVersion(major: 1, minor: 5) }
+    public static var current: PluginAPIVersion { PluginAPIVersion(major: 1, minor: 6) }
 
     public var description: String { "\(major).\(minor)" }
 }

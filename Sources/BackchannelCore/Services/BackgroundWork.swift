@@ -5,11 +5,16 @@ import Synchronization
 /// the work can record its failure instead of vanishing with the process.
 ///
 /// Work must honour cancellation: a cancelled delivery should conclude its request as failed.
+///
+/// An outbound client a plugin makes (an HTTP client with its own TLS settings) is registered with
+/// ``closeAtShutdown(_:_:)``: the host closes it once the work has drained, so it is never left to `deinit`.
 public final class BackgroundWork: Sendable {
     private struct State {
         var tasks: [Int: Task<Void, Never>] = [:]
         var next = 0
         var draining = false
+        var closers: [(name: String, close: @Sendable () async throws -> Void)] = []
+        var closed = false
     }
 
     private let state = Mutex(State())
@@ -32,6 +37,37 @@ public final class BackgroundWork: Sendable {
             if state.draining { task.cancel() }
             state.tasks[id] = task
         }
+    }
+
+    /// Registers `close` (shutting down an outbound client the plugin made) to run once at shutdown, after
+    /// the last piece of work has ended. Registered after the host has closed, it runs at once. Since plugin API 1.6.
+    /// - Parameters:
+    ///   - name: What is closed, for the host's log.
+    ///   - close: Shuts it down.
+    public func closeAtShutdown(_ name: String, _ close: @escaping @Sendable () async throws -> Void) {
+        let late = state.withLock { state -> Bool in
+            if state.closed { return true }
+            state.closers.append((name, close))
+            return false
+        }
+        if late { run("closing \(name)") { try? await close() } }
+    }
+
+    /// Runs what ``closeAtShutdown(_:_:)`` registered, in reverse order of registration, once: after
+    /// ``drain(deadline:)``, by the host.
+    /// - Returns: the names of those that failed to close, with their errors.
+    @discardableResult
+    public func close() async -> [(name: String, error: any Error)] {
+        let closers = state.withLock { state in
+            state.closed = true
+            defer { state.closers = [] }
+            return state.closers
+        }
+        var failures: [(name: String, error: any Error)] = []
+        for closer in closers.reversed() {
+            do { try await closer.close() } catch { failures.append((closer.name, error)) }
+        }
+        return failures
     }
 
     /// How many pieces of work are running.

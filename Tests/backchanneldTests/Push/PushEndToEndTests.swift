@@ -303,6 +303,25 @@ struct PushEndToEndTests {
         }
     }
 
+    @Test("after an APNs push, a reload (SIGHUP) and then SIGTERM end the server cleanly: exit 0, the APNs client shut down, no crash report")
+    func cleanShutdownAfterPush() async throws {
+        try await withServer { node, fixture, seen in
+            _ = try await enroll(node, subject: "alice", platform: "apns", pushToken: String(repeating: "a1", count: 32))
+            _ = try await start(node, "alice")
+            try await waitFor { seen.apns.withLock { $0.count } == 1 }
+            #expect(seen.apns.withLock { $0.count } == 1)
+            let log = fixture.directory.appendingPathComponent("log")
+            node.send(SIGHUP)
+            try await waitFor { ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("configuration reloaded") }
+            #expect(node.isRunning)
+            #expect(await node.terminate() == 0)
+            let text = try String(contentsOf: log, encoding: .utf8)
+            for crash in ["Fatal error", "Program crashed", "not shut down", "Precondition failed"] {
+                #expect(!text.contains(crash), "\(crash) in the log:\n\(text)")
+            }
+        }
+    }
+
     @Test("a request whose every device is unregistered concludes as failed: the client's next poll is access_denied")
     func everyDeviceFails() async throws {
         try await withServer { node, _, seen in

@@ -7,7 +7,8 @@ import PostgresNIO
 /// each rate bucket's conditional upsert (a batch of tokens first where the node leases them, else one),
 /// then the caps' count rows locked in key order (the order every statement that changes several takes
 /// them in, so no two wait on each other in a cycle), lapsed members dropped only when a cap is full,
-/// and the member counted. One round trip instead of four; PL/pgSQL plans each statement once per
+/// and the member counted. A refusal gives back the tokens taken before it (`taken` comes back all zeros):
+/// a refused request spends nothing. One round trip instead of four; PL/pgSQL plans each statement once per
 /// connection, and each is a primary-key lookup, whose generic plan is the custom one.
 enum PostgresAdmitFunction {
     static let definition: PostgresQuery = """
@@ -19,6 +20,7 @@ enum PostgresAdmitFunction {
         LANGUAGE plpgsql AS $$
         DECLARE
             position INTEGER;
+            earlier INTEGER;
             wanted BIGINT;
             room BOOLEAN := TRUE;
             cap_key TEXT;
@@ -50,30 +52,42 @@ enum PostgresAdmitFunction {
                     IF wanted = 1 THEN
                         verdict := 2;
                         refused_bucket := position - 1;
-                        RETURN;
+                        EXIT;
                     END IF;
                     wanted := 1;
                 END LOOP;
+                EXIT WHEN verdict = 2;
             END LOOP;
-            -- 3: the caps' count rows (made at zero for a key seen the first time), locked in key order.
-            INSERT INTO backchannel_limit_count (key, count)
-            SELECT w.wanted_key, 0 FROM unnest(cap_keys) AS w(wanted_key) ORDER BY w.wanted_key ON CONFLICT (key) DO NOTHING;
-            FOR cap_key, cap_limit IN SELECT w.wanted_key, w.wanted_cap FROM unnest(cap_keys, cap_limits) AS w(wanted_key, wanted_cap) ORDER BY w.wanted_key LOOP
-                SELECT c.count INTO held FROM backchannel_limit_count AS c WHERE c.key = cap_key FOR UPDATE;
-                IF held >= cap_limit THEN
-                    room := FALSE;
+            -- 3: the caps' count rows (made at zero for a key seen the first time), locked in key order (unless a bucket refused).
+            IF verdict IS NULL THEN
+                INSERT INTO backchannel_limit_count (key, count)
+                SELECT w.wanted_key, 0 FROM unnest(cap_keys) AS w(wanted_key) ORDER BY w.wanted_key ON CONFLICT (key) DO NOTHING;
+                FOR cap_key, cap_limit IN SELECT w.wanted_key, w.wanted_cap FROM unnest(cap_keys, cap_limits) AS w(wanted_key, wanted_cap) ORDER BY w.wanted_key LOOP
+                    SELECT c.count INTO held FROM backchannel_limit_count AS c WHERE c.key = cap_key FOR UPDATE;
+                    IF held >= cap_limit THEN
+                        room := FALSE;
+                    END IF;
+                END LOOP;
+                IF NOT room THEN
+                    -- At a cap: members past their time may still be counted there. Drop them, then look again.
+                    WITH gone AS (DELETE FROM backchannel_limit_member AS m WHERE m.key = ANY(cap_keys) AND m.until <= at_time RETURNING m.key),
+                    tally AS (SELECT g.key, count(*)::INTEGER AS released FROM gone AS g GROUP BY g.key)
+                    UPDATE backchannel_limit_count AS c SET count = c.count - tally.released FROM tally WHERE c.key = tally.key;
+                    IF EXISTS (SELECT 1 FROM unnest(cap_keys, cap_limits) AS w(wanted_key, wanted_cap)
+                               JOIN backchannel_limit_count AS c ON c.key = w.wanted_key WHERE c.count >= w.wanted_cap) THEN
+                        verdict := 3;
+                    END IF;
                 END IF;
-            END LOOP;
-            IF NOT room THEN
-                -- At a cap: members past their time may still be counted there. Drop them, then look again.
-                WITH gone AS (DELETE FROM backchannel_limit_member AS m WHERE m.key = ANY(cap_keys) AND m.until <= at_time RETURNING m.key),
-                tally AS (SELECT g.key, count(*)::INTEGER AS released FROM gone AS g GROUP BY g.key)
-                UPDATE backchannel_limit_count AS c SET count = c.count - tally.released FROM tally WHERE c.key = tally.key;
-                IF EXISTS (SELECT 1 FROM unnest(cap_keys, cap_limits) AS w(wanted_key, wanted_cap)
-                           JOIN backchannel_limit_count AS c ON c.key = w.wanted_key WHERE c.count >= w.wanted_cap) THEN
-                    verdict := 3;
-                    RETURN;
-                END IF;
+            END IF;
+            -- 4: refused by a bucket or a cap: what was taken goes back (the rows were written at at_time).
+            IF verdict IN (2, 3) THEN
+                FOR earlier IN 1 .. coalesce(array_length(bucket_keys, 1), 0) LOOP
+                    CONTINUE WHEN taken[earlier] = 0;
+                    UPDATE backchannel_limit_bucket AS b SET tokens = LEAST(bucket_capacities[earlier], b.tokens + taken[earlier])
+                    WHERE b.key = bucket_keys[earlier];
+                    taken[earlier] := 0;
+                END LOOP;
+                RETURN;
             END IF;
             UPDATE backchannel_limit_count AS c SET count = c.count + 1 WHERE c.key = ANY(cap_keys);
             INSERT INTO backchannel_limit_member (key, member, until)

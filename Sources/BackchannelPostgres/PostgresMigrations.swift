@@ -131,6 +131,13 @@ enum PostgresMigrations {
                 "CREATE INDEX backchannel_plugin_state_key ON backchannel_plugin_state (key)",
             ]
         ),
+        (
+            11,
+            [
+                // A request refused by a limit gives back the tokens it took before the refusal.
+                PostgresAdmitFunction.definition
+            ]
+        ),
     ]
 
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {

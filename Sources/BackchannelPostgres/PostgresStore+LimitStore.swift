@@ -100,15 +100,9 @@ extension PostgresStore: LimitStore {
         case (3, _): answer = .capReached
         default: throw PostgresStoreError.unexpectedAnswer("backchannel_admit returned verdict \(verdict)")
         }
-        // What the one-call-at-a-time order would not have taken goes back to the node's lease.
-        let refused: Int? = switch answer {
-        case .coolingDown: -1
-        case .rateLimited(let bucket): bucket
-        case .admitted, .capReached: nil
-        }
-        if let refused {
-            for index in spent where index > refused { leases.refund(admission.buckets[index].key, now: now) }
-        }
+        // A refused request spends nothing: the function gave back what it took, and the node's lease gets
+        // back the tokens spent from it.
+        if answer != .admitted { refundSpent() }
         await pruneIdleBuckets(now: now)
         return answer
     }
@@ -138,6 +132,15 @@ extension PostgresStore: LimitStore {
         guard rows.count == 1 else { return false }
         await pruneIdleBuckets(now: now)
         return true
+    }
+
+    public func giveBack(bucket key: String, capacity: Double, refillPerSecond: Double, now: Date) async throws {
+        let at = now.timeIntervalSince1970
+        try await client.query(
+            """
+            UPDATE backchannel_limit_bucket AS b SET tokens = LEAST(\(capacity), b.tokens + GREATEST(0, \(at) - b.at) * \(refillPerSecond) + 1), at = \(at)
+            WHERE b.key = \(key)
+            """, logger: logger)
     }
 
     public func wait(bucket key: String, capacity: Double, refillPerSecond: Double, now: Date) async throws -> TimeInterval {

@@ -46,6 +46,47 @@ struct AbuseLimitTests {
         _ = try await start(fixture, "alice", userCode: EngineFixture.aliceUserCode, client: teller).get()
     }
 
+    @Test("wrong user codes from one client lock the user out for that client only; another user-code client still gets in")
+    func userCodeLockoutPerClient() async throws {
+        let otherTeller = ClientConfiguration(clientId: "teller-2", clientSecret: "teller-2-secret-0042", backchannelUserCodeParameter: true)
+        let fixture = try await EngineFixture.make(clients: EngineFixture.clients + [otherTeller])
+        for _ in 0..<5 { #expect(await start(fixture, "alice", userCode: "0000", client: teller).failure?.code == "invalid_user_code") }
+        #expect(await start(fixture, "alice", userCode: EngineFixture.aliceUserCode, client: teller).failure?.code == "access_denied")
+        _ = try await start(fixture, "alice", userCode: EngineFixture.aliceUserCode, client: ("teller-2", "teller-2-secret-0042")).get()
+    }
+
+    @Test("a user_code from a client not registered for user codes is invalid_request and counts toward no lockout")
+    func userCodeFromOtherClients() async throws {
+        let fixture = try await EngineFixture.make()
+        for _ in 0..<10 {
+            let refused = await start(fixture, "alice", userCode: "0000")
+            #expect(refused.failure?.code == "invalid_request" && refused.failure?.httpStatus == 400)
+        }
+        #expect(try await fixture.push.pendingNotifications(subject: "alice").isEmpty)
+        _ = try await start(fixture, "alice", userCode: EngineFixture.aliceUserCode, client: teller).get()
+    }
+
+    @Test("requests refused by a pending cap spend nothing of the user's rate: other clients still reach the user")
+    func capRefusalsSpendNothing() async throws {
+        var policy = ServerPolicy()
+        policy.limits.subjectBurst = 3
+        policy.limits.maxPendingPerClientSubject = 1
+        let fixture = try await EngineFixture.make(policy: policy)
+        _ = try await start(fixture, "carol").get()
+        for _ in 0..<20 { #expect(await start(fixture, "carol").failure?.code == "access_denied") }
+        _ = try await start(fixture, "carol", client: ("kiosk", "kiosk secret/+0042")).get()
+    }
+
+    @Test("wrong user codes spend nothing of the user's rate: other clients still reach the user")
+    func wrongUserCodesSpendNothingShared() async throws {
+        var policy = ServerPolicy()
+        policy.limits.subjectBurst = 2
+        let fixture = try await EngineFixture.make(policy: policy)
+        for _ in 0..<4 { #expect(await start(fixture, "alice", userCode: "0000", client: teller).failure?.code == "invalid_user_code") }
+        _ = try await start(fixture, "alice").get()
+        _ = try await start(fixture, "alice", client: ("kiosk", "kiosk secret/+0042")).get()
+    }
+
     @Test("a hash made for the configuration file verifies its code and no other")
     func hashRoundTrip() throws {
         let hash = try UserCodeHash.make(code: "7391")
@@ -144,6 +185,7 @@ struct AbuseLimitTests {
 private struct FailingLimitStore: LimitStore {
     struct Failure: Error, CustomStringConvertible { var description: String { "disk on fire" } }
     func take(bucket key: String, capacity: Double, refillPerSecond: Double, now: Date) async throws -> TimeInterval? { throw Failure() }
+    func giveBack(bucket key: String, capacity: Double, refillPerSecond: Double, now: Date) async throws { throw Failure() }
     func wait(bucket key: String, capacity: Double, refillPerSecond: Double, now: Date) async throws -> TimeInterval { throw Failure() }
     func admit(member: String, caps: [(key: String, cap: Int)], until: Date, now: Date) async throws -> Bool { throw Failure() }
     func release(member: String) async throws -> [String] { throw Failure() }

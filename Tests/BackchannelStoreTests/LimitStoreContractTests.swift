@@ -80,17 +80,32 @@ struct LimitStoreContractTests {
         defer { close() }
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         #expect(try await store.admit(Self.admission(member: "m1", now: now), now: now) == .admitted)
-        // The caps count m1: the next is refused at the cap, after both buckets gave a token.
-        #expect(try await store.admit(Self.admission(member: "m2", now: now), now: now) == .capReached)
-        #expect(try await store.wait(bucket: "user", capacity: 2, refillPerSecond: 0.001, now: now) > 0)
-        #expect(try await store.wait(bucket: "client", capacity: 3, refillPerSecond: 0.001, now: now) == 0)
-        // The user's bucket is empty now: refused there; the client's bucket gave its token, no cap counted.
+        #expect(try await store.admit(Self.admission(member: "m2", now: now, cap: 5), now: now) == .admitted)
+        // The user's bucket (2) is empty now: refused there, no cap counted.
         #expect(try await store.admit(Self.admission(member: "m3", now: now, cap: 5), now: now) == .rateLimited(bucket: 1))
-        #expect(try await store.wait(bucket: "client", capacity: 3, refillPerSecond: 0.001, now: now) > 0)
         #expect(try await store.release(member: "m3").isEmpty)
         #expect(Set(try await store.release(member: "m1")) == ["s", "cs"])
-        // The client's bucket is empty too: refused at the first bucket, before the user's.
+        // The client's bucket gave its third token back: one more request takes it, then it is empty and
+        // refuses first, before the user's.
+        #expect(try await store.take(bucket: "client", capacity: 3, refillPerSecond: 0.001, now: now) == nil)
         #expect(try await store.admit(Self.admission(member: "m4", now: now, cap: 5), now: now) == .rateLimited(bucket: 0))
+    }
+
+    @Test("a refused admission spends nothing: a cap's or a later bucket's refusal gives back the tokens taken before it", arguments: kinds)
+    func refusedAdmissionSpendsNothing(kind: String) async throws {
+        let (store, close) = try await make(kind)
+        defer { close() }
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(try await store.admit(Self.admission(member: "m1", now: now), now: now) == .admitted)
+        // Ten refusals at the cap: the client's bucket (3) and the user's (2) still hold what m1 left them.
+        for n in 0..<10 { #expect(try await store.admit(Self.admission(member: "x\(n)", now: now), now: now) == .capReached) }
+        #expect(try await store.take(bucket: "user", capacity: 2, refillPerSecond: 0.001, now: now) == nil)
+        #expect(try await store.take(bucket: "user", capacity: 2, refillPerSecond: 0.001, now: now) != nil)
+        // The user's bucket is empty: refusals there give the client's token back.
+        for n in 0..<10 { #expect(try await store.admit(Self.admission(member: "y\(n)", now: now, cap: 5), now: now) == .rateLimited(bucket: 1)) }
+        #expect(try await store.take(bucket: "client", capacity: 3, refillPerSecond: 0.001, now: now) == nil)
+        #expect(try await store.take(bucket: "client", capacity: 3, refillPerSecond: 0.001, now: now) == nil)
+        #expect(try await store.take(bucket: "client", capacity: 3, refillPerSecond: 0.001, now: now) != nil)
     }
 
     @Test("an admission during the cool-down takes nothing and counts nothing", arguments: kinds)
@@ -242,6 +257,21 @@ struct LimitStoreContractTests {
         var left = 0
         while left < 50, try await first.take(bucket: "client", capacity: 100, refillPerSecond: 0.000001, now: now) == nil { left += 1 }
         #expect(admitted + taken + left == 100)
+    }
+
+    @Test("a large bucket's batch goes back to the database, and its held token to the node, when a cap refuses", .enabled(if: StoreKind.postgresInstalled))
+    func largeBucketRefundedAtCap() async throws {
+        let (first, second, close) = try await twoNodes()
+        defer { close() }
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let admission = { (member: String) in Self.largeBucketAdmission(member: member, cap: 1, now: now) }
+        #expect(try await first.admit(admission("m1"), now: now) == .admitted)
+        for n in 0..<20 { #expect(try await first.admit(admission("x\(n)"), now: now) == .capReached) }
+        // 100 less m1's batch of 2: the other node takes 98; the node still holds m1's spare token.
+        var taken = 0
+        while taken < 200, try await second.take(bucket: "client", capacity: 100, refillPerSecond: 0.000001, now: now) == nil { taken += 1 }
+        #expect(taken == 98)
+        #expect(try await first.take(bucket: "client", capacity: 100, refillPerSecond: 0.000001, now: now) == nil)
     }
 
     @Test("a large bucket's token held by the node goes back when the admission is refused before its turn", .enabled(if: StoreKind.postgresInstalled))

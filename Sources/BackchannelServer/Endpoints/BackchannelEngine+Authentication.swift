@@ -71,11 +71,16 @@ extension BackchannelEngine {
         if client.requiresUserCode, userCode == nil {
             throw .missingUserCode("this client's requests must carry a user_code")
         }
+        // Only a client registered for user codes may send one: from any other, a wrong code would count
+        // toward a lockout that client has no business triggering.
+        if !client.requiresUserCode, userCode != nil {
+            throw .invalidRequest("this client is not registered to send a user_code (backchannel_user_code_parameter)")
+        }
         let expiresIn = try expiry(try parameters.value("requested_expiry"))
         let acrValues = (try parameters.value("acr_values"))?.split(separator: " ").map(String.init) ?? []
         let route = try authenticator(for: acrValues, client: client)
         let context = try Self.requestedContext(parameters)
-        let claims = try (try parameters.value("claims")).map(RequestedClaims.parse) ?? .none
+        let claims = (try (try parameters.value("claims")).map(RequestedClaims.parse) ?? .none).limited(to: client.allowedScopes)
         let notificationToken = try Self.clientNotificationToken(try parameters.value("client_notification_token"), client: client)
 
         let now = clock.now
@@ -95,22 +100,17 @@ extension BackchannelEngine {
             acrValues: acrValues, bindingMessage: bindingMessage, userCode: userCode, expiresAt: expiresAt,
             requestedContext: context
         )
-        // The limits come before the user code (whose check is deliberately slow) and before anyone is reached;
-        // without a user code, they and the insert are one call (one round trip where the store keeps the limits).
-        let admission = limiter.admission(member: secret.hash, clientId: client.clientId, subject: subject, until: expiresAt)
+        // A user code is checked first, against the client's own rate and its own lockout for the user, so a
+        // wrong one spends nothing another client relies on. Then the limits and the insert, in one call (one
+        // round trip where the store keeps the limits), before anyone is reached; a refusal takes nothing.
         if let userCode {
-            try await limiter.admit(admission, now: now)
-            do {
-                try await limiter.verifyUserCode(userCode, user: user, subject: subject, now: now)
-            } catch {
-                await limiter.concluded(member: secret.hash, denied: false, now: now)
-                throw error
-            }
+            try await limiter.verifyUserCode(userCode, user: user, clientId: client.clientId, subject: subject, now: now)
         }
+        let admission = limiter.admission(member: secret.hash, clientId: client.clientId, subject: subject, until: expiresAt, clientPaid: userCode != nil)
         // Stored before the handler starts, so a conclusion reported at once is never lost.
         let verdict: LimitVerdict
         do {
-            if userCode == nil, let admission {
+            if let admission {
                 verdict = try await store.insert(record, admitting: admission, in: limiter.store, now: now)
             } else {
                 try await store.insert(record)
@@ -123,7 +123,7 @@ extension BackchannelEngine {
             logger.error("storing a backchannel authentication request failed", metadata: ["error": "\(error)"])
             throw .serverError("the request could not be stored")
         }
-        try AbuseLimiter.check(verdict)
+        try AbuseLimiter.check(verdict, of: admission)
         let started: BackchannelStartAuthenticationResult
         do {
             started = try await metrics.timing(route.instance.name, "start") { try await route.instance.handler.startAuthentication(request) }
@@ -237,6 +237,10 @@ extension BackchannelEngine {
             }
         }
         guard acceptable else { throw .invalidBindingMessage("the binding_message must be plain text on one line") }
+        // A blank message binds nothing the user could compare.
+        guard value.unicodeScalars.contains(where: { !$0.properties.isWhitespace }) else {
+            throw .invalidBindingMessage("the binding_message must not be blank")
+        }
         return value
     }
 

@@ -25,14 +25,13 @@ struct AbuseLimiter: Sendable {
     }
 
     /// What a request for `subject` from `clientId` must pass, counting it until `until`; `nil` when the
-    /// limits are off.
-    func admission(member: String, clientId: String, subject: String, until: Date) -> LimitAdmission? {
+    /// limits are off. `clientPaid`: the client's own rate token was taken already (by the user-code check).
+    func admission(member: String, clientId: String, subject: String, until: Date, clientPaid: Bool = false) -> LimitAdmission? {
         guard limits.enabled else { return nil }
         return LimitAdmission(
             cooldown: .init(key: cooldownKey(clientId, subject), capacity: 1, refillPerSecond: cooldownRate),
-            buckets: [
-                .init(key: "c:" + clientId, capacity: Double(limits.clientBurst), refillPerSecond: Double(limits.clientPerMinute) / 60),
-                .init(key: "b:" + subject, capacity: Double(limits.subjectBurst), refillPerSecond: Double(limits.subjectPerMinute) / 60),
+            buckets: (clientPaid ? [] : [clientBucket(clientId)]) + [
+                .init(key: Self.subjectBucketPrefix + subject, capacity: Double(limits.subjectBurst), refillPerSecond: Double(limits.subjectPerMinute) / 60)
             ],
             member: member,
             caps: [
@@ -42,17 +41,13 @@ struct AbuseLimiter: Sendable {
             until: until)
     }
 
-    /// Refuses a request that a limit of `admission` forbids; else counts it (nothing when the limits are off).
-    func admit(_ admission: LimitAdmission?, now: Date) async throws(OAuthError) {
-        guard let admission else { return }
-        let verdict: LimitVerdict
-        do {
-            verdict = try await store.admit(admission, now: now)
-        } catch {
-            throw storeFailed(error)
-        }
-        try Self.check(verdict)
+    /// The client's own rate: every request it sends takes a token.
+    private func clientBucket(_ clientId: String) -> LimitAdmission.Bucket {
+        .init(key: Self.clientBucketPrefix + clientId, capacity: Double(limits.clientBurst), refillPerSecond: Double(limits.clientPerMinute) / 60)
     }
+
+    private static let clientBucketPrefix = "c:"
+    private static let subjectBucketPrefix = "b:"
 
     /// A failing limit store: logged, and answered with a `server_error` that says nothing of it.
     func storeFailed(_ error: any Error) -> OAuthError {
@@ -60,18 +55,18 @@ struct AbuseLimiter: Sendable {
         return .serverError("the server could not complete the request")
     }
 
-    /// The refusal a verdict other than ``LimitVerdict/admitted`` stands for, counted in the metrics.
-    static func check(_ verdict: LimitVerdict) throws(OAuthError) {
+    /// The refusal a verdict on `admission` other than ``LimitVerdict/admitted`` stands for, counted in the metrics.
+    static func check(_ verdict: LimitVerdict, of admission: LimitAdmission?) throws(OAuthError) {
         switch verdict {
         case .admitted:
             return
         case .coolingDown:
             EngineMetrics.refused(by: "cooldown")
             throw .accessDenied("the user recently denied this client's request; try again later", atTokenEndpoint: false)
-        case .rateLimited(bucket: 0):
-            EngineMetrics.refused(by: "client_rate")
-            throw .accessDenied("this client sends requests too fast; slow down", atTokenEndpoint: false)
-        case .rateLimited:
+        case .rateLimited(let bucket):
+            if let admission, admission.buckets.indices.contains(bucket), admission.buckets[bucket].key.hasPrefix(clientBucketPrefix) {
+                throw clientRateExceeded
+            }
             EngineMetrics.refused(by: "subject_rate")
             throw .accessDenied("too many requests for this user; try again later", atTokenEndpoint: false)
         case .capReached:
@@ -80,16 +75,30 @@ struct AbuseLimiter: Sendable {
         }
     }
 
-    /// Checks a `user_code` against the user's hash: a wrong one counts against the user, and past the
-    /// bound every request for the user is refused until the window refills.
-    func verifyUserCode(_ code: String, user: DirectoryUser?, subject: String, now: Date) async throws(OAuthError) {
-        let bucket = "uc:" + subject
+    private static var clientRateExceeded: OAuthError {
+        EngineMetrics.refused(by: "client_rate")
+        return .accessDenied("this client sends requests too fast; slow down", atTokenEndpoint: false)
+    }
+
+    /// Checks a `user_code` against the user's hash. Wrong codes count against the pair (client, user): past
+    /// the bound, that client's requests for the user are refused until the window refills, and no other
+    /// client's are. The check is slow on purpose, so the client pays for it first with a token of its own
+    /// rate; nothing shared with other clients (the user's rate, the pending caps) is spent by a request
+    /// this check refuses.
+    func verifyUserCode(_ code: String, user: DirectoryUser?, clientId: String, subject: String, now: Date) async throws(OAuthError) {
+        let bucket = "uc:" + clientId + String(Self.separator) + subject
         let capacity = Double(limits.userCodeMaxFailures)
         let rate = capacity / Double(limits.userCodeLockoutSeconds)
         do {
             if try await store.wait(bucket: bucket, capacity: capacity, refillPerSecond: rate, now: now) > 0 {
                 EngineMetrics.refused(by: "user_code_lockout")
                 throw OAuthError.accessDenied("too many wrong user codes for this user; try again later", atTokenEndpoint: false)
+            }
+            if limits.enabled {
+                let own = clientBucket(clientId)
+                if try await store.take(bucket: own.key, capacity: own.capacity, refillPerSecond: own.refillPerSecond, now: now) != nil {
+                    throw Self.clientRateExceeded
+                }
             }
             // A user without a hash has no code that could match: the same answer as a wrong one.
             if let stored = user?.userCodeHash.flatMap(UserCodeHash.init), stored.matches(code) { return }

@@ -66,6 +66,15 @@ public final class InMemoryLimitStore: LimitStore {
         }
     }
 
+    public func giveBack(bucket key: String, capacity: Double, refillPerSecond: Double, now: Date) async throws {
+        state.withLock { state in
+            guard state.buckets[key] != nil else { return }  // dropped once full: nothing to give back to
+            var bucket = Self.refilled(state.buckets[key], capacity: capacity, rate: refillPerSecond, now: now)
+            bucket.tokens = min(capacity, bucket.tokens + 1)
+            state.buckets[key] = bucket
+        }
+    }
+
     public func wait(bucket key: String, capacity: Double, refillPerSecond: Double, now: Date) async throws -> TimeInterval {
         state.withLock { state in
             let bucket = Self.refilled(state.buckets[key], capacity: capacity, rate: refillPerSecond, now: now)

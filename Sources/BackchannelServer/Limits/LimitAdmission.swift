@@ -2,8 +2,10 @@ import Foundation
 
 /// Every limit an authentication request must pass before anyone is reached, checked in this order:
 /// the client's cool-down for the user (waited on, nothing taken), one token from each rate bucket in
-/// turn, then a place under every cap on pending requests. A store checks them all in one call, which a
-/// database store answers in one round trip.
+/// turn, then a place under every cap on pending requests. A request refused by any of them spends
+/// nothing: the tokens taken before the refusal are given back, so one client's refused requests never
+/// drain a user's rate for the others. A store checks them all in one call, which a database store
+/// answers in one round trip.
 public struct LimitAdmission: Sendable {
     /// A token bucket: at most `capacity` tokens, gaining `refillPerSecond` a second.
     public struct Bucket: Sendable, Equatable {
@@ -63,10 +65,9 @@ public enum LimitVerdict: Sendable, Equatable {
     case admitted
     /// The cool-down bucket was empty; nothing was taken or counted.
     case coolingDown
-    /// ``LimitAdmission/buckets``[`bucket`] was empty: the buckets before it gave a token each, the
-    /// later ones nothing, and nothing was counted.
+    /// ``LimitAdmission/buckets``[`bucket`] was empty: nothing was taken or counted.
     case rateLimited(bucket: Int)
-    /// A cap had no room: every bucket gave a token, and nothing was counted.
+    /// A cap had no room: nothing was taken or counted.
     case capReached
 }
 
@@ -85,18 +86,25 @@ public struct LimitStoreFailure: Error, CustomStringConvertible {
 }
 
 extension LimitStore {
-    /// Checks the limits one call at a time, in the order ``LimitAdmission`` gives.
+    /// Checks the limits one call at a time, in the order ``LimitAdmission`` gives, and gives back what a
+    /// refused request took.
     public func admit(_ admission: LimitAdmission, now: Date) async throws -> LimitVerdict {
         let cooldown = admission.cooldown
         if try await wait(bucket: cooldown.key, capacity: cooldown.capacity, refillPerSecond: cooldown.refillPerSecond, now: now) > 0 {
             return .coolingDown
         }
+        func giveBackAll(_ taken: ArraySlice<LimitAdmission.Bucket>) async throws {
+            for bucket in taken { try await self.giveBack(bucket: bucket.key, capacity: bucket.capacity, refillPerSecond: bucket.refillPerSecond, now: now) }
+        }
         for (index, bucket) in admission.buckets.enumerated() {
             if try await take(bucket: bucket.key, capacity: bucket.capacity, refillPerSecond: bucket.refillPerSecond, now: now) != nil {
+                try await giveBackAll(admission.buckets[..<index])
                 return .rateLimited(bucket: index)
             }
         }
         let caps = admission.caps.map { (key: $0.key, cap: $0.limit) }
-        return try await admit(member: admission.member, caps: caps, until: admission.until, now: now) ? .admitted : .capReached
+        if try await admit(member: admission.member, caps: caps, until: admission.until, now: now) { return .admitted }
+        try await giveBackAll(admission.buckets[...])
+        return .capReached
     }
 }

@@ -11,6 +11,10 @@ public protocol LimitStore: Sendable {
     /// - Returns: `nil` when a token was taken; else the seconds until one will be there.
     func take(bucket key: String, capacity: Double, refillPerSecond: Double, now: Date) async throws -> TimeInterval?
 
+    /// Gives back one token taken from the bucket `key` for a request a later limit refused (never beyond
+    /// `capacity`): a refused request spends nothing.
+    func giveBack(bucket key: String, capacity: Double, refillPerSecond: Double, now: Date) async throws
+
     /// The seconds until the bucket `key` has a token (0 when it has one now), taking nothing.
     func wait(bucket key: String, capacity: Double, refillPerSecond: Double, now: Date) async throws -> TimeInterval
 
@@ -26,7 +30,7 @@ public protocol LimitStore: Sendable {
     func release(members: [String]) async throws
 
     /// Checks every limit of an authentication request, in ``LimitAdmission``'s order, and counts its
-    /// member if all pass: the same as ``wait(bucket:capacity:refillPerSecond:now:)``,
+    /// member if all pass; a refusal takes nothing (tokens taken before it are given back): the same as ``wait(bucket:capacity:refillPerSecond:now:)``,
     /// ``take(bucket:capacity:refillPerSecond:now:)`` and ``admit(member:caps:until:now:)`` called in
     /// turn (the default), which a database store answers in one round trip (PostgreSQL: one function).
     func admit(_ admission: LimitAdmission, now: Date) async throws -> LimitVerdict

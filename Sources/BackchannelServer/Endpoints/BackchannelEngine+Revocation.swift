@@ -66,10 +66,12 @@ extension BackchannelEngine {
         }
     }
 
-    /// Whether the access token was revoked. Fails closed: while the store cannot answer, every token
-    /// counts as revoked (and that is logged).
+    /// Whether the access token was revoked, by itself or with its refresh-token family (a revoked grant, a
+    /// detected reuse). Fails closed: while the store cannot answer, every token counts as revoked (and that
+    /// is logged).
     func isRevoked(_ claims: AccessTokenClaims) async -> Bool {
         do {
+            if let family = claims.refreshFamily, !(try await refreshTokens.isAlive(family: family)) { return true }
             return try await replayStore.record(namespace: Self.revokedNamespace, key: Self.revocationKey(claims)) != nil
         } catch {
             logger.error("the revocation list could not be read", metadata: ["error": "\(error)"])

@@ -134,16 +134,19 @@ extension BackchannelEngine {
         }
         var tokens: TokenResponse
         do {
-            tokens = try await tokenIssuer.issue(
-                for: redeemed, attributes: attributes, idTokenKid: client.idTokenKid, idTokenClaims: try await claims(redeemed.claims.idToken, subject: attributes.subject),
-                certificateThumbprint: binding, now: now)
+            // The family first: the access token carries its id, and ends with it.
+            var refresh: (token: String, family: String)?
             if client.mayRefresh, redeemed.scopes.contains("offline_access") {
-                tokens.refreshToken = try await refreshTokens.begin(
+                refresh = try await refreshTokens.begin(
                     RefreshTokens.Authentication(
                         clientId: client.clientId, subject: attributes.subject, scopes: redeemed.scopes, authTime: attributes.authTime,
                         acr: attributes.acr ?? redeemed.acr, amr: attributes.amr, userinfoClaims: redeemed.claims.userinfo.sorted()),
                     now: now)
             }
+            tokens = try await tokenIssuer.issue(
+                for: redeemed, attributes: attributes, idTokenKid: client.idTokenKid, idTokenClaims: try await claims(redeemed.claims.idToken, subject: attributes.subject),
+                certificateThumbprint: binding, refreshFamily: refresh?.family, now: now)
+            tokens.refreshToken = refresh?.token
         } catch {
             logger.error("signing tokens failed", metadata: ["error": "\(error)"])
             throw .serverError("the tokens could not be issued")
@@ -186,11 +189,25 @@ extension BackchannelEngine {
         case .grant(let redeemed):
             grant = redeemed
         }
-        // A narrower scope for this access token only (RFC 6749 §6); the refresh token keeps the grant whole.
-        let scopes = requested ?? grant.authentication.scopes
+        // The grant holds only while the user does: a user removed from the directory ends it.
+        var known = true
+        do {
+            if let userDirectory { known = try await userDirectory.user(subject: grant.authentication.subject) != nil }
+        } catch {
+            logger.error("the user directory failed", metadata: ["error": "\(error)"])
+            throw .serverError("the server could not complete the request")
+        }
+        guard known else {
+            do { try await refreshTokens.revokeFamily(grant.family) } catch { logger.error("revoking a refresh token family failed", metadata: ["error": "\(error)"]) }
+            logger.info("refresh refused", metadata: ["reason": "user_unknown", "client_id": "\(client.clientId)"])
+            throw .invalidGrant("the refresh token is invalid, expired or revoked")
+        }
+        // A narrower scope for this access token only (RFC 6749 §6); the refresh token keeps the grant whole. Only
+        // the scopes the client may still request are granted: a registration narrowed since narrows the token.
+        let scopes = (requested ?? grant.authentication.scopes).filter(client.allowedScopes.contains)
         do {
             let next = try await refreshTokens.issue(grant, now: now)
-            return try await tokenIssuer.refreshed(grant.authentication, scopes: scopes, refreshToken: next, certificateThumbprint: binding, now: now)
+            return try await tokenIssuer.refreshed(grant, scopes: scopes, refreshToken: next, certificateThumbprint: binding, now: now)
         } catch {
             logger.error("issuing refreshed tokens failed", metadata: ["error": "\(error)"])
             throw .serverError("the tokens could not be issued")

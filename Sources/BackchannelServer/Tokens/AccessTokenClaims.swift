@@ -18,6 +18,9 @@ struct AccessTokenClaims: JWTPayload {
     var userinfoClaims: [String]?
     /// `cnf` (RFC 8705 §3.1): the certificate the token is bound to.
     var cnf: Confirmation?
+    /// The refresh-token family (grant) the token was issued with, if any: the token is valid only while the
+    /// family is, so revoking the grant or detecting a reuse ends it too.
+    var refreshFamily: String?
 
     /// A confirmation claim naming a certificate by its SHA-256 thumbprint.
     struct Confirmation: Codable, Equatable {
@@ -33,6 +36,7 @@ struct AccessTokenClaims: JWTPayload {
         case clientId = "client_id"
         case authTime = "auth_time"
         case userinfoClaims = "userinfo_claims"
+        case refreshFamily = "grant_id"
     }
 
     // The UserInfo endpoint checks issuer, audience and expiry itself, against its own clock.

@@ -56,14 +56,15 @@ struct RefreshTokens: Sendable {
         case reused(Authentication)
     }
 
-    /// Begins a family for a new authentication and returns its first token.
-    func begin(_ authentication: Authentication, now: Date) async throws -> String {
+    /// Begins a family for a new authentication and returns its first token and the family's id, which the
+    /// access tokens of the family carry so that they end with it.
+    func begin(_ authentication: Authentication, now: Date) async throws -> (token: String, family: String) {
         let family = Base64URL.encode(random.bytes(count: 16))
         let expiresAt = now.addingTimeInterval(maxLifetime)
         let familyRecord = PluginStateRecord(
             namespace: Self.familyNamespace, key: family, value: Data(authentication.clientId.utf8), createdAt: now, expiresAt: expiresAt)
         guard try await store.insert(familyRecord) else { throw RefreshTokenError.collision }
-        return try await issue(Grant(family: family, familyExpiresAt: expiresAt, authentication: authentication), now: now)
+        return (try await issue(Grant(family: family, familyExpiresAt: expiresAt, authentication: authentication), now: now), family)
     }
 
     /// A new token of the grant's family (the next one after a rotation).
@@ -85,12 +86,13 @@ struct RefreshTokens: Sendable {
         else { return .invalid }
         // A token of another client is not this client's to spend, nor to burn (RFC 6749 §6).
         guard stored.grant.authentication.clientId == clientId else { return .invalid }
-        guard try await store.record(namespace: Self.familyNamespace, key: stored.grant.family) != nil else { return .invalid }
-        if let scopes, !Set(scopes).isSubset(of: stored.grant.authentication.scopes) { return .scopeExceeded }
+        guard try await isAlive(family: stored.grant.family) else { return .invalid }
+        // Reuse first: a spent token probed with a scope beyond the grant is still a reuse.
         if stored.spent {
             try await revokeFamily(stored.grant.family)
             return .reused(stored.grant.authentication)
         }
+        if let scopes, !Set(scopes).isSubset(of: stored.grant.authentication.scopes) { return .scopeExceeded }
         var spent = stored
         spent.spent = true
         // Compare-and-set: of two nodes racing with the same token, one spends it and the other sees a reuse.
@@ -113,8 +115,15 @@ struct RefreshTokens: Sendable {
         return true
     }
 
-    /// Ends a family: its tokens are refused from now on (they stay stored, spent or not, until they expire).
-    private func revokeFamily(_ family: String) async throws {
+    /// Whether `family` is alive: neither revoked nor past its maximum lifetime. Its access tokens are valid
+    /// only while it is (RFC 9700 §4.14.2: a revoked grant takes its access tokens with it).
+    func isAlive(family: String) async throws -> Bool {
+        try await store.record(namespace: Self.familyNamespace, key: family) != nil
+    }
+
+    /// Ends a family: its tokens, refresh and access, are refused from now on (refresh tokens stay stored,
+    /// spent or not, until they expire).
+    func revokeFamily(_ family: String) async throws {
         try await store.delete(namespace: Self.familyNamespace, key: family)
     }
 

@@ -16,9 +16,10 @@ struct TokenIssuer: Sendable {
     ///   - idTokenClaims: Claims about the user the client asked to find in the ID token.
     ///   - authReqId: For push mode: the `auth_req_id` the ID token names.
     ///   - certificateThumbprint: The `x5t#S256` the access token is bound to (RFC 8705 §3), if any.
+    ///   - refreshFamily: The refresh-token family begun with these tokens, whose life the access token shares.
     func issue(
         for request: PendingRequest, attributes: AuthenticationAttributes, idTokenKid: String, idTokenClaims: [String: JSONValue] = [:],
-        authReqId: String? = nil, certificateThumbprint: String? = nil, now: Date
+        authReqId: String? = nil, certificateThumbprint: String? = nil, refreshFamily: String? = nil, now: Date
     ) async throws -> TokenResponse {
         let iat = Int(now.timeIntervalSince1970)
         let authTime = Int(attributes.authTime.timeIntervalSince1970)
@@ -29,7 +30,7 @@ struct TokenIssuer: Sendable {
         let accessToken = try await signAccessToken(
             subject: attributes.subject, clientId: request.clientId, scope: scope, authTime: authTime, acr: acr, amr: amr,
             userinfoClaims: request.claims.userinfo.isEmpty ? nil : request.claims.userinfo.sorted(), certificateThumbprint: certificateThumbprint,
-            iat: iat)
+            refreshFamily: refreshFamily, iat: iat)
 
         var idHeader = JWTHeader()
         idHeader.typ = "JWT"
@@ -49,22 +50,23 @@ struct TokenIssuer: Sendable {
     /// A new access token for what a refresh token grants, narrowed to `scopes`; no ID token (OpenID Connect
     /// Core §12.2 makes it optional, and the user did not authenticate again).
     func refreshed(
-        _ authentication: RefreshTokens.Authentication, scopes: [String], refreshToken: String, certificateThumbprint: String?, now: Date
+        _ grant: RefreshTokens.Grant, scopes: [String], refreshToken: String, certificateThumbprint: String?, now: Date
     ) async throws -> TokenResponse {
+        let authentication = grant.authentication
         let scope = scopes.joined(separator: " ")
         let accessToken = try await signAccessToken(
             subject: authentication.subject, clientId: authentication.clientId, scope: scope,
             authTime: Int(authentication.authTime.timeIntervalSince1970), acr: authentication.acr,
             amr: authentication.amr.isEmpty ? nil : authentication.amr,
             userinfoClaims: authentication.userinfoClaims.isEmpty ? nil : authentication.userinfoClaims, certificateThumbprint: certificateThumbprint,
-            iat: Int(now.timeIntervalSince1970))
+            refreshFamily: grant.family, iat: Int(now.timeIntervalSince1970))
         return TokenResponse(
             accessToken: accessToken, tokenType: "Bearer", expiresIn: policy.accessTokenLifetime, idToken: nil, scope: scope, refreshToken: refreshToken)
     }
 
     private func signAccessToken(
         subject: String, clientId: String, scope: String, authTime: Int, acr: String?, amr: [String]?, userinfoClaims: [String]?,
-        certificateThumbprint: String?, iat: Int
+        certificateThumbprint: String?, refreshFamily: String?, iat: Int
     ) async throws -> String {
         var header = JWTHeader()
         header.typ = "at+jwt"  // RFC 9068 §2.1
@@ -72,7 +74,8 @@ struct TokenIssuer: Sendable {
             AccessTokenClaims(
                 iss: issuer, sub: subject, aud: policy.accessTokenAudience ?? issuer, exp: iat + policy.accessTokenLifetime, iat: iat,
                 jti: Base64URL.encode(random.bytes(count: 16)), clientId: clientId, scope: scope, authTime: authTime, acr: acr, amr: amr,
-                userinfoClaims: userinfoClaims, cnf: certificateThumbprint.map { AccessTokenClaims.Confirmation(x5tS256: $0) }),
+                userinfoClaims: userinfoClaims, cnf: certificateThumbprint.map { AccessTokenClaims.Confirmation(x5tS256: $0) },
+                refreshFamily: refreshFamily),
             kid: JWKIdentifier(string: keys.activeKid),
             header: header
         )

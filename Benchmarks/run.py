@@ -254,6 +254,8 @@ users:
 # every request for one user would queue on that user's pending-request count, in a database shared by
 # nodes, for a load the default limits (50 pending per user) refuse long before.
 USERS = 1000
+# Every node of a run seals the generated signing key under one key-encryption key (PostgreSQL requires one).
+os.environ.setdefault("BACKCHANNEL_KEY_ENCRYPTION_KEY", base64.b64encode(os.urandom(32)).decode())
 
 
 class AssertionSigner:

@@ -19,6 +19,9 @@ final class BackchanneldProcess: @unchecked Sendable {
 
     static var isBuilt: Bool { FileManager.default.isExecutableFile(atPath: executable.path) }
 
+    /// The key-encryption key every process of this test run seals its generated signing key under.
+    static let keyEncryptionKey = Data((0..<32).map { UInt8(($0 * 37 + 11) % 256) }).base64EncodedString()
+
     /// Another executable built beside the tests, such as an example host.
     static func builtExecutable(_ name: String) -> URL {
         executable.deletingLastPathComponent().appendingPathComponent(name)
@@ -37,7 +40,9 @@ final class BackchanneldProcess: @unchecked Sendable {
         operationsURL = "http://127.0.0.1:\(operationsPort)"
         process = Process()
         process.executableURL = executable
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+        // Nodes of a test share one key-encryption key, as a deployment's nodes do (PostgreSQL requires one).
+        process.environment = ProcessInfo.processInfo.environment.merging(["BACKCHANNEL_KEY_ENCRYPTION_KEY": Self.keyEncryptionKey]) { _, test in test }
+            .merging(environment) { _, added in added }
         process.arguments = arguments + ["--port", "\(port)", "--operations-port", "\(operationsPort)", "--log-level", logLevel]
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let output = try FileHandle(forWritingTo: log)

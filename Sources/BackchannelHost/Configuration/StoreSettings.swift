@@ -23,6 +23,9 @@ public struct StoreSettings: Decodable, Sendable {
     /// `key_encryption_key_file`: a file holding 32 random bytes (base64 or hex) that seal the generated
     /// signing key in the store; `BACKCHANNEL_KEY_ENCRYPTION_KEY` gives the same in the environment.
     public var keyEncryptionKeyFile: String?
+    /// `allow_unsealed_signing_key`: for `postgres` without a key-encryption key, keep the generated signing
+    /// key in clear in the shared database (refused unless set: anyone with a copy of it could sign tokens).
+    public var allowUnsealedSigningKey: Bool = false
 
     /// Creates store settings.
     public init(kind: Kind? = nil, url: String? = nil, path: String? = nil, connections: Int? = nil) {
@@ -32,7 +35,7 @@ public struct StoreSettings: Decodable, Sendable {
         self.connections = connections
     }
 
-    private enum CodingKeys: String, CodingKey, CaseIterable { case kind, url, path, connections, keyEncryptionKeyFile }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case kind, url, path, connections, keyEncryptionKeyFile, allowUnsealedSigningKey }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -42,6 +45,7 @@ public struct StoreSettings: Decodable, Sendable {
         path = try container.decodeIfPresent(String.self, forKey: .path)
         connections = try container.decodeIfPresent(Int.self, forKey: .connections)
         keyEncryptionKeyFile = try container.decodeIfPresent(String.self, forKey: .keyEncryptionKeyFile)
+        allowUnsealedSigningKey = try container.decodeIfPresent(Bool.self, forKey: .allowUnsealedSigningKey) ?? false
         if let connections, connections < 1 {
             throw DecodingError.dataCorruptedError(forKey: .connections, in: container, debugDescription: "must be at least 1")
         }

@@ -152,12 +152,29 @@ public struct ServerAssembly {
                 throw .userCode(field: "users[\(index)].user_code_hash")
             }
         }
-        let keyEncryptionKey = try Self.keyEncryptionKey(configuration.store, environment: environment)
+        var keyEncryptionKey = try Self.keyEncryptionKey(configuration.store, environment: environment)
         let transport = try TransportSecurity(configuration.server)
         let (unmeteredStore, pluginState, plainKeyStore, limitStore, storeServices) = try await openStore(
             configuration, dataDirectory: dataDirectory, clock: clock, logger: logger)
         // Every store operation timed and its errors counted, for the metrics.
         let store = MeteredPendingRequestStore(unmeteredStore)
+        // A generated signing key is sealed by default: in a SQLite store under a key-encryption key generated
+        // into the data directory; in a shared PostgreSQL database only a configured key will do, or the
+        // operator's explicit word that it may stay in clear.
+        if keyEncryptionKey == nil, configuration.keys.isEmpty, let plainKeyStore {
+            if plainKeyStore is PostgresStore {
+                guard configuration.store.allowUnsealedSigningKey else {
+                    throw .keyEncryption(
+                        field: "store.key_encryption_key_file",
+                        reason: "is required to seal the signing key generated into the shared PostgreSQL database (openssl rand -base64 32 > FILE; "
+                            + "or BACKCHANNEL_KEY_ENCRYPTION_KEY); store.allow_unsealed_signing_key: true keeps it in clear instead")
+                }
+            } else if plainKeyStore is SQLiteStore,
+                let directory = dataDirectory ?? configuration.store.path.map({ URL(fileURLWithPath: $0).deletingLastPathComponent() })
+            {
+                keyEncryptionKey = try GeneratedKeyEncryptionKey.load(in: directory, random: random)
+            }
+        }
         var keyStore = plainKeyStore
         if let plainKeyStore, let keyEncryptionKey {
             do {
@@ -167,7 +184,7 @@ public struct ServerAssembly {
             }
         } else if plainKeyStore is PostgresStore, configuration.keys.isEmpty {
             logger.warning(
-                "the generated signing key is kept unencrypted in a shared PostgreSQL database: anyone with a copy of it can sign tokens. Set store.key_encryption_key_file or BACKCHANNEL_KEY_ENCRYPTION_KEY")
+                "the generated signing key is kept unencrypted in a shared PostgreSQL database (store.allow_unsealed_signing_key): anyone with a copy of it can sign tokens. Set store.key_encryption_key_file or BACKCHANNEL_KEY_ENCRYPTION_KEY")
         }
         let directory = ReloadableUserDirectory(configuration.users)
         let plugins: PluginRegistry

@@ -17,7 +17,7 @@ public struct FileSigningKeyStore: SigningKeyStore {
     public func generatedSigningKey(algorithm: SigningAlgorithm, create: @Sendable () -> String) async throws -> String {
         let file = directory.appendingPathComponent(algorithm == .es256 ? "signing-key.pem" : "signing-key-\(algorithm.rawValue.lowercased()).pem")
         if let pem = try? String(contentsOf: file, encoding: .utf8) {
-            guard pem.contains("PRIVATE KEY") else {
+            guard pem.contains("PRIVATE KEY") || pem.hasPrefix(EncryptedSigningKeyStore.prefix) else {
                 throw SigningKeyError(field: file.path, reason: "holds no PEM private key; delete it to generate a new key")
             }
             return pem
@@ -37,7 +37,9 @@ public struct FileSigningKeyStore: SigningKeyStore {
         close(descriptor)
         guard written == bytes.count, synced else { throw SigningKeyError(field: temporary.path, reason: "cannot be written") }
         if link(temporary.path, file.path) != 0 {
-            if errno == EEXIST, let pem = try? String(contentsOf: file, encoding: .utf8), pem.contains("PRIVATE KEY") { return pem }
+            if errno == EEXIST, let pem = try? String(contentsOf: file, encoding: .utf8), pem.contains("PRIVATE KEY") || pem.hasPrefix(EncryptedSigningKeyStore.prefix) {
+                return pem
+            }
             throw SigningKeyError(field: file.path, reason: "cannot be created")
         }
         // The directory entry itself must reach the disk too.

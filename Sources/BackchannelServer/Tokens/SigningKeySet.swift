@@ -169,6 +169,13 @@ public final class SigningKeySet: Sendable {
     }
 }
 
+extension SigningKeySet {
+    /// The `kid` a generated key gets (its RFC 7638 thumbprint), or `nil` when `pem` is not an `algorithm` key.
+    static func generatedKid(ofPEM pem: String, algorithm: SigningAlgorithm) -> String? {
+        LoadedKey(pem: pem, algorithm: algorithm)?.thumbprint
+    }
+}
+
 /// One private key of a supported kind.
 private enum LoadedKey {
     case ecdsa(ES256PrivateKey)

@@ -1,8 +1,11 @@
 import BackchannelCore
 import BackchannelSQLite
+import BackchannelTesting
 import BackchannelServer
 import Foundation
+import JWTKit
 import Logging
+import Synchronization
 import Testing
 
 @testable import BackchannelHost
@@ -42,5 +45,101 @@ struct KeyEncryptionTests {
         let other = Data(repeating: 1, count: 32).base64EncodedString()
         await #expect(throws: ServerAssembly.Failure.self) { _ = try await assemble(directory, environment: ["BACKCHANNEL_KEY_ENCRYPTION_KEY": other]) }
         await #expect(throws: ServerAssembly.Failure.self) { _ = try await assemble(directory, environment: ["BACKCHANNEL_KEY_ENCRYPTION_KEY": "short"]) }
+    }
+
+    private static func temporaryDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kek-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    @Test("with no key-encryption key configured, SQLite's generated signing key is sealed under one generated into the data directory (0600)")
+    func sealedByDefault() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let first = try await assemble(directory, environment: [:])
+        let stored = try await SQLiteStore(path: directory.appendingPathComponent("state.sqlite").path).generatedSigningKey(algorithm: .es256) { "unused" }
+        #expect(stored.hasPrefix(EncryptedSigningKeyStore.prefix) && !stored.contains("PRIVATE KEY"))
+        let keyFile = directory.appendingPathComponent(GeneratedKeyEncryptionKey.fileName).path
+        let attributes = try FileManager.default.attributesOfItem(atPath: keyFile)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        // The next start reads the same key-encryption key and signs with the same key.
+        #expect(try await assemble(directory, environment: [:]) == first)
+        // A copy of the database without the key-encryption key opens nothing.
+        try FileManager.default.removeItem(atPath: keyFile)
+        await #expect(throws: ServerAssembly.Failure.self) { _ = try await assemble(directory, environment: [:]) }
+    }
+
+    @Test("a generated key-encryption key file readable by others, or a symbolic link, is refused")
+    func generatedKeyFileChecked() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        _ = try await assemble(directory, environment: [:])
+        let keyFile = directory.appendingPathComponent(GeneratedKeyEncryptionKey.fileName).path
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: keyFile)
+        await #expect(throws: ServerAssembly.Failure.self) { _ = try await assemble(directory, environment: [:]) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyFile)
+        let real = directory.appendingPathComponent("elsewhere.key").path
+        try FileManager.default.moveItem(atPath: keyFile, toPath: real)
+        try FileManager.default.createSymbolicLink(atPath: keyFile, withDestinationPath: real)
+        await #expect(throws: ServerAssembly.Failure.self) { _ = try await assemble(directory, environment: [:]) }
+    }
+
+    @Test("an unsealed signing key in the store is refused once a key-encryption key is configured")
+    func unsealedKeyRefused() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let planted = ES256PrivateKey().pemRepresentation
+        _ = try await SQLiteStore(path: directory.appendingPathComponent("state.sqlite").path).generatedSigningKey(algorithm: .es256) { planted }
+        let refused = await #expect(throws: ServerAssembly.Failure.self) {
+            _ = try await assemble(directory, environment: ["BACKCHANNEL_KEY_ENCRYPTION_KEY": Self.kek])
+        }
+        #expect("\(refused.map { "\($0)" } ?? "")".contains("not sealed"))
+    }
+
+    @Test("PostgreSQL without a key-encryption key refuses to generate an unsealed signing key unless the configuration says so",
+        .enabled(if: TemporaryPostgresServer.binaryDirectory != nil, "skipped: PostgreSQL (initdb, pg_ctl) is not installed; .ci/run installs it"))
+    func postgresNeedsAKeyEncryptionKey() async throws {
+        let url = try await TemporaryPostgresServer.shared().makeDatabase()
+        var configuration = EmbeddedDefaults.configuration
+        configuration.store = StoreSettings(kind: .postgres, url: url)
+        let refused = await #expect(throws: ServerAssembly.Failure.self) {
+            _ = try await ServerAssembly.assemble(configuration, dataDirectory: nil, environment: [:], logger: Logger(label: "test"))
+        }
+        #expect("\(refused.map { "\($0)" } ?? "")".contains("allow_unsealed_signing_key"))
+        configuration.store.allowUnsealedSigningKey = true
+        let assembly = try await ServerAssembly.assemble(configuration, dataDirectory: nil, environment: [:], logger: Logger(label: "test"))
+        #expect(!assembly.engine.keys.jwksDocument.isEmpty)
+    }
+
+    @Test("a sealed key is bound to its algorithm and kid: moved to another algorithm's slot, or relabelled, it does not open")
+    func associatedDataBound() async throws {
+        let slots = SlotStore()
+        let sealing = try EncryptedSigningKeyStore(slots, keyEncryptionKey: Array(Data(base64Encoded: Self.kek)!))
+        let pem = try await sealing.generatedSigningKey(algorithm: .es256) { ES256PrivateKey().pemRepresentation }
+        #expect(pem.contains("PRIVATE KEY"))
+        let sealed = try #require(slots.value(.es256))
+        // The ES256 record in the RS256 slot.
+        slots.set(.rs256, sealed)
+        await #expect(throws: SigningKeyError.self) { _ = try await sealing.generatedSigningKey(algorithm: .rs256) { "" } }
+        // The same ciphertext under another kid.
+        let parts = sealed.split(separator: ":", maxSplits: 3).map(String.init)
+        slots.set(.es256, [parts[0], parts[1], "another-kid", parts[3]].joined(separator: ":"))
+        await #expect(throws: SigningKeyError.self) { _ = try await sealing.generatedSigningKey(algorithm: .es256) { "" } }
+    }
+}
+
+/// A signing-key store that is a dictionary, whose slots a test can rewrite.
+private final class SlotStore: SigningKeyStore {
+    private let slots = Mutex<[SigningAlgorithm: String]>([:])
+    func value(_ algorithm: SigningAlgorithm) -> String? { slots.withLock { $0[algorithm] } }
+    func set(_ algorithm: SigningAlgorithm, _ text: String) { slots.withLock { $0[algorithm] = text } }
+    func generatedSigningKey(algorithm: SigningAlgorithm, create: @Sendable () -> String) async throws -> String {
+        slots.withLock { slots in
+            if let stored = slots[algorithm] { return stored }
+            let made = create()
+            slots[algorithm] = made
+            return made
+        }
     }
 }

@@ -23,16 +23,30 @@ struct RevocationTests {
         try await fixture.engine.introspectionRequest(parameters([("token", token)]), authorization: EngineFixture.basic(client.0, client.1)).get()
     }
 
-    @Test("introspection of a live access token: active, with its scope, client, subject and times")
+    private static let resourceServer = ("api", "api-secret-000042")
+
+    private static func fixture() async throws -> EngineFixture {
+        try await EngineFixture.make(clients: EngineFixture.clients + [ClientConfiguration(clientId: "api", clientSecret: "api-secret-000042", resourceServer: true)])
+    }
+
+    @Test("introspection of a live access token by a resource server: active, with its scope, client, subject and times")
     func activeToken() async throws {
-        let fixture = try await EngineFixture.make()
+        let fixture = try await Self.fixture()
         let tokens = try await tokens(fixture)
-        let answer = try await introspect(fixture, tokens.accessToken, as: Self.kiosk)  // a resource server may be any client
+        let answer = try await introspect(fixture, tokens.accessToken, as: Self.resourceServer)
         #expect(answer["active"] == .bool(true))
         #expect(answer["client_id"] == .string("console"))
         #expect(answer["sub"] == .string("alice"))
         #expect(answer["scope"] == .string("openid"))
         #expect(answer["token_type"] == .string("Bearer"))
+    }
+
+    @Test("a client that is not a resource server learns nothing of another client's token; its own token it may introspect")
+    func introspectionLimitedToOwnTokens() async throws {
+        let fixture = try await Self.fixture()
+        let tokens = try await tokens(fixture)
+        #expect(try await introspect(fixture, tokens.accessToken, as: Self.kiosk) == ["active": .bool(false)])
+        #expect(try await introspect(fixture, tokens.accessToken, as: Self.console)["active"] == .bool(true))
     }
 
     @Test("anything but a live access token of this server is only {active: false}")

@@ -60,6 +60,9 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
     /// `profile`: a security profile whose rules this client's configuration and requests must follow
     /// (``ClientProfile/fapiCIBA``); none by default.
     public var profile: ClientProfile?
+    /// `resource_server`: this client is a resource server and may introspect any client's access tokens
+    /// (RFC 7662 §2.1); any other client may introspect only tokens issued to itself.
+    public var resourceServer: Bool = false
 
     /// The CIBA grant type, `urn:openid:params:grant-type:ciba`.
     public static let cibaGrantType = "urn:openid:params:grant-type:ciba"
@@ -91,7 +94,8 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
         tlsClientAuthSanIp: String? = nil,
         tlsClientAuthSanEmail: String? = nil,
         tlsClientCertificateBoundAccessTokens: Bool = false,
-        profile: ClientProfile? = nil
+        profile: ClientProfile? = nil,
+        resourceServer: Bool = false
     ) {
         self.clientId = clientId
         self.clientSecret = clientSecret
@@ -116,6 +120,7 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
         self.tlsClientAuthSanEmail = tlsClientAuthSanEmail
         self.tlsClientCertificateBoundAccessTokens = tlsClientCertificateBoundAccessTokens
         self.profile = profile
+        self.resourceServer = resourceServer
     }
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
@@ -124,7 +129,7 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
         case backchannelUserCodeParameter, scopes, authenticators, defaultAuthenticator, idTokenSignedResponseAlg, jwks
         case tokenEndpointAuthSigningAlg, jwksUri, backchannelAuthenticationRequestSigningAlg
         case tlsClientAuthSubjectDn, tlsClientAuthSanDns, tlsClientAuthSanUri, tlsClientAuthSanIp, tlsClientAuthSanEmail
-        case tlsClientCertificateBoundAccessTokens, profile
+        case tlsClientCertificateBoundAccessTokens, profile, resourceServer
     }
 
     public init(from decoder: any Decoder) throws {
@@ -156,6 +161,7 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
             tlsClientCertificateBoundAccessTokens: try container.decodeIfPresent(Bool.self, forKey: .tlsClientCertificateBoundAccessTokens) ?? false,
             profile: try container.decodeIfPresent(ClientProfile.self, forKey: .profile)
         )
+        resourceServer = try container.decodeIfPresent(Bool.self, forKey: .resourceServer) ?? false
         if clientId.isEmpty {
             throw DecodingError.dataCorruptedError(forKey: .clientId, in: container, debugDescription: "must not be empty")
         }

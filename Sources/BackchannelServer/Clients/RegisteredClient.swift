@@ -44,6 +44,8 @@ public struct RegisteredClient: Sendable {
     let boundTokens: Bool
     /// The security profile it follows, if any.
     public let profile: ClientProfile?
+    /// Whether it may introspect other clients' access tokens (a resource server).
+    public let isResourceServer: Bool
 
     /// Whether it is confidential: only confidential clients may use the CIBA grant.
     public var isConfidential: Bool { secretDigest != nil || assertionKeys != nil || mutualTLS != nil }
@@ -55,6 +57,7 @@ public struct RegisteredClient: Sendable {
         self.mutualTLS = mutualTLS
         self.boundTokens = configuration.tlsClientCertificateBoundAccessTokens
         self.profile = configuration.profile
+        self.isResourceServer = configuration.resourceServer
         self.idTokenKid = idTokenKid
         self.notificationEndpoint = notificationEndpoint
         self.clientId = configuration.clientId

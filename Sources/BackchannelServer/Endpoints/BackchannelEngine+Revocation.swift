@@ -42,17 +42,24 @@ extension BackchannelEngine {
         }
     }
 
-    /// Handles a token introspection request (RFC 7662) from an authenticated client (a resource server
-    /// registered as one): whether the access token is active, and if so what it grants. Anything that is
+    /// Handles a token introspection request (RFC 7662) from an authenticated client: the token's own client,
+    /// or a client registered as a resource server (`resource_server`) for any client's token. Whether the
+    /// access token is active, and if so what it grants. Anything that is
     /// not a live access token of this server is `{"active": false}`, nothing more (§2.2); refresh tokens
     /// among them, as they are for the authorization server alone.
     public func introspectionRequest(
         _ parameters: OAuthParameters, authorization: String?, clientCertificate: ClientCertificate? = nil
     ) async -> Result<[String: JSONValue], OAuthError> {
         do throws(OAuthError) {
-            _ = try await clients.authenticate(parameters, authorization: authorization, certificate: clientCertificate)
+            let client = try await clients.authenticate(parameters, authorization: authorization, certificate: clientCertificate)
             guard let token = try parameters.value("token") else { throw .invalidRequest("token is required") }
             guard let claims = try? await verifiedAccessToken(token) else { return .success(["active": .bool(false)]) }
+            // Another client's token is for resource servers only (RFC 7662 §4: the server decides who may ask
+            // about which token); to anyone else it is as good as unknown.
+            guard claims.clientId == client.clientId || client.isResourceServer else {
+                logger.info("introspection refused", metadata: ["reason": "not_resource_server", "client_id": "\(client.clientId)"])
+                return .success(["active": .bool(false)])
+            }
             var answer: [String: JSONValue] = [
                 "active": .bool(true), "token_type": .string("Bearer"), "scope": .string(claims.scope), "client_id": .string(claims.clientId),
                 "sub": .string(claims.sub), "aud": .string(claims.aud), "iss": .string(claims.iss), "exp": .integer(claims.exp),

@@ -65,14 +65,18 @@ struct PrivateKeyJWTTests {
         #expect(!(tokens.idToken ?? "").isEmpty)
     }
 
-    @Test("aud may be the issuer, the token endpoint or the backchannel authentication endpoint (CIBA §7.1), nothing else")
+    @Test("aud may be the issuer, the token endpoint or the backchannel authentication endpoint (CIBA §7.1), nothing else, not even beside them")
     func audiences() async throws {
         let client = await AssertionClient()
         let fixture = try await fixture(client)
         for audience in [EngineFixture.issuer, EngineFixture.issuer + "/token", EngineFixture.issuer + "/backchannel/authentication"] {
-            let assertion = try await client.assertion(AssertionClient.claims(now: fixture.clock.now) { $0["aud"] = .array([.string("x"), .string(audience)]) })
+            let assertion = try await client.assertion(AssertionClient.claims(now: fixture.clock.now) { $0["aud"] = .array([.string(audience)]) })
             #expect((try? await start(fixture, assertion).get()) != nil, "aud \(audience)")
         }
+        // An array that also names another party is refused, whatever else it names.
+        let shared = try await client.assertion(
+            AssertionClient.claims(now: fixture.clock.now) { $0["aud"] = .array([.string(EngineFixture.issuer), .string("https://elsewhere.example.com")]) })
+        #expect(await start(fixture, shared).failure == .clientAuthenticationFailed)
         for audience in ["https://elsewhere.example.com", EngineFixture.issuer + "/", EngineFixture.issuer + "/userinfo"] {
             let assertion = try await client.assertion(AssertionClient.claims(now: fixture.clock.now) { $0["aud"] = .string(audience) })
             #expect(await start(fixture, assertion).failure == .clientAuthenticationFailed, "aud \(audience)")

@@ -35,7 +35,8 @@ struct ClientAssertionVerifier: Sendable {
         else { throw failed }
         let now = clock.now.timeIntervalSince1970
         guard claims.claims["iss"]?.stringValue == client.clientId, claims.claims["sub"]?.stringValue == client.clientId,
-            claims.audiences.contains(where: audiences.contains),
+            // Every audience must be this server: an assertion also meant for another party could be replayed here.
+            !claims.audiences.isEmpty, claims.audiences.allSatisfy(audiences.contains),
             let expiry = claims.time("exp"), now < expiry + clockSkew,
             expiry - (claims.time("iat") ?? now) <= maxLifetime,
             claims.time("iat").map({ $0 <= now + clockSkew }) ?? true,

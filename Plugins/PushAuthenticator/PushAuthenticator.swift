@@ -211,8 +211,14 @@ public final class PushAuthenticator: BackchannelAuthenticationHandler, DeviceEn
 
     /// The user's enrolled devices, stale ones included.
     func enrolledDevices(of subject: String) async throws -> [PushDevice] {
-        try await services.stateStore.records(namespace: Self.deviceNamespace, group: subject).compactMap {
-            try? JSONDecoder().decode(PushDevice.self, from: $0.value)
+        try await services.stateStore.records(namespace: Self.deviceNamespace, group: subject).compactMap { record in
+            do {
+                return try PluginStateCoding.decode(PushDevice.self, from: record.value)
+            } catch {
+                // Said, not skipped in silence: an unreadable device is one the user cannot be reached on.
+                services.logger.error("a device record cannot be read", metadata: ["device_id": "\(record.key)", "error": "\(error)"])
+                return nil
+            }
         }
     }
 
@@ -256,15 +262,17 @@ public final class PushAuthenticator: BackchannelAuthenticationHandler, DeviceEn
     }
 
     /// Records a verified answer, once: an approval under number matching needs the right pick (a wrong one
-    /// denies). The `amr` says what was proven: possession of the device's key (`hwk` if it said the key is
-    /// in secure hardware, else `swk`), and `user` when it said (in what it signed) it verified the user.
+    /// denies). The `amr` says what was proven: possession of the device's key (`swk`). What the device only
+    /// says of itself (its key in secure hardware: `hwk`; the user verified: `user`) counts only with
+    /// `trust_device_claims`, since nothing here attests it.
     func record(answer decision: String, picked: String, userVerified: Bool, device: PushDevice, challenge: PushChallenge) async throws -> AnswerOutcome {
         var approve = decision == "approve"
         if approve, challenge.choices != nil, picked != challenge.bindingMessage {
             services.logger.notice("a wrong number-matching pick denies the request", metadata: ["device_id": "\(device.deviceId)"])
             approve = false
         }
-        let amr = [device.hardwareKey ? "hwk" : "swk"] + (userVerified ? ["user"] : [])
+        let trusted = configuration.trustDeviceClaims
+        let amr = [trusted && device.hardwareKey ? "hwk" : "swk"] + (trusted && userVerified ? ["user"] : [])
         let conclusion = approve
             ? RecordedConclusion(.approved, at: services.clock.now) : RecordedConclusion(.denied, at: services.clock.now)
         let concluded = try await challenges.conclude(AuthReqId(rawValue: challenge.authReqId), with: conclusion, reportingTo: services.completionSink) {

@@ -18,6 +18,7 @@ import BackchannelCore
 ///   enrollment_code_lifetime: 600
 ///   enrollment_max_attempts: 5
 ///   delivery_attempts: 3
+///   trust_device_claims: false             # true only for devices attested out of band
 /// ```
 public struct PushConfiguration: Decodable, Sendable, Hashable {
     /// How the user shows they see the request the consumption device shows (against push fatigue).
@@ -43,16 +44,22 @@ public struct PushConfiguration: Decodable, Sendable, Hashable {
     public var deliveryAttempts: Int = 3
     /// `retry_delay_ms`: the first backoff, doubled at each retry.
     public var retryDelayMs: Int = 200
+    /// `trust_device_claims`: whether what a device says of itself (its key in secure hardware, the user
+    /// verified on it) goes into `amr` as `hwk` and `user`. Nothing here attests those claims, so by default
+    /// an approval proves only possession of the enrolled key (`swk`); set it only for devices whose app
+    /// and key storage are attested by other means (a managed fleet).
+    public var trustDeviceClaims: Bool = false
 
     /// A configuration.
-    public init(fcm: FCMSettings? = nil, apns: APNsSettings? = nil, numberMatching: NumberMatching = .off) {
+    public init(fcm: FCMSettings? = nil, apns: APNsSettings? = nil, numberMatching: NumberMatching = .off, trustDeviceClaims: Bool = false) {
         self.fcm = fcm
         self.apns = apns
         self.numberMatching = numberMatching
+        self.trustDeviceClaims = trustDeviceClaims
     }
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
-        case fcm, apns, numberMatching, enrollmentCodeLifetime, enrollmentMaxAttempts, deliveryAttempts, retryDelayMs
+        case fcm, apns, numberMatching, enrollmentCodeLifetime, enrollmentMaxAttempts, deliveryAttempts, retryDelayMs, trustDeviceClaims
     }
 
     public init(from decoder: any Decoder) throws {
@@ -65,6 +72,7 @@ public struct PushConfiguration: Decodable, Sendable, Hashable {
         enrollmentMaxAttempts = try container.decodePositive(.enrollmentMaxAttempts, default: enrollmentMaxAttempts)
         deliveryAttempts = try container.decodePositive(.deliveryAttempts, default: deliveryAttempts)
         retryDelayMs = try container.decodePositive(.retryDelayMs, default: retryDelayMs)
+        trustDeviceClaims = try container.decodeIfPresent(Bool.self, forKey: .trustDeviceClaims) ?? false
     }
 }
 

@@ -27,8 +27,9 @@ struct PushAuthenticatorTests {
         let authenticator: PushAuthenticator
         let api: PushDeviceAPI
 
-        init(numberMatching: PushConfiguration.NumberMatching = .off) {
-            authenticator = PushAuthenticator(configuration: PushConfiguration(numberMatching: numberMatching), services: harness.services, senders: [:])
+        init(numberMatching: PushConfiguration.NumberMatching = .off, trustDeviceClaims: Bool = false) {
+            authenticator = PushAuthenticator(
+                configuration: PushConfiguration(numberMatching: numberMatching, trustDeviceClaims: trustDeviceClaims), services: harness.services, senders: [:])
             api = PushDeviceAPI(authenticator: authenticator)
         }
 
@@ -90,7 +91,7 @@ struct PushAuthenticatorTests {
         #expect(await BackchannelHandlerContract.violations(of: setup.authenticator, harness: setup.harness, hint: .loginHint("alice")).isEmpty)
     }
 
-    @Test("enroll, authenticate, approve with a valid signature: approved, amr swk (or hwk) plus user when the device verified the user")
+    @Test("enroll, authenticate, approve with a valid signature: approved; amr swk alone, whatever the device says of itself")
     func approve() async throws {
         for hardware in [false, true] {
             let setup = Setup()
@@ -102,7 +103,31 @@ struct PushAuthenticatorTests {
             #expect(try await setup.answer(phone, id, userVerified: true).json["result"] == .string("approved"))
             let result = try await setup.authenticator.checkAuthenticationStatus(authReqId: request.authReqId)
             guard case .approved(let attributes) = result else { Issue.record("not approved: \(String(describing: result))"); continue }
-            #expect(attributes.subject == "alice" && attributes.amr == [hardware ? "hwk" : "swk", "user"])
+            #expect(attributes.subject == "alice" && attributes.amr == ["swk"])
+        }
+    }
+
+    @Test("the admin list of a user's devices gives each enrollment's own time")
+    func enrolledDevicesListed() async throws {
+        let setup = Setup()
+        var phone = Phone()
+        let enrolledAt = setup.harness.clock.now
+        try await setup.enroll(&phone)
+        let listed = try await setup.authenticator.enrolledDevices(subject: "alice")
+        #expect(listed.count == 1 && listed.first?.enrolledAt == enrolledAt && listed.first?.stale == false)
+    }
+
+    @Test("with trust_device_claims, amr says hwk for a hardware key and user when the device verified the user")
+    func approveTrustingDeviceClaims() async throws {
+        for hardware in [false, true] {
+            let setup = Setup(trustDeviceClaims: true)
+            var phone = Phone()
+            try await setup.enroll(&phone, hardwareKey: hardware)
+            let (request, id) = try await setup.start(phone)
+            #expect(try await setup.answer(phone, id, userVerified: true).json["result"] == .string("approved"))
+            let result = try await setup.authenticator.checkAuthenticationStatus(authReqId: request.authReqId)
+            guard case .approved(let attributes) = result else { Issue.record("not approved: \(String(describing: result))"); continue }
+            #expect(attributes.amr == [hardware ? "hwk" : "swk", "user"])
         }
     }
 

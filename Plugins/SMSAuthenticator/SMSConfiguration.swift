@@ -1,4 +1,5 @@
 import BackchannelCore
+import Foundation
 
 /// The SMS authenticator's configuration (snake_case keys in the file).
 ///
@@ -97,6 +98,13 @@ public struct SMSConfiguration: Decodable, Sendable, Hashable {
         }
         guard maxRetries >= 0, retryDelayMs >= 0, timeoutSeconds > 0 else {
             throw DecodingError.dataCorruptedError(forKey: .maxRetries, in: container, debugDescription: "retries and delays must not be negative")
+        }
+        // Codes and approval links travel in the body: in clear only to a relay on this machine, as for SMTP.
+        guard let parsed = URL(string: url), let host = parsed.host, parsed.user == nil,
+            parsed.scheme == "https" || (parsed.scheme == "http" && ServerExposure(bindHost: host) == .loopback)
+        else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .url, in: container, debugDescription: "must be an https URL (http only to a loopback address: codes and links travel in it)")
         }
         if provider == .twilio, accountSid == nil || authToken == nil {
             throw DecodingError.keyNotFound(CodingKeys.accountSid, .init(codingPath: decoder.codingPath, debugDescription: "twilio needs account_sid and auth_token"))

@@ -58,6 +58,19 @@ struct SMSAuthenticatorTests {
             method: .post, path: "", form: [("request", token), ("code", code), ("csrf", csrf)], cookies: ["sms_csrf": csrf]))
     }
 
+    @Test("a webhook over plain http is refused beyond loopback; https anywhere, http to loopback are accepted", arguments: [
+        ("http://sms.example.com/send", false), ("http://10.0.0.5/send", false), ("ftp://127.0.0.1/send", false),
+        ("https://sms.example.com/send", true), ("http://127.0.0.1:8080/send", true), ("http://[::1]:8080/send", true),
+    ])
+    func webhookTransport(_ url: String, _ accepted: Bool) throws {
+        let configuration: JSONValue = .object(["provider": .string("webhook"), "url": .string(url), "from": .string("Bank")])
+        if accepted {
+            #expect(try configuration.decode(as: SMSConfiguration.self).url == url)
+        } else {
+            #expect(throws: (any Error).self) { try configuration.decode(as: SMSConfiguration.self) }
+        }
+    }
+
     @Test("the message carries the binding message, the code and the page link; the right code approves")
     func codeApproves() async throws {
         try await TestGateway.run { gateway in

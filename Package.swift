@@ -359,7 +359,7 @@ let package = Package(
         .testTarget(
             name: "BackchannelClientTests",
             dependencies: [
-                "BackchannelClient", "backchanneld", "BackchannelHost", "BackchannelServer", "BackchannelCore", "BackchannelTesting",
+                "BackchannelClient", "backchanneld", "backchannel", "BackchannelHost", "BackchannelServer", "BackchannelCore", "BackchannelTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
             ]

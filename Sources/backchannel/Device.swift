@@ -46,13 +46,15 @@ struct Device: AsyncParsableCommand {
         var label: String?
 
         func run() async throws {
-            let apiURL = "\(issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer)/authn/\(authenticator)/"
-            let enrollment = try await PushDeviceClient().enroll(apiURL: apiURL, code: code, platform: "none", label: label)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            guard FileManager.default.createFile(atPath: deviceFile, contents: try encoder.encode(enrollment), attributes: [.posixPermissions: 0o600])
-            else { throw ValidationError("cannot write \(deviceFile)") }
-            print("enrolled device \(enrollment.deviceId) for \(enrollment.subject); its key is in \(deviceFile)")
+            try await TerminalText.guarding {
+                let apiURL = "\(issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer)/authn/\(authenticator)/"
+                let enrollment = try await PushDeviceClient().enroll(apiURL: apiURL, code: code, platform: "none", label: label)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                guard FileManager.default.createFile(atPath: deviceFile, contents: try encoder.encode(enrollment), attributes: [.posixPermissions: 0o600])
+                else { throw ValidationError("cannot write \(deviceFile)") }
+                print(TerminalText.safe("enrolled device \(enrollment.deviceId) for \(enrollment.subject); its key is in \(deviceFile)"))
+            }
         }
     }
 
@@ -62,13 +64,15 @@ struct Device: AsyncParsableCommand {
         @OptionGroup var device: DeviceFile
 
         func run() async throws {
-            let challenges = try await PushDeviceClient().pending(try device.load())
-            if challenges.isEmpty { print("no pending challenge") }
-            for challenge in challenges {
-                var line = "\(challenge.challengeId)  \(challenge.clientName) asks for \(challenge.scopes.joined(separator: " "))"
-                if let message = challenge.bindingMessage { line += "  binding message: \(message)" }
-                if let choices = challenge.choices { line += "  pick the one your other screen shows: \(choices.joined(separator: " | "))" }
-                print(line)
+            try await TerminalText.guarding {
+                let challenges = try await PushDeviceClient().pending(try device.load())
+                if challenges.isEmpty { print("no pending challenge") }
+                for challenge in challenges {
+                    var line = "\(challenge.challengeId)  \(challenge.clientName) asks for \(challenge.scopes.joined(separator: " "))"
+                    if let message = challenge.bindingMessage { line += "  binding message: \(message)" }
+                    if let choices = challenge.choices { line += "  pick the one your other screen shows: \(choices.joined(separator: " | "))" }
+                    print(TerminalText.safe(line))
+                }
             }
         }
     }
@@ -88,10 +92,12 @@ struct Device: AsyncParsableCommand {
         @OptionGroup var device: DeviceFile
 
         func run() async throws {
-            let enrollment = try device.load()
-            let client = PushDeviceClient()
-            let challenge = try await client.challenge(challengeId, enrollment)
-            print(try await client.answer(challenge, approve: true, picked: pick, userVerified: userVerified, enrollment))
+            try await TerminalText.guarding {
+                let enrollment = try device.load()
+                let client = PushDeviceClient()
+                let challenge = try await client.challenge(challengeId, enrollment)
+                print(TerminalText.safe(try await client.answer(challenge, approve: true, picked: pick, userVerified: userVerified, enrollment)))
+            }
         }
     }
 
@@ -104,9 +110,11 @@ struct Device: AsyncParsableCommand {
         @OptionGroup var device: DeviceFile
 
         func run() async throws {
-            let enrollment = try device.load()
-            let client = PushDeviceClient()
-            print(try await client.answer(try await client.challenge(challengeId, enrollment), approve: false, enrollment))
+            try await TerminalText.guarding {
+                let enrollment = try device.load()
+                let client = PushDeviceClient()
+                print(TerminalText.safe(try await client.answer(try await client.challenge(challengeId, enrollment), approve: false, enrollment)))
+            }
         }
     }
 }

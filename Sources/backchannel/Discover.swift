@@ -16,7 +16,7 @@ struct Discover: AsyncParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(client.metadata), as: UTF8.self))
         } catch let error as BackchannelClientError {
-            FileHandle.standardError.write(Data("backchannel: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("backchannel: \(TerminalText.safe("\(error)"))\n".utf8))
             throw ExitStatus.code(for: error)
         }
     }

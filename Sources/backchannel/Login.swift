@@ -171,7 +171,7 @@ struct Login: AsyncParsableCommand {
             }
         } catch {
             status.finish()
-            FileHandle.standardError.write(Data("backchannel: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("backchannel: \(TerminalText.safe("\(error)"))\n".utf8))
             throw ExitStatus.code(for: error)
         }
         status.finish()

@@ -19,7 +19,7 @@ final class StatusLine: Sendable {
     private let state = Mutex(State())
 
     init(bindingMessage: String?) {
-        self.bindingMessage = bindingMessage
+        self.bindingMessage = bindingMessage.map(TerminalText.safe)
         self.interactive = isatty(STDERR_FILENO) == 1
     }
 

@@ -15,6 +15,16 @@ struct AuditLogTests {
         #expect(budget.spend(now: start + .seconds(11)) == .log(suppressedBefore: 0))
     }
 
+    @Test("each client has a budget of its own: one client's flood of failures leaves another's logged")
+    func failureBudgetPerClient() {
+        let budget = FailureBudget(perWindow: 2, window: .seconds(10))
+        let start = ContinuousClock.now
+        for _ in 0..<50 { _ = budget.spend("flooder", now: start) }
+        #expect(budget.spend("flooder", now: start) == .suppress)
+        #expect(budget.spend("console", now: start) == .log(suppressedBefore: 0))
+        #expect(budget.spend("unknown", now: start) == .log(suppressedBefore: 0))
+    }
+
     @Test("a subject's keyed hash is stable under one key, differs under another, and hides the subject")
     func subjectHash() {
         let key = [UInt8](repeating: 7, count: 32)

@@ -2,8 +2,10 @@ import BackchannelCore
 import BackchannelServer
 import CertificateFixtures
 import Crypto
+import BackchannelTesting
 import Foundation
 import JWTKit
+import Logging
 import Testing
 
 @Suite("mutual TLS client authentication and certificate-bound tokens (RFC 8705)")
@@ -15,7 +17,7 @@ struct MutualTLSTests {
         let deviceKey = P256.Signing.PrivateKey()
         let fixture: EngineFixture
 
-        init(extraClients: [ClientConfiguration] = []) async throws {
+        init(extraClients: [ClientConfiguration] = [], logger: Logger = Logger(label: "test")) async throws {
             ca = try TestCertificateAuthority()
             let device = P256.Signing.PublicKey.jwk(deviceKey.publicKey)
             let clients = [
@@ -29,7 +31,7 @@ struct MutualTLSTests {
                     jwks: ClientKeySet(JWKS(keys: [JWK.ecdsa(.es256, identifier: "device-1", x: device.x, y: device.y, curve: .p256)])),
                     tlsClientCertificateBoundAccessTokens: true),
             ] + extraClients
-            fixture = try await EngineFixture.make(clients: clients, clientCertificateAuthorities: [try ca.der])
+            fixture = try await EngineFixture.make(clients: clients, clientCertificateAuthorities: [try ca.der], logger: logger)
         }
 
         /// A certificate valid around the fixture's clock.
@@ -82,6 +84,19 @@ struct MutualTLSTests {
         for certificate in [try setup.issue("branch-43"), try setup.issue("branch-42", organization: "Other Bank"), try setup.issue("branch-42", by: otherCA), nil] {
             #expect(await setup.start("branch", certificate: certificate).failure?.code == "invalid_client")
         }
+    }
+
+    @Test("the operator's log says why a certificate was refused: the expected and the presented DN, or an untrusted chain")
+    func refusalReasonsLogged() async throws {
+        let log = CapturedLog()
+        let setup = try await Setup(logger: Logger(label: "test") { _ in log })
+        _ = await setup.start("branch", certificate: try setup.issue("branch-43"))
+        let mismatch = try #require(log.entries.first { $0.metadata.contains("certificate_name_mismatch") })
+        #expect(mismatch.level == .info && mismatch.metadata.contains("branch-42") && mismatch.metadata.contains("branch-43"))
+        _ = await setup.start("branch", certificate: try setup.issue("branch-42", by: try TestCertificateAuthority()))
+        #expect(log.entries.contains { $0.metadata.contains("untrusted_certificate") && $0.metadata.contains("branch-42") })
+        _ = await setup.start("branch", certificate: nil)
+        #expect(log.entries.contains { $0.metadata.contains("no_certificate") })
     }
 
     @Test("tls_client_auth: an expired certificate is invalid_client")

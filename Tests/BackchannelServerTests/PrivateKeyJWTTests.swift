@@ -2,6 +2,8 @@ import BackchannelCore
 @testable import BackchannelServer
 import Foundation
 import JWTKit
+import BackchannelTesting
+import Logging
 import Testing
 
 /// A `private_key_jwt` client ("bank") with an ES256 key registered inline, and the means to sign its
@@ -81,6 +83,31 @@ struct PrivateKeyJWTTests {
             let assertion = try await client.assertion(AssertionClient.claims(now: fixture.clock.now) { $0["aud"] = .string(audience) })
             #expect(await start(fixture, assertion).failure == .clientAuthenticationFailed, "aud \(audience)")
         }
+    }
+
+    @Test("the operator's log names why an assertion was refused (a fixed code); the client's answer stays invalid_client")
+    func refusalReasonsLogged() async throws {
+        let client = await AssertionClient()
+        let log = CapturedLog()
+        let fixture = try await EngineFixture.make(clients: EngineFixture.clients + [client.configuration], logger: Logger(label: "test") { _ in log })
+        let now = fixture.clock.now
+        let cases: [(String, String)] = [
+            ("wrong_audience", try await client.assertion(AssertionClient.claims(now: now) { $0["aud"] = .string("https://elsewhere.example.com") })),
+            ("expired", try await client.assertion(AssertionClient.claims(now: now) { $0["exp"] = .integer(Int(now.timeIntervalSince1970) - 600) })),
+        ]
+        for (reason, assertion) in cases {
+            #expect(await start(fixture, assertion).failure == .clientAuthenticationFailed)
+            #expect(log.entries.contains { $0.level == .info && $0.metadata.contains(reason) && $0.metadata.contains("bank") }, "\(reason)")
+        }
+        let secret = await fixture.engine.authenticationRequest(
+            OAuthParameters([("scope", "openid"), ("login_hint", "alice")].map { (name: $0.0, value: $0.1) }),
+            authorization: EngineFixture.basic("console", "not-the-secret-0042"))
+        #expect(secret.failure == .clientAuthenticationFailed)
+        #expect(log.entries.contains { $0.metadata.contains("secret_mismatch") && $0.metadata.contains("console") })
+        _ = await fixture.engine.authenticationRequest(
+            OAuthParameters([("scope", "openid"), ("login_hint", "alice")].map { (name: $0.0, value: $0.1) }),
+            authorization: EngineFixture.basic("<script>nobody", "whatever-secret-0042"))
+        #expect(log.entries.contains { $0.metadata.contains("unknown_client") && !$0.metadata.contains("<script>") })
     }
 
     @Test("a replayed assertion (the same jti) is invalid_client, even after the first one's request was made")

@@ -30,7 +30,8 @@ public final class AuditLog: Sendable {
     /// - Parameters:
     ///   - subjects: How subjects appear.
     ///   - subjectKey: The HMAC key for ``SubjectForm/hashed``; a random one (hashes that change at restart) if `nil`.
-    ///   - failuresPerWindow: How many client authentication failures are logged each ten seconds; the rest are counted and summed up.
+    ///   - failuresPerWindow: How many client authentication failures are logged each ten seconds for each client
+    ///     (and for unknown ones together); the rest are counted and summed up.
     public init(logger: Logger, subjects: SubjectForm = .hashed, subjectKey: [UInt8]? = nil, failuresPerWindow: Int = 20) {
         self.logger = logger
         self.subjectHMAC = subjects == .plain
@@ -110,7 +111,7 @@ public final class AuditLog: Sendable {
     /// A client failed to authenticate. `clientId` is a registered client's id or `nil` (an unknown
     /// id is never written: it is whatever the caller typed).
     func clientAuthenticationFailed(endpoint: EngineMetrics.Endpoint, clientId: String?) {
-        switch failureBudget.spend(now: .now) {
+        switch failureBudget.spend(clientId ?? "unknown", now: .now) {
         case .log(let suppressedBefore):
             var metadata: Logger.Metadata = [
                 "event": "client.authentication_failed", "endpoint": .string(endpoint.rawValue), "client_id": .string(clientId ?? "unknown"),
@@ -123,41 +124,45 @@ public final class AuditLog: Sendable {
     }
 }
 
-/// At most `perWindow` events each `window`; the count of those dropped rides on the next one logged.
+/// At most `perWindow` events each `window` per key (a client id, or `unknown`); the count of those dropped
+/// rides on the next one logged for that key. Per key, so one client's flood of failures never hides
+/// another's. Keys are registered client ids and `unknown` only, never caller text, so they are bounded.
 final class FailureBudget: Sendable {
     enum Decision: Equatable {
         case log(suppressedBefore: Int)
         case suppress
     }
 
-    private struct State {
-        var windowStart: ContinuousClock.Instant?
+    private struct Window {
+        var start: ContinuousClock.Instant
         var spent = 0
         var suppressed = 0
     }
 
     private let perWindow: Int
     private let window: Duration
-    private let state = Mutex(State())
+    private let windows = Mutex<[String: Window]>([:])
 
     init(perWindow: Int, window: Duration) {
         self.perWindow = perWindow
         self.window = window
     }
 
-    func spend(now: ContinuousClock.Instant) -> Decision {
-        state.withLock { state in
-            if state.windowStart.map({ now - $0 >= window }) ?? true {
-                state.windowStart = now
-                state.spent = 0
+    func spend(_ key: String = "", now: ContinuousClock.Instant) -> Decision {
+        windows.withLock { windows in
+            var current = windows[key] ?? Window(start: now)
+            if now - current.start >= window {
+                current.start = now
+                current.spent = 0
             }
-            guard state.spent < perWindow else {
-                state.suppressed += 1
+            defer { windows[key] = current }
+            guard current.spent < perWindow else {
+                current.suppressed += 1
                 return .suppress
             }
-            state.spent += 1
-            defer { state.suppressed = 0 }
-            return .log(suppressedBefore: state.suppressed)
+            current.spent += 1
+            defer { current.suppressed = 0 }
+            return .log(suppressedBefore: current.suppressed)
         }
     }
 }

@@ -24,29 +24,38 @@ struct ClientAssertionVerifier: Sendable {
     let replay: any PluginStateStore
     let clock: any BackchannelClock
     let logger: Logger
+    /// Where a refusal's reason is logged.
+    let refusals: ClientRefusalLog
 
     /// - Throws: `invalid_client` for any assertion this client may not use; `server_error` when the
     ///   store that remembers spent assertions fails.
     func verify(_ assertion: String, for client: RegisteredClient) async throws(OAuthError) {
-        let failed = OAuthError.clientAuthenticationFailed
-        guard let keys = client.assertionKeys,
-            let claims = await ClientSignedJWT.verify(
-                assertion, keys: keys, algorithms: client.assertionAlgorithms, clientId: client.clientId, logger: logger)
-        else { throw failed }
+        func refused(_ reason: ClientRefusalLog.Reason, _ details: Logger.Metadata = [:]) -> OAuthError {
+            refusals.refused(reason, clientId: client.clientId, details)
+        }
+        guard let keys = client.assertionKeys else { throw refused(.methodNotRegistered) }
+        let claims: JSONClaims
+        switch await ClientSignedJWT.verify(assertion, keys: keys, algorithms: client.assertionAlgorithms, clientId: client.clientId, logger: logger) {
+        case .success(let verified): claims = verified
+        case .failure(let reason): throw refused(reason)
+        }
         let now = clock.now.timeIntervalSince1970
-        guard claims.claims["iss"]?.stringValue == client.clientId, claims.claims["sub"]?.stringValue == client.clientId,
-            // Every audience must be this server: an assertion also meant for another party could be replayed here.
-            !claims.audiences.isEmpty, claims.audiences.allSatisfy(audiences.contains),
-            let expiry = claims.time("exp"), now < expiry + clockSkew,
-            expiry - (claims.time("iat") ?? now) <= maxLifetime,
-            claims.time("iat").map({ $0 <= now + clockSkew }) ?? true,
-            claims.time("nbf").map({ $0 <= now + clockSkew }) ?? true,
-            let jti = claims.claims["jti"]?.stringValue, !jti.isEmpty, jti.utf8.count <= 256
-        else { throw failed }
+        guard claims.claims["iss"]?.stringValue == client.clientId else { throw refused(.wrongIssuer) }
+        guard claims.claims["sub"]?.stringValue == client.clientId else { throw refused(.wrongSubject) }
+        // Every audience must be this server: an assertion also meant for another party could be replayed here.
+        guard !claims.audiences.isEmpty, claims.audiences.allSatisfy(audiences.contains) else {
+            throw refused(.wrongAudience, ["expected": "\(audiences.sorted().joined(separator: " "))"])
+        }
+        guard let expiry = claims.time("exp"), now < expiry + clockSkew else { throw refused(.expired) }
+        guard expiry - (claims.time("iat") ?? now) <= maxLifetime else { throw refused(.lifetimeTooLong) }
+        guard claims.time("iat").map({ $0 <= now + clockSkew }) ?? true, claims.time("nbf").map({ $0 <= now + clockSkew }) ?? true else {
+            throw refused(.notYetValid)
+        }
+        guard let jti = claims.claims["jti"]?.stringValue, !jti.isEmpty, jti.utf8.count <= 256 else { throw refused(.missingJTI) }
         // Single use: the first insert of (client, jti) wins, on every node sharing the store.
         guard
             try await ClientSignedJWT.spend(
                 jti: jti, clientId: client.clientId, namespace: Self.replayNamespace, replay: replay, now: now, until: expiry + clockSkew)
-        else { throw failed }
+        else { throw refused(.replayed) }
     }
 }

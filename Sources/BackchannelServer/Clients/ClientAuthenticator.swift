@@ -1,5 +1,6 @@
 import BackchannelCore
 import Foundation
+import Logging
 
 /// Authenticates the client of a token or backchannel authentication request (RFC 6749 §2.3).
 ///
@@ -15,11 +16,14 @@ struct ClientAuthenticator: Sendable {
     private let assertions: ClientAssertionVerifier
     private let authorities: ClientCertificateAuthorities
     private let clock: any BackchannelClock
+    /// Where each refusal's reason is logged for the operator.
+    private let refusals: ClientRefusalLog
 
     init(
         clients: [RegisteredClient], basicSalt: [UInt8], authorities: ClientCertificateAuthorities, assertions: ClientAssertionVerifier,
-        clock: any BackchannelClock
+        clock: any BackchannelClock, refusals: ClientRefusalLog
     ) {
+        self.refusals = refusals
         self.authorities = authorities
         self.clock = clock
         self.clients = Dictionary(clients.map { ($0.clientId, $0) }, uniquingKeysWith: { first, _ in first })
@@ -57,16 +61,20 @@ struct ClientAuthenticator: Sendable {
         let postedSecret = try parameters.value("client_secret")
         let assertionType = try parameters.value("client_assertion_type")
         let assertion = try parameters.value("client_assertion")
-        let failed = OAuthError.clientAuthenticationFailed
         let basic = authorization.flatMap(Self.basicCredentials)
+        /// Only a registered client's id is logged, never what the caller typed.
+        func refused(_ reason: ClientRefusalLog.Reason, _ id: String?, _ details: Logger.Metadata = [:]) -> OAuthError {
+            refusals.refused(reason, clientId: id.flatMap { clients[$0]?.clientId }, details)
+        }
 
         if assertionType != nil || assertion != nil {
             // RFC 6749 §2.3: a client must not use more than one authentication method.
             guard basic == nil, postedSecret == nil else { throw .invalidRequest("the client used more than one authentication method") }
-            guard assertionType == ClientAssertionVerifier.assertionType, let assertion else { throw failed }
+            guard assertionType == ClientAssertionVerifier.assertionType, let assertion else { throw refused(.assertionType, postedId) }
             // The client is the assertion's issuer (RFC 7523 §3); a client_id beside it must agree.
-            guard let issuer = Self.unverifiedIssuer(assertion), let client = clients[issuer], client.authenticationMethods.contains(.privateKeyJWT)
-            else { throw failed }
+            guard let issuer = Self.unverifiedIssuer(assertion) else { throw refused(.malformedJWT, postedId) }
+            guard let client = clients[issuer] else { throw refused(.unknownClient, nil) }
+            guard client.authenticationMethods.contains(.privateKeyJWT) else { throw refused(.methodNotRegistered, issuer) }
             if let postedId, postedId != issuer { throw .invalidRequest("client_id does not match the authenticated client") }
             try await assertions.verify(assertion, for: client)
             return client
@@ -78,10 +86,10 @@ struct ClientAuthenticator: Sendable {
             }
             if let id = clientIdsByBasicDigest[ClientSecretDigest(secret: String(credentials), salt: basicSalt)], let client = clients[id] {
                 if let postedId, postedId != id { throw .invalidRequest("client_id does not match the authenticated client") }
-                guard client.authenticationMethods.contains(.clientSecretBasic) else { throw failed }
+                guard client.authenticationMethods.contains(.clientSecretBasic) else { throw refused(.methodNotRegistered, id) }
                 return client
             }
-            guard let (id, secret) = Self.decodeBasic(credentials) else { throw failed }
+            guard let (id, secret) = Self.decodeBasic(credentials) else { throw refused(.malformedBasic, nil) }
             if let postedId, postedId != id { throw .invalidRequest("client_id does not match the authenticated client") }
             return try verify(id: id, secret: secret, method: .clientSecretBasic)
         }
@@ -89,15 +97,21 @@ struct ClientAuthenticator: Sendable {
             return try verify(id: postedId, secret: postedSecret, method: .clientSecretPost)
         }
         // RFC 8705 §2: a client_id alone, and the certificate of the TLS connection.
-        if let postedId, let client = clients[postedId], let registration = client.mutualTLS, let certificate {
-            if client.authenticationMethods.contains(.tlsClientAuth), registration.matchesName(certificate),
-                await authorities.trust(certificate, at: clock.now)
-            {
-                return client
-            }
-            if client.authenticationMethods.contains(.selfSignedTLSClientAuth), registration.matchesKey(certificate) { return client }
+        guard let postedId else { throw refused(.noCredentials, nil) }
+        guard let client = clients[postedId] else { throw refused(.unknownClient, nil) }
+        guard let registration = client.mutualTLS else { throw refused(.noCredentials, postedId) }
+        guard let certificate else { throw refused(.noCertificate, postedId) }
+        if client.authenticationMethods.contains(.selfSignedTLSClientAuth), registration.matchesKey(certificate) { return client }
+        guard client.authenticationMethods.contains(.tlsClientAuth) else { throw refused(.certificateKeyMismatch, postedId) }
+        guard registration.matchesName(certificate) else {
+            throw refused(
+                .certificateNameMismatch, postedId,
+                ["expected": "\(registration.expected)", "presented_subject_dn": "\(MutualTLSRegistration.normalisedDN(certificate.subjectDN))"])
         }
-        throw failed
+        guard await authorities.trust(certificate, at: clock.now) else {
+            throw refused(.untrustedCertificate, postedId, ["presented_subject_dn": "\(MutualTLSRegistration.normalisedDN(certificate.subjectDN))"])
+        }
+        return client
     }
 
     /// The registered client a request claims to come from, for the audit trail of a failed
@@ -124,11 +138,9 @@ struct ClientAuthenticator: Sendable {
 
     private func verify(id: String, secret: String, method: ClientAuthenticationMethod) throws(OAuthError) -> RegisteredClient {
         // Every failure gives the same answer, so a caller cannot probe which client ids exist.
-        guard let client = clients[id], let digest = client.secretDigest, digest.matches(secret),
-            client.authenticationMethods.contains(method)
-        else {
-            throw OAuthError.clientAuthenticationFailed
-        }
+        guard let client = clients[id] else { throw refusals.refused(.unknownClient, clientId: nil) }
+        guard let digest = client.secretDigest, digest.matches(secret) else { throw refusals.refused(.secretMismatch, clientId: id) }
+        guard client.authenticationMethods.contains(method) else { throw refusals.refused(.methodNotRegistered, clientId: id) }
         return client
     }
 

@@ -35,6 +35,18 @@ struct MutualTLSRegistration: Sendable {
         }
     }
 
+    /// The registered name, as the operator's log shows it beside the presented certificate's.
+    var expected: String {
+        switch name {
+        case .subjectDN(let dn): "subject DN \(Self.normalisedDN(dn))"
+        case .dns(let value): "SAN DNS \(value)"
+        case .uri(let value): "SAN URI \(value)"
+        case .ip(let value): "SAN IP \(value)"
+        case .email(let value): "SAN email \(value)"
+        case nil: "none"
+        }
+    }
+
     /// Whether the certificate's public key is one the client registered.
     func matchesKey(_ certificate: ClientCertificate) -> Bool {
         publicKeys.contains(certificate.certificate.publicKey)

@@ -22,6 +22,8 @@ struct SignedRequestVerifier: Sendable {
     let replay: any PluginStateStore
     let clock: any BackchannelClock
     let logger: Logger
+    /// Where a refusal's reason is logged.
+    let refusals: ClientRefusalLog
 
     /// The authentication parameters inside `parameters`' `request`.
     func parameters(of parameters: OAuthParameters, client: RegisteredClient) async throws(OAuthError) -> OAuthParameters {
@@ -29,10 +31,15 @@ struct SignedRequestVerifier: Sendable {
         guard parameters.pairs.allSatisfy({ Self.allowedOutside.contains($0.name) }) else {
             throw .invalidRequest("with a signed authentication request, its parameters must all be inside it")
         }
-        guard let request = try parameters.value("request"), let keys = client.assertionKeys,
-            let verified = await ClientSignedJWT.verify(
-                request, keys: keys, algorithms: client.requestSigningAlgorithms, clientId: client.clientId, logger: logger)
-        else { throw invalid }
+        guard let request = try parameters.value("request"), let keys = client.assertionKeys else { throw invalid }
+        let verified: JSONClaims
+        switch await ClientSignedJWT.verify(request, keys: keys, algorithms: client.requestSigningAlgorithms, clientId: client.clientId, logger: logger) {
+        case .success(let claims):
+            verified = claims
+        case .failure(let reason):
+            refusals.note(reason, clientId: client.clientId, message: "signed authentication request refused")
+            throw invalid
+        }
         let claims = verified.claims
         let now = clock.now.timeIntervalSince1970
         guard claims["iss"]?.stringValue == client.clientId, verified.audiences.contains(issuer),

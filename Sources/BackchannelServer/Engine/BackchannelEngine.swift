@@ -192,15 +192,16 @@ public final class BackchannelEngine: Sendable {
             maxLifetime: TimeInterval(policy.refreshTokenMaxLifetime))
         let endpoints = [issuer, issuer + EndpointPaths.token, issuer + EndpointPaths.backchannelAuthentication]
         self.clientCertificateAuthorities = clientCertificateAuthorities
+        let refusals = ClientRefusalLog(logger: logger)
         self.clients = ClientAuthenticator(
             clients: registered, basicSalt: basicSalt, authorities: authorities,
             assertions: ClientAssertionVerifier(
                 audiences: Set(endpoints), maxLifetime: TimeInterval(policy.clientAssertionMaxLifetime), clockSkew: TimeInterval(policy.clockSkew),
-                replay: replayStore, clock: clock, logger: logger),
-            clock: clock)
+                replay: replayStore, clock: clock, logger: logger, refusals: refusals),
+            clock: clock, refusals: refusals)
         self.signedRequests = SignedRequestVerifier(
             issuer: issuer, maxLifetime: TimeInterval(policy.requestObjectMaxLifetime), clockSkew: TimeInterval(policy.clockSkew),
-            replay: replayStore, clock: clock, logger: logger)
+            replay: replayStore, clock: clock, logger: logger, refusals: refusals)
         self.authenticators = byName
         self.authenticatorsByAcr = byAcr
         self.routes = authenticators

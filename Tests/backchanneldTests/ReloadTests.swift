@@ -106,4 +106,38 @@ struct ReloadTests {
         #expect(try await accepted(server, client: ("kiosk", "kiosk-secret"), user: "carol"))
         #expect(log(directory).contains("take effect only after a restart"))
     }
+
+    @Test("restart_needed compares with what runs: a plugin's configuration changed twice still needs a restart, changed back it does not")
+    func restartNeededAgainstRunningConfiguration() async throws {
+        let directory = try ChildProcess.temporaryDirectory("reload-running")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let original = Self.configuration(clients: Self.demoClient)
+        let (server, file) = try await start(in: directory, original)
+        defer { server.stop() }
+        let changed = Self.configuration(
+            clients: Self.demoClient, authenticators: "- { plugin: mock-push, configuration: { users: { carol: { action: deny } } } }")
+        let kioskAdded = Self.configuration(
+            clients: Self.demoClient + "\n  - { client_id: kiosk, client_secret: kiosk-secret }",
+            authenticators: "- { plugin: mock-push, configuration: { users: { carol: { action: deny } } } }")
+        for (text, expected) in [(changed, [JSONValue.string("authenticators")]), (kioskAdded, [.string("authenticators")]), (original, [])] {
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            let outcome = try await AdminTests.call(server, .POST, "/admin/reload")
+            #expect(outcome.status == 200)
+            #expect(outcome.json["restart_needed"] == .array(expected), "\(outcome.text)")
+        }
+    }
+
+    @Test("SIGHUP to a server started without --config is logged and ignored: the server goes on serving")
+    func hangUpWithoutConfiguration() async throws {
+        let directory = try ChildProcess.temporaryDirectory("reload-none")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try await BackchanneldProcess(
+            arguments: ["--data-dir", directory.appendingPathComponent("data").path], log: directory.appendingPathComponent("log"), logLevel: "notice")
+        defer { server.stop() }
+        server.send(SIGHUP)
+        for _ in 0..<100 where !log(directory).contains("SIGHUP ignored") { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(log(directory).contains("SIGHUP ignored"))
+        #expect(server.isRunning)
+        #expect(try await HTTPPeer.get("\(server.baseURL)/.well-known/openid-configuration").status == 200)
+    }
 }

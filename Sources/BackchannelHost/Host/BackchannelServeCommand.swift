@@ -155,7 +155,7 @@ struct BackchannelServeCommand: AsyncParsableCommand {
         let summary = config.map {
             StartupSummary.text(assembly, configurationFile: $0, dataDirectory: URL(fileURLWithPath: dataDir, isDirectory: true), adminAPI: adminToken != nil)
         }
-        let reloadOnSignal: [any Service] = config.map { [ReloadSignalService(reloader: assembly.reloader, path: $0)] } ?? []
+        let reloadOnSignal: [any Service] = [ReloadSignalService(reloader: assembly.reloader, path: config, logger: logger)]
         let announce = config == nil
         let app = Application(
             router: assembly.router,

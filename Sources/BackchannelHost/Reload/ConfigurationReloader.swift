@@ -21,14 +21,15 @@ public final class ConfigurationReloader: Sendable {
 
     let engines: EngineHandle
     let directory: ReloadableUserDirectory
-    private let running: Mutex<BackchanneldConfiguration>
+    /// The configuration the server started with: what the sections a reload cannot change still run on.
+    private let started: BackchanneldConfiguration
     private let reloading = Mutex(false)
     private let logger: Logger
 
     init(engines: EngineHandle, directory: ReloadableUserDirectory, configuration: BackchanneldConfiguration, logger: Logger) {
         self.engines = engines
         self.directory = directory
-        self.running = Mutex(configuration)
+        self.started = configuration
         self.logger = logger
     }
 
@@ -66,7 +67,6 @@ public final class ConfigurationReloader: Sendable {
                     applied: false, error: "\(path): users[\(index)].user_code_hash: not a hash made by backchanneld --hash-user-code", restartNeeded: [])
             }
         }
-        let previous = running.withLock { $0 }
         let engine: BackchannelEngine
         do {
             // The users the new engine will see are swapped in only once it exists: a refused file changes nothing.
@@ -76,8 +76,9 @@ public final class ConfigurationReloader: Sendable {
         }
         directory.replace(with: next.users)
         engines.replace(with: engine)
-        running.withLock { $0 = next }
-        return ReloadOutcome(applied: true, error: nil, restartNeeded: Self.restartNeeded(from: previous.source, to: next.source))
+        // Against what runs, not the previous file: a section changed and changed back needs no restart, and
+        // one changed in an earlier reload still does.
+        return ReloadOutcome(applied: true, error: nil, restartNeeded: Self.restartNeeded(from: started.source, to: next.source))
     }
 
     /// The sections (and policy fields) that differ between two files but cannot change while running.

@@ -87,7 +87,7 @@ struct AuditTests {
         #expect(started.first?["subject_hmac"] == nil)
     }
 
-    @Test("client authentication failures are warnings naming only registered clients, at most 20 per 10 s, the rest counted")
+    @Test("client authentication failures are warnings naming only registered clients, at most 20 per 10 s for each, the rest counted")
     func failuresRateLimited() async throws {
         let directory = try ChildProcess.temporaryDirectory("audit-failures")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -110,11 +110,12 @@ struct AuditTests {
         }
         let elapsed = ContinuousClock.now - started
         #expect(statuses.allSatisfy { $0 == 401 })
-        let failures = try await waitFor(20, "client.authentication_failed", in: log)
+        let failures = try await waitFor(21, "client.authentication_failed", in: log)
         try await Task.sleep(for: .milliseconds(300))
-        // All 30 within one ten-second window (as they are unless the machine is swamped): exactly 20 logged.
+        // All 30 within one ten-second window (as they are unless the machine is swamped): demo-client's one,
+        // and 20 of the 29 that named no registered client; the budgets are per client.
         if elapsed < .seconds(9) {
-            #expect(try events(log).filter { $0["event"] == .string("client.authentication_failed") }.count == 20)
+            #expect(try events(log).filter { $0["event"] == .string("client.authentication_failed") }.count == 21)
         }
         #expect(failures.allSatisfy { $0["level"] == .string("warning") })
         #expect(failures.first?["client_id"] == .string("demo-client"))

@@ -9,16 +9,14 @@ import Testing
 /// The findings of the hostile review that reach the server over HTTP, each kept fixed.
 @Suite("hostile input over HTTP", .timeLimit(.minutes(1)))
 struct HostileInputTests {
-    @Test("a page request with 6 000 cookies is refused with 431 at once, and other requests are not held up")
+    // What keeps the refusal cheap (the byte and count bounds, checked before any pair is read) is CookieHeaderTests's.
+    @Test("a page request with 6 000 cookies is refused with 431, and the next request is served")
     func cookieFlood() async throws {
         try await DemoServer.make().run { http in
             let cookies = (0..<6_000).map { "c\($0)=v" }.joined(separator: "; ")
-            let started = ContinuousClock.now
             let answer = try await http.send("/authn/mock-push/?user=carol", method: .get, headers: [.cookie: cookies])
             #expect(answer.status == .requestHeaderFieldsTooLarge)
-            // Generous for a debug build on a 2-core machine running the whole suite (2.1 s seen there);
-            // before the fix it took 17 s.
-            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(try await http.send("/authn/mock-push/?user=carol", method: .get, headers: [:]).status == .ok)
         }
     }
 
@@ -125,7 +123,7 @@ struct HostileInputTests {
             trickling.send("a")
             closed = await trickling.readUntilClosed(timeout: 0.5).closed
         }
+        // Never idle, so only the body deadline (2 s) closes it within the 8 s it keeps trickling.
         #expect(closed)
-        #expect(ContinuousClock.now - started < .seconds(6))
     }
 }

@@ -151,6 +151,12 @@ struct BackchannelServeCommand: AsyncParsableCommand {
         } catch {
             throw Self.configurationFailure(config.map { "\($0): \(error)" } ?? "\(error)")
         }
+        // The operations listener speaks plain HTTP: the admin API's bearer token must not cross a network on it.
+        if adminToken != nil, operations.enabled, ServerExposure(bindHost: operations.host) != .loopback {
+            throw Self.configurationFailure(
+                "server.operations.host: the admin API is served over plain HTTP, so only on a loopback address (\(operations.host) is not): "
+                    + "bind the operations listener to 127.0.0.1 and put a TLS proxy in front, or turn the admin API off")
+        }
         let admin = adminToken.map { AdminRoutes(engines: assembly.engines, token: $0, reloader: assembly.reloader, configurationPath: config) }
         let summary = config.map {
             StartupSummary.text(assembly, configurationFile: $0, dataDirectory: URL(fileURLWithPath: dataDir, isDirectory: true), adminAPI: adminToken != nil)
@@ -180,8 +186,10 @@ struct BackchannelServeCommand: AsyncParsableCommand {
     /// The operations listener, a service of the main application: shut down with it.
     private func operationsApplication(_ assembly: ServerAssembly, registry: PrometheusCollectorRegistry, admin: AdminRoutes?, logger: Logger) -> any Service {
         let settings = assembly.configuration.server.operations
+        // The public port's timeouts: an idle connection, or a request whose body trickles in, is closed.
         return Application(
             router: OperationsRouter.make(engines: assembly.engines, registry: registry, admin: admin),
+            server: .http1(configuration: assembly.httpConfiguration),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "backchanneld-operations"),
             logger: logger)
     }

@@ -1,5 +1,6 @@
 import BackchannelCore
 import BackchannelServer
+import BackchannelTesting
 import Foundation
 import Hummingbird
 import Testing
@@ -105,7 +106,7 @@ struct HostileInputTests {
             authenticators: [{ plugin: mock-push, configuration: { users: { carol: { action: silent } } } }]
             users: [{ subject: carol }]
             """.write(to: file, atomically: true, encoding: .utf8)
-        let node = try await BackchanneldProcess(arguments: ["--config", file.path], log: directory.appendingPathComponent("log"))
+        let node = try await BackchanneldProcess(arguments: ["--config", file.path, "--data-dir", directory.appendingPathComponent("data").path], log: directory.appendingPathComponent("log"))
         defer { node.stop() }
         let connection = try RawConnection(port: node.port)
         connection.send("GET /jwks HTTP/1.1\r\nHost: 127.0.0.1\r\n")
@@ -125,5 +126,51 @@ struct HostileInputTests {
         }
         // Never idle, so only the body deadline (2 s) closes it within the 8 s it keeps trickling.
         #expect(closed)
+    }
+
+    @Test("the operations listener closes a connection that stops mid-head after the idle timeout, as the public port does",
+        .enabled(if: BackchanneldProcess.isBuilt, "skipped: the backchanneld binary is not built beside the tests"))
+    func operationsIdleTimeout() async throws {
+        let directory = try ChildProcess.temporaryDirectory("ops-idle")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("backchannel.yaml")
+        try """
+            server: { idle_timeout: 1, body_read_timeout: 2 }
+            store: { kind: memory }
+            clients: [{ client_id: console, client_secret: console-secret-0042 }]
+            authenticators: [{ plugin: mock-push, configuration: { users: { carol: { action: silent } } } }]
+            users: [{ subject: carol }]
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let node = try await BackchanneldProcess(
+            arguments: ["--config", file.path, "--data-dir", directory.appendingPathComponent("data").path], log: directory.appendingPathComponent("log"))
+        defer { node.stop() }
+        let port = try #require(URL(string: node.operationsURL)?.port)
+        let connection = try RawConnection(port: port)
+        connection.send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        // Without a timeout it would stay open for as long as the peer likes; 1 s idle closes it.
+        #expect(await connection.readUntilClosed(timeout: 8).closed)
+    }
+
+    @Test("the admin API on an operations listener beyond loopback is refused at start-up: it would carry its token in clear",
+        .enabled(if: BackchanneldProcess.isBuilt, "skipped: the backchanneld binary is not built beside the tests"))
+    func adminBeyondLoopbackRefused() async throws {
+        let directory = try ChildProcess.temporaryDirectory("ops-admin")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("backchannel.yaml")
+        try """
+            server: { operations: { host: 0.0.0.0, admin_token: "\(String(repeating: "a", count: 40))" } }
+            store: { kind: memory }
+            clients: [{ client_id: console, client_secret: console-secret-0042 }]
+            authenticators: [{ plugin: mock-push, configuration: { users: { carol: { action: silent } } } }]
+            users: [{ subject: carol }]
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let (status, output) = try await ChildProcess.run(
+            BackchanneldProcess.executable,
+            [
+                "--config", file.path, "--data-dir", directory.appendingPathComponent("data").path, "--port", "\(try LoopbackPort.free())",
+                "--operations-port", "\(try LoopbackPort.free())",
+            ])
+        #expect(status == 78, "\(output)")
+        #expect(output.contains("server.operations.host"), "\(output)")
     }
 }

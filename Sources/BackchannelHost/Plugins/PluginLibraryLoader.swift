@@ -12,8 +12,10 @@ import Foundation
 /// registered by name, after the plugins this binary links. Each refusal names the file.
 ///
 /// A library is never closed: its code backs the handlers for the life of the process. Plugins run in this
-/// process with its privileges, so they are loaded only from the directory the configuration names, and
-/// never from one that anyone may write to.
+/// process with its privileges, so they are loaded only from the directory the configuration names; the
+/// directory and each library must belong to the server's user or root, be writable by nobody else, and
+/// not be symbolic links. A library's constructors run when it is loaded, before the handshake: these
+/// checks are what stand before that.
 public enum PluginLibraryLoader {
     /// The dynamic library every plugin links for the plugin API. The host loads it before the plugins, from
     /// beside its executable, so each plugin's dependency on it is met by the one already loaded; the code
@@ -64,26 +66,57 @@ public enum PluginLibraryLoader {
         return loaded
     }
 
-    /// The directory must exist, be a directory, and be writable by nobody but its owner and group.
+    /// The directory must exist, be a directory itself (not a symbolic link), belong to this server's user or
+    /// root, and be writable by nobody else.
     private static func checkDirectory(_ directory: String) throws(PluginLoadError) {
         var status = stat()
-        guard stat(directory, &status) == 0 else { throw PluginLoadError(path: directory, reason: "does not exist") }
-        guard status.st_mode & S_IFMT == S_IFDIR else { throw PluginLoadError(path: directory, reason: "is not a directory") }
-        guard status.st_mode & S_IWOTH == 0 else {
-            throw PluginLoadError(path: directory, reason: "is writable by anyone: plugins run with the server's privileges, so it must not be")
+        guard lstat(directory, &status) == 0 else { throw PluginLoadError(path: directory, reason: "does not exist") }
+        guard status.st_mode & S_IFMT != S_IFLNK else {
+            throw PluginLoadError(path: directory, reason: "is a symbolic link: name the directory itself, so what is loaded is what was checked")
         }
+        guard status.st_mode & S_IFMT == S_IFDIR else { throw PluginLoadError(path: directory, reason: "is not a directory") }
+        try checkOwnership(status, path: directory)
     }
 
-    /// Opens one library and takes its descriptors, after the handshake.
-    private static func open(_ path: String) throws(PluginLoadError) -> BackchannelPluginLibrary {
-        var status = stat()
-        guard stat(path, &status) == 0 else { throw PluginLoadError(path: path, reason: "cannot be read") }
+    /// Plugins run with the server's privileges: what they are loaded from belongs to its user or root, and
+    /// nobody else (group or anyone) may write to it.
+    private static func checkOwnership(_ status: stat, path: String) throws(PluginLoadError) {
         guard status.st_mode & S_IWOTH == 0 else {
             throw PluginLoadError(path: path, reason: "is writable by anyone: plugins run with the server's privileges, so it must not be")
         }
-        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+        guard status.st_mode & S_IWGRP == 0 else {
+            throw PluginLoadError(path: path, reason: "is writable by its group: plugins run with the server's privileges, so only its owner may write to it")
+        }
+        guard status.st_uid == geteuid() || status.st_uid == 0 else {
+            throw PluginLoadError(
+                path: path, reason: "belongs to another user (uid \(status.st_uid)): it must belong to the server's user (uid \(geteuid())) or root")
+        }
+    }
+
+    /// Opens one library and takes its descriptors, after the handshake. The file is opened once, without
+    /// following a symbolic link, checked through that descriptor, and the library is loaded from that same
+    /// descriptor: what runs is what was checked, even if the name is changed in between.
+    private static func open(_ path: String) throws(PluginLoadError) -> BackchannelPluginLibrary {
+        let descriptor = openFile(path)
+        guard descriptor >= 0 else {
+            if errno == ELOOP {
+                throw PluginLoadError(path: path, reason: "is a symbolic link: put the library itself in the plugins directory")
+            }
+            throw PluginLoadError(path: path, reason: "cannot be read")
+        }
+        // Left open once loaded, like the library itself: the dynamic loader knows a library by the name it was
+        // opened under, so a later library must not come in under a descriptor number used before.
+        var loaded = false
+        defer { if !loaded { close(descriptor) } }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            throw PluginLoadError(path: path, reason: "is not a regular file")
+        }
+        try checkOwnership(status, path: path)
+        guard let handle = dlopen("/proc/self/fd/\(descriptor)", RTLD_NOW | RTLD_LOCAL) else {
             throw PluginLoadError(path: path, reason: "is not a shared library this server can load (\(lastError()))")
         }
+        loaded = true
         guard let symbol = dlsym(handle, BackchannelPluginLibrary.entryPointName) else {
             throw PluginLoadError(
                 path: path, reason: "has no entry point \(BackchannelPluginLibrary.entryPointName): it is not a Backchannel plugin")
@@ -124,6 +157,15 @@ public enum PluginLibraryLoader {
                 path: apiLibraryName,
                 reason: "is needed beside this server (\(directory)) to load plugins; `swift build` builds it (\(lastError()))")
         }
+    }
+
+    /// `open(2)` for reading, refusing a symbolic link (`ELOOP`).
+    private static func openFile(_ path: String) -> Int32 {
+        #if canImport(Glibc)
+            Glibc.open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        #else
+            Darwin.open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        #endif
     }
 
     private static func lastError() -> String {

@@ -188,4 +188,44 @@ struct BinaryPluginTests {
         #expect(libraryStatus == 78)
         #expect(libraryOutput.contains("libConsoleCodePlugin.so is writable by anyone"), "\(libraryOutput)")
     }
+
+    @Test("a library or directory writable by its group, owned by another user, or reached through a symbolic link is refused")
+    func ownershipAndLinks() async throws {
+        let plugin = try await Self.examplePlugin.value
+        let groupWritable = try Self.pluginsDirectory([("libConsoleCodePlugin.so", plugin)], mode: 0o775)
+        var (status, output) = try await Self.refusal(groupWritable)
+        #expect(status == 78 && output.contains("is writable by its group"), "\(output)")
+
+        let foreign = try Self.pluginsDirectory([("libConsoleCodePlugin.so", plugin)])
+        let foreignLibrary = foreign.appendingPathComponent("libConsoleCodePlugin.so")
+        try FileManager.default.setAttributes([.ownerAccountID: 65534], ofItemAtPath: foreignLibrary.path)
+        (status, output) = try await Self.refusal(foreign)
+        #expect(status == 78 && output.contains("libConsoleCodePlugin.so belongs to another user"), "\(output)")
+
+        // A link to a library kept in a directory anyone may write to: the library is fine, the way to it is not.
+        let open = Self.workspace.appendingPathComponent("open-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: open, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: open.path)
+        try FileManager.default.copyItem(at: plugin, to: open.appendingPathComponent("libConsoleCodePlugin.so"))
+        let linked = try Self.pluginsDirectory([])
+        try FileManager.default.createSymbolicLink(
+            at: linked.appendingPathComponent("libConsoleCodePlugin.so"), withDestinationURL: open.appendingPathComponent("libConsoleCodePlugin.so"))
+        (status, output) = try await Self.refusal(linked)
+        #expect(status == 78 && output.contains("libConsoleCodePlugin.so is a symbolic link"), "\(output)")
+
+        let linkedDirectory = Self.workspace.appendingPathComponent("linked-\(UUID().uuidString)")
+        try FileManager.default.createSymbolicLink(at: linkedDirectory, withDestinationURL: try Self.pluginsDirectory([("libConsoleCodePlugin.so", plugin)]))
+        (status, output) = try await Self.refusal(linkedDirectory)
+        #expect(status == 78 && output.contains("is a symbolic link"), "\(output)")
+    }
+
+    @Test("two libraries in one directory are each loaded from their own file")
+    func twoLibrariesLoaded() async throws {
+        let plugin = try await Self.examplePlugin.value
+        let notes = Self.workspace.appendingPathComponent("notes-\(UUID().uuidString).txt")
+        try "not a library".write(to: notes, atomically: true, encoding: .utf8)
+        // The second is refused for what it is, not taken for the first.
+        let (status, output) = try await Self.refusal(try Self.pluginsDirectory([("liba.so", plugin), ("libz.so", notes)]))
+        #expect(status == 78 && output.contains("libz.so is not a shared library"), "\(output)")
+    }
 }

@@ -70,6 +70,7 @@ struct EngineFixture {
         replayStore: (any PluginStateStore)? = nil,
         clientCertificateAuthorities: [[UInt8]] = [],
         keyFetcher: (any ClientKeyFetcher)? = nil,
+        outboxSeal: OutboxSeal = .none,
         logger: Logger = Logger(label: "test")
     ) async throws -> EngineFixture {
         let clock = VirtualClock()
@@ -105,7 +106,7 @@ struct EngineFixture {
             keys: signingKeys,
             store: store, clock: clock, userDirectory: services.userDirectory, limitStore: limitStore,
             replayStore: replayStore ?? InMemoryPluginStateStore(clock: clock), keyFetcher: keyFetcher,
-            clientCertificateAuthorities: clientCertificateAuthorities, logger: logger)
+            clientCertificateAuthorities: clientCertificateAuthorities, logger: logger, outboxSeal: outboxSeal)
         return EngineFixture(clock: clock, store: store, push: push, handler: handler, engine: engine)
     }
 

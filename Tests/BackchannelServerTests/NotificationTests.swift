@@ -136,6 +136,30 @@ struct NotificationTests {
         #expect(json["access_token"] == nil)
     }
 
+    @Test("with a key-encryption key the outbox keeps the auth_req_id, the notification token and a push's tokens sealed; what is sent is the real thing")
+    func outboxSealed() async throws {
+        let fixture = try await EngineFixture.make(
+            clients: EngineFixture.clients + [Self.pinger, Self.pusher], outboxSeal: OutboxSeal(keyEncryptionKey: Array(repeating: 9, count: 32)))
+        let transport = RecordingTransport(statuses: [503, 503])
+        let ping = try await concluded(fixture, Self.pinger)
+        let push = try await concluded(fixture, Self.pusher)
+        for ack in [ping, push] {
+            let hash = BackchannelEngine.authReqIdHash(ack.authReqId)
+            let stored = try #require(try await fixture.store.request(authReqIdHash: hash)?.notification)
+            #expect(stored.authReqId.hasPrefix("sealed:v1:") && !stored.authReqId.contains(ack.authReqId))
+            #expect(stored.token.hasPrefix("sealed:v1:") && !stored.token.contains("rp-token"))
+        }
+        _ = try await deliverAll(fixture, transport)  // both fail once (503): the push's payload stays fixed in the store
+        await fixture.clock.advance(by: 61)
+        let due = try await fixture.engine.claimDueNotifications(limit: 10, lease: 60)
+        let fixed = try #require(due.first { $0.request.clientId == "pusher" }?.payload)
+        #expect(!String(decoding: fixed, as: UTF8.self).contains("access_token") && fixed.starts(with: Data("BCSEAL1".utf8)))
+        for notification in due { _ = await fixture.engine.deliver(notification, transport: transport) }
+        #expect(transport.sent.allSatisfy { $0.bearerToken == "rp-token-0123456789" })
+        #expect(transport.sent.contains { $0.json["auth_req_id"] == .string(ping.authReqId) && $0.endpoint.path == "/ping" })
+        #expect(transport.sent.last { $0.endpoint.path == "/push" }?.json["access_token"] != nil)
+    }
+
     @Test("5xx and 429 are tried again later with the same push payload; a 2xx then delivers")
     func retries() async throws {
         let fixture = try await fixture()

@@ -158,12 +158,13 @@ public struct ServerAssembly {
             configuration, dataDirectory: dataDirectory, clock: clock, logger: logger)
         // Every store operation timed and its errors counted, for the metrics.
         let store = MeteredPendingRequestStore(unmeteredStore)
-        // A generated signing key is sealed by default: in a SQLite store under a key-encryption key generated
-        // into the data directory; in a shared PostgreSQL database only a configured key will do, or the
-        // operator's explicit word that it may stay in clear.
-        if keyEncryptionKey == nil, configuration.keys.isEmpty, let plainKeyStore {
+        // What the store keeps of secrets (a generated signing key, the ping/push outbox) is sealed by default:
+        // in a SQLite store under a key-encryption key generated into the data directory; in a shared PostgreSQL
+        // database only a configured key will do, or, for a generated signing key, the operator's explicit word
+        // that it may stay in clear.
+        if keyEncryptionKey == nil, let plainKeyStore {
             if plainKeyStore is PostgresStore {
-                guard configuration.store.allowUnsealedSigningKey else {
+                guard configuration.store.allowUnsealedSigningKey || !configuration.keys.isEmpty else {
                     throw .keyEncryption(
                         field: "store.key_encryption_key_file",
                         reason: "is required to seal the signing key generated into the shared PostgreSQL database (openssl rand -base64 32 > FILE; "
@@ -182,9 +183,9 @@ public struct ServerAssembly {
             } catch {
                 throw .keys(error)
             }
-        } else if plainKeyStore is PostgresStore, configuration.keys.isEmpty {
+        } else if plainKeyStore is PostgresStore {
             logger.warning(
-                "the generated signing key is kept unencrypted in a shared PostgreSQL database (store.allow_unsealed_signing_key): anyone with a copy of it can sign tokens. Set store.key_encryption_key_file or BACKCHANNEL_KEY_ENCRYPTION_KEY")
+                "no key-encryption key: ping/push notification secrets\(configuration.keys.isEmpty ? " and the generated signing key (store.allow_unsealed_signing_key)" : "") are kept in clear in the shared PostgreSQL database. Set store.key_encryption_key_file or BACKCHANNEL_KEY_ENCRYPTION_KEY")
         }
         let directory = ReloadableUserDirectory(configuration.users)
         let plugins: PluginRegistry
@@ -239,7 +240,7 @@ public struct ServerAssembly {
                 issuer: issuer, policy: configuration.policy, clients: configuration.clients, authenticators: routes,
                 keys: keys, store: store, clock: clock, random: random, userDirectory: directory, limitStore: limitStore,
                 replayStore: pluginState, keyFetcher: HTTPClientKeyFetcher(), clientCertificateAuthorities: transport.authorities, logger: logger,
-                audit: audit)
+                audit: audit, outboxSeal: keyEncryptionKey.map(OutboxSeal.init(keyEncryptionKey:)) ?? .none)
         } catch {
             throw .engine(error)
         }

@@ -92,7 +92,10 @@ extension BackchannelEngine {
         let record = PendingRequest(
             authReqIdHash: secret.hash, clientId: client.clientId, authenticator: route.instance.name, scopes: scopes,
             acr: route.acr, createdAt: now, expiresAt: expiresAt, interval: policy.interval, claims: claims,
-            notification: notificationToken.map { ClientNotification(mode: client.deliveryMode, authReqId: secret.value, token: $0) },
+            notification: notificationToken.map {
+                ClientNotification(
+                    mode: client.deliveryMode, authReqId: outboxSeal.seal(secret.value, for: secret.hash), token: outboxSeal.seal($0, for: secret.hash))
+            },
             subject: user?.subject ?? Self.verifiedSubject(hint)
         )
         let request = BackchannelAuthenticationRequest(

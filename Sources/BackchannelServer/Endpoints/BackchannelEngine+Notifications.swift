@@ -29,7 +29,9 @@ extension BackchannelEngine {
             return await record(.failed, for: due, cause: "client reconfigured", endpoint: nil)
         }
         let body: Data
+        let bearer: String
         do {
+            bearer = try outboxSeal.open(notification.token, for: request.authReqIdHash)
             body = try await payload(for: due, notification: notification, client: client)
         } catch {
             logger.error("a notification could not be prepared", metadata: ["client_id": "\(client.clientId)", "error": "\(error)"])
@@ -39,7 +41,7 @@ extension BackchannelEngine {
         let cause: String
         do {
             let status = try await transport.post(
-                body, to: endpoint, bearerToken: notification.token, timeout: .seconds(policy.notificationAttemptTimeout))
+                body, to: endpoint, bearerToken: bearer, timeout: .seconds(policy.notificationAttemptTimeout))
             cause = "HTTP \(status)"
             switch status {
             case 200..<300: outcome = .delivered
@@ -108,9 +110,10 @@ extension BackchannelEngine {
     /// The body: for ping, the `auth_req_id` (CIBA Core §10.2); for push, the tokens or the error
     /// (§10.3.1, §12), fixed in the store at the first attempt so every retry sends the same.
     private func payload(for due: DueNotification, notification: ClientNotification, client: RegisteredClient) async throws -> Data {
-        let id = notification.authReqId
+        let hash = due.request.authReqIdHash
+        let id = try outboxSeal.open(notification.authReqId, for: hash)
         guard notification.mode == .push else { return try PushPayload.encode(["auth_req_id": id]) }
-        if let fixed = due.payload { return fixed }
+        if let fixed = due.payload { return try outboxSeal.open(fixed, for: hash) }
         let body: Data
         switch due.request.state {
         case .approved(let attributes):
@@ -128,6 +131,7 @@ extension BackchannelEngine {
             body = try PushPayload.encode(
                 PushPayload.Failure(authReqId: id, error: "expired_token", errorDescription: "the authentication request expired"))
         }
-        return try await store.fixNotificationPayload(authReqIdHash: due.request.authReqIdHash, payload: body)
+        // Sealed in the store: a push payload carries the tokens themselves.
+        return try outboxSeal.open(try await store.fixNotificationPayload(authReqIdHash: hash, payload: outboxSeal.seal(body, for: hash)), for: hash)
     }
 }

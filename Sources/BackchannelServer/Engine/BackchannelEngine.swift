@@ -43,6 +43,8 @@ public final class BackchannelEngine: Sendable {
     let metrics: EngineMetrics
     /// The audit trail of request state changes and client authentication failures.
     public let audit: AuditLog
+    /// Seals what the ping/push outbox keeps in the store until delivered.
+    let outboxSeal: OutboxSeal
 
     /// Creates the engine.
     /// - Parameters:
@@ -68,6 +70,8 @@ public final class BackchannelEngine: Sendable {
     ///     to (DER); required when a client uses that method.
     ///   - logger: The logger.
     ///   - audit: Where state changes are recorded; by default on `logger`, subjects hashed under a key of this process.
+    ///   - outboxSeal: How the ping/push outbox's secrets are kept in the store: sealed under the store's
+    ///     key-encryption key for a store that keeps them at rest; as they are by default.
     /// - Throws: ``EngineConfigurationError`` naming the bad field.
     public init(
         issuer: String,
@@ -84,8 +88,10 @@ public final class BackchannelEngine: Sendable {
         keyFetcher: (any ClientKeyFetcher)? = nil,
         clientCertificateAuthorities: [[UInt8]] = [],
         logger: Logger = Logger(label: "backchannel.engine"),
-        audit: AuditLog? = nil
+        audit: AuditLog? = nil,
+        outboxSeal: OutboxSeal = .none
     ) throws(EngineConfigurationError) {
+        self.outboxSeal = outboxSeal
         let authorities: ClientCertificateAuthorities
         do {
             authorities = try ClientCertificateAuthorities(der: clientCertificateAuthorities)
@@ -271,7 +277,7 @@ public final class BackchannelEngine: Sendable {
         try BackchannelEngine(
             issuer: issuer, policy: policy, clients: clients, authenticators: routes, keys: keys, store: store, clock: clock, random: random,
             userDirectory: userDirectory, limitStore: limiter.store, replayStore: replayStore, keyFetcher: keyFetcher,
-            clientCertificateAuthorities: clientCertificateAuthorities, logger: logger, audit: audit)
+            clientCertificateAuthorities: clientCertificateAuthorities, logger: logger, audit: audit, outboxSeal: outboxSeal)
     }
 
     /// A `private_key_jwt` client's registration: keys that can verify its assertions, each with a `kid`

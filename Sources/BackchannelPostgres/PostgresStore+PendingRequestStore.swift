@@ -154,8 +154,11 @@ extension PostgresStore: PendingRequestStore {
         return found
     }
 
-    public func claimNotifications(now: Date, limit: Int, lease: TimeInterval) async throws -> [DueNotification] {
+    public func claimNotifications(
+        now: Date, limit: Int, lease: TimeInterval, excludingClients: Set<String>, perClient: Int
+    ) async throws -> [DueNotification] {
         let now = now.timeIntervalSince1970
+        let excluded = excludingClients.sorted()
         // SKIP LOCKED: nodes claiming at once take different notifications; the lease keeps a claim from
         // being taken again while its delivery runs.
         let rows = try await client.query(
@@ -163,8 +166,15 @@ extension PostgresStore: PendingRequestStore {
             UPDATE backchannel_pending_request SET notify_claimed_until = \(now + lease)
             WHERE auth_req_id_hash IN (
                 SELECT auth_req_id_hash FROM backchannel_pending_request
-                WHERE notify_state = 'due' AND notify_at <= \(now) AND (notify_claimed_until IS NULL OR notify_claimed_until <= \(now))
-                ORDER BY notify_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+                WHERE auth_req_id_hash IN (
+                    SELECT ranked.hash FROM (
+                        SELECT auth_req_id_hash AS hash, notify_at AS at, ROW_NUMBER() OVER (PARTITION BY client_id ORDER BY notify_at) AS place
+                        FROM backchannel_pending_request
+                        WHERE notify_state = 'due' AND notify_at <= \(now) AND (notify_claimed_until IS NULL OR notify_claimed_until <= \(now))
+                            AND NOT (client_id = ANY(\(excluded)::TEXT[]))) AS ranked
+                    WHERE ranked.place <= \(perClient) ORDER BY ranked.at LIMIT \(limit))
+                AND notify_state = 'due' AND (notify_claimed_until IS NULL OR notify_claimed_until <= \(now))
+                FOR UPDATE SKIP LOCKED)
             RETURNING \(unescaped: Self.columns), notify_attempts, notify_payload
             """, logger: logger)
         var claimed: [DueNotification] = []

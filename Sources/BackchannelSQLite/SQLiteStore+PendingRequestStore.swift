@@ -164,20 +164,28 @@ extension SQLiteStore: PendingRequestStore {
         }
     }
 
-    public func claimNotifications(now: Date, limit: Int, lease: TimeInterval) async throws -> [DueNotification] {
+    public func claimNotifications(
+        now: Date, limit: Int, lease: TimeInterval, excludingClients: Set<String>, perClient: Int
+    ) async throws -> [DueNotification] {
         let now = now.timeIntervalSince1970
+        // The clients to leave out, as one JSON array: one statement, whatever their number.
+        let excluded = String(decoding: try JSONEncoder().encode(excludingClients.sorted()), as: UTF8.self)
         return try await database.write { db in
             try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
                         UPDATE pending_request SET notify_claimed_until = ?
                         WHERE auth_req_id_hash IN (
-                            SELECT auth_req_id_hash FROM pending_request
-                            WHERE notify_state = 'due' AND notify_at <= ? AND (notify_claimed_until IS NULL OR notify_claimed_until <= ?)
-                            ORDER BY notify_at LIMIT ?)
+                            SELECT hash FROM (
+                                SELECT auth_req_id_hash AS hash, notify_at AS at,
+                                    ROW_NUMBER() OVER (PARTITION BY client_id ORDER BY notify_at) AS place
+                                FROM pending_request
+                                WHERE notify_state = 'due' AND notify_at <= ? AND (notify_claimed_until IS NULL OR notify_claimed_until <= ?)
+                                    AND client_id NOT IN (SELECT value FROM json_each(?)))
+                            WHERE place <= ? ORDER BY at LIMIT ?)
                         RETURNING \(Self.requestColumns), notify_attempts, notify_payload
                         """),
-                arguments: [now + lease, now, now, limit]
+                arguments: [now + lease, now, now, excluded, perClient, limit]
             ).map { row in
                 DueNotification(request: try Self.request(row), attempts: row[15], payload: row[16])
             }

@@ -8,9 +8,9 @@ import Testing
 /// claimed by one delivery at a time under a lease, and recorded attempt by attempt.
 @Suite("Notification outbox contract", .timeLimit(.minutes(2)))
 struct NotificationOutboxContractTests {
-    private func request(_ hash: String, mode: TokenDeliveryMode, at now: Date, expiresIn: TimeInterval = 100) -> PendingRequest {
+    private func request(_ hash: String, mode: TokenDeliveryMode, at now: Date, expiresIn: TimeInterval = 100, client: String = "rp") -> PendingRequest {
         PendingRequest(
-            authReqIdHash: hash, clientId: "rp", authenticator: "mock-push", scopes: ["openid"], acr: "urn:acr:push",
+            authReqIdHash: hash, clientId: client, authenticator: "mock-push", scopes: ["openid"], acr: "urn:acr:push",
             createdAt: now, expiresAt: now.addingTimeInterval(expiresIn), interval: 5,
             notification: ClientNotification(mode: mode, authReqId: "raw-\(hash)", token: "token-\(hash)"))
     }
@@ -39,6 +39,28 @@ struct NotificationOutboxContractTests {
         #expect(try await store.requests.claimNotifications(now: now.addingTimeInterval(29), limit: 10, lease: 30).isEmpty)
         // A delivery that died: its claim comes back when the lease ends.
         #expect(try await store.requests.claimNotifications(now: now.addingTimeInterval(31), limit: 10, lease: 30).count == 1)
+    }
+
+    @Test("a claim leaves out the excluded clients and takes at most so many of any other client's; the rest stay due", arguments: StoreKind.available)
+    func claimPerClient(kind: StoreKind) async throws {
+        let store = try await StoreUnderTest.make(kind)
+        defer { store.close() }
+        let now = store.clock.now
+        for (client, count) in [("slow", 6), ("fast", 2), ("busy", 3)] {
+            for index in 0..<count {
+                let hash = "\(client)-\(index)"
+                try await store.requests.insert(request(hash, mode: .ping, at: now, client: client))
+                _ = try await store.requests.conclude(authReqIdHash: hash, result: approval)
+            }
+        }
+        let claimed = try await store.requests.claimNotifications(
+            now: now.addingTimeInterval(1), limit: 100, lease: 30, excludingClients: ["busy"], perClient: 2)
+        func count(_ claimed: [DueNotification]) -> [String: Int] { claimed.reduce(into: [:]) { $0[$1.request.clientId, default: 0] += 1 } }
+        #expect(count(claimed) == ["slow": 2, "fast": 2])
+        // The rest stay due for the next claim.
+        let next = try await store.requests.claimNotifications(now: now.addingTimeInterval(1), limit: 100, lease: 30)
+        #expect(count(next) == ["slow": 4, "busy": 3])
+        #expect(Set((claimed + next).map(\.request.authReqIdHash)).count == 11)
     }
 
     @Test("of concurrent claims each notification goes to exactly one", arguments: StoreKind.available)

@@ -4,7 +4,9 @@ import ServiceLifecycle
 import Synchronization
 
 /// Delivers ping and push notifications from the store's outbox, under the host's lifecycle: claims
-/// what is due, delivers with a bounded number in flight per client endpoint, and at graceful shutdown
+/// what is due, at most `notification_max_in_flight_per_endpoint` of one client's at a time (a slow client's
+/// endpoint holds up only its own notifications: the rest are left in the store, for everyone else's to be
+/// claimed past them), delivers with a bounded number in flight per endpoint, and at graceful shutdown
 /// claims nothing more and lets the deliveries under way finish (each within its attempt timeout).
 /// Whatever is left is claimed again when its lease ends, by this process after a restart or by
 /// another node.
@@ -25,7 +27,7 @@ struct NotificationService: Service {
         // The policy's delivery limits are read once (a reload says they need a restart).
         let engine = engines.current
         let slots = EndpointSlots(limit: engine.policy.notificationMaxInFlightPerEndpoint)
-        let outstanding = Outstanding()
+        let outstanding = Outstanding(perClient: max(1, engine.policy.notificationMaxInFlightPerEndpoint))
         // Long enough for one attempt and some waiting for a slot; short enough that the claims of a node
         // that died come back soon. A claim that waited too long for its slot is left to its lease.
         let attempt = Double(engine.policy.notificationAttemptTimeout)
@@ -34,11 +36,12 @@ struct NotificationService: Service {
         var failures = 0
         await withDiscardingTaskGroup { group in
             while !Task.isShuttingDownGracefully, !Task.isCancelled {
-                let room = maxOutstanding - outstanding.count.withLock { $0 }
+                let (room, saturated) = outstanding.room(of: maxOutstanding)
                 let engine = engines.current
                 let due: [DueNotification]
                 do {
-                    due = room > 0 ? try await engine.claimDueNotifications(limit: min(room, 100), lease: lease) : []
+                    due = room > 0 ? try await engine.claimDueNotifications(
+                        limit: min(room, 100), lease: lease, excludingClients: saturated, perClient: outstanding.perClient) : []
                     if failures > 0 { logger.info("claiming notifications works again", metadata: ["failed_attempts": "\(failures)"]) }
                     failures = 0
                 } catch {
@@ -50,7 +53,8 @@ struct NotificationService: Service {
                 }
                 for notification in due {
                     let endpoint = engine.notificationEndpoint(for: notification)?.absoluteString ?? ""
-                    outstanding.count.withLock { $0 += 1 }
+                    let client = notification.request.clientId
+                    outstanding.add(client)
                     let claimed = clock.now
                     group.addTask {
                         await slots.acquire(endpoint)
@@ -58,7 +62,7 @@ struct NotificationService: Service {
                             await engine.deliver(notification, transport: transport)
                         }
                         slots.release(endpoint)
-                        outstanding.count.withLock { $0 -= 1 }
+                        outstanding.remove(client)
                     }
                 }
                 if due.isEmpty { await wakeup.wait(upTo: idlePeriod) }
@@ -67,7 +71,41 @@ struct NotificationService: Service {
     }
 }
 
-/// Deliveries claimed and not finished: shared by the claiming loop and the delivering tasks.
-private final class Outstanding: Sendable {
-    let count = Mutex(0)
+/// Deliveries claimed and not finished, in all and per client: shared by the claiming loop and the
+/// delivering tasks. Its size is bounded by the clients with deliveries under way.
+final class Outstanding: Sendable {
+    private struct State {
+        var total = 0
+        var byClient: [String: Int] = [:]
+    }
+
+    /// The most of one client's claimed at once, and the count at which it gets no more.
+    let perClient: Int
+    private let state = Mutex(State())
+
+    init(perClient: Int) {
+        self.perClient = perClient
+    }
+
+    /// How many more may be claimed under `limit`, and the clients that may have no more claimed now.
+    func room(of limit: Int) -> (Int, Set<String>) {
+        state.withLock { state in
+            (limit - state.total, Set(state.byClient.compactMap { $0.value >= perClient ? $0.key : nil }))
+        }
+    }
+
+    func add(_ client: String) {
+        state.withLock { state in
+            state.total += 1
+            state.byClient[client, default: 0] += 1
+        }
+    }
+
+    func remove(_ client: String) {
+        state.withLock { state in
+            state.total -= 1
+            state.byClient[client, default: 1] -= 1
+            if state.byClient[client] == 0 { state.byClient[client] = nil }
+        }
+    }
 }

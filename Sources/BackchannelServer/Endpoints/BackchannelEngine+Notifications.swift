@@ -4,10 +4,14 @@ import Logging
 
 extension BackchannelEngine {
     /// Claims up to `limit` due ping and push notifications for this process to deliver, each leased
-    /// for `lease` seconds (longer than an attempt may take).
+    /// for `lease` seconds (longer than an attempt may take): none of `excludingClients` (those with as many
+    /// under way as the deliverer allows), and at most `perClient` of any other client's.
     /// - Throws: The store's error; the caller backs off (the store is down, and says so once).
-    public func claimDueNotifications(limit: Int, lease: TimeInterval = 60) async throws -> [DueNotification] {
-        try await store.claimNotifications(now: clock.now, limit: limit, lease: lease)
+    public func claimDueNotifications(
+        limit: Int, lease: TimeInterval = 60, excludingClients: Set<String> = [], perClient: Int? = nil
+    ) async throws -> [DueNotification] {
+        try await store.claimNotifications(
+            now: clock.now, limit: limit, lease: lease, excludingClients: excludingClients, perClient: perClient ?? limit)
     }
 
     /// Where a claimed notification goes: its client's registered endpoint, and nowhere else.

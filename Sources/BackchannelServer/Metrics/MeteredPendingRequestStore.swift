@@ -94,8 +94,12 @@ public struct MeteredPendingRequestStore: PendingRequestStore {
         try await expiry.measure { try await inner.claimExpired(now: now, limit: limit) }
     }
 
-    public func claimNotifications(now: Date, limit: Int, lease: TimeInterval) async throws -> [DueNotification] {
-        try await claim.measure { try await inner.claimNotifications(now: now, limit: limit, lease: lease) }
+    public func claimNotifications(
+        now: Date, limit: Int, lease: TimeInterval, excludingClients: Set<String>, perClient: Int
+    ) async throws -> [DueNotification] {
+        try await claim.measure {
+            try await inner.claimNotifications(now: now, limit: limit, lease: lease, excludingClients: excludingClients, perClient: perClient)
+        }
     }
 
     public func fixNotificationPayload(authReqIdHash: String, payload: Data) async throws -> Data {

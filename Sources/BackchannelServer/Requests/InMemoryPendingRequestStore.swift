@@ -138,13 +138,18 @@ public final class InMemoryPendingRequestStore: PendingRequestStore {
         return claimed
     }
 
-    public func claimNotifications(now: Date, limit: Int, lease: TimeInterval) async throws -> [DueNotification] {
+    public func claimNotifications(
+        now: Date, limit: Int, lease: TimeInterval, excludingClients: Set<String>, perClient: Int
+    ) async throws -> [DueNotification] {
         var claimed: [DueNotification] = []
+        var byClient: [String: Int] = [:]
         shards.forEachShard { shard in
             for hash in shard.due where claimed.count < limit {
                 guard var entry = shard.outbox[hash], let request = shard.requests[hash], entry.at <= now,
-                    entry.claimedUntil.map({ $0 <= now }) ?? true
+                    entry.claimedUntil.map({ $0 <= now }) ?? true, !excludingClients.contains(request.clientId),
+                    byClient[request.clientId, default: 0] < perClient
                 else { continue }
+                byClient[request.clientId, default: 0] += 1
                 entry.claimedUntil = now.addingTimeInterval(lease)
                 shard.outbox[hash] = entry
                 claimed.append(DueNotification(request: request, attempts: entry.attempts, payload: entry.payload))

@@ -64,8 +64,13 @@ public protocol PendingRequestStore: Sendable {
 
     /// Claims up to `limit` outbox notifications due at `now` and not claimed by another delivery whose
     /// lease still runs, leasing them until `now + lease`: a node that dies mid-delivery lets its claims
-    /// go when the lease ends. Cost: O(k log n) for the k it returns.
-    func claimNotifications(now: Date, limit: Int, lease: TimeInterval) async throws -> [DueNotification]
+    /// go when the lease ends. Notifications of `excludingClients` are left for later (the deliverer has as
+    /// many of theirs under way as it allows), and at most `perClient` of any one client are claimed at once:
+    /// claiming more of one client's would only hold up everyone else's. Cost: O(d) for the d
+    /// notifications due.
+    func claimNotifications(
+        now: Date, limit: Int, lease: TimeInterval, excludingClients: Set<String>, perClient: Int
+    ) async throws -> [DueNotification]
 
     /// Fixes a push notification's payload the first time; later calls get the first one back, so every
     /// retry (on any node) sends the same tokens.
@@ -116,6 +121,11 @@ extension PendingRequestStore {
         }
         if verdict == .admitted { try await insert(request) }
         return verdict
+    }
+
+    /// Claims due notifications of every client.
+    public func claimNotifications(now: Date, limit: Int, lease: TimeInterval) async throws -> [DueNotification] {
+        try await claimNotifications(now: now, limit: limit, lease: lease, excludingClients: [], perClient: limit)
     }
 
     /// Concludes, then reads the request back.

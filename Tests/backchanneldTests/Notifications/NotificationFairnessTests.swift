@@ -1,0 +1,102 @@
+import BackchannelCore
+import BackchannelServer
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+@testable import BackchannelHost
+
+/// A transport whose "slow" endpoint never answers (until the test ends it) and whose other endpoints answer
+/// at once, telling the test of each delivery there.
+private final class OneSlowEndpoint: NotificationTransport {
+    let delivered: AsyncStream<String>
+    private let continuation: AsyncStream<String>.Continuation
+    private let slowCalls = Mutex(0)
+
+    init() {
+        (delivered, continuation) = AsyncStream.makeStream(of: String.self)
+    }
+
+    var slowCallCount: Int { slowCalls.withLock { $0 } }
+
+    func post(_ body: Data, to endpoint: URL, bearerToken: String, timeout: Duration) async throws -> Int {
+        guard endpoint.path == "/slow" else {
+            continuation.yield(endpoint.path)
+            return 204
+        }
+        slowCalls.withLock { $0 += 1 }
+        // Held until the service is cancelled, as an endpoint that accepts and never answers holds it.
+        while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
+        throw CancellationError()
+    }
+}
+
+@Suite("notification delivery is fair among clients", .timeLimit(.minutes(2)))
+struct NotificationFairnessTests {
+    @Test("a client whose endpoint never answers, with hundreds of notifications due, holds up no other client's ping")
+    func slowClientHoldsUpNobody() async throws {
+        var configuration = EmbeddedDefaults.configuration
+        configuration.policy.limits.enabled = false
+        configuration.policy.allowInsecureLoopbackNotifications = true
+        configuration.clients = ["slow", "fast"].map { name in
+            ClientConfiguration(
+                clientId: name, clientSecret: "\(name)-secret-0042", backchannelTokenDeliveryMode: .ping,
+                backchannelClientNotificationEndpoint: "http://127.0.0.1:9/\(name)")
+        }
+        configuration.authenticators[0].configuration = .object(["users": .object(["alice": .object(["action": .string("approve")])])])
+        // SQLite claims the oldest due first, as PostgreSQL does: the fast client's one notification comes last.
+        let directory = try ChildProcess.temporaryDirectory("fairness")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let assembly = try await ServerAssembly.assemble(configuration, dataDirectory: directory, environment: [:], logger: Logger(label: "test"))
+        let engine = assembly.engine
+
+        func start(_ client: String) async throws -> String {
+            let parameters = OAuthParameters(
+                [("scope", "openid"), ("login_hint", "alice"), ("client_notification_token", "token-0123456789")].map { (name: $0.0, value: $0.1) })
+            let ack = try await engine.authenticationRequest(parameters, authorization: EngineFixtureBasic.header(client, "\(client)-secret-0042")).get()
+            return BackchannelEngine.authReqIdHash(ack.authReqId)
+        }
+        func concluded(_ hash: String) async throws {
+            while try await engine.store.request(authReqIdHash: hash)?.state == .pending { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        // More of the slow client's notifications due than the service keeps under way in all (200).
+        var slow: [String] = []
+        for _ in 0..<250 { slow.append(try await start("slow")) }
+        for hash in slow { try await concluded(hash) }
+        let fast = try await start("fast")
+        try await concluded(fast)
+
+        let transport = OneSlowEndpoint()
+        let service = NotificationService(engines: assembly.engines, transport: transport)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await service.run() }
+            var iterator = transport.delivered.makeAsyncIterator()
+            #expect(await iterator.next() == "/fast")
+            // The slow client's endpoint got no more at once than its cap.
+            #expect(transport.slowCallCount <= configuration.policy.notificationMaxInFlightPerEndpoint)
+            group.cancelAll()
+        }
+    }
+}
+
+@Suite("the notification service's claims under way")
+struct OutstandingTests {
+    @Test("a client with as many under way as its cap gets no more claimed; the others, and the room left in all, are untouched")
+    func saturatedClientsExcluded() {
+        let outstanding = Outstanding(perClient: 8)
+        for _ in 0..<8 { outstanding.add("slow") }
+        outstanding.add("fast")
+        let (room, saturated) = outstanding.room(of: 200)
+        #expect(room == 191 && saturated == ["slow"])
+        outstanding.remove("slow")
+        #expect(outstanding.room(of: 200).1.isEmpty)
+    }
+}
+
+/// `Authorization: Basic` for a client id and secret (form-encoded, as RFC 6749 §2.3.1 has it).
+enum EngineFixtureBasic {
+    static func header(_ id: String, _ secret: String) -> String {
+        "Basic " + Data("\(id):\(secret)".utf8).base64EncodedString()
+    }
+}

@@ -54,7 +54,7 @@ struct NotificationFairnessTests {
         func start(_ client: String) async throws -> String {
             let parameters = OAuthParameters(
                 [("scope", "openid"), ("login_hint", "alice"), ("client_notification_token", "token-0123456789")].map { (name: $0.0, value: $0.1) })
-            let ack = try await engine.authenticationRequest(parameters, authorization: EngineFixtureBasic.header(client, "\(client)-secret-0042")).get()
+            let ack = try await engine.authenticationRequest(parameters, authorization: BasicAuthorization.header(client, "\(client)-secret-0042")).get()
             return BackchannelEngine.authReqIdHash(ack.authReqId)
         }
         func concluded(_ hash: String) async throws {
@@ -95,7 +95,7 @@ struct OutstandingTests {
 }
 
 /// `Authorization: Basic` for a client id and secret (form-encoded, as RFC 6749 §2.3.1 has it).
-enum EngineFixtureBasic {
+enum BasicAuthorization {
     static func header(_ id: String, _ secret: String) -> String {
         "Basic " + Data("\(id):\(secret)".utf8).base64EncodedString()
     }

@@ -10,6 +10,26 @@ import Testing
 /// The findings of the hostile review that reach the server over HTTP, each kept fixed.
 @Suite("hostile input over HTTP", .timeLimit(.minutes(1)))
 struct HostileInputTests {
+    /// A memory-store configuration with one silent user, and `server` as its server section, in `directory`.
+    private static func configuration(in directory: URL, server: String) throws -> URL {
+        let file = directory.appendingPathComponent("backchannel.yaml")
+        try """
+            server: \(server)
+            store: { kind: memory }
+            clients: [{ client_id: console, client_secret: console-secret-0042 }]
+            authenticators: [{ plugin: mock-push, configuration: { users: { carol: { action: silent } } } }]
+            users: [{ subject: carol }]
+            """.write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    /// A server that closes a connection idle for 1 s, or whose body is not in within 2 s.
+    private static func shortTimeoutNode(in directory: URL) async throws -> BackchanneldProcess {
+        let file = try configuration(in: directory, server: "{ idle_timeout: 1, body_read_timeout: 2 }")
+        return try await BackchanneldProcess(
+            arguments: ["--config", file.path, "--data-dir", directory.appendingPathComponent("data").path], log: directory.appendingPathComponent("log"))
+    }
+
     // What keeps the refusal cheap (the byte and count bounds, checked before any pair is read) is CookieHeaderTests's.
     @Test("a page request with 6 000 cookies is refused with 431, and the next request is served")
     func cookieFlood() async throws {
@@ -95,18 +115,9 @@ struct HostileInputTests {
     @Test("a connection that stops sending mid-head or mid-body is closed after the idle timeout, a trickling body after the body deadline",
         .enabled(if: BackchanneldProcess.isBuilt, "skipped: the backchanneld binary is not built beside the tests"))
     func halfSentHead() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("idle-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try ChildProcess.temporaryDirectory("idle")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let file = directory.appendingPathComponent("backchannel.yaml")
-        try """
-            server: { idle_timeout: 1, body_read_timeout: 2 }
-            store: { kind: memory }
-            clients: [{ client_id: console, client_secret: console-secret-0042 }]
-            authenticators: [{ plugin: mock-push, configuration: { users: { carol: { action: silent } } } }]
-            users: [{ subject: carol }]
-            """.write(to: file, atomically: true, encoding: .utf8)
-        let node = try await BackchanneldProcess(arguments: ["--config", file.path, "--data-dir", directory.appendingPathComponent("data").path], log: directory.appendingPathComponent("log"))
+        let node = try await Self.shortTimeoutNode(in: directory)
         defer { node.stop() }
         let connection = try RawConnection(port: node.port)
         connection.send("GET /jwks HTTP/1.1\r\nHost: 127.0.0.1\r\n")
@@ -133,16 +144,7 @@ struct HostileInputTests {
     func operationsIdleTimeout() async throws {
         let directory = try ChildProcess.temporaryDirectory("ops-idle")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let file = directory.appendingPathComponent("backchannel.yaml")
-        try """
-            server: { idle_timeout: 1, body_read_timeout: 2 }
-            store: { kind: memory }
-            clients: [{ client_id: console, client_secret: console-secret-0042 }]
-            authenticators: [{ plugin: mock-push, configuration: { users: { carol: { action: silent } } } }]
-            users: [{ subject: carol }]
-            """.write(to: file, atomically: true, encoding: .utf8)
-        let node = try await BackchanneldProcess(
-            arguments: ["--config", file.path, "--data-dir", directory.appendingPathComponent("data").path], log: directory.appendingPathComponent("log"))
+        let node = try await Self.shortTimeoutNode(in: directory)
         defer { node.stop() }
         let port = try #require(URL(string: node.operationsURL)?.port)
         let connection = try RawConnection(port: port)
@@ -156,14 +158,7 @@ struct HostileInputTests {
     func adminBeyondLoopbackRefused() async throws {
         let directory = try ChildProcess.temporaryDirectory("ops-admin")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let file = directory.appendingPathComponent("backchannel.yaml")
-        try """
-            server: { operations: { host: 0.0.0.0, admin_token: "\(String(repeating: "a", count: 40))" } }
-            store: { kind: memory }
-            clients: [{ client_id: console, client_secret: console-secret-0042 }]
-            authenticators: [{ plugin: mock-push, configuration: { users: { carol: { action: silent } } } }]
-            users: [{ subject: carol }]
-            """.write(to: file, atomically: true, encoding: .utf8)
+        let file = try Self.configuration(in: directory, server: #"{ operations: { host: 0.0.0.0, admin_token: "\#(String(repeating: "a", count: 40))" } }"#)
         let (status, output) = try await ChildProcess.run(
             BackchanneldProcess.executable,
             [

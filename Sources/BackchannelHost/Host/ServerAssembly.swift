@@ -153,6 +153,7 @@ public struct ServerAssembly {
             }
         }
         var keyEncryptionKey = try Self.keyEncryptionKey(configuration.store, environment: environment)
+        if keyEncryptionKey == nil { try Self.checkUnsealedAllowed(configuration) }
         let transport = try TransportSecurity(configuration.server)
         let (unmeteredStore, pluginState, plainKeyStore, limitStore, storeServices) = try await openStore(
             configuration, dataDirectory: dataDirectory, clock: clock, logger: logger)
@@ -163,14 +164,7 @@ public struct ServerAssembly {
         // database only a configured key will do, or, for a generated signing key, the operator's explicit word
         // that it may stay in clear.
         if keyEncryptionKey == nil, let plainKeyStore {
-            if plainKeyStore is PostgresStore {
-                guard configuration.store.allowUnsealedSigningKey || !configuration.keys.isEmpty else {
-                    throw .keyEncryption(
-                        field: "store.key_encryption_key_file",
-                        reason: "is required to seal the signing key generated into the shared PostgreSQL database (openssl rand -base64 32 > FILE; "
-                            + "or BACKCHANNEL_KEY_ENCRYPTION_KEY); store.allow_unsealed_signing_key: true keeps it in clear instead")
-                }
-            } else if plainKeyStore is SQLiteStore,
+            if plainKeyStore is SQLiteStore,
                 let directory = dataDirectory ?? configuration.store.path.map({ URL(fileURLWithPath: $0).deletingLastPathComponent() })
             {
                 keyEncryptionKey = try GeneratedKeyEncryptionKey.load(in: directory, random: random)
@@ -252,6 +246,16 @@ public struct ServerAssembly {
             configuration: configuration, engines: engines,
             reloader: ConfigurationReloader(engines: engines, directory: directory, configuration: configuration, logger: logger), router: router,
             transport: transport, pluginState: pluginState, background: background, storeServices: storeServices, outboxWakeup: outboxWakeup)
+    }
+
+    /// Without a key-encryption key, a signing key generated into a shared PostgreSQL database would be kept in
+    /// clear: refused, before anything is opened, unless the configuration says so explicitly.
+    static func checkUnsealedAllowed(_ configuration: BackchanneldConfiguration) throws(Failure) {
+        guard configuration.store.kind == .postgres, configuration.keys.isEmpty, !configuration.store.allowUnsealedSigningKey else { return }
+        throw .keyEncryption(
+            field: "store.key_encryption_key_file",
+            reason: "is required to seal the signing key generated into the shared PostgreSQL database (openssl rand -base64 32 > FILE; "
+                + "or BACKCHANNEL_KEY_ENCRYPTION_KEY); store.allow_unsealed_signing_key: true keeps it in clear instead")
     }
 
     /// The key-encryption key from `store.key_encryption_key_file` or `BACKCHANNEL_KEY_ENCRYPTION_KEY`, if any.

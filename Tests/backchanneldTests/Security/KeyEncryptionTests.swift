@@ -97,19 +97,20 @@ struct KeyEncryptionTests {
         #expect("\(refused.map { "\($0)" } ?? "")".contains("not sealed"))
     }
 
-    @Test("PostgreSQL without a key-encryption key refuses to generate an unsealed signing key unless the configuration says so",
-        .enabled(if: TemporaryPostgresServer.binaryDirectory != nil, "skipped: PostgreSQL (initdb, pg_ctl) is not installed; .ci/run installs it"))
+    @Test("PostgreSQL without a key-encryption key refuses to generate an unsealed signing key, before connecting, unless the configuration says so")
     func postgresNeedsAKeyEncryptionKey() async throws {
-        let url = try await TemporaryPostgresServer.shared().makeDatabase()
         var configuration = EmbeddedDefaults.configuration
-        configuration.store = StoreSettings(kind: .postgres, url: url)
+        // Nothing listens there: the refusal comes before any connection is tried.
+        configuration.store = StoreSettings(kind: .postgres, url: "postgres://backchannel@127.0.0.1:9/backchannel")
         let refused = await #expect(throws: ServerAssembly.Failure.self) {
             _ = try await ServerAssembly.assemble(configuration, dataDirectory: nil, environment: [:], logger: Logger(label: "test"))
         }
         #expect("\(refused.map { "\($0)" } ?? "")".contains("allow_unsealed_signing_key"))
         configuration.store.allowUnsealedSigningKey = true
-        let assembly = try await ServerAssembly.assemble(configuration, dataDirectory: nil, environment: [:], logger: Logger(label: "test"))
-        #expect(!assembly.engine.keys.jwksDocument.isEmpty)
+        #expect(throws: Never.self) { try ServerAssembly.checkUnsealedAllowed(configuration) }
+        configuration.store.allowUnsealedSigningKey = false
+        configuration.keys = [SigningKeyConfiguration(algorithm: .es256, privateKeyPem: ES256PrivateKey().pemRepresentation)]
+        #expect(throws: Never.self) { try ServerAssembly.checkUnsealedAllowed(configuration) }
     }
 
     @Test("a sealed key is bound to its algorithm and kid: moved to another algorithm's slot, or relabelled, it does not open")

@@ -10,18 +10,24 @@ enum ChildProcess {
         process.executableURL = executable
         process.arguments = arguments
         if let environment { process.environment = environment }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
+        // Output goes to a file, read once the program has exited. A pipe's end of file would come only when
+        // every holder of its write end has closed it, and a server another test starts at the same moment
+        // can inherit that end and keep it open: the program exits, and the read waits on a stranger.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("child-\(UUID().uuidString).out")
+        _ = FileManager.default.createFile(atPath: file.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let output = try FileHandle(forWritingTo: file)
+        defer { try? output.close() }
+        process.standardOutput = output
+        process.standardError = output
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        // Read on a thread of its own: the pipe fills up if nobody reads while the program runs.
-        return await withCheckedContinuation { continuation in
-            Thread {
-                let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                continuation.resume(returning: (ProcessExit.wait(for: process) ?? -1, output))
-            }.start()
+        // Waited for on a thread of its own (the wait blocks), for as long as it runs: a build may take
+        // minutes on a busy machine, and the calling test's time limit bounds it.
+        let status = await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: ProcessExit.wait(for: process, timeout: .seconds(3600)) ?? -1) }.start()
         }
+        return (status, String(decoding: (try? Data(contentsOf: file)) ?? Data(), as: UTF8.self))
     }
 
     /// Runs `python3` with `arguments`, warnings off.

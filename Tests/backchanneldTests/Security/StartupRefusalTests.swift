@@ -79,17 +79,14 @@ struct StartupRefusalTests {
 
     @Test("the embedded demo refuses to listen beyond loopback",
         .enabled(if: BackchanneldProcess.isBuilt, "skipped: the backchanneld binary is not built beside the tests"))
-    func demoLoopbackOnly() throws {
-        let process = Process()
-        process.executableURL = BackchanneldProcess.executable
-        process.arguments = ["--host", "0.0.0.0", "--port", "0", "--operations-port", "0", "--data-dir", FileManager.default.temporaryDirectory.appendingPathComponent("demo-\(UUID().uuidString)").path]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let status = ProcessExit.wait(for: process)
-        #expect(status != nil && status != 0)
+    func demoLoopbackOnly() async throws {
+        let (status, text) = try await ChildProcess.run(
+            BackchanneldProcess.executable,
+            [
+                "--host", "0.0.0.0", "--port", "0", "--operations-port", "0", "--data-dir",
+                FileManager.default.temporaryDirectory.appendingPathComponent("demo-\(UUID().uuidString)").path,
+            ])
+        #expect(status != 0)
         #expect(text.contains("loopback"))
     }
 }

@@ -147,13 +147,20 @@ struct EngineFixture {
             authorization: Self.basic(client.0, client.1))
     }
 
-    /// Waits (briefly, in real time) until the store holds a conclusion for the request.
+    /// The request did not conclude while the test yielded to the tasks that conclude it.
+    struct NotConcluded: Error, CustomStringConvertible {
+        var description: String { "the request was still pending after its authenticator's tasks had every chance to run" }
+    }
+
+    /// Waits until the store holds a conclusion for the request, yielding to the tasks the virtual clock woke;
+    /// throws rather than returning as if it had concluded.
     func waitUntilConcluded(_ authReqId: String) async throws {
         let hash = BackchannelEngine.authReqIdHash(authReqId)
         for _ in 0..<2000 {
             if let request = try await store.request(authReqIdHash: hash), request.state != .pending { return }
             await Task.yield()
         }
+        throw NotConcluded()
     }
 
     func verifier() async throws -> JWTKeyCollection {

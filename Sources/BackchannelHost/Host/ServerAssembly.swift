@@ -53,17 +53,22 @@ public struct ServerAssembly {
     public var services: [any Service] {
         let engines = self.engines
         let pluginState = self.pluginState
-        var logger = Logger(label: "backchanneld")
-        logger.logLevel = .info
+        let (logger, clock) = (self.logger, self.clock)
         return storeServices + [
             // Shut down before the store, after the HTTP server and the plugins' deliveries.
-            NotificationService(engines: engines, transport: HTTPNotificationTransport(), wakeup: outboxWakeup),
+            NotificationService(engines: engines, transport: HTTPNotificationTransport(), wakeup: outboxWakeup, logger: logger),
             BackgroundWorkService(work: background, deadline: .seconds(configuration.server.shutdownDeadline), logger: logger),
             RepeatingService(period: .seconds(1)) { while await engines.current.sweepExpired() == 1000 {} },
             // The pending-requests gauge, read from the store now and then rather than counted per request.
             RepeatingService(period: .seconds(5)) { await engines.current.refreshPendingGauge() },
             // Plugins' records carry their own expiry; clear out the dead ones now and then.
-            RepeatingService(period: .seconds(60)) { _ = try? await pluginState.purgeExpired(now: Date()) },
+            RepeatingService(period: .seconds(60)) {
+                do {
+                    _ = try await pluginState.purgeExpired(now: clock.now)
+                } catch {
+                    logger.warning("purging expired plugin state failed; it is tried again in a minute", metadata: ["error": "\(error)"])
+                }
+            },
         ]
     }
 
@@ -71,6 +76,10 @@ public struct ServerAssembly {
     let storeServices: [any Service]
     /// Rung by this process's conclusions, so the notification service delivers them at once.
     let outboxWakeup: OutboxWakeup
+    /// The host's logger (at the level `--log-level` set), for the long-lived services.
+    let logger: Logger
+    /// The clock the engine and plugins run on, for the purge too.
+    let clock: any BackchannelClock
 
     /// The start-up failures, each naming what to fix.
     public enum Failure: Error, CustomStringConvertible {
@@ -212,7 +221,7 @@ public struct ServerAssembly {
                 clock: clock,
                 random: random,
                 logger: pluginLogger,
-                completionSink: StoreCompletionSink(store: store, audit: audit, outbox: outboxWakeup),
+                completionSink: StoreCompletionSink(store: store, audit: audit, outbox: outboxWakeup, logger: logger),
                 stateStore: pluginState,
                 frontChannelBaseURL: frontChannelBaseURL,
                 exposure: ServerExposure(bindHost: configuration.server.host),
@@ -245,7 +254,8 @@ public struct ServerAssembly {
         return ServerAssembly(
             configuration: configuration, engines: engines,
             reloader: ConfigurationReloader(engines: engines, directory: directory, configuration: configuration, logger: logger), router: router,
-            transport: transport, pluginState: pluginState, background: background, storeServices: storeServices, outboxWakeup: outboxWakeup)
+            transport: transport, pluginState: pluginState, background: background, storeServices: storeServices, outboxWakeup: outboxWakeup,
+            logger: logger, clock: clock)
     }
 
     /// Without a key-encryption key, a signing key generated into a shared PostgreSQL database would be kept in

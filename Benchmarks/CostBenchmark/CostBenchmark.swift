@@ -173,7 +173,7 @@ struct Fixture {
             issuer: "https://op.example.com", policy: policy,
             clients: [ClientConfiguration(clientId: "bench", clientSecret: "bench-secret-0042")],
             authenticators: [AuthenticatorRoute(instance: AuthenticatorInstance(name: "mock-push", plugin: "mock-push", handler: push, interaction: nil))],
-            keys: keys, store: store, clock: clock,
+            keys: keys, store: store, clock: clock, limitStore: InMemoryLimitStore(), replayStore: InMemoryPluginStateStore(clock: clock),
             logger: { var logger = Logger(label: "bench"); logger.logLevel = .warning; return logger }())
     }
 }

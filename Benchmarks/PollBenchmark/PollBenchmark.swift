@@ -114,7 +114,7 @@ struct PollBenchmark: AsyncParsableCommand {
             issuer: "https://op.example.com", policy: policy,
             clients: [ClientConfiguration(clientId: "bench", clientSecret: "bench-secret-0042")],
             authenticators: [AuthenticatorRoute(instance: AuthenticatorInstance(name: "mock-push", plugin: "mock-push", handler: push, interaction: nil))],
-            keys: try await SigningKeySet.load([], keyStore: nil), store: store, clock: clock,
+            keys: try await SigningKeySet.load([], keyStore: nil), store: store, clock: clock, limitStore: InMemoryLimitStore(), replayStore: pluginState,
             logger: { var logger = Logger(label: "bench"); logger.logLevel = .warning; return logger }())
         let authorization = "Basic " + Data("bench:bench-secret-0042".utf8).base64EncodedString()
 

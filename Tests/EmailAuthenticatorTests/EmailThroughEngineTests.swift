@@ -48,7 +48,8 @@ struct EmailThroughEngineTests {
             services: services)
         let engine = try BackchannelEngine(
             issuer: "https://login.example.com", clients: [ClientConfiguration(clientId: "console", clientSecret: "console-secret-0042", clientName: "Support <Console>")],
-            authenticators: [AuthenticatorRoute(instance: instance)], keys: try await SigningKeySet.load([], keyStore: nil), store: store, clock: clock)
+            authenticators: [AuthenticatorRoute(instance: instance)], keys: try await SigningKeySet.load([], keyStore: nil), store: store, clock: clock,
+            limitStore: InMemoryLimitStore(), replayStore: state)
         return Setup(engine: engine, page: try #require(instance.interaction), clock: clock, state: state)
     }
 

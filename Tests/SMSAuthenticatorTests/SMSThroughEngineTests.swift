@@ -35,7 +35,8 @@ struct SMSThroughEngineTests {
         policy.enforcePollInterval = false
         let engine = try BackchannelEngine(
             issuer: "https://login.example.com", policy: policy, clients: [ClientConfiguration(clientId: "console", clientSecret: "console-secret-0042")],
-            authenticators: [AuthenticatorRoute(instance: instance)], keys: try await SigningKeySet.load([], keyStore: nil), store: store)
+            authenticators: [AuthenticatorRoute(instance: instance)], keys: try await SigningKeySet.load([], keyStore: nil), store: store,
+            limitStore: InMemoryLimitStore(), replayStore: InMemoryPluginStateStore(clock: SystemClock()))
         return (engine, try #require(instance.interaction))
     }
 

@@ -60,11 +60,12 @@ public final class BackchannelEngine: Sendable {
     ///   - userDirectory: The users, to verify `user_code`s, to count requests per user and to answer
     ///     claims; without one, a `user_code` never verifies, hints are counted as they are, and the
     ///     UserInfo endpoint knows nobody.
-    ///   - limitStore: Where the abuse limits count (`PostgresStore` shares them among nodes); this
-    ///     process's memory by default.
-    ///   - replayStore: Where spent `private_key_jwt` assertions (`jti`) are remembered until they expire:
-    ///     the shared plugin-state store, so that a replay is refused on every node; this process's
-    ///     memory by default.
+    ///   - limitStore: Where the abuse limits count: `PostgresStore` when several nodes serve, so that they
+    ///     count together; an ``InMemoryLimitStore`` for one process. Required: a default in memory would
+    ///     give each node of a deployment limits of its own, silently.
+    ///   - replayStore: Where spent client assertions and signed requests (`jti`), refresh tokens and
+    ///     revocations are kept: the shared plugin-state store, so that every node sees them. Required, for
+    ///     the same reason.
     ///   - keyFetcher: What fetches clients' `jwks_uri`; required when a client registers one.
     ///   - clientCertificateAuthorities: The certificate authorities `tls_client_auth` certificates must chain
     ///     to (DER); required when a client uses that method.
@@ -83,8 +84,8 @@ public final class BackchannelEngine: Sendable {
         clock: any BackchannelClock = SystemClock(),
         random: any RandomSource = SystemRandomSource(),
         userDirectory: (any UserDirectory)? = nil,
-        limitStore: any LimitStore = InMemoryLimitStore(),
-        replayStore: (any PluginStateStore)? = nil,
+        limitStore: any LimitStore,
+        replayStore: any PluginStateStore,
         keyFetcher: (any ClientKeyFetcher)? = nil,
         clientCertificateAuthorities: [[UInt8]] = [],
         logger: Logger = Logger(label: "backchannel.engine"),
@@ -190,7 +191,6 @@ public final class BackchannelEngine: Sendable {
         self.policy = policy
         self.keys = keys
         self.store = store
-        let replayStore = replayStore ?? InMemoryPluginStateStore(clock: clock)
         self.replayStore = replayStore
         self.keyFetcher = keyFetcher
         self.refreshTokens = RefreshTokens(
@@ -459,17 +459,5 @@ public final class BackchannelEngine: Sendable {
             }
         }
         return expired.count
-    }
-
-    /// Sweeps expired requests every `period` until the task is cancelled.
-    public func runExpirySweeper(period: TimeInterval = 1) async {
-        while !Task.isCancelled {
-            while await sweepExpired() == 1000 {}
-            do {
-                try await clock.sleep(until: clock.now.addingTimeInterval(period))
-            } catch {
-                return
-            }
-        }
     }
 }

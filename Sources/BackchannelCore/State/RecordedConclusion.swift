@@ -16,7 +16,7 @@ public struct RecordedConclusion: Codable, Sendable, Hashable {
     public var kind: Kind
     /// When: for an approval, the `auth_time`.
     public var at: Date
-    /// An explanation, safe to show the client.
+    /// An explanation for the host's log (it becomes the result's `reason`); the client is told only a fixed description.
     public var reason: String?
 
     /// Creates a conclusion.

@@ -3,20 +3,45 @@ import Synchronization
 
 /// A completion sink that remembers every report, so tests can check what a handler told its host.
 public final class RecordingCompletionSink: BackchannelCompletionSink {
-    private let reports = Mutex<[(AuthReqId, BackchannelAuthenticationResult)]>([])
+    private struct State {
+        var reports: [(AuthReqId, BackchannelAuthenticationResult)] = []
+        /// Tasks waiting for at least `count` reports (``waitForReports(_:)``).
+        var watchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    }
+
+    private let state = Mutex(State())
 
     /// Creates an empty sink.
     public init() {}
 
     public func authenticationConcluded(authReqId: AuthReqId, result: BackchannelAuthenticationResult) async {
-        reports.withLock { $0.append((authReqId, result)) }
+        let satisfied = state.withLock { state in
+            state.reports.append((authReqId, result))
+            let count = state.reports.count
+            defer { state.watchers.removeAll { $0.count <= count } }
+            return state.watchers.filter { $0.count <= count }.map(\.continuation)
+        }
+        for watcher in satisfied { watcher.resume() }
     }
 
     /// Every report for one request, in order.
     public func results(for authReqId: AuthReqId) -> [BackchannelAuthenticationResult] {
-        reports.withLock { $0.filter { $0.0 == authReqId }.map(\.1) }
+        state.withLock { $0.reports.filter { $0.0 == authReqId }.map(\.1) }
     }
 
     /// How many reports arrived in all.
-    public var count: Int { reports.withLock { $0.count } }
+    public var count: Int { state.withLock { $0.reports.count } }
+
+    /// Suspends until at least `count` reports have arrived: the event a test waits for after waking a
+    /// handler's work, instead of yielding in a loop. Since 1.6.
+    public func waitForReports(_ count: Int = 1) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ready = state.withLock { state in
+                guard state.reports.count < count else { return true }
+                state.watchers.append((count, continuation))
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
 }

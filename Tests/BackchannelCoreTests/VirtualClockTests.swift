@@ -10,7 +10,7 @@ struct VirtualClockTests {
         let clock = VirtualClock()
         let start = clock.now
         let task = Task { try await clock.sleep(until: start.addingTimeInterval(10)) }
-        while clock.sleeperCount == 0 { await Task.yield() }
+        await clock.waitForSleepers()
         await clock.advance(by: 9)
         #expect(clock.sleeperCount == 1)
         await clock.advance(by: 1)
@@ -23,9 +23,22 @@ struct VirtualClockTests {
     func cancellation() async throws {
         let clock = VirtualClock()
         let task = Task { try await clock.sleep(until: clock.now.addingTimeInterval(60)) }
-        while clock.sleeperCount == 0 { await Task.yield() }
+        await clock.waitForSleepers()
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
         #expect(clock.sleeperCount == 0)
+    }
+
+    @Test("waitForSleepers returns once that many tasks sleep, whether they came before or after the call")
+    func waitForSleepers() async throws {
+        let clock = VirtualClock()
+        let first = Task { try await clock.sleep(until: clock.now.addingTimeInterval(5)) }
+        await clock.waitForSleepers(1)
+        let second = Task { try await clock.sleep(until: clock.now.addingTimeInterval(5)) }
+        await clock.waitForSleepers(2)
+        #expect(clock.sleeperCount == 2)
+        await clock.advance(by: 5)
+        try await first.value
+        try await second.value
     }
 }

@@ -92,9 +92,9 @@ struct MockPushScriptedOutcomeTests {
         let (harness, push) = makeMockPush()
         let request = harness.makeRequest(hint: .loginHint("alice"))
         _ = try await harness.start(push, request)
-        while harness.clock.sleeperCount == 0 { await Task.yield() }
+        await harness.clock.waitForSleepers()
         await harness.clock.advance(by: 2)
-        for _ in 0..<1000 where harness.completionSink.count == 0 { await Task.yield() }
+        await harness.completionSink.waitForReports()
         #expect(harness.completionSink.results(for: request.authReqId).count == 1)
         guard case .approved = harness.completionSink.results(for: request.authReqId).first else {
             Issue.record("expected an approval report")

@@ -16,7 +16,8 @@ struct CustomHostTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let log = directory.appendingPathComponent("log")
         let node = try await BackchanneldProcess(
-            arguments: ["--config", ConsoleCodeFlow.configuration.path], log: log, executable: Self.executable, logLevel: "notice")
+            arguments: ["--config", ConsoleCodeFlow.configuration.path, "--data-dir", directory.appendingPathComponent("data").path], log: log,
+            executable: Self.executable, logLevel: "notice")
         defer { node.stop() }
         let tokens = try await ConsoleCodeFlow.run(node, log: log)
         #expect(tokens.status == 200)

@@ -92,7 +92,10 @@ struct BinaryPluginTests {
         let directory = try Self.pluginsDirectory([("libConsoleCodePlugin.so", plugin)])
         let log = Self.workspace.appendingPathComponent("flow-log")
         let node = try await BackchanneldProcess(
-            arguments: ["--config", ConsoleCodeFlow.configuration.path, "--plugins-dir", directory.path], log: log, logLevel: "notice")
+            arguments: [
+                "--config", ConsoleCodeFlow.configuration.path, "--plugins-dir", directory.path, "--data-dir",
+                Self.workspace.appendingPathComponent("flow-data").path,
+            ], log: log, logLevel: "notice")
         defer { node.stop() }
         let tokens = try await ConsoleCodeFlow.run(node, log: log)
         #expect(tokens.status == 200, "\(tokens.text)")

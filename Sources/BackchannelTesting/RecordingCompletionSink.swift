@@ -5,8 +5,8 @@ import Synchronization
 public final class RecordingCompletionSink: BackchannelCompletionSink {
     private struct State {
         var reports: [(AuthReqId, BackchannelAuthenticationResult)] = []
-        /// Tasks waiting for at least `count` reports (``waitForReports(_:)``).
-        var watchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        /// Tasks waiting for so many reports (``waitForReports(_:)``).
+        var waiters = CountWaiters()
     }
 
     private let state = Mutex(State())
@@ -17,9 +17,7 @@ public final class RecordingCompletionSink: BackchannelCompletionSink {
     public func authenticationConcluded(authReqId: AuthReqId, result: BackchannelAuthenticationResult) async {
         let satisfied = state.withLock { state in
             state.reports.append((authReqId, result))
-            let count = state.reports.count
-            defer { state.watchers.removeAll { $0.count <= count } }
-            return state.watchers.filter { $0.count <= count }.map(\.continuation)
+            return state.waiters.satisfied(by: state.reports.count)
         }
         for watcher in satisfied { watcher.resume() }
     }
@@ -36,12 +34,7 @@ public final class RecordingCompletionSink: BackchannelCompletionSink {
     /// handler's work, instead of yielding in a loop. Since 1.6.
     public func waitForReports(_ count: Int = 1) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let ready = state.withLock { state in
-                guard state.reports.count < count else { return true }
-                state.watchers.append((count, continuation))
-                return false
-            }
-            if ready { continuation.resume() }
+            if state.withLock({ $0.waiters.register(count, current: $0.reports.count, continuation) }) { continuation.resume() }
         }
     }
 }

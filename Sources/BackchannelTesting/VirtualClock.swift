@@ -16,8 +16,8 @@ public final class VirtualClock: BackchannelClock {
         var now: Date
         var nextId: UInt64 = 0
         var sleepers: [Sleeper] = []
-        /// Tasks waiting for at least `count` sleepers (``waitForSleepers(_:)``).
-        var watchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        /// Tasks waiting for so many sleepers (``waitForSleepers(_:)``).
+        var waiters = CountWaiters()
     }
 
     private let state: Mutex<State>
@@ -36,12 +36,7 @@ public final class VirtualClock: BackchannelClock {
     /// advances the clock past their deadlines, instead of spinning on ``sleeperCount``. Since 1.6.
     public func waitForSleepers(_ count: Int = 1) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let ready = state.withLock { state in
-                guard state.sleepers.count < count else { return true }
-                state.watchers.append((count, continuation))
-                return false
-            }
-            if ready { continuation.resume() }
+            if state.withLock({ $0.waiters.register(count, current: $0.sleepers.count, continuation) }) { continuation.resume() }
         }
     }
 
@@ -55,10 +50,7 @@ public final class VirtualClock: BackchannelClock {
                 let (resumeNow, watchers) = state.withLock { state -> (Bool, [CheckedContinuation<Void, Never>]) in
                     if Task.isCancelled || deadline <= state.now { return (true, []) }
                     state.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
-                    let count = state.sleepers.count
-                    let satisfied = state.watchers.filter { $0.count <= count }.map(\.continuation)
-                    state.watchers.removeAll { $0.count <= count }
-                    return (false, satisfied)
+                    return (false, state.waiters.satisfied(by: state.sleepers.count))
                 }
                 for watcher in watchers { watcher.resume() }
                 if resumeNow { continuation.resume() }

@@ -10,6 +10,8 @@ final class BackchanneldProcess: @unchecked Sendable {
     let baseURL: String
     /// The operations listener (`/metrics`, `/healthz`, `/readyz`), on a free port of its own.
     let operationsURL: String
+    /// Its output as it comes, when asked for (`watchOutput`); else it goes straight to the log file.
+    let output: OutputWatch?
     private let process: Process
 
     /// The built executable: beside the test bundle in the build directory.
@@ -28,11 +30,13 @@ final class BackchanneldProcess: @unchecked Sendable {
     }
 
     /// Starts a process and waits until it serves discovery.
-    /// - Parameter https: For a server configured with `server.tls`: a client that trusts its certificate,
-    ///   which the readiness check uses (and `baseURL` is `https`).
+    /// - Parameters:
+    ///   - https: For a server configured with `server.tls`: a client that trusts its certificate, which the
+    ///     readiness check uses (and `baseURL` is `https`).
+    ///   - watchOutput: Read the output through ``output`` as well, for a test that waits for a log line.
     init(
         arguments: [String], log: URL, executable: URL = BackchanneldProcess.executable, logLevel: String = "warning", environment: [String: String] = [:],
-        https: AsyncHTTPClient.HTTPClient? = nil
+        https: AsyncHTTPClient.HTTPClient? = nil, watchOutput: Bool = false
     ) async throws {
         port = try LoopbackPort.free()
         baseURL = "\(https == nil ? "http" : "https")://127.0.0.1:\(port)"
@@ -45,10 +49,11 @@ final class BackchanneldProcess: @unchecked Sendable {
             .merging(environment) { _, added in added }
         process.arguments = arguments + ["--port", "\(port)", "--operations-port", "\(operationsPort)", "--log-level", logLevel]
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let output = try FileHandle(forWritingTo: log)
-        output.seekToEndOfFile()
-        process.standardOutput = output
-        process.standardError = output
+        let file = try FileHandle(forWritingTo: log)
+        file.seekToEndOfFile()
+        output = watchOutput ? OutputWatch(copyingTo: file) : nil
+        process.standardOutput = output?.pipe ?? file
+        process.standardError = output?.pipe ?? file
         process.standardInput = FileHandle.nullDevice
         try process.run()
         for _ in 0..<300 {

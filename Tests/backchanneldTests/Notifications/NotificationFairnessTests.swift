@@ -26,8 +26,11 @@ private final class OneSlowEndpoint: NotificationTransport {
             return 204
         }
         slowCalls.withLock { $0 += 1 }
-        // Held until the service is cancelled, as an endpoint that accepts and never answers holds it.
-        while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
+        // Held until the service is cancelled, as an endpoint that accepts and never answers holds it: a stream
+        // that never yields ends only with the task.
+        let (never, held) = AsyncStream.makeStream(of: Void.self)
+        defer { held.finish() }
+        for await _ in never {}
         throw CancellationError()
     }
 }
@@ -39,13 +42,16 @@ struct NotificationFairnessTests {
         var configuration = EmbeddedDefaults.configuration
         configuration.policy.limits.enabled = false
         configuration.policy.allowInsecureLoopbackNotifications = true
-        configuration.clients = ["slow", "fast"].map { name in
+        // Named so that the slow client sorts first: a store that claims due notifications in client order (SQLite's
+        // claim ranks within each client, and all were due at once) offers its notifications before the other's.
+        configuration.clients = ["slow", "swift"].map { name in
             ClientConfiguration(
                 clientId: name, clientSecret: "\(name)-secret-0042", backchannelTokenDeliveryMode: .ping,
                 backchannelClientNotificationEndpoint: "http://127.0.0.1:9/\(name)")
         }
-        configuration.authenticators[0].configuration = .object(["users": .object(["alice": .object(["action": .string("approve")])])])
-        // SQLite claims the oldest due first, as PostgreSQL does: the fast client's one notification comes last.
+        // alice never answers on her own: the test concludes each request itself, in the order it chooses.
+        configuration.authenticators[0].configuration = .object(["users": .object(["alice": .object(["action": .string("silent")])])])
+        // The SQLite store, as a single node runs.
         let directory = try ChildProcess.temporaryDirectory("fairness")
         defer { try? FileManager.default.removeItem(at: directory) }
         let assembly = try await ServerAssembly.assemble(configuration, dataDirectory: directory, environment: [:], logger: Logger(label: "test"))
@@ -57,22 +63,25 @@ struct NotificationFairnessTests {
             let ack = try await engine.authenticationRequest(parameters, authorization: BasicAuthorization.header(client, "\(client)-secret-0042")).get()
             return BackchannelEngine.authReqIdHash(ack.authReqId)
         }
-        func concluded(_ hash: String) async throws {
-            while try await engine.store.request(authReqIdHash: hash)?.state == .pending { try await Task.sleep(for: .milliseconds(5)) }
+        func conclude(_ hash: String) async throws {
+            let approval = BackchannelAuthenticationResult.approved(AuthenticationAttributes(subject: "alice", authTime: Date()))
+            #expect(try await engine.store.conclude(authReqIdHash: hash, result: approval))
         }
-        // More of the slow client's notifications due than the service keeps under way in all (200).
+        // Many more of the slow client's notifications due than the service keeps under way in all.
         var slow: [String] = []
         for _ in 0..<250 { slow.append(try await start("slow")) }
-        for hash in slow { try await concluded(hash) }
-        let fast = try await start("fast")
-        try await concluded(fast)
+        for hash in slow { try await conclude(hash) }
+        let fast = try await start("swift")
+        try await conclude(fast)
 
         let transport = OneSlowEndpoint()
-        let service = NotificationService(engines: assembly.engines, transport: transport)
+        // Room for ten under way in all, more than one client's cap (8) and far fewer than the slow client has due:
+        // claiming its notifications as they come would fill the room, and the fast one would wait behind them.
+        let service = NotificationService(engines: assembly.engines, transport: transport, maxOutstanding: 10)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await service.run() }
             var iterator = transport.delivered.makeAsyncIterator()
-            #expect(await iterator.next() == "/fast")
+            #expect(await iterator.next() == "/swift")
             // The slow client's endpoint got no more at once than its cap.
             #expect(transport.slowCallCount <= configuration.policy.notificationMaxInFlightPerEndpoint)
             group.cancelAll()

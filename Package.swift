@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "BackchannelSQLite", targets: ["BackchannelSQLite"]),
         .library(name: "BackchannelPostgres", targets: ["BackchannelPostgres"]),
         .library(name: "BackchannelHost", targets: ["BackchannelHost"]),
+        .library(name: "BackchannelBuiltIns", targets: ["BackchannelBuiltIns"]),
         .executable(name: "backchanneld", targets: ["backchanneld"]),
         .executable(name: "backchannel", targets: ["backchannel"]),
     ],
@@ -66,6 +67,7 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The embedded default store: one SQLite file in WAL mode.
@@ -213,7 +215,7 @@ let package = Package(
         .executableTarget(
             name: "callgrind-host",
             dependencies: [
-                "BackchannelHost", "BaselineServer", .product(name: "NIOCore", package: "swift-nio"),
+                "BackchannelHost", "BackchannelBuiltIns", "BaselineServer", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Benchmarks/Callgrind"
@@ -247,12 +249,6 @@ let package = Package(
                 "BackchannelCore",
                 "BackchannelServer",
                 "BackchannelHTTP",
-                "MockPushAuthenticator",
-                "SMSAuthenticator",
-                "EmailAuthenticator",
-                "PushAuthenticator",
-                "BackchannelSQLite",
-                "BackchannelPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -266,16 +262,24 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // What the stock backchanneld links: the built-in authenticators and both SQL stores.
+        .target(
+            name: "BackchannelBuiltIns",
+            dependencies: [
+                "BackchannelHost", "BackchannelCore", "BackchannelSQLite", "BackchannelPostgres",
+                "MockPushAuthenticator", "SMSAuthenticator", "EmailAuthenticator", "PushAuthenticator",
+            ]
+        ),
         .executableTarget(
             name: "backchanneld",
-            dependencies: ["BackchannelHost"],
+            dependencies: ["BackchannelHost", "BackchannelBuiltIns"],
             // Binary plugins bind to the server's own plugin API: its symbols are exported.
             linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"], .when(platforms: [.linux]))]
         ),
-        // An integrator's own server: the built-ins plus a plugin the stock binary does not link.
+        // An integrator's own server: PostgreSQL and a plugin the stock binary does not link, nothing else.
         .executableTarget(
             name: "CustomHost",
-            dependencies: ["BackchannelHost", "ConsoleCodeAuthenticator"],
+            dependencies: ["BackchannelHost", "BackchannelPostgres", "ConsoleCodeAuthenticator"],
             path: "Examples/CustomHost",
             exclude: ["backchannel.yaml"]
         ),
@@ -283,7 +287,7 @@ let package = Package(
         .target(
             name: "BackchannelFuzzTargets",
             dependencies: [
-                "BackchannelCore", "BackchannelServer", "BackchannelHost", "CFuzzDriver",
+                "BackchannelCore", "BackchannelServer", "BackchannelHost", "BackchannelBuiltIns", "CFuzzDriver",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Fuzz/Targets"
@@ -358,7 +362,7 @@ let package = Package(
         .testTarget(
             name: "BackchannelClientTests",
             dependencies: [
-                "BackchannelClient", "backchanneld", "backchannel", "BackchannelHost", "BackchannelServer", "BackchannelCore", "BackchannelTesting",
+                "BackchannelClient", "backchanneld", "backchannel", "BackchannelHost", "BackchannelBuiltIns", "BackchannelServer", "BackchannelCore", "BackchannelTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
             ]
@@ -373,7 +377,7 @@ let package = Package(
         .testTarget(
             name: "backchanneldTests",
             dependencies: [
-                "backchanneld", "CustomHost", "BackchannelHost", "BackchannelServer", "BackchannelCore", "BackchannelTesting", "BackchannelSQLite",
+                "backchanneld", "CustomHost", "BackchannelHost", "BackchannelBuiltIns", "BackchannelServer", "BackchannelCore", "BackchannelTesting", "BackchannelSQLite",
                 "BackchannelClient", "BackchannelClientHummingbird", "CertificateFixtures",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,3 +1,4 @@
+import BackchannelBuiltIns
 import BackchannelHost
 import BaselineServer
 import Dispatch
@@ -20,7 +21,7 @@ Task.detached {
             print("baseline: \(error)")
         }
     } else {
-        await BackchannelHostMain.run(registry: try ServerAssembly.builtInRegistry())
+        await BackchannelHostMain.run(components: try .builtIn())
     }
     finished.signal()
 }

@@ -1,14 +1,16 @@
 import BackchannelHost
+import BackchannelPostgres
 import ConsoleCodeAuthenticator
 
-/// An integrator's own server: the built-in authenticators plus README's `ConsoleCodeAuthenticator`,
-/// which the stock `backchanneld` does not link. `swift run CustomHost --config Examples/CustomHost/backchannel.yaml`
+/// An integrator's own server: README's `ConsoleCodeAuthenticator`, which the stock `backchanneld` does not link,
+/// on PostgreSQL (or memory, as its demo configuration asks), and nothing else: it compiles neither SQLite nor
+/// the built-in authenticators. `swift run CustomHost --config Examples/CustomHost/backchannel.yaml`
 @main
 enum CustomHost {
     static func main() async throws {
-        var registry = try ServerAssembly.builtInRegistry()
-        try registry.register(ConsoleCodeAuthenticator.descriptor)
-        try registry.register(ConsoleCodeAuthenticator.pageDescriptor)
-        await BackchannelHostMain.run(registry: registry)
+        var components = HostComponents(stores: [PostgresStoreProvider()])
+        try components.plugins.register(ConsoleCodeAuthenticator.descriptor)
+        try components.plugins.register(ConsoleCodeAuthenticator.pageDescriptor)
+        await BackchannelHostMain.run(components: components)
     }
 }

@@ -1,4 +1,5 @@
 import BackchannelCore
+import BackchannelBuiltIns
 import BackchannelHost
 import BackchannelServer
 import Dispatch
@@ -190,7 +191,7 @@ public enum FuzzTargets {
             var quiet = Logger(label: "fuzz")
             quiet.logLevel = .critical
             let (settings, logger) = (configuration, quiet)
-            let assembled = FuzzTargets.blocking { try? await ServerAssembly.assemble(settings, dataDirectory: nil, logger: logger).engine }
+            let assembled = FuzzTargets.blocking { try? await ServerAssembly.assemble(settings, components: (try? HostComponents.builtIn()) ?? HostComponents(), dataDirectory: nil, logger: logger).engine }
             guard let assembled else { fatalError("the fuzz fixture's configuration is refused") }
             engine = assembled
             // A pending request for each authenticator, so the pages have something to find.

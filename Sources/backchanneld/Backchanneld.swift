@@ -1,9 +1,10 @@
+import BackchannelBuiltIns
 import BackchannelHost
 
-/// `backchanneld`: the Backchannel CIBA OpenID Provider with the built-in authenticators.
+/// `backchanneld`: the Backchannel CIBA OpenID Provider with the built-in authenticators and stores.
 @main
 enum Backchanneld {
     static func main() async throws {
-        await BackchannelHostMain.run(registry: try ServerAssembly.builtInRegistry())
+        await BackchannelHostMain.run(components: try .builtIn())
     }
 }

@@ -1,3 +1,4 @@
+import BackchannelBuiltIns
 import BackchannelCore
 import BackchannelServer
 import BackchannelTesting
@@ -22,7 +23,7 @@ struct LiveProvider {
             var configuration = EmbeddedDefaults.configuration
             configuration.server.port = port
             let clock = VirtualClock()
-            let assembly = try await ServerAssembly.assemble(configuration, dataDirectory: nil, clock: clock, logger: Logger(label: "test"))
+            let assembly = try await ServerAssembly.assemble(configuration, components: try .builtIn(), dataDirectory: nil, clock: clock, logger: Logger(label: "test"))
             let (ready, readyContinuation) = AsyncStream.makeStream(of: Bool.self)
             let app = Application(
                 router: assembly.router,

@@ -1,3 +1,4 @@
+import BackchannelBuiltIns
 import BackchannelCore
 import BackchannelServer
 import BackchannelTesting
@@ -12,7 +13,7 @@ import Logging
 enum TokenSource {
     static func make() async throws -> (idToken: String, accessToken: String, verifier: IDTokenVerifier, now: Date) {
         let clock = VirtualClock()
-        let assembly = try await ServerAssembly.assemble(EmbeddedDefaults.configuration, dataDirectory: nil, clock: clock, logger: Logger(label: "test"))
+        let assembly = try await ServerAssembly.assemble(EmbeddedDefaults.configuration, components: try .builtIn(), dataDirectory: nil, clock: clock, logger: Logger(label: "test"))
         let engine = assembly.engine
         let authorization = "Basic " + Data("\(EmbeddedDefaults.clientId):\(EmbeddedDefaults.clientSecret)".utf8).base64EncodedString()
         let ack = try await engine.authenticationRequest(.init([("scope", "openid"), ("login_hint", "alice")]), authorization: authorization).get()

@@ -1,3 +1,4 @@
+import BackchannelBuiltIns
 import BackchannelCore
 import BackchannelTesting
 import Foundation
@@ -39,7 +40,7 @@ struct ConfigurationTests {
         #expect(configuration.policy.interval == 3)
         #expect(configuration.clients.first?.tokenEndpointAuthMethods == [.clientSecretBasic])
         #expect(configuration.users.first?.loginHints == ["alice@example.com"])
-        let assembly = try await ServerAssembly.assemble(configuration, dataDirectory: nil, logger: Logger(label: "test"))
+        let assembly = try await ServerAssembly.assemble(configuration, components: try .builtIn(), dataDirectory: nil, logger: Logger(label: "test"))
         #expect(assembly.engine.issuer == "https://login.example.com")
     }
 
@@ -77,7 +78,7 @@ struct ConfigurationTests {
     func unknownPluginField() async throws {
         let configuration = try parse(valid.replacingOccurrences(of: "after_seconds: 1", with: "after_secs: 1"))
         let error = await #expect(throws: ServerAssembly.Failure.self) {
-            try await ServerAssembly.assemble(configuration, dataDirectory: nil, logger: Logger(label: "test"))
+            try await ServerAssembly.assemble(configuration, components: try .builtIn(), dataDirectory: nil, logger: Logger(label: "test"))
         }
         #expect(error?.description.hasPrefix("authenticators[0].configuration.users.alice.after_secs:") == true)
     }
@@ -120,7 +121,7 @@ struct ConfigurationTests {
     func badPluginConfiguration() async throws {
         let configuration = try parse(valid.replacingOccurrences(of: "action: approve", with: "action: maybe"))
         let error = await #expect(throws: ServerAssembly.Failure.self) {
-            try await ServerAssembly.assemble(configuration, dataDirectory: nil, logger: Logger(label: "test"))
+            try await ServerAssembly.assemble(configuration, components: try .builtIn(), dataDirectory: nil, logger: Logger(label: "test"))
         }
         #expect(error?.description.hasPrefix("authenticators[0].configuration.users.alice.action:") == true)
     }
@@ -129,7 +130,7 @@ struct ConfigurationTests {
     func unknownPlugin() async throws {
         let configuration = try parse(valid.replacingOccurrences(of: "plugin: mock-push", with: "plugin: carrier-pigeon"))
         let error = await #expect(throws: ServerAssembly.Failure.self) {
-            try await ServerAssembly.assemble(configuration, dataDirectory: nil, logger: Logger(label: "test"))
+            try await ServerAssembly.assemble(configuration, components: try .builtIn(), dataDirectory: nil, logger: Logger(label: "test"))
         }
         #expect(error?.description.hasPrefix("authenticators[0].plugin:") == true)
     }
@@ -144,7 +145,7 @@ struct ConfigurationTests {
     func enumeratedValues() throws {
         let yaml = valid.replacingOccurrences(of: "alice: { action: approve, after_seconds: 1 }", with: "alice: { action: approved }")
         let configuration = try parse(yaml)
-        let registry = try ServerAssembly.builtInRegistry()
+        let registry = try HostComponents.builtIn().plugins
         let error = #expect(throws: PluginRegistryError.self) {
             _ = try registry.makeAuthenticator(
                 plugin: "mock-push", configuration: configuration.authenticators[0].configuration,
@@ -157,7 +158,7 @@ struct ConfigurationTests {
 
     @Test("an unknown plugin name lists the registered plugins")
     func unknownPlugin() throws {
-        let registry = try ServerAssembly.builtInRegistry()
+        let registry = try HostComponents.builtIn().plugins
         let error = #expect(throws: PluginRegistryError.self) {
             _ = try registry.makeAuthenticator(plugin: "push", services: BackchannelHandlerHarness(users: []).services)
         }

@@ -1,3 +1,4 @@
+import BackchannelBuiltIns
 import BackchannelCore
 import BackchannelServer
 import BackchannelTesting
@@ -27,7 +28,7 @@ struct DemoServer {
         configuration.policy.minClientSecretLength = EmbeddedDefaults.configuration.policy.minClientSecretLength
         configuration.clients.append(ClientConfiguration(clientId: other.0, clientSecret: other.1))
         let clock = VirtualClock()
-        let assembly = try await ServerAssembly.assemble(configuration, dataDirectory: nil, clock: clock, logger: Logger(label: "test"))
+        let assembly = try await ServerAssembly.assemble(configuration, components: try .builtIn(), dataDirectory: nil, clock: clock, logger: Logger(label: "test"))
         return DemoServer(clock: clock, assembly: assembly)
     }
 

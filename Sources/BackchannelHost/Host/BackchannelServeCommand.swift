@@ -10,10 +10,10 @@ import ServiceLifecycle
 
 /// The command line of a Backchannel server: `backchanneld`'s, and any integrator's own host's.
 ///
-/// Run it with ``BackchannelHostMain/run(registry:)``, which hands it the plugins to serve.
+/// Run it with ``BackchannelHostMain/run(components:)``, which hands it the plugins and stores it links.
 struct BackchannelServeCommand: AsyncParsableCommand {
-    /// The plugins this process serves, set by ``BackchannelHostMain/run(registry:)``.
-    @TaskLocal static var registry: PluginRegistry?
+    /// The plugins and stores this process links, set by ``BackchannelHostMain/run(components:)``.
+    @TaskLocal static var components = HostComponents()
 
     static let configuration = CommandConfiguration(
         commandName: "backchanneld",
@@ -103,18 +103,16 @@ struct BackchannelServeCommand: AsyncParsableCommand {
         if let operationsPort { configuration.server.operations.port = operationsPort }
         if let pluginsDir { configuration.pluginsDir = pluginsDir }
         // Binary plugins join the ones this binary links before anything else is read or opened.
-        var plugins = Self.registry
+        var components = Self.components
         if let directory = configuration.pluginsDir {
-            var registry = plugins ?? (try? ServerAssembly.builtInRegistry()) ?? PluginRegistry()
             do {
-                for library in try PluginLibraryLoader.load(directory: directory, into: &registry) {
+                for library in try PluginLibraryLoader.load(directory: directory, into: &components.plugins) {
                     logger.notice(
                         "loaded a binary plugin", metadata: ["file": "\(library.path)", "plugins": "\(library.backChannels.joined(separator: ","))"])
                 }
             } catch {
                 throw Self.configurationFailure("\(error)")
             }
-            plugins = registry
         }
         let operations = configuration.server.operations
         if config == nil, ServerExposure(bindHost: configuration.server.host) != .loopback {
@@ -140,7 +138,7 @@ struct BackchannelServeCommand: AsyncParsableCommand {
         let assembly: ServerAssembly
         do {
             assembly = try await ServerAssembly.assemble(
-                configuration, registry: plugins, dataDirectory: URL(fileURLWithPath: dataDir, isDirectory: true), logger: logger)
+                configuration, components: components, dataDirectory: URL(fileURLWithPath: dataDir, isDirectory: true), logger: logger)
         } catch {
             throw Self.configurationFailure(config.map { "\($0): \(error)" } ?? "\(error)")
         }
@@ -197,22 +195,22 @@ struct BackchannelServeCommand: AsyncParsableCommand {
 
 /// The entry point of a Backchannel server process.
 ///
-/// An integrator's whole server is one `@main` that registers the plugins it wants and hands over:
+/// An integrator's whole server is one `@main` that registers the plugins and stores it links and hands over:
 ///
 /// ```swift
 /// @main enum MyServer {
 ///     static func main() async throws {
-///         var registry = try ServerAssembly.builtInRegistry()
-///         try registry.register(ConsoleCodeAuthenticator.descriptor)
-///         try registry.register(ConsoleCodeAuthenticator.pageDescriptor)
-///         await BackchannelHostMain.run(registry: registry)
+///         var components = HostComponents(stores: [PostgresStoreProvider()])
+///         try components.plugins.register(ConsoleCodeAuthenticator.descriptor)
+///         try components.plugins.register(ConsoleCodeAuthenticator.pageDescriptor)
+///         await BackchannelHostMain.run(components: components)
 ///     }
 /// }
 /// ```
 public enum BackchannelHostMain {
     /// Parses the command line (`--config`, `--host`, `--port`, `--data-dir`, …) and serves until
-    /// stopped, with the plugins of `registry`; exits the process on a usage or configuration error.
-    public static func run(registry: PluginRegistry) async {
-        await BackchannelServeCommand.$registry.withValue(registry) { await BackchannelServeCommand.main() }
+    /// stopped, with the plugins and stores of `components`; exits the process on a usage or configuration error.
+    public static func run(components: HostComponents) async {
+        await BackchannelServeCommand.$components.withValue(components) { await BackchannelServeCommand.main() }
     }
 }

@@ -1,3 +1,4 @@
+import BackchannelBuiltIns
 import BackchannelCore
 import BackchannelServer
 import Foundation
@@ -54,7 +55,7 @@ struct NotificationFairnessTests {
         // The SQLite store, as a single node runs.
         let directory = try ChildProcess.temporaryDirectory("fairness")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let assembly = try await ServerAssembly.assemble(configuration, dataDirectory: directory, environment: [:], logger: Logger(label: "test"))
+        let assembly = try await ServerAssembly.assemble(configuration, components: try .builtIn(), dataDirectory: directory, environment: [:], logger: Logger(label: "test"))
         let engine = assembly.engine
 
         func start(_ client: String) async throws -> String {

@@ -1,3 +1,4 @@
+import BackchannelBuiltIns
 import BackchannelCore
 import BackchannelSQLite
 import BackchannelTesting
@@ -19,7 +20,7 @@ struct KeyEncryptionTests {
         var configuration = EmbeddedDefaults.configuration
         configuration.store = StoreSettings(kind: .sqlite, path: directory.appendingPathComponent("state.sqlite").path)
         configuration.store.keyEncryptionKeyFile = file
-        let assembly = try await ServerAssembly.assemble(configuration, dataDirectory: directory, environment: environment, logger: Logger(label: "test"))
+        let assembly = try await ServerAssembly.assemble(configuration, components: try .builtIn(), dataDirectory: directory, environment: environment, logger: Logger(label: "test"))
         return assembly.engine.keys.jwksDocument
     }
 
@@ -103,14 +104,14 @@ struct KeyEncryptionTests {
         // Nothing listens there: the refusal comes before any connection is tried.
         configuration.store = StoreSettings(kind: .postgres, url: "postgres://backchannel@127.0.0.1:9/backchannel")
         let refused = await #expect(throws: ServerAssembly.Failure.self) {
-            _ = try await ServerAssembly.assemble(configuration, dataDirectory: nil, environment: [:], logger: Logger(label: "test"))
+            _ = try await ServerAssembly.assemble(configuration, components: try .builtIn(), dataDirectory: nil, environment: [:], logger: Logger(label: "test"))
         }
         #expect("\(refused.map { "\($0)" } ?? "")".contains("allow_unsealed_signing_key"))
         configuration.store.allowUnsealedSigningKey = true
-        #expect(throws: Never.self) { try ServerAssembly.checkUnsealedAllowed(configuration) }
+        #expect(throws: Never.self) { try ServerAssembly.checkUnsealedAllowed(configuration, shared: true) }
         configuration.store.allowUnsealedSigningKey = false
         configuration.keys = [SigningKeyConfiguration(algorithm: .es256, privateKeyPem: ES256PrivateKey().pemRepresentation)]
-        #expect(throws: Never.self) { try ServerAssembly.checkUnsealedAllowed(configuration) }
+        #expect(throws: Never.self) { try ServerAssembly.checkUnsealedAllowed(configuration, shared: true) }
     }
 
     @Test("a sealed key is bound to its algorithm and kid: moved to another algorithm's slot, or relabelled, it does not open")

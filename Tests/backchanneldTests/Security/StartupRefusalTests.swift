@@ -1,3 +1,4 @@
+import BackchannelBuiltIns
 import BackchannelCore
 import BackchannelServer
 import BackchannelTesting
@@ -11,7 +12,7 @@ import Testing
 @Suite("start-up refusals")
 struct StartupRefusalTests {
     private func assemble(_ configuration: BackchanneldConfiguration, dataDirectory: URL? = nil) async throws {
-        _ = try await ServerAssembly.assemble(configuration, dataDirectory: dataDirectory, logger: Logger(label: "test"))
+        _ = try await ServerAssembly.assemble(configuration, components: try .builtIn(), dataDirectory: dataDirectory, logger: Logger(label: "test"))
     }
 
     private var base: BackchanneldConfiguration {
@@ -52,6 +53,19 @@ struct StartupRefusalTests {
         plugin["test_deployment"] = .bool(true)
         configuration.authenticators[0].configuration = .object(plugin)
         try await assemble(configuration)
+    }
+
+    @Test("a host that does not link the configured kind of store refuses it, naming the kinds it can open")
+    func storeKindNotLinked() async throws {
+        var configuration = base
+        configuration.store = StoreSettings(kind: .sqlite, path: "/nonexistent/never-created.sqlite")
+        var components = try HostComponents.builtIn()
+        components = HostComponents(plugins: components.plugins)
+        let error = await #expect(throws: ServerAssembly.Failure.self) {
+            _ = try await ServerAssembly.assemble(configuration, components: components, dataDirectory: nil, logger: Logger(label: "test"))
+        }
+        #expect("\(error.map { "\($0)" } ?? "")" == "store: kind: sqlite is not linked into this server; it can open memory")
+        #expect(!FileManager.default.fileExists(atPath: "/nonexistent"))
     }
 
     @Test("an empty key file left by a crash names the file and the remedy")

@@ -170,10 +170,12 @@ struct Fixture {
         policy.limits = .neverReached
         policy.enforcePollInterval = false
         return try BackchannelEngine(
-            issuer: "https://op.example.com", policy: policy,
-            clients: [ClientConfiguration(clientId: "bench", clientSecret: "bench-secret-0042")],
-            authenticators: [AuthenticatorRoute(instance: AuthenticatorInstance(name: "mock-push", plugin: "mock-push", handler: push, interaction: nil))],
-            keys: keys, store: store, clock: clock, limitStore: InMemoryLimitStore(), replayStore: InMemoryPluginStateStore(clock: clock),
-            logger: { var logger = Logger(label: "bench"); logger.logLevel = .warning; return logger }())
+            EngineConfiguration(
+                issuer: "https://op.example.com", policy: policy,
+                clients: [ClientConfiguration(clientId: "bench", clientSecret: "bench-secret-0042")],
+                authenticators: [AuthenticatorRoute(instance: AuthenticatorInstance(name: "mock-push", plugin: "mock-push", handler: push, interaction: nil))],
+                keys: keys),
+            stores: EngineStores(requests: store, limits: InMemoryLimitStore(), replay: InMemoryPluginStateStore(clock: clock)),
+            environment: EngineEnvironment(clock: clock, logger: { var logger = Logger(label: "bench"); logger.logLevel = .warning; return logger }()))
     }
 }

@@ -111,11 +111,13 @@ struct PollBenchmark: AsyncParsableCommand {
             frontChannelBaseURL: URL(string: "https://op.example.com/authn/mock-push/")!, background: BackgroundWork())
         let push = MockPushAuthenticator(configuration: MockPushConfiguration(users: ["carol": MockPushScript(action: .silent)]), services: services)
         let engine = try BackchannelEngine(
-            issuer: "https://op.example.com", policy: policy,
-            clients: [ClientConfiguration(clientId: "bench", clientSecret: "bench-secret-0042")],
-            authenticators: [AuthenticatorRoute(instance: AuthenticatorInstance(name: "mock-push", plugin: "mock-push", handler: push, interaction: nil))],
-            keys: try await SigningKeySet.load([], keyStore: nil), store: store, clock: clock, limitStore: InMemoryLimitStore(), replayStore: pluginState,
-            logger: { var logger = Logger(label: "bench"); logger.logLevel = .warning; return logger }())
+            EngineConfiguration(
+                issuer: "https://op.example.com", policy: policy,
+                clients: [ClientConfiguration(clientId: "bench", clientSecret: "bench-secret-0042")],
+                authenticators: [AuthenticatorRoute(instance: AuthenticatorInstance(name: "mock-push", plugin: "mock-push", handler: push, interaction: nil))],
+                keys: try await SigningKeySet.load([], keyStore: nil)),
+            stores: EngineStores(requests: store, limits: InMemoryLimitStore(), replay: pluginState),
+            environment: EngineEnvironment(clock: clock, logger: { var logger = Logger(label: "bench"); logger.logLevel = .warning; return logger }()))
         let authorization = "Basic " + Data("bench:bench-secret-0042".utf8).base64EncodedString()
 
         // The polled requests go through the real authentication endpoint.

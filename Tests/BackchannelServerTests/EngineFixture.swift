@@ -101,12 +101,15 @@ struct EngineFixture {
         let signingKeys: SigningKeySet
         if let keys { signingKeys = keys } else { signingKeys = try await Self.freshKeys() }
         let engine = try BackchannelEngine(
-            issuer: issuer, policy: policy, clients: clients,
-            authenticators: [AuthenticatorRoute(instance: AuthenticatorInstance(name: "mock-push", plugin: "mock-push", handler: handler, interaction: nil), acr: "urn:example:push")],
-            keys: signingKeys,
-            store: store, clock: clock, userDirectory: services.userDirectory, limitStore: limitStore,
-            replayStore: replayStore ?? InMemoryPluginStateStore(clock: clock), keyFetcher: keyFetcher,
-            clientCertificateAuthorities: clientCertificateAuthorities, logger: logger, outboxSeal: outboxSeal)
+            EngineConfiguration(
+                issuer: issuer, policy: policy, clients: clients,
+                authenticators: [
+                    AuthenticatorRoute(
+                        instance: AuthenticatorInstance(name: "mock-push", plugin: "mock-push", handler: handler, interaction: nil), acr: "urn:example:push")
+                ],
+                keys: signingKeys, userDirectory: services.userDirectory, clientCertificateAuthorities: clientCertificateAuthorities),
+            stores: EngineStores(requests: store, limits: limitStore, replay: replayStore ?? InMemoryPluginStateStore(clock: clock)),
+            environment: EngineEnvironment(clock: clock, keyFetcher: keyFetcher, logger: logger, outboxSeal: outboxSeal))
         return EngineFixture(clock: clock, store: store, push: push, handler: handler, engine: engine)
     }
 

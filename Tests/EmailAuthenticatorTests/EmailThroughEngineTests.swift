@@ -47,9 +47,11 @@ struct EmailThroughEngineTests {
             ]),
             services: services)
         let engine = try BackchannelEngine(
-            issuer: "https://login.example.com", clients: [ClientConfiguration(clientId: "console", clientSecret: "console-secret-0042", clientName: "Support <Console>")],
-            authenticators: [AuthenticatorRoute(instance: instance)], keys: try await SigningKeySet.load([], keyStore: nil), store: store, clock: clock,
-            limitStore: InMemoryLimitStore(), replayStore: state)
+            EngineConfiguration(
+                issuer: "https://login.example.com",
+                clients: [ClientConfiguration(clientId: "console", clientSecret: "console-secret-0042", clientName: "Support <Console>")],
+                authenticators: [AuthenticatorRoute(instance: instance)], keys: try await SigningKeySet.load([], keyStore: nil)),
+            stores: EngineStores(requests: store, limits: InMemoryLimitStore(), replay: state), environment: EngineEnvironment(clock: clock))
         return Setup(engine: engine, page: try #require(instance.interaction), clock: clock, state: state)
     }
 

@@ -34,9 +34,10 @@ struct SMSThroughEngineTests {
         var policy = ServerPolicy()
         policy.enforcePollInterval = false
         let engine = try BackchannelEngine(
-            issuer: "https://login.example.com", policy: policy, clients: [ClientConfiguration(clientId: "console", clientSecret: "console-secret-0042")],
-            authenticators: [AuthenticatorRoute(instance: instance)], keys: try await SigningKeySet.load([], keyStore: nil), store: store,
-            limitStore: InMemoryLimitStore(), replayStore: InMemoryPluginStateStore(clock: SystemClock()))
+            EngineConfiguration(
+                issuer: "https://login.example.com", policy: policy, clients: [ClientConfiguration(clientId: "console", clientSecret: "console-secret-0042")],
+                authenticators: [AuthenticatorRoute(instance: instance)], keys: try await SigningKeySet.load([], keyStore: nil)),
+            stores: EngineStores(requests: store, limits: InMemoryLimitStore(), replay: InMemoryPluginStateStore(clock: SystemClock())))
         return (engine, try #require(instance.interaction))
     }
 

@@ -182,10 +182,13 @@ public struct ServerAssembly {
         let engine: BackchannelEngine
         do {
             engine = try BackchannelEngine(
-                issuer: issuer, policy: configuration.policy, clients: configuration.clients, authenticators: routes,
-                keys: keys, store: store, clock: clock, random: random, userDirectory: directory, limitStore: opened.limits,
-                replayStore: opened.pluginState, keyFetcher: HTTPClientKeyFetcher(), clientCertificateAuthorities: transport.authorities, logger: logger,
-                audit: audit, outboxSeal: keyEncryptionKey.map(OutboxSeal.init(keyEncryptionKey:)) ?? .none)
+                EngineConfiguration(
+                    issuer: issuer, policy: configuration.policy, clients: configuration.clients, authenticators: routes, keys: keys,
+                    userDirectory: directory, clientCertificateAuthorities: transport.authorities),
+                stores: EngineStores(requests: store, limits: opened.limits, replay: opened.pluginState),
+                environment: EngineEnvironment(
+                    clock: clock, random: random, keyFetcher: HTTPClientKeyFetcher(), logger: logger, audit: audit,
+                    outboxSeal: keyEncryptionKey.map(OutboxSeal.init(keyEncryptionKey:)) ?? .none))
         } catch {
             throw .engine(error)
         }

@@ -2,7 +2,10 @@ import BackchannelCore
 import Foundation
 import JWTKit
 
-extension BackchannelEngine {
+/// The UserInfo endpoint (OpenID Connect Core §5.3).
+struct UserinfoEndpoint: EngineEndpoint {
+    let state: EngineState
+
     /// Handles a request to the UserInfo endpoint (OpenID Connect Core §5.3): the claims about the
     /// token's user that its scopes (§5.4) and the `claims` parameter (§5.5) asked for, with `sub`.
     /// - Parameters:
@@ -11,7 +14,7 @@ extension BackchannelEngine {
     ///   - clientCertificate: The certificate of the mutual-TLS connection, if any: a certificate-bound token
     ///     is accepted only with the certificate it is bound to (RFC 8705 §3).
     /// - Returns: The claims, or the error to answer with.
-    public func userinfoRequest(
+    func userinfoRequest(
         authorization: String?, formToken: String?, clientCertificate: ClientCertificate? = nil
     ) async -> Result<[String: JSONValue], BearerTokenError> {
         let started = ContinuousClock.now
@@ -72,37 +75,5 @@ extension BackchannelEngine {
         var values = StandardClaims.values(of: names, for: user)
         values["sub"] = .string(user.subject)
         return values
-    }
-
-    /// An access token this server signed, of the access-token type, for this audience, unexpired.
-    func verifiedAccessToken(_ token: String) async throws(BearerTokenError) -> AccessTokenClaims {
-        let invalid = BearerTokenError.invalidToken("the access token is not valid")
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard token.utf8.count <= 8 * 1024, parts.count == 3, let headerData = Base64URL.decode(parts[0]),
-            let header = try? JSONDecoder().decode([String: JSONValue].self, from: headerData),
-            header["typ"]?.stringValue?.lowercased() == "at+jwt", let kid = header["kid"]?.stringValue
-        else { throw invalid }
-        // jwt-kit falls back to the default key for an unknown kid, so the kid picks the collection here.
-        let collection: JWTKeyCollection
-        if keys.kids.contains(kid) {
-            collection = keys.collection
-        } else if keys.retiredKids.contains(kid) {
-            collection = keys.retired  // rotated out while tokens it signed are still live
-        } else {
-            throw invalid
-        }
-        guard let claims = try? await collection.verify(token, as: AccessTokenClaims.self) else { throw invalid }
-        guard claims.iss == issuer, claims.aud == (policy.accessTokenAudience ?? issuer) else { throw invalid }
-        guard Double(claims.exp) > clock.now.timeIntervalSince1970 else {
-            throw .invalidToken("the access token has expired")
-        }
-        guard !(await isRevoked(claims)) else { throw .invalidToken("the access token was revoked") }
-        return claims
-    }
-
-    /// The values of the claims `names` for `subject`, from the user directory: for the ID token.
-    func claims(_ names: Set<String>, subject: String) async throws -> [String: JSONValue] {
-        guard !names.isEmpty, let user = try await userDirectory?.user(subject: subject) else { return [:] }
-        return StandardClaims.values(of: names, for: user)
     }
 }

@@ -1,7 +1,11 @@
 import BackchannelCore
 import Foundation
 
-extension BackchannelEngine {
+/// The backchannel authentication endpoint (CIBA Core §7): validates a request, admits it against the
+/// limits, stores it and starts its authenticator.
+struct AuthenticationEndpoint: EngineEndpoint {
+    let state: EngineState
+
     /// The parameters CIBA Core §7.1 defines, which are not passed on as free-form request context.
     private static let authenticationParameters: Set<String> = [
         "scope", "client_id", "client_secret", "login_hint", "id_token_hint", "login_hint_token", "binding_message",
@@ -15,7 +19,7 @@ extension BackchannelEngine {
     ///   - authorization: The `Authorization` header, if any.
     ///   - clientCertificate: The certificate the client presented for mutual TLS, if any.
     /// - Returns: The acknowledgement, or the OAuth error to answer with.
-    public func authenticationRequest(
+    func authenticationRequest(
         _ parameters: OAuthParameters,
         authorization: String?,
         clientCertificate: ClientCertificate? = nil

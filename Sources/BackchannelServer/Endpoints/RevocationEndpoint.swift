@@ -2,15 +2,14 @@ import BackchannelCore
 import Crypto
 import Foundation
 
-extension BackchannelEngine {
-    /// Where revoked access tokens are remembered (by their `jti`'s hash) until they would have expired:
-    /// the shared plugin-state store, so every node refuses them.
-    static let revokedNamespace = "backchannel.revoked_access_token"
+/// The revocation (RFC 7009) and introspection (RFC 7662) endpoints.
+struct RevocationEndpoint: EngineEndpoint {
+    let state: EngineState
 
     /// Handles a token revocation request (RFC 7009): an authenticated client revokes an access token or a
     /// refresh token issued to it (a refresh token with its whole family). The answer is the same (success)
     /// for a token that is unknown, invalid, expired or another client's, so that it reveals nothing (§2.2).
-    public func revocationRequest(
+    func revocationRequest(
         _ parameters: OAuthParameters, authorization: String?, clientCertificate: ClientCertificate? = nil
     ) async -> Result<Void, OAuthError> {
         do throws(OAuthError) {
@@ -47,7 +46,7 @@ extension BackchannelEngine {
     /// access token is active, and if so what it grants. Anything that is
     /// not a live access token of this server is `{"active": false}`, nothing more (§2.2); refresh tokens
     /// among them, as they are for the authorization server alone.
-    public func introspectionRequest(
+    func introspectionRequest(
         _ parameters: OAuthParameters, authorization: String?, clientCertificate: ClientCertificate? = nil
     ) async -> Result<[String: JSONValue], OAuthError> {
         do throws(OAuthError) {
@@ -71,22 +70,5 @@ extension BackchannelEngine {
         } catch {
             return .failure(error)
         }
-    }
-
-    /// Whether the access token was revoked, by itself or with its refresh-token family (a revoked grant, a
-    /// detected reuse). Fails closed: while the store cannot answer, every token counts as revoked (and that
-    /// is logged).
-    func isRevoked(_ claims: AccessTokenClaims) async -> Bool {
-        do {
-            if let family = claims.refreshFamily, !(try await refreshTokens.isAlive(family: family)) { return true }
-            return try await replayStore.record(namespace: Self.revokedNamespace, key: Self.revocationKey(claims)) != nil
-        } catch {
-            logger.error("the revocation list could not be read", metadata: ["error": "\(error)"])
-            return true
-        }
-    }
-
-    private static func revocationKey(_ claims: AccessTokenClaims) -> String {
-        Hex.encode(Array(SHA256.hash(data: Data(claims.jti.utf8))))
     }
 }

@@ -1,7 +1,10 @@
 import BackchannelCore
 import Foundation
 
-extension BackchannelEngine {
+/// The token endpoint: the CIBA grant (CIBA Core §10–11) and the refresh token grant (RFC 6749 §6).
+struct TokenEndpoint: EngineEndpoint {
+    let state: EngineState
+
     /// Handles a token request with the CIBA grant (CIBA Core §10.1, §11).
     /// - Parameters:
     ///   - parameters: The form parameters.
@@ -9,7 +12,7 @@ extension BackchannelEngine {
     ///   - clientCertificate: The certificate the client presented for mutual TLS, if any: it authenticates a
     ///     mutual-TLS client, and binds the access token of a client registered for bound tokens.
     /// - Returns: The tokens, or the OAuth error to answer with.
-    public func tokenRequest(
+    func tokenRequest(
         _ parameters: OAuthParameters, authorization: String?, clientCertificate: ClientCertificate? = nil
     ) async -> Result<TokenResponse, OAuthError> {
         let started = ContinuousClock.now
@@ -232,16 +235,6 @@ extension BackchannelEngine {
             return .accessDenied("the authentication could not be completed", atTokenEndpoint: true)
         case .approved:
             return .invalidAuthReqId
-        }
-    }
-
-    /// Runs a store operation, turning a storage failure into `server_error` (the details are logged).
-    func storeCall<T>(_ operation: () async throws -> T) async throws(OAuthError) -> T {
-        do {
-            return try await operation()
-        } catch {
-            logger.error("the pending-request store failed", metadata: ["error": "\(error)"])
-            throw .serverError("the server could not complete the request")
         }
     }
 }

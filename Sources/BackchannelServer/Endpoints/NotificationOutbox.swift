@@ -2,12 +2,15 @@ import BackchannelCore
 import Foundation
 import Logging
 
-extension BackchannelEngine {
+/// The ping and push outbox: claims due notifications, delivers them and records how they went.
+struct NotificationOutbox: EngineEndpoint {
+    let state: EngineState
+
     /// Claims up to `limit` due ping and push notifications for this process to deliver, each leased
     /// for `lease` seconds (longer than an attempt may take): none of `excludingClients` (those with as many
     /// under way as the deliverer allows), and at most `perClient` of any other client's.
     /// - Throws: The store's error; the caller backs off (the store is down, and says so once).
-    public func claimDueNotifications(
+    func claimDueNotifications(
         limit: Int, lease: TimeInterval = 60, excludingClients: Set<String> = [], perClient: Int? = nil
     ) async throws -> [DueNotification] {
         try await store.claimNotifications(
@@ -15,7 +18,7 @@ extension BackchannelEngine {
     }
 
     /// Where a claimed notification goes: its client's registered endpoint, and nowhere else.
-    public func notificationEndpoint(for due: DueNotification) -> URL? {
+    func notificationEndpoint(for due: DueNotification) -> URL? {
         clients.client(id: due.request.clientId)?.notificationEndpoint
     }
 
@@ -24,7 +27,7 @@ extension BackchannelEngine {
     /// timeout, 408, 429 or 5xx; failed for good on any other answer or when the attempts run out.
     /// - Returns: How the attempt ended.
     @discardableResult
-    public func deliver(_ due: DueNotification, transport: some NotificationTransport) async -> NotificationAttemptOutcome {
+    func deliver(_ due: DueNotification, transport: some NotificationTransport) async -> NotificationAttemptOutcome {
         let request = due.request
         guard let notification = request.notification, let client = clients.client(id: request.clientId),
             client.deliveryMode == notification.mode, let endpoint = client.notificationEndpoint

@@ -1,0 +1,32 @@
+import BackchannelCore
+import Logging
+
+/// What the engine runs on: time, randomness, the network it reaches out to, and where it reports.
+public struct EngineEnvironment: Sendable {
+    /// The clock; tests pass a virtual one.
+    public var clock: any BackchannelClock
+    /// The CSPRNG.
+    public var random: any RandomSource
+    /// What fetches clients' `jwks_uri`; required when a client registers one.
+    public var keyFetcher: (any ClientKeyFetcher)?
+    /// The logger.
+    public var logger: Logger
+    /// Where state changes are recorded; on `logger` when `nil`, subjects hashed under a key of this process.
+    public var audit: AuditLog?
+    /// How the ping/push outbox's secrets are kept in the store: sealed under the store's key-encryption key
+    /// for a store that keeps them at rest; as they are by default.
+    public var outboxSeal: OutboxSeal
+
+    /// Describes the engine's environment.
+    public init(
+        clock: any BackchannelClock = SystemClock(), random: any RandomSource = SystemRandomSource(), keyFetcher: (any ClientKeyFetcher)? = nil,
+        logger: Logger = Logger(label: "backchannel.engine"), audit: AuditLog? = nil, outboxSeal: OutboxSeal = .none
+    ) {
+        self.clock = clock
+        self.random = random
+        self.keyFetcher = keyFetcher
+        self.logger = logger
+        self.audit = audit
+        self.outboxSeal = outboxSeal
+    }
+}

@@ -5,8 +5,6 @@ public struct BackChannelPluginDescriptor: Sendable {
     public let registryName: String
     /// The plugin API version the plugin was compiled against.
     public let apiVersion: PluginAPIVersion
-    /// The type its configuration decodes into.
-    public let configurationType: any (Decodable & Sendable).Type
     /// The registry name of the front-channel descriptor it is linked to, or `nil` when the user
     /// needs no page (a real push app, say).
     public let frontChannelName: String?
@@ -28,7 +26,6 @@ public struct BackChannelPluginDescriptor: Sendable {
     ) {
         self.registryName = registryName
         self.apiVersion = apiVersion
-        self.configurationType = configuration
         self.frontChannelName = frontChannelName
         self.makeHandler = { value, services in
             try makeHandler(try value.decode(as: Configuration.self), services)

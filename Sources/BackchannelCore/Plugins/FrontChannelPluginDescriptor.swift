@@ -8,8 +8,6 @@ public struct FrontChannelPluginDescriptor: Sendable {
     public let registryName: String
     /// The plugin API version the plugin was compiled against.
     public let apiVersion: PluginAPIVersion
-    /// The type its configuration decodes into.
-    public let configurationType: any (Decodable & Sendable).Type
     /// What the interaction offers the user, for documentation and listings.
     public let summary: String
     let makeInteraction: @Sendable (JSONValue, any BackchannelAuthenticationHandler, BackchannelHostServices) throws -> any FrontChannelInteraction
@@ -33,7 +31,6 @@ public struct FrontChannelPluginDescriptor: Sendable {
     ) {
         self.registryName = registryName
         self.apiVersion = apiVersion
-        self.configurationType = configuration
         self.summary = summary
         self.makeInteraction = { value, anyHandler, services in
             let configuration = try value.decode(as: Configuration.self)

@@ -16,8 +16,6 @@ public struct PluginRegistryError: Error, Sendable, Hashable, CustomStringConver
         public static let unknownRegistryName = Code(name: "unknown_registry_name")
         /// The plugin's configuration does not decode into its configuration type.
         public static let invalidConfiguration = Code(name: "invalid_configuration")
-        /// Two configured authenticators share one instance name.
-        public static let duplicateInstanceName = Code(name: "duplicate_instance_name")
         /// The plugin was compiled against another major version of the plugin API.
         public static let incompatibleAPIVersion = Code(name: "incompatible_api_version")
 
@@ -67,13 +65,6 @@ public struct PluginRegistryError: Error, Sendable, Hashable, CustomStringConver
     /// The plugin's configuration does not decode into its configuration type.
     public static func invalidConfiguration(plugin: String, field: String, reason: String) -> Self {
         Self(code: .invalidConfiguration, plugin: plugin, field: field, description: "plugin '\(plugin)': \(field): \(reason)")
-    }
-
-    /// Two configured authenticators share one instance name.
-    public static func duplicateInstanceName(plugin: String, name: String) -> Self {
-        Self(
-            code: .duplicateInstanceName, plugin: plugin, field: "name",
-            description: "plugin '\(plugin)': name '\(name)' is already used by another authenticator")
     }
 
     /// The plugin was compiled against another major version of the plugin API.

@@ -4,7 +4,8 @@ import HTTPTypes
 import Hummingbird
 
 /// Serves each authenticator's front-channel interaction under `/authn/<name>/`, translating between
-/// Hummingbird's requests and the framework-free ``BackchannelCore/FrontChannelRequest``.
+/// Hummingbird's requests and the framework-free ``BackchannelCore/FrontChannelRequest``; every answer
+/// carries the page headers (``PageHeadersMiddleware``).
 struct FrontChannelRoutes {
     let interactions: [String: any FrontChannelInteraction]
     let maxBodySize: Int
@@ -14,8 +15,9 @@ struct FrontChannelRoutes {
         for path in ["\(prefix)/:authenticator", "\(prefix)/:authenticator/**"] {
             MethodRoutes.refuseOthers(on: router, path: path, allowed: [.get, .post])
         }
+        let pages = router.group(RouterPath(prefix)).add(middleware: PageHeadersMiddleware())
         for method in [HTTPRequest.Method.get, .head, .post] {
-            router.on(RouterPath("\(prefix)/:authenticator"), method: method) { request, context in
+            pages.on(":authenticator", method: method) { request, context in
                 // The router matches with or without a trailing slash; the pages' relative links need it.
                 guard request.uri.path.hasSuffix("/") else {
                     guard let name = context.parameters.get("authenticator"), interactions[name] != nil else {
@@ -25,7 +27,7 @@ struct FrontChannelRoutes {
                 }
                 return await answer(request, context: context, path: "")
             }
-            router.on(RouterPath("\(prefix)/:authenticator/**"), method: method) { request, context in
+            pages.on(":authenticator/**", method: method) { request, context in
                 await answer(request, context: context, path: context.parameters.getCatchAll().joined(separator: "/"))
             }
         }
@@ -58,26 +60,14 @@ struct FrontChannelRoutes {
         let answer = await interaction.respond(
             to: FrontChannelRequest(method: request.method == .post ? .post : .get, path: path, query: query, form: form, cookies: cookies)
         )
-        var headers: HTTPFields = Self.pageHeaders
-        headers[.contentType] = answer.contentType
+        var headers: HTTPFields = [.contentType: answer.contentType]
         for (name, value) in answer.headers {
             if let field = HTTPField.Name(name) { headers[field] = value }
         }
         return Response(status: HTTPResponse.Status(code: answer.status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
     }
 
-    /// Pages about a pending authentication must not be cached, framed, or run foreign code.
-    private static let pageHeaders: HTTPFields = [
-        .cacheControl: "no-store",
-        .init("X-Frame-Options")!: "DENY",
-        .init("X-Content-Type-Options")!: "nosniff",
-        .init("Referrer-Policy")!: "no-referrer",
-        .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-    ]
-
     private static func plain(_ status: HTTPResponse.Status, _ text: String) -> Response {
-        var headers = pageHeaders
-        headers[.contentType] = "text/plain; charset=utf-8"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BackchannelCore
+import BackchannelHTTP
 import BackchannelServer
 import Foundation
 import Hummingbird
@@ -155,7 +156,10 @@ struct BackchannelServeCommand: AsyncParsableCommand {
                 "server.operations.host: the admin API is served over plain HTTP, so only on a loopback address (\(operations.host) is not): "
                     + "bind the operations listener to 127.0.0.1 and put a TLS proxy in front, or turn the admin API off")
         }
-        let admin = adminToken.map { AdminRoutes(engines: assembly.engines, token: $0, reloader: assembly.reloader, configurationPath: config) }
+        let reloader = assembly.reloader
+        var reload: (@Sendable () -> ReloadOutcome)?
+        if let config { reload = { reloader.reload(path: config) } }
+        let admin = adminToken.map { AdminRoutes(engines: assembly.engines, token: $0, reload: reload) }
         let summary = config.map {
             StartupSummary.text(assembly, configurationFile: $0, dataDirectory: URL(fileURLWithPath: dataDir, isDirectory: true), adminAPI: adminToken != nil)
         }
@@ -186,7 +190,7 @@ struct BackchannelServeCommand: AsyncParsableCommand {
         let settings = assembly.configuration.server.operations
         // The public port's timeouts: an idle connection, or a request whose body trickles in, is closed.
         return Application(
-            router: OperationsRouter.make(engines: assembly.engines, registry: registry, admin: admin),
+            router: OperationsRouter.make(engines: assembly.engines, metrics: { registry.emitToBuffer() }, admin: admin),
             server: .http1(configuration: assembly.httpConfiguration),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "backchanneld-operations"),
             logger: logger)

@@ -1,19 +1,23 @@
 import BackchannelServer
 import Foundation
 import Hummingbird
-import Prometheus
 
 /// The operations listener's routes, apart from the public port: `/metrics` (Prometheus text format),
 /// `/healthz` (the process serves), `/readyz` (store, keys and authenticators ready; 503 otherwise) and,
 /// when an admin token is configured, the admin API under `/admin/`.
-enum OperationsRouter {
-    static func make(engines: EngineHandle, registry: PrometheusCollectorRegistry, admin: AdminRoutes?) -> Router<BasicRequestContext> {
+public enum OperationsRouter {
+    /// The routes.
+    /// - Parameters:
+    ///   - engines: The engines whose readiness `/readyz` reports.
+    ///   - metrics: The metrics now, in Prometheus' text format (`/metrics`).
+    ///   - admin: The admin API, when an admin token is configured.
+    public static func make(engines: EngineHandle, metrics: @escaping @Sendable () -> [UInt8], admin: AdminRoutes?) -> Router<BasicRequestContext> {
         let router = Router()
         admin?.register(on: router)
         router.get("/metrics") { _, _ -> Response in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics())))
         }
         router.get("/healthz") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))

@@ -8,5 +8,12 @@ public struct ReloadOutcome: Codable, Sendable, Equatable {
     /// authenticators, audit, and the policy fields running services read once).
     public var restartNeeded: [String]
 
+    /// Describes what a reload did.
+    public init(applied: Bool, error: String?, restartNeeded: [String]) {
+        self.applied = applied
+        self.error = error
+        self.restartNeeded = restartNeeded
+    }
+
     private enum CodingKeys: String, CodingKey { case applied, error, restartNeeded = "restart_needed" }
 }

@@ -7,7 +7,7 @@ import PostgresNIO
 extension PostgresStore: PendingRequestStore {
     /// The columns every query returns, in the order ``request(_:)`` decodes them.
     static let columns = """
-        auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at, poll_interval, last_polled_at, state, outcome, slowed, claims,
+        auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at, poll_interval, state, outcome, claims,
         notify_mode, notify_auth_req_id, notify_token, subject
         """
     /// How many columns ``columns`` names.
@@ -42,37 +42,23 @@ extension PostgresStore: PendingRequestStore {
         try await connection.query(
             """
             INSERT INTO backchannel_pending_request (auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at,
-                poll_interval, last_polled_at, state, outcome, claims, notify_mode, notify_auth_req_id, notify_token, subject)
+                poll_interval, state, outcome, claims, notify_mode, notify_auth_req_id, notify_token, subject)
             VALUES (\(request.authReqIdHash), \(request.clientId), \(request.authenticator), \(scopes), \(request.acr),
                 \(request.createdAt.timeIntervalSince1970), \(request.expiresAt.timeIntervalSince1970), \(request.interval),
-                \(request.lastPolledAt?.timeIntervalSince1970), \(state), \(outcome), \(request.claims.storedForm),
+                \(state), \(outcome), \(request.claims.storedForm),
                 \(request.notification?.mode.rawValue), \(request.notification?.authReqId), \(request.notification?.token), \(request.subject))
             """, logger: logger)
     }
 
     public func request(authReqIdHash: String) async throws -> PendingRequest? {
         try await first(
-            client.query("SELECT \(unescaped: Self.columns) FROM backchannel_pending_request WHERE auth_req_id_hash = \(authReqIdHash)", logger: logger))?.request
+            client.query("SELECT \(unescaped: Self.columns) FROM backchannel_pending_request WHERE auth_req_id_hash = \(authReqIdHash)", logger: logger))
     }
 
-    public func registerPoll(authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool) async throws -> PollOutcome {
-        let now = now.timeIntervalSince1970
-        // Every SET expression sees the old row, so `slowed` records whether this very poll came too soon.
-        let row = try await first(
-            client.execute(RegisterPollStatement(enforceInterval: enforceInterval, now: now, authReqIdHash: authReqIdHash, clientId: clientId), logger: logger))
-        guard let row else { return .unknown }
-        return row.slowed ? .slowDown(row.request) : .admitted(row.request)
-    }
-
-    /// A poll reads the authenticator's record in its own statement.
-    public var readsAhead: Bool { true }
-
-    public func registerPollReadingAhead(
-        authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool
-    ) async throws -> (outcome: PollOutcome, readAhead: PluginStateReadAhead?) {
-        let poll = RegisterPollStatement(enforceInterval: enforceInterval, now: now.timeIntervalSince1970, authReqIdHash: authReqIdHash, clientId: clientId)
-        let rows = try await client.execute(RegisterPollReadingAheadStatement(poll: poll), logger: logger)
-        guard let row = try await first(rows) else { return (.unknown, nil) }
+    /// A poll reads its row, and the authenticator's record of it, in one statement; it writes nothing.
+    public func pollRead(authReqIdHash: String) async throws -> (request: PendingRequest?, readAhead: PluginStateReadAhead?) {
+        let rows = try await client.execute(PollReadStatement(authReqIdHash: authReqIdHash, now: clock.now.timeIntervalSince1970), logger: logger)
+        guard let request = try await first(rows) else { return (nil, nil) }
         // The columns after the request's are the joined record's, all NULL when there is none.
         let recordColumn = Self.columnCount
         var records: [PluginStateRecord] = []
@@ -85,8 +71,16 @@ extension PostgresStore: PendingRequestStore {
                 createdAt: Date(timeIntervalSince1970: try cells[recordColumn + 3].decode(Double.self)),
                 expiresAt: Date(timeIntervalSince1970: try cells[recordColumn + 4].decode(Double.self))))
         }
-        let readAhead = PluginStateReadAhead(key: authReqIdHash, records: records)
-        return (row.slowed ? .slowDown(row.request) : .admitted(row.request), readAhead)
+        return (request, PluginStateReadAhead(key: authReqIdHash, records: records))
+    }
+
+    public func growInterval(authReqIdHash: String, by seconds: Int) async throws -> Int? {
+        let rows = try await client.query(
+            """
+            UPDATE backchannel_pending_request SET poll_interval = poll_interval + \(seconds)
+            WHERE auth_req_id_hash = \(authReqIdHash) AND state = 'pending' RETURNING poll_interval
+            """, logger: logger)
+        return try rows.first?.decode(Int.self)
     }
 
     public func conclude(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> Bool {
@@ -94,7 +88,7 @@ extension PostgresStore: PendingRequestStore {
     }
 
     public func concludeReturningRequest(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> PendingRequest? {
-        try await first(client.execute(Self.conclusion(ConcludedRequest.self, authReqIdHash: authReqIdHash, result: result), logger: logger))?.request
+        try await first(client.execute(Self.conclusion(ConcludedRequest.self, authReqIdHash: authReqIdHash, result: result), logger: logger))
     }
 
     private static func conclusion<Returning>(
@@ -106,7 +100,7 @@ extension PostgresStore: PendingRequestStore {
 
     public func redeem(authReqIdHash: String, clientId: String, now: Date) async throws -> PendingRequest? {
         try await first(
-            client.execute(RedeemStatement(authReqIdHash: authReqIdHash, clientId: clientId, now: now.timeIntervalSince1970), logger: logger))?.request
+            client.execute(RedeemStatement(authReqIdHash: authReqIdHash, clientId: clientId, now: now.timeIntervalSince1970), logger: logger))
     }
 
     public func remove(authReqIdHash: String) async throws {
@@ -129,7 +123,7 @@ extension PostgresStore: PendingRequestStore {
             RETURNING \(unescaped: Self.columns)
             """, logger: logger)
         var claimed: [PendingRequest] = []
-        for row in rows { claimed.append(try Self.decode(row).request) }
+        for row in rows { claimed.append(try Self.decode(row)) }
         return claimed
     }
 
@@ -150,7 +144,7 @@ extension PostgresStore: PendingRequestStore {
             ORDER BY created_at LIMIT \(limit)
             """, logger: logger)
         var found: [PendingRequest] = []
-        for row in rows { found.append(try Self.decode(row).request) }
+        for row in rows { found.append(try Self.decode(row)) }
         return found
     }
 
@@ -179,11 +173,11 @@ extension PostgresStore: PendingRequestStore {
             """, logger: logger)
         var claimed: [DueNotification] = []
         for row in rows {
-            let request = try Self.decode(row).request
+            let request = try Self.decode(row)
             let columns = row.makeRandomAccess()
             claimed.append(
                 DueNotification(
-                    request: request, attempts: try columns[17].decode(Int.self), payload: try columns[18].decode(Data?.self)))
+                    request: request, attempts: try columns[Self.columnCount].decode(Int.self), payload: try columns[Self.columnCount + 1].decode(Data?.self)))
         }
         return claimed
     }
@@ -230,23 +224,23 @@ extension PostgresStore: PendingRequestStore {
         }
     }
 
-    private func first(_ rows: [PostgresRow]) async throws -> (request: PendingRequest, slowed: Bool)? {
-        var first: (request: PendingRequest, slowed: Bool)?
+    private func first(_ rows: [PostgresRow]) async throws -> PendingRequest? {
+        var first: PendingRequest?
         for row in rows where first == nil { first = try Self.decode(row) }
         return first
     }
 
-    static func decode(_ row: PostgresRow) throws -> (request: PendingRequest, slowed: Bool) {
-        let (hash, client, authenticator, scopes, acr, created, expires, interval, polled, state, outcome, slowed, claims, mode, rawId, token, subject) =
-            try row.decode((String, String, String, String, String, Double, Double, Int, Double?, String, Data?, Bool, String, String?, String?, String?, String?).self)
+    static func decode(_ row: PostgresRow) throws -> PendingRequest {
+        let (hash, client, authenticator, scopes, acr, created, expires, interval, state, outcome, claims, mode, rawId, token, subject) =
+            try row.decode((String, String, String, String, String, Double, Double, Int, String, Data?, String, String?, String?, String?, String?).self)
         let request = PendingRequest(
             authReqIdHash: hash, clientId: client, authenticator: authenticator, scopes: scopes.split(separator: " ").map(String.init),
             acr: acr, createdAt: Date(timeIntervalSince1970: created), expiresAt: Date(timeIntervalSince1970: expires), interval: interval,
-            lastPolledAt: polled.map(Date.init(timeIntervalSince1970:)), state: try StoredOutcome.state(name: state, document: outcome),
+            state: try StoredOutcome.state(name: state, document: outcome),
             claims: RequestedClaims(storedForm: claims),
             notification: mode.flatMap(TokenDeliveryMode.init(rawValue:)).flatMap { mode in
                 rawId.flatMap { id in token.map { ClientNotification(mode: mode, authReqId: id, token: $0) } }
             }, subject: subject)
-        return (request, slowed)
+        return request
     }
 }

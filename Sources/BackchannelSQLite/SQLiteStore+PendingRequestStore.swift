@@ -22,31 +22,27 @@ extension SQLiteStore: PendingRequestStore {
         try db.cachedStatement(
                 sql: """
                     INSERT INTO pending_request (auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at,
-                        poll_interval, last_polled_at, state, outcome, claims, notify_mode, notify_auth_req_id, notify_token, subject)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        poll_interval, state, outcome, claims, notify_mode, notify_auth_req_id, notify_token, subject)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(
                 arguments: [
                     request.authReqIdHash, request.clientId, request.authenticator, request.scopes.joined(separator: " "), request.acr,
                     request.createdAt.timeIntervalSince1970, request.expiresAt.timeIntervalSince1970, request.interval,
-                    request.lastPolledAt?.timeIntervalSince1970, StoredOutcome.name(of: request.state), StoredOutcome.document(of: request.state),
+                    StoredOutcome.name(of: request.state), StoredOutcome.document(of: request.state),
                     request.claims.storedForm, request.notification?.mode.rawValue, request.notification?.authReqId,
                     request.notification?.token, request.subject,
                 ])
     }
 
     public func request(authReqIdHash: String) async throws -> PendingRequest? {
-        var request = try readNow { db in
+        try readNow { db in
             try Self.fetchRequest(db.cachedStatement(sql: "SELECT \(Self.requestColumns) FROM pending_request WHERE auth_req_id_hash = ?"), [authReqIdHash])
         }
-        request?.lastPolledAt = pacing.lastPoll(authReqIdHash: authReqIdHash)
-        return request
     }
 
-    public func registerPoll(authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool) async throws -> PollOutcome {
-        // A poll reads its row and writes nothing: when it was polled last is kept in memory (see
-        // `PollPacing`), and only a `slow_down`, rare by nature, writes the grown interval. A pending row
-        // polled recently is read from `recentRequests`.
+    /// A poll reads its row and writes nothing; a pending row polled recently is read from `recentRequests`.
+    public func pollRead(authReqIdHash: String) async throws -> (request: PendingRequest?, readAhead: PluginStateReadAhead?) {
         let found = try recentRequests[authReqIdHash] ?? readNow { db in
             let row = try Self.fetchRequest(
                 db.cachedStatement(sql: "SELECT \(Self.requestColumns) FROM pending_request WHERE auth_req_id_hash = ?"), [authReqIdHash])
@@ -54,20 +50,17 @@ extension SQLiteStore: PendingRequestStore {
             if let row, row.state == .pending { recentRequests.keep(row, for: authReqIdHash) }
             return row
         }
-        guard var request = found, request.clientId == clientId else { return .unknown }
-        let previous = pacing.recordPoll(authReqIdHash: authReqIdHash, at: now)
-        request.lastPolledAt = now
-        let tooSoon = previous.map { now.timeIntervalSince($0) < Double(request.interval) } ?? false
-        guard enforceInterval, tooSoon, request.state == .pending, now < request.expiresAt else { return .admitted(request) }
-        let grown = try await commit.write { [self] db in
+        return (found, nil)
+    }
+
+    public func growInterval(authReqIdHash: String, by seconds: Int) async throws -> Int? {
+        try await commit.write { [self] db in
             recentRequests.drop(authReqIdHash)
             return try Int.fetchOne(
-                db.cachedStatement(sql: "UPDATE pending_request SET poll_interval = poll_interval + 5 WHERE auth_req_id_hash = ? RETURNING poll_interval"),
-                arguments: [authReqIdHash])
+                db.cachedStatement(
+                    sql: "UPDATE pending_request SET poll_interval = poll_interval + ? WHERE auth_req_id_hash = ? AND state = 'pending' RETURNING poll_interval"),
+                arguments: [seconds, authReqIdHash])
         }
-        guard let grown else { return .unknown }  // Redeemed or purged meanwhile.
-        request.interval = grown
-        return .slowDown(request)
     }
 
     public func conclude(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> Bool {
@@ -88,7 +81,6 @@ extension SQLiteStore: PendingRequestStore {
     }
 
     public func redeem(authReqIdHash: String, clientId: String, now: Date) async throws -> PendingRequest? {
-        defer { pacing.forget(authReqIdHash: authReqIdHash) }
         return try await commit.write { [self] db in
             recentRequests.drop(authReqIdHash)
             return try Self.fetchRequest(
@@ -103,7 +95,6 @@ extension SQLiteStore: PendingRequestStore {
     }
 
     public func remove(authReqIdHash: String) async throws {
-        defer { pacing.forget(authReqIdHash: authReqIdHash) }
         try await commit.write { [self] db in
             recentRequests.drop(authReqIdHash)
             try db.cachedStatement(sql: "DELETE FROM pending_request WHERE auth_req_id_hash = ?").execute(arguments: [authReqIdHash])
@@ -129,7 +120,6 @@ extension SQLiteStore: PendingRequestStore {
             for request in claimed { recentRequests.drop(request.authReqIdHash) }
             return claimed
         }
-        for request in claimed { pacing.forget(authReqIdHash: request.authReqIdHash) }
         return claimed
     }
 

@@ -20,7 +20,6 @@ public final class SQLiteStore: Sendable {
     let commit: GroupCommit
     let retention: TimeInterval
     let clock: any BackchannelClock
-    let pacing = PollPacing()
     let recentRecords = RecentRows<PluginStateKey, PluginStateRecord>()
     let recentRequests = RecentRows<String, PendingRequest>()
 

@@ -54,6 +54,22 @@ struct TokenEndpointTests {
         #expect(await fixture.poll(ack.authReqId).failure?.code == "authorization_pending")
     }
 
+    @Test("the engine paces polls across a configuration reload, and not at all when policy.enforce_poll_interval is off")
+    func pacingAcrossReloadAndOff() async throws {
+        let fixture = try await EngineFixture.make()
+        let ack = try await fixture.startOK([("scope", "openid"), ("login_hint", "carol")])
+        #expect(await fixture.poll(ack.authReqId).failure?.code == "authorization_pending")
+        var relaxed = fixture.engine.policy
+        let reloaded = try fixture.engine.reconfigured(policy: relaxed, clients: EngineFixture.clients, userDirectory: nil)
+        await fixture.clock.advance(by: 1)
+        let poll = OAuthParameters([("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", ack.authReqId)])
+        #expect(await reloaded.tokenRequest(poll, authorization: EngineFixture.basic("console", "console-secret-0042")).failure?.code == "slow_down")
+        relaxed.enforcePollInterval = false
+        let unpaced = try fixture.engine.reconfigured(policy: relaxed, clients: EngineFixture.clients, userDirectory: nil)
+        #expect(await unpaced.tokenRequest(poll, authorization: EngineFixture.basic("console", "console-secret-0042")).failure?.code == "authorization_pending")
+        #expect(await unpaced.tokenRequest(poll, authorization: EngineFixture.basic("console", "console-secret-0042")).failure?.code == "authorization_pending")
+    }
+
     @Test("an approved request yields tokens whose ID token verifies against the JWKS")
     func tokens() async throws {
         let fixture = try await EngineFixture.make()

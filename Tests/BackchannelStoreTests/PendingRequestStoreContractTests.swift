@@ -35,40 +35,25 @@ struct PendingRequestStoreContractTests {
         await #expect(throws: (any Error).self) { try await store.requests.insert(original) }
     }
 
-    @Test("polls: another client's is unknown, a too-early one slows down by 5 s, a timely one is admitted", arguments: StoreKind.available)
-    func polls(kind: StoreKind) async throws {
+    @Test("a poll reads the request and writes nothing; growing the interval holds for every later read, and only while pending", arguments: StoreKind.available)
+    func pollsAndGrownIntervals(kind: StoreKind) async throws {
         let store = try await StoreUnderTest.make(kind)
         defer { store.close() }
         let now = store.clock.now
-        try await store.requests.insert(request("h1", at: now))
-        #expect(try await store.requests.registerPoll(authReqIdHash: "h1", clientId: "kiosk", now: now) == .unknown)
-        #expect(try await store.requests.registerPoll(authReqIdHash: "nope", clientId: "console", now: now) == .unknown)
-        guard case .admitted = try await store.requests.registerPoll(authReqIdHash: "h1", clientId: "console", now: now) else {
-            Issue.record("the first poll should be admitted")
-            return
-        }
-        guard case .slowDown(let slowed) = try await store.requests.registerPoll(authReqIdHash: "h1", clientId: "console", now: now.addingTimeInterval(2)) else {
-            Issue.record("a poll 2 s later should slow down")
-            return
-        }
-        #expect(slowed.interval == 10)
-        guard case .admitted(let admitted) = try await store.requests.registerPoll(authReqIdHash: "h1", clientId: "console", now: now.addingTimeInterval(12))
-        else {
-            Issue.record("a poll after the grown interval should be admitted")
-            return
-        }
-        #expect(admitted.interval == 10)
-        #expect(admitted.lastPolledAt == now.addingTimeInterval(12))
-        guard case .admitted(let unenforced) = try await store.requests.registerPoll(
-            authReqIdHash: "h1", clientId: "console", now: now.addingTimeInterval(13), enforceInterval: false)
-        else {
-            Issue.record("with the interval not enforced, a quick poll is admitted")
-            return
-        }
-        #expect(unenforced.interval == 10)
+        let original = request("h1", at: now)
+        try await store.requests.insert(original)
+        #expect(try await store.requests.pollRead(authReqIdHash: "nope").request == nil)
+        #expect(try await store.requests.pollRead(authReqIdHash: "h1").request == original)
+        #expect(try await store.requests.growInterval(authReqIdHash: "h1", by: 5) == 10)
+        #expect(try await store.requests.pollRead(authReqIdHash: "h1").request?.interval == 10)
+        #expect(try await store.requests.request(authReqIdHash: "h1")?.interval == 10)
+        #expect(try await store.requests.growInterval(authReqIdHash: "nope", by: 5) == nil)
+        #expect(try await store.requests.conclude(authReqIdHash: "h1", result: .denied(reason: nil)))
+        #expect(try await store.requests.growInterval(authReqIdHash: "h1", by: 5) == nil)
+        #expect(try await store.requests.request(authReqIdHash: "h1")?.interval == 10)
     }
 
-    @Test("a poll reading ahead decides as a plain poll does; what it read ahead answers the first read of each record, later reads the store", arguments: StoreKind.available)
+    @Test("what a poll reads ahead answers the first read of each record, later reads the store", arguments: StoreKind.available)
     func pollReadingAhead(kind: StoreKind) async throws {
         let store = try await StoreUnderTest.make(kind)
         defer { store.close() }
@@ -77,21 +62,8 @@ struct PendingRequestStoreContractTests {
         let stored = PluginStateRecord(
             namespace: "mock-push", key: "h1", group: nil, value: Data("before".utf8), createdAt: now, expiresAt: now.addingTimeInterval(100))
         #expect(try await store.pluginState.insert(stored))
-        let other = try await store.requests.registerPollReadingAhead(authReqIdHash: "h1", clientId: "kiosk", now: now, enforceInterval: true)
-        #expect(other.outcome == .unknown)
-        let (outcome, readAhead) = try await store.requests.registerPollReadingAhead(authReqIdHash: "h1", clientId: "console", now: now, enforceInterval: true)
-        guard case .admitted(let admitted) = outcome else {
-            Issue.record("the first poll should be admitted")
-            return
-        }
-        #expect(admitted.lastPolledAt == now)
-        guard case .slowDown = try await store.requests.registerPoll(authReqIdHash: "h1", clientId: "console", now: now.addingTimeInterval(1)) else {
-            Issue.record("the poll read ahead counts as a poll: one a second later slows down")
-            return
-        }
-        // The engine asks for a read-ahead only of a store that makes one.
-        #expect(store.requests.readsAhead == (kind == .postgres))
-        #expect(MeteredPendingRequestStore(store.requests).readsAhead == (kind == .postgres))
+        let (read, readAhead) = try await MeteredPendingRequestStore(store.requests).pollRead(authReqIdHash: "h1")
+        #expect(read?.authReqIdHash == "h1")
         guard kind == .postgres else {
             #expect(readAhead == nil)
             return
@@ -115,10 +87,7 @@ struct PendingRequestStoreContractTests {
         let requests = store.requests
         let now = store.clock.now
         func poll(_ hash: String, at offset: TimeInterval = 0) async throws -> PendingRequest? {
-            switch try await requests.registerPoll(authReqIdHash: hash, clientId: "console", now: now.addingTimeInterval(offset), enforceInterval: false) {
-            case .admitted(let request), .slowDown(let request): request
-            case .unknown: nil
-            }
+            try await requests.pollRead(authReqIdHash: hash).request
         }
         for hash in ["approved", "removed", "expiring"] { try await requests.insert(request(hash, at: now, expiresIn: hash == "expiring" ? 10 : 100)) }
         // Each is polled first, so a store that keeps what polls read has it in hand before each change.

@@ -58,26 +58,11 @@ struct TokenEndpoint: EngineEndpoint {
         let hash = AuthReqIdSecret(presented: presented).hash
         let now = clock.now
 
-        var request: PendingRequest
         var approvalUnconfirmed = false
-        let outcome: PollOutcome
-        var readAhead: PluginStateReadAhead?
-        if store.readsAhead {
-            (outcome, readAhead) = try await storeCall({ try await self.store.registerPollReadingAhead(
-                authReqIdHash: hash, clientId: client.clientId, now: now, enforceInterval: self.policy.enforcePollInterval) })
-        } else {
-            outcome = try await storeCall({ try await self.store.registerPoll(
-                authReqIdHash: hash, clientId: client.clientId, now: now, enforceInterval: self.policy.enforcePollInterval) })
-        }
-        switch outcome {
-        case .unknown:
-            // Unknown, redeemed and another client's ids are indistinguishable on purpose.
-            throw OAuthError.invalidAuthReqId
-        case .slowDown(let slowed):
-            throw .slowDown("polled sooner than the interval; wait \(slowed.interval) seconds between polls")
-        case .admitted(let admitted):
-            request = admitted
-        }
+        let (found, readAhead) = try await storeCall({ try await self.store.pollRead(authReqIdHash: hash) })
+        // Unknown, redeemed and another client's ids are indistinguishable on purpose.
+        guard var request = found, request.clientId == client.clientId else { throw OAuthError.invalidAuthReqId }
+        try await pace(request, now: now)
 
         if request.state == .pending, now < request.expiresAt {
             let handler = authenticators[request.authenticator]?.instance.handler
@@ -121,6 +106,8 @@ struct TokenEndpoint: EngineEndpoint {
             }
         }
 
+        // No longer pending: this poll is answered for good, so its pacing is done with.
+        state.pacing.forget(authReqIdHash: hash)
         if now >= request.expiresAt {
             await limiter.concluded(member: hash, denied: false, now: now)
             throw OAuthError.expired
@@ -215,6 +202,18 @@ struct TokenEndpoint: EngineEndpoint {
             logger.error("issuing refreshed tokens failed", metadata: ["error": "\(error)"])
             throw .serverError("the tokens could not be issued")
         }
+    }
+
+    /// CIBA's `slow_down` (CIBA Core §11): a poll of a pending, unexpired request that comes sooner than its
+    /// interval after the owner's previous poll on this node grows the interval in the store and is refused.
+    private func pace(_ request: PendingRequest, now: Date) async throws(OAuthError) {
+        let previous = state.pacing.recordPoll(authReqIdHash: request.authReqIdHash, at: now)
+        guard policy.enforcePollInterval, request.state == .pending, now < request.expiresAt,
+            let previous, now.timeIntervalSince(previous) < Double(request.interval)
+        else { return }
+        guard let grown = try await storeCall({ try await self.store.growInterval(authReqIdHash: request.authReqIdHash, by: PollPacing.growth) })
+        else { throw OAuthError.invalidAuthReqId }  // Redeemed or purged meanwhile.
+        throw .slowDown("polled sooner than the interval; wait \(grown) seconds between polls")
     }
 
     /// The error a poll answers for a request that is not approved, releasing its limits' hold when the

@@ -37,10 +37,13 @@ public final class BackchannelEngine: EngineEndpoint {
     ///   - stores: Where it keeps its state; each required (see ``EngineStores``).
     ///   - environment: Its clock, randomness, key fetcher, logger, audit trail and outbox seal.
     /// - Throws: ``EngineConfigurationError`` naming the bad field.
-    public init(
+    public convenience init(
         _ configuration: EngineConfiguration, stores: EngineStores, environment: EngineEnvironment = EngineEnvironment()
     ) throws(EngineConfigurationError) {
-        let state = try EngineState(configuration, stores: stores, environment: environment)
+        self.init(try EngineState(configuration, stores: stores, environment: environment))
+    }
+
+    private init(_ state: EngineState) {
         self.state = state
         self.authentication = AuthenticationEndpoint(state: state)
         self.token = TokenEndpoint(state: state)
@@ -60,7 +63,9 @@ public final class BackchannelEngine: EngineEndpoint {
         (configuration.policy, configuration.clients, configuration.userDirectory) = (policy, clients, userDirectory)
         var environment = state.environment
         environment.audit = state.audit
-        return try BackchannelEngine(configuration, stores: state.stores, environment: environment)
+        return BackchannelEngine(
+            try EngineState(
+                configuration, stores: state.stores, environment: environment, pacing: state.pacing, notificationCounters: state.notificationCounters))
     }
 
     /// The key under which the store keeps the request an `auth_req_id` names, which is also the
@@ -94,7 +99,10 @@ public final class BackchannelEngine: EngineEndpoint {
         // How late expiry runs: the oldest claimed request expired this long ago (0 when none was due).
         ConclusionMetrics.sweepLag(expired.map { now.timeIntervalSince($0.expiresAt) }.max() ?? 0)
         guard !expired.isEmpty else { return 0 }
-        for request in expired { audit.concluded(request, as: .expired, at: now) }
+        for request in expired {
+            audit.concluded(request, as: .expired, at: now)
+            state.pacing.forget(authReqIdHash: request.authReqIdHash)
+        }
         await limiter.concluded(members: expired.map(\.authReqIdHash))
         for (name, requests) in Dictionary(grouping: expired, by: \.authenticator) {
             guard let handler = authenticators[name]?.instance.handler else { continue }

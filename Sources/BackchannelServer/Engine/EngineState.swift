@@ -34,9 +34,15 @@ final class EngineState: Sendable {
     let signedRequests: SignedRequestVerifier
     let metrics: EngineMetrics
     /// How ping and push deliveries went in this process.
-    let notificationCounters = NotificationCounters()
+    let notificationCounters: NotificationCounters
+    /// When each request was last polled on this node (`slow_down`); kept across reloads.
+    let pacing: PollPacing
 
-    init(_ configuration: EngineConfiguration, stores: EngineStores, environment: EngineEnvironment) throws(EngineConfigurationError) {
+    /// Makes the state; a reload passes on the node's poll pacing and delivery counts.
+    init(
+        _ configuration: EngineConfiguration, stores: EngineStores, environment: EngineEnvironment, pacing: PollPacing = PollPacing(),
+        notificationCounters: NotificationCounters = NotificationCounters()
+    ) throws(EngineConfigurationError) {
         let issuer = configuration.issuer
         guard let issuerURL = URL(string: issuer), issuerURL.scheme == "https" || issuerURL.scheme == "http",
             issuerURL.host != nil, issuerURL.query == nil, issuerURL.fragment == nil, !issuer.hasSuffix("/")
@@ -52,6 +58,7 @@ final class EngineState: Sendable {
         self.discoveryDocument = try DiscoveryDocument(issuer: issuer, registered: registry.clients, routes: routes, keys: configuration.keys).encoded()
 
         (self.configuration, self.stores, self.environment) = (configuration, stores, environment)
+        (self.pacing, self.notificationCounters) = (pacing, notificationCounters)
         (self.issuer, self.policy, self.keys, self.routes) = (issuer, policy, configuration.keys, routes)
         (self.store, self.replayStore, self.userDirectory) = (stores.requests, stores.replay, configuration.userDirectory)
         (self.clock, self.random, self.logger, self.outboxSeal) = (clock, random, logger, environment.outboxSeal)

@@ -60,18 +60,12 @@ public struct MeteredPendingRequestStore: PendingRequestStore {
         try await read.measure { try await inner.request(authReqIdHash: authReqIdHash) }
     }
 
-    public func registerPoll(authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool) async throws -> PollOutcome {
-        try await poll.measure { try await inner.registerPoll(authReqIdHash: authReqIdHash, clientId: clientId, now: now, enforceInterval: enforceInterval) }
+    public func pollRead(authReqIdHash: String) async throws -> (request: PendingRequest?, readAhead: PluginStateReadAhead?) {
+        try await poll.measure { try await inner.pollRead(authReqIdHash: authReqIdHash) }
     }
 
-    public var readsAhead: Bool { inner.readsAhead }
-
-    public func registerPollReadingAhead(
-        authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool
-    ) async throws -> (outcome: PollOutcome, readAhead: PluginStateReadAhead?) {
-        try await poll.measure {
-            try await inner.registerPollReadingAhead(authReqIdHash: authReqIdHash, clientId: clientId, now: now, enforceInterval: enforceInterval)
-        }
+    public func growInterval(authReqIdHash: String, by seconds: Int) async throws -> Int? {
+        try await poll.measure { try await inner.growInterval(authReqIdHash: authReqIdHash, by: seconds) }
     }
 
     public func conclude(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> Bool {

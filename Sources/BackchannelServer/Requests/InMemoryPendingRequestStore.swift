@@ -78,17 +78,11 @@ public final class InMemoryPendingRequestStore: PendingRequestStore {
         shards.withLock(for: authReqIdHash) { $0.requests[authReqIdHash] }
     }
 
-    public func registerPoll(authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool) async throws -> PollOutcome {
+    public func growInterval(authReqIdHash: String, by seconds: Int) async throws -> Int? {
         shards.withLock(for: authReqIdHash) { shard in
-            guard var request = shard.requests[authReqIdHash], request.clientId == clientId else { return .unknown }
-            defer { shard.requests[authReqIdHash] = request }
-            let tooSoon = request.lastPolledAt.map { now.timeIntervalSince($0) < Double(request.interval) } ?? false
-            request.lastPolledAt = now
-            if enforceInterval, tooSoon, request.state == .pending, now < request.expiresAt {
-                request.interval += 5
-                return .slowDown(request)
-            }
-            return .admitted(request)
+            guard shard.requests[authReqIdHash]?.state == .pending else { return nil }
+            shard.requests[authReqIdHash]?.interval += seconds
+            return shard.requests[authReqIdHash]?.interval
         }
     }
 

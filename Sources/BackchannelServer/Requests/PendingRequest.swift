@@ -19,8 +19,6 @@ public struct PendingRequest: Sendable, Hashable {
     public var expiresAt: Date
     /// The current minimum seconds between polls; grows by 5 with every `slow_down`.
     public var interval: Int
-    /// When the client last polled.
-    public var lastPolledAt: Date?
     /// Where it stands.
     public var state: PendingRequestState
     /// The individual claims the client asked for with the `claims` parameter.
@@ -42,7 +40,6 @@ public struct PendingRequest: Sendable, Hashable {
         createdAt: Date,
         expiresAt: Date,
         interval: Int,
-        lastPolledAt: Date? = nil,
         state: PendingRequestState = .pending,
         claims: RequestedClaims = .none,
         notification: ClientNotification? = nil,
@@ -56,7 +53,6 @@ public struct PendingRequest: Sendable, Hashable {
         self.createdAt = createdAt
         self.expiresAt = expiresAt
         self.interval = interval
-        self.lastPolledAt = lastPolledAt
         self.state = state
         self.claims = claims
         self.notification = notification

@@ -25,21 +25,15 @@ public protocol PendingRequestStore: Sendable {
     /// The request with this hash, if any.
     func request(authReqIdHash: String) async throws -> PendingRequest?
 
-    /// Records a poll by `clientId` at `now`. When `enforceInterval` is set, a pending request polled
-    /// sooner than its interval after the previous poll answers ``PollOutcome/slowDown(_:)`` with its
-    /// interval grown by 5 seconds; every poll by the owner updates the last-poll time.
-    func registerPoll(authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool) async throws -> PollOutcome
+    /// The request a poll names, read for the token endpoint: also, in the same round trip where the store
+    /// can, the plugin-state records kept under its hash, for the status check that follows
+    /// (``PluginStateReadAhead``). Writes nothing: the engine paces polls itself. The default reads the
+    /// request and nothing ahead.
+    func pollRead(authReqIdHash: String) async throws -> (request: PendingRequest?, readAhead: PluginStateReadAhead?)
 
-    /// Whether ``registerPollReadingAhead(authReqIdHash:clientId:now:enforceInterval:)`` reads anything
-    /// ahead: the engine calls it only then, and the plain poll otherwise. The default: `false`.
-    var readsAhead: Bool { get }
-
-    /// ``registerPoll(authReqIdHash:clientId:now:enforceInterval:)``, also reading, in the same round trip
-    /// where the store can, the plugin-state records kept under the request's hash, for the status check
-    /// that follows (``PluginStateReadAhead``). The default reads nothing ahead.
-    func registerPollReadingAhead(
-        authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool
-    ) async throws -> (outcome: PollOutcome, readAhead: PluginStateReadAhead?)
+    /// Grows the interval of a pending request by `seconds` (a `slow_down`, CIBA Core §11).
+    /// - Returns: the grown interval; `nil` when the request is no longer pending.
+    func growInterval(authReqIdHash: String, by seconds: Int) async throws -> Int?
 
     /// Moves a pending request to the state `result` gives; for a request with a
     /// ``PendingRequest/notification``, puts the notification in the outbox in the same atomic step.
@@ -90,19 +84,9 @@ public protocol PendingRequestStore: Sendable {
 }
 
 extension PendingRequestStore {
-    /// Records a poll, enforcing the interval.
-    public func registerPoll(authReqIdHash: String, clientId: String, now: Date) async throws -> PollOutcome {
-        try await registerPoll(authReqIdHash: authReqIdHash, clientId: clientId, now: now, enforceInterval: true)
-    }
-
-    /// Reads nothing ahead.
-    public var readsAhead: Bool { false }
-
-    /// Registers the poll and reads nothing ahead.
-    public func registerPollReadingAhead(
-        authReqIdHash: String, clientId: String, now: Date, enforceInterval: Bool
-    ) async throws -> (outcome: PollOutcome, readAhead: PluginStateReadAhead?) {
-        (try await registerPoll(authReqIdHash: authReqIdHash, clientId: clientId, now: now, enforceInterval: enforceInterval), nil)
+    /// Reads the request and nothing ahead.
+    public func pollRead(authReqIdHash: String) async throws -> (request: PendingRequest?, readAhead: PluginStateReadAhead?) {
+        (try await request(authReqIdHash: authReqIdHash), nil)
     }
 
     /// Asks the limits, then inserts (``insertAfterAsking(_:admitting:in:now:)``).

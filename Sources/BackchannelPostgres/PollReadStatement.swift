@@ -1,0 +1,29 @@
+import PostgresNIO
+
+// Statements prepared once per connection (postgres-nio prepares a statement on a connection's first use
+// of it, then binds and executes it): PostgreSQL plans them once, not on every request. Only where the
+// generic plan is as good as a custom one: the pending-cap admission, prepared, ran 3.5 times slower
+// under its generic plan (0.46 ms against 0.13 + 0.16 ms of planning), so it stays planned per call.
+
+/// A poll's read (`PostgresStore.pollRead`): the request's row, with the plugin-state records kept under its
+/// hash (the authenticator's record of it) in the same statement: one row per record, or one with no record.
+struct PollReadStatement: PostgresPreparedStatement {
+    static let sql = """
+        WITH polled AS (SELECT \(PostgresStore.columns) FROM backchannel_pending_request WHERE auth_req_id_hash = $1::TEXT)
+        SELECT polled.*, s.namespace, s.group_name, s.value, s.created_at, s.expires_at FROM polled
+        LEFT JOIN backchannel_plugin_state AS s ON s.key = polled.auth_req_id_hash AND s.expires_at > $2::DOUBLE PRECISION
+        """
+    typealias Row = PostgresRow
+
+    var authReqIdHash: String
+    var now: Double
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 2)
+        bindings.append(authReqIdHash)
+        bindings.append(now)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+}

@@ -36,14 +36,15 @@ extension SQLiteStore: PendingRequestStore {
     }
 
     public func request(authReqIdHash: String) async throws -> PendingRequest? {
-        try readNow { db in
+        try await readNow { db in
             try Self.fetchRequest(db.cachedStatement(sql: "SELECT \(Self.requestColumns) FROM pending_request WHERE auth_req_id_hash = ?"), [authReqIdHash])
         }
     }
 
     /// A poll reads its row and writes nothing; a pending row polled recently is read from `recentRequests`.
     public func pollRead(authReqIdHash: String) async throws -> (request: PendingRequest?, readAhead: PluginStateReadAhead?) {
-        let found = try recentRequests[authReqIdHash] ?? readNow { db in
+        if let kept = recentRequests[authReqIdHash] { return (kept, nil) }
+        let found = try await readNow { [self] db in
             let row = try Self.fetchRequest(
                 db.cachedStatement(sql: "SELECT \(Self.requestColumns) FROM pending_request WHERE auth_req_id_hash = ?"), [authReqIdHash])
             // Kept on the database queue, so no change can slip between this read and the keeping.
@@ -124,7 +125,7 @@ extension SQLiteStore: PendingRequestStore {
     }
 
     public func pendingCounts() async throws -> [String: Int] {
-        try readNow { db in
+        try await readNow { db in
             var counts: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT authenticator, count(*) FROM pending_request WHERE state = 'pending' GROUP BY authenticator") {
                 counts[row[0]] = row[1]
@@ -146,10 +147,11 @@ extension SQLiteStore: PendingRequestStore {
             arguments += [clientId]
         }
         arguments += [limit]
-        return try readNow { db in
+        let (filter, bound) = (conditions.joined(separator: " AND "), arguments)
+        return try await readNow { db in
             try Row.fetchAll(
-                db, sql: "SELECT \(Self.requestColumns) FROM pending_request WHERE \(conditions.joined(separator: " AND ")) ORDER BY created_at LIMIT ?",
-                arguments: arguments
+                db, sql: "SELECT \(Self.requestColumns) FROM pending_request WHERE \(filter) ORDER BY created_at LIMIT ?",
+                arguments: bound
             ).map(Self.request)
         }
     }

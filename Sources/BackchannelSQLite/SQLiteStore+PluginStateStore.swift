@@ -40,7 +40,7 @@ extension SQLiteStore: PluginStateStore {
         let now = clock.now
         let id = PluginStateKey(namespace: namespace, key: key)
         if let kept = recentRecords[id], kept.expiresAt > now { return kept }
-        return try readNow { db in
+        return try await readNow { [self] db in
             let cursor = try Row.fetchCursor(
                 db.cachedStatement(sql: "SELECT \(Self.recordColumns) FROM plugin_state WHERE namespace = ? AND key = ? AND expires_at > ?"),
                 arguments: [namespace, key, now.timeIntervalSince1970])

@@ -12,8 +12,9 @@ import GRDB
 ///
 /// The file belongs to one process: it is opened with an exclusive lock (a second server on the same
 /// data directory fails to start instead of sharing it), which spares every statement SQLite's
-/// cross-process locking and lets the poll bookkeeping live in memory. Several server processes share
-/// state through PostgreSQL.
+/// cross-process locking and lets what it read recently live in memory. Several server processes share
+/// state through PostgreSQL. No call blocks a thread of the cooperative pool: reads and writes suspend
+/// their caller while they run on the database queue.
 public final class SQLiteStore: Sendable {
     let database: DatabaseQueue
     /// The request path's writes, committed in batches (see ``GroupCommit``).
@@ -66,11 +67,11 @@ public final class SQLiteStore: Sendable {
         }
     }
 
-    /// Runs one read statement on the calling thread. One statement is atomic by itself (no BEGIN and
-    /// COMMIT needed), and a point read from the page cache takes microseconds: less than the two thread
-    /// hops and the transaction of an asynchronous read, on every token poll.
-    func readNow<T>(_ statement: (Database) throws -> T) throws -> T {
-        try database.unsafeRead(statement)
+    /// Runs one read statement on the database queue, suspending the caller meanwhile: a read that waits
+    /// behind a write batch (the expiry claim, the outbox claim, the purge) waits without holding a thread of
+    /// the cooperative pool. One statement is atomic by itself, so it runs without BEGIN and COMMIT.
+    func readNow<T: Sendable>(_ statement: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await database.unsafeRead(statement)
     }
 
     /// The versioned schema migrations, applied in order on open.

@@ -24,16 +24,16 @@ struct GroupCommitTests {
     }
 
     /// Holds the database queue in a write until `release` is signalled, so that the writes made meanwhile
-    /// wait together for the next batch; returns once the holding write runs.
+    /// wait together for the next batch; returns once the holding write runs (the write says so itself).
     private func holdWriter(_ store: SQLiteStore, release: DispatchSemaphore) async throws -> Task<Void, any Error> {
-        let running = DispatchSemaphore(value: 0)
+        let (running, started) = AsyncStream<Void>.makeStream()
         let holder = Task {
             try await store.commit.write { _ in
-                running.signal()
+                started.yield()
                 release.wait()
             }
         }
-        try await waitUntil { running.wait(timeout: .now()) == .success }
+        for await _ in running { break }
         return holder
     }
 
@@ -42,6 +42,28 @@ struct GroupCommitTests {
         while !condition() {
             guard ContinuousClock.now < deadline else { Issue.record("timed out"); return }
             try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    @Test(
+        "reads that wait behind a write wait suspended: more of them than the cooperative pool has threads, and other work still runs",
+        .timeLimit(.minutes(1)))
+    func readsBehindAWriteHoldNoThread() async throws {
+        try await withStore { store in
+            try await store.insert(request("h"))
+            let release = DispatchSemaphore(value: 0)
+            let holder = try await holdWriter(store, release: release)
+            try await withThrowingTaskGroup(of: PendingRequest?.self) { group in
+                for _ in 0..<(2 * ProcessInfo.processInfo.activeProcessorCount + 4) {
+                    group.addTask { try await store.request(authReqIdHash: "h") }
+                }
+                // A blocking read would take every thread of the pool, and this task would never run.
+                let ran = await Task { true }.value
+                #expect(ran)
+                release.signal()
+                for try await read in group { #expect(read?.authReqIdHash == "h") }
+            }
+            try await holder.value
         }
     }
 

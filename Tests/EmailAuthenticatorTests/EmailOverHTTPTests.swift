@@ -22,7 +22,7 @@ struct EmailOverHTTPTests {
                 uri: "/backchannel/authentication", method: .post, headers: form, body: ByteBuffer(string: "scope=openid&login_hint=alice"))
             let id = try #require(String(buffer: ack.body).firstMatch(of: #/"auth_req_id":"([^"]+)"/#)).1
 
-            try await server.waitForMessages(1)
+            await server.waitForMessages(1)
             let raw = try #require(server.messages().first)
             let text = try #require(raw.components(separatedBy: "Content-Transfer-Encoding: base64\r\n\r\n").dropFirst().first
                 .flatMap { Data(base64Encoded: $0.components(separatedBy: "\r\n--")[0].replacingOccurrences(of: "\r\n", with: "")) }

@@ -2,7 +2,6 @@ import BackchannelCore
 import BackchannelTesting
 import EmailAuthenticator
 import Foundation
-import Synchronization
 import Testing
 
 /// The SMTP relay down, then back: a real relay process, started late on the port the authenticator uses.
@@ -11,9 +10,10 @@ import Testing
 struct EmailRetryTests {
     /// Counts what the authenticator reports of its deliveries.
     final class Deliveries: DeliveryRecorder {
-        let counts = Mutex<[DeliveryReport: Int]>([:])
-        func record(_ report: DeliveryReport) { counts.withLock { $0[report, default: 0] += 1 } }
-        subscript(report: DeliveryReport) -> Int { counts.withLock { $0[report] ?? 0 } }
+        let counts = EventCounter<DeliveryReport>()
+        func record(_ report: DeliveryReport) { counts.record(report) }
+        subscript(report: DeliveryReport) -> Int { counts[report] }
+        func wait(for report: DeliveryReport) async { await counts.wait(for: report) }
     }
 
     private func authenticator(port: Int, deliveries: Deliveries) throws -> (EmailAuthenticator, BackchannelHandlerHarness) {
@@ -28,10 +28,6 @@ struct EmailRetryTests {
         return (handler, harness)
     }
 
-    private func until(_ condition: () -> Bool) async throws {
-        for _ in 0..<200 where !condition() { try await Task.sleep(for: .milliseconds(25)) }
-    }
-
     @Test("a mail the relay refused is delivered once the relay is back within the retry window, exactly once")
     func deliveredWhenTheRelayIsBack() async throws {
         let port = try LoopbackPort.free()
@@ -39,19 +35,21 @@ struct EmailRetryTests {
         let (handler, harness) = try authenticator(port: port, deliveries: deliveries)
         let request = harness.makeRequest(hint: .loginHint("alice"))
         #expect(try await harness.start(handler, request) == .started)
-        try await until { deliveries[.retried] >= 1 }
+        await deliveries.wait(for: .retried)
+        await harness.clock.waitForSleepers(1)
         #expect(deliveries[.retried] == 1)  // refused once, now waiting a second (of the virtual clock)
 
         let relay = try await SMTPTestServer.start(mode: .plain, port: port)
         defer { relay.stop() }
         await harness.clock.advance(by: 1)
-        try await relay.waitForMessages(1)
-        try await until { deliveries[.sent] == 1 }
+        await relay.waitForMessages(1)
+        await deliveries.wait(for: .sent)
         #expect(relay.messages().count == 1)
         #expect(deliveries[.sent] == 1 && deliveries[.failed] == 0)
         #expect(try await handler.checkAuthenticationStatus(authReqId: request.authReqId) == nil)  // still waiting for the user
-        await harness.clock.advance(by: 60)
-        try await Task.sleep(for: .milliseconds(200))
+        // Nothing is left that could send it again: the delivery has ended, and none is sleeping on the clock.
+        #expect(await harness.services.background.drain(deadline: .seconds(30)) == 0)
+        #expect(harness.clock.sleeperCount == 0)
         #expect(relay.messages().count == 1)  // never sent twice
     }
 
@@ -62,20 +60,18 @@ struct EmailRetryTests {
         let (handler, harness) = try authenticator(port: port, deliveries: deliveries)
         let request = harness.makeRequest(hint: .loginHint("alice"))
         #expect(try await harness.start(handler, request) == .started)
-        for _ in 0..<8 {
-            try await until { deliveries[.retried] + deliveries[.failed] > 0 }
+        // Refused at t=0, 8 and 16 (each retry waits 1, 2, then 4 s of the virtual clock); at t=24 the next
+        // retry (8 s later) would come after the 30 s window: the delivery fails.
+        for _ in 0..<3 {
+            await harness.clock.waitForSleepers(1)
             await harness.clock.advance(by: 8)
-            try await Task.sleep(for: .milliseconds(50))
         }
-        try await until { deliveries[.failed] == 1 }
-        #expect(deliveries[.failed] == 1)
+        await deliveries.wait(for: .failed)
+        #expect(deliveries[.retried] == 3)
         #expect(deliveries[.sent] == 0)
-        // The failure is counted just before the conclusion is written: give the write its moment.
-        var status = try await handler.checkAuthenticationStatus(authReqId: request.authReqId)
-        for _ in 0..<100 where status == nil {
-            try await Task.sleep(for: .milliseconds(20))
-            status = try await handler.checkAuthenticationStatus(authReqId: request.authReqId)
-        }
+        // The failure is counted just before the conclusion is reported: wait for the report.
+        await harness.completionSink.waitForReports(1)
+        let status = try await handler.checkAuthenticationStatus(authReqId: request.authReqId)
         guard case .failed = status else {
             Issue.record("the request did not fail after the retry window")
             return

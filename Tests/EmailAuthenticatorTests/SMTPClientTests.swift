@@ -25,7 +25,7 @@ struct SMTPClientTests {
         let client = SMTPClient(configuration: SMTPConfiguration(
             host: "localhost", port: server.port, security: .starttls, username: "mailer", password: "s3cret", caFile: server.certificate.path))
         try await client.send(message(".leading dot line"))
-        try await server.waitForMessages(1)
+        await server.waitForMessages(1)
         let raw = try #require(server.messages().first)
         #expect(raw.contains("X-Envelope-To: alice@example.com"))
         #expect(raw.contains("Subject: =?UTF-8?B?"))
@@ -38,7 +38,7 @@ struct SMTPClientTests {
         defer { server.stop() }
         try await SMTPClient(configuration: SMTPConfiguration(host: "localhost", port: server.port, security: .tls, caFile: server.certificate.path))
             .send(message())
-        try await server.waitForMessages(1)
+        await server.waitForMessages(1)
         #expect(server.messages().count == 1)
     }
 

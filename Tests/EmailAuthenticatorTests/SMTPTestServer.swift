@@ -1,5 +1,6 @@
 import BackchannelTesting
 import Foundation
+import Synchronization
 
 /// A real SMTP server process (aiosmtpd, through Fixtures/smtp_server.py) on a loopback port, with a
 /// throw-away self-signed certificate for the TLS modes.
@@ -10,6 +11,8 @@ final class SMTPTestServer: @unchecked Sendable {
     let directory: URL
     let certificate: URL
     private let process: Process
+    /// Counts the messages the server stored, as it says on its standard output.
+    private let stored: EventCounter<String>
 
     /// Asked once: each suite's trait reads it.
     static let isAvailable: Bool = {
@@ -53,8 +56,26 @@ final class SMTPTestServer: @unchecked Sendable {
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3"] + arguments
-        process.standardOutput = FileHandle.nullDevice
+        let output = Pipe()
+        process.standardOutput = output
         process.standardError = FileHandle.nullDevice
+        let stored = EventCounter<String>()
+        self.stored = stored
+        let pending = Mutex("")
+        output.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            guard !data.isEmpty else {
+                handle.readabilityHandler = nil
+                return
+            }
+            let lines = pending.withLock { text -> [Substring] in
+                text += String(decoding: data, as: UTF8.self)
+                var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+                text = String(lines.removeLast())
+                return lines
+            }
+            for line in lines where line == "stored" { stored.record("stored") }
+        }
         try process.run()
         for _ in 0..<200 {
             if Self.accepts(port) { return }
@@ -74,8 +95,9 @@ final class SMTPTestServer: @unchecked Sendable {
             .compactMap { try? String(contentsOf: mail.appendingPathComponent($0), encoding: .utf8) }
     }
 
-    func waitForMessages(_ count: Int) async throws {
-        for _ in 0..<300 where messages().count < count { try await Task.sleep(for: .milliseconds(10)) }
+    /// Waits until the server has stored `count` messages.
+    func waitForMessages(_ count: Int) async {
+        await stored.wait(for: "stored", count: count)
     }
 
     func stop() {

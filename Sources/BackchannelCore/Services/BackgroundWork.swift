@@ -77,15 +77,38 @@ public final class BackgroundWork: Sendable {
     /// - Returns: how many pieces had to be cancelled.
     @discardableResult
     public func drain(deadline: Duration) async -> Int {
-        state.withLock { $0.draining = true }
-        let clock = ContinuousClock()
-        let end = clock.now.advanced(by: deadline)
-        while count > 0, clock.now < end {
-            try? await Task.sleep(for: .milliseconds(20))
+        let running = state.withLock { state -> [Task<Void, Never>] in
+            state.draining = true
+            return Array(state.tasks.values)
         }
-        let left = state.withLock { state in Array(state.tasks.values) }
-        for task in left { task.cancel() }
-        for task in left { await task.value }
-        return left.count
+        // Whichever ends first: the work (each piece's own end), or the deadline.
+        let cancelledAtDeadline = await withTaskGroup(of: Bool.self) { group -> Int in
+            group.addTask {
+                for task in running { await task.value }
+                return true
+            }
+            group.addTask {
+                do {
+                    try await Task.sleep(for: deadline)
+                    return false
+                } catch {
+                    return true
+                }
+            }
+            let inTime = await group.next() ?? true
+            group.cancelAll()
+            guard !inTime else { return 0 }
+            // The deadline came first: what still runs is cancelled, which also ends the wait for it.
+            let late = state.withLock { Array($0.tasks.values) }
+            for task in late { task.cancel() }
+            return late.count
+        }
+        // Work started during the drain starts cancelled; it too is waited for.
+        let left = state.withLock { Array($0.tasks.values) }
+        for task in left {
+            task.cancel()
+            await task.value
+        }
+        return cancelledAtDeadline > 0 ? cancelledAtDeadline : left.count
     }
 }

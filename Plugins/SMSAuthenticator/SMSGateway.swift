@@ -3,6 +3,7 @@ import BackchannelCore
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// Sends text messages through the configured HTTP gateway, retrying 5xx answers and timeouts with
 /// exponential backoff.
@@ -11,8 +12,9 @@ struct SMSGateway: Sendable {
     enum Failure: Error, Equatable {
         /// The gateway refused it (a 4xx answer): retrying would not help.
         case refused(status: Int)
-        /// It failed every attempt (5xx answers, timeouts, unreachable).
-        case unavailable(attempts: Int)
+        /// It failed every attempt (5xx answers, timeouts, unreachable); `lastCause` is a fixed reason code
+        /// for the operator's log: `connection_refused`, `timeout`, `connection_failed`, `status_5xx`.
+        case unavailable(attempts: Int, lastCause: String)
     }
 
     let configuration: SMSConfiguration
@@ -22,6 +24,7 @@ struct SMSGateway: Sendable {
 
     func send(to phoneNumber: String, text: String) async throws(Failure) {
         var delay = Double(configuration.retryDelayMs) / 1000
+        var lastCause = "connection_failed"
         for attempt in 0...configuration.maxRetries {
             if attempt > 0 {
                 deliveries.record(.retried)
@@ -40,14 +43,30 @@ struct SMSGateway: Sendable {
                     deliveries.record(.failed)
                     throw Failure.refused(status: status)
                 }
+                lastCause = "status_5xx"
             } catch let failure as Failure {
                 throw failure
             } catch {
                 // A timeout or a transport failure: retried like a 5xx.
+                lastCause = Self.cause(of: error)
             }
         }
         deliveries.record(.failed)
-        throw .unavailable(attempts: configuration.maxRetries + 1)
+        throw .unavailable(attempts: configuration.maxRetries + 1, lastCause: lastCause)
+    }
+
+    /// A transport failure's reason code: what the operator needs to tell a gateway that is down (refused)
+    /// from one that is slow or unreachable (timeout).
+    static func cause(of error: any Error) -> String {
+        if let error = error as? HTTPClientError, [.connectTimeout, .deadlineExceeded, .readTimeout].contains(error) {
+            return "timeout"
+        }
+        if let error = error as? NIOConnectionError {
+            let refused = error.connectionErrors.contains { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }
+            return refused ? "connection_refused" : (error.dnsAError != nil || error.dnsAAAAError != nil ? "name_resolution" : "connection_failed")
+        }
+        if let error = error as? IOError, error.errnoCode == ECONNREFUSED { return "connection_refused" }
+        return "connection_failed"
     }
 
     private func request(to phoneNumber: String, text: String) throws -> HTTPClientRequest {

@@ -1,6 +1,7 @@
 import BackchannelCore
 import BackchannelTesting
 import Foundation
+import Logging
 @testable import SMSAuthenticator
 import Testing
 
@@ -77,7 +78,7 @@ struct SMSAuthenticatorTests {
             let (harness, sms, page) = try make(gateway)
             let request = request(harness)
             #expect(try await harness.start(sms, request) == .started)
-            try await gateway.waitFor(messages: 1)
+            await gateway.waitFor(messages: 1)
             let message = try #require(gateway.received.first)
             #expect(message.to == "+15550101")
             #expect(message.text.contains("Check it shows: K7."))
@@ -103,7 +104,7 @@ struct SMSAuthenticatorTests {
             let (harness, sms, page) = try make(gateway)
             let request = request(harness)
             _ = try await harness.start(sms, request)
-            try await gateway.waitFor(messages: 1)
+            await gateway.waitFor(messages: 1)
             let right = try code(in: try #require(gateway.received.first))
             let token = try linkToken(in: try #require(gateway.received.first))
             let wrong = right == "000000" ? "111111" : "000000"
@@ -122,7 +123,7 @@ struct SMSAuthenticatorTests {
             let (harness, sms, page) = try make(gateway)
             let request = request(harness)
             _ = try await harness.start(sms, request)
-            try await gateway.waitFor(messages: 1)
+            await gateway.waitFor(messages: 1)
             let answer = await page.respond(to: FrontChannelRequest(
                 method: .post, path: "", form: [("request", try linkToken(in: gateway.received[0])), ("code", try code(in: gateway.received[0])), ("csrf", "x")],
                 cookies: ["sms_csrf": String(repeating: "ab", count: 16)]))
@@ -137,9 +138,7 @@ struct SMSAuthenticatorTests {
             let (harness, sms, _) = try make(gateway, retries: 2)
             let request = request(harness)
             #expect(try await harness.start(sms, request) == .started)
-            for _ in 0..<300 where try await sms.checkAuthenticationStatus(authReqId: request.authReqId) == nil {
-                try await Task.sleep(for: .milliseconds(10))
-            }
+            await harness.completionSink.waitForReports(1)
             #expect(gateway.requestCount == 3)
             #expect(try await sms.checkAuthenticationStatus(authReqId: request.authReqId) == .failed(reason: "the text message could not be delivered"))
             #expect(harness.completionSink.results(for: request.authReqId) == [.failed(reason: "the text message could not be delivered")])
@@ -151,7 +150,7 @@ struct SMSAuthenticatorTests {
         try await TestGateway.run(failures: 1) { gateway in
             let (harness, sms, _) = try make(gateway)
             _ = try await harness.start(sms, request(harness))
-            try await gateway.waitFor(messages: 1)
+            await gateway.waitFor(messages: 1)
             #expect(gateway.requestCount == 2)
             #expect(gateway.received.count == 1)
         }
@@ -162,7 +161,7 @@ struct SMSAuthenticatorTests {
         try await TestGateway.run { gateway in
             let (harness, sms, _) = try make(gateway, provider: .twilio)
             _ = try await harness.start(sms, request(harness))
-            try await gateway.waitFor(messages: 1)
+            await gateway.waitFor(messages: 1)
             let message = try #require(gateway.received.first)
             #expect(message.to == "+15550101")
             #expect(message.from == "Backchannel")
@@ -176,7 +175,7 @@ struct SMSAuthenticatorTests {
             let (harness, sms, page) = try make(gateway)
             let request = request(harness, binding: "<script>alert(1)</script>")
             _ = try await harness.start(sms, request)
-            try await gateway.waitFor(messages: 1)
+            await gateway.waitFor(messages: 1)
             let shown = await page.respond(to: FrontChannelRequest(method: .get, path: "", query: [("request", try linkToken(in: gateway.received[0]))]))
             #expect(!shown.body.contains("<script>alert(1)</script>"))
             #expect(shown.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
@@ -200,7 +199,7 @@ struct SMSAuthenticatorTests {
         try await TestGateway.run { gateway in
             let (harness, sms, _) = try make(gateway)
             #expect(await BackchannelHandlerContract.violations(of: sms, harness: harness, hint: .loginHint("alice")).isEmpty)
-            try await gateway.waitFor(messages: 2)
+            await gateway.waitFor(messages: 2)
         }
     }
 
@@ -210,7 +209,7 @@ struct SMSAuthenticatorTests {
             let (harness, sms, page) = try make(gateway)
             let request = request(harness)
             _ = try await harness.start(sms, request)
-            try await gateway.waitFor(messages: 1)
+            await gateway.waitFor(messages: 1)
             let csrf = String(repeating: "ab", count: 16)
             let shown = await page.respond(to: FrontChannelRequest(method: .get, path: "", query: [("request", request.authReqId.rawValue)]))
             #expect(shown.status == 404)
@@ -226,7 +225,7 @@ struct SMSAuthenticatorTests {
             let (harness, sms, _) = try make(gateway)
             let request = request(harness)
             _ = try await harness.start(sms, request)
-            try await gateway.waitFor(messages: 1)
+            await gateway.waitFor(messages: 1)
             let stored = try #require(try await sms.services.stateStore.record(namespace: "sms", key: request.authReqId.rawValue))
             let text = String(decoding: stored.value, as: UTF8.self)
             #expect(!text.contains(try code(in: gateway.received[0])))
@@ -241,7 +240,7 @@ struct SMSAuthenticatorTests {
             let csrf = String(repeating: "ab", count: 16)
             let first = request(harness)
             _ = try await harness.start(sms, first)
-            try await gateway.waitFor(messages: 1)
+            await gateway.waitFor(messages: 1)
             let firstCode = try code(in: gateway.received[0])
             let wrong = firstCode == "000000" ? "111111" : "000000"
             for _ in 0..<3 { _ = await submit(page, token: try linkToken(in: gateway.received[0]), code: wrong, csrf: csrf) }
@@ -249,7 +248,7 @@ struct SMSAuthenticatorTests {
 
             let second = request(harness)
             _ = try await harness.start(sms, second)
-            try await gateway.waitFor(messages: 2)
+            await gateway.waitFor(messages: 2)
             let token = try linkToken(in: gateway.received[1])
             let right = try code(in: gateway.received[1])
             #expect(await submit(page, token: token, code: right == "000000" ? "111111" : "000000", csrf: csrf).status == 400)
@@ -264,6 +263,8 @@ struct SMSAuthenticatorTests {
         var services = harness.services
         services.clock = SystemClock()
         services.stateStore = InMemoryPluginStateStore(clock: SystemClock())
+        let log = CapturedLog()
+        services.logger = Logger(label: "test") { _ in log }
         var registry = PluginRegistry()
         try registry.register(SMSAuthenticator.descriptor)
         try registry.register(SMSAuthenticator.pageDescriptor)
@@ -277,12 +278,12 @@ struct SMSAuthenticatorTests {
             services: services)
         let sms = try #require(instance.handler as? SMSAuthenticator)
         let request = request(harness)
-        let started = ContinuousClock.now
         _ = try await harness.start(sms, request)
-        while try await sms.checkAuthenticationStatus(authReqId: request.authReqId) == nil, ContinuousClock.now - started < .seconds(20) {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        // Concluded within the wait at all: four connect timeouts (10 s each) would take twice as long as it.
+        await harness.completionSink.waitForReports(1)
         #expect(try await sms.checkAuthenticationStatus(authReqId: request.authReqId) == .failed(reason: "the text message could not be delivered"))
+        // The cause is the refusal itself, not a connect timeout reached by retrying the connection until it
+        // runs out (which is what a client that retries connection establishment would report).
+        let failure = try #require(log.entries.first { $0.message == "SMS delivery failed" })
+        #expect(failure.metadata.contains("lastCause: \"connection_refused\""))
     }
 }

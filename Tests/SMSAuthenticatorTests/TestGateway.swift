@@ -18,6 +18,9 @@ final class TestGateway: Sendable {
     private let messages = Mutex<[Message]>([])
     private let failuresLeft: Mutex<Int>
     private let requests = Mutex(0)
+    /// Counts the requests and the messages taken, for tests to wait on.
+    private let events = EventCounter<Event>()
+    enum Event: Hashable, Sendable { case request, message }
 
     var received: [Message] { messages.withLock { $0 } }
     var requestCount: Int { requests.withLock { $0 } }
@@ -78,16 +81,23 @@ final class TestGateway: Sendable {
             left -= 1
             return true
         }
-        if fail { return Response(status: .internalServerError) }
+        if fail {
+            events.record(.request)
+            return Response(status: .internalServerError)
+        }
         messages.withLock { $0.append(message) }
+        events.record(.message)
+        events.record(.request)
         return Response(status: .created)
     }
 
-    /// Waits (briefly, in real time) until `count` messages have arrived or `requests` attempts were made.
-    func waitFor(messages count: Int = 1, orRequests attempts: Int = .max) async throws {
-        for _ in 0..<500 {
-            if received.count >= count || requestCount >= attempts { return }
-            try await Task.sleep(for: .milliseconds(10))
-        }
+    /// Waits until `count` messages have been taken.
+    func waitFor(messages count: Int) async {
+        await events.wait(for: .message, count: count)
+    }
+
+    /// Waits until `count` requests have been answered, taken or failed.
+    func waitFor(requests count: Int) async {
+        await events.wait(for: .request, count: count)
     }
 }

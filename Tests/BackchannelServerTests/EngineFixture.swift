@@ -49,6 +49,8 @@ struct EngineFixture {
     let push: MockPushAuthenticator
     let handler: CountingHandler
     let engine: BackchannelEngine
+    /// The conclusions the authenticator reported, once the store has them, by the request's hash.
+    let reported: EventCounter<String>
 
     /// alice's user code, and its hash as the directory keeps it (made once: the hash is slow on purpose).
     static let aliceUserCode = "1234"
@@ -75,6 +77,7 @@ struct EngineFixture {
     ) async throws -> EngineFixture {
         let clock = VirtualClock()
         let store = InMemoryPendingRequestStore(expiredRequestRetention: TimeInterval(policy.expiredRequestRetention))
+        let reported = EventCounter<String>()
         let services = BackchannelHostServices(
             userDirectory: StaticUserDirectory([
                 DirectoryUser(
@@ -84,7 +87,7 @@ struct EngineFixture {
             ]),
             clock: clock,
             logger: Logger(label: "test"),
-            completionSink: StoreCompletionSink(store: store),
+            completionSink: ObservedCompletionSink(inner: StoreCompletionSink(store: store), reported: reported),
             stateStore: InMemoryPluginStateStore(clock: clock),
             frontChannelBaseURL: URL(string: "\(issuer)/authn/mock-push/")!,
             background: BackgroundWork()
@@ -110,7 +113,7 @@ struct EngineFixture {
                 keys: signingKeys, userDirectory: services.userDirectory, clientCertificateAuthorities: clientCertificateAuthorities),
             stores: EngineStores(requests: store, limits: limitStore, replay: replayStore ?? InMemoryPluginStateStore(clock: clock)),
             environment: EngineEnvironment(clock: clock, keyFetcher: keyFetcher, logger: logger, outboxSeal: outboxSeal))
-        return EngineFixture(clock: clock, store: store, push: push, handler: handler, engine: engine)
+        return EngineFixture(clock: clock, store: store, push: push, handler: handler, engine: engine, reported: reported)
     }
 
     /// An RS256 key for the fixtures of this test process: generating one costs a tenth of a second in a
@@ -150,20 +153,17 @@ struct EngineFixture {
             authorization: Self.basic(client.0, client.1))
     }
 
-    /// The request did not conclude while the test yielded to the tasks that conclude it.
-    struct NotConcluded: Error, CustomStringConvertible {
-        var description: String { "the request was still pending after its authenticator's tasks had every chance to run" }
-    }
-
-    /// Waits until the store holds a conclusion for the request, yielding to the tasks the virtual clock woke;
-    /// throws rather than returning as if it had concluded.
+    /// Waits until the authenticator has reported the request's conclusion and the store holds it (the report
+    /// is counted after the store took it); throws if the store then still shows it pending.
     func waitUntilConcluded(_ authReqId: String) async throws {
         let hash = BackchannelEngine.authReqIdHash(authReqId)
-        for _ in 0..<2000 {
-            if let request = try await store.request(authReqIdHash: hash), request.state != .pending { return }
-            await Task.yield()
-        }
-        throw NotConcluded()
+        await reported.wait(for: hash)
+        guard let request = try await store.request(authReqIdHash: hash), request.state != .pending else { throw NotConcluded() }
+    }
+
+    /// The request was reported concluded, yet the store still shows it pending.
+    struct NotConcluded: Error, CustomStringConvertible {
+        var description: String { "the authenticator reported a conclusion the store does not hold" }
     }
 
     func verifier() async throws -> JWTKeyCollection {
@@ -172,3 +172,13 @@ struct EngineFixture {
     }
 }
 
+/// Passes each reported conclusion on to the store, then counts it, so a test can wait for the event.
+struct ObservedCompletionSink: BackchannelCompletionSink {
+    let inner: StoreCompletionSink
+    let reported: EventCounter<String>
+
+    func authenticationConcluded(authReqId: AuthReqId, result: BackchannelAuthenticationResult) async {
+        await inner.authenticationConcluded(authReqId: authReqId, result: result)
+        reported.record(authReqId.rawValue)
+    }
+}

@@ -6,7 +6,7 @@ import Synchronization
 public final class EventCounter<Kind: Hashable & Sendable>: Sendable {
     private struct State {
         var counts: [Kind: Int] = [:]
-        var waiting: [(kind: Kind, count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var waiters: [Kind: CountWaiters] = [:]
     }
 
     private let state = Mutex(State())
@@ -18,10 +18,7 @@ public final class EventCounter<Kind: Hashable & Sendable>: Sendable {
     public func record(_ kind: Kind) {
         let satisfied = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.counts[kind, default: 0] += 1
-            let count = state.counts[kind, default: 0]
-            let ready = state.waiting.filter { $0.kind == kind && $0.count <= count }.map(\.continuation)
-            state.waiting.removeAll { $0.kind == kind && $0.count <= count }
-            return ready
+            return state.waiters[kind]?.satisfied(by: state.counts[kind, default: 0]) ?? []
         }
         for continuation in satisfied { continuation.resume() }
     }
@@ -31,15 +28,17 @@ public final class EventCounter<Kind: Hashable & Sendable>: Sendable {
         state.withLock { $0.counts[kind, default: 0] }
     }
 
-    /// Suspends until `count` events of `kind` have been counted (at once if they have).
+    /// Suspends until `count` events of `kind` have been counted (at once if they have), or the task is
+    /// cancelled.
     public func wait(for kind: Kind, count: Int = 1) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let now = state.withLock { state -> Bool in
-                guard state.counts[kind, default: 0] < count else { return true }
-                state.waiting.append((kind, count, continuation))
-                return false
+        let id = state.withLock { $0.waiters[kind, default: CountWaiters()].makeId() }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { $0.waiters[kind, default: CountWaiters()].register(id, count, current: $0.counts[kind, default: 0], continuation) }
+                if now { continuation.resume() }
             }
-            if now { continuation.resume() }
+        } onCancel: {
+            state.withLock { $0.waiters[kind]?.cancel(id) }?.resume()
         }
     }
 }

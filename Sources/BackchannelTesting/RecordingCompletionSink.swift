@@ -2,7 +2,7 @@ import BackchannelCore
 import Synchronization
 
 /// A completion sink that remembers every report, so tests can check what a handler told its host.
-public final class RecordingCompletionSink: BackchannelCompletionSink {
+public final class RecordingCompletionSink: BackchannelCompletionSink, CountWaitable {
     private struct State {
         var reports: [(AuthReqId, BackchannelAuthenticationResult)] = []
         /// Tasks waiting for so many reports (``waitForReports(_:)``).
@@ -33,8 +33,10 @@ public final class RecordingCompletionSink: BackchannelCompletionSink {
     /// Suspends until at least `count` reports have arrived: the event a test waits for after waking a
     /// handler's work, instead of yielding in a loop. Since 1.6.
     public func waitForReports(_ count: Int = 1) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            if state.withLock({ $0.waiters.register(count, current: $0.reports.count, continuation) }) { continuation.resume() }
-        }
+        await waitForCount(count)
+    }
+
+    func withWaiters<Result>(_ body: (inout CountWaiters, Int) -> Result) -> Result {
+        state.withLock { body(&$0.waiters, $0.reports.count) }
     }
 }

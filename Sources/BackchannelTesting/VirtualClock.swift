@@ -5,7 +5,7 @@ import Synchronization
 /// A clock that moves only when a test moves it, so lifecycle tests never wait for real time.
 ///
 /// Tasks sleeping on it wake, in deadline order, when ``advance(by:)`` carries `now` past their deadline.
-public final class VirtualClock: BackchannelClock {
+public final class VirtualClock: BackchannelClock, CountWaitable {
     private struct Sleeper {
         var id: UInt64
         var deadline: Date
@@ -34,10 +34,13 @@ public final class VirtualClock: BackchannelClock {
 
     /// Suspends until at least `count` tasks sleep on this clock: the event a test waits for before it
     /// advances the clock past their deadlines, instead of spinning on ``sleeperCount``. Since 1.6.
+    /// A cancelled wait ends at once.
     public func waitForSleepers(_ count: Int = 1) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            if state.withLock({ $0.waiters.register(count, current: $0.sleepers.count, continuation) }) { continuation.resume() }
-        }
+        await waitForCount(count)
+    }
+
+    func withWaiters<Result>(_ body: (inout CountWaiters, Int) -> Result) -> Result {
+        state.withLock { body(&$0.waiters, $0.sleepers.count) }
     }
 
     public func sleep(until deadline: Date) async throws {

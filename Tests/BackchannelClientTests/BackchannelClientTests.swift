@@ -28,7 +28,7 @@ struct BackchannelClientTests {
                 outcome.set(.failure(error))
             }
         }
-        await provider.drive(until: { outcome.get != nil })
+        await provider.drive(until: { await outcome.waitUntilSet() })
         await task.value
         return outcome.get ?? .failure(.transport("did not finish"))
     }
@@ -103,19 +103,21 @@ struct BackchannelClientTests {
             let pending = try await client.initiate(AuthenticationRequest(hint: .loginHint("carol")))
             let start = provider.clock.now
             let polls = Mutex<[(Int, TimeInterval, Int)]>([])
+            let progressed = EventCounter<String>()
             let task = Task {
                 try await client.poll(pending) { progress in
                     polls.withLock { $0.append((progress.polls, provider.clock.now.timeIntervalSince(start), progress.interval)) }
+                    progressed.record("poll")
                 }
             }
             // Someone else polls this request at t+4, so the client's own poll at t+5 is too soon.
-            while provider.clock.sleeperCount == 0 { try await Task.sleep(for: .milliseconds(2)) }
+            await provider.clock.waitForSleepers(1)
             await provider.clock.advance(by: 4)
             let sneak = await provider.engine.tokenRequest(
                 .init([("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", pending.authReqId)]),
                 authorization: "Basic " + Data("\(EmbeddedDefaults.clientId):\(EmbeddedDefaults.clientSecret)".utf8).base64EncodedString())
             #expect(sneak.failureValue?.code == "authorization_pending")
-            await provider.drive(until: { polls.withLock { $0.count >= 3 } }, limit: 40)
+            await provider.drive(until: { await progressed.wait(for: "poll", count: 3) }, limit: 40)
             task.cancel()
             let recorded = polls.withLock { $0 }
             #expect(recorded.count >= 3)
@@ -132,15 +134,20 @@ struct BackchannelClientTests {
             let client = try await client(provider)
             let pending = try await client.initiate(AuthenticationRequest(hint: .loginHint("carol")))
             let polls = Mutex(0)
+            let progressed = EventCounter<String>()
             let outcome = Box<BackchannelClientError>()
             let task = Task {
                 do throws(BackchannelClientError) {
-                    _ = try await client.poll(pending) { progress in polls.withLock { $0 = progress.polls } }
+                    _ = try await client.poll(pending) { progress in
+                        polls.withLock { $0 = progress.polls }
+                        progressed.record("poll")
+                    }
                 } catch {
                     outcome.set(error)
                 }
             }
-            await provider.drive(until: { polls.withLock { $0 } >= 1 }, limit: 20)
+            // Told before the first wait (no poll yet) and before the second (one poll made).
+            await provider.drive(until: { await progressed.wait(for: "poll", count: 2) }, limit: 20)
             task.cancel()
             await task.value
             #expect(outcome.get == .cancelled)

@@ -50,21 +50,25 @@ struct LiveProvider {
         throw POSIXError(.EADDRINUSE)
     }
 
-    /// Advances the shared clock a second at a time until `done`. Before each step it waits (in real
-    /// time, briefly) for someone to sleep on the clock, so time never moves while a request is in flight.
-    func drive(until done: @Sendable () -> Bool, limit: Int = 600) async {
-        for _ in 0..<limit where !done() {
-            for _ in 0..<400 where clock.sleeperCount == 0 && !done() {
-                try? await Task.sleep(for: .milliseconds(5))
-            }
+    /// Advances the shared clock a second at a time until `done` happens. Before each step it waits for
+    /// someone to sleep on the clock, so time never moves while a request is in flight.
+    func drive(until done: @escaping @Sendable () async -> Void, limit: Int = 600) async {
+        for _ in 0..<limit {
+            guard await firstOf({ await self.clock.waitForSleepers(1) }, done) == 0 else { return }
             await clock.advance(by: 1)
         }
     }
 }
 
-/// A value a task sets once and a test reads.
+/// A value a task sets once and a test reads, or waits for.
 final class Box<Value: Sendable>: Sendable {
     private let value = Mutex<Value?>(nil)
-    func set(_ newValue: Value) { value.withLock { $0 = newValue } }
+    private let events = EventCounter<Bool>()
+    func set(_ newValue: Value) {
+        value.withLock { $0 = newValue }
+        events.record(true)
+    }
     var get: Value? { value.withLock { $0 } }
+    /// Suspends until the value is set.
+    func waitUntilSet() async { await events.wait(for: true) }
 }

@@ -41,4 +41,19 @@ struct VirtualClockTests {
         try await first.value
         try await second.value
     }
+
+    @Test("waits end when their task is cancelled, so a test can race two of them: firstOf answers the one that happened")
+    func racingWaits() async {
+        let clock = VirtualClock()
+        let events = EventCounter<String>()
+        let racer = Task { await firstOf({ await clock.waitForSleepers(1) }, { await events.wait(for: "done", count: 2) }) }
+        events.record("done")
+        events.record("done")
+        #expect(await racer.value == 1)
+        #expect(events["done"] == 2)
+        let sleeper = Task { try await clock.sleep(until: clock.now.addingTimeInterval(5)) }
+        #expect(await firstOf({ await clock.waitForSleepers(1) }, { await events.wait(for: "never") }) == 0)
+        await clock.advance(by: 5)
+        try? await sleeper.value
+    }
 }

@@ -28,6 +28,8 @@ final class GroupCommit: Sendable {
         var writes: [Write] = []
         var draining = false
         var statistics = Statistics()
+        /// Tests waiting for so many writes to wait (``waitForWaiting(_:)``); empty in service.
+        var watchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
     /// What the batches have been so far (the metrics say the same to Prometheus).
@@ -97,6 +99,26 @@ final class GroupCommit: Sendable {
     /// Writes waiting for the next batch.
     var waiting: Int { queue.withLock { $0.writes.count } }
 
+    /// Suspends until `count` writes wait for the next batch: the event a test waits for while it holds the
+    /// database queue, instead of polling ``waiting``.
+    func waitForWaiting(_ count: Int) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let now = queue.withLock { queue -> Bool in
+                guard queue.writes.count < count else { return true }
+                queue.watchers.append((count, continuation))
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
+
+    private static func satisfied(
+        _ watchers: inout [(count: Int, continuation: CheckedContinuation<Void, Never>)], by waiting: Int
+    ) -> [CheckedContinuation<Void, Never>] {
+        defer { watchers.removeAll { $0.count <= waiting } }
+        return watchers.filter { $0.count <= waiting }.map(\.continuation)
+    }
+
     /// Runs `update` in the next batch and answers its result once that batch has committed.
     func write<T: Sendable>(_ update: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
@@ -117,11 +139,12 @@ final class GroupCommit: Sendable {
                         continuation.resume(throwing: DatabaseError(resultCode: .SQLITE_ABORT, message: "the write did not run"))
                     }
                 })
-            let leads = queue.withLock { queue in
+            let (leads, watchers) = queue.withLock { queue in
                 queue.writes.append(write)
                 defer { queue.draining = true }
-                return !queue.draining
+                return (!queue.draining, queue.watchers.isEmpty ? [] : Self.satisfied(&queue.watchers, by: queue.writes.count))
             }
+            for watcher in watchers { watcher.resume() }
             // The write that finds the queue idle starts the drain; the others join its batches.
             if leads { Task { await self.drain() } }
         }

@@ -37,14 +37,6 @@ struct GroupCommitTests {
         return holder
     }
 
-    private func waitUntil(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while !condition() {
-            guard ContinuousClock.now < deadline else { Issue.record("timed out"); return }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-    }
-
     @Test(
         "reads that wait behind a write wait suspended: more of them than the cooperative pool has threads, and other work still runs",
         .timeLimit(.minutes(1)))
@@ -74,7 +66,7 @@ struct GroupCommitTests {
             let holder = try await holdWriter(store, release: release)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for n in 0..<50 { group.addTask { try await store.insert(request("h\(n)")) } }
-                try await waitUntil { store.commit.waiting == 50 }
+                await store.commit.waitForWaiting(50)
                 release.signal()
                 try await group.waitForAll()
             }
@@ -94,7 +86,7 @@ struct GroupCommitTests {
             // Two rows, the second of which exists: the first must not survive its write's failure.
             let failing = Task { try await store.insert(contentsOf: [request("partial"), request("taken")]) }
             async let after: Void = store.insert(request("after"))
-            try await waitUntil { store.commit.waiting == 3 }
+            await store.commit.waitForWaiting(3)
             release.signal()
             try await before
             await #expect(throws: DatabaseError.self) { try await failing.value }

@@ -33,6 +33,23 @@ final class PostgresConnectionPool: Sendable {
         var open = 0
         var failingSlots = 0
         var shutDown = false
+        /// Tests waiting for a condition of the slots (``waitUntil(_:)``); empty in service.
+        var watchers: [(condition: Condition, continuation: CheckedContinuation<Void, Never>)] = []
+
+        func holds(_ condition: Condition, size: Int) -> Bool {
+            switch condition {
+            case .open(let count): open >= count
+            case .outOfReach: open == 0 && failingSlots == size
+            }
+        }
+
+        /// The watchers the slots now satisfy, removed: the caller resumes them outside the lock.
+        mutating func satisfiedWatchers(size: Int) -> [CheckedContinuation<Void, Never>] {
+            guard !watchers.isEmpty else { return [] }
+            let state = self
+            defer { watchers.removeAll { state.holds($0.condition, size: size) } }
+            return watchers.filter { state.holds($0.condition, size: size) }.map(\.continuation)
+        }
 
         /// The most recently returned open connection (warm), dropping closed ones on the way.
         mutating func popOpenIdle() -> PostgresConnection? {
@@ -48,6 +65,14 @@ final class PostgresConnectionPool: Sendable {
             }
             return nil
         }
+    }
+
+    /// A condition of the slots a test can wait for.
+    enum Condition: Sendable {
+        /// At least this many connections are open.
+        case open(Int)
+        /// Every slot failed to connect and none is open: operations fail at once.
+        case outOfReach
     }
 
     private let state = Mutex(State())
@@ -67,6 +92,19 @@ final class PostgresConnectionPool: Sendable {
         self.configuration = configuration
         self.deadline = deadline
         self.logger = logger
+    }
+
+    /// Suspends until the slots satisfy `condition`: the event a test waits for (connected, out of reach,
+    /// back) instead of polling with operations.
+    func waitUntil(_ condition: Condition) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { state -> Bool in
+                guard !state.holds(condition, size: size) else { return true }
+                state.watchers.append((condition, continuation))
+                return false
+            }
+            if now { continuation.resume() }
+        }
     }
 
     /// Keeps every slot's connection open until graceful shutdown or cancellation, then closes them and
@@ -208,14 +246,16 @@ final class PostgresConnectionPool: Sendable {
             } catch {
                 if failures == 0 { logger.warning("cannot connect to PostgreSQL, retrying", metadata: ["error": "\(Self.reason(error))"]) }
                 failures += 1
-                let waiters: [Waiter] = state.withLock { state in
+                let (waiters, watchers) = state.withLock { state -> ([Waiter], [CheckedContinuation<Void, Never>]) in
                     if failures == 1 { state.failingSlots += 1 }
+                    let watchers = state.satisfiedWatchers(size: size)
                     // The database is out of reach from every slot: nobody gets a connection soon.
-                    guard state.open == 0, state.failingSlots == size else { return [] }
+                    guard state.open == 0, state.failingSlots == size else { return ([], watchers) }
                     state.order.removeAll()
                     defer { state.waiters.removeAll() }
-                    return Array(state.waiters.values)
+                    return (Array(state.waiters.values), watchers)
                 }
+                for watcher in watchers { watcher.resume() }
                 for waiter in waiters {
                     waiter.timeout?.cancel()
                     waiter.continuation.resume(throwing: PostgresStoreError.outOfReach)
@@ -226,10 +266,12 @@ final class PostgresConnectionPool: Sendable {
             if failures > 0 { logger.info("connected to PostgreSQL again") }
             let wasFailing = failures > 0
             failures = 0
-            state.withLock { state in
+            let watchers = state.withLock { state in
                 state.open += 1
                 if wasFailing { state.failingSlots -= 1 }
+                return state.satisfiedWatchers(size: size)
             }
+            for watcher in watchers { watcher.resume() }
             release(connection)
             await withTaskCancellationHandler {
                 try? await connection.closeFuture.get()

@@ -32,6 +32,7 @@ struct SMSAuthenticatorTests {
             "from": .string("Backchannel"), "max_retries": .integer(retries), "retry_delay_ms": .integer(10),
         ].merging(extra) { $1 })
         let instance = try registry.makeAuthenticator(plugin: "sms", configuration: configuration, services: services)
+        gateway.sends(from: services.background)
         return (harness, try #require(instance.handler as? SMSAuthenticator), try #require(instance.interaction))
     }
 

@@ -14,6 +14,7 @@ struct SMSThroughEngineTests {
     private func engine(_ gateway: TestGateway) async throws -> (BackchannelEngine, any FrontChannelInteraction, BackgroundWork) {
         let store = InMemoryPendingRequestStore()
         let background = BackgroundWork()
+        gateway.sends(from: background)
         let services = BackchannelHostServices(
             userDirectory: StaticUserDirectory([DirectoryUser(subject: "alice", phoneNumber: "+15550101")]),
             logger: Logger(label: "test"),

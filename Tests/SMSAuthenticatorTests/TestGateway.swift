@@ -1,3 +1,4 @@
+import BackchannelCore
 import BackchannelTesting
 import Foundation
 import Hummingbird
@@ -21,6 +22,8 @@ final class TestGateway: Sendable {
     /// Counts the requests and the messages taken, for tests to wait on.
     private let events = EventCounter<Event>()
     enum Event: Hashable, Sendable { case request, message }
+    /// The deliveries that send to this gateway: drained before it stops.
+    private let senders = Mutex<[BackgroundWork]>([])
 
     var received: [Message] { messages.withLock { $0 } }
     var requestCount: Int { requests.withLock { $0 } }
@@ -60,13 +63,9 @@ final class TestGateway: Sendable {
         do {
             try await LoopbackHTTPServer.serve(router, port: gateway.port, label: "test-gateway") {
                 try await body(gateway)
-                // Let deliveries still on their way land before the server stops: a connection accepted during
+                // Deliveries still on their way land before the server stops: a connection accepted during
                 // shutdown trips an assertion in NIO's async channel.
-                var seen = -1
-                while seen != gateway.requestCount {
-                    seen = gateway.requestCount
-                    try await Task.sleep(for: .milliseconds(100))
-                }
+                for work in gateway.senders.withLock({ $0 }) { await work.drain(deadline: .seconds(30)) }
             }
             return true
         } catch is LoopbackHTTPServer.PortInUse {
@@ -89,6 +88,11 @@ final class TestGateway: Sendable {
         events.record(.message)
         events.record(.request)
         return Response(status: .created)
+    }
+
+    /// Has the gateway wait, before it stops, for the deliveries `work` runs (an authenticator sending here).
+    func sends(from work: BackgroundWork) {
+        senders.withLock { $0.append(work) }
     }
 
     /// Waits until `count` messages have been taken.

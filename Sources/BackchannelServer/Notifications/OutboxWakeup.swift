@@ -10,9 +10,18 @@ public final class OutboxWakeup: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Told whenever a wait finds no signal and starts waiting: the event a test signals after.
+    private let onWaiting: (@Sendable () -> Void)?
 
     /// Creates a wake-up nobody has signalled.
-    public init() {}
+    public init() {
+        onWaiting = nil
+    }
+
+    /// A wake-up that tells `onWaiting` whenever a wait starts waiting (tests).
+    init(onWaiting: @escaping @Sendable () -> Void) {
+        self.onWaiting = onWaiting
+    }
 
     /// Something may be due: the waiting service wakes now, or its next wait returns at once.
     public func signal() {
@@ -50,7 +59,7 @@ public final class OutboxWakeup: Sendable {
                     state.waiter = continuation
                     return false
                 }
-                if now { continuation.resume() }
+                if now { continuation.resume() } else { onWaiting?() }
             }
         } onCancel: {
             let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in

@@ -10,8 +10,8 @@ final class BackchanneldProcess: @unchecked Sendable {
     let baseURL: String
     /// The operations listener (`/metrics`, `/healthz`, `/readyz`), on a free port of its own.
     let operationsURL: String
-    /// Its output as it comes, when asked for (`watchOutput`); else it goes straight to the log file.
-    let output: OutputWatch?
+    /// Its output as it comes (also copied into the log file), for a test that waits for a line.
+    let output: OutputWatch
     private let process: Process
 
     /// The built executable: beside the test bundle in the build directory.
@@ -29,14 +29,13 @@ final class BackchanneldProcess: @unchecked Sendable {
         executable.deletingLastPathComponent().appendingPathComponent(name)
     }
 
-    /// Starts a process and waits until it serves discovery.
+    /// Starts a process and waits until it serves: until it says so on its output ("Backchannel is running",
+    /// printed once the listener is up), or fails if it exits first.
     /// - Parameters:
-    ///   - https: For a server configured with `server.tls`: a client that trusts its certificate, which the
-    ///     readiness check uses (and `baseURL` is `https`).
-    ///   - watchOutput: Read the output through ``output`` as well, for a test that waits for a log line.
+    ///   - https: For a server configured with `server.tls` (`baseURL` is `https`).
     init(
         arguments: [String], log: URL, executable: URL = BackchanneldProcess.executable, logLevel: String = "warning", environment: [String: String] = [:],
-        https: AsyncHTTPClient.HTTPClient? = nil, watchOutput: Bool = false
+        https: AsyncHTTPClient.HTTPClient? = nil
     ) async throws {
         port = try LoopbackPort.free()
         baseURL = "\(https == nil ? "http" : "https")://127.0.0.1:\(port)"
@@ -51,21 +50,14 @@ final class BackchanneldProcess: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let file = try FileHandle(forWritingTo: log)
         file.seekToEndOfFile()
-        output = watchOutput ? OutputWatch(copyingTo: file) : nil
-        process.standardOutput = output?.pipe ?? file
-        process.standardError = output?.pipe ?? file
+        output = OutputWatch(copyingTo: file)
+        process.standardOutput = output.pipe
+        process.standardError = output.pipe
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        for _ in 0..<300 {
-            if let https {
-                let request = HTTPClientRequest(url: "\(baseURL)/.well-known/openid-configuration")
-                if (try? await https.execute(request, timeout: TimeAmount.seconds(2)))?.status == .ok { return }
-            } else if (try? await HTTPPeer.get("\(baseURL)/.well-known/openid-configuration"))?.status == 200 {
-                return
-            }
-            guard process.isRunning else { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        // The pipe's write end belongs to the child now: its end of file is the child's exit.
+        try? output.pipe.fileHandleForWriting.close()
+        if await output.waitFor("Backchannel is running") { return }
         kill(process.processIdentifier, SIGKILL)
         throw ProcessFailure(log: (try? String(contentsOf: log, encoding: .utf8)) ?? "")
     }

@@ -132,11 +132,10 @@ struct ReloadTests {
         let directory = try ChildProcess.temporaryDirectory("reload-none")
         defer { try? FileManager.default.removeItem(at: directory) }
         let server = try await BackchanneldProcess(
-            arguments: ["--data-dir", directory.appendingPathComponent("data").path], log: directory.appendingPathComponent("log"), logLevel: "notice",
-            watchOutput: true)
+            arguments: ["--data-dir", directory.appendingPathComponent("data").path], log: directory.appendingPathComponent("log"), logLevel: "notice")
         defer { server.stop() }
         server.send(SIGHUP)
-        #expect(await server.output?.waitFor("SIGHUP ignored") == true)
+        #expect(await server.output.waitFor("SIGHUP ignored") == true)
         #expect(server.isRunning)
         #expect(try await HTTPPeer.get("\(server.baseURL)/.well-known/openid-configuration").status == 200)
     }

@@ -180,7 +180,7 @@ struct PushEndToEndTests {
             try await LoopbackHTTPServer.serve(apns, port: fixture.apnsPort, label: "apns-stand-in", server: try .http2Upgrade(tlsConfiguration: tls)) {
                 let node = try await BackchanneldProcess(
                     arguments: ["--config", file.path, "--data-dir", fixture.directory.appendingPathComponent("data").path],
-                    log: fixture.directory.appendingPathComponent("log"), logLevel: "notice", watchOutput: true)
+                    log: fixture.directory.appendingPathComponent("log"), logLevel: "notice")
                 defer { node.stop() }
                 try await body(node, fixture, seen)
             }
@@ -312,7 +312,7 @@ struct PushEndToEndTests {
             #expect(seen.apns.withLock { $0.count } == 1)
             let log = fixture.directory.appendingPathComponent("log")
             node.send(SIGHUP)
-            #expect(await node.output?.waitFor("configuration reloaded") == true)
+            #expect(await node.output.waitFor("configuration reloaded") == true)
             #expect(node.isRunning)
             #expect(await node.terminate() == 0)
             let text = try String(contentsOf: log, encoding: .utf8)

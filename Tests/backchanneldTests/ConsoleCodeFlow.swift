@@ -10,11 +10,9 @@ enum ConsoleCodeFlow {
         let started = try await HTTPPeer.post(
             "\(node.baseURL)/backchannel/authentication", form: [("scope", "openid"), ("login_hint", "alice")], basic: client)
         let authReqId = try #require(started.json["auth_req_id"]?.stringValue, "\(started.text)")
-        var text = ""
-        for _ in 0..<100 where !text.contains("one-time code") {
-            try await Task.sleep(for: .milliseconds(50))
-            text = try String(contentsOf: log, encoding: .utf8)
-        }
+        // The line is in the log file by the time the watch has read it (it copies before it looks).
+        #expect(await node.output.waitFor("one-time code for alice"))
+        let text = try String(contentsOf: log, encoding: .utf8)
         let match = try #require(text.firstMatch(of: #/one-time code for alice: (\d+); enter it at (\S+)/#))
         let (code, link) = (String(match.1), String(match.2))
         #expect(link.hasPrefix("\(node.baseURL)/authn/console-code/?request="))

@@ -7,7 +7,7 @@ final class OutputWatch: Sendable {
     private struct State {
         var text = ""
         var closed = false
-        var waiters: [(needle: String, continuation: CheckedContinuation<Bool, Never>)] = []
+        var waiters: [(needle: String, count: Int, continuation: CheckedContinuation<Bool, Never>)] = []
     }
 
     /// Where the process writes.
@@ -32,23 +32,30 @@ final class OutputWatch: Sendable {
         let ready = state.withLock { state -> [(CheckedContinuation<Bool, Never>, Bool)] in
             if let chunk { state.text += chunk } else { state.closed = true }
             let (text, closed) = (state.text, state.closed)
-            let done = state.waiters.filter { text.contains($0.needle) || closed }
-            state.waiters.removeAll { text.contains($0.needle) || closed }
-            return done.map { ($0.continuation, text.contains($0.needle)) }
+            let found = { (waiter: (needle: String, count: Int, continuation: CheckedContinuation<Bool, Never>)) in
+                Self.occurrences(of: waiter.needle, in: text) >= waiter.count
+            }
+            let done = state.waiters.filter { found($0) || closed }
+            state.waiters.removeAll { found($0) || closed }
+            return done.map { ($0.continuation, found($0)) }
         }
         for (continuation, found) in ready { continuation.resume(returning: found) }
     }
 
-    /// Suspends until the output contains `needle`. - Returns: whether it did before the output ended.
-    func waitFor(_ needle: String) async -> Bool {
+    /// Suspends until the output contains `needle` `count` times. - Returns: whether it did before the output ended.
+    func waitFor(_ needle: String, count: Int = 1) async -> Bool {
         await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             let answer: Bool? = state.withLock { state in
-                if state.text.contains(needle) { return true }
+                if Self.occurrences(of: needle, in: state.text) >= count { return true }
                 if state.closed { return false }
-                state.waiters.append((needle, continuation))
+                state.waiters.append((needle, count, continuation))
                 return nil
             }
             if let answer { continuation.resume(returning: answer) }
         }
+    }
+
+    private static func occurrences(of needle: String, in text: String) -> Int {
+        text.components(separatedBy: needle).count - 1
     }
 }

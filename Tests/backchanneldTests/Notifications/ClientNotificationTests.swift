@@ -32,13 +32,16 @@ struct ClientNotificationTests {
             arguments: ["--config", file.path, "--data-dir", directory.appendingPathComponent("data").path], log: directory.appendingPathComponent("log"))
     }
 
-    /// Runs `body` with `inbox` served on `port`.
-    private func serving<T: Sendable>(_ inbox: NotificationInbox, port: Int, _ body: () async throws -> T) async throws -> T {
+    /// Runs `body` with `inbox` served on `port`; then stops `server` (waiting for its exit) before the inbox
+    /// stops, so no repeat delivery under way reaches a listener that is shutting down.
+    private func serving<T: Sendable>(
+        _ inbox: NotificationInbox, port: Int, stopping server: BackchanneldProcess, _ body: () async throws -> T
+    ) async throws -> T {
         let router = Router()
         inbox.addRoute(to: router)
         return try await LoopbackHTTPServer.serve(router, port: port, label: "rp") {
             let result = try await body()
-            try await Task.sleep(for: .milliseconds(300))  // let a repeat delivery under way land
+            _ = await server.terminate()
             return result
         }
     }
@@ -50,7 +53,7 @@ struct ClientNotificationTests {
         let server = try await provider(mode: mode, port: port, in: directory)
         defer { server.stop() }
         let inbox = NotificationInbox()
-        return try await serving(inbox, port: port) {
+        return try await serving(inbox, port: port, stopping: server) {
             let client = try await BackchannelClient.discover(issuer: server.baseURL, clientId: "rp", credentials: .clientSecretBasic(secret: Self.secret))
             do throws(BackchannelClientError) {
                 let tokens = try await client.authenticate(

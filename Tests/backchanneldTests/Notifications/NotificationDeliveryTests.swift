@@ -53,19 +53,16 @@ struct NotificationDeliveryTests {
         let receiver = NotificationReceiver(port: try LoopbackPort.free(), statuses: [500, 500])
         let server = try await node(directory, configuration(mode: "ping", endpoint: receiver.url))
         defer { server.stop() }
-        try await receiver.serve {
+        try await receiver.serve(stopping: [server]) {
             let id = try await start(server)
-            try await receiver.waitFor(1)
+            await receiver.waitFor(1)
             #expect(receiver.attemptCount == 3)
             #expect(receiver.received.map(\.json) == [["auth_req_id": .string(id)]])
             #expect(receiver.received.first?.authorization == "Bearer notify-me-0123456789")
-            // The node counts an attempt when its answer arrives, which can be just after the receiver noted it.
-            var metrics = ""
-            for _ in 0..<50 {
-                metrics = try await HTTPPeer.get("\(server.operationsURL)/metrics").text
-                if metrics.contains(#"backchannel_notifications_total{outcome="delivered"} 1"#) { break }
-                try await Task.sleep(for: .milliseconds(100))
-            }
+            // The node counts an attempt when its answer arrives, which can be just after the receiver noted it:
+            // it logs the delivery once counted.
+            #expect(await server.output.waitFor("notification delivered"))
+            let metrics = try await HTTPPeer.get("\(server.operationsURL)/metrics").text
             #expect(metrics.contains(#"backchannel_notifications_total{outcome="retried"} 2"#), "\(metrics)")
             #expect(metrics.contains(#"backchannel_notifications_total{outcome="delivered"} 1"#))
             let tokens = try await HTTPPeer.post(
@@ -82,9 +79,10 @@ struct NotificationDeliveryTests {
         let server = try await node(directory, configuration(mode: "ping", endpoint: receiver.url))
         defer { server.stop() }
         let id = try await start(server)
-        try await Task.sleep(for: .seconds(3))  // concluded, and refused at least once
-        try await receiver.serve {
-            try await receiver.waitFor(1, seconds: 30)
+        // Concluded, and refused at least once (nothing listens yet).
+        #expect(await server.output.waitFor("notification attempt failed; retrying"))
+        try await receiver.serve(stopping: [server]) {
+            await receiver.waitFor(1)
         }
         #expect(receiver.received.map(\.json) == [["auth_req_id": .string(id)]])
         let log = try String(contentsOf: directory.appendingPathComponent("node.log"), encoding: .utf8)
@@ -100,12 +98,13 @@ struct NotificationDeliveryTests {
         let yaml = configuration(mode: "push", endpoint: receiver.url)
         let first = try await node(directory, yaml)
         let id = try await start(first)
-        try await Task.sleep(for: .seconds(2))  // approved; the endpoint is down
+        // Approved, and the push refused once (the endpoint is down): the tokens wait in the outbox.
+        #expect(await first.output.waitFor("notification attempt failed; retrying"))
         first.crash()
         let second = try await node(directory, yaml, name: "restarted")
         defer { second.stop() }
-        try await receiver.serve {
-            try await receiver.waitFor(1, seconds: 30)
+        try await receiver.serve(stopping: [second]) {
+            await receiver.waitFor(1)
         }
         let pushed = try #require(receiver.received.first?.json)
         #expect(pushed["auth_req_id"] == .string(id))
@@ -120,17 +119,14 @@ struct NotificationDeliveryTests {
         let receiver = NotificationReceiver(port: try LoopbackPort.free(), statuses: [307])
         let server = try await node(directory, configuration(mode: "ping", endpoint: receiver.url))
         defer { server.stop() }
-        try await receiver.serve {
+        try await receiver.serve(stopping: [server]) {
             _ = try await start(server)
-            let log = directory.appendingPathComponent("node.log")
-            for _ in 0..<100 where !((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("notification delivery failed") {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            #expect(try String(contentsOf: log, encoding: .utf8).contains("notification delivery failed"))
-            try await Task.sleep(for: .seconds(2))  // no retry comes
-            #expect(receiver.attemptCount == 1)
-            #expect(receiver.redirectedCount == 0)
+            // The node gives up at once: a failed delivery is final.
+            #expect(await server.output.waitFor("notification delivery failed"))
         }
+        // The node has stopped: what the receiver saw is all that came.
+        #expect(receiver.attemptCount == 1)
+        #expect(receiver.redirectedCount == 0)
     }
 
     @Test("push: a denial arrives as access_denied naming the request")
@@ -140,9 +136,9 @@ struct NotificationDeliveryTests {
         let receiver = NotificationReceiver(port: try LoopbackPort.free())
         let server = try await node(directory, configuration(mode: "push", endpoint: receiver.url))
         defer { server.stop() }
-        try await receiver.serve {
+        try await receiver.serve(stopping: [server]) {
             let id = try await start(server, user: "bob")
-            try await receiver.waitFor(1)
+            await receiver.waitFor(1)
             #expect(receiver.received.first?.json["error"] == .string("access_denied"))
             #expect(receiver.received.first?.json["auth_req_id"] == .string(id))
         }
@@ -160,14 +156,15 @@ struct NotificationDeliveryTests {
         defer { a.stop() }
         let b = try await node(directory, yaml, name: "b", data: "b")
         defer { b.stop() }
-        try await receiver.serve {
+        let ids = try await receiver.serve(stopping: [a, b]) {
             var ids: [String] = []
             for index in 0..<12 { ids.append(try await start(index.isMultiple(of: 2) ? a : b)) }
-            try await receiver.waitFor(12)
-            try await Task.sleep(for: .seconds(1))  // any duplicate would have arrived by now
-            let delivered = receiver.received.compactMap { $0.json["auth_req_id"]?.stringValue }
-            #expect(delivered.count == 12)
-            #expect(Set(delivered) == Set(ids))
+            await receiver.waitFor(12)
+            return ids
         }
+        // Both nodes have stopped: a duplicate would be here.
+        let delivered = receiver.received.compactMap { $0.json["auth_req_id"]?.stringValue }
+        #expect(delivered.count == 12)
+        #expect(Set(delivered) == Set(ids))
     }
 }

@@ -18,6 +18,8 @@ final class NotificationReceiver: Sendable {
     private let log = Mutex<[Received]>([])
     private let attempts = Mutex(0)
     private let redirected = Mutex(0)
+    /// Notifications answered 2xx, counted for tests to wait on.
+    private let accepted = EventCounter<String>()
 
     var url: String { "http://127.0.0.1:\(port)/cb" }
     /// Notifications answered 2xx.
@@ -31,8 +33,10 @@ final class NotificationReceiver: Sendable {
         self.statuses = Mutex(statuses)
     }
 
-    /// Runs `body` with the receiver listening on its port.
-    func serve<T>(_ body: () async throws -> T) async throws -> T {
+    /// Runs `body` with the receiver listening on its port; then stops `senders` (waiting for their exit) before
+    /// the receiver stops, so no delivery can arrive while it shuts down (NIO asserts on a connection accepted
+    /// mid-shutdown), and whatever a test reads of the receiver afterwards is final.
+    func serve<T>(stopping senders: [BackchanneldProcess] = [], _ body: () async throws -> T) async throws -> T {
         let router = Router()
         router.post("/cb") { request, _ -> Response in
             let data = Data(buffer: try await request.body.collect(upTo: 1 << 16))
@@ -41,6 +45,7 @@ final class NotificationReceiver: Sendable {
             if (200..<300).contains(status) {
                 let json = (try? JSONDecoder().decode([String: JSONValue].self, from: data)) ?? [:]
                 self.log.withLock { $0.append(Received(json: json, authorization: request.headers[.authorization])) }
+                self.accepted.record("notification")
             }
             // A redirect points at another path of this receiver, which counts whoever follows it.
             return Response(status: .init(code: status), headers: (300..<400).contains(status) ? [.location: "/elsewhere"] : [:])
@@ -51,20 +56,13 @@ final class NotificationReceiver: Sendable {
         }
         return try await LoopbackHTTPServer.serve(router, port: port, label: "receiver") {
             let result = try await body()
-            // Let requests under way land before the server stops (NIO asserts on a connection accepted mid-shutdown).
-            var seen = -1
-            while seen != attemptCount {
-                seen = attemptCount
-                try await Task.sleep(for: .milliseconds(200))
-            }
+            for sender in senders { _ = await sender.terminate() }
             return result
         }
     }
 
-    /// Waits (in real time, up to `seconds`) until `count` notifications were received.
-    func waitFor(_ count: Int, seconds: Int = 20) async throws {
-        for _ in 0..<(seconds * 20) where received.count < count {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+    /// Waits until `count` notifications were received (answered 2xx).
+    func waitFor(_ count: Int) async {
+        await accepted.wait(for: "notification", count: count)
     }
 }

@@ -11,7 +11,7 @@ import Testing
 struct OperationsTests {
     private func node(
         in directory: URL, store: String = "",
-        authenticators: String = "- { plugin: mock-push, configuration: { users: { carol: { action: silent } } } }"
+        authenticators: String = "- { plugin: mock-push, configuration: { users: { carol: { action: silent } } } }", logLevel: String = "warning"
     ) async throws -> BackchanneldProcess {
         let file = directory.appendingPathComponent("backchannel.yaml")
         try """
@@ -25,7 +25,8 @@ struct OperationsTests {
               - { subject: carol, phone_number: "+15550101", email: carol@example.com }
             """.write(to: file, atomically: true, encoding: .utf8)
         return try await BackchanneldProcess(
-            arguments: ["--config", file.path, "--data-dir", directory.appendingPathComponent("data").path], log: directory.appendingPathComponent("log"))
+            arguments: ["--config", file.path, "--data-dir", directory.appendingPathComponent("data").path], log: directory.appendingPathComponent("log"),
+            logLevel: logLevel)
     }
 
     /// The value of the one sample of `name` whose labels include every one of `labels`.
@@ -76,16 +77,6 @@ struct OperationsTests {
         #expect(try await HTTPPeer.get("\(server.baseURL)/metrics").status == 404)  // not on the public port
     }
 
-    /// `/readyz` until its status is `status`, for at most `seconds`.
-    private func readiness(_ server: BackchanneldProcess, becomes status: Int, within seconds: Int) async throws -> HTTPPeer.Answer {
-        var answer = try await HTTPPeer.get("\(server.operationsURL)/readyz")
-        for _ in 0..<(seconds * 4) where answer.status != status {
-            try await Task.sleep(for: .milliseconds(250))
-            answer = try await HTTPPeer.get("\(server.operationsURL)/readyz")
-        }
-        return answer
-    }
-
     @Test("/readyz fails while PostgreSQL is down, naming the store, and recovers by itself when it is back",
         .enabled(if: TemporaryPostgresServer.binaryDirectory != nil, "skipped: PostgreSQL (initdb, pg_ctl) is not installed; .ci/run installs it"))
     func readinessFollowsPostgreSQL() async throws {
@@ -94,19 +85,22 @@ struct OperationsTests {
         let postgres = try await TemporaryPostgresServer.start()
         defer { postgres.stop() }
         let url = try await postgres.makeDatabase()
-        let server = try await node(in: directory, store: "store: { kind: postgres, url: \"\(url)\" }")
+        let server = try await node(in: directory, store: "store: { kind: postgres, url: \"\(url)\" }", logLevel: "info")
         defer { server.stop() }
-        #expect(try await readiness(server, becomes: 200, within: 5).status == 200)
+        #expect(try await HTTPPeer.get("\(server.operationsURL)/readyz").status == 200)
 
+        // Once PostgreSQL has stopped, no store read succeeds: its connections are gone.
         try await postgres.halt()
-        let down = try await readiness(server, becomes: 503, within: 10)
+        let down = try await HTTPPeer.get("\(server.operationsURL)/readyz")
         #expect(down.status == 503)
         #expect(down.json["status"] == .string("not_ready"))
         #expect(down.json["checks"]?.member("store")?.stringValue?.hasPrefix("ok") == false)
         #expect(try await HTTPPeer.get("\(server.operationsURL)/healthz").status == 200)  // alive, only not ready
 
         try await postgres.resume()
-        let back = try await readiness(server, becomes: 200, within: 30)
+        // The node says when a connection is back.
+        #expect(await server.output.waitFor("connected to PostgreSQL again"))
+        let back = try await HTTPPeer.get("\(server.operationsURL)/readyz")
         #expect(back.status == 200)
         #expect(back.json["checks"]?.member("store") == .string("ok"))
         _ = try await DemoFlow.start(server, "carol")  // and it takes requests again
@@ -133,19 +127,23 @@ struct OperationsTests {
         let directory = try ChildProcess.temporaryDirectory("deliveries")
         defer { try? FileManager.default.removeItem(at: directory) }
         let calls = Atomic<Int>(0)
+        let answered = EventCounter<String>()
         let router = Router()
         router.post("/messages") { _, _ in
-            calls.add(1, ordering: .relaxed).newValue == 1 ? Response(status: .serviceUnavailable) : Response(status: .created)
+            defer { answered.record("call") }
+            return calls.add(1, ordering: .relaxed).newValue == 1 ? Response(status: .serviceUnavailable) : Response(status: .created)
         }
         let gatewayPort = try LoopbackPort.free()
         try await LoopbackHTTPServer.serve(router, port: gatewayPort) {
             let server = try await node(
                 in: directory,
-                authenticators: "- { plugin: sms, name: text, configuration: { provider: webhook, url: \"http://127.0.0.1:\(gatewayPort)/messages\", from: Backchannel, retry_delay_ms: 10 } }")
+                authenticators: "- { plugin: sms, name: text, configuration: { provider: webhook, url: \"http://127.0.0.1:\(gatewayPort)/messages\", from: Backchannel, retry_delay_ms: 10 } }",
+                logLevel: "debug")
             defer { server.stop() }
             _ = try await DemoFlow.start(server, "carol")
-            for _ in 0..<100 where calls.load(ordering: .relaxed) < 2 { try await Task.sleep(for: .milliseconds(50)) }
-            try await Task.sleep(for: .milliseconds(100))
+            await answered.wait(for: "call", count: 2)
+            // Counted before the node says it sent the message.
+            #expect(await server.output.waitFor("SMS sent"))
             let metrics = try await HTTPPeer.get("\(server.operationsURL)/metrics").text
             #expect(sample(metrics, "backchannel_deliveries_total", [#"authenticator="text""#, #"outcome="retried""#]) == 1)
             #expect(sample(metrics, "backchannel_deliveries_total", [#"authenticator="text""#, #"outcome="sent""#]) == 1)

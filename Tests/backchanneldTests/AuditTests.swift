@@ -34,13 +34,9 @@ struct AuditTests {
         }.filter { $0["label"] == .string("backchannel.audit") }
     }
 
-    /// Waits until the log holds `count` audit events named `name`.
-    private func waitFor(_ count: Int, _ name: String, in log: URL) async throws -> [[String: JSONValue]] {
-        for _ in 0..<100 {
-            let found = try events(log).filter { $0["event"] == .string(name) }
-            if found.count >= count { return found }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+    /// Waits until the server has written `count` audit events named `name`; returns those in the log.
+    private func waitFor(_ count: Int, _ name: String, from server: BackchanneldProcess, in log: URL) async throws -> [[String: JSONValue]] {
+        #expect(await server.output.waitFor("\"event\":\"\(name)\"", count: count))
         return try events(log).filter { $0["event"] == .string(name) }
     }
 
@@ -52,12 +48,13 @@ struct AuditTests {
         defer { server.stop() }
         let approved = try await DemoFlow.start(server, "alice@example.org")
         let denied = try await DemoFlow.start(server, "bob@example.org")
-        for _ in 0..<60 where try await DemoFlow.poll(server, approved).status != 200 { try await Task.sleep(for: .milliseconds(100)) }
+        // Both scripted answers come on the server's own timer, each recorded as it comes.
+        let concluded = try await waitFor(2, "request.concluded", from: server, in: log)
+        #expect(try await DemoFlow.poll(server, approved).status == 200)
         _ = try await DemoFlow.poll(server, denied)
 
-        let started = try await waitFor(2, "request.started", in: log)
-        let concluded = try await waitFor(2, "request.concluded", in: log)
-        let redeemed = try await waitFor(1, "request.redeemed", in: log)
+        let started = try await waitFor(2, "request.started", from: server, in: log)
+        let redeemed = try await waitFor(1, "request.redeemed", from: server, in: log)
         #expect(started.count == 2 && concluded.count == 2 && redeemed.count == 1)
         let hash = "\(AuthReqId(rawValue: BackchannelEngine.authReqIdHash(approved)))"
         let approvedStart = try #require(started.first { $0["auth_req_id_sha256"] == .string(hash) })
@@ -82,7 +79,7 @@ struct AuditTests {
         let (server, log) = try await node(in: directory, audit: "audit: { subjects: plain }")
         defer { server.stop() }
         _ = try await DemoFlow.start(server, "alice@example.org")
-        let started = try await waitFor(1, "request.started", in: log)
+        let started = try await waitFor(1, "request.started", from: server, in: log)
         #expect(started.first?["subject"] == .string("alice@example.org"))
         #expect(started.first?["subject_hmac"] == nil)
     }
@@ -110,8 +107,11 @@ struct AuditTests {
         }
         let elapsed = ContinuousClock.now - started
         #expect(statuses.allSatisfy { $0 == 401 })
-        let failures = try await waitFor(21, "client.authentication_failed", in: log)
-        try await Task.sleep(for: .milliseconds(300))
+        let failures = try await waitFor(21, "client.authentication_failed", from: server, in: log)
+        // Every refusal was written before its answer: a request started after them all is written after them
+        // all, so once its event is in, any 22nd failure event would be too.
+        _ = try await DemoFlow.start(server, "alice@example.org")
+        _ = try await waitFor(1, "request.started", from: server, in: log)
         // All 30 within one ten-second window (as they are unless the machine is swamped): demo-client's one,
         // and 20 of the 29 that named no registered client; the budgets are per client.
         if elapsed < .seconds(9) {
@@ -129,12 +129,9 @@ struct AuditTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let (server, log) = try await node(in: directory, format: "text")
         defer { server.stop() }
-        var text = ""
-        for _ in 0..<40 {
-            text = try String(contentsOf: log, encoding: .utf8)
-            if text.contains("Authenticators:") { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        // The summary is printed as one write once the server runs, which is what the start waited for.
+        #expect(await server.output.waitFor("Authenticators:"))
+        let text = try String(contentsOf: log, encoding: .utf8)
         #expect(text.contains("Issuer:         http://127.0.0.1:\(server.port)"))
         #expect(text.contains("Listening on:   127.0.0.1:\(server.port)"))
         #expect(text.contains("Operations:     \(server.operationsURL) (/metrics, /healthz, /readyz)"))

@@ -33,7 +33,7 @@ struct GracefulShutdownTests {
             let started = try await HTTPPeer.post(
                 "\(first.baseURL)/backchannel/authentication", form: [("scope", "openid"), ("login_hint", "alice")], basic: client)
             let authReqId = try #require(started.json["auth_req_id"]?.stringValue)
-            while gateway.requestsStarted == 0 { try await Task.sleep(for: .milliseconds(20)) }
+            await gateway.waitForRequest()
             let terminated = ContinuousClock.now
             let status = await first.terminate()
             let shutdownTook = ContinuousClock.now - terminated

@@ -10,9 +10,13 @@ final class SlowGateway: Sendable {
     let delay: Duration
     private let texts = Mutex<[String]>([])
     private let started = Mutex(0)
+    private let events = EventCounter<String>()
 
     var received: [String] { texts.withLock { $0 } }
     var requestsStarted: Int { started.withLock { $0 } }
+
+    /// Waits until a request has reached the gateway.
+    func waitForRequest() async { await events.wait(for: "started") }
 
     private init(port: Int, delay: Duration) {
         self.port = port
@@ -25,8 +29,10 @@ final class SlowGateway: Sendable {
         let router = Router()
         router.post("/webhook") { request, _ -> Response in
             gateway.started.withLock { $0 += 1 }
+            gateway.events.record("started")
             let body = try await request.body.collect(upTo: 1 << 16)
             let json = try JSONDecoder().decode([String: String].self, from: Data(buffer: body))
+            // The gateway's latency, which the test is about: not a wait for anything.
             try await Task.sleep(for: gateway.delay)
             gateway.texts.withLock { $0.append(json["text"] ?? "") }
             return Response(status: .created)

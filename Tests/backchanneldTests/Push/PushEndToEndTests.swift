@@ -30,6 +30,8 @@ struct PushEndToEndTests {
         let refusals = Mutex<[String]>([])
         /// Access tokens the FCM stand-in issued: one while it is cached.
         let exchanges = Mutex(0)
+        /// The pushes each stand-in took, for tests to wait on.
+        let pushes = EventCounter<String>()
 
         func refuse(_ why: String) -> Response {
             refusals.withLock { $0.append(why) }
@@ -100,6 +102,7 @@ struct PushEndToEndTests {
                 seen.append((token, challengeId))
                 return seen.filter { $0.token == token }.count
             }
+            seen.pushes.record("fcm")
             if token == flakyToken, attempt == 1 {
                 return Response(status: .serviceUnavailable)  // FCM's "try again later"
             }
@@ -133,6 +136,7 @@ struct PushEndToEndTests {
             else { return Response(status: .badRequest) }
             // An HTTP/2 request carries its :scheme pseudo-header (https here); Hummingbird marks HTTP/1.1 ones http.
             seen.apns.withLock { $0.append((token, challengeId, request.head.scheme == "https")) }
+            seen.pushes.record("apns")
             if token == goneToken {
                 return Response(
                     status: .gone, headers: [.contentType: "application/json"],
@@ -210,8 +214,10 @@ struct PushEndToEndTests {
             "\(node.baseURL)/token", form: [("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", id)], basic: ("console", "console-secret-0042"))
     }
 
-    private func waitFor(_ condition: () -> Bool) async throws {
-        for _ in 0..<200 where !condition() { try await Task.sleep(for: .milliseconds(25)) }
+    /// Waits until the FCM and APNs stand-ins have taken so many pushes.
+    private func waitFor(_ seen: Seen, fcm: Int = 0, apns: Int = 0) async {
+        await seen.pushes.wait(for: "fcm", count: fcm)
+        await seen.pushes.wait(for: "apns", count: apns)
     }
 
     @Test("enroll two phones; APNs says one is unregistered (marked stale, not pushed again); the FCM one fetches, approves with its signature, and the client gets tokens")
@@ -220,7 +226,7 @@ struct PushEndToEndTests {
             _ = try await enroll(node, subject: "alice", platform: "apns", pushToken: Self.goneToken)
             let phone = try await enroll(node, subject: "alice", platform: "fcm", pushToken: "fcm-token-of-alices-phone")
             let id = try await start(node, "alice")
-            try await waitFor { seen.fcm.withLock { $0.count } == 1 && seen.apns.withLock { $0.count } == 1 }
+            await waitFor(seen, fcm: 1, apns: 1)
             let pushed = try #require(seen.fcm.withLock { $0.first })
             #expect(pushed.token == "fcm-token-of-alices-phone")
             #expect(seen.apns.withLock { $0.first?.http2 } == true)
@@ -249,7 +255,7 @@ struct PushEndToEndTests {
             // The access token was cached: one exchange for both pushes so far is checked below.
             // The stale phone is skipped from now on: the next request reaches FCM only.
             _ = try await start(node, "alice")
-            try await waitFor { seen.fcm.withLock { $0.count } == 2 }
+            await waitFor(seen, fcm: 2)
             try await Task.sleep(for: .milliseconds(200))
             #expect(seen.apns.withLock { $0.count } == 1)
             #expect(seen.exchanges.withLock { $0 } == 1)
@@ -277,7 +283,7 @@ struct PushEndToEndTests {
             for (pickRight, expected) in [(true, "approved"), (false, "denied")] {
                 let id = try await start(node, "alice")
                 let count = pickRight ? 1 : 2
-                try await waitFor { seen.fcm.withLock { $0.count } == count }
+                await waitFor(seen, fcm: count)
                 let challenge = try await client.challenge(try #require(seen.fcm.withLock { $0.last?.challengeId }), phone)
                 let choices = try #require(challenge.choices)
                 #expect(challenge.bindingMessage == nil && choices.count == 3 && choices.contains("K7 PAY"))
@@ -294,7 +300,7 @@ struct PushEndToEndTests {
         try await withServer { node, _, seen in
             let phone = try await enroll(node, subject: "alice", platform: "fcm", pushToken: Self.flakyToken)
             let id = try await start(node, "alice")
-            try await waitFor { seen.fcm.withLock { $0.count } == 2 }
+            await waitFor(seen, fcm: 2)
             let pushes = seen.fcm.withLock { $0 }
             #expect(pushes.count == 2 && pushes[0].challengeId == pushes[1].challengeId)
             let client = PushDeviceClient()
@@ -308,7 +314,7 @@ struct PushEndToEndTests {
         try await withServer { node, fixture, seen in
             _ = try await enroll(node, subject: "alice", platform: "apns", pushToken: String(repeating: "a1", count: 32))
             _ = try await start(node, "alice")
-            try await waitFor { seen.apns.withLock { $0.count } == 1 }
+            await waitFor(seen, apns: 1)
             #expect(seen.apns.withLock { $0.count } == 1)
             let log = fixture.directory.appendingPathComponent("log")
             node.send(SIGHUP)
@@ -328,7 +334,7 @@ struct PushEndToEndTests {
             _ = try await enroll(node, subject: "bob", platform: "apns", pushToken: Self.goneToken)
             _ = try await enroll(node, subject: "bob", platform: "fcm", pushToken: Self.goneToken)
             let id = try await start(node, "bob")
-            try await waitFor { seen.fcm.withLock { $0.count } == 1 && seen.apns.withLock { $0.count } == 1 }
+            await waitFor(seen, fcm: 1, apns: 1)
             var answer = try await poll(node, id)
             for _ in 0..<40 where answer.json["error"] == .string("authorization_pending") {
                 try await Task.sleep(for: .milliseconds(100))

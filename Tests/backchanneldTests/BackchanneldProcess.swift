@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import BackchannelCore
+import BackchannelServer
 import BackchannelTesting
 import Foundation
 import NIOCore
@@ -69,6 +70,13 @@ final class BackchanneldProcess: @unchecked Sendable {
 
     /// Whether the process is still alive.
     var isRunning: Bool { process.isRunning }
+
+    /// Waits until the audit trail records the request's conclusion (the server must log at `info`): the
+    /// event a test waits for before it polls for a scripted answer, instead of sleeping past its instant.
+    func waitUntilConcluded(_ authReqId: String) async -> Bool {
+        let label = "\(AuthReqId(rawValue: BackchannelEngine.authReqIdHash(authReqId)))"
+        return await output.waitForLine(containing: ["request.concluded", label])
+    }
 
     /// Sends `signal` (SIGHUP to reload) and returns at once.
     func send(_ signal: Int32) {

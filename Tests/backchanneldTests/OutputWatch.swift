@@ -7,7 +7,7 @@ final class OutputWatch: Sendable {
     private struct State {
         var text = ""
         var closed = false
-        var waiters: [(needle: String, count: Int, continuation: CheckedContinuation<Bool, Never>)] = []
+        var waiters: [(found: @Sendable (String) -> Bool, continuation: CheckedContinuation<Bool, Never>)] = []
     }
 
     /// Where the process writes.
@@ -32,23 +32,32 @@ final class OutputWatch: Sendable {
         let ready = state.withLock { state -> [(CheckedContinuation<Bool, Never>, Bool)] in
             if let chunk { state.text += chunk } else { state.closed = true }
             let (text, closed) = (state.text, state.closed)
-            let found = { (waiter: (needle: String, count: Int, continuation: CheckedContinuation<Bool, Never>)) in
-                Self.occurrences(of: waiter.needle, in: text) >= waiter.count
-            }
-            let done = state.waiters.filter { found($0) || closed }
-            state.waiters.removeAll { found($0) || closed }
-            return done.map { ($0.continuation, found($0)) }
+            let done = state.waiters.filter { $0.found(text) || closed }
+            state.waiters.removeAll { $0.found(text) || closed }
+            return done.map { ($0.continuation, $0.found(text)) }
         }
         for (continuation, found) in ready { continuation.resume(returning: found) }
     }
 
     /// Suspends until the output contains `needle` `count` times. - Returns: whether it did before the output ended.
     func waitFor(_ needle: String, count: Int = 1) async -> Bool {
+        await waitUntil { Self.occurrences(of: needle, in: $0) >= count }
+    }
+
+    /// Suspends until one line of the output contains every one of `needles`. - Returns: whether one did
+    /// before the output ended.
+    func waitForLine(containing needles: [String]) async -> Bool {
+        await waitUntil { text in
+            text.split(separator: "\n").contains { line in needles.allSatisfy { line.contains($0) } }
+        }
+    }
+
+    private func waitUntil(_ found: @escaping @Sendable (String) -> Bool) async -> Bool {
         await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             let answer: Bool? = state.withLock { state in
-                if Self.occurrences(of: needle, in: state.text) >= count { return true }
+                if found(state.text) { return true }
                 if state.closed { return false }
-                state.waiters.append((needle, count, continuation))
+                state.waiters.append((found, continuation))
                 return nil
             }
             if let answer { continuation.resume(returning: answer) }

@@ -75,7 +75,8 @@ struct ClientAssertionTests {
             """.write(to: file, atomically: true, encoding: .utf8)
         try await LoopbackHTTPServer.serve(router, port: jwksPort, label: "client-jwks") {
             let server = try await BackchanneldProcess(
-                arguments: ["--config", file.path, "--data-dir", directory.appendingPathComponent("data").path], log: directory.appendingPathComponent("log"))
+                arguments: ["--config", file.path, "--data-dir", directory.appendingPathComponent("data").path], log: directory.appendingPathComponent("log"),
+                logLevel: "info")
             defer { server.stop() }
             try await body(server)
         }
@@ -95,7 +96,7 @@ struct ClientAssertionTests {
             let ack = try await start(server, try await publisher.assertion(kid: "bank-1", audience: server.baseURL))
             #expect(ack.status == 200)
             let id = try #require(ack.json["auth_req_id"]?.stringValue)
-            try await Task.sleep(for: .seconds(2))  // alice approves after 1 s
+            #expect(await server.waitUntilConcluded(id))  // alice approves after 1 s
             let tokens = try await HTTPPeer.post(
                 "\(server.baseURL)/token",
                 form: [

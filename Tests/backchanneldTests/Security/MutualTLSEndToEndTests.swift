@@ -106,7 +106,7 @@ struct MutualTLSEndToEndTests {
         let server = try await pki.withClients(presenting: [nil]) { probe in
             try await BackchanneldProcess(
                 arguments: ["--config", file.path, "--data-dir", pki.directory.appendingPathComponent("data").path],
-                log: pki.directory.appendingPathComponent("log"), https: probe[0])
+                log: pki.directory.appendingPathComponent("log"), logLevel: "info", https: probe[0])
         }
         defer { server.stop() }
         try await body(server)
@@ -117,7 +117,7 @@ struct MutualTLSEndToEndTests {
         let ack = try await HTTPPeer.post(
             "\(server.baseURL)/backchannel/authentication", form: [("client_id", clientId), ("scope", "openid"), ("login_hint", "alice")], client: client)
         guard let id = ack.json["auth_req_id"]?.stringValue else { return ack }
-        try await Task.sleep(for: .milliseconds(1500))
+        #expect(await server.waitUntilConcluded(id))
         return try await HTTPPeer.post(
             "\(server.baseURL)/token", form: [("client_id", clientId), ("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", id)],
             client: client)
@@ -283,7 +283,7 @@ struct MutualTLSEndToEndTests {
 
                 let ack = try await HTTPPeer.post(endpoint, form: [("client_id", "bank-app"), ("request", try await signed("K7 TRANSFER"))], client: bank)
                 let id = try #require(ack.json["auth_req_id"]?.stringValue, "\(ack.text)")
-                try await Task.sleep(for: .milliseconds(1500))
+                #expect(await server.waitUntilConcluded(id))
                 let tokens = try await HTTPPeer.post(
                     "\(server.baseURL)/token", form: [("client_id", "bank-app"), ("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", id)],
                     client: bank)

@@ -380,7 +380,7 @@ let package = Package(
         .testTarget(
             name: "backchanneldTests",
             dependencies: [
-                "backchanneld", "CustomHost", "BackchannelHost", "BackchannelBuiltIns", "BackchannelServer", "BackchannelCore", "BackchannelTesting", "BackchannelSQLite",
+                "backchanneld", "CustomHost", "BackchannelHost", "BackchannelBuiltIns", "BackchannelServer", "MockPushAuthenticator", "BackchannelCore", "BackchannelTesting", "BackchannelSQLite",
                 "BackchannelClient", "BackchannelClientHummingbird", "CertificateFixtures",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

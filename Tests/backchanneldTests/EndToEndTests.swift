@@ -3,6 +3,7 @@ import BackchannelServer
 import Foundation
 import Hummingbird
 import JWTKit
+import MockPushAuthenticator
 import Testing
 
 @testable import BackchannelHost
@@ -131,15 +132,14 @@ struct EndToEndTests {
     func race() async throws {
         let server = try await DemoServer.make()
         let store = server.engine.store
+        let instances = server.engine.authenticatorInstances
         try await server.run { http in
-            let id = try #require(try await http.start("alice").json["auth_req_id"]?.stringValue)
-            await http.clock.advance(by: 5)
-            // Let the mock's scripted approval reach the store, so every poll races for redemption.
-            let hash = BackchannelEngine.authReqIdHash(id)
-            for _ in 0..<2000 {
-                if try await store.request(authReqIdHash: hash)?.state != .pending { break }
-                await Task.yield()
-            }
+            // carol never answers by herself: she approves on her (simulated) phone, which returns once the
+            // approval is in the store, so every poll races for redemption.
+            let id = try #require(try await http.start("carol").json["auth_req_id"]?.stringValue)
+            let phone = try #require(instances.first { $0.plugin == "mock-push" }?.handler as? MockPushAuthenticator)
+            #expect(try await phone.respond(authReqId: AuthReqId(rawValue: BackchannelEngine.authReqIdHash(id)), approve: true))
+            #expect(try await store.request(authReqIdHash: BackchannelEngine.authReqIdHash(id))?.state != .pending)
             let answers = try await withThrowingTaskGroup(of: HTTPClient.Answer.self) { group in
                 for _ in 0..<50 { group.addTask { try await http.poll(id) } }
                 return try await group.reduce(into: []) { $0.append($1) }

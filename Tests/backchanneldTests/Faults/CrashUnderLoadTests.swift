@@ -1,4 +1,5 @@
 import BackchannelCore
+import BackchannelTesting
 import Foundation
 import Synchronization
 import Testing
@@ -10,6 +11,7 @@ struct CrashUnderLoadTests {
     /// What the load's workers share: the requests acknowledged so far, and when to stop.
     final class Shared: Sendable {
         let acknowledged = Mutex<[(id: String, user: String)]>([])
+        let acknowledgements = EventCounter<String>()
         let stop = Atomic<Bool>(false)
     }
 
@@ -34,15 +36,16 @@ struct CrashUnderLoadTests {
                             // Only an answer with an auth_req_id acknowledges; a cut connection acknowledges nothing.
                             guard let id = try? await DemoFlow.start(first, user) else { continue }
                             shared.acknowledged.withLock { $0.append((id, user)) }
+                            shared.acknowledgements.record("acknowledged")
                         }
                     }
                 }
             }
         }
         // Crashed mid-stream, once a good number were acknowledged (a busy machine takes longer to get there).
-        for _ in 0..<150 where shared.acknowledged.withLock({ $0.count }) < 30 { try await Task.sleep(for: .milliseconds(100)) }
+        await shared.acknowledgements.wait(for: "acknowledged", count: 30)
         first.crash()
-        try await Task.sleep(for: .milliseconds(300))
+        // Each worker ends with the request it has under way, answered or cut: what was acknowledged is final.
         shared.stop.store(true, ordering: .relaxed)
         await load.value
 

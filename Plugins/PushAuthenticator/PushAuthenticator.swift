@@ -148,6 +148,8 @@ public final class PushAuthenticator: BackchannelAuthenticationHandler, DeviceEn
                 }
             }
         }
+        services.logger.debug(
+            "push delivery ended", metadata: ["auth_req_id_sha256": "\(AuthReqId(rawValue: challenge.authReqId))", "devices": "\(targets.count)", "reached": "\(reached)"])
         guard !reached else { return }
         let failure = RecordedConclusion(.failed, at: services.clock.now, reason: "no enrolled device could be reached")
         // Recorded even when the delivery was cancelled at shutdown: a new task is not cancelled with this one.

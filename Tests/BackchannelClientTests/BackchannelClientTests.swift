@@ -28,7 +28,7 @@ struct BackchannelClientTests {
                 outcome.set(.failure(error))
             }
         }
-        await provider.drive(until: { await outcome.waitUntilSet() })
+        await provider.drive(until: { outcome.get != nil }, { await outcome.waitUntilSet() })
         await task.value
         return outcome.get ?? .failure(.transport("did not finish"))
     }
@@ -117,7 +117,7 @@ struct BackchannelClientTests {
                 .init([("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", pending.authReqId)]),
                 authorization: "Basic " + Data("\(EmbeddedDefaults.clientId):\(EmbeddedDefaults.clientSecret)".utf8).base64EncodedString())
             #expect(sneak.failureValue?.code == "authorization_pending")
-            await provider.drive(until: { await progressed.wait(for: "poll", count: 3) }, limit: 40)
+            await provider.drive(until: { progressed["poll"] >= 3 }, { await progressed.wait(for: "poll", count: 3) }, limit: 40)
             task.cancel()
             let recorded = polls.withLock { $0 }
             #expect(recorded.count >= 3)
@@ -147,7 +147,7 @@ struct BackchannelClientTests {
                 }
             }
             // Told before the first wait (no poll yet) and before the second (one poll made).
-            await provider.drive(until: { await progressed.wait(for: "poll", count: 2) }, limit: 20)
+            await provider.drive(until: { progressed["poll"] >= 2 }, { await progressed.wait(for: "poll", count: 2) }, limit: 20)
             task.cancel()
             await task.value
             #expect(outcome.get == .cancelled)

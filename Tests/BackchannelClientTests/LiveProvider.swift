@@ -50,11 +50,16 @@ struct LiveProvider {
         throw POSIXError(.EADDRINUSE)
     }
 
-    /// Advances the shared clock a second at a time until `done` happens. Before each step it waits for
-    /// someone to sleep on the clock, so time never moves while a request is in flight.
-    func drive(until done: @escaping @Sendable () async -> Void, limit: Int = 600) async {
+    /// Advances the shared clock a second at a time until the awaited event has happened. Before each step it
+    /// waits for someone to sleep on the clock (so time never moves while a request is in flight) or for the
+    /// event; when both are there at once (the event, then the sleep that follows it) the event decides.
+    func drive(
+        until happened: @escaping @Sendable () -> Bool, _ event: @escaping @Sendable () async -> Void, limit: Int = 600
+    ) async {
         for _ in 0..<limit {
-            guard await firstOf({ await self.clock.waitForSleepers(1) }, done) == 0 else { return }
+            if happened() { return }
+            _ = await firstOf({ await self.clock.waitForSleepers(1) }, event)
+            if happened() { return }
             await clock.advance(by: 1)
         }
     }

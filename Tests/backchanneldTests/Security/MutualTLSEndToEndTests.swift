@@ -15,7 +15,7 @@ import Testing
 struct MutualTLSEndToEndTests {
     /// The PKI of one test: a CA, the server's certificate for 127.0.0.1, "branch-42"'s client certificate,
     /// and a self-signed one for the kiosk.
-    private struct PKI {
+    struct PKI {
         let directory: URL
         let ca: TestCertificateAuthority
         let branch: TestCertificate
@@ -71,7 +71,7 @@ struct MutualTLSEndToEndTests {
         }
     }
 
-    private func withServer(_ pki: PKI, extra: String = "", _ body: (BackchanneldProcess) async throws -> Void) async throws {
+    func withServer(_ pki: PKI, extra: String = "", _ body: (BackchanneldProcess) async throws -> Void) async throws {
         let (x, y) = pki.kiosk.jwkCoordinates
         let request = pki.requestKey.publicKey.parameters!
         let file = pki.directory.appendingPathComponent("backchannel.yaml")
@@ -113,7 +113,7 @@ struct MutualTLSEndToEndTests {
     }
 
     /// A flow over `client`'s connection: start, wait for alice's approval, poll.
-    private func flow(_ server: BackchanneldProcess, clientId: String, client: AsyncHTTPClient.HTTPClient) async throws -> HTTPPeer.Answer {
+    func flow(_ server: BackchanneldProcess, clientId: String, client: AsyncHTTPClient.HTTPClient) async throws -> HTTPPeer.Answer {
         let ack = try await HTTPPeer.post(
             "\(server.baseURL)/backchannel/authentication", form: [("client_id", clientId), ("scope", "openid"), ("login_hint", "alice")], client: client)
         guard let id = ack.json["auth_req_id"]?.stringValue else { return ack }
@@ -123,7 +123,7 @@ struct MutualTLSEndToEndTests {
             client: client)
     }
 
-    private func accessTokenClaims(_ token: String) throws -> [String: JSONValue] {
+    func accessTokenClaims(_ token: String) throws -> [String: JSONValue] {
         var payload = String(token.split(separator: ".")[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while payload.count % 4 != 0 { payload += "=" }
         return try JSONDecoder().decode([String: JSONValue].self, from: try #require(Data(base64Encoded: payload)))
@@ -201,7 +201,7 @@ struct MutualTLSEndToEndTests {
     }
 
     /// A server behind a proxy at `proxies` that forwards the certificate in X-Client-Cert.
-    private func withProxiedServer(_ pki: PKI, proxies: String, _ body: (BackchanneldProcess) async throws -> Void) async throws {
+    func withProxiedServer(_ pki: PKI, proxies: String, _ body: (BackchanneldProcess) async throws -> Void) async throws {
         let file = pki.directory.appendingPathComponent("proxied.yaml")
         try """
             server:
@@ -255,77 +255,4 @@ struct MutualTLSEndToEndTests {
             #expect(log.contains("forwarded_certificate_repeated"))
         }
     }
-
-    @Test("a FAPI-CIBA flow over mutual TLS: a signed request with a binding message, bound tokens, a refresh that keeps the binding and refuses reuse")
-    func fapiFlow() async throws {
-        let pki = try PKI()
-        defer { try? FileManager.default.removeItem(at: pki.directory) }
-        try await withServer(pki) { server in
-            try await pki.withClients(presenting: [pki.bankApp]) { clients in
-                let bank = clients[0]
-                let signer = JWTKeyCollection()
-                await signer.add(ecdsa: pki.requestKey, kid: "request-1")
-                let now = Int(Date().timeIntervalSince1970)
-                func signed(_ bindingMessage: String?) async throws -> String {
-                    var claims: [String: JSONValue] = [
-                        "iss": .string("bank-app"), "aud": .string(server.baseURL), "iat": .integer(now), "nbf": .integer(now), "exp": .integer(now + 300),
-                        "jti": .string(UUID().uuidString), "scope": .string("openid offline_access"), "login_hint": .string("alice"),
-                    ]
-                    if let bindingMessage { claims["binding_message"] = .string(bindingMessage) }
-                    return try await signer.sign(SignedRequest(claims: claims), kid: "request-1")
-                }
-                let endpoint = "\(server.baseURL)/backchannel/authentication"
-                let unsigned = try await HTTPPeer.post(
-                    endpoint, form: [("client_id", "bank-app"), ("scope", "openid"), ("login_hint", "alice"), ("binding_message", "K7")], client: bank)
-                #expect(unsigned.status == 400 && unsigned.json["error"] == .string("invalid_request"))
-                let noMessage = try await HTTPPeer.post(endpoint, form: [("client_id", "bank-app"), ("request", try await signed(nil))], client: bank)
-                #expect(noMessage.status == 400 && noMessage.json["error"] == .string("invalid_request"))
-
-                let ack = try await HTTPPeer.post(endpoint, form: [("client_id", "bank-app"), ("request", try await signed("K7 TRANSFER"))], client: bank)
-                let id = try #require(ack.json["auth_req_id"]?.stringValue, "\(ack.text)")
-                #expect(await server.waitUntilConcluded(id))
-                let tokens = try await HTTPPeer.post(
-                    "\(server.baseURL)/token", form: [("client_id", "bank-app"), ("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", id)],
-                    client: bank)
-                #expect(tokens.status == 200, "\(tokens.text)")
-                let thumbprint = Base64URL.encode(SHA256.hash(data: try pki.bankApp.der))
-                let bound = JSONValue.object(["x5t#S256": .string(thumbprint)])
-                #expect(try accessTokenClaims(try #require(tokens.json["access_token"]?.stringValue))["cnf"] == bound)
-
-                let refreshToken = try #require(tokens.json["refresh_token"]?.stringValue)
-                let refresh = [("client_id", "bank-app"), ("grant_type", "refresh_token"), ("refresh_token", refreshToken)]
-                let refreshed = try await HTTPPeer.post("\(server.baseURL)/token", form: refresh, client: bank)
-                #expect(refreshed.status == 200, "\(refreshed.text)")
-                #expect(try accessTokenClaims(try #require(refreshed.json["access_token"]?.stringValue))["cnf"] == bound)
-                let reused = try await HTTPPeer.post("\(server.baseURL)/token", form: refresh, client: bank)
-                #expect(reused.status == 400 && reused.json["error"] == .string("invalid_grant"))
-            }
-        }
-    }
-
-    @Test("a FAPI-CIBA client that breaks the profile stops backchanneld at start-up, naming the field and the profile")
-    func fapiRefusedAtStartup() async throws {
-        let pki = try PKI()
-        defer { try? FileManager.default.removeItem(at: pki.directory) }
-        let file = pki.directory.appendingPathComponent("fapi.yaml")
-        try """
-            clients:
-              - { client_id: bank-app, client_secret: a-long-enough-secret-42, profile: fapi-ciba }
-            authenticators:
-              - { plugin: mock-push, configuration: { users: { alice: { action: approve } } } }
-            """.write(to: file, atomically: true, encoding: .utf8)
-        let (status, output) = try await ChildProcess.run(
-            BackchanneldProcess.executable, ["--config", file.path, "--data-dir", pki.directory.appendingPathComponent("data").path, "--port", "0"])
-        #expect(status != 0)
-        #expect(output.contains("clients[0].token_endpoint_auth_methods") && output.contains("fapi-ciba"), "\(output)")
-    }
-}
-
-/// A signed authentication request's claims.
-private struct SignedRequest: JWTPayload {
-    var claims: [String: JSONValue]
-    func encode(to encoder: any Encoder) throws { try claims.encode(to: encoder) }
-    init(claims: [String: JSONValue]) { self.claims = claims }
-    init(from decoder: any Decoder) throws { claims = try [String: JSONValue](from: decoder) }
-    func verify(using algorithm: some JWTAlgorithm) async throws {}
 }

@@ -71,7 +71,13 @@ public final class SQLiteStore: Sendable {
     /// behind a write batch (the expiry claim, the outbox claim, the purge) waits without holding a thread of
     /// the cooperative pool. One statement is atomic by itself, so it runs without BEGIN and COMMIT.
     func readNow<T: Sendable>(_ statement: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await database.unsafeRead(statement)
+        // One continuation and one hop to the queue and back: GRDB's own async read adds a cancellation
+        // handler and its bookkeeping to every poll, for a statement that takes microseconds.
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            database.asyncUnsafeRead { database in
+                continuation.resume(with: Result { try statement(try database.get()) })
+            }
+        }
     }
 
     /// The versioned schema migrations, applied in order on open.

@@ -17,8 +17,8 @@ struct SlowSMSGatewayTests {
         let router = Router()
         router.post("/messages") { _, _ in
             received.add(1, ordering: .relaxed)
-            // The gateway's latency, which the test is about (past the 1 s attempt timeout): not a wait for anything.
-            try await Task.sleep(for: .milliseconds(1500))
+            // The gateway's latency, which the test is about: not a wait for anything.
+            try await Task.sleep(for: .milliseconds(1500))  // past the 1 s attempt timeout
             return Response(status: .created)
         }
         let gatewayPort = try LoopbackPort.free()

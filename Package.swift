@@ -360,6 +360,7 @@ let package = Package(
             dependencies: [
                 "BackchannelHTTP", "BackchannelServer", "CertificateFixtures",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(

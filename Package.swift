@@ -92,6 +92,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The outbound HTTP client a host lends plugins (AsyncHTTPClient under the server's rules).
+        .target(
+            name: "BackchannelOutbound",
+            dependencies: [
+                "BackchannelCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         // The Hummingbird 2 adapter.
         .target(
             name: "BackchannelHTTP",
@@ -140,7 +152,8 @@ let package = Package(
         .target(
             name: "BackchannelTesting",
             dependencies: [
-                "BackchannelCore", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdCore", package: "hummingbird"),
+                "BackchannelCore", "BackchannelOutbound", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
             ]
         ),
         .target(
@@ -157,10 +170,6 @@ let package = Package(
                 "BackchannelCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Plugins/SMSAuthenticator"
         ),
@@ -171,9 +180,6 @@ let package = Package(
                 "BackchannelCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Plugins/PushAuthenticator"
         ),
@@ -208,7 +214,7 @@ let package = Package(
             name: "poll-benchmark",
             dependencies: [
                 "BackchannelCore", "BackchannelServer", "BackchannelSQLite", "BackchannelPostgres", "BackchannelTesting",
-                "MockPushAuthenticator",
+                "BackchannelOutbound", "MockPushAuthenticator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -227,7 +233,7 @@ let package = Package(
         .executableTarget(
             name: "cost-benchmark",
             dependencies: [
-                "BackchannelCore", "BackchannelServer", "MockPushAuthenticator",
+                "BackchannelCore", "BackchannelServer", "BackchannelOutbound", "MockPushAuthenticator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -252,6 +258,7 @@ let package = Package(
                 "BackchannelCore",
                 "BackchannelServer",
                 "BackchannelHTTP",
+                "BackchannelOutbound",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -382,7 +389,7 @@ let package = Package(
             name: "backchanneldTests",
             dependencies: [
                 "backchanneld", "CustomHost", "BackchannelHost", "BackchannelBuiltIns", "BackchannelServer", "MockPushAuthenticator", "BackchannelCore", "BackchannelTesting", "BackchannelSQLite",
-                "BackchannelClient", "BackchannelClientHummingbird", "CertificateFixtures",
+                "BackchannelClient", "BackchannelClientHummingbird", "CertificateFixtures", "BackchannelOutbound",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BackchannelCore
+import BackchannelOutbound
 import BackchannelServer
 import Crypto
 import Foundation
@@ -161,7 +162,7 @@ struct Fixture {
             userDirectory: StaticUserDirectory([DirectoryUser(subject: "carol"), DirectoryUser(subject: "dave")]), clock: clock,
             logger: Logger(label: "cost-benchmark"), completionSink: StoreCompletionSink(store: store),
             stateStore: InMemoryPluginStateStore(clock: clock), frontChannelBaseURL: URL(string: "https://op.example.com/authn/mock-push/")!,
-            background: BackgroundWork())
+            background: BackgroundWork(), http: HostHTTPClients.processWide.client, deliveries: DiscardingDeliveryRecorder())
         let push = MockPushAuthenticator(
             configuration: MockPushConfiguration(users: ["carol": MockPushScript(action: .silent), "dave": MockPushScript(action: .approve)]),
             services: services)

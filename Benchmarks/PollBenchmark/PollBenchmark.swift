@@ -1,5 +1,6 @@
 import ArgumentParser
 import BackchannelCore
+import BackchannelOutbound
 import BackchannelPostgres
 import BackchannelSQLite
 import BackchannelServer
@@ -108,7 +109,8 @@ struct PollBenchmark: AsyncParsableCommand {
         let services = BackchannelHostServices(
             userDirectory: StaticUserDirectory([DirectoryUser(subject: "carol")]), clock: clock,
             logger: Logger(label: "poll-benchmark"), completionSink: StoreCompletionSink(store: store), stateStore: pluginState,
-            frontChannelBaseURL: URL(string: "https://op.example.com/authn/mock-push/")!, background: BackgroundWork())
+            frontChannelBaseURL: URL(string: "https://op.example.com/authn/mock-push/")!, background: BackgroundWork(),
+            http: HostHTTPClients.processWide.client, deliveries: DiscardingDeliveryRecorder())
         let push = MockPushAuthenticator(configuration: MockPushConfiguration(users: ["carol": MockPushScript(action: .silent)]), services: services)
         let engine = try BackchannelEngine(
             EngineConfiguration(

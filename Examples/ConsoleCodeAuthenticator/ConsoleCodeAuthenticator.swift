@@ -29,8 +29,7 @@ public final class ConsoleCodeAuthenticator: BackchannelAuthenticationHandler {
 
     /// The front-channel half: the page where the user enters the code.
     public static let pageDescriptor = FrontChannelPluginDescriptor(
-        registryName: "console-code", configuration: NoConfiguration.self, handler: ConsoleCodeAuthenticator.self,
-        summary: "A page where the user types the one-time code they were sent."
+        registryName: "console-code", configuration: NoConfiguration.self, handler: ConsoleCodeAuthenticator.self
     ) { _, handler, _ in
         ConsoleCodePage(authenticator: handler)
     }

@@ -8,7 +8,7 @@ import Synchronization
 ///
 /// The link carries its own token (128 bits of CSPRNG output), not the request's identity; it is bound to
 /// one request, works once, and expires with the request.
-public final class EmailAuthenticator: BackchannelAuthenticationHandler {
+public final class EmailAuthenticator: BackchannelAuthenticationHandler, BatchCancelling, ReadinessReporting {
     /// The back-channel descriptor, registered as `"email"` and linked to ``pageDescriptor``.
     public static let descriptor = BackChannelPluginDescriptor(
         registryName: "email", configuration: EmailConfiguration.self, frontChannelName: "email"
@@ -18,8 +18,7 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
 
     /// The front-channel descriptor: the page the mail links to.
     public static let pageDescriptor = FrontChannelPluginDescriptor(
-        registryName: "email", configuration: NoConfiguration.self, handler: EmailAuthenticator.self,
-        summary: "The page an e-mail links to: shows the client, scopes and binding message; approve or deny."
+        registryName: "email", configuration: NoConfiguration.self, handler: EmailAuthenticator.self
     ) { _, handler, services in
         try EmailLinkPage(authenticator: handler, services: services)
     }
@@ -36,12 +35,13 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
     /// connection per ``readinessInterval`` at most.
     private let lastProbe = Mutex<(at: Date, readiness: PluginReadiness)?>(nil)
     static let readinessInterval: TimeInterval = 10
-    private var records: PluginStateSlot<EmailRecord> { PluginStateSlot(store: services.stateStore, namespace: Self.namespace) }
+    private let records: PluginStateSlot<EmailRecord>
 
     /// Creates the authenticator.
     public init(configuration: EmailConfiguration, services: BackchannelHostServices) throws {
         self.configuration = configuration
         self.services = services
+        self.records = PluginStateSlot(store: services.stateStore, namespace: Self.namespace)
         self.client = SMTPClient(configuration: configuration.smtp)
         self.mailTemplate = try MustacheTemplate(string: EmailTemplates.mail)
     }
@@ -73,7 +73,7 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
         let message = mail(record, linkToken: token, code: code, to: email)
         // Retried while the relay is down, within the window and never past the request's expiry.
         let giveUpAt = min(now.addingTimeInterval(TimeInterval(configuration.retryWindowSeconds)), request.expiresAt)
-        services.background.run("e-mail delivery") { [client, services, configuration] in
+        await services.background.run("e-mail delivery") { [client, services, configuration, records] in
             var delay = Double(configuration.retryDelayMs) / 1000
             while true {
                 do {
@@ -83,24 +83,24 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler {
                     return
                 } catch {
                     let retryAt = services.clock.now.addingTimeInterval(delay)
-                    if (error as? SMTPError)?.isTransient == true, retryAt < giveUpAt, !Task.isCancelled {
-                        services.deliveries.record(.retried)
-                        services.logger.notice("authentication mail deferred; retrying", metadata: ["auth_req_id_sha256": "\(authReqId)", "error": "\(error)"])
-                        try? await services.clock.sleep(until: retryAt)
-                        delay *= 2
-                        if Task.isCancelled { break }  // shutdown: the request fails rather than wait for no one
-                        // A request that expired, was cancelled or concluded meanwhile needs no mail.
-                        guard let current = try? await self.records.load(authReqId.rawValue)?.value, current.conclusion == nil else { return }
-                        continue
+                    guard (error as? SMTPError)?.isTransient == true, retryAt < giveUpAt, !Task.isCancelled else {
+                        services.deliveries.record(.failed)
+                        throw error
                     }
-                    services.deliveries.record(.failed)
-                    services.logger.warning("authentication mail failed", metadata: ["auth_req_id_sha256": "\(authReqId)", "error": "\(error)"])
-                    break
+                    services.deliveries.record(.retried)
+                    services.logger.notice("authentication mail deferred; retrying", metadata: ["auth_req_id_sha256": "\(authReqId)", "error": "\(error)"])
+                    // Cancelled at shutdown: the request fails rather than wait for no one.
+                    try await services.clock.sleep(until: retryAt)
+                    delay *= 2
+                    // A request that expired, was cancelled or concluded meanwhile needs no mail.
+                    guard let current = try? await records.load(authReqId.rawValue)?.value, current.conclusion == nil else { return }
                 }
             }
+        } ifFailed: { [records, services] error in
+            // Run by the host after the delivery failed or was cancelled at shutdown.
+            services.logger.warning("authentication mail failed", metadata: ["auth_req_id_sha256": "\(authReqId)", "error": "\(error)"])
             let failure = RecordedConclusion(.failed, at: services.clock.now, reason: "the e-mail could not be delivered")
-            // Recorded even when the delivery was cancelled at shutdown: a new task is not cancelled with this one.
-            await Task { _ = try? await self.records.conclude(authReqId, with: failure, reportingTo: services.completionSink) }.value
+            _ = try? await records.conclude(authReqId, with: failure, reportingTo: services.completionSink)
         }
         return .started
     }

@@ -8,7 +8,7 @@ import Synchronization
 /// (``pendingNotifications(subject:)``, ``respond(authReqId:approve:)``), which the paired front-channel
 /// page uses, so any pending request can also be answered by hand. Its notifications live in the host's
 /// `PluginStateStore`: they survive a restart, and every server process sees them.
-public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
+public final class MockPushAuthenticator: BackchannelAuthenticationHandler, BatchCancelling {
     /// The back-channel descriptor, registered as `"mock-push"` and linked to ``pageDescriptor``.
     public static let descriptor = BackChannelPluginDescriptor(
         registryName: "mock-push",
@@ -22,8 +22,7 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
     public static let pageDescriptor = FrontChannelPluginDescriptor(
         registryName: "mock-push",
         configuration: MockPushPageConfiguration.self,
-        handler: MockPushAuthenticator.self,
-        summary: "A simulated phone: lists a user's pending requests with their binding messages; approve or deny."
+        handler: MockPushAuthenticator.self
     ) { configuration, handler, services in
         try MockPushDevicePage(configuration: configuration, authenticator: handler, services: services)
     }
@@ -90,7 +89,7 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
     }
 
     public func checkAuthenticationStatus(authReqId: AuthReqId) async throws -> BackchannelAuthenticationResult? {
-        guard let loaded = try await records.loadRecord(authReqId.rawValue) else { return nil }
+        guard let loaded = try await records.load(authReqId.rawValue) else { return nil }
         let record = loaded.value
         if let result = record.result { return result }
         // The scripted user answers at the scripted instant, whichever process asks first.
@@ -119,9 +118,8 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
 
     /// The notifications a user has not answered yet, oldest first.
     public func pendingNotifications(subject: String) async throws -> [MockPushNotification] {
-        try await store.records(namespace: Self.namespace, group: Self.pendingGroup(subject)).compactMap { stored in
-            guard let record = try? PluginStateCoding.decode(MockPushRecord.self, from: stored.value), record.conclusion == nil else { return nil }
-            return record.notification(key: stored.key)
+        try await records.load(group: Self.pendingGroup(subject)).compactMap { loaded in
+            loaded.value.conclusion == nil ? loaded.value.notification(key: loaded.record.key) : nil
         }
     }
 
@@ -144,7 +142,7 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler {
     /// stops this process's timer. - Returns: the concluded record, if this call recorded it.
     @discardableResult
     private func conclude(
-        _ authReqId: AuthReqId, _ conclusion: RecordedConclusion, from loaded: (value: MockPushRecord, record: PluginStateRecord)? = nil
+        _ authReqId: AuthReqId, _ conclusion: RecordedConclusion, from loaded: PluginStateSlot<MockPushRecord>.Loaded? = nil
     ) async throws -> MockPushRecord? {
         // A concluded notification leaves the user's pending group.
         guard let concluded = try await records.conclude(

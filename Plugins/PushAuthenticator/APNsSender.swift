@@ -1,7 +1,6 @@
-import AsyncHTTPClient
+import BackchannelCore
 import Foundation
 import JWTKit
-import NIOCore
 import Synchronization
 
 /// The Apple Push Notification service, token-based: an ES256 provider token (`iss` the team, `kid` the key,
@@ -15,15 +14,15 @@ final class APNsSender: PushSender {
 
     private let settings: APNsSettings
     private let signer: JWTKeyCollection
-    private let httpClient: HTTPClient
+    private let http: any OutboundHTTPClient
     private let cached = Mutex<(token: String, until: Date)?>(nil)
 
-    init(settings: APNsSettings, httpClient: HTTPClient) async throws {
+    init(settings: APNsSettings, http: any OutboundHTTPClient) async throws {
         self.settings = settings
         let pem = try String(contentsOfFile: settings.privateKeyFile, encoding: .utf8)
         signer = JWTKeyCollection()
         await signer.add(ecdsa: try ES256PrivateKey(pem: pem), kid: JWKIdentifier(string: settings.keyId))
-        self.httpClient = httpClient
+        self.http = http
     }
 
     func send(challengeId: String, to device: PushDevice) async -> PushDeliveryOutcome {
@@ -34,34 +33,31 @@ final class APNsSender: PushSender {
         } catch {
             return .rejected("the provider token could not be signed: \(error)")
         }
-        var request = HTTPClientRequest(url: "\(settings.baseUrl)/3/device/\(token)")
-        request.method = .POST
-        request.headers.add(name: "authorization", value: "bearer \(providerToken)")
-        request.headers.add(name: "apns-topic", value: settings.topic)
-        request.headers.add(name: "apns-push-type", value: "alert")
-        request.headers.add(name: "apns-priority", value: "10")
-        request.headers.add(name: "apns-expiration", value: "0")
-        request.headers.add(name: "content-type", value: "application/json")
+        guard let url = URL(string: "\(settings.baseUrl)/3/device/\(token)") else { return .rejected("the APNs URL is not valid") }
+        let headers: HTTPHeaderFields = [
+            "authorization": "bearer \(providerToken)", "apns-topic": settings.topic, "apns-push-type": "alert", "apns-priority": "10",
+            "apns-expiration": "0", "content-type": "application/json",
+        ]
         // Nothing about the request in the notification: the app fetches the details itself.
         let payload: [String: Any] = [
             "aps": ["alert": ["title": "Sign-in request", "body": "Open the app to review it"], "mutable-content": 1],
             "challenge_id": challengeId,
         ]
         guard let body = try? JSONSerialization.data(withJSONObject: payload) else { return .rejected("unencodable payload") }
-        request.body = .bytes(ByteBuffer(bytes: body))
         do {
-            let response = try await httpClient.execute(request, timeout: .seconds(10))
-            let answer = String(buffer: try await response.body.collect(upTo: 16 * 1024))
-            switch response.status.code {
+            let response = try await http.send(
+                OutboundHTTPRequest(method: "POST", url: url, headers: headers, body: Array(body)), maxResponseBytes: 16 * 1024)
+            let answer = String(decoding: response.body, as: UTF8.self)
+            switch response.status {
             case 200: return .delivered
             case 410: return .unregistered
             case 400 where answer.contains("BadDeviceToken"): return .unregistered
             case 403 where answer.contains("ExpiredProviderToken"): cached.withLock { $0 = nil }; return .retryable("APNs: ExpiredProviderToken")
-            case 429, 500...599: return .retryable("APNs answered \(response.status.code)")
-            default: return .rejected("APNs answered \(response.status.code): \(answer.prefix(100))")
+            case 429, 500...599: return .retryable("APNs answered \(response.status)")
+            default: return .rejected("APNs answered \(response.status): \(answer.prefix(100))")
             }
         } catch {
-            return .retryable("\(error)")
+            return .retryable(error.code.name)
         }
     }
 

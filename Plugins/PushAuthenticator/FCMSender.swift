@@ -1,7 +1,6 @@
-import AsyncHTTPClient
+import BackchannelCore
 import Foundation
 import JWTKit
-import NIOCore
 import Synchronization
 
 /// Firebase Cloud Messaging HTTP v1: a service-account JWT exchanged for an OAuth access token (cached until
@@ -32,16 +31,16 @@ final class FCMSender: PushSender {
     private let settings: FCMSettings
     private let account: ServiceAccount
     private let signer: JWTKeyCollection
-    private let httpClient: HTTPClient
+    private let http: any OutboundHTTPClient
     private let cached = Mutex<(token: String, until: Date)?>(nil)
 
-    init(settings: FCMSettings, httpClient: HTTPClient) async throws {
+    init(settings: FCMSettings, http: any OutboundHTTPClient) async throws {
         self.settings = settings
         let data = try Data(contentsOf: URL(fileURLWithPath: settings.serviceAccountFile))
         account = try JSONDecoder().decode(ServiceAccount.self, from: data)
         signer = JWTKeyCollection()
         await signer.add(rsa: try Insecure.RSA.PrivateKey(pem: account.privateKey), digestAlgorithm: .sha256)
-        self.httpClient = httpClient
+        self.http = http
     }
 
     func send(challengeId: String, to device: PushDevice) async -> PushDeliveryOutcome {
@@ -52,27 +51,25 @@ final class FCMSender: PushSender {
         } catch {
             return .retryable("no FCM access token: \(error)")
         }
-        var request = HTTPClientRequest(url: "\(settings.baseUrl)/v1/projects/\(settings.projectId)/messages:send")
-        request.method = .POST
-        request.headers.add(name: "Authorization", value: "Bearer \(accessToken)")
-        request.headers.add(name: "Content-Type", value: "application/json")
+        guard let url = URL(string: "\(settings.baseUrl)/v1/projects/\(settings.projectId)/messages:send") else {
+            return .rejected("the FCM URL is not valid")
+        }
         let message: [String: Any] = [
             "message": ["token": token, "data": ["challenge_id": challengeId], "android": ["priority": "high"]]
         ]
         guard let body = try? JSONSerialization.data(withJSONObject: message) else { return .rejected("unencodable message") }
-        request.body = .bytes(ByteBuffer(bytes: body))
+        let headers: HTTPHeaderFields = ["Authorization": "Bearer \(accessToken)", "Content-Type": "application/json"]
         do {
-            let response = try await httpClient.execute(request, timeout: .seconds(10))
-            let answer = try await response.body.collect(upTo: 64 * 1024)
-            switch response.status.code {
+            let response = try await http.send(OutboundHTTPRequest(method: "POST", url: url, headers: headers, body: Array(body)), maxResponseBytes: 64 * 1024)
+            switch response.status {
             case 200: return .delivered
-            case 404 where String(buffer: answer).contains("UNREGISTERED"): return .unregistered
+            case 404 where String(decoding: response.body, as: UTF8.self).contains("UNREGISTERED"): return .unregistered
             case 401: cached.withLock { $0 = nil }; return .retryable("FCM refused the access token")
-            case 429, 500...599: return .retryable("FCM answered \(response.status.code)")
-            default: return .rejected("FCM answered \(response.status.code)")
+            case 429, 500...599: return .retryable("FCM answered \(response.status)")
+            default: return .rejected("FCM answered \(response.status)")
             }
         } catch {
-            return .retryable("\(error)")
+            return .retryable(error.code.name)
         }
     }
 
@@ -84,15 +81,13 @@ final class FCMSender: PushSender {
         let assertion = try await signer.sign(
             AssertionClaims(
                 iss: account.clientEmail, scope: "https://www.googleapis.com/auth/firebase.messaging", aud: account.tokenUri, iat: iat, exp: iat + 3600))
-        var request = HTTPClientRequest(url: account.tokenUri)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        request.body = .bytes(ByteBuffer(string: "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=\(assertion)"))
-        let response = try await httpClient.execute(request, timeout: .seconds(10))
-        let body = try await response.body.collect(upTo: 64 * 1024)
-        guard response.status == .ok, let json = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
+        guard let url = URL(string: account.tokenUri) else { throw FCMError.tokenExchange(0) }
+        var request = OutboundHTTPRequest(method: "POST", url: url)
+        request.setFormBody([("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion)])
+        let response = try await http.send(request, maxResponseBytes: 64 * 1024)
+        guard response.status == 200, let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
             let token = json["access_token"] as? String
-        else { throw FCMError.tokenExchange(Int(response.status.code)) }
+        else { throw FCMError.tokenExchange(response.status) }
         let lifetime = (json["expires_in"] as? Int) ?? 3600
         cached.withLock { $0 = (token, now.addingTimeInterval(TimeInterval(max(lifetime - 60, 30)))) }
         return token

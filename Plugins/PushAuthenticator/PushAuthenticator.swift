@@ -1,8 +1,6 @@
-import AsyncHTTPClient
 import BackchannelCore
 import Crypto
 import Foundation
-import NIOSSL
 
 /// Authenticates a user on their enrolled phone: a push through FCM or APNs carries only an opaque
 /// challenge id; the app fetches the details over a call signed with the device's enrolled P-256 key, shows
@@ -24,8 +22,7 @@ public final class PushAuthenticator: BackchannelAuthenticationHandler, DeviceEn
     /// The front-channel descriptor: the device API (enroll, pending, challenge, answer) under the
     /// authenticator's front-channel path.
     public static let deviceAPIDescriptor = FrontChannelPluginDescriptor(
-        registryName: "push", configuration: NoConfiguration.self, handler: PushAuthenticator.self,
-        summary: "The enrolled devices' API: enrollment with a one-time code, then signed fetches and signed answers."
+        registryName: "push", configuration: NoConfiguration.self, handler: PushAuthenticator.self
     ) { _, handler, _ in
         PushDeviceAPI(authenticator: handler)
     }
@@ -40,21 +37,26 @@ public final class PushAuthenticator: BackchannelAuthenticationHandler, DeviceEn
     let services: BackchannelHostServices
     /// The senders by platform, made at the first push (reading the keys and signing need `async`).
     private let senders: PushSenders
-    var challenges: PluginStateSlot<PushChallenge> { PluginStateSlot(store: services.stateStore, namespace: Self.namespace) }
-    var devices: PluginStateSlot<PushDevice> { PluginStateSlot(store: services.stateStore, namespace: Self.deviceNamespace) }
-    private var enrollments: PluginStateSlot<PushEnrollmentCode> { PluginStateSlot(store: services.stateStore, namespace: Self.enrollmentNamespace) }
+    let challenges: PluginStateSlot<PushChallenge>
+    let devices: PluginStateSlot<PushDevice>
+    private let enrollments: PluginStateSlot<PushEnrollmentCode>
 
     /// Creates the authenticator; its key files must be readable now, so a missing one fails at start-up.
-    public init(configuration: PushConfiguration, services: BackchannelHostServices) throws {
-        self.configuration = configuration
-        self.services = services
-        self.senders = try PushSenders(configuration: configuration)
+    public convenience init(configuration: PushConfiguration, services: BackchannelHostServices) throws {
+        self.init(configuration: configuration, services: services, senders: try PushSenders(configuration: configuration))
     }
 
-    init(configuration: PushConfiguration, services: BackchannelHostServices, senders: [PushDevice.Platform: any PushSender]) {
+    convenience init(configuration: PushConfiguration, services: BackchannelHostServices, senders: [PushDevice.Platform: any PushSender]) {
+        self.init(configuration: configuration, services: services, senders: PushSenders(fixed: senders))
+    }
+
+    private init(configuration: PushConfiguration, services: BackchannelHostServices, senders: PushSenders) {
         self.configuration = configuration
         self.services = services
-        self.senders = PushSenders(fixed: senders)
+        self.challenges = PluginStateSlot(store: services.stateStore, namespace: Self.namespace)
+        self.devices = PluginStateSlot(store: services.stateStore, namespace: Self.deviceNamespace)
+        self.enrollments = PluginStateSlot(store: services.stateStore, namespace: Self.enrollmentNamespace)
+        self.senders = senders
     }
 
     public func startAuthentication(_ request: BackchannelAuthenticationRequest) async throws -> BackchannelStartAuthenticationResult {
@@ -85,7 +87,13 @@ public final class PushAuthenticator: BackchannelAuthenticationHandler, DeviceEn
             PluginStateRecord(
                 namespace: Self.challengeNamespace, key: challenge.challengeId, group: user.subject, value: Data(challenge.authReqId.utf8),
                 createdAt: now, expiresAt: request.expiresAt))
-        services.background.run("push delivery") { [self] in await deliver(challenge, to: reachable) }
+        await services.background.run("push delivery") { [self] in
+            try await deliver(challenge, to: reachable)
+        } ifFailed: { [challenges, services] error in
+            // Run by the host after no device could be reached, or the delivery was cancelled at shutdown.
+            let failure = RecordedConclusion(.failed, at: services.clock.now, reason: "no enrolled device could be reached")
+            _ = try? await challenges.conclude(AuthReqId(rawValue: challenge.authReqId), with: failure, reportingTo: services.completionSink)
+        }
         return .started
     }
 
@@ -103,15 +111,16 @@ public final class PushAuthenticator: BackchannelAuthenticationHandler, DeviceEn
     // MARK: Delivery
 
     /// Pushes the challenge id to every device, each with retries and backoff; a device whose token is gone
-    /// is marked stale. If no device could be reached (and none fetches by itself), the request fails.
-    private func deliver(_ challenge: PushChallenge, to targets: [PushDevice]) async {
+    /// is marked stale. - Throws: ``PushUnreachable`` when no device could be reached (and none fetches by
+    ///   itself): the request fails.
+    private func deliver(_ challenge: PushChallenge, to targets: [PushDevice]) async throws {
         var reached = false
         for device in targets {
             guard device.platform != .none else {
                 reached = true  // it asks for its pending challenges itself
                 continue
             }
-            guard let sender = await senders.sender(for: device.platform, logger: services.logger, background: services.background) else {
+            guard let sender = await senders.sender(for: device.platform, logger: services.logger, http: services.http) else {
                 services.logger.warning("no push service is configured for a device's platform", metadata: ["platform": "\(device.platform.rawValue)"])
                 continue
             }
@@ -150,12 +159,7 @@ public final class PushAuthenticator: BackchannelAuthenticationHandler, DeviceEn
         }
         services.logger.debug(
             "push delivery ended", metadata: ["auth_req_id_sha256": "\(AuthReqId(rawValue: challenge.authReqId))", "devices": "\(targets.count)", "reached": "\(reached)"])
-        guard !reached else { return }
-        let failure = RecordedConclusion(.failed, at: services.clock.now, reason: "no enrolled device could be reached")
-        // Recorded even when the delivery was cancelled at shutdown: a new task is not cancelled with this one.
-        await Task { [challenges, services] in
-            _ = try? await challenges.conclude(AuthReqId(rawValue: challenge.authReqId), with: failure, reportingTo: services.completionSink)
-        }.value
+        guard reached else { throw PushUnreachable() }
     }
 
     // MARK: Enrollment
@@ -213,15 +217,10 @@ public final class PushAuthenticator: BackchannelAuthenticationHandler, DeviceEn
 
     /// The user's enrolled devices, stale ones included.
     func enrolledDevices(of subject: String) async throws -> [PushDevice] {
-        try await services.stateStore.records(namespace: Self.deviceNamespace, group: subject).compactMap { record in
-            do {
-                return try PluginStateCoding.decode(PushDevice.self, from: record.value)
-            } catch {
-                // Said, not skipped in silence: an unreadable device is one the user cannot be reached on.
-                services.logger.error("a device record cannot be read", metadata: ["device_id": "\(record.key)", "error": "\(error)"])
-                return nil
-            }
-        }
+        try await devices.load(group: subject) { record, error in
+            // Said, not skipped in silence: an unreadable device is one the user cannot be reached on.
+            services.logger.error("a device record cannot be read", metadata: ["device_id": "\(record.key)", "error": "\(error)"])
+        }.map(\.value)
     }
 
     public func enrolledDevices(subject: String) async throws -> [EnrolledDevice] {
@@ -288,3 +287,6 @@ public final class PushAuthenticator: BackchannelAuthenticationHandler, DeviceEn
         Hex.encode(Array(SHA256.hash(data: Data(text.utf8))))
     }
 }
+
+/// No device of the user could be reached.
+struct PushUnreachable: Error {}

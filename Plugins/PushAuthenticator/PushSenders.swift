@@ -1,15 +1,13 @@
-import AsyncHTTPClient
 import BackchannelCore
 import Foundation
 import Logging
-import NIOSSL
-import Synchronization
 
-/// The push senders by platform, made once on first use: reading the keys and preparing the signers is
-/// `async`, and a key that cannot be read is logged and leaves that platform without a sender.
-final class PushSenders: Sendable {
+/// The push senders by platform, made on first use: reading the keys and preparing the signers is `async`,
+/// and a key that cannot be read is logged and leaves that platform without a sender. (Two first pushes at
+/// once may both make them; the second set replaces the first, which holds nothing to close.)
+actor PushSenders {
     private let configuration: PushConfiguration?
-    private let made = Mutex<Task<[PushDevice.Platform: any PushSender], Never>?>(nil)
+    private var made: [PushDevice.Platform: any PushSender]?
 
     /// Senders for the configured services. Their files must exist now (a start-up error otherwise).
     init(configuration: PushConfiguration) throws {
@@ -22,53 +20,36 @@ final class PushSenders: Sendable {
     /// Fixed senders (tests).
     init(fixed: [PushDevice.Platform: any PushSender]) {
         configuration = nil
-        made.withLock { $0 = Task { fixed } }
+        made = fixed
     }
 
-    /// The sender for `platform`; a client made for it is closed by `background` at shutdown.
-    func sender(for platform: PushDevice.Platform, logger: Logger, background: BackgroundWork) async -> (any PushSender)? {
-        let task = made.withLock { made in
-            if let task = made { return task }
-            let configuration = self.configuration
-            let task = Task { await Self.make(configuration, logger: logger, background: background) }
-            made = task
-            return task
-        }
-        return await task.value[platform]
+    /// The sender for `platform`, calling out through the host's client `http`.
+    func sender(for platform: PushDevice.Platform, logger: Logger, http: any OutboundHTTPClient) async -> (any PushSender)? {
+        if let made { return made[platform] }
+        let senders = await Self.make(configuration, logger: logger, http: http)
+        made = senders
+        return senders[platform]
     }
 
-    private static func make(_ configuration: PushConfiguration?, logger: Logger, background: BackgroundWork) async -> [PushDevice.Platform: any PushSender] {
+    private static func make(_ configuration: PushConfiguration?, logger: Logger, http: any OutboundHTTPClient) async -> [PushDevice.Platform: any PushSender] {
         guard let configuration else { return [:] }
         var senders: [PushDevice.Platform: any PushSender] = [:]
         if let fcm = configuration.fcm {
             do {
-                senders[.fcm] = try await FCMSender(settings: fcm, httpClient: HTTPClient.shared)
+                senders[.fcm] = try await FCMSender(settings: fcm, http: http)
             } catch {
                 logger.error("the FCM service account cannot be used", metadata: ["error": "\(error)"])
             }
         }
         if let apns = configuration.apns {
             do {
-                senders[.apns] = try await APNsSender(settings: apns, httpClient: try client(trusting: apns.caFile, closedBy: background))
+                // APNs' stand-in in tests (or a private relay) may need a CA of its own; the host owns that client too.
+                senders[.apns] = try await APNsSender(settings: apns, http: try apns.caFile.map { try http.trusting(certificatesInPEMFile: $0) } ?? http)
             } catch {
                 logger.error("the APNs key cannot be used", metadata: ["error": "\(error)"])
             }
         }
         return senders
-    }
-
-    /// An HTTP client for APNs: HTTP/2 over TLS (negotiated by ALPN), trusting `caFile` besides the system's.
-    /// A client of its own is shut down by the host's lifecycle (`background`), after the last delivery:
-    /// left to `deinit`, AsyncHTTPClient stops the process.
-    private static func client(trusting caFile: String?, closedBy background: BackgroundWork) throws -> HTTPClient {
-        guard let caFile else { return HTTPClient.shared }
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMFile(caFile))]
-        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
-        configuration.httpVersion = .automatic
-        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-        background.closeAtShutdown("the APNs client") { try await client.shutdown() }
-        return client
     }
 }
 

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import BackchannelCore
 import Foundation
 
@@ -8,7 +7,7 @@ import Foundation
 /// Delivery runs after the request is accepted, with retries; when it finally fails the request
 /// concludes as failed at once, so the client learns it at its next poll instead of waiting for expiry.
 /// A user without a phone number is `unknown_user_id` at request time.
-public final class SMSAuthenticator: BackchannelAuthenticationHandler {
+public final class SMSAuthenticator: BackchannelAuthenticationHandler, BatchCancelling {
     /// The back-channel descriptor, registered as `"sms"` and linked to ``pageDescriptor``.
     public static let descriptor = BackChannelPluginDescriptor(
         registryName: "sms", configuration: SMSConfiguration.self, frontChannelName: "sms"
@@ -18,8 +17,7 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
 
     /// The front-channel descriptor: the page where the user enters the code.
     public static let pageDescriptor = FrontChannelPluginDescriptor(
-        registryName: "sms", configuration: NoConfiguration.self, handler: SMSAuthenticator.self,
-        summary: "A page showing the client, scopes and binding message, where the user enters the code from the SMS."
+        registryName: "sms", configuration: NoConfiguration.self, handler: SMSAuthenticator.self
     ) { _, handler, services in
         try SMSCodePage(authenticator: handler, services: services)
     }
@@ -34,17 +32,17 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
     let configuration: SMSConfiguration
     let services: BackchannelHostServices
     private let gateway: SMSGateway
-    private var records: PluginStateSlot<SMSRecord> { PluginStateSlot(store: services.stateStore, namespace: Self.namespace) }
+    private let records: PluginStateSlot<SMSRecord>
 
     /// Creates the authenticator.
     /// - Parameters:
     ///   - configuration: The gateway and the message settings.
-    ///   - services: The host's services.
-    ///   - httpClient: The client for the gateway; by default one that fails at once on a refused connection.
-    public init(configuration: SMSConfiguration, services: BackchannelHostServices, httpClient: HTTPClient? = nil) {
+    ///   - services: The host's services; the gateway is called through ``BackchannelHostServices/http``.
+    public init(configuration: SMSConfiguration, services: BackchannelHostServices) {
         self.configuration = configuration
         self.services = services
-        self.gateway = SMSGateway(configuration: configuration, httpClient: httpClient ?? SMSGatewayClient.shared, clock: services.clock, deliveries: services.deliveries)
+        self.records = PluginStateSlot(store: services.stateStore, namespace: Self.namespace)
+        self.gateway = SMSGateway(configuration: configuration, http: services.http, clock: services.clock, deliveries: services.deliveries)
     }
 
     public func startAuthentication(_ request: BackchannelAuthenticationRequest) async throws -> BackchannelStartAuthenticationResult {
@@ -75,16 +73,14 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler {
         var text = "\(record.clientName) asks you to sign in."
         if let binding = request.bindingMessage { text += " Check it shows: \(binding)." }
         text += " Your code: \(code). Enter it at \(link)"
-        services.background.run("SMS delivery") { [gateway, services, text] in
-            do {
-                try await gateway.send(to: phone, text: text)
-                services.logger.debug("SMS sent", metadata: ["auth_req_id_sha256": "\(authReqId)"])
-            } catch {
-                services.logger.warning("SMS delivery failed", metadata: ["auth_req_id_sha256": "\(authReqId)", "error": "\(error)"])
-                let failure = RecordedConclusion(.failed, at: services.clock.now, reason: "the text message could not be delivered")
-                // Recorded even when the delivery was cancelled at shutdown: a new task is not cancelled with this one.
-                await Task { _ = try? await self.records.conclude(authReqId, with: failure, reportingTo: services.completionSink) }.value
-            }
+        await services.background.run("SMS delivery") { [gateway, services, text] in
+            try await gateway.send(to: phone, text: text)
+            services.logger.debug("SMS sent", metadata: ["auth_req_id_sha256": "\(authReqId)"])
+        } ifFailed: { [records, services] error in
+            // Run by the host after the delivery failed or was cancelled at shutdown.
+            services.logger.warning("SMS delivery failed", metadata: ["auth_req_id_sha256": "\(authReqId)", "error": "\(error)"])
+            let failure = RecordedConclusion(.failed, at: services.clock.now, reason: "the text message could not be delivered")
+            _ = try? await records.conclude(authReqId, with: failure, reportingTo: services.completionSink)
         }
         return .started
     }

@@ -1,9 +1,5 @@
-import AsyncHTTPClient
 import BackchannelCore
 import Foundation
-import NIOCore
-import NIOHTTP1
-import NIOPosix
 
 /// Sends text messages through the configured HTTP gateway, retrying 5xx answers and timeouts with
 /// exponential backoff.
@@ -12,83 +8,77 @@ struct SMSGateway: Sendable {
     enum Failure: Error, Equatable {
         /// The gateway refused it (a 4xx answer): retrying would not help.
         case refused(status: Int)
-        /// It failed every attempt (5xx answers, timeouts, unreachable); `lastCause` is a fixed reason code
-        /// for the operator's log: `connection_refused`, `timeout`, `connection_failed`, `status_5xx`.
+        /// It failed every attempt (5xx answers, timeouts, unreachable), or the host shut down; `lastCause` is a
+        /// fixed reason code for the operator's log: an ``OutboundHTTPError/Code`` name (`connection_refused`,
+        /// `timeout`, `connection_failed`, `cancelled`…) or `status_5xx`.
         case unavailable(attempts: Int, lastCause: String)
     }
 
     let configuration: SMSConfiguration
-    let httpClient: HTTPClient
+    let http: any OutboundHTTPClient
     let clock: any BackchannelClock
     let deliveries: any DeliveryRecorder
 
     func send(to phoneNumber: String, text: String) async throws(Failure) {
         var delay = Double(configuration.retryDelayMs) / 1000
         var lastCause = "connection_failed"
+        guard let request = request(to: phoneNumber, text: text) else {
+            deliveries.record(.failed)
+            throw .unavailable(attempts: 0, lastCause: OutboundHTTPError.Code.invalidRequest.name)
+        }
         for attempt in 0...configuration.maxRetries {
             if attempt > 0 {
                 deliveries.record(.retried)
                 try? await clock.sleep(until: clock.now.addingTimeInterval(delay))
                 delay *= 2
             }
+            let status: Int
             do {
-                let response = try await httpClient.execute(request(to: phoneNumber, text: text), timeout: .seconds(Int64(configuration.timeoutSeconds)))
-                let status = Int(response.status.code)
-                _ = try? await response.body.collect(upTo: 64 * 1024)
-                if (200..<300).contains(status) {
-                    deliveries.record(.sent)
-                    return
-                }
-                if (400..<500).contains(status) {
-                    deliveries.record(.failed)
-                    throw Failure.refused(status: status)
-                }
-                lastCause = "status_5xx"
-            } catch let failure as Failure {
-                throw failure
+                status = try await http.send(request, maxResponseBytes: 64 * 1024).status
             } catch {
+                // Shutting down: no more attempts, the delivery fails now.
+                if error.code == .cancelled || Task.isCancelled {
+                    deliveries.record(.failed)
+                    throw .unavailable(attempts: attempt + 1, lastCause: error.code.name)
+                }
                 // A timeout or a transport failure: retried like a 5xx.
-                lastCause = Self.cause(of: error)
+                lastCause = error.code.name
+                continue
             }
+            if (200..<300).contains(status) {
+                deliveries.record(.sent)
+                return
+            }
+            if (400..<500).contains(status) {
+                deliveries.record(.failed)
+                throw .refused(status: status)
+            }
+            lastCause = "status_5xx"
         }
         deliveries.record(.failed)
         throw .unavailable(attempts: configuration.maxRetries + 1, lastCause: lastCause)
     }
 
-    /// A transport failure's reason code: what the operator needs to tell a gateway that is down (refused)
-    /// from one that is slow or unreachable (timeout).
-    static func cause(of error: any Error) -> String {
-        if let error = error as? HTTPClientError, [.connectTimeout, .deadlineExceeded, .readTimeout].contains(error) {
-            return "timeout"
-        }
-        if let error = error as? NIOConnectionError {
-            let refused = error.connectionErrors.contains { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }
-            return refused ? "connection_refused" : (error.dnsAError != nil || error.dnsAAAAError != nil ? "name_resolution" : "connection_failed")
-        }
-        if let error = error as? IOError, error.errnoCode == ECONNREFUSED { return "connection_refused" }
-        return "connection_failed"
-    }
-
-    private func request(to phoneNumber: String, text: String) throws -> HTTPClientRequest {
+    /// The gateway's request; `nil` when the configured URL is not one (a programmatic configuration skips the file's checks).
+    private func request(to phoneNumber: String, text: String) -> OutboundHTTPRequest? {
+        let timeout = Duration.seconds(configuration.timeoutSeconds)
         switch configuration.provider {
         case .webhook:
-            var request = HTTPClientRequest(url: configuration.url)
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            if let token = configuration.authToken { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-            let body = try JSONEncoder().encode(["to": phoneNumber, "from": configuration.from, "text": text])
-            request.body = .bytes(ByteBuffer(bytes: body))
+            guard let url = URL(string: configuration.url) else { return nil }
+            var request = OutboundHTTPRequest(method: "POST", url: url, timeout: timeout)
+            if let token = configuration.authToken { request.headers.append(name: "Authorization", value: "Bearer \(token)") }
+            // Encoding three strings cannot fail.
+            try? request.setJSONBody(["to": phoneNumber, "from": configuration.from, "text": text])
             return request
         case .twilio:
             let sid = configuration.accountSid ?? ""
             let base = configuration.url.hasSuffix("/") ? String(configuration.url.dropLast()) : configuration.url
-            var request = HTTPClientRequest(url: "\(base)/2010-04-01/Accounts/\(FormURLEncoding.escape(sid))/Messages.json")
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            let path = sid.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+            guard let url = URL(string: "\(base)/2010-04-01/Accounts/\(path)/Messages.json") else { return nil }
+            var request = OutboundHTTPRequest(method: "POST", url: url, timeout: timeout)
             let credentials = Data("\(sid):\(configuration.authToken ?? "")".utf8).base64EncodedString()
-            request.headers.add(name: "Authorization", value: "Basic \(credentials)")
-            let form = [("To", phoneNumber), ("From", configuration.from), ("Body", text)]
-            request.body = .bytes(ByteBuffer(string: form.map { "\($0.0)=\(FormURLEncoding.escape($0.1))" }.joined(separator: "&")))
+            request.headers.append(name: "Authorization", value: "Basic \(credentials)")
+            request.setFormBody([("To", phoneNumber), ("From", configuration.from), ("Body", text)])
             return request
         }
     }

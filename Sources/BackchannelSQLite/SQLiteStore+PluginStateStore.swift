@@ -2,7 +2,7 @@ import BackchannelCore
 import Foundation
 import GRDB
 
-extension SQLiteStore: PluginStateStore {
+extension SQLiteStore: DecodedStateCaching {
     public func insert(_ record: PluginStateRecord) async throws -> Bool {
         try await insert(contentsOf: [record]) == 1
     }
@@ -37,18 +37,22 @@ extension SQLiteStore: PluginStateStore {
     }
 
     public func record(namespace: String, key: String) async throws -> PluginStateRecord? {
+        try await cachedRecord(namespace: namespace, key: key)?.record
+    }
+
+    package func cachedRecord(namespace: String, key: String) async throws -> CachedStateRecord? {
         let now = clock.now
         let id = PluginStateKey(namespace: namespace, key: key)
-        if let kept = recentRecords[id], kept.expiresAt > now { return kept }
+        if let kept = recentRecords[id], kept.record.expiresAt > now { return kept }
         return try await readNow { [self] db in
             let cursor = try Row.fetchCursor(
                 db.cachedStatement(sql: "SELECT \(Self.recordColumns) FROM plugin_state WHERE namespace = ? AND key = ? AND expires_at > ?"),
                 arguments: [namespace, key, now.timeIntervalSince1970])
             // The row is valid only while the cursor lives (its end resets the statement).
-            guard var found = try withExtendedLifetime(cursor, { try cursor.next().map(Self.record) }) else { return nil }
+            guard let row = try withExtendedLifetime(cursor, { try cursor.next().map(Self.record) }) else { return nil }
             // Kept on the database queue, so no change can slip between this read and the keeping; the
             // kept record carries a decoding cache, so the plugin decodes its JSON once.
-            found.decodedCache = DecodedStateCache()
+            let found = CachedStateRecord(row)
             recentRecords.keep(found, for: id)
             return found
         }

@@ -21,7 +21,7 @@ public final class SQLiteStore: Sendable {
     let commit: GroupCommit
     let retention: TimeInterval
     let clock: any BackchannelClock
-    let recentRecords = RecentRows<PluginStateKey, PluginStateRecord>()
+    let recentRecords = RecentRows<PluginStateKey, CachedStateRecord>()
     let recentRequests = RecentRows<String, PendingRequest>()
 
     /// Opens (creating and migrating) the store at `path`.

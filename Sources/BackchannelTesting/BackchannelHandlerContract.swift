@@ -86,7 +86,7 @@ public enum BackchannelHandlerContract {
         let batch = [harness.makeRequest(hint: hint), harness.makeRequest(hint: hint)]
         do {
             for request in batch { _ = try await harness.start(handler, request) }
-            try await handler.cancelAuthenticationRequests(batch.map(\.authReqId) + [harness.makeAuthReqId()])
+            try await handler.cancelAll(batch.map(\.authReqId) + [harness.makeAuthReqId()])
             for request in batch {
                 if let status = try await handler.checkAuthenticationStatus(authReqId: request.authReqId) {
                     fail(5, "a request of the batch still reports \(status)")

@@ -1,4 +1,5 @@
 import BackchannelCore
+import BackchannelOutbound
 import Foundation
 import Logging
 
@@ -27,6 +28,7 @@ public struct BackchannelHandlerHarness: Sendable {
     ///   - random: The random source; the system's CSPRNG by default.
     public init(users: [DirectoryUser], clock: VirtualClock = VirtualClock(), random: any RandomSource = SystemRandomSource()) {
         let sink = RecordingCompletionSink()
+        let background = BackgroundWork()
         self.clock = clock
         self.completionSink = sink
         self.services = BackchannelHostServices(
@@ -38,8 +40,20 @@ public struct BackchannelHandlerHarness: Sendable {
             stateStore: InMemoryPluginStateStore(clock: clock),
             frontChannelBaseURL: URL(string: "http://127.0.0.1:8080/authn/test/")!,
             exposure: .loopback,
-            background: BackgroundWork()
+            background: background,
+            http: HostHTTPClients.processWide.client,
+            deliveries: DiscardingDeliveryRecorder()
         )
+        // A harness has no lifecycle of its own: the deliveries it is handed run until ``shutdown(deadline:)``.
+        Task { await background.serve() }
+    }
+
+    /// Shuts the harness down as a host would: stops taking background work, waits for the running work
+    /// up to `deadline`, then cancels the rest and waits for its failure steps.
+    /// - Returns: how many pieces of work had to be cancelled.
+    @discardableResult
+    public func shutdown(deadline: Duration = .seconds(30)) async -> Int {
+        await services.background.drain(deadline: deadline)
     }
 
     /// A fresh request identity, random like a host's.

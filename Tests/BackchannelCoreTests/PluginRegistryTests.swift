@@ -33,7 +33,7 @@ private func backChannel(_ name: String = "probe", linkedTo frontChannel: String
 }
 
 private func frontChannel(_ name: String = "probe-page") -> FrontChannelPluginDescriptor {
-    FrontChannelPluginDescriptor(registryName: name, configuration: ProbePageConfiguration.self, handler: ProbeHandler.self, summary: "A probe page.") {
+    FrontChannelPluginDescriptor(registryName: name, configuration: ProbePageConfiguration.self, handler: ProbeHandler.self) {
         configuration, handler, _ in
         ProbePage(title: configuration.title, handler: handler)
     }
@@ -56,7 +56,7 @@ struct PluginRegistryTests {
             try registry.register(back)
         }
         let front = FrontChannelPluginDescriptor(
-            registryName: "future-page", apiVersion: future, configuration: ProbePageConfiguration.self, handler: ProbeHandler.self, summary: "x"
+            registryName: "future-page", apiVersion: future, configuration: ProbePageConfiguration.self, handler: ProbeHandler.self
         ) { configuration, handler, _ in ProbePage(title: configuration.title, handler: handler) }
         #expect(throws: PluginRegistryError.self) { try registry.register(front) }
         // A newer minor version of the same major is accepted.

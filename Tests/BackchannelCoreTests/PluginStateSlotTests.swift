@@ -15,7 +15,7 @@ struct PluginStateSlotTests {
         _ = try await slot.insert(Counter(value: 1), key: "k", group: "g", createdAt: clock.now, expiresAt: clock.now.addingTimeInterval(60))
         _ = try await slot.update("k") { Counter(value: $0.value + 1) }
         #expect(try await store.records(namespace: "n", group: "g").map(\.key) == ["k"])
-        _ = try await slot.update("k", movingTo: nil) { Counter(value: $0.value + 1) }
+        _ = try await slot.update("k", movingTo: .group(nil)) { Counter(value: $0.value + 1) }
         #expect(try await store.records(namespace: "n", group: "g").isEmpty)
         #expect(try await slot.load("k")?.value == Counter(value: 3))
     }
@@ -42,7 +42,7 @@ struct PluginStateSlotTests {
         let first = try #require(try await slot.load("k"))
         #expect(first.value == Counter(value: 1))
         // Replaced behind the slot's back, as another plugin instance or a page would.
-        #expect(try await store.replace(namespace: "test", key: "k", expected: first.data, with: PluginStateCoding.encode(Counter(value: 2)), group: nil))
+        #expect(try await store.replace(namespace: "test", key: "k", expected: first.record.value, with: PluginStateCoding.encode(Counter(value: 2)), group: nil))
         #expect(try await slot.load("k")?.value == Counter(value: 2))
         #expect(try await slot.update("k") { Counter(value: $0.value * 10) } == Counter(value: 20))
         #expect(try await slot.load("k")?.value == Counter(value: 20))

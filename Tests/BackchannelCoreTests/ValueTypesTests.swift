@@ -29,7 +29,7 @@ struct ValueTypesTests {
 
     @Test("each start error maps to its CIBA error code")
     func startErrorCodes() {
-        #expect(BackchannelStartAuthenticationError.allCases.map(\.errorCode) == [
+        #expect(BackchannelStartAuthenticationError.all.map(\.errorCode) == [
             "unknown_user_id", "expired_login_hint_token", "missing_user_code", "invalid_user_code", "invalid_binding_message",
             "access_denied",
         ])

@@ -8,7 +8,7 @@ import MockPushAuthenticator
 import Synchronization
 
 /// Wraps a handler to count the cancellations the engine sends it.
-final class CountingHandler: BackchannelAuthenticationHandler {
+final class CountingHandler: BackchannelAuthenticationHandler, BatchCancelling {
     let inner: any BackchannelAuthenticationHandler
     private let cancels = Mutex<[AuthReqId: Int]>([:])
     private let batches = Mutex<[Int]>([])
@@ -37,7 +37,7 @@ final class CountingHandler: BackchannelAuthenticationHandler {
     func cancelAuthenticationRequests(_ authReqIds: [AuthReqId]) async throws {
         batches.withLock { $0.append(authReqIds.count) }
         cancels.withLock { cancels in for id in authReqIds { cancels[id, default: 0] += 1 } }
-        try await inner.cancelAuthenticationRequests(authReqIds)
+        try await inner.cancelAll(authReqIds)
     }
 }
 
@@ -78,20 +78,17 @@ struct EngineFixture {
         let clock = VirtualClock()
         let store = InMemoryPendingRequestStore(expiredRequestRetention: TimeInterval(policy.expiredRequestRetention))
         let reported = EventCounter<String>()
-        let services = BackchannelHostServices(
-            userDirectory: StaticUserDirectory([
+        // The harness's services, reporting to the engine's store.
+        var services = BackchannelHandlerHarness(
+            users: [
                 DirectoryUser(
                     subject: "alice", loginHints: ["alice@example.com"], phoneNumber: "+15550101", email: "alice@example.com",
                     attributes: ["name": .string("Alice Liddell"), "email_verified": .bool(true)], userCodeHash: aliceUserCodeHash), DirectoryUser(subject: "bob"),
                 DirectoryUser(subject: "carol"), DirectoryUser(subject: "dave"),
-            ]),
-            clock: clock,
-            logger: Logger(label: "test"),
-            completionSink: ObservedCompletionSink(inner: StoreCompletionSink(store: store), reported: reported),
-            stateStore: InMemoryPluginStateStore(clock: clock),
-            frontChannelBaseURL: URL(string: "\(issuer)/authn/mock-push/")!,
-            background: BackgroundWork()
-        )
+            ], clock: clock
+        ).services
+        services.completionSink = ObservedCompletionSink(inner: StoreCompletionSink(store: store), reported: reported)
+        services.frontChannelBaseURL = URL(string: "\(issuer)/authn/mock-push/")!
         let push = MockPushAuthenticator(
             configuration: MockPushConfiguration(users: [
                 "alice": MockPushScript(action: .approve, afterSeconds: 2),

@@ -184,5 +184,6 @@ final class RecordingStateStore: PluginStateStore, Sendable {
         return try await inner.replace(namespace: namespace, key: key, expected: expected, with: value, group: group)
     }
     func delete(namespace: String, key: String) async throws { try await inner.delete(namespace: namespace, key: key) }
+    func delete(namespace: String, keys: [String]) async throws { try await inner.delete(namespace: namespace, keys: keys) }
     func purgeExpired(now: Date) async throws -> Int { try await inner.purgeExpired(now: now) }
 }

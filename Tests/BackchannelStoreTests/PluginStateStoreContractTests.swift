@@ -105,7 +105,7 @@ struct PluginStateStoreContractTests {
         #expect(try await slot.insert(Counter(value: 1), key: "a", createdAt: now, expiresAt: now.addingTimeInterval(100)))
         for _ in 0..<3 { #expect(try await slot.load("a")?.value == Counter(value: 1)) }
         let stored = try #require(try await slot.load("a"))
-        #expect(try await store.pluginState.replace(namespace: "mock-push", key: "a", expected: stored.data, with: PluginStateCoding.encode(Counter(value: 2)), group: nil))
+        #expect(try await store.pluginState.replace(namespace: "mock-push", key: "a", expected: stored.record.value, with: PluginStateCoding.encode(Counter(value: 2)), group: nil))
         #expect(try await slot.load("a")?.value == Counter(value: 2))
         try await store.pluginState.delete(namespace: "mock-push", key: "a")
         #expect(try await slot.load("a") == nil)

@@ -28,13 +28,14 @@ struct EmailThroughEngineTests {
         let clock = VirtualClock(start: Date())
         let store = InMemoryPendingRequestStore()
         let state = InMemoryPluginStateStore(clock: clock)
-        let background = BackgroundWork()
-        let services = BackchannelHostServices(
-            userDirectory: StaticUserDirectory([
-                DirectoryUser(subject: "alice", email: "alice@example.com"), DirectoryUser(subject: "bob"),
-            ]),
-            clock: clock, logger: Logger(label: "test"), completionSink: StoreCompletionSink(store: store), stateStore: state,
-            frontChannelBaseURL: URL(string: "https://login.example.com/authn/email/")!, background: background)
+        // The harness's services (its background work served), reporting to the engine's store.
+        var services = BackchannelHandlerHarness(
+            users: [DirectoryUser(subject: "alice", email: "alice@example.com"), DirectoryUser(subject: "bob")], clock: clock
+        ).services
+        services.completionSink = StoreCompletionSink(store: store)
+        services.stateStore = state
+        services.frontChannelBaseURL = URL(string: "https://login.example.com/authn/email/")!
+        let background = services.background
         var registry = PluginRegistry()
         try registry.register(EmailAuthenticator.descriptor)
         try registry.register(EmailAuthenticator.pageDescriptor)

@@ -13,15 +13,14 @@ struct SMSThroughEngineTests {
 
     private func engine(_ gateway: TestGateway) async throws -> (BackchannelEngine, any FrontChannelInteraction, BackgroundWork) {
         let store = InMemoryPendingRequestStore()
-        let background = BackgroundWork()
+        // The harness's services (its background work served), on the system clock, reporting to the engine's store.
+        var services = BackchannelHandlerHarness(users: [DirectoryUser(subject: "alice", phoneNumber: "+15550101")]).services
+        services.clock = SystemClock()
+        services.completionSink = StoreCompletionSink(store: store)
+        services.stateStore = InMemoryPluginStateStore(clock: SystemClock())
+        services.frontChannelBaseURL = URL(string: "https://login.example.com/authn/sms/")!
+        let background = services.background
         gateway.sends(from: background)
-        let services = BackchannelHostServices(
-            userDirectory: StaticUserDirectory([DirectoryUser(subject: "alice", phoneNumber: "+15550101")]),
-            logger: Logger(label: "test"),
-            completionSink: StoreCompletionSink(store: store),
-            stateStore: InMemoryPluginStateStore(clock: SystemClock()),
-            frontChannelBaseURL: URL(string: "https://login.example.com/authn/sms/")!,
-            background: background)
         var registry = PluginRegistry()
         try registry.register(SMSAuthenticator.descriptor)
         try registry.register(SMSAuthenticator.pageDescriptor)

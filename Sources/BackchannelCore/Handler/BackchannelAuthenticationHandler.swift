@@ -12,6 +12,11 @@
 ///
 /// Handlers know nothing of OAuth: they never see client secrets, tokens or the bearer `auth_req_id`.
 /// `BackchannelTesting`'s contract checks state the exact obligations.
+///
+/// What a handler can do beyond these three calls it declares by conforming to a capability protocol:
+/// ``ReadinessReporting`` (it depends on something outside the process), ``BatchCancelling`` (it cancels
+/// many requests in one write) and ``DeviceEnrollmentIssuer`` (it enrolls users' devices). The host asks for
+/// each capability with a cast, so a handler that has none stays three functions long.
 public protocol BackchannelAuthenticationHandler: Sendable {
     /// Begins authenticating the user the request names: send the push, the SMS, the e-mail.
     ///
@@ -31,26 +36,4 @@ public protocol BackchannelAuthenticationHandler: Sendable {
     /// Withdraws a request: stop reaching the user and forget it. Idempotent, and a no-op for an
     /// unknown identity.
     func cancelAuthenticationRequest(authReqId: AuthReqId) async throws
-
-    /// Whether the handler can take requests now: the host's readiness probe asks every so often, so
-    /// answer quickly (within a second) and from what the handler knows or can check cheaply. The default
-    /// is ``PluginReadiness/ready``. Since API 1.1.
-    func readiness() async -> PluginReadiness
-
-    /// Withdraws many requests at once: what the host's expiry sweep calls with every request of this
-    /// handler that expired since the last sweep, so that under sustained load cancelling keeps pace with
-    /// arrivals. Same contract as ``cancelAuthenticationRequest(authReqId:)`` for each; do the work in as
-    /// few writes as the handler's state allows (``PluginStateStore/delete(namespace:keys:)``). The default
-    /// cancels them one by one. Since API 1.3.
-    func cancelAuthenticationRequests(_ authReqIds: [AuthReqId]) async throws
-}
-
-extension BackchannelAuthenticationHandler {
-    /// Ready: a handler that depends on nothing outside the process.
-    public func readiness() async -> PluginReadiness { .ready }
-
-    /// Cancels them one by one.
-    public func cancelAuthenticationRequests(_ authReqIds: [AuthReqId]) async throws {
-        for authReqId in authReqIds { try await cancelAuthenticationRequest(authReqId: authReqId) }
-    }
 }

@@ -1,18 +1,30 @@
 /// The CIBA errors (Core §13) a handler may cause when asked to start; each maps to one OAuth error code.
-public enum BackchannelStartAuthenticationError: String, Sendable, Hashable, CaseIterable {
-    /// No user matches the hint (`unknown_user_id`), or the user cannot be reached by this authenticator.
-    case unknownUserId = "unknown_user_id"
-    /// The `login_hint_token` has expired (`expired_login_hint_token`).
-    case expiredLoginHintToken = "expired_login_hint_token"
-    /// A user code is required but the request has none (`missing_user_code`).
-    case missingUserCode = "missing_user_code"
-    /// The user code is wrong (`invalid_user_code`).
-    case invalidUserCode = "invalid_user_code"
-    /// The binding message cannot be shown to the user (`invalid_binding_message`).
-    case invalidBindingMessage = "invalid_binding_message"
-    /// Policy refuses the request outright, before the user is asked (`access_denied`).
-    case accessDenied = "access_denied"
+///
+/// A struct of named values rather than an enumeration, so a later minor version can add one (RFC 9396's
+/// `invalid_authorization_details`, say) without breaking a plugin that switches over the ones it knows.
+public struct BackchannelStartAuthenticationError: Sendable, Hashable, CustomStringConvertible {
+    /// The OAuth `error` code this value stands for.
+    public let errorCode: String
 
-    /// The OAuth `error` code this case stands for.
-    public var errorCode: String { rawValue }
+    private init(_ errorCode: String) {
+        self.errorCode = errorCode
+    }
+
+    /// No user matches the hint (`unknown_user_id`), or the user cannot be reached by this authenticator.
+    public static let unknownUserId = Self("unknown_user_id")
+    /// The `login_hint_token` has expired (`expired_login_hint_token`).
+    public static let expiredLoginHintToken = Self("expired_login_hint_token")
+    /// A user code is required but the request has none (`missing_user_code`).
+    public static let missingUserCode = Self("missing_user_code")
+    /// The user code is wrong (`invalid_user_code`).
+    public static let invalidUserCode = Self("invalid_user_code")
+    /// The binding message cannot be shown to the user (`invalid_binding_message`).
+    public static let invalidBindingMessage = Self("invalid_binding_message")
+    /// Policy refuses the request outright, before the user is asked (`access_denied`).
+    public static let accessDenied = Self("access_denied")
+
+    /// Every error of this version of the API.
+    public static let all: [Self] = [.unknownUserId, .expiredLoginHintToken, .missingUserCode, .invalidUserCode, .invalidBindingMessage, .accessDenied]
+
+    public var description: String { errorCode }
 }

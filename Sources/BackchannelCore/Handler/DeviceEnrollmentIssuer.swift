@@ -2,7 +2,8 @@ import Foundation
 
 /// An authenticator that enrolls users' devices (a push authenticator's phones): it issues the one-time
 /// codes a device enrolls with, lists a user's devices and revokes one. The host's admin API reaches it by
-/// authenticator name (`/admin/authenticators/{name}/enrollment-codes`, `…/devices`). Since API 1.4.
+/// authenticator name (`/admin/authenticators/{name}/enrollment-codes`, `…/devices`): a capability the
+/// handler declares by conforming.
 public protocol DeviceEnrollmentIssuer: Sendable {
     /// Issues a one-time enrollment code for the user `subject`.
     /// - Throws: ``DeviceEnrollmentError``.
@@ -65,8 +66,37 @@ public struct DeviceEnrollmentCode: Sendable, Codable, Hashable {
     }
 }
 
-/// Why an enrollment code was not issued.
-public enum DeviceEnrollmentError: Error, Sendable, Equatable {
+/// Why a device enrollment call failed.
+///
+/// A struct with an extensible ``Code`` (as jwt-kit's `JWTError`): new kinds can be added without breaking
+/// hosts and plugins that look at the ones they know.
+public struct DeviceEnrollmentError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The kind of failure.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        /// The code's name.
+        public let name: String
+
+        /// A code named `name`.
+        public init(name: String) {
+            self.name = name
+        }
+
+        /// The user directory has nobody with this subject.
+        public static let unknownSubject = Code(name: "unknown_subject")
+
+        public var description: String { name }
+    }
+
+    /// The kind.
+    public let code: Code
+
+    /// An error of kind `code`.
+    public init(code: Code) {
+        self.code = code
+    }
+
     /// The user directory has nobody with this subject.
-    case unknownSubject
+    public static let unknownSubject = DeviceEnrollmentError(code: .unknownSubject)
+
+    public var description: String { code.name }
 }

@@ -1,7 +1,7 @@
 /// A sink that discards every report, for hosts and tests that only poll.
-public struct DiscardingCompletionSink: BackchannelCompletionSink {
+package struct DiscardingCompletionSink: BackchannelCompletionSink {
     /// Creates the sink.
-    public init() {}
+    package init() {}
 
-    public func authenticationConcluded(authReqId: AuthReqId, result: BackchannelAuthenticationResult) async {}
+    package func authenticationConcluded(authReqId: AuthReqId, result: BackchannelAuthenticationResult) async {}
 }

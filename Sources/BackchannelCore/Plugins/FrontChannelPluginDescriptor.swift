@@ -8,8 +8,6 @@ public struct FrontChannelPluginDescriptor: Sendable {
     public let registryName: String
     /// The plugin API version the plugin was compiled against.
     public let apiVersion: PluginAPIVersion
-    /// What the interaction offers the user, for documentation and listings.
-    public let summary: String
     let makeInteraction: @Sendable (JSONValue, any BackchannelAuthenticationHandler, BackchannelHostServices) throws -> any FrontChannelInteraction
 
     /// Creates a descriptor.
@@ -18,7 +16,6 @@ public struct FrontChannelPluginDescriptor: Sendable {
     ///   - apiVersion: The plugin API version it was compiled against; leave the default.
     ///   - configuration: The type its configuration decodes into (snake_case keys in the file).
     ///   - handler: The back-channel handler type it pairs with.
-    ///   - summary: What the interaction offers the user.
     ///   - makeInteraction: Makes the interaction from its configuration, the paired handler and the
     ///     host's services.
     public init<Configuration: Decodable & Sendable, Handler: BackchannelAuthenticationHandler>(
@@ -26,12 +23,10 @@ public struct FrontChannelPluginDescriptor: Sendable {
         apiVersion: PluginAPIVersion = .current,
         configuration: Configuration.Type,
         handler: Handler.Type,
-        summary: String,
         makeInteraction: @escaping @Sendable (Configuration, Handler, BackchannelHostServices) throws -> any FrontChannelInteraction
     ) {
         self.registryName = registryName
         self.apiVersion = apiVersion
-        self.summary = summary
         self.makeInteraction = { value, anyHandler, services in
             let configuration = try value.decode(as: Configuration.self)
             guard let handler = anyHandler as? Handler else {

@@ -19,14 +19,16 @@ public struct BackchannelHostServices: Sendable {
     /// The absolute URL under which the linked front-channel interaction is served, ending in `/`,
     /// for links in messages (e-mail, SMS) that send the user to it.
     public var frontChannelBaseURL: URL
-    /// Where work that outlives a call runs (deliveries), under the host's lifecycle: never a detached
+    /// Where work that outlives a call runs (deliveries), in the host's task group: never a detached
     /// `Task`, which a shutdown would lose.
     public var background: BackgroundWork
+    /// The HTTP client for calls to other services (an SMS gateway, a messaging provider, a push service),
+    /// under the server's rules and shut down by the host.
+    public var http: any OutboundHTTPClient
     /// Who can reach the server. A host that cannot tell says ``ServerExposure/network``, so a plugin
     /// that is safe only on loopback refuses to run.
     public var exposure: ServerExposure
     /// Where the plugin reports each delivery attempt (sent, retried, failed) for the operator's metrics.
-    /// Since plugin API 1.2.
     public var deliveries: any DeliveryRecorder
 
     /// Creates the services. Everything a plugin's correctness depends on is required: a plugin never
@@ -43,7 +45,8 @@ public struct BackchannelHostServices: Sendable {
         frontChannelBaseURL: URL,
         exposure: ServerExposure = .network,
         background: BackgroundWork,
-        deliveries: any DeliveryRecorder = DiscardingDeliveryRecorder()
+        http: any OutboundHTTPClient,
+        deliveries: any DeliveryRecorder
     ) {
         self.userDirectory = userDirectory
         self.clock = clock
@@ -54,6 +57,7 @@ public struct BackchannelHostServices: Sendable {
         self.frontChannelBaseURL = frontChannelBaseURL
         self.exposure = exposure
         self.background = background
+        self.http = http
         self.deliveries = deliveries
     }
 

@@ -1,114 +1,143 @@
 import Synchronization
 
 /// Where a plugin runs work that outlives the call that started it (a delivery with retries), under the
-/// host's lifecycle: at shutdown the host waits for it up to a deadline, then cancels what is left, so
-/// the work can record its failure instead of vanishing with the process.
+/// host's lifecycle.
 ///
-/// Work must honour cancellation: a cancelled delivery should conclude its request as failed.
+/// The host runs every piece in one task group it owns. At shutdown it stops taking new work, waits for
+/// the running pieces up to its deadline, then cancels what is left; a piece that failed (it threw, or was
+/// cancelled) has its `ifFailed` step run after it, outside the cancellation, so the plugin records the
+/// failure (concludes the request as failed) instead of vanishing with the process:
 ///
-/// An outbound client a plugin makes (an HTTP client with its own TLS settings) is registered with
-/// ``closeAtShutdown(_:_:)``: the host closes it once the work has drained, so it is never left to `deinit`.
+/// ```swift
+/// await services.background.run("SMS delivery") {
+///     try await gateway.send(to: phone, text: text)  // throws CancellationError at the shutdown deadline
+/// } ifFailed: { error in
+///     _ = try? await records.conclude(authReqId, with: RecordedConclusion(.failed, at: services.clock.now), reportingTo: services.completionSink)
+/// }
+/// ```
+///
+/// Work must honour cancellation: a cancelled delivery should end soon, by throwing.
 public final class BackgroundWork: Sendable {
-    private struct State {
-        var tasks: [Int: Task<Void, Never>] = [:]
-        var next = 0
-        var draining = false
-        var closers: [(name: String, close: @Sendable () async throws -> Void)] = []
-        var closed = false
+    private struct Job: Sendable {
+        let name: String
+        let operation: @Sendable () async throws -> Void
+        let ifFailed: @Sendable (any Error) async -> Void
     }
 
+    private struct State {
+        var running = 0
+        var accepting = true
+    }
+
+    private let jobs: AsyncStream<Job>
+    private let submit: AsyncStream<Job>.Continuation
     private let state = Mutex(State())
+    /// Opens at the shutdown deadline: what still runs is cancelled.
+    private let deadline = Latch()
+    /// Opens once no work runs and none is taken any more.
+    private let idle = Latch()
 
-    /// Creates an empty set of work.
-    public init() {}
+    /// Creates an empty set of work; it runs once the host serves it.
+    public init() {
+        (jobs, submit) = AsyncStream.makeStream(of: Job.self)
+    }
 
-    /// Starts `operation` now. During a drain, it starts already cancelled.
+    /// Runs `operation` in the host's task group.
     /// - Parameters:
     ///   - name: What the work is, for the host's log.
-    ///   - operation: The work; it should end soon after it is cancelled.
-    public func run(_ name: String, _ operation: @escaping @Sendable () async -> Void) {
-        state.withLock { state in
-            let id = state.next
-            state.next += 1
-            let task = Task { [weak self] in
-                await operation()
-                _ = self?.state.withLock { $0.tasks.removeValue(forKey: id) }
+    ///   - operation: The work; it should end soon after it is cancelled, by throwing.
+    ///   - ifFailed: Run after `operation` threw (`CancellationError` when the host cancelled it at
+    ///     shutdown), outside that cancellation: record the failure here. When the host no longer takes
+    ///     work (it is shutting down), `operation` does not run and this runs at once with a
+    ///     `CancellationError`.
+    public func run(
+        _ name: String, _ operation: @escaping @Sendable () async throws -> Void,
+        ifFailed: @escaping @Sendable (_ error: any Error) async -> Void = { _ in }
+    ) async {
+        let accepted = state.withLock { state -> Bool in
+            guard state.accepting else { return false }
+            state.running += 1
+            return true
+        }
+        guard accepted, case .enqueued = submit.yield(Job(name: name, operation: operation, ifFailed: ifFailed)) else {
+            if accepted { finished() }
+            await ifFailed(CancellationError())
+            return
+        }
+    }
+
+    /// How many pieces of work are queued or running.
+    package var count: Int { state.withLock { $0.running } }
+
+    /// Runs the submitted work until ``drain(deadline:)`` has stopped taking it and every piece has ended:
+    /// what the host's lifecycle (or a test harness) runs for as long as the plugins live.
+    package func serve() async {
+        await withDiscardingTaskGroup { group in
+            for await job in jobs {
+                group.addTask { await self.execute(job) }
             }
-            if state.draining { task.cancel() }
-            state.tasks[id] = task
         }
     }
 
-    /// Registers `close` (shutting down an outbound client the plugin made) to run once at shutdown, after
-    /// the last piece of work has ended. Registered after the host has closed, it runs at once. Since plugin API 1.6.
-    /// - Parameters:
-    ///   - name: What is closed, for the host's log.
-    ///   - close: Shuts it down.
-    public func closeAtShutdown(_ name: String, _ close: @escaping @Sendable () async throws -> Void) {
-        let late = state.withLock { state -> Bool in
-            if state.closed { return true }
-            state.closers.append((name, close))
-            return false
+    private func execute(_ job: Job) async {
+        // The operation runs in a group of its own, so the deadline cancels it and not the failure step after it.
+        let failure: (any Error)? = await withTaskGroup(of: Result<Void, any Error>?.self) { inner in
+            inner.addTask {
+                do { return .success(try await job.operation()) } catch { return .failure(error) }
+            }
+            inner.addTask {
+                await self.deadline.wait()
+                return nil
+            }
+            while let next = await inner.next() {
+                inner.cancelAll()
+                // nil: the deadline came first; the operation, cancelled now, still ends with its outcome.
+                guard let outcome = next else { continue }
+                if case .failure(let error) = outcome { return error }
+                return nil
+            }
+            return nil
         }
-        if late { run("closing \(name)") { try? await close() } }
+        if let failure { await job.ifFailed(failure) }
+        finished()
     }
 
-    /// Runs what ``closeAtShutdown(_:_:)`` registered, in reverse order of registration, once: after
-    /// ``drain(deadline:)``, by the host.
-    /// - Returns: the names of those that failed to close, with their errors.
-    @discardableResult
-    public func close() async -> [(name: String, error: any Error)] {
-        let closers = state.withLock { state in
-            state.closed = true
-            defer { state.closers = [] }
-            return state.closers
+    private func finished() {
+        let idleNow = state.withLock { state -> Bool in
+            state.running -= 1
+            return state.running == 0 && !state.accepting
         }
-        var failures: [(name: String, error: any Error)] = []
-        for closer in closers.reversed() {
-            do { try await closer.close() } catch { failures.append((closer.name, error)) }
-        }
-        return failures
+        if idleNow { idle.open() }
     }
 
-    /// How many pieces of work are running.
-    public var count: Int { state.withLock { $0.tasks.count } }
-
-    /// Waits for the running work until `deadline`, then cancels what is left and waits for it to end.
+    /// Stops taking work, waits for the running pieces until `deadline`, then cancels what is left and waits
+    /// for it (and its failure steps) to end: ``serve()`` returns then.
     /// - Returns: how many pieces had to be cancelled.
     @discardableResult
-    public func drain(deadline: Duration) async -> Int {
-        let running = state.withLock { state -> [Task<Void, Never>] in
-            state.draining = true
-            return Array(state.tasks.values)
+    package func drain(deadline: Duration) async -> Int {
+        let idleNow = state.withLock { state -> Bool in
+            state.accepting = false
+            return state.running == 0
         }
-        // Whichever ends first: the work (each piece's own end), or the deadline.
-        let cancelledAtDeadline = await withTaskGroup(of: Bool.self) { group -> Int in
+        submit.finish()
+        if idleNow { idle.open() }
+        let inTime = await withTaskGroup(of: Bool.self) { group -> Bool in
             group.addTask {
-                for task in running { await task.value }
+                await self.idle.wait()
                 return true
             }
             group.addTask {
-                do {
-                    try await Task.sleep(for: deadline)
-                    return false
-                } catch {
-                    return true
-                }
+                // A deadline, not a poll: the one timer of a shutdown.
+                (try? await Task.sleep(for: deadline)) == nil
             }
-            let inTime = await group.next() ?? true
+            let first = await group.next() ?? true
             group.cancelAll()
-            guard !inTime else { return 0 }
-            // The deadline came first: what still runs is cancelled, which also ends the wait for it.
-            let late = state.withLock { Array($0.tasks.values) }
-            for task in late { task.cancel() }
-            return late.count
+            return first
         }
-        // Work started during the drain starts cancelled; it too is waited for.
-        let left = state.withLock { Array($0.tasks.values) }
-        for task in left {
-            task.cancel()
-            await task.value
-        }
-        return cancelledAtDeadline > 0 ? cancelledAtDeadline : left.count
+        guard !inTime else { return 0 }
+        let late = count
+        self.deadline.open()
+        await idle.wait()
+        return late
     }
 }

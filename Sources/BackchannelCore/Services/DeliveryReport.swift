@@ -16,9 +16,8 @@ public protocol DeliveryRecorder: Sendable {
 }
 
 /// A recorder that keeps nothing: what a host without metrics lends (and tests that do not count).
-public struct DiscardingDeliveryRecorder: DeliveryRecorder {
-    /// Creates the recorder.
-    public init() {}
+package struct DiscardingDeliveryRecorder: DeliveryRecorder {
+    package init() {}
 
-    public func record(_ report: DeliveryReport) {}
+    package func record(_ report: DeliveryReport) {}
 }

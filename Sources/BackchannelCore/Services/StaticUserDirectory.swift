@@ -1,11 +1,11 @@
 /// A user directory held in memory, built from configuration or by a test.
-public struct StaticUserDirectory: UserDirectory {
+package struct StaticUserDirectory: UserDirectory {
     private let bySubject: [String: DirectoryUser]
     private let byLoginHint: [String: DirectoryUser]
 
     /// Creates a directory of these users. A later user with an already-used subject or login hint
     /// replaces the earlier one.
-    public init(_ users: [DirectoryUser]) {
+    package init(_ users: [DirectoryUser]) {
         var bySubject: [String: DirectoryUser] = [:]
         var byLoginHint: [String: DirectoryUser] = [:]
         for user in users {
@@ -17,11 +17,11 @@ public struct StaticUserDirectory: UserDirectory {
         self.byLoginHint = byLoginHint
     }
 
-    public func user(subject: String) async throws -> DirectoryUser? {
+    package func user(subject: String) async throws -> DirectoryUser? {
         bySubject[subject]
     }
 
-    public func user(loginHint: String) async throws -> DirectoryUser? {
+    package func user(loginHint: String) async throws -> DirectoryUser? {
         byLoginHint[loginHint]
     }
 }

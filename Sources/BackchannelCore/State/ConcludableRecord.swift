@@ -14,8 +14,8 @@ extension PluginStateSlot where Value: ConcludableRecord {
     ///   - conclusion: What to record.
     ///   - sink: Where the result is reported when this call recorded it.
     ///   - leavingGroup: Whether the record leaves its group (a group of pending requests, say).
-    ///   - loaded: The record as just read by ``PluginStateSlot/loadRecord(_:)``, if it was: the first
-    ///     attempt starts from it instead of reading it again.
+    ///   - loaded: The record as just read by ``PluginStateSlot/load(_:)``, if it was: the first attempt
+    ///     starts from it instead of reading it again.
     ///   - change: Further changes to the record, made in the same write.
     /// - Returns: The concluded record when this call recorded the conclusion; `nil` otherwise.
     @discardableResult
@@ -24,7 +24,7 @@ extension PluginStateSlot where Value: ConcludableRecord {
         with conclusion: RecordedConclusion,
         reportingTo sink: any BackchannelCompletionSink,
         leavingGroup: Bool = false,
-        from loaded: (value: Value, record: PluginStateRecord)? = nil,
+        from loaded: Loaded? = nil,
         change: (inout Value) -> Void = { _ in }
     ) async throws -> Value? {
         let apply = { (record: Value) -> Value? in
@@ -34,7 +34,7 @@ extension PluginStateSlot where Value: ConcludableRecord {
             concluded.conclusion = conclusion
             return concluded
         }
-        let concluded = try await update(authReqId.rawValue, group: leavingGroup ? .move(nil) : .keep, first: loaded, apply)
+        let concluded = try await update(authReqId.rawValue, from: loaded, movingTo: leavingGroup ? .group(nil) : .keep, apply)
         if let result = concluded?.result { await sink.authenticationConcluded(authReqId: authReqId, result: result) }
         return concluded
     }

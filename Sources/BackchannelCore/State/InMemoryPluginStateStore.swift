@@ -6,30 +6,28 @@ import Synchronization
 /// Records are spread over independently locked shards, so the status checks on the poll path never
 /// contend on one lock; only the group index (touched when records are added, answered or removed, and
 /// when a page lists a group) has a lock of its own.
-public final class InMemoryPluginStateStore: PluginStateStore {
+package final class InMemoryPluginStateStore: DecodedStateCaching {
     private struct Key: Hashable {
         var namespace: String
         var key: String
     }
 
-    private let records: ShardedMutex<[Key: PluginStateRecord]>
+    private let records: ShardedMutex<[Key: CachedStateRecord]>
     private let groups = Mutex<[Key: Set<String>]>([:])  // (namespace, group) → keys
     private let clock: any BackchannelClock
 
     /// Creates an empty store; records past their expiry on `clock` are not returned.
-    public init(clock: any BackchannelClock = SystemClock(), shardCount: Int = 64) {
+    package init(clock: any BackchannelClock = SystemClock(), shardCount: Int = 64) {
         self.clock = clock
         self.records = ShardedMutex(shardCount: shardCount) { [:] }
     }
 
-    public func insert(_ record: PluginStateRecord) async throws -> Bool {
+    package func insert(_ record: PluginStateRecord) async throws -> Bool {
         let now = clock.now
-        var record = record
-        if record.decodedCache == nil { record.decodedCache = DecodedStateCache() }
         let key = Key(namespace: record.namespace, key: record.key)
         let replaced: PluginStateRecord?? = records.withLock(for: key) { records in
-            if let existing = records[key], existing.expiresAt > now { return .none }
-            return .some(records.updateValue(record, forKey: key))
+            if let existing = records[key], existing.record.expiresAt > now { return .none }
+            return .some(records.updateValue(CachedStateRecord(record), forKey: key)?.record)
         }
         guard case .some(let expired) = replaced else { return false }
         groups.withLock { groups in
@@ -39,33 +37,36 @@ public final class InMemoryPluginStateStore: PluginStateStore {
         return true
     }
 
-    public func record(namespace: String, key: String) async throws -> PluginStateRecord? {
-        let now = clock.now
-        let key = Key(namespace: namespace, key: key)
-        return records.withLock(for: key) { $0[key] }.flatMap { $0.expiresAt > now ? $0 : nil }
+    package func record(namespace: String, key: String) async throws -> PluginStateRecord? {
+        try await cachedRecord(namespace: namespace, key: key)?.record
     }
 
-    public func records(namespace: String, group: String) async throws -> [PluginStateRecord] {
+    package func cachedRecord(namespace: String, key: String) async throws -> CachedStateRecord? {
+        let now = clock.now
+        let key = Key(namespace: namespace, key: key)
+        return records.withLock(for: key) { $0[key] }.flatMap { $0.record.expiresAt > now ? $0 : nil }
+    }
+
+    package func records(namespace: String, group: String) async throws -> [PluginStateRecord] {
         let now = clock.now
         let keys = groups.withLock { $0[Key(namespace: namespace, key: group)] ?? [] }
         var found: [PluginStateRecord] = []
         for key in keys {
             let id = Key(namespace: namespace, key: key)
-            if let record = records.withLock(for: id, { $0[id] }), record.expiresAt > now, record.group == group { found.append(record) }
+            if let record = records.withLock(for: id, { $0[id]?.record }), record.expiresAt > now, record.group == group { found.append(record) }
         }
         return found.sorted { ($0.createdAt, $0.key) < ($1.createdAt, $1.key) }
     }
 
-    public func replace(namespace: String, key: String, expected: Data, with value: Data, group: String?) async throws -> Bool {
+    package func replace(namespace: String, key: String, expected: Data, with value: Data, group: String?) async throws -> Bool {
         let now = clock.now
         let id = Key(namespace: namespace, key: key)
         let oldGroup: String?? = records.withLock(for: id) { records in
-            guard var record = records[id], record.expiresAt > now, record.value == expected else { return .none }
+            guard var record = records[id]?.record, record.expiresAt > now, record.value == expected else { return .none }
             let old = record.group
             record.value = value
             record.group = group
-            record.decodedCache = DecodedStateCache()
-            records[id] = record
+            records[id] = CachedStateRecord(record)
             return .some(old)
         }
         guard case .some(let previous) = oldGroup else { return false }
@@ -78,19 +79,23 @@ public final class InMemoryPluginStateStore: PluginStateStore {
         return true
     }
 
-    public func delete(namespace: String, key: String) async throws {
+    package func delete(namespace: String, key: String) async throws {
         let id = Key(namespace: namespace, key: key)
-        if let removed = records.withLock(for: id, { $0.removeValue(forKey: id) }) {
+        if let removed = records.withLock(for: id, { $0.removeValue(forKey: id)?.record }) {
             unindex(removed)
         }
     }
 
-    public func purgeExpired(now: Date) async throws -> Int {
+    package func delete(namespace: String, keys: [String]) async throws {
+        for key in keys { try await delete(namespace: namespace, key: key) }
+    }
+
+    package func purgeExpired(now: Date) async throws -> Int {
         var purged: [PluginStateRecord] = []
         records.forEachShard { records in
-            for (key, record) in records where record.expiresAt <= now {
+            for (key, entry) in records where entry.record.expiresAt <= now {
                 records[key] = nil
-                purged.append(record)
+                purged.append(entry.record)
             }
         }
         purged.forEach(unindex)

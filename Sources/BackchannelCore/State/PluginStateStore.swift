@@ -28,13 +28,5 @@ public protocol PluginStateStore: Sendable {
     func purgeExpired(now: Date) async throws -> Int
 
     /// Deletes the records under `keys` at once (SQL stores: one statement); absent ones are skipped.
-    /// The default deletes them one by one. Since API 1.3.
     func delete(namespace: String, keys: [String]) async throws
-}
-
-extension PluginStateStore {
-    /// Deletes the records one by one.
-    public func delete(namespace: String, keys: [String]) async throws {
-        for key in keys { try await delete(namespace: namespace, key: key) }
-    }
 }

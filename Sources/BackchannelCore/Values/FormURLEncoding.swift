@@ -3,13 +3,13 @@
 ///
 /// It works on bytes: Foundation's percent-decoding bridges through `NSString` on Linux and cost more
 /// than the rest of a token poll together.
-public enum FormURLEncoding {
+package enum FormURLEncoding {
     /// Why a body could not be decoded.
-    public struct Malformed: Error, Sendable {}
+    package struct Malformed: Error, Sendable {}
 
     /// Decodes a body into its pairs, in order, repetitions kept.
     /// - Throws: ``Malformed`` for a broken escape or a value that is not UTF-8.
-    public static func decode(_ body: [UInt8]) throws(Malformed) -> [(name: String, value: String)] {
+    package static func decode(_ body: [UInt8]) throws(Malformed) -> [(name: String, value: String)] {
         var pairs: [(name: String, value: String)] = []
         for field in body.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let separator = field.firstIndex(of: UInt8(ascii: "="))
@@ -22,7 +22,7 @@ public enum FormURLEncoding {
     }
 
     /// Decodes one name or value.
-    public static func unescape(_ bytes: ArraySlice<UInt8>) throws(Malformed) -> String {
+    package static func unescape(_ bytes: ArraySlice<UInt8>) throws(Malformed) -> String {
         // Most names and values have nothing to unescape: validate them in place.
         if !bytes.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
             guard let text = String(validating: bytes, as: UTF8.self) else { throw Malformed() }
@@ -54,7 +54,7 @@ public enum FormURLEncoding {
 
     /// Encodes a name or value: ASCII letters, digits and `*-._` stay, a space becomes `+`, every other
     /// byte of the UTF-8 becomes `%XX`.
-    public static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         var escaped: [UInt8] = []
         escaped.reserveCapacity(text.utf8.count)
         let hex = Array("0123456789ABCDEF".utf8)

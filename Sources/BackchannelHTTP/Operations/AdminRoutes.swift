@@ -73,7 +73,7 @@ public struct AdminRoutes: Sendable {
             }
             do {
                 return AdminResponse.json(.created, try await issuer.issueEnrollmentCode(subject: subject))
-            } catch DeviceEnrollmentError.unknownSubject {
+            } catch let error as DeviceEnrollmentError where error.code == .unknownSubject {
                 return AdminResponse.error(.notFound, "unknown_subject", "no user has this subject")
             }
         }

@@ -1,5 +1,6 @@
 import BackchannelCore
 import BackchannelHTTP
+import BackchannelOutbound
 import BackchannelServer
 import Foundation
 import Hummingbird
@@ -27,6 +28,8 @@ public struct ServerAssembly {
     public let pluginState: any PluginStateStore
     /// The plugins' background work (deliveries), drained at shutdown.
     public let background: BackgroundWork
+    /// The HTTP clients lent to plugins, shut down after their background work.
+    let httpClients: HostHTTPClients
     /// The HTTP/1 server's timeouts: idle connections, and requests whose body trickles in.
     public var httpConfiguration: HTTP1Channel.Configuration {
         let bodyTimeout = TimeAmount.seconds(Int64(configuration.server.bodyReadTimeout))
@@ -51,7 +54,8 @@ public struct ServerAssembly {
         return storeServices + [
             // Shut down before the store, after the HTTP server and the plugins' deliveries.
             NotificationService(engines: engines, transport: HTTPNotificationTransport(), wakeup: outboxWakeup, logger: logger),
-            BackgroundWorkService(work: background, deadline: .seconds(configuration.server.shutdownDeadline), logger: logger),
+            BackgroundWorkService(
+                work: background, httpClients: httpClients, deadline: .seconds(configuration.server.shutdownDeadline), logger: logger),
             RepeatingService(period: .seconds(1)) { while await engines.current.sweepExpired() == 1000 {} },
             // The pending-requests gauge, read from the store now and then rather than counted per request.
             RepeatingService(period: .seconds(5)) { await engines.current.refreshPendingGauge() },
@@ -150,6 +154,7 @@ public struct ServerAssembly {
         auditLogger.logLevel = logger.logLevel
         let audit = AuditLog(logger: auditLogger, subjects: configuration.audit.subjects, subjectKey: keys.subjectHashKey)
         let outboxWakeup = OutboxWakeup()
+        let httpClients = HostHTTPClients()
         var routes: [AuthenticatorRoute] = []
         for (index, settings) in configuration.authenticators.enumerated() {
             let name = settings.name ?? settings.plugin
@@ -168,6 +173,7 @@ public struct ServerAssembly {
                 frontChannelBaseURL: frontChannelBaseURL,
                 exposure: ServerExposure(bindHost: configuration.server.host),
                 background: background,
+                http: httpClients.client,
                 deliveries: DeliveryCounters(authenticator: name)
             )
             do {
@@ -199,7 +205,7 @@ public struct ServerAssembly {
         return ServerAssembly(
             configuration: configuration, engines: engines,
             reloader: ConfigurationReloader(engines: engines, directory: directory, configuration: configuration, logger: logger), router: router,
-            transport: transport, pluginState: opened.pluginState, background: background, storeServices: opened.services, outboxWakeup: outboxWakeup,
+            transport: transport, pluginState: opened.pluginState, background: background, httpClients: httpClients, storeServices: opened.services, outboxWakeup: outboxWakeup,
             logger: logger, clock: clock)
     }
 }

@@ -50,7 +50,7 @@ extension BackchannelEngine {
         var summaries: [AuthenticatorSummary] = []
         for (name, route) in authenticators.sorted(by: { $0.key < $1.key }) {
             let state: String
-            switch await route.instance.handler.readiness() {
+            switch await route.instance.handler.currentReadiness() {
             case .ready: state = "ready"
             case .notReady(let reason): state = "not ready: \(reason)"
             }

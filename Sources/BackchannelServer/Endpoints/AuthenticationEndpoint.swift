@@ -281,7 +281,8 @@ struct AuthenticationEndpoint: EngineEndpoint {
         case .missingUserCode: .missingUserCode(description ?? "a user_code is required")
         case .invalidUserCode: .invalidUserCode(description ?? "the user_code is invalid")
         case .invalidBindingMessage: .invalidBindingMessage(description ?? "the binding_message cannot be shown to the user")
-        case .accessDenied: .accessDenied(description ?? "the request was refused", atTokenEndpoint: false)
+        // Every value of this API version is above; a plugin cannot be newer than the server.
+        default: .accessDenied(description ?? "the request was refused", atTokenEndpoint: false)
         }
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 
 extension BackchannelEngine {
     /// Whether this server can take requests now, each check by name: the store answers within
-    /// `deadline`, and every authenticator says it is ready (``BackchannelAuthenticationHandler/readiness()``).
+    /// `deadline`, and every authenticator says it is ready (``BackchannelCore/ReadinessReporting``).
     /// The signing keys were loaded before the engine existed.
     /// - Returns: Whether all pass, and each check's word (`ok`, or why not).
     public func readiness(deadline: Duration = .seconds(2)) async -> (ready: Bool, checks: [String: String]) {
@@ -19,7 +19,7 @@ extension BackchannelEngine {
         for (name, route) in authenticators.sorted(by: { $0.key < $1.key }) {
             let handler = route.instance.handler
             checks["authenticator \(name)"] = await withinDeadline(deadline, failure: "did not answer within \(deadline)") {
-                switch await handler.readiness() {
+                switch await handler.currentReadiness() {
                 case .ready: "ok"
                 case .notReady(let reason): "not ready: \(reason)"
                 }

@@ -84,7 +84,7 @@ public final class BackchannelEngine: EngineEndpoint {
     ///
     /// A sweep works in batches, so that under sustained load it keeps pace with arrivals: one claim of
     /// up to `limit` requests, one release of their limit counts, and one call per authenticator with all of
-    /// its requests (``BackchannelAuthenticationHandler/cancelAuthenticationRequests(_:)``).
+    /// its requests (``BackchannelCore/BatchCancelling``).
     /// - Returns: how many requests expired in this sweep.
     @discardableResult
     public func sweepExpired(limit: Int = 1000) async -> Int {
@@ -108,7 +108,7 @@ public final class BackchannelEngine: EngineEndpoint {
             guard let handler = authenticators[name]?.instance.handler else { continue }
             do {
                 try await metrics.timing(name, "cancel") {
-                    try await handler.cancelAuthenticationRequests(requests.map { AuthReqId(rawValue: $0.authReqIdHash) })
+                    try await handler.cancelAll(requests.map { AuthReqId(rawValue: $0.authReqIdHash) })
                 }
             } catch {
                 logger.warning("an authenticator failed to cancel expired requests", metadata: ["authenticator": "\(name)", "count": "\(requests.count)"])

@@ -1,7 +1,8 @@
 import BackchannelCore
 import Foundation
 
-/// The API enrolled devices call, under the authenticator's front-channel path (form POSTs, JSON answers):
+/// The API enrolled devices call: machine routes under the authenticator's `api/` path (form POSTs, JSON
+/// answers; no page, no cookies):
 ///
 /// - `enroll`: `code`, `public_key` (P-256, raw x ‖ y, base64url), `platform` (`fcm`, `apns` or `none`),
 ///   `push_token`, `hardware_key` (`true` when the key lives in secure hardware), `label` → `device_id`.
@@ -18,10 +19,23 @@ struct PushDeviceAPI: FrontChannelInteraction {
     /// How far a device's clock may be from the server's for a signed fetch.
     static let clockSkew: TimeInterval = 60
 
+    /// A form of the device's call.
+    struct Form {
+        let pairs: [(name: String, value: String)]
+        func formValue(_ name: String) -> String? { pairs.first { $0.name == name }?.value }
+    }
+
+    /// No pages: a device is not a browser.
     func respond(to request: FrontChannelRequest) async -> FrontChannelResponse {
-        guard request.method == .post else { return Self.error("method_not_allowed", status: 405) }
+        .text("Not found", status: 404)
+    }
+
+    func respond(toMachine call: MachineRequest) async -> FrontChannelResponse {
+        guard call.method == "POST" else { return Self.error("method_not_allowed", status: 405) }
+        guard let pairs = try? call.formBody() else { return Self.error("invalid_request", status: 400) }
+        let request = Form(pairs: pairs)
         do {
-            switch request.path {
+            switch call.path {
             case "enroll": return try await enroll(request)
             case "pending": return try await pending(request)
             case "challenge": return try await challenge(request)
@@ -34,7 +48,7 @@ struct PushDeviceAPI: FrontChannelInteraction {
         }
     }
 
-    private func enroll(_ request: FrontChannelRequest) async throws -> FrontChannelResponse {
+    private func enroll(_ request: Form) async throws -> FrontChannelResponse {
         guard let code = request.formValue("code"), let publicKey = request.formValue("public_key"),
             let platform = request.formValue("platform").flatMap(PushDevice.Platform.init(rawValue:))
         else { return Self.error("invalid_request", status: 400) }
@@ -53,7 +67,7 @@ struct PushDeviceAPI: FrontChannelInteraction {
     }
 
     /// The device of a signed fetch, if the signature verifies with its key and the time is current.
-    private func signedDevice(_ request: FrontChannelRequest, challengeId: String) async throws -> PushDevice? {
+    private func signedDevice(_ request: Form, challengeId: String) async throws -> PushDevice? {
         guard let deviceId = request.formValue("device_id"), let signature = request.formValue("signature"),
             let timestamp = request.formValue("timestamp").flatMap(Int.init),
             abs(Double(timestamp) - authenticator.services.clock.now.timeIntervalSince1970) <= Self.clockSkew,
@@ -63,7 +77,7 @@ struct PushDeviceAPI: FrontChannelInteraction {
         return PushSignedMessage.verify(signature, over: message, publicKey: device.publicKey) ? device : nil
     }
 
-    private func pending(_ request: FrontChannelRequest) async throws -> FrontChannelResponse {
+    private func pending(_ request: Form) async throws -> FrontChannelResponse {
         guard let device = try await signedDevice(request, challengeId: "") else { return Self.error("invalid_signature", status: 401) }
         var ids: [JSONValue] = []
         for challenge in try await authenticator.pendingChallenges(of: device.subject) where challenge.devices.contains(device.deviceId) {
@@ -72,7 +86,7 @@ struct PushDeviceAPI: FrontChannelInteraction {
         return Self.json(["challenges": .array(ids)])
     }
 
-    private func challenge(_ request: FrontChannelRequest) async throws -> FrontChannelResponse {
+    private func challenge(_ request: Form) async throws -> FrontChannelResponse {
         guard let challengeId = request.formValue("challenge_id"), let device = try await signedDevice(request, challengeId: challengeId) else {
             return Self.error("invalid_signature", status: 401)
         }
@@ -93,7 +107,7 @@ struct PushDeviceAPI: FrontChannelInteraction {
         return Self.json(details)
     }
 
-    private func answer(_ request: FrontChannelRequest) async throws -> FrontChannelResponse {
+    private func answer(_ request: Form) async throws -> FrontChannelResponse {
         guard let deviceId = request.formValue("device_id"), let challengeId = request.formValue("challenge_id"),
             let decision = request.formValue("decision"), decision == "approve" || decision == "deny", let signature = request.formValue("signature")
         else { return Self.error("invalid_request", status: 400) }
@@ -119,11 +133,10 @@ struct PushDeviceAPI: FrontChannelInteraction {
     }
 
     private static func json(_ value: [String: JSONValue]) -> FrontChannelResponse {
-        let body = (try? JSONEncoder().encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return FrontChannelResponse(status: 200, contentType: "application/json", headers: ["Cache-Control": "no-store"], body: body)
+        .json(.object(value))
     }
 
     private static func error(_ code: String, status: Int) -> FrontChannelResponse {
-        FrontChannelResponse(status: status, contentType: "application/json", headers: ["Cache-Control": "no-store"], body: #"{"error":"\#(code)"}"#)
+        .json(.object(["error": .string(code)]), status: status)
     }
 }

@@ -47,7 +47,7 @@ struct Device: AsyncParsableCommand {
 
         func run() async throws {
             try await TerminalText.guarding {
-                let apiURL = "\(issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer)/authn/\(authenticator)/"
+                let apiURL = "\(issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer)/authn/\(authenticator)/api/"
                 let enrollment = try await PushDeviceClient().enroll(apiURL: apiURL, code: code, platform: "none", label: label)
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -34,7 +34,8 @@ struct PushAuthenticatorTests {
         }
 
         func call(_ path: String, _ form: [(String, String)]) async -> (status: Int, json: [String: JSONValue]) {
-            let response = await api.respond(to: FrontChannelRequest(method: .post, path: path, form: form.map { (name: $0.0, value: $0.1) }))
+            let body = form.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+            let response = await api.respond(toMachine: MachineRequest(method: "POST", path: path, body: Array(body.utf8)))
             return (response.status, (try? JSONDecoder().decode([String: JSONValue].self, from: Data(response.body.utf8))) ?? [:])
         }
 

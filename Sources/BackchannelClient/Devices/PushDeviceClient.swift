@@ -8,7 +8,7 @@ import Foundation
 public struct PushDeviceClient: Sendable {
     /// An enrolled device: what it must keep (its id and private key) to answer later.
     public struct Enrollment: Codable, Sendable, Hashable {
-        /// The device API's base URL (`<issuer>/authn/<authenticator>/`).
+        /// The device API's base URL (`<issuer>/authn/<authenticator>/api/`).
         public var apiURL: String
         /// The id the server gave the device.
         public var deviceId: String
@@ -57,7 +57,7 @@ public struct PushDeviceClient: Sendable {
 
     /// Enrolls this device: makes a key pair and registers its public half with the one-time `code`.
     /// - Parameters:
-    ///   - apiURL: The device API (`<issuer>/authn/<authenticator name>/`).
+    ///   - apiURL: The device API (`<issuer>/authn/<authenticator name>/api/`).
     ///   - platform: `fcm`, `apns`, or `none` for a device that asks for its challenges itself.
     ///   - hardwareKey: Whether the key lives in secure hardware (what a phone's keystore gives; `false` here).
     public func enroll(

@@ -19,6 +19,10 @@ public struct FrontChannelRequest: Sendable {
     public var form: [(name: String, value: String)]
     /// The request's cookies.
     public var cookies: [String: String]
+    /// The header fields, except `Cookie` (in ``cookies``).
+    public var headers: HTTPHeaderFields
+    /// The body as received (a form's bytes), at most the server's body limit.
+    public var body: [UInt8]
 
     /// Creates a request.
     public init(
@@ -26,13 +30,17 @@ public struct FrontChannelRequest: Sendable {
         path: String,
         query: [(name: String, value: String)] = [],
         form: [(name: String, value: String)] = [],
-        cookies: [String: String] = [:]
+        cookies: [String: String] = [:],
+        headers: HTTPHeaderFields = [:],
+        body: [UInt8] = []
     ) {
         self.method = method
         self.path = path
         self.query = query
         self.form = form
         self.cookies = cookies
+        self.headers = headers
+        self.body = body
     }
 
     /// The first query parameter with this name.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A front-channel interaction's answer, which the host writes out as an HTTP response.
 public struct FrontChannelResponse: Sendable, Hashable {
     /// The HTTP status code.
@@ -25,6 +27,12 @@ public struct FrontChannelResponse: Sendable, Hashable {
     /// A short plain-text answer, for errors.
     public static func text(_ body: String, status: Int) -> FrontChannelResponse {
         FrontChannelResponse(status: status, contentType: "text/plain; charset=utf-8", body: body)
+    }
+
+    /// A JSON answer, for machine routes.
+    public static func json(_ value: JSONValue, status: Int = 200) -> FrontChannelResponse {
+        let body = (try? JSONEncoder().encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+        return FrontChannelResponse(status: status, contentType: "application/json", body: body)
     }
 
     /// A redirect after a form submission (303 See Other), so reloading does not resubmit.

@@ -16,19 +16,28 @@ enum FormBody {
     }
 
     static func pairs(of request: Request, limit: Int) async throws(Failure) -> [(name: String, value: String)] {
+        try await read(request, limit: limit).pairs
+    }
+
+    /// The pairs with the bytes they were decoded from.
+    static func read(_ request: Request, limit: Int) async throws(Failure) -> (pairs: [(name: String, value: String)], bytes: [UInt8]) {
         guard let contentType = request.headers[.contentType], isFormMediaType(contentType) else { throw .unsupportedMediaType }
-        // A declared length over the limit is refused before a byte of the body is read.
-        if let declared = request.headers[.contentLength], let length = Int(declared), length > limit { throw .tooLarge }
-        let buffer: ByteBuffer
+        let bytes = try await raw(request, limit: limit)
         do {
-            buffer = try await request.body.collect(upTo: limit)
-        } catch {
-            throw .tooLarge
-        }
-        do {
-            return try FormURLEncoding.decode(Array(buffer.readableBytesView))
+            return (try FormURLEncoding.decode(bytes), bytes)
         } catch {
             throw .malformed
+        }
+    }
+
+    /// The body's bytes, whatever its media type. - Throws: ``Failure/tooLarge`` past `limit`.
+    static func raw(_ request: Request, limit: Int) async throws(Failure) -> [UInt8] {
+        // A declared length over the limit is refused before a byte of the body is read.
+        if let declared = request.headers[.contentLength], let length = Int(declared), length > limit { throw .tooLarge }
+        do {
+            return Array(try await request.body.collect(upTo: limit).readableBytesView)
+        } catch {
+            throw .tooLarge
         }
     }
 

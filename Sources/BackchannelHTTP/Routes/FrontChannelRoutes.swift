@@ -3,9 +3,10 @@ import BackchannelServer
 import HTTPTypes
 import Hummingbird
 
-/// Serves each authenticator's front-channel interaction under `/authn/<name>/`, translating between
-/// Hummingbird's requests and the framework-free ``BackchannelCore/FrontChannelRequest``; every answer
-/// carries the page headers (``PageHeadersMiddleware``).
+/// Serves each authenticator's front-channel interaction, translating between Hummingbird's requests and
+/// the framework-free ``BackchannelCore/FrontChannelRequest`` and ``BackchannelCore/MachineRequest``: pages
+/// under `/authn/<name>/` (with the page headers, ``PageHeadersMiddleware``), machine routes under
+/// `/authn/<name>/api/` (raw body, every header but `Cookie`, no cookies, `no-store` and `nosniff` only).
 struct FrontChannelRoutes {
     let interactions: [String: any FrontChannelInteraction]
     let maxBodySize: Int
@@ -14,6 +15,16 @@ struct FrontChannelRoutes {
         let prefix = EndpointPaths.frontChannelPrefix
         for path in ["\(prefix)/:authenticator", "\(prefix)/:authenticator/**"] {
             MethodRoutes.refuseOthers(on: router, path: path, allowed: [.get, .post])
+        }
+        let machineMethods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete]
+        for path in ["\(prefix)/:authenticator/api", "\(prefix)/:authenticator/api/**"] {
+            MethodRoutes.refuseOthers(on: router, path: path, allowed: machineMethods)
+            for method in machineMethods + [.head] {
+                router.on(RouterPath(path), method: method) { request, context in
+                    let response = await machine(request, context: context)
+                    return request.method == .head ? MethodRoutes.head(of: response) : response
+                }
+            }
         }
         let pages = router.group(RouterPath(prefix)).add(middleware: PageHeadersMiddleware())
         for method in [HTTPRequest.Method.get, .head, .post] {
@@ -35,18 +46,19 @@ struct FrontChannelRoutes {
 
     /// `HEAD` is answered as `GET`, without the body.
     private func answer(_ request: Request, context: some RequestContext, path: String) async -> Response {
-        let response = await handle(request, context: context, path: path)
+        let response = await page(request, context: context, path: path)
         return request.method == .head ? MethodRoutes.head(of: response) : response
     }
 
-    private func handle(_ request: Request, context: some RequestContext, path: String) async -> Response {
+    private func page(_ request: Request, context: some RequestContext, path: String) async -> Response {
         guard let name = context.parameters.get("authenticator"), let interaction = interactions[name] else {
             return Self.plain(.notFound, "Not found")
         }
         var form: [(name: String, value: String)] = []
+        var body: [UInt8] = []
         if request.method == .post {
             do {
-                form = try await FormBody.pairs(of: request, limit: maxBodySize)
+                (form, body) = try await FormBody.read(request, limit: maxBodySize)
             } catch .tooLarge {
                 return Self.plain(.contentTooLarge, "The form is too large.")
             } catch {
@@ -54,16 +66,49 @@ struct FrontChannelRoutes {
             }
         }
         let query = request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
+        // Cookies are parsed once, bounded in count; the header list handed on leaves them out.
         guard let cookies = CookieHeader.cookies(request.headers[values: .cookie]) else {
             return Self.plain(.requestHeaderFieldsTooLarge, "Too many cookies.")
         }
         let answer = await interaction.respond(
-            to: FrontChannelRequest(method: request.method == .post ? .post : .get, path: path, query: query, form: form, cookies: cookies)
-        )
+            to: FrontChannelRequest(
+                method: request.method == .post ? .post : .get, path: path, query: query, form: form, cookies: cookies,
+                headers: Self.fields(of: request), body: body))
+        return Self.response(answer, extra: [:])
+    }
+
+    private func machine(_ request: Request, context: some RequestContext) async -> Response {
+        guard let name = context.parameters.get("authenticator"), let interaction = interactions[name] else {
+            return Self.response(.json(.object(["error": .string("not_found")]), status: 404), extra: Self.machineHeaders)
+        }
+        let body: [UInt8]
+        do {
+            body = try await FormBody.raw(request, limit: maxBodySize)
+        } catch {
+            return Self.response(.json(.object(["error": .string("request_too_large")]), status: 413), extra: Self.machineHeaders)
+        }
+        let path = context.parameters.getCatchAll().joined(separator: "/")
+        let query = request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
+        let method = request.method == .head ? "GET" : request.method.rawValue
+        let answer = await interaction.respond(
+            toMachine: MachineRequest(method: method, path: path, query: query, headers: Self.fields(of: request), body: body))
+        return Self.response(answer, extra: Self.machineHeaders)
+    }
+
+    /// What a machine route's answer always carries: never cached, never sniffed.
+    private static let machineHeaders: HTTPFields = [.cacheControl: "no-store", .init("X-Content-Type-Options")!: "nosniff"]
+
+    /// The request's header fields but `Cookie`.
+    private static func fields(of request: Request) -> HTTPHeaderFields {
+        HTTPHeaderFields(request.headers.filter { $0.name != .cookie }.map { HTTPHeaderFields.Field(name: $0.name.rawName, value: $0.value) })
+    }
+
+    private static func response(_ answer: FrontChannelResponse, extra: HTTPFields) -> Response {
         var headers: HTTPFields = [.contentType: answer.contentType]
         for (name, value) in answer.headers {
             if let field = HTTPField.Name(name) { headers[field] = value }
         }
+        for field in extra where headers[field.name] == nil { headers.append(field) }
         return Response(status: HTTPResponse.Status(code: answer.status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
     }
 

@@ -199,7 +199,7 @@ struct PushEndToEndTests {
             headers: [("Authorization", "Bearer \(Self.adminToken)")])
         #expect(issued.status == 201, "\(issued.text)")
         let code = try #require(issued.json["code"]?.stringValue)
-        return try await PushDeviceClient().enroll(apiURL: "\(node.baseURL)/authn/push/", code: code, platform: platform, pushToken: pushToken)
+        return try await PushDeviceClient().enroll(apiURL: "\(node.baseURL)/authn/push/api/", code: code, platform: platform, pushToken: pushToken)
     }
 
     func start(_ node: BackchanneldProcess, _ user: String) async throws -> String {

@@ -52,7 +52,11 @@ let package = Package(
         // The plugin API: what an authenticator author implements and a host registers.
         .target(
             name: "BackchannelCore",
-            dependencies: [.product(name: "Logging", package: "swift-log")]
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            // Built for library evolution, so a binary plugin compiled against 1.x loads into a server of any later
+            // 1.y (same compiler): new requirements with defaults and new fields do not shift what the plugin
+            // compiled against.
+            swiftSettings: [.unsafeFlags(["-enable-library-evolution"])]
         ),
         // The CIBA protocol engine, free of any HTTP framework.
         .target(

@@ -45,7 +45,17 @@ private let goodPage: JSONValue = .object(["title": .string("Probe")])
 
 @Suite("PluginRegistry")
 struct PluginRegistryTests {
-    @Test("a plugin built against another major API version is refused by name, either half")
+    @Test("a plugin built against an older minor version runs on this server; a newer minor or another major one does not")
+    func versionRule() {
+        let host = PluginAPIVersion(major: 1, minor: 3)
+        #expect(PluginAPIVersion(major: 1, minor: 0).runs(on: host))
+        #expect(PluginAPIVersion(major: 1, minor: 3).runs(on: host))
+        #expect(!PluginAPIVersion(major: 1, minor: 4).runs(on: host))
+        #expect(!PluginAPIVersion(major: 2, minor: 0).runs(on: host))
+        #expect(!PluginAPIVersion(major: 0, minor: 9).runs(on: host))
+    }
+
+    @Test("a plugin built against another major API version, or a newer minor one, is refused by name, either half")
     func incompatibleAPIVersion() throws {
         var registry = PluginRegistry()
         let future = PluginAPIVersion(major: PluginAPIVersion.current.major + 1, minor: 0)
@@ -59,10 +69,17 @@ struct PluginRegistryTests {
             registryName: "future-page", apiVersion: future, configuration: ProbePageConfiguration.self, handler: ProbeHandler.self
         ) { configuration, handler, _ in ProbePage(title: configuration.title, handler: handler) }
         #expect(throws: PluginRegistryError.self) { try registry.register(front) }
-        // A newer minor version of the same major is accepted.
-        try registry.register(BackChannelPluginDescriptor(
-            registryName: "minor", apiVersion: PluginAPIVersion(major: PluginAPIVersion.current.major, minor: 9), configuration: ProbeConfiguration.self,
-            frontChannelName: nil) { configuration, _ in ProbeHandler(configuration: configuration) })
+        // A newer minor version of the same major may use what this server lacks: refused too.
+        let newer = PluginAPIVersion(major: PluginAPIVersion.current.major, minor: PluginAPIVersion.current.minor + 1)
+        #expect(throws: PluginRegistryError.incompatibleAPIVersion(plugin: "minor", built: newer.description, host: PluginAPIVersion.current.description)) {
+            try registry.register(BackChannelPluginDescriptor(registryName: "minor", apiVersion: newer, configuration: ProbeConfiguration.self, frontChannelName: nil) {
+                configuration, _ in ProbeHandler(configuration: configuration)
+            })
+        }
+        // This version itself is accepted.
+        try registry.register(BackChannelPluginDescriptor(registryName: "current", configuration: ProbeConfiguration.self, frontChannelName: nil) {
+            configuration, _ in ProbeHandler(configuration: configuration)
+        })
     }
 
     @Test("makes a handler and its paired interaction from configuration")

@@ -3,11 +3,11 @@
 ///
 /// A plugin library links the plugin API as the dynamic library product `BackchannelPluginAPI` (never
 /// statically: a type linked into both sides exists twice, and casts across fail) and exports one C
-/// function, ``entryPointName`` (`backchannel_plugin_entry`), of type ``EntryPoint``, whose body is one
-/// call to ``export(hostVersion:hostToolchain:pluginVersion:pluginToolchain:_:)``:
+/// function, ``entryPointName`` (`backchannel_plugin_entry_v1`, one name per major version), of type
+/// ``EntryPoint``, whose body is one call to ``export(hostVersion:hostToolchain:pluginVersion:pluginToolchain:_:)``:
 ///
 /// ```swift
-/// @_cdecl("backchannel_plugin_entry")
+/// @_cdecl("backchannel_plugin_entry_v1")
 /// public func backchannelPluginEntry(
 ///     _ hostVersion: UInt32, _ hostToolchain: UnsafePointer<CChar>,
 ///     _ pluginVersion: UnsafeMutablePointer<UInt32>, _ pluginToolchain: UnsafeMutablePointer<UnsafePointer<CChar>?>
@@ -20,12 +20,11 @@
 /// }
 /// ```
 ///
-/// The handshake uses C types only, so a library built against another API version or with another
-/// compiler is refused before any Swift value crosses: the plugin writes the version and toolchain it was
-/// compiled with, and makes its descriptors only when both are the host's. Swift on Linux has no stable
-/// ABI across compiler versions and the plugin API is built without library evolution, so both must be
-/// exactly the host's: the same API version (major and minor: a minor version may add protocol
-/// requirements, which changes the layout plugins compile against) and the same Swift compiler.
+/// The handshake uses C types only, so a library the server cannot run is refused before any Swift value
+/// crosses: the plugin writes the version and toolchain it was compiled with, and makes its descriptors only
+/// when the server can run it. The plugin API is built with library evolution, so a plugin built against 1.x
+/// runs on a server of any 1.y with y ≥ x (``PluginAPIVersion/runs(on:)``); Swift on Linux has no stable ABI
+/// across compiler versions, so the compiler must be the server's.
 public final class BackchannelPluginLibrary: Sendable {
     /// The back-channel descriptors, each registered under its registry name.
     public let backChannels: [BackChannelPluginDescriptor]
@@ -39,7 +38,7 @@ public final class BackchannelPluginLibrary: Sendable {
     }
 
     /// The C symbol every plugin library exports.
-    public static let entryPointName = "backchannel_plugin_entry"
+    public static let entryPointName = "backchannel_plugin_entry_v1"
 
     /// The type of the entry point: the host's API version (``encoded(_:)``) and toolchain in; the plugin's
     /// written to the two pointers; a retained `BackchannelPluginLibrary` (opaque) out when they match, else nil.
@@ -79,8 +78,9 @@ public final class BackchannelPluginLibrary: Sendable {
     }
 
     /// The body of a plugin's entry point: reports the API version and toolchain the plugin was compiled with,
-    /// and, only when both are the host's, makes the library and hands it over retained. Emitted into the
-    /// plugin, so what it reports is the plugin's own.
+    /// and, only when the host can run it (its API version ``PluginAPIVersion/runs(on:)`` the host's, the same
+    /// compiler), makes the library and hands it over retained. Emitted into the plugin, so what it reports is
+    /// the plugin's own.
     @_alwaysEmitIntoClient
     public static func export(
         hostVersion: UInt32, hostToolchain: UnsafePointer<CChar>, pluginVersion: UnsafeMutablePointer<UInt32>,
@@ -91,7 +91,9 @@ public final class BackchannelPluginLibrary: Sendable {
         let toolchain = UnsafeRawPointer(Self.toolchain.utf8Start).assumingMemoryBound(to: CChar.self)
         pluginVersion.pointee = version
         pluginToolchain.pointee = toolchain
-        guard version == hostVersion, String(cString: toolchain) == String(cString: hostToolchain) else { return nil }
+        guard PluginAPIVersion.current.runs(on: decoded(hostVersion)), String(cString: toolchain) == String(cString: hostToolchain) else {
+            return nil
+        }
         return Unmanaged.passRetained(make()).toOpaque()
     }
 }

@@ -1,8 +1,10 @@
-/// The version of the plugin API, `BackchannelCore`'s public surface.
+/// The version of the plugin API, `BackchannelCore`'s public surface, under semantic versioning.
 ///
 /// A descriptor records the version its plugin was compiled against (``current`` is inlined into the
-/// plugin), and a registry refuses a plugin of another major version: within one major version the
-/// API only grows.
+/// plugin). Within one major version the API only grows, and every addition has a default: a plugin built
+/// against 1.x works with a server of any 1.y with y ≥ x. A registry refuses a plugin of another major
+/// version, and a binary plugin of a newer minor version than the server's (it may use what the server
+/// lacks).
 public struct PluginAPIVersion: Sendable, Hashable, CustomStringConvertible {
     /// Incompatible changes.
     public var major: Int
@@ -15,15 +17,16 @@ public struct PluginAPIVersion: Sendable, Hashable, CustomStringConvertible {
         self.minor = minor
     }
 
-    /// The version of this `BackchannelCore`: 1.6 (1.1 added ``BackchannelAuthenticationHandler/readiness()``,
-    /// with a default; 1.2 added ``BackchannelHostServices/deliveries``; 1.3 added
-    /// ``BackchannelAuthenticationHandler/cancelAuthenticationRequests(_:)`` and
-    /// ``PluginStateStore/delete(namespace:keys:)``, both with defaults; 1.4 added ``BackchannelPluginLibrary``,
-    /// ``DeviceEnrollmentIssuer`` and ``Base64URL``; 1.5 added ``PluginStateSlot/loadRecord(_:)``,
-    /// ``PluginStateSlot/update(_:from:_:)`` and the `from:` of ``PluginStateSlot/conclude(_:with:reportingTo:leavingGroup:from:change:)``;
-    /// 1.6 added ``BackgroundWork/closeAtShutdown(_:_:)`` and ``BackgroundWork/close()``).
+    /// The version of this `BackchannelCore`: 1.0. `CHANGELOG.md` lists what each version added.
     @inlinable
-    public static var current: PluginAPIVersion { PluginAPIVersion(major: 1, minor: 6) }
+    public static var current: PluginAPIVersion { PluginAPIVersion(major: 1, minor: 0) }
+
+    /// Whether a plugin built against this version works with a server of version `host`: the same major
+    /// version, and a minor version not newer than the server's.
+    @inlinable
+    public func runs(on host: PluginAPIVersion) -> Bool {
+        major == host.major && minor <= host.minor
+    }
 
     public var description: String { "\(major).\(minor)" }
 }

@@ -15,7 +15,7 @@ public struct PluginRegistry: Sendable {
 
     /// Registers a front-channel descriptor.
     /// - Throws: ``PluginRegistryError/duplicateRegistryName(plugin:)`` when the name is taken,
-    ///   ``PluginRegistryError/incompatibleAPIVersion(plugin:built:host:)`` for another major version.
+    ///   ``PluginRegistryError/incompatibleAPIVersion(plugin:built:host:)`` for another major version or a newer minor one.
     public mutating func register(_ descriptor: FrontChannelPluginDescriptor) throws(PluginRegistryError) {
         try Self.checkVersion(descriptor.apiVersion, plugin: descriptor.registryName)
         guard frontChannels[descriptor.registryName] == nil else {
@@ -35,10 +35,11 @@ public struct PluginRegistry: Sendable {
         backChannels[descriptor.registryName] = descriptor
     }
 
-    /// A plugin compiled against another major version of the API cannot be used: refused by name.
+    /// A plugin compiled against another major version of the API, or a newer minor one, cannot be used:
+    /// refused by name.
     private static func checkVersion(_ version: PluginAPIVersion, plugin: String) throws(PluginRegistryError) {
         let host = PluginAPIVersion.current
-        guard version.major == host.major else {
+        guard version.runs(on: host) else {
             throw .incompatibleAPIVersion(plugin: plugin, built: version.description, host: host.description)
         }
     }

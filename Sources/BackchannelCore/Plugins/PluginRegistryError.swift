@@ -16,7 +16,7 @@ public struct PluginRegistryError: Error, Sendable, Hashable, CustomStringConver
         public static let unknownRegistryName = Code(name: "unknown_registry_name")
         /// The plugin's configuration does not decode into its configuration type.
         public static let invalidConfiguration = Code(name: "invalid_configuration")
-        /// The plugin was compiled against another major version of the plugin API.
+        /// The plugin was compiled against another major version of the plugin API, or a newer minor one.
         public static let incompatibleAPIVersion = Code(name: "incompatible_api_version")
 
         public var description: String { name }
@@ -67,7 +67,7 @@ public struct PluginRegistryError: Error, Sendable, Hashable, CustomStringConver
         Self(code: .invalidConfiguration, plugin: plugin, field: field, description: "plugin '\(plugin)': \(field): \(reason)")
     }
 
-    /// The plugin was compiled against another major version of the plugin API.
+    /// The plugin was compiled against another major version of the plugin API, or a newer minor one.
     public static func incompatibleAPIVersion(plugin: String, built: String, host: String) -> Self {
         Self(
             code: .incompatibleAPIVersion, plugin: plugin, field: "plugin",

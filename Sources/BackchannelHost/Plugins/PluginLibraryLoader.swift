@@ -130,8 +130,8 @@ public enum PluginLibraryLoader {
         let hostToolchainText = UnsafeRawPointer(hostToolchain.utf8Start).assumingMemoryBound(to: CChar.self)
         let registration = entry(BackchannelPluginLibrary.encoded(host), hostToolchainText, &pluginVersion, &pluginToolchain)
         let built = BackchannelPluginLibrary.decoded(pluginVersion)
-        guard built == host else {
-            let which = built.major == host.major ? "another minor version" : "another major version"
+        guard built.runs(on: host) else {
+            let which = built.major == host.major ? "a newer minor version" : "another major version"
             throw PluginLoadError(
                 path: path,
                 reason: "was built against plugin API \(built), this server has \(host) (\(which)); rebuild it against this release's BackchannelPluginAPI")

@@ -63,7 +63,7 @@ struct BinaryPluginTests {
         try await library(
             name,
             """
-            @_cdecl("backchannel_plugin_entry")
+            @_cdecl("backchannel_plugin_entry_v1")
             public func entry(
                 _ hostVersion: UInt32, _ hostToolchain: UnsafePointer<CChar>,
                 _ pluginVersion: UnsafeMutablePointer<UInt32>, _ pluginToolchain: UnsafeMutablePointer<UnsafePointer<CChar>?>
@@ -105,7 +105,7 @@ struct BinaryPluginTests {
 
     @Test("a library built against another plugin API version is refused at start-up, naming the file and both versions")
     func otherAPIVersion() async throws {
-        for (version, words) in [("\((PluginAPIVersion.current.major + 1) << 16)", "another major version"), ("\(BackchannelPluginLibrary.encoded(.current) + 1)", "another minor version")] {
+        for (version, words) in [("\((PluginAPIVersion.current.major + 1) << 16)", "another major version"), ("\(BackchannelPluginLibrary.encoded(.current) + 1)", "a newer minor version")] {
             let library = try await Self.handshakeOnly("OtherVersion", version: version, toolchain: "\(BackchannelPluginLibrary.toolchain)")
             let (status, output) = try await Self.refusal(try Self.pluginsDirectory([("libother-version.so", library)]))
             #expect(status == 78)
@@ -132,7 +132,7 @@ struct BinaryPluginTests {
         let plain = try await Self.library("Plain", "public func nothing() {}")
         (status, output) = try await Self.refusal(try Self.pluginsDirectory([("libplain.so", plain)]))
         #expect(status == 78)
-        #expect(output.contains("libplain.so has no entry point backchannel_plugin_entry"), "\(output)")
+        #expect(output.contains("libplain.so has no entry point backchannel_plugin_entry_v1"), "\(output)")
     }
 
     @Test("a registry name already taken is refused, naming the second file")
@@ -156,7 +156,7 @@ struct BinaryPluginTests {
                 func checkAuthenticationStatus(authReqId: AuthReqId) async throws -> BackchannelAuthenticationResult? { nil }
                 func cancelAuthenticationRequest(authReqId: AuthReqId) async throws {}
             }
-            @_cdecl("backchannel_plugin_entry")
+            @_cdecl("backchannel_plugin_entry_v1")
             public func entry(
                 _ hostVersion: UInt32, _ hostToolchain: UnsafePointer<CChar>,
                 _ pluginVersion: UnsafeMutablePointer<UInt32>, _ pluginToolchain: UnsafeMutablePointer<UnsafePointer<CChar>?>

@@ -2,7 +2,7 @@ import BackchannelCore
 
 /// The entry point `backchanneld` looks up in the library: the handshake, then the console-code
 /// authenticator's two descriptors (its back channel and its page).
-@_cdecl("backchannel_plugin_entry")
+@_cdecl("backchannel_plugin_entry_v1")
 public func backchannelPluginEntry(
     _ hostVersion: UInt32, _ hostToolchain: UnsafePointer<CChar>,
     _ pluginVersion: UnsafeMutablePointer<UInt32>, _ pluginToolchain: UnsafeMutablePointer<UnsafePointer<CChar>?>

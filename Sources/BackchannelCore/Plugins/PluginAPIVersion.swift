@@ -18,12 +18,15 @@ public struct PluginAPIVersion: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The version of this `BackchannelCore`: 1.0. `CHANGELOG.md` lists what each version added.
-    @inlinable
+    ///
+    /// Emitted into the caller (never a call into the server's library, even unoptimised), so a plugin's
+    /// descriptors and handshake report the version the plugin was compiled against.
+    @_alwaysEmitIntoClient
     public static var current: PluginAPIVersion { PluginAPIVersion(major: 1, minor: 0) }
 
     /// Whether a plugin built against this version works with a server of version `host`: the same major
     /// version, and a minor version not newer than the server's.
-    @inlinable
+    @_alwaysEmitIntoClient
     public func runs(on host: PluginAPIVersion) -> Bool {
         major == host.major && minor <= host.minor
     }

@@ -1,4 +1,4 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
 import PackageDescription
 
 let package = Package(
@@ -52,7 +52,7 @@ let package = Package(
         // The plugin API: what an authenticator author implements and a host registers.
         .target(
             name: "BackchannelCore",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: [.product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
             // Built for library evolution, so a binary plugin compiled against 1.x loads into a server of any later
             // 1.y (same compiler): new requirements with defaults and new fields do not shift what the plugin
             // compiled against.
@@ -205,7 +205,13 @@ let package = Package(
         .target(
             name: "ConsoleCodeAuthenticator",
             dependencies: ["BackchannelCore"],
-            path: "Examples/ConsoleCodeAuthenticator"
+            path: "Examples/ConsoleCodePlugin/Sources/ConsoleCodeAuthenticator"
+        ),
+        // The DocC tutorial's messaging-app authenticator: a provider's signed webhook, the host's HTTP client.
+        .target(
+            name: "MessagingAuthenticator",
+            dependencies: ["BackchannelCore", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Examples/MessagingAuthenticator"
         ),
         // The call-centre console of README's client section: `swift run CallCenterConsole alice`.
         .executableTarget(
@@ -343,6 +349,14 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "MessagingAuthenticatorTests",
+            dependencies: [
+                "MessagingAuthenticator", "BackchannelCore", "BackchannelServer", "BackchannelHTTP", "BackchannelTesting",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
         .testTarget(
             name: "ConsoleCodeAuthenticatorTests",

@@ -59,3 +59,17 @@ struct ValueTypesTests {
         #expect(try await directory.user(for: .loginHintToken("x")) == nil)
     }
 }
+
+@Suite("LinkSecret")
+struct LinkSecretTests {
+    @Test("a link's token is 128 random bits in hex; what is stored is its SHA-256, which a visitor's token is looked up by")
+    func tokenAndHash() {
+        let first = LinkSecret(random: SystemRandomSource())
+        let second = LinkSecret(random: SystemRandomSource())
+        #expect(first.token.count == 32 && first.token.allSatisfy(\.isHexDigit))
+        #expect(first.token != second.token)
+        #expect(first.hash == LinkSecret.hash(of: first.token) && first.hash != first.token)
+        // SHA-256("abc"), FIPS 180-2's first example.
+        #expect(LinkSecret.hash(of: "abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+}

@@ -15,13 +15,14 @@ enum ConsoleCodeFlow {
         let text = try String(contentsOf: log, encoding: .utf8)
         let match = try #require(text.firstMatch(of: #/one-time code for alice: (\d+); enter it at (\S+)/#))
         let (code, link) = (String(match.1), String(match.2))
-        #expect(link.hasPrefix("\(node.baseURL)/authn/console-code/?request="))
-        let request = String(try #require(link.split(separator: "=").last))
-
-        let page = try await HTTPPeer.get("\(node.baseURL)/authn/console-code/?request=\(request)")
+        #expect(link.hasPrefix("\(node.baseURL)/authn/console-code/?"))
+        // As a browser: open the link, then post its form back (every hidden field, with the cookie it set) and the code.
+        let page = try await HTTPPeer.get(link)
         #expect(page.status == 200)
-        let approved = try await HTTPPeer.post("\(node.baseURL)/authn/console-code/", form: [("request", request), ("code", code)])
-        #expect(approved.status == 200)
+        let hidden = page.text.matches(of: #/<input type="hidden" name="(\w+)" value="([^"]*)">/#).map { (String($0.1), String($0.2)) }
+        let cookie = page.header("Set-Cookie")?.split(separator: ";").first.map(String.init)
+        let approved = try await HTTPPeer.post("\(node.baseURL)/authn/console-code/", form: hidden + [("code", code)], cookie: cookie)
+        #expect(approved.status == 200, "\(approved.text)")
         return try await HTTPPeer.post(
             "\(node.baseURL)/token", form: [("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", authReqId)], basic: client)
     }

@@ -2,6 +2,10 @@ import Foundation
 import Logging
 
 /// What the host lends a plugin when it makes one: injected, so tests substitute each of them.
+///
+/// The services, in this order everywhere they are listed (README, <doc:HostServices>, here): the user
+/// directory, the clock, the random source, the logger, the completion sink, the plugin-state store, the
+/// pages' base URL, background work, the outbound HTTP client, the server's exposure, and delivery metrics.
 public struct BackchannelHostServices: Sendable {
     /// Resolves hints and subjects to users and their contact points.
     public var userDirectory: any UserDirectory

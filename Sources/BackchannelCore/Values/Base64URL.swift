@@ -1,7 +1,7 @@
 import Foundation
 
 /// Unpadded base64url (RFC 4648 §5), as JOSE, `auth_req_id`s and the push authenticator's keys and
-/// signatures use it. Since API 1.4.
+/// signatures use it.
 public enum Base64URL {
     /// The bytes in base64url, without padding. Inlinable, so callers get it specialised for their byte
     /// sequence (the engine runs it on every poll).

@@ -109,7 +109,10 @@ struct BackchannelServeCommand: AsyncParsableCommand {
             do {
                 for library in try PluginLibraryLoader.load(directory: directory, into: &components.plugins) {
                     logger.notice(
-                        "loaded a binary plugin", metadata: ["file": "\(library.path)", "plugins": "\(library.backChannels.joined(separator: ","))"])
+                        "loaded a binary plugin",
+                        metadata: [
+                            "file": "\(library.path)", "plugins": "\(library.backChannels.joined(separator: ","))", "plugin_api": "\(library.apiVersion)",
+                        ])
                 }
             } catch {
                 throw Self.configurationFailure("\(error)")

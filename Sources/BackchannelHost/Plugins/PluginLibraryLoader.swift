@@ -28,6 +28,8 @@ public enum PluginLibraryLoader {
         public let path: String
         /// Its back-channel registry names.
         public let backChannels: [String]
+        /// The plugin API version it was built against.
+        public let apiVersion: PluginAPIVersion
     }
 
     /// Loads every library in `directory` into `registry`.
@@ -48,7 +50,7 @@ public enum PluginLibraryLoader {
         var owners: [String: String] = [:]  // back-channel registry name → file, for link errors
         for name in names {
             let path = (directory as NSString).appendingPathComponent(name)
-            let library = try open(path)
+            let (library, built) = try open(path)
             do {
                 for descriptor in library.frontChannels { try registry.register(descriptor) }
                 for descriptor in library.backChannels { try registry.register(descriptor) }
@@ -56,7 +58,10 @@ public enum PluginLibraryLoader {
                 throw PluginLoadError(path: path, reason: error.description)
             }
             for descriptor in library.backChannels { owners[descriptor.registryName] = path }
-            loaded.append(LoadedLibrary(path: path, backChannels: library.backChannels.map(\.registryName)))
+            loaded.append(
+                LoadedLibrary(
+                    path: path, backChannels: library.backChannels.map(\.registryName),
+                    apiVersion: built))
         }
         do {
             try registry.validateLinks()
@@ -96,7 +101,10 @@ public enum PluginLibraryLoader {
     /// Opens one library and takes its descriptors, after the handshake. The file is opened once, without
     /// following a symbolic link, checked through that descriptor, and the library is loaded from that same
     /// descriptor: what runs is what was checked, even if the name is changed in between.
-    private static func open(_ path: String) throws(PluginLoadError) -> BackchannelPluginLibrary {
+    /// Opens a library and shakes hands. - Returns: its descriptors, and the API version it reported it was built
+    ///   against (the handshake's, emitted into the plugin: a descriptor's default `apiVersion` is evaluated in
+    ///   this server's library, as default arguments of a resilient module are).
+    private static func open(_ path: String) throws(PluginLoadError) -> (BackchannelPluginLibrary, PluginAPIVersion) {
         let descriptor = openFile(path)
         guard descriptor >= 0 else {
             if errno == ELOOP {
@@ -146,7 +154,7 @@ public enum PluginLibraryLoader {
                 path: path,
                 reason: "did not hand over its descriptors (it must link BackchannelPluginAPI dynamically, not BackchannelCore statically)")
         }
-        return library
+        return (library, built)
     }
 
     /// Loads the plugin API library from beside the executable (by name, through its run path).

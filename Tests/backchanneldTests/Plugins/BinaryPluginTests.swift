@@ -32,6 +32,33 @@ struct BinaryPluginTests {
         return scratch.appendingPathComponent("debug/libConsoleCodePlugin.so")
     }
 
+    /// The commit recorded as plugin API 1.0 (`.ci/plugin-api-1.0.commit`).
+    static var oneZeroCommit: String {
+        get throws {
+            try String(contentsOf: ConsoleCodeFlow.repository.appendingPathComponent(".ci/plugin-api-1.0.commit"), encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    /// The example plugin as it was at the 1.0 commit, built against the plugin API of that commit: a git
+    /// worktree of it, the example's package built inside it (its `path: "../.."` dependency is that tree).
+    static let oneZeroPlugin = Task<URL, any Error> {
+        let tree = workspace.appendingPathComponent("api-1.0")
+        let git = try await ChildProcess.run(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            ["git", "-C", ConsoleCodeFlow.repository.path, "worktree", "add", "--detach", "--force", tree.path, try oneZeroCommit])
+        guard git.status == 0 else { throw BuildFailure(output: git.output) }
+        let scratch = workspace.appendingPathComponent("scratch-1.0")
+        let (status, output) = try await ChildProcess.run(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            ["swift", "build", "--jobs", "1", "--package-path", tree.appendingPathComponent("Examples/ConsoleCodePlugin").path, "--scratch-path", scratch.path])
+        // The worktree is removed once built: only the library is needed.
+        _ = try? await ChildProcess.run(
+            URL(fileURLWithPath: "/usr/bin/env"), ["git", "-C", ConsoleCodeFlow.repository.path, "worktree", "remove", "--force", tree.path])
+        guard status == 0 else { throw BuildFailure(output: output) }
+        return scratch.appendingPathComponent("debug/libConsoleCodePlugin.so")
+    }
+
     struct BuildFailure: Error, CustomStringConvertible {
         var output: String
         var description: String { "the build failed:\n\(output)" }
@@ -101,6 +128,25 @@ struct BinaryPluginTests {
         #expect(tokens.status == 200, "\(tokens.text)")
         #expect(tokens.json["id_token"] != nil)
         #expect(try String(contentsOf: log, encoding: .utf8).contains("loaded a binary plugin"))
+    }
+
+    @Test("a plugin built against plugin API 1.0, from the recorded commit, loads into this server of a later minor version and serves a flow")
+    func olderMinorVersion() async throws {
+        let plugin = try await Self.oneZeroPlugin.value
+        let directory = try Self.pluginsDirectory([("libConsoleCodePlugin.so", plugin)])
+        let log = Self.workspace.appendingPathComponent("flow-1.0-log")
+        let node = try await BackchanneldProcess(
+            arguments: [
+                "--config", ConsoleCodeFlow.configuration.path, "--plugins-dir", directory.path, "--data-dir",
+                Self.workspace.appendingPathComponent("flow-1.0-data").path,
+            ], log: log, logLevel: "notice")
+        defer { node.stop() }
+        let tokens = try await ConsoleCodeFlow.run(node, log: log)
+        #expect(tokens.status == 200, "\(tokens.text)")
+        #expect(tokens.json["id_token"] != nil)
+        let text = try String(contentsOf: log, encoding: .utf8)
+        #expect(text.contains("loaded a binary plugin") && text.contains("plugin_api=1.0"), "\(text)")
+        #expect(PluginAPIVersion.current.minor > 0, "the server is of a later minor version than the plugin")
     }
 
     @Test("a library built against another plugin API version is refused at start-up, naming the file and both versions")

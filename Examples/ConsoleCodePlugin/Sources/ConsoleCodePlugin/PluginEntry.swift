@@ -1,4 +1,5 @@
 import BackchannelCore
+import ConsoleCodeAuthenticator
 
 /// The entry point `backchanneld` looks up in the library: the handshake, then the console-code
 /// authenticator's two descriptors (its back channel and its page).

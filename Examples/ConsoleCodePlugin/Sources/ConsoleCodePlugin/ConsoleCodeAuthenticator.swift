@@ -1,1 +1,0 @@
-../../../ConsoleCodeAuthenticator/ConsoleCodeAuthenticator.swift

@@ -88,7 +88,7 @@ struct MockPushDevicePage: FrontChannelInteraction {
             return .text("The device is unavailable. Try again.", status: 503)
         }
         let done = answered ? (decision == "approve" ? "approved" : "denied") : "gone"
-        let query = "user=\(FormURLEncoding.escape(user))&done=\(done)"
+        let query = "user=\(user.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&done=\(done)"
         return .seeOther("\(basePath)?\(query)")
     }
 

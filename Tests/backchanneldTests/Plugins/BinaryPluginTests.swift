@@ -113,39 +113,35 @@ struct BinaryPluginTests {
             ])
     }
 
-    @Test("the stock backchanneld serves a flow through console-code, a plugin it was not built with, loaded from plugins_dir")
-    func flowThroughBinaryPlugin() async throws {
-        let plugin = try await Self.examplePlugin.value
-        let directory = try Self.pluginsDirectory([("libConsoleCodePlugin.so", plugin)])
-        let log = Self.workspace.appendingPathComponent("flow-log")
+    /// Starts the stock server with `plugin` in its plugins directory and runs the console-code flow through it.
+    /// - Returns: the token response and the server's log.
+    private static func flow(through plugin: URL, named name: String) async throws -> (tokens: HTTPPeer.Answer, log: String) {
+        let directory = try pluginsDirectory([("libConsoleCodePlugin.so", plugin)])
+        let log = workspace.appendingPathComponent("\(name)-log")
         let node = try await BackchanneldProcess(
             arguments: [
                 "--config", ConsoleCodeFlow.configuration.path, "--plugins-dir", directory.path, "--data-dir",
-                Self.workspace.appendingPathComponent("flow-data").path,
+                workspace.appendingPathComponent("\(name)-data").path,
             ], log: log, logLevel: "notice")
         defer { node.stop() }
         let tokens = try await ConsoleCodeFlow.run(node, log: log)
+        return (tokens, try String(contentsOf: log, encoding: .utf8))
+    }
+
+    @Test("the stock backchanneld serves a flow through console-code, a plugin it was not built with, loaded from plugins_dir")
+    func flowThroughBinaryPlugin() async throws {
+        let (tokens, log) = try await Self.flow(through: try await Self.examplePlugin.value, named: "flow")
         #expect(tokens.status == 200, "\(tokens.text)")
         #expect(tokens.json["id_token"] != nil)
-        #expect(try String(contentsOf: log, encoding: .utf8).contains("loaded a binary plugin"))
+        #expect(log.contains("loaded a binary plugin"))
     }
 
     @Test("a plugin built against plugin API 1.0, from the recorded commit, loads into this server of a later minor version and serves a flow")
     func olderMinorVersion() async throws {
-        let plugin = try await Self.oneZeroPlugin.value
-        let directory = try Self.pluginsDirectory([("libConsoleCodePlugin.so", plugin)])
-        let log = Self.workspace.appendingPathComponent("flow-1.0-log")
-        let node = try await BackchanneldProcess(
-            arguments: [
-                "--config", ConsoleCodeFlow.configuration.path, "--plugins-dir", directory.path, "--data-dir",
-                Self.workspace.appendingPathComponent("flow-1.0-data").path,
-            ], log: log, logLevel: "notice")
-        defer { node.stop() }
-        let tokens = try await ConsoleCodeFlow.run(node, log: log)
+        let (tokens, log) = try await Self.flow(through: try await Self.oneZeroPlugin.value, named: "flow-1.0")
         #expect(tokens.status == 200, "\(tokens.text)")
         #expect(tokens.json["id_token"] != nil)
-        let text = try String(contentsOf: log, encoding: .utf8)
-        #expect(text.contains("loaded a binary plugin") && text.contains("plugin_api=1.0"), "\(text)")
+        #expect(log.contains("loaded a binary plugin") && log.contains("plugin_api=1.0"), "\(log)")
         #expect(PluginAPIVersion.current.minor > 0, "the server is of a later minor version than the plugin")
     }
 

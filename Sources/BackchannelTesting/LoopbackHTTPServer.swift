@@ -22,8 +22,13 @@ public enum LoopbackHTTPServer {
     }
 
     /// Serves `router` on `127.0.0.1:port` while `body` runs, then stops.
-    /// - Parameter server: The listener: HTTP/1.1 by default; HTTP/2 over TLS for a stand-in of a service
-    ///   that speaks only that (`.http2Upgrade(tlsConfiguration:)` from HummingbirdHTTP2).
+    /// - Parameters:
+    ///   - router: What the server answers.
+    ///   - port: The loopback port to listen on (``LoopbackPort/free()`` finds one).
+    ///   - label: The server's logger label, to tell stand-ins apart in a test's output.
+    ///   - server: The listener: HTTP/1.1 by default; HTTP/2 over TLS for a stand-in of a service
+    ///     that speaks only that (`.http2Upgrade(tlsConfiguration:)` from HummingbirdHTTP2).
+    ///   - body: Runs while the server listens; its result is returned.
     /// - Throws: ``PortInUse`` when the server cannot start; whatever `body` throws.
     public static func serve<Context: RequestContext, Result>(
         _ router: Router<Context>, port: Int, label: String = "loopback-http", server: HTTPServerBuilder = .http1(),

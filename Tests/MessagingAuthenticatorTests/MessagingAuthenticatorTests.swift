@@ -156,3 +156,26 @@ struct MessagingAuthenticatorTests {
         }
     }
 }
+
+@Suite("the messaging tutorial shows the compiled code")
+struct MessagingTutorialCodeTests {
+    private static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    private static func text(_ path: String) throws -> String {
+        try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
+    }
+
+    @Test("the last step is the example's source and the test step this file; each earlier step begins as the next does")
+    func stepsAreTheExample() throws {
+        let resources = "Sources/BackchannelCore/BackchannelCore.docc/Resources/"
+        let example = try Self.text("Examples/MessagingAuthenticator/MessagingAuthenticator.swift")
+        #expect(try Self.text(resources + "messaging-03.swift") == example)
+        let tests = try Self.text("Tests/MessagingAuthenticatorTests/MessagingAuthenticatorTests.swift")
+        #expect(tests.hasPrefix(try Self.text(resources + "messaging-tests.swift")))
+        // Each step adds to the one before: its text up to the class's first call is the next step's.
+        let first = try Self.text(resources + "messaging-01.swift")
+        let second = try Self.text(resources + "messaging-02.swift")
+        let marker = "    public func startAuthentication"
+        #expect(second.hasPrefix(first.dropLast(2)) && example.contains(marker))
+    }
+}

@@ -59,10 +59,12 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler, Batc
     public init(configuration: MockPushConfiguration, services: BackchannelHostServices) {
         self.configuration = configuration
         self.services = services
+        self.records = PluginStateSlot(store: services.stateStore, namespace: Self.namespace)
     }
 
     private var store: any PluginStateStore { services.stateStore }
-    private var records: PluginStateSlot<MockPushRecord> { PluginStateSlot(store: services.stateStore, namespace: Self.namespace) }
+    /// Made once: a slot asks its store once whether it keeps decoded values (a dynamic cast, not per poll).
+    private let records: PluginStateSlot<MockPushRecord>
 
     public func startAuthentication(_ request: BackchannelAuthenticationRequest) async throws -> BackchannelStartAuthenticationResult {
         let authReqId = request.authReqId

@@ -5,6 +5,9 @@ import Foundation
 ///
 /// One way to read: ``load(_:)`` returns the value with the record it was read from, and an update or a
 /// conclusion that starts from what was just read takes that ``Loaded`` instead of reading again.
+///
+/// Make a slot once, when the plugin is made, and keep it in a stored property: making one asks the store
+/// whether it keeps decoded values, a cost a status check should not pay on every poll.
 public struct PluginStateSlot<Value: Codable & Sendable>: Sendable {
     /// A value as read, with the record it came from (its bytes, group and expiry).
     public struct Loaded: Sendable {

@@ -23,8 +23,6 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler, BatchCanc
     }
 
     static let namespace = "sms"
-    /// Page links: the SHA-256 of a link's token → the request's identity.
-    static let linkNamespace = "sms-link"
     /// Per-user counts of wrong codes.
     static let failureNamespace = "sms-failures"
     private static let retention: TimeInterval = 60
@@ -52,27 +50,24 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler, BatchCanc
             return .failed(.unknownUserId, description: "the user has no phone number for SMS")
         }
         let code = OneTimeCode.digits(configuration.codeLength, random: services.random)
-        // The page is reached by a token only the SMS carries: the client knows the request's identity
-        // (its hash is computable from the auth_req_id), so a page keyed by it would let the client in.
-        let linkToken = Hex.encode(services.random.bytes(count: 16))
+        // The page is reached by a secret only the SMS carries: the client knows the request's identity
+        // (its hash is computable from the auth_req_id), so a page keyed by it would let the client in. The
+        // record is grouped by the secret's hash: one record, one life cycle, found by the page through it.
+        let link = LinkSecret(random: services.random)
         let salt = Hex.encode(services.random.bytes(count: 16))
         let now = services.clock.now
         let record = SMSRecord(
             authReqId: authReqId.rawValue, subject: user.subject, clientName: request.clientName ?? request.clientId, scopes: request.scopes,
             bindingMessage: request.bindingMessage, codeHash: SMSSecrets.codeHash(code, salt: salt), codeSalt: salt,
-            linkTokenHash: SMSSecrets.sha256(linkToken), attempts: 0, expiresAt: request.expiresAt)
+            attempts: 0, expiresAt: request.expiresAt)
         let inserted = try await records.insert(
-            record, key: authReqId.rawValue, createdAt: now, expiresAt: request.expiresAt.addingTimeInterval(Self.retention))
+            record, key: authReqId.rawValue, group: link.hash, createdAt: now, expiresAt: request.expiresAt.addingTimeInterval(Self.retention))
         guard inserted else { throw BackchannelHandlerError.duplicateAuthReqId(authReqId) }
-        _ = try await services.stateStore.insert(
-            PluginStateRecord(
-                namespace: Self.linkNamespace, key: record.linkTokenHash, value: Data(authReqId.rawValue.utf8), createdAt: now,
-                expiresAt: request.expiresAt))
 
-        let link = services.frontChannelBaseURL.absoluteString + "?request=" + linkToken
+        let pageLink = services.frontChannelBaseURL.absoluteString + "?request=" + link.token
         var text = "\(record.clientName) asks you to sign in."
         if let binding = request.bindingMessage { text += " Check it shows: \(binding)." }
-        text += " Your code: \(code). Enter it at \(link)"
+        text += " Your code: \(code). Enter it at \(pageLink)"
         await services.background.run("SMS delivery") { [gateway, services, text] in
             try await gateway.send(to: phone, text: text)
             services.logger.debug("SMS sent", metadata: ["auth_req_id_sha256": "\(authReqId)"])
@@ -90,30 +85,21 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler, BatchCanc
     }
 
     public func cancelAuthenticationRequest(authReqId: AuthReqId) async throws {
-        if let record = try await records.load(authReqId.rawValue)?.value {
-            try await services.stateStore.delete(namespace: Self.linkNamespace, key: record.linkTokenHash)
-        }
+        // The link goes with the record: it is only the record's group.
         try await services.stateStore.delete(namespace: Self.namespace, key: authReqId.rawValue)
     }
 
     public func cancelAuthenticationRequests(_ authReqIds: [AuthReqId]) async throws {
-        // Reads first (no write), then two batched deletes: the links, then the records.
-        var links: [String] = []
-        for authReqId in authReqIds {
-            if let record = try await records.load(authReqId.rawValue)?.value { links.append(record.linkTokenHash) }
-        }
-        try await services.stateStore.delete(namespace: Self.linkNamespace, keys: links)
         try await services.stateStore.delete(namespace: Self.namespace, keys: authReqIds.map(\.rawValue))
     }
 
     // MARK: Used by the page
 
     /// The request a page link's token opens, waiting for its code, if any.
+    /// The link dies with the request: the record outlives it by its retention, for the status check only.
     func pending(linkToken: String) async throws -> SMSRecord? {
-        guard !linkToken.isEmpty,
-            let link = try await services.stateStore.record(namespace: Self.linkNamespace, key: SMSSecrets.sha256(linkToken)),
-            let id = String(data: link.value, encoding: .utf8),
-            let record = try await records.load(id)?.value, record.conclusion == nil
+        guard !linkToken.isEmpty, let record = try await records.load(group: LinkSecret.hash(of: linkToken)).first?.value,
+            record.conclusion == nil, record.expiresAt > services.clock.now
         else { return nil }
         return record
     }

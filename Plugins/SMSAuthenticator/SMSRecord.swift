@@ -11,8 +11,6 @@ struct SMSRecord: ConcludableRecord, Equatable {
     /// The code's salted SHA-256, never the code: a store reader learns no live code at a glance.
     var codeHash: String
     var codeSalt: String
-    /// The SHA-256 of the page link's token: the page is found by it, the token is only in the SMS.
-    var linkTokenHash: String
     var attempts: Int
     var expiresAt: Date
     var conclusion: RecordedConclusion?

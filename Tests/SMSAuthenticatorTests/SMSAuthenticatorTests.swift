@@ -220,6 +220,30 @@ struct SMSAuthenticatorTests {
         }
     }
 
+    @Test("the link dies with its request: cancelled, or past its expiry while the record is kept for the status check, it opens nothing")
+    func linkDiesWithRequest() async throws {
+        try await TestGateway.run { gateway in
+            let (harness, sms, page) = try make(gateway)
+            let cancelled = request(harness)
+            _ = try await harness.start(sms, cancelled)
+            var expired = request(harness)
+            expired.expiresAt = Date().addingTimeInterval(-1)
+            _ = try await harness.start(sms, expired)
+            await gateway.waitFor(messages: 2)
+            let tokens = try gateway.received.map { try linkToken(in: $0) }
+            // The two deliveries may arrive in either order: the live request's link opens, the expired one's does not.
+            var statuses: [Int] = []
+            for token in tokens { statuses.append(await page.respond(to: FrontChannelRequest(method: .get, path: "", query: [("request", token)])).status) }
+            #expect(statuses.sorted() == [200, 404])
+            try await sms.cancelAuthenticationRequest(authReqId: cancelled.authReqId)
+            for token in tokens {
+                #expect(await page.respond(to: FrontChannelRequest(method: .get, path: "", query: [("request", token)])).status == 404)
+            }
+            // The expired request's record is still there, for the status check within its retention.
+            #expect(try await sms.services.stateStore.record(namespace: "sms", key: expired.authReqId.rawValue) != nil)
+        }
+    }
+
     @Test("the store holds neither the code nor the link token")
     func secretsStoredHashed() async throws {
         try await TestGateway.run { gateway in

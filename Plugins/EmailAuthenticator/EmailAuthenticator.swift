@@ -24,7 +24,6 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler, BatchCa
     }
 
     static let namespace = "email"
-    static let linkNamespace = "email-link"
     private static let retention: TimeInterval = 60
 
     let configuration: EmailConfiguration
@@ -52,25 +51,23 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler, BatchCa
         guard let email = user.email, email.contains("@"), !email.contains(where: { $0.isNewline || $0 == "<" || $0 == ">" }) else {
             return .failed(.unknownUserId, description: "the user has no e-mail address")
         }
-        // The token is in the mail only; the store keeps its SHA-256, which opens nothing by itself.
-        let token = Hex.encode(services.random.bytes(count: 16))
+        // The token is in the mail only; the store keeps its SHA-256, which opens nothing by itself, as the
+        // group of the request's record: one record, one life cycle, found by the page through it.
+        let link = LinkSecret(random: services.random)
         let now = services.clock.now
         let code = configuration.requireCode ? OneTimeCode.digits(6, random: services.random) : nil
         let salt = Hex.encode(services.random.bytes(count: 16))
         let record = EmailRecord(
             authReqId: authReqId.rawValue, subject: user.subject, clientName: request.clientName ?? request.clientId, scopes: request.scopes,
-            bindingMessage: request.bindingMessage, linkTokenHash: EmailSecrets.sha256(token),
+            bindingMessage: request.bindingMessage,
             codeHash: code.map { EmailSecrets.codeHash($0, salt: salt) }, codeSalt: code == nil ? nil : salt,
             expiresAt: request.expiresAt)
         let expiry = request.expiresAt.addingTimeInterval(Self.retention)
-        guard try await records.insert(record, key: authReqId.rawValue, createdAt: now, expiresAt: expiry) else {
+        guard try await records.insert(record, key: authReqId.rawValue, group: link.hash, createdAt: now, expiresAt: expiry) else {
             throw BackchannelHandlerError.duplicateAuthReqId(authReqId)
         }
-        // The link dies with the request, not with the record's retention.
-        _ = try await services.stateStore.insert(
-            PluginStateRecord(namespace: Self.linkNamespace, key: record.linkTokenHash, value: Data(authReqId.rawValue.utf8), createdAt: now, expiresAt: request.expiresAt))
 
-        let message = mail(record, linkToken: token, code: code, to: email)
+        let message = mail(record, linkToken: link.token, code: code, to: email)
         // Retried while the relay is down, within the window and never past the request's expiry.
         let giveUpAt = min(now.addingTimeInterval(TimeInterval(configuration.retryWindowSeconds)), request.expiresAt)
         await services.background.run("e-mail delivery") { [client, services, configuration, records] in
@@ -110,19 +107,11 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler, BatchCa
     }
 
     public func cancelAuthenticationRequest(authReqId: AuthReqId) async throws {
-        if let record = try await records.load(authReqId.rawValue)?.value {
-            try await services.stateStore.delete(namespace: Self.linkNamespace, key: record.linkTokenHash)
-        }
+        // The link goes with the record: it is only the record's group.
         try await services.stateStore.delete(namespace: Self.namespace, key: authReqId.rawValue)
     }
 
     public func cancelAuthenticationRequests(_ authReqIds: [AuthReqId]) async throws {
-        // Reads first (no write), then two batched deletes: the links, then the records.
-        var links: [String] = []
-        for authReqId in authReqIds {
-            if let record = try await records.load(authReqId.rawValue)?.value { links.append(record.linkTokenHash) }
-        }
-        try await services.stateStore.delete(namespace: Self.linkNamespace, keys: links)
         try await services.stateStore.delete(namespace: Self.namespace, keys: authReqIds.map(\.rawValue))
     }
 
@@ -144,14 +133,17 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler, BatchCa
 
     // MARK: Used by the page
 
-    /// The pending request a link token opens, unless the link was used, expired or never existed.
+    /// The pending request a link token opens, unless it was answered, expired or never existed. The link
+    /// dies with the request: the record outlives it by its retention, for the status check only.
     func pending(linkToken: String) async throws -> EmailRecord? {
-        guard !linkToken.isEmpty,
-            let link = try await services.stateStore.record(namespace: Self.linkNamespace, key: EmailSecrets.sha256(linkToken)),
-            let id = String(data: link.value, encoding: .utf8),
-            let record = try await records.load(id)?.value, record.conclusion == nil
+        try await pendingRecord(linkToken)?.value
+    }
+
+    private func pendingRecord(_ linkToken: String) async throws -> PluginStateSlot<EmailRecord>.Loaded? {
+        guard !linkToken.isEmpty, let found = try await records.load(group: LinkSecret.hash(of: linkToken)).first,
+            found.value.conclusion == nil, found.value.expiresAt > services.clock.now
         else { return nil }
-        return record
+        return found
     }
 
     /// What answering on the page did.
@@ -162,13 +154,12 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler, BatchCa
         case gone
     }
 
-    /// Records the user's answer and spends the link. When a code is required, approving needs it; a
-    /// wrong code costs an attempt and leaves the link usable until the attempts run out.
+    /// Records the user's answer, which spends the link: a concluded record opens nothing, and of two racing
+    /// answers only one concludes. When a code is required, approving needs it; a wrong code costs an attempt
+    /// and leaves the link usable until the attempts run out.
     func answer(linkToken: String, approve: Bool, code: String?) async throws -> Answer {
-        guard !linkToken.isEmpty,
-            let link = try await services.stateStore.record(namespace: Self.linkNamespace, key: EmailSecrets.sha256(linkToken)),
-            let id = String(data: link.value, encoding: .utf8), let record = try await records.load(id)?.value, record.conclusion == nil
-        else { return .gone }
+        guard let found = try await pendingRecord(linkToken) else { return .gone }
+        let (id, record) = (found.record.key, found.value)
         let authReqId = AuthReqId(rawValue: id)
         if approve, let expected = record.codeHash,
             !ConstantTime.equals(expected, EmailSecrets.codeHash(code ?? "", salt: record.codeSalt ?? ""))
@@ -182,19 +173,12 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler, BatchCa
             }
             guard let counted else { return .gone }
             guard counted.attempts >= maxAttempts else { return .wrongCode(attemptsLeft: maxAttempts - counted.attempts) }
-            guard try await spend(linkToken, link.value) else { return .gone }
             return try await conclude(authReqId, RecordedConclusion(.failed, at: services.clock.now, reason: "too many wrong codes")) ? .failed : .gone
         }
-        guard try await spend(linkToken, link.value) else { return .gone }
         let now = services.clock.now
         let concluded = try await conclude(
             authReqId, approve ? RecordedConclusion(.approved, at: now) : RecordedConclusion(.denied, at: now, reason: "the user refused in the e-mail"))
         return concluded ? .recorded : .gone
-    }
-
-    /// Marks a link used, once: of two racing answers only one spends it.
-    private func spend(_ linkToken: String, _ value: Data) async throws -> Bool {
-        try await services.stateStore.replace(namespace: Self.linkNamespace, key: EmailSecrets.sha256(linkToken), expected: value, with: Data("used".utf8), group: nil)
     }
 
     // MARK: Internals

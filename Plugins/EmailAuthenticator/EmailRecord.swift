@@ -8,8 +8,6 @@ struct EmailRecord: ConcludableRecord, Equatable {
     var clientName: String
     var scopes: [String]
     var bindingMessage: String?
-    /// The SHA-256 of the link's token; the token itself is only in the mail.
-    var linkTokenHash: String
     /// The salted SHA-256 of the one-time code the page asks for, when the configuration requires one.
     var codeHash: String?
     var codeSalt: String?

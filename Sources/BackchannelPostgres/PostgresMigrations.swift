@@ -125,7 +125,7 @@ enum PostgresMigrations {
         (
             10,
             [
-                // An authentication request's limits in one round trip (`PostgresStore.admit(_:now:)`), see there.
+                // An authentication request's limits in one round trip (`PostgresLimits.admit(_:now:)`), see there.
                 PostgresAdmitFunction.definition,
                 // A poll reads the authenticator's record of its request in the same statement, by key alone.
                 "CREATE INDEX backchannel_plugin_state_key ON backchannel_plugin_state (key)",

@@ -17,13 +17,13 @@ extension PostgresStore: PendingRequestStore {
         try await client.withConnection { connection in try await Self.insert(request, on: connection, logger: self.logger) }
     }
 
-    /// With this store as the limit store: the limits' function and the insert in one statement
+    /// With this store's ``limits`` as the limit store: the limits' function and the insert in one statement
     /// (``AdmitAndInsertStatement``). With another, the limits are asked first.
     public func insert(_ request: PendingRequest, admitting admission: LimitAdmission, in limits: any LimitStore, now: Date) async throws -> LimitVerdict {
-        guard let shared = limits as? PostgresStore, shared === self else {
+        guard let shared = limits as? PostgresLimits, shared === self.limits else {
             return try await insertAfterAsking(request, admitting: admission, in: limits, now: now)
         }
-        return try await admit(admission, now: now) { counts in
+        return try await self.limits.admit(admission, now: now) { counts in
             let admit = AdmitStatement(admission: admission, counts: counts, now: now.timeIntervalSince1970)
             return try await self.client.execute(AdmitAndInsertStatement(admit: admit, request: request), logger: self.logger)
         }
@@ -56,7 +56,7 @@ extension PostgresStore: PendingRequestStore {
     }
 
     /// A poll reads its row, and the authenticator's record of it, in one statement; it writes nothing.
-    public func pollRead(authReqIdHash: String) async throws -> (request: PendingRequest?, readAhead: PluginStateReadAhead?) {
+    public func pollRead(authReqIdHash: String) async throws -> (request: PendingRequest?, statusCheckScope: (any StatusCheckScope)?) {
         let rows = try await client.execute(PollReadStatement(authReqIdHash: authReqIdHash, now: clock.now.timeIntervalSince1970), logger: logger)
         guard let request = try await first(rows) else { return (nil, nil) }
         // The columns after the request's are the joined record's, all NULL when there is none.

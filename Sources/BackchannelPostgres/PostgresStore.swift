@@ -18,8 +18,9 @@ public final class PostgresStore: Service, Sendable {
     /// The connections operations run on, each operation waiting at most 5 s for one.
     let pool: PostgresConnectionPool
     var client: PostgresConnectionPool { pool }
-    /// Tokens of large rate buckets taken ahead by this node.
-    let leases = BucketLeases()
+    /// The abuse limits, counted in the same database: hand them to the engine as its limit store, and an
+    /// authentication request's admission and insert are one statement.
+    public let limits: PostgresLimits
     let endpoint: PostgresEndpoint
     let connectTimeout: Duration
     let retention: TimeInterval
@@ -67,6 +68,7 @@ public final class PostgresStore: Service, Sendable {
         clock: any BackchannelClock, logger: Logger
     ) {
         self.pool = pool
+        self.limits = PostgresLimits(client: pool, logger: logger)
         self.endpoint = endpoint
         self.connectTimeout = connectTimeout
         self.retention = retention

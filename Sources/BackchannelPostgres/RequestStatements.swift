@@ -79,7 +79,7 @@ struct ReleaseMemberStatement: PostgresPreparedStatement {
     static let sql = """
         WITH gone AS (DELETE FROM backchannel_limit_member WHERE member = $1::TEXT RETURNING key),
         tally AS (SELECT key, count(*)::INTEGER AS released FROM gone GROUP BY key),
-        \(PostgresStore.lockTallied),
+        \(PostgresLimits.lockTallied),
         counted AS (
             UPDATE backchannel_limit_count AS c SET count = c.count - tally.released FROM tally JOIN locked USING (key)
             WHERE c.key = tally.key RETURNING c.key)

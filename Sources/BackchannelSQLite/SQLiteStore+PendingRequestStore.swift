@@ -42,7 +42,7 @@ extension SQLiteStore: PendingRequestStore {
     }
 
     /// A poll reads its row and writes nothing; a pending row polled recently is read from `recentRequests`.
-    public func pollRead(authReqIdHash: String) async throws -> (request: PendingRequest?, readAhead: PluginStateReadAhead?) {
+    public func pollRead(authReqIdHash: String) async throws -> (request: PendingRequest?, statusCheckScope: (any StatusCheckScope)?) {
         if let kept = recentRequests[authReqIdHash] { return (kept, nil) }
         let found = try await readNow { [self] db in
             let row = try Self.fetchRequest(

@@ -16,7 +16,7 @@ struct LimitStoreContractTests {
         let store = try await PostgresStore.connect(url: url, connections: 2, expiredRequestRetention: 60, clock: VirtualClock(), connectTimeout: TemporaryPostgresServer.connectTimeout,
             operationDeadline: TemporaryPostgresServer.connectTimeout)
         let pool = Task { await store.run() }
-        return (store, { pool.cancel() })
+        return (store.limits, { pool.cancel() })
     }
 
     @Test("a bucket gives its capacity, then refuses with the wait, then refills at its rate", arguments: kinds)
@@ -135,14 +135,14 @@ struct LimitStoreContractTests {
     }
 
     /// Two stores on one new database, as two nodes would have; the closure stops their pools.
-    private func twoNodes(connections: Int = 2) async throws -> (PostgresStore, PostgresStore, @Sendable () -> Void) {
+    private func twoNodes(connections: Int = 2) async throws -> (PostgresLimits, PostgresLimits, @Sendable () -> Void) {
         let url = try await TemporaryPostgresServer.shared().makeDatabase()
         let first = try await PostgresStore.connect(url: url, connections: connections, expiredRequestRetention: 60, clock: VirtualClock(), connectTimeout: TemporaryPostgresServer.connectTimeout,
             operationDeadline: TemporaryPostgresServer.connectTimeout)
         let second = try await PostgresStore.connect(url: url, connections: connections, expiredRequestRetention: 60, clock: VirtualClock(), connectTimeout: TemporaryPostgresServer.connectTimeout,
             operationDeadline: TemporaryPostgresServer.connectTimeout)
         let pools = [Task { await first.run() }, Task { await second.run() }]
-        return (first, second, { pools.forEach { $0.cancel() } })
+        return (first.limits, second.limits, { pools.forEach { $0.cancel() } })
     }
 
     @Test("two nodes on one PostgreSQL share buckets and caps", .enabled(if: StoreKind.postgresInstalled))

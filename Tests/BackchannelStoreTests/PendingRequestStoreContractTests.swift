@@ -1,4 +1,5 @@
 import BackchannelCore
+import BackchannelPostgres
 import BackchannelServer
 import BackchannelTesting
 import Foundation
@@ -62,16 +63,16 @@ struct PendingRequestStoreContractTests {
         let stored = PluginStateRecord(
             namespace: "mock-push", key: "h1", group: nil, value: Data("before".utf8), createdAt: now, expiresAt: now.addingTimeInterval(100))
         #expect(try await store.pluginState.insert(stored))
-        let (read, readAhead) = try await MeteredPendingRequestStore(store.requests).pollRead(authReqIdHash: "h1")
+        let (read, scope) = try await MeteredPendingRequestStore(store.requests).pollRead(authReqIdHash: "h1")
         #expect(read?.authReqIdHash == "h1")
         guard kind == .postgres else {
-            #expect(readAhead == nil)
+            #expect(scope == nil)
             return
         }
-        let ahead = try #require(readAhead)
+        let ahead = try #require(scope)
         // The record changes after the poll: the first read sees it as the poll read it, the next one the change.
         #expect(try await store.pluginState.replace(namespace: "mock-push", key: "h1", expected: Data("before".utf8), with: Data("after".utf8), group: nil))
-        try await PluginStateReadAhead.$current.withValue(ahead) { () async throws -> Void in
+        try await ahead.run { () async throws -> Void in
             #expect(try await store.pluginState.record(namespace: "mock-push", key: "h1")?.value == Data("before".utf8))
             #expect(try await store.pluginState.record(namespace: "mock-push", key: "h1")?.value == Data("after".utf8))
             // A namespace with no record under the key: none, as read ahead; another key: from the store.
@@ -170,7 +171,7 @@ struct PendingRequestStoreContractTests {
         let store = try await StoreUnderTest.make(kind)
         defer { store.close() }
         // PostgreSQL keeps the limits itself (one statement); the others ask a limit store in memory.
-        let limits = (store.requests as? any LimitStore) ?? InMemoryLimitStore()
+        let limits: any LimitStore = (store.requests as? PostgresStore)?.limits ?? InMemoryLimitStore()
         let now = store.clock.now
         let admission = { (member: String) in
             LimitAdmission(

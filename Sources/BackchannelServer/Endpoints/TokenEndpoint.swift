@@ -59,7 +59,7 @@ struct TokenEndpoint: EngineEndpoint {
         let now = clock.now
 
         var approvalUnconfirmed = false
-        let (found, readAhead) = try await storeCall({ try await self.store.pollRead(authReqIdHash: hash) })
+        let (found, statusCheckScope) = try await storeCall({ try await self.store.pollRead(authReqIdHash: hash) })
         // Unknown, redeemed and another client's ids are indistinguishable on purpose.
         guard var request = found, request.clientId == client.clientId else { throw OAuthError.invalidAuthReqId }
         try await pace(request, now: now)
@@ -68,10 +68,10 @@ struct TokenEndpoint: EngineEndpoint {
             let handler = authenticators[request.authenticator]?.instance.handler
             let status: BackchannelAuthenticationResult?
             do {
-                // The authenticator's first read of its record is answered from what the poll read with it
-                // (bound only when there is one: a task-local, or a closure to share the call, costs every poll).
-                if let readAhead {
-                    status = try await PluginStateReadAhead.$current.withValue(readAhead) {
+                // Inside the store's scope when it read ahead for the check (entered only then: a scope, or a
+                // closure to share the call, costs every poll).
+                if let statusCheckScope {
+                    status = try await statusCheckScope.run {
                         try await metrics.timing(request.authenticator, "status") {
                             try await handler?.checkAuthenticationStatus(authReqId: AuthReqId(rawValue: hash))
                         }

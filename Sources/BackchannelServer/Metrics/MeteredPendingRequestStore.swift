@@ -60,7 +60,7 @@ public struct MeteredPendingRequestStore: PendingRequestStore {
         try await read.measure { try await inner.request(authReqIdHash: authReqIdHash) }
     }
 
-    public func pollRead(authReqIdHash: String) async throws -> (request: PendingRequest?, readAhead: PluginStateReadAhead?) {
+    public func pollRead(authReqIdHash: String) async throws -> (request: PendingRequest?, statusCheckScope: (any StatusCheckScope)?) {
         try await poll.measure { try await inner.pollRead(authReqIdHash: authReqIdHash) }
     }
 

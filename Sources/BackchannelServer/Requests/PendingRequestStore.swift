@@ -25,11 +25,10 @@ public protocol PendingRequestStore: Sendable {
     /// The request with this hash, if any.
     func request(authReqIdHash: String) async throws -> PendingRequest?
 
-    /// The request a poll names, read for the token endpoint: also, in the same round trip where the store
-    /// can, the plugin-state records kept under its hash, for the status check that follows
-    /// (``PluginStateReadAhead``). Writes nothing: the engine paces polls itself. The default reads the
-    /// request and nothing ahead.
-    func pollRead(authReqIdHash: String) async throws -> (request: PendingRequest?, readAhead: PluginStateReadAhead?)
+    /// The request a poll names, read for the token endpoint, and the scope the status check that follows
+    /// runs in, if the store read ahead for it (``StatusCheckScope``). Writes nothing: the engine paces polls
+    /// itself. The default reads the request and nothing ahead.
+    func pollRead(authReqIdHash: String) async throws -> (request: PendingRequest?, statusCheckScope: (any StatusCheckScope)?)
 
     /// Grows the interval of a pending request by `seconds` (a `slow_down`, CIBA Core §11).
     /// - Returns: the grown interval; `nil` when the request is no longer pending.
@@ -85,7 +84,7 @@ public protocol PendingRequestStore: Sendable {
 
 extension PendingRequestStore {
     /// Reads the request and nothing ahead.
-    public func pollRead(authReqIdHash: String) async throws -> (request: PendingRequest?, readAhead: PluginStateReadAhead?) {
+    public func pollRead(authReqIdHash: String) async throws -> (request: PendingRequest?, statusCheckScope: (any StatusCheckScope)?) {
         (try await request(authReqIdHash: authReqIdHash), nil)
     }
 

@@ -1,8 +1,22 @@
 import BackchannelServer
 import Foundation
+import Logging
 import PostgresNIO
 
-extension PostgresStore: LimitStore {
+/// The abuse limits' buckets and caps, in the PostgreSQL database of a ``PostgresStore`` (its
+/// ``PostgresStore/limits``), so every node on the database counts the same. A large bucket is taken in
+/// batches this node then spends without the database (``BucketLeases``).
+public final class PostgresLimits: LimitStore, Sendable {
+    let client: PostgresConnectionPool
+    /// Tokens of large rate buckets taken ahead by this node.
+    let leases = BucketLeases()
+    let logger: Logger
+
+    init(client: PostgresConnectionPool, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
     /// The count rows of `tally`'s keys, locked in key order before any is changed. Every statement that
     /// changes several count rows takes their locks in this one order (admission too), so two of them
     /// (an admission and the expiry sweep's batch release, on two nodes) never wait on each other in a

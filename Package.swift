@@ -280,6 +280,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
             ]
         ),
         // What the stock backchanneld links: the built-in authenticators and both SQL stores.

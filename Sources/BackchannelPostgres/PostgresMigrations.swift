@@ -138,6 +138,15 @@ enum PostgresMigrations {
                 PostgresAdmitFunction.definition
             ]
         ),
+        (
+            12,
+            [
+                // The `store` directory's users, each found by its subject or by any of its keys (DirectoryIndexKey).
+                "CREATE TABLE backchannel_directory_user (subject TEXT PRIMARY KEY, document BYTEA NOT NULL)",
+                "CREATE TABLE backchannel_directory_user_key (key TEXT PRIMARY KEY, subject TEXT NOT NULL)",
+                "CREATE INDEX backchannel_directory_user_key_subject ON backchannel_directory_user_key (subject)",
+            ]
+        ),
     ]
 
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {

@@ -80,6 +80,15 @@ enum SQLiteMigrations {
                     CREATE INDEX pending_request_pending_client ON pending_request(client_id, created_at) WHERE state = 'pending';
                     """)
         }
+        // The `store` directory's users, each found by its subject or by any of its keys (DirectoryIndexKey).
+        migrator.registerMigration("6-directory-users") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE directory_user (subject TEXT PRIMARY KEY NOT NULL, document BLOB NOT NULL) WITHOUT ROWID;
+                    CREATE TABLE directory_user_key (key TEXT PRIMARY KEY NOT NULL, subject TEXT NOT NULL) WITHOUT ROWID;
+                    CREATE INDEX directory_user_key_subject ON directory_user_key(subject);
+                    """)
+        }
         return migrator
     }
 }

@@ -73,6 +73,7 @@ struct EngineFixture {
         clientCertificateAuthorities: [[UInt8]] = [],
         keyFetcher: (any ClientKeyFetcher)? = nil,
         outboxSeal: OutboxSeal = .none,
+        userDirectory: (any UserDirectory)? = nil,
         logger: Logger = Logger(label: "test")
     ) async throws -> EngineFixture {
         let clock = VirtualClock()
@@ -87,6 +88,7 @@ struct EngineFixture {
                 DirectoryUser(subject: "carol"), DirectoryUser(subject: "dave"),
             ], clock: clock
         ).services
+        if let userDirectory { services.userDirectory = userDirectory }
         services.completionSink = ObservedCompletionSink(inner: StoreCompletionSink(store: store), reported: reported)
         services.frontChannelBaseURL = URL(string: "\(issuer)/authn/mock-push/")!
         let push = MockPushAuthenticator(

@@ -31,10 +31,21 @@ public final class BackchannelPluginLibrary: Sendable {
     /// The front-channel descriptors the back-channel ones link to.
     public let frontChannels: [FrontChannelPluginDescriptor]
 
+    /// The directory descriptors. Added in 1.2.
+    public let directories: [DirectoryPluginDescriptor]
+
     /// A library's descriptors.
     public init(backChannels: [BackChannelPluginDescriptor], frontChannels: [FrontChannelPluginDescriptor] = []) {
         self.backChannels = backChannels
         self.frontChannels = frontChannels
+        self.directories = []
+    }
+
+    /// A library's descriptors, directories among them. Added in 1.2.
+    public init(backChannels: [BackChannelPluginDescriptor], frontChannels: [FrontChannelPluginDescriptor] = [], directories: [DirectoryPluginDescriptor]) {
+        self.backChannels = backChannels
+        self.frontChannels = frontChannels
+        self.directories = directories
     }
 
     /// The C symbol every plugin library exports.

@@ -6,6 +6,7 @@
 public struct PluginRegistry: Sendable {
     private var frontChannels: [String: FrontChannelPluginDescriptor] = [:]
     private var backChannels: [String: BackChannelPluginDescriptor] = [:]
+    private var directories: [String: DirectoryPluginDescriptor] = [:]
 
     /// Creates an empty registry.
     public init() {}
@@ -33,6 +34,39 @@ public struct PluginRegistry: Sendable {
             throw .duplicateRegistryName(plugin: descriptor.registryName)
         }
         backChannels[descriptor.registryName] = descriptor
+    }
+
+    /// The registry names of the directory plugins registered, sorted. Added in 1.2.
+    public var directoryPluginNames: [String] { directories.keys.sorted() }
+
+    /// Registers a directory descriptor. Added in 1.2.
+    /// - Throws: ``PluginRegistryError/duplicateRegistryName(plugin:)`` when a directory is registered under
+    ///   the name, ``PluginRegistryError/incompatibleAPIVersion(plugin:built:host:)`` as for authenticators.
+    public mutating func register(_ descriptor: DirectoryPluginDescriptor) throws(PluginRegistryError) {
+        try Self.checkVersion(descriptor.apiVersion, plugin: descriptor.registryName)
+        guard directories[descriptor.registryName] == nil else {
+            throw .duplicateRegistryName(plugin: descriptor.registryName)
+        }
+        directories[descriptor.registryName] = descriptor
+    }
+
+    /// Makes one configured directory. Added in 1.2.
+    /// - Parameters:
+    ///   - plugin: The registry name of its directory plugin.
+    ///   - configuration: Its configuration tree.
+    ///   - services: The host services a directory uses.
+    /// - Throws: ``PluginRegistryError`` naming the plugin and the field at fault.
+    public func makeDirectory(
+        plugin: String, configuration: JSONValue = .object([:]), services: DirectoryServices
+    ) throws(PluginRegistryError) -> any UserDirectory {
+        guard let descriptor = directories[plugin] else {
+            throw .unknownDirectory(plugin: plugin, registered: directoryPluginNames)
+        }
+        do {
+            return try descriptor.makeDirectory(configuration, services)
+        } catch {
+            throw Self.configurationError(plugin: plugin, section: "configuration", error)
+        }
     }
 
     /// A plugin compiled against another major version of the API, or a newer minor one, cannot be used:

@@ -62,6 +62,18 @@ public struct PluginRegistryError: Error, Sendable, Hashable, CustomStringConver
             description: "no authenticator plugin is registered as '\(plugin)'\(known)")
     }
 
+    /// The configuration names a directory plugin nobody registered (code ``Code/unknownRegistryName``).
+    /// Added in 1.2.
+    /// - Parameters:
+    ///   - plugin: The name the configuration gave.
+    ///   - registered: The directory plugins that are registered, to list in the message.
+    public static func unknownDirectory(plugin: String, registered: [String] = []) -> Self {
+        let known = registered.isEmpty ? "" : " (registered: \(registered.sorted().joined(separator: ", ")))"
+        return Self(
+            code: .unknownRegistryName, plugin: plugin, field: "directory.plugin",
+            description: "no directory plugin is registered as '\(plugin)'\(known)")
+    }
+
     /// The plugin's configuration does not decode into its configuration type.
     public static func invalidConfiguration(plugin: String, field: String, reason: String) -> Self {
         Self(code: .invalidConfiguration, plugin: plugin, field: field, description: "plugin '\(plugin)': \(field): \(reason)")

@@ -10,25 +10,31 @@ import Hummingbird
 /// - `POST /admin/requests/{auth_req_id_sha256}/cancel`: deny a pending request (its handler is told).
 /// - `GET /admin/clients`, `GET /admin/authenticators`: the registrations and their state.
 /// - `POST /admin/reload`: re-read the configuration file, as SIGHUP does.
+/// - `/admin/users`: the `store` directory's users (``AdminUserRoutes``).
 public struct AdminRoutes: Sendable {
     let engines: EngineHandle
     let token: String
     /// Re-reads the configuration file; `nil` when the server runs without one.
     let reload: (@Sendable () -> ReloadOutcome)?
+    /// The `store` directory's users (`/admin/users`); `nil` when it is not configured.
+    let users: (any UserStore)?
 
     static let maxLimit = 1000
     static let maxFilterLength = 1024
 
     /// The admin API of the engines `engines` serves, for the bearer of `token`.
     /// - Parameter reload: Re-reads the configuration file (`POST /admin/reload`); `nil` when there is none.
-    public init(engines: EngineHandle, token: String, reload: (@Sendable () -> ReloadOutcome)?) {
+    /// - Parameter users: The `store` directory's users (`/admin/users`); `nil` when it is not configured.
+    public init(engines: EngineHandle, token: String, reload: (@Sendable () -> ReloadOutcome)?, users: (any UserStore)? = nil) {
         self.engines = engines
         self.token = token
         self.reload = reload
+        self.users = users
     }
 
     func register<Context: RequestContext>(on router: Router<Context>) {
         let admin = router.group("/admin").add(middleware: AdminTokenMiddleware<Context>(token: token))
+        AdminUserRoutes(users: users).register(on: admin)
         admin.get("/requests") { request, _ -> Response in
             let query = request.uri.queryParameters
             let subject = query.get("subject")

@@ -13,8 +13,10 @@ public struct BackchanneldConfiguration: Decodable, Sendable {
     public var clients: [ClientConfiguration]
     /// `authenticators:`.
     public var authenticators: [AuthenticatorSettings]
-    /// `users:`: the user directory.
+    /// `users:`: the users of the `static` directory.
     public var users: [DirectoryUser]
+    /// `directory:`: where users are looked up, in order; the `static` directory of ``users`` when absent.
+    public var directory: [DirectorySettings] = [DirectorySettings(plugin: DirectorySettings.staticPlugin)]
     /// `keys:`: signing keys; when empty, one is generated in the data directory.
     public var keys: [SigningKeyConfiguration]
     /// `audit:`: how the audit trail shows subjects.
@@ -46,7 +48,7 @@ public struct BackchanneldConfiguration: Decodable, Sendable {
         self.audit = audit
     }
 
-    private enum CodingKeys: String, CodingKey, CaseIterable { case server, store, policy, clients, authenticators, users, keys, audit, pluginsDir }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case server, store, policy, clients, authenticators, users, directory, keys, audit, pluginsDir }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -57,6 +59,17 @@ public struct BackchanneldConfiguration: Decodable, Sendable {
         clients = try container.decodeIfPresent([ClientConfiguration].self, forKey: .clients) ?? []
         authenticators = try container.decodeIfPresent([AuthenticatorSettings].self, forKey: .authenticators) ?? []
         users = try container.decodeIfPresent([DirectoryUser].self, forKey: .users) ?? []
+        // One entry, or a list of them.
+        switch try container.decodeIfPresent(JSONValue.self, forKey: .directory) {
+        case nil: break
+        case .array(let entries)?:
+            guard !entries.isEmpty else {
+                throw DecodingError.dataCorruptedError(forKey: .directory, in: container, debugDescription: "must name at least one directory")
+            }
+            directory = try container.decode([DirectorySettings].self, forKey: .directory)
+        case _?:
+            directory = [try container.decode(DirectorySettings.self, forKey: .directory)]
+        }
         keys = try container.decodeIfPresent([SigningKeyConfiguration].self, forKey: .keys) ?? []
         audit = try container.decodeIfPresent(AuditSettings.self, forKey: .audit) ?? AuditSettings()
         pluginsDir = try container.decodeIfPresent(String.self, forKey: .pluginsDir)

@@ -17,7 +17,7 @@ struct BackchannelServeCommand: AsyncParsableCommand {
     @TaskLocal static var components = HostComponents()
 
     static let configuration = CommandConfiguration(
-        commandName: "backchanneld",
+        commandName: "serve",
         abstract: "Backchannel: an OpenID Connect CIBA (Client-Initiated Backchannel Authentication) server.",
         discussion: """
             With no options it serves a demo on 127.0.0.1:8080: the mock push authenticator, the users alice \
@@ -162,7 +162,7 @@ struct BackchannelServeCommand: AsyncParsableCommand {
         let reloader = assembly.reloader
         var reload: (@Sendable () -> ReloadOutcome)?
         if let config { reload = { reloader.reload(path: config) } }
-        let admin = adminToken.map { AdminRoutes(engines: assembly.engines, token: $0, reload: reload) }
+        let admin = adminToken.map { AdminRoutes(engines: assembly.engines, token: $0, reload: reload, users: assembly.users) }
         let summary = config.map {
             StartupSummary.text(assembly, configurationFile: $0, dataDirectory: URL(fileURLWithPath: dataDir, isDirectory: true), adminAPI: adminToken != nil)
         }
@@ -218,6 +218,6 @@ public enum BackchannelHostMain {
     /// Parses the command line (`--config`, `--host`, `--port`, `--data-dir`, …) and serves until
     /// stopped, with the plugins and stores of `components`; exits the process on a usage or configuration error.
     public static func run(components: HostComponents) async {
-        await BackchannelServeCommand.$components.withValue(components) { await BackchannelServeCommand.main() }
+        await BackchannelServeCommand.$components.withValue(components) { await BackchanneldCommand.main() }
     }
 }

@@ -18,13 +18,15 @@ extension ServerAssembly {
         case userCode(field: String)
         /// The key-encryption key is missing, unreadable or malformed.
         case keyEncryption(field: String, reason: String)
+        /// A directory of `directory:` cannot be made.
+        case directory(field: String, reason: String)
         /// A TLS or client-certificate file is missing, unreadable or malformed.
         case transport(field: String, reason: String)
 
         public var description: String {
             switch self {
             case .store(let reason): "store: \(reason)"
-            case .keyEncryption(let field, let reason), .transport(let field, let reason): "\(field): \(reason)"
+            case .keyEncryption(let field, let reason), .transport(let field, let reason), .directory(let field, let reason): "\(field): \(reason)"
             case .userCode(let field): "\(field): not a hash made by backchanneld --hash-user-code"
             case .issuer(let field, let value): "\(field): does not make a valid issuer URL (\(value.debugDescription))"
             case .plugin(let error, let index): "authenticators[\(index)].\(error.field): \(error)"

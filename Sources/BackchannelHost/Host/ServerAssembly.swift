@@ -26,6 +26,8 @@ public struct ServerAssembly {
     let transport: TransportSecurity
     /// The plugins' state store.
     public let pluginState: any PluginStateStore
+    /// The users of the `store` directory, when `directory:` selects it: what `/admin/users` manages.
+    public let users: (any UserStore)?
     /// The plugins' background work (deliveries), drained at shutdown.
     public let background: BackgroundWork
     /// The HTTP clients lent to plugins, shut down after their background work.
@@ -137,8 +139,12 @@ public struct ServerAssembly {
             logger.warning(
                 "no key-encryption key: ping/push notification secrets\(configuration.keys.isEmpty ? " and the generated signing key (store.allow_unsealed_signing_key)" : "") are kept in clear in the shared \(provider.kind) store. Set store.key_encryption_key_file or BACKCHANNEL_KEY_ENCRYPTION_KEY")
         }
-        let directory = ReloadableUserDirectory(configuration.users)
         let plugins = components.plugins
+        let httpClients = HostHTTPClients()
+        let directories = try Self.makeDirectories(
+            configuration, registry: plugins, storeUsers: opened.users,
+            services: DirectoryServices(logger: logger, clock: clock, http: httpClients.client, exposure: ServerExposure(bindHost: configuration.server.host)))
+        let directory = directories.directory
         do throws(PluginRegistryError) {
             try plugins.validateLinks()
         } catch {
@@ -154,7 +160,6 @@ public struct ServerAssembly {
         auditLogger.logLevel = logger.logLevel
         let audit = AuditLog(logger: auditLogger, subjects: configuration.audit.subjects, subjectKey: keys.subjectHashKey)
         let outboxWakeup = OutboxWakeup()
-        let httpClients = HostHTTPClients()
         var routes: [AuthenticatorRoute] = []
         for (index, settings) in configuration.authenticators.enumerated() {
             let name = settings.name ?? settings.plugin
@@ -204,8 +209,9 @@ public struct ServerAssembly {
             clientCertificates: transport.certificateSource)
         return ServerAssembly(
             configuration: configuration, engines: engines,
-            reloader: ConfigurationReloader(engines: engines, directory: directory, configuration: configuration, logger: logger), router: router,
-            transport: transport, pluginState: opened.pluginState, background: background, httpClients: httpClients, storeServices: opened.services, outboxWakeup: outboxWakeup,
+            reloader: ConfigurationReloader(engines: engines, directory: directory, staticUsers: directories.staticUsers, configuration: configuration, logger: logger),
+            router: router,
+            transport: transport, pluginState: opened.pluginState, users: directories.storeUsers, background: background, httpClients: httpClients, storeServices: opened.services, outboxWakeup: outboxWakeup,
             logger: logger, clock: clock)
     }
 }

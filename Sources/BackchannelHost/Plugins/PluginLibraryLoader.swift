@@ -28,6 +28,8 @@ public enum PluginLibraryLoader {
         public let path: String
         /// Its back-channel registry names.
         public let backChannels: [String]
+        /// Its directory registry names.
+        public let directories: [String]
         /// The plugin API version it was built against.
         public let apiVersion: PluginAPIVersion
     }
@@ -54,13 +56,14 @@ public enum PluginLibraryLoader {
             do {
                 for descriptor in library.frontChannels { try registry.register(descriptor) }
                 for descriptor in library.backChannels { try registry.register(descriptor) }
+                for descriptor in library.directories { try registry.register(descriptor) }
             } catch {
                 throw PluginLoadError(path: path, reason: error.description)
             }
             for descriptor in library.backChannels { owners[descriptor.registryName] = path }
             loaded.append(
                 LoadedLibrary(
-                    path: path, backChannels: library.backChannels.map(\.registryName),
+                    path: path, backChannels: library.backChannels.map(\.registryName), directories: library.directories.map(\.registryName),
                     apiVersion: built))
         }
         do {

@@ -13,22 +13,26 @@ import Synchronization
 /// changed section among them is named in the log as needing a restart, and otherwise left as it runs.
 public final class ConfigurationReloader: Sendable {
     /// The sections a reload cannot change.
-    static let restartSections = ["server", "store", "keys", "authenticators", "audit"]
+    static let restartSections = ["server", "store", "keys", "authenticators", "audit", "directory"]
     /// The policy fields read once by long-lived parts (the store's retention, the notification service).
     static let restartPolicyFields = [
         "expired_request_retention", "notification_max_in_flight_per_endpoint", "notification_attempt_timeout",
     ]
 
     let engines: EngineHandle
-    let directory: ReloadableUserDirectory
+    /// What the engine reads users through (the same after a reload).
+    let directory: any UserDirectory
+    /// The file's `users:`, replaced by a reload.
+    let staticUsers: ReloadableUserDirectory
     /// The configuration the server started with: what the sections a reload cannot change still run on.
     private let started: BackchanneldConfiguration
     private let reloading = Mutex(false)
     private let logger: Logger
 
-    init(engines: EngineHandle, directory: ReloadableUserDirectory, configuration: BackchanneldConfiguration, logger: Logger) {
+    init(engines: EngineHandle, directory: any UserDirectory, staticUsers: ReloadableUserDirectory, configuration: BackchanneldConfiguration, logger: Logger) {
         self.engines = engines
         self.directory = directory
+        self.staticUsers = staticUsers
         self.started = configuration
         self.logger = logger
     }
@@ -74,7 +78,7 @@ public final class ConfigurationReloader: Sendable {
         } catch {
             return ReloadOutcome(applied: false, error: "\(path): \(error)", restartNeeded: [])
         }
-        directory.replace(with: next.users)
+        staticUsers.replace(with: next.users)
         engines.replace(with: engine)
         // Against what runs, not the previous file: a section changed and changed back needs no restart, and
         // one changed in an earlier reload still does.

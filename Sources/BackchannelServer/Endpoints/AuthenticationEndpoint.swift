@@ -92,7 +92,7 @@ struct AuthenticationEndpoint: EngineEndpoint {
         let authReqId = AuthReqId(rawValue: secret.hash)
         let expiresAt = now.addingTimeInterval(TimeInterval(expiresIn))
 
-        let (subject, user) = await limiter.subjectKey(for: hint)
+        let (subject, user) = try await limiter.subjectKey(for: hint)
         let record = PendingRequest(
             authReqIdHash: secret.hash, clientId: client.clientId, authenticator: route.instance.name, scopes: scopes,
             acr: route.acr, createdAt: now, expiresAt: expiresAt, interval: policy.interval, claims: claims,

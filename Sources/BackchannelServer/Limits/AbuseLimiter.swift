@@ -14,8 +14,16 @@ struct AbuseLimiter: Sendable {
 
     /// Who a hint names, for counting: the directory's subject when it knows the user, else the hint
     /// itself (hashed: an unknown user's hint can be anything), so unknown users are limited as well.
-    func subjectKey(for hint: BackchannelHint) async -> (key: String, user: DirectoryUser?) {
-        let user = try? await directory?.user(for: hint)
+    /// A directory that fails fails the request with `server_error` at once: going on without the user would
+    /// count them under another key and judge their `user_code` wrong.
+    func subjectKey(for hint: BackchannelHint) async throws(OAuthError) -> (key: String, user: DirectoryUser?) {
+        let user: DirectoryUser?
+        do {
+            user = try await directory?.user(for: hint)
+        } catch {
+            logger.error("the user directory failed", metadata: ["reason": "directory_failed", "error": "\(error)"])
+            throw .serverError("the user directory could not be reached")
+        }
         if let user { return ("s:" + user.subject, user) }
         switch hint {
         case .loginHint(let text): return ("h:" + Self.digest(text), nil)

@@ -14,6 +14,6 @@ public struct MemoryStoreProvider: StoreProvider {
             pendingRequests: InMemoryPendingRequestStore(expiredRequestRetention: opening.expiredRequestRetention),
             pluginState: InMemoryPluginStateStore(clock: opening.clock),
             signingKeys: opening.dataDirectory.map { FileSigningKeyStore(directory: $0) },
-            limits: InMemoryLimitStore())
+            limits: InMemoryLimitStore(), users: InMemoryUserStore())
     }
 }

@@ -18,12 +18,15 @@ public struct OpenedStore: Sendable {
     /// A directory only this process uses, where the host may generate a key-encryption key to seal what the
     /// store keeps of secrets; `nil` for a shared store (a generated key there would be the node's alone).
     public var privateDirectory: URL?
+    /// The users of the `store` directory, kept in this store; `nil` when it keeps none.
+    public var users: (any UserStore)?
 
     /// Describes an opened store.
     public init(
         pendingRequests: any PendingRequestStore, pluginState: any PluginStateStore, signingKeys: (any SigningKeyStore)?,
-        limits: any LimitStore, services: [any Service] = [], privateDirectory: URL? = nil
+        limits: any LimitStore, services: [any Service] = [], privateDirectory: URL? = nil, users: (any UserStore)? = nil
     ) {
+        self.users = users
         self.pendingRequests = pendingRequests
         self.pluginState = pluginState
         self.signingKeys = signingKeys

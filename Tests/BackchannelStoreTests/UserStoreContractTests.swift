@@ -1,0 +1,86 @@
+import BackchannelCore
+import BackchannelPostgres
+import BackchannelServer
+import BackchannelTesting
+import Foundation
+import Testing
+
+/// The `store` directory's users behave the same in memory, SQLite and PostgreSQL.
+@Suite("user store contract", .timeLimit(.minutes(2)))
+struct UserStoreContractTests {
+    static func users(_ store: StoreUnderTest) -> any UserStore {
+        (store.requests as? any UserStore) ?? InMemoryUserStore()
+    }
+
+    static let alice = DirectoryUser(
+        subject: "u1", loginHints: ["alice"], phoneNumber: "+15550100", email: "Alice@Example.com", attributes: ["given_name": .string("Alice")])
+
+    @Test("a user is created once, unchanged when put again, updated when different, and keeps its claims' attribute names", arguments: StoreKind.available)
+    func putOutcomes(kind: StoreKind) async throws {
+        let store = try await StoreUnderTest.make(kind)
+        defer { store.close() }
+        let users = Self.users(store)
+        #expect(try await users.put(Self.alice) == .created)
+        #expect(try await users.put(Self.alice) == .unchanged)
+        var changed = Self.alice
+        changed.attributes["family_name"] = .string("Liddell")
+        #expect(try await users.put(changed) == .updated)
+        #expect(try await users.user(subject: "u1") == changed)
+        #expect(try await users.user(subject: "u1")?.attributes["given_name"] == .string("Alice"))
+    }
+
+    @Test("a user is found by subject and by each normalised key, and by none after it is deleted", arguments: StoreKind.available)
+    func keysAndDelete(kind: StoreKind) async throws {
+        let store = try await StoreUnderTest.make(kind)
+        defer { store.close() }
+        let users = Self.users(store)
+        _ = try await users.put(Self.alice)
+        let directory = StoreUserDirectory(users: users)
+        for hint in ["u1", "alice", "alice@example.com", "ALICE@EXAMPLE.COM", "+1 555 0100"] {
+            #expect(try await directory.user(loginHint: hint)?.subject == "u1", "\(hint)")
+        }
+        #expect(try await users.delete(subject: "u1"))
+        #expect(try await users.delete(subject: "u1") == false)
+        #expect(try await directory.user(loginHint: "alice") == nil)
+        #expect(try await users.user(subject: "u1") == nil)
+    }
+
+    @Test("a key another user holds is refused, and the refused user is not stored; a replaced user's old keys are freed", arguments: StoreKind.available)
+    func keyTaken(kind: StoreKind) async throws {
+        let store = try await StoreUnderTest.make(kind)
+        defer { store.close() }
+        let users = Self.users(store)
+        _ = try await users.put(Self.alice)
+        let outcomes = try await users.put([
+            DirectoryUser(subject: "u2", loginHints: ["ALICE@example.com"]), DirectoryUser(subject: "u3", loginHints: ["carol"]),
+        ])
+        #expect(outcomes == [.keyTaken(key: "alice@example.com", owner: "u1"), .created])
+        #expect(try await users.user(subject: "u2") == nil)
+        _ = try await users.put(DirectoryUser(subject: "u1", loginHints: ["alice"]))
+        #expect(try await users.put(DirectoryUser(subject: "u2", email: "alice@example.com")) == .created)
+    }
+
+    @Test("users are listed in subject order, a page at a time", arguments: StoreKind.available)
+    func paging(kind: StoreKind) async throws {
+        let store = try await StoreUnderTest.make(kind)
+        defer { store.close() }
+        let users = Self.users(store)
+        _ = try await users.put((1...5).map { DirectoryUser(subject: "u\($0)") })
+        #expect(try await users.users(after: nil, limit: 2).map(\.subject) == ["u1", "u2"])
+        #expect(try await users.users(after: "u2", limit: 2).map(\.subject) == ["u3", "u4"])
+        #expect(try await users.users(after: "u4", limit: 2).map(\.subject) == ["u5"])
+    }
+
+    @Test("on PostgreSQL a user one node writes is found by another at once", .enabled(if: StoreKind.postgresInstalled))
+    func sharedAmongNodes() async throws {
+        let url = try await TemporaryPostgresServer.shared().makeDatabase()
+        let first = try await PostgresStore.connect(url: url, connections: 2, clock: VirtualClock(), connectTimeout: TemporaryPostgresServer.connectTimeout)
+        let second = try await PostgresStore.connect(url: url, connections: 2, clock: VirtualClock(), connectTimeout: TemporaryPostgresServer.connectTimeout)
+        let pools = [Task { await first.run() }, Task { await second.run() }]
+        defer { pools.forEach { $0.cancel() } }
+        _ = try await first.put(Self.alice)
+        #expect(try await StoreUserDirectory(users: second).user(loginHint: "alice@example.com")?.subject == "u1")
+        #expect(try await first.delete(subject: "u1"))
+        #expect(try await second.user(subject: "u1") == nil)
+    }
+}

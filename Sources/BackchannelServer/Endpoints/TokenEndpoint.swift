@@ -184,7 +184,7 @@ struct TokenEndpoint: EngineEndpoint {
         do {
             if let userDirectory { known = try await userDirectory.user(subject: grant.authentication.subject) != nil }
         } catch {
-            logger.error("the user directory failed", metadata: ["error": "\(error)"])
+            logger.error("the user directory failed", metadata: ["reason": "directory_failed", "error": "\(error)"])
             throw .serverError("the server could not complete the request")
         }
         guard known else {

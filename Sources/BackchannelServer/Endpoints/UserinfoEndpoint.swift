@@ -63,8 +63,9 @@ struct UserinfoEndpoint: EngineEndpoint {
         do {
             user = try await userDirectory?.user(subject: claims.sub)
         } catch {
-            logger.error("the user directory failed", metadata: ["error": "\(error)"])
-            throw .invalidToken("the user cannot be looked up")
+            // The token is fine: a client told invalid_token would throw it away over the directory's outage.
+            logger.error("the user directory failed", metadata: ["reason": "directory_failed", "error": "\(error)"])
+            throw .serverError("the user cannot be looked up")
         }
         guard let user else { throw .invalidToken("the access token's user is not known here") }
         // What the client may still ask for decides, not only what it asked for when the token was issued:

@@ -9,6 +9,9 @@ public enum BearerTokenError: Error, Sendable, Hashable {
     case invalidToken(String)
     /// `insufficient_scope` (403): the token's scopes do not reach this resource.
     case insufficientScope(String)
+    /// `server_error` (500): the token may be fine, but what the answer needs (the user directory) cannot be
+    /// reached; a client keeps its token and tries again.
+    case serverError(String)
 
     /// The `error` code, or `nil` when no token was presented.
     public var code: String? {
@@ -17,6 +20,7 @@ public enum BearerTokenError: Error, Sendable, Hashable {
         case .invalidRequest: "invalid_request"
         case .invalidToken: "invalid_token"
         case .insufficientScope: "insufficient_scope"
+        case .serverError: "server_error"
         }
     }
 
@@ -26,6 +30,7 @@ public enum BearerTokenError: Error, Sendable, Hashable {
         case .missingToken, .invalidToken: 401
         case .invalidRequest: 400
         case .insufficientScope: 403
+        case .serverError: 500
         }
     }
 
@@ -34,7 +39,7 @@ public enum BearerTokenError: Error, Sendable, Hashable {
     public var challenge: String {
         switch self {
         case .missingToken: #"Bearer realm="backchannel""#
-        case .invalidRequest(let text), .invalidToken(let text), .insufficientScope(let text):
+        case .invalidRequest(let text), .invalidToken(let text), .insufficientScope(let text), .serverError(let text):
             #"Bearer realm="backchannel", error="\#(code ?? "")", error_description="\#(text)""#
         }
     }
@@ -43,7 +48,7 @@ public enum BearerTokenError: Error, Sendable, Hashable {
     public var body: OAuthErrorBody? {
         switch self {
         case .missingToken: nil
-        case .invalidRequest(let text), .invalidToken(let text), .insufficientScope(let text): OAuthErrorBody(error: code ?? "", errorDescription: text)
+        case .invalidRequest(let text), .invalidToken(let text), .insufficientScope(let text), .serverError(let text): OAuthErrorBody(error: code ?? "", errorDescription: text)
         }
     }
 }

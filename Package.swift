@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "BackchannelPostgres", targets: ["BackchannelPostgres"]),
         .library(name: "BackchannelHost", targets: ["BackchannelHost"]),
         .library(name: "BackchannelBuiltIns", targets: ["BackchannelBuiltIns"]),
+        .library(name: "LDAPDirectory", targets: ["LDAPDirectory"]),
         .executable(name: "backchanneld", targets: ["backchanneld"]),
         .executable(name: "backchannel", targets: ["backchannel"]),
     ],
@@ -177,6 +178,18 @@ let package = Package(
             ],
             path: "Plugins/SMSAuthenticator"
         ),
+        // OpenLDAP's client library (Debian's libldap-dev), for the LDAP directory.
+        .systemLibrary(name: "CLDAP", path: "Sources/CLDAP", pkgConfig: "ldap", providers: [.apt(["libldap-dev"])]),
+        // Users in OpenLDAP or Active Directory.
+        .target(
+            name: "LDAPDirectory",
+            dependencies: [
+                "BackchannelCore", "CLDAP",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Plugins/LDAPDirectory"
+        ),
         // Enrolled phones: FCM and APNs pushes, signed answers, number matching.
         .target(
             name: "PushAuthenticator",
@@ -288,7 +301,7 @@ let package = Package(
             name: "BackchannelBuiltIns",
             dependencies: [
                 "BackchannelHost", "BackchannelCore", "BackchannelSQLite", "BackchannelPostgres",
-                "MockPushAuthenticator", "SMSAuthenticator", "EmailAuthenticator", "PushAuthenticator",
+                "MockPushAuthenticator", "SMSAuthenticator", "EmailAuthenticator", "PushAuthenticator", "LDAPDirectory",
             ]
         ),
         .executableTarget(
@@ -341,6 +354,10 @@ let package = Package(
                 "SMSAuthenticator", "BackchannelCore", "BackchannelTesting", "BackchannelServer",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .testTarget(
+            name: "LDAPDirectoryTests",
+            dependencies: ["LDAPDirectory", "BackchannelCore", "BackchannelTesting", "CertificateFixtures"]
         ),
         .testTarget(
             name: "EmailAuthenticatorTests",

@@ -3,13 +3,14 @@ import BackchannelHost
 import BackchannelPostgres
 import BackchannelSQLite
 import EmailAuthenticator
+import LDAPDirectory
 import MockPushAuthenticator
 import PushAuthenticator
 import SMSAuthenticator
 
 extension HostComponents {
     /// What the stock `backchanneld` links: the authenticators `mock-push`, `sms`, `email` and `push`, each with
-    /// its front channel, and the `sqlite` and `postgres` stores besides `memory`. Add your own plugins to it
+    /// its front channel, the `ldap` directory, and the `sqlite` and `postgres` stores besides `memory`. Add your own plugins to it
     /// for a server that serves the built-ins and yours; start from `HostComponents()` to link only yours.
     public static func builtIn() throws(PluginRegistryError) -> HostComponents {
         var registry = PluginRegistry()
@@ -21,6 +22,7 @@ extension HostComponents {
         try registry.register(EmailAuthenticator.pageDescriptor)
         try registry.register(PushAuthenticator.descriptor)
         try registry.register(PushAuthenticator.deviceAPIDescriptor)
+        try registry.register(LDAPDirectory.descriptor)
         return HostComponents(plugins: registry, stores: [SQLiteStoreProvider(), PostgresStoreProvider()])
     }
 }

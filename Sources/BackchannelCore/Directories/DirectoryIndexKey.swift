@@ -4,9 +4,11 @@
 ///
 /// A user is indexed under their subject and the normalised form of each login hint, e-mail address and
 /// phone number; a hint is looked up by its normalised form. Within one directory each key names one user.
-package enum DirectoryIndexKey {
+/// A directory plugin normalises hints the same way, so a hint finds the same user in every directory.
+/// Added in 1.2.
+public enum DirectoryIndexKey {
     /// The keys `user` is found by.
-    package static func keys(of user: DirectoryUser) -> [String] {
+    public static func keys(of user: DirectoryUser) -> [String] {
         var keys = [user.subject]
         for hint in user.loginHints + [user.email, user.phoneNumber].compactMap({ $0 }) {
             let key = normalized(hint)
@@ -18,14 +20,14 @@ package enum DirectoryIndexKey {
     /// A hint's normalised form: an e-mail address (anything with `@`) in lower case; a phone number (an
     /// optional `+` or `00`, then 6 to 15 digits among spaces, dashes, dots and parentheses) as `+` and its
     /// digits (E.164); anything else as it is, trimmed of surrounding white space.
-    package static func normalized(_ hint: String) -> String {
+    public static func normalized(_ hint: String) -> String {
         let trimmed = hint.trimmingWhitespace
         if trimmed.contains("@") { return trimmed.lowercased() }
         return phoneNumber(trimmed) ?? trimmed
     }
 
     /// `text` as an E.164 number, when it is written as one (with `+` or `00` in front).
-    package static func phoneNumber(_ text: String) -> String? {
+    public static func phoneNumber(_ text: String) -> String? {
         var rest = Substring(text)
         if rest.hasPrefix("+") {
             rest = rest.dropFirst()

@@ -15,6 +15,40 @@ public struct DirectorySettings: Decodable, Sendable, Equatable {
     public var subjectPrefix: String
     /// `configuration`: the directory plugin's own configuration.
     public var configuration: JSONValue
+    /// `cache`: how long answers of a directory plugin are kept (``CacheSettings``); `static` and `store`
+    /// are never cached (they are local, and a cache would hide an admin's change).
+    public var cache: CacheSettings
+
+    /// `cache:` of a directory: users found are kept `ttl_seconds` (60), misses `negative_ttl_seconds` (10),
+    /// at most `max_entries` answers (10,000; 0 turns the cache off). A user removed from the directory may
+    /// be found for up to `ttl_seconds` more, refreshes included.
+    public struct CacheSettings: Decodable, Sendable, Equatable {
+        /// How long a user found is kept.
+        public var ttlSeconds: Int = 60
+        /// How long a miss is kept.
+        public var negativeTtlSeconds: Int = 10
+        /// At most this many answers; 0 turns the cache off.
+        public var maxEntries: Int = 10_000
+
+        /// The defaults.
+        public init() {}
+
+        private enum CodingKeys: String, CodingKey, CaseIterable { case ttlSeconds, negativeTtlSeconds, maxEntries }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            ttlSeconds = try container.decodeIfPresent(Int.self, forKey: .ttlSeconds) ?? 60
+            negativeTtlSeconds = try container.decodeIfPresent(Int.self, forKey: .negativeTtlSeconds) ?? 10
+            maxEntries = try container.decodeIfPresent(Int.self, forKey: .maxEntries) ?? 10_000
+            for (value, key) in [(ttlSeconds, CodingKeys.ttlSeconds), (negativeTtlSeconds, .negativeTtlSeconds), (maxEntries, .maxEntries)] where value < 0 {
+                throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "must not be negative")
+            }
+            guard maxEntries <= 10_000_000 else {
+                throw DecodingError.dataCorruptedError(forKey: .maxEntries, in: container, debugDescription: "must be at most 10000000")
+            }
+        }
+    }
 
     /// The host's own directory of the configuration file's `users:`.
     public static let staticPlugin = "static"
@@ -22,13 +56,14 @@ public struct DirectorySettings: Decodable, Sendable, Equatable {
     public static let storePlugin = "store"
 
     /// Creates an entry.
-    public init(plugin: String, subjectPrefix: String = "", configuration: JSONValue = .object([:])) {
+    public init(plugin: String, subjectPrefix: String = "", configuration: JSONValue = .object([:]), cache: CacheSettings = CacheSettings()) {
+        self.cache = cache
         self.plugin = plugin
         self.subjectPrefix = subjectPrefix
         self.configuration = configuration
     }
 
-    private enum CodingKeys: String, CodingKey, CaseIterable { case plugin, subjectPrefix, configuration }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case plugin, subjectPrefix, configuration, cache }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -36,6 +71,7 @@ public struct DirectorySettings: Decodable, Sendable, Equatable {
         plugin = try container.decode(String.self, forKey: .plugin)
         subjectPrefix = try container.decodeIfPresent(String.self, forKey: .subjectPrefix) ?? ""
         configuration = try container.decodeIfPresent(JSONValue.self, forKey: .configuration) ?? .object([:])
+        cache = try container.decodeIfPresent(CacheSettings.self, forKey: .cache) ?? CacheSettings()
         if subjectPrefix.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             throw DecodingError.dataCorruptedError(forKey: .subjectPrefix, in: container, debugDescription: "must not contain control characters")
         }

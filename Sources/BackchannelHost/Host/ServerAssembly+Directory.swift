@@ -1,5 +1,6 @@
 import BackchannelCore
 import BackchannelServer
+import Foundation
 import Logging
 
 extension ServerAssembly {
@@ -42,7 +43,15 @@ extension ServerAssembly {
                     throw .directory(field: "directory[\(index)].\(error.field)", reason: error.description)
                 }
             }
-            links.append(DirectoryChain.Link(name: settings.plugin, subjectPrefix: settings.subjectPrefix, directory: made))
+            // Counted per directory; a remote one's answers cached as configured.
+            let local = [DirectorySettings.staticPlugin, DirectorySettings.storePlugin].contains(settings.plugin)
+            let cache = settings.cache
+            let metered = MeteredUserDirectory(
+                made, name: settings.plugin,
+                cache: local || cache.maxEntries == 0
+                    ? nil : (TimeInterval(cache.ttlSeconds), TimeInterval(cache.negativeTtlSeconds), cache.maxEntries),
+                clock: services.clock)
+            links.append(DirectoryChain.Link(name: settings.plugin, subjectPrefix: settings.subjectPrefix, directory: metered))
         }
         // One directory without a prefix needs no chain around it.
         if links.count == 1, links[0].subjectPrefix.isEmpty {

@@ -28,6 +28,8 @@ public struct ServerAssembly {
     public let pluginState: any PluginStateStore
     /// The users of the `store` directory, when `directory:` selects it: what `/admin/users` manages.
     public let users: (any UserStore)?
+    /// What users are read through (the configured directories, measured and chained).
+    let directory: any UserDirectory
     /// The plugins' background work (deliveries), drained at shutdown.
     public let background: BackgroundWork
     /// The HTTP clients lent to plugins, shut down after their background work.
@@ -53,7 +55,9 @@ public struct ServerAssembly {
         let engines = self.engines
         let pluginState = self.pluginState
         let (logger, clock) = (self.logger, self.clock)
-        return storeServices + [
+        // The directory closes its connections after everything that reads users has stopped.
+        let directoryClosing: [any Service] = (directory as? any ClosingAtShutdown).map { [CloseAtShutdownService(target: $0)] } ?? []
+        return storeServices + directoryClosing + [
             // Shut down before the store, after the HTTP server and the plugins' deliveries.
             NotificationService(engines: engines, transport: HTTPNotificationTransport(), wakeup: outboxWakeup, logger: logger),
             BackgroundWorkService(
@@ -211,7 +215,7 @@ public struct ServerAssembly {
             configuration: configuration, engines: engines,
             reloader: ConfigurationReloader(engines: engines, directory: directory, staticUsers: directories.staticUsers, configuration: configuration, logger: logger),
             router: router,
-            transport: transport, pluginState: opened.pluginState, users: directories.storeUsers, background: background, httpClients: httpClients, storeServices: opened.services, outboxWakeup: outboxWakeup,
+            transport: transport, pluginState: opened.pluginState, users: directories.storeUsers, directory: directory, background: background, httpClients: httpClients, storeServices: opened.services, outboxWakeup: outboxWakeup,
             logger: logger, clock: clock)
     }
 }

@@ -10,7 +10,7 @@ import BackchannelCore
 ///
 /// A directory that fails fails the lookup: the chain never moves on to the next, which could answer
 /// "no such user" (`unknown_user_id`) for a user the failed one knows.
-public struct DirectoryChain: UserDirectory {
+public struct DirectoryChain: UserDirectory, ReadinessReporting, ClosingAtShutdown {
     /// One directory of the chain.
     public struct Link: Sendable {
         /// The name it is known by in logs and metrics (its registry name, or its configured name).
@@ -68,6 +68,23 @@ public struct DirectoryChain: UserDirectory {
         }
         // A hint may be a subject as the chain gives it (prefix and all).
         return links.count > 1 ? try await user(subject: loginHint) : nil
+    }
+}
+
+extension DirectoryChain {
+    /// Ready when every directory is; otherwise the first that is not, by name.
+    public func readiness() async -> PluginReadiness {
+        for link in links {
+            if case .notReady(let reason) = await (link.directory as? any ReadinessReporting)?.readiness() ?? .ready {
+                return .notReady("\(link.name): \(reason)")
+            }
+        }
+        return .ready
+    }
+
+    /// Closes every directory that holds something open.
+    public func close() async {
+        for link in links { await (link.directory as? any ClosingAtShutdown)?.close() }
     }
 }
 

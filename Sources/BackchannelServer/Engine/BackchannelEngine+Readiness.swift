@@ -16,6 +16,15 @@ extension BackchannelEngine {
                 return "failed: \(error)"
             }
         }
+        // A directory out of reach fails every authentication request: the node is not ready without it.
+        if let directory = state.userDirectory as? any ReadinessReporting {
+            checks["directory"] = await withinDeadline(deadline, failure: "did not answer within \(deadline)") {
+                switch await directory.readiness() {
+                case .ready: "ok"
+                case .notReady(let reason): "not ready: \(reason)"
+                }
+            }
+        }
         for (name, route) in authenticators.sorted(by: { $0.key < $1.key }) {
             let handler = route.instance.handler
             checks["authenticator \(name)"] = await withinDeadline(deadline, failure: "did not answer within \(deadline)") {

@@ -313,7 +313,7 @@ let package = Package(
         // An integrator's own server: PostgreSQL and a plugin the stock binary does not link, nothing else.
         .executableTarget(
             name: "CustomHost",
-            dependencies: ["BackchannelHost", "BackchannelPostgres", "ConsoleCodeAuthenticator"],
+            dependencies: ["BackchannelHost", "BackchannelCore", "BackchannelPostgres", "ConsoleCodeAuthenticator"],
             path: "Examples/CustomHost",
             exclude: ["backchannel.yaml"]
         ),

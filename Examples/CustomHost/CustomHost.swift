@@ -1,3 +1,4 @@
+import BackchannelCore
 import BackchannelHost
 import BackchannelPostgres
 import ConsoleCodeAuthenticator
@@ -11,6 +12,8 @@ enum CustomHost {
         var components = HostComponents(stores: [PostgresStoreProvider()])
         try components.plugins.register(ConsoleCodeAuthenticator.descriptor)
         try components.plugins.register(ConsoleCodeAuthenticator.pageDescriptor)
+        // A directory of its own: `directory: { plugin: csv, configuration: { file: … } }`.
+        try components.plugins.register(CSVFileDirectory.descriptor)
         await BackchannelHostMain.run(components: components)
     }
 }

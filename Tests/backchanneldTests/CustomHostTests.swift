@@ -23,4 +23,30 @@ struct CustomHostTests {
         #expect(tokens.status == 200)
         #expect(tokens.json["id_token"] != nil)
     }
+
+    @Test("a directory plugin the host registers (CSV) finds the users its configuration names",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: executable.path), "skipped: CustomHost is not built beside the tests"))
+    func csvDirectory() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("custom-host-csv-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let users = directory.appendingPathComponent("users.csv")
+        try "# subject,email,phone_number\nalice,Alice@Example.com,+1 555 0100\n".write(to: users, atomically: true, encoding: .utf8)
+        let example = try String(contentsOf: ConsoleCodeFlow.configuration, encoding: .utf8)
+        let configuration = directory.appendingPathComponent("backchannel.yaml")
+        try (example.replacingOccurrences(of: "users:\n", with: "directory: { plugin: csv, configuration: { file: \"\(users.path)\" } }\nunused_users:\n"))
+            .replacingOccurrences(of: "unused_users:\n  - subject: alice\n    login_hints: [alice@example.com]\n", with: "")
+            .write(to: configuration, atomically: true, encoding: .utf8)
+        let log = directory.appendingPathComponent("log")
+        let node = try await BackchanneldProcess(
+            arguments: ["--config", configuration.path, "--data-dir", directory.appendingPathComponent("data").path], log: log,
+            executable: Self.executable, logLevel: "notice")
+        defer { node.stop() }
+        let tokens = try await ConsoleCodeFlow.run(node, log: log)
+        #expect(tokens.status == 200)
+        let other = try await HTTPPeer.post(
+            "\(node.baseURL)/backchannel/authentication", form: [("scope", "openid"), ("login_hint", "+1 (555) 0100")],
+            basic: ("console", "console-secret-0042"))
+        #expect(other.json["auth_req_id"] != nil, "\(other.text)")
+    }
 }

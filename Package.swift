@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "BackchannelHost", targets: ["BackchannelHost"]),
         .library(name: "BackchannelBuiltIns", targets: ["BackchannelBuiltIns"]),
         .library(name: "LDAPDirectory", targets: ["LDAPDirectory"]),
+        .library(name: "SCIMDirectory", targets: ["SCIMDirectory"]),
         .executable(name: "backchanneld", targets: ["backchanneld"]),
         .executable(name: "backchannel", targets: ["backchannel"]),
     ],
@@ -190,6 +191,10 @@ let package = Package(
             ],
             path: "Plugins/LDAPDirectory"
         ),
+        // SCIM 2.0 User resources: what an import reads and the SCIM directory asks for.
+        .target(name: "BackchannelSCIM", dependencies: ["BackchannelCore"]),
+        // Users of a SCIM 2.0 service.
+        .target(name: "SCIMDirectory", dependencies: ["BackchannelCore", "BackchannelSCIM"], path: "Plugins/SCIMDirectory"),
         // Enrolled phones: FCM and APNs pushes, signed answers, number matching.
         .target(
             name: "PushAuthenticator",
@@ -294,6 +299,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
+                "BackchannelSCIM",
             ]
         ),
         // What the stock backchanneld links: the built-in authenticators and both SQL stores.
@@ -301,7 +307,7 @@ let package = Package(
             name: "BackchannelBuiltIns",
             dependencies: [
                 "BackchannelHost", "BackchannelCore", "BackchannelSQLite", "BackchannelPostgres",
-                "MockPushAuthenticator", "SMSAuthenticator", "EmailAuthenticator", "PushAuthenticator", "LDAPDirectory",
+                "MockPushAuthenticator", "SMSAuthenticator", "EmailAuthenticator", "PushAuthenticator", "LDAPDirectory", "SCIMDirectory",
             ]
         ),
         .executableTarget(
@@ -358,6 +364,13 @@ let package = Package(
         .testTarget(
             name: "LDAPDirectoryTests",
             dependencies: ["LDAPDirectory", "BackchannelCore", "BackchannelTesting", "CertificateFixtures"]
+        ),
+        .testTarget(
+            name: "SCIMDirectoryTests",
+            dependencies: [
+                "SCIMDirectory", "BackchannelSCIM", "BackchannelCore", "BackchannelTesting", "BackchannelOutbound",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "EmailAuthenticatorTests",

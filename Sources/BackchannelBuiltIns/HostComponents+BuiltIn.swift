@@ -4,13 +4,14 @@ import BackchannelPostgres
 import BackchannelSQLite
 import EmailAuthenticator
 import LDAPDirectory
+import SCIMDirectory
 import MockPushAuthenticator
 import PushAuthenticator
 import SMSAuthenticator
 
 extension HostComponents {
     /// What the stock `backchanneld` links: the authenticators `mock-push`, `sms`, `email` and `push`, each with
-    /// its front channel, the `ldap` directory, and the `sqlite` and `postgres` stores besides `memory`. Add your own plugins to it
+    /// its front channel, the `ldap` and `scim` directories, and the `sqlite` and `postgres` stores besides `memory`. Add your own plugins to it
     /// for a server that serves the built-ins and yours; start from `HostComponents()` to link only yours.
     public static func builtIn() throws(PluginRegistryError) -> HostComponents {
         var registry = PluginRegistry()
@@ -23,6 +24,7 @@ extension HostComponents {
         try registry.register(PushAuthenticator.descriptor)
         try registry.register(PushAuthenticator.deviceAPIDescriptor)
         try registry.register(LDAPDirectory.descriptor)
+        try registry.register(SCIMDirectory.descriptor)
         return HostComponents(plugins: registry, stores: [SQLiteStoreProvider(), PostgresStoreProvider()])
     }
 }

@@ -1,4 +1,5 @@
 import BackchannelCore
+import BackchannelSCIM
 import BackchannelServer
 import Foundation
 
@@ -84,22 +85,22 @@ struct UserImporter {
         batch.removeAll(keepingCapacity: true)
     }
 
-    private func decode(_ bytes: Data) -> Result<DirectoryUser, UserImportRefusal> {
+    private func decode(_ bytes: Data) -> Result<DirectoryUser, SCIMUserRefusal> {
         switch format {
         case .jsonl:
-            guard let tree = try? JSONDecoder().decode(JSONValue.self, from: bytes) else { return .failure(UserImportRefusal("not JSON")) }
+            guard let tree = try? JSONDecoder().decode(JSONValue.self, from: bytes) else { return .failure(SCIMUserRefusal("not JSON")) }
             do {
                 return .success(try tree.decode(as: DirectoryUser.self))
             } catch {
-                return .failure(UserImportRefusal(error.path.isEmpty ? error.reason : "\(error.path): \(error.reason)"))
+                return .failure(SCIMUserRefusal(error.path.isEmpty ? error.reason : "\(error.path): \(error.reason)"))
             }
         case .scim:
             do {
                 return try JSONDecoder().decode(SCIMUser.self, from: bytes).directoryUser()
             } catch let error as DecodingError {
-                return .failure(UserImportRefusal("not a SCIM User: \(Self.describe(error))"))
+                return .failure(SCIMUserRefusal("not a SCIM User: \(Self.describe(error))"))
             } catch {
-                return .failure(UserImportRefusal("not JSON"))
+                return .failure(SCIMUserRefusal("not JSON"))
             }
         }
     }

@@ -1,36 +1,51 @@
 import BackchannelCore
 import Foundation
 
-/// A SCIM 2.0 User resource (RFC 7643 §4.1), as much of it as a directory user needs.
+/// A SCIM 2.0 User resource (RFC 7643 §4.1), as much of it as a directory user needs: what an import reads
+/// from a `ListResponse` and what the `scim` directory reads from a SCIM service, mapped the same way.
 ///
 /// It becomes a ``DirectoryUser``: subject `id` (the service's stable identifier); login hints `userName`
 /// and every e-mail address; `email` the primary address (else the first); `phone_number` the primary
 /// number (else the first) when it is in E.164 form, spaces and dashes aside; claims `name`, `given_name`,
 /// `family_name`, `preferred_username` (the `userName`) and `email_verified` (false: SCIM does not say).
 /// An inactive user (`active: false`) is not imported.
-struct SCIMUser: Decodable {
-    struct Name: Decodable {
-        var givenName: String?
-        var familyName: String?
-        var formatted: String?
+public struct SCIMUser: Decodable, Sendable {
+    /// `name`.
+    public struct Name: Decodable, Sendable {
+        /// `givenName`.
+        public var givenName: String?
+        /// `familyName`.
+        public var familyName: String?
+        /// `formatted`: the full name.
+        public var formatted: String?
     }
 
-    struct MultiValued: Decodable {
-        var value: String?
-        var primary: Bool?
+    /// An entry of `emails` or `phoneNumbers`.
+    public struct MultiValued: Decodable, Sendable {
+        /// The address or number.
+        public var value: String?
+        /// Whether it is the primary one.
+        public var primary: Bool?
     }
 
-    var id: String
-    var userName: String?
-    var displayName: String?
-    var name: Name?
-    var emails: [MultiValued]?
-    var phoneNumbers: [MultiValued]?
-    var active: Bool?
+    /// The service's stable identifier: the subject.
+    public var id: String
+    /// `userName`: a login hint.
+    public var userName: String?
+    /// `displayName`.
+    public var displayName: String?
+    /// `name`.
+    public var name: Name?
+    /// `emails`.
+    public var emails: [MultiValued]?
+    /// `phoneNumbers`.
+    public var phoneNumbers: [MultiValued]?
+    /// `active`: `false` is no user.
+    public var active: Bool?
 
     /// The directory user, or why there is none.
-    func directoryUser() -> Result<DirectoryUser, UserImportRefusal> {
-        if active == false { return .failure(UserImportRefusal("inactive (active: false)")) }
+    public func directoryUser() -> Result<DirectoryUser, SCIMUserRefusal> {
+        if active == false { return .failure(SCIMUserRefusal("inactive (active: false)")) }
         let emails = Self.ordered(emails)
         let phones = Self.ordered(phoneNumbers)
         var attributes: [String: JSONValue] = [:]
@@ -54,11 +69,13 @@ struct SCIMUser: Decodable {
     }
 }
 
-/// Why an import skipped a record: a fixed phrase and the field at fault, never the record's values.
-struct UserImportRefusal: Error, Equatable, CustomStringConvertible {
-    let description: String
+/// Why a SCIM resource is no directory user: a fixed phrase and the field at fault, never the record's values.
+public struct SCIMUserRefusal: Error, Equatable, CustomStringConvertible {
+    /// Why.
+    public let description: String
 
-    init(_ description: String) {
+    /// A refusal.
+    public init(_ description: String) {
         self.description = description
     }
 }

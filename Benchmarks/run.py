@@ -710,7 +710,8 @@ def main():
     parser.add_argument("--skip-build", action="store_true")
     parser.add_argument("--profiles", help="keep the instruction profiles here (callgrind_annotate reads them)")
     parser.add_argument("--parts", default="stores,metrics,instructions",
-                        help="stores (every store's figures), metrics (what metrics cost a poll), instructions (callgrind's counts per request)")
+                        help="stores (every store's figures), metrics (what metrics cost a poll), instructions (callgrind's counts per request), "
+                             "directory (users in the store, LDAP; Benchmarks/directory.py)")
     options = parser.parse_args()
 
     ensure_wrk()
@@ -749,6 +750,9 @@ def main():
             report["metrics_cost"] = measure_metrics_cost(options.duration, work)
         if "instructions" in parts:
             report["instructions"] = measure_instructions(stores, work, postgres)
+        if "directory" in parts:
+            import directory
+            report["directory"] = directory.measure_directories(stores, options.duration, work, postgres)
     finally:
         if postgres:
             postgres.stop()
@@ -796,6 +800,9 @@ def main():
     lines += [""] + cost_lines(report["stores"])
     if "instructions" in report:
         lines += [""] + instruction_lines(report["instructions"])
+    if "directory" in report:
+        import directory
+        lines += [""] + directory.directory_lines(report["directory"])
     report["unexpected_answers_all_runs"] = sum(UNEXPECTED)
     lines += ["", f"Answers other than the expected one, over all {len(UNEXPECTED)} measured wrk runs: {sum(UNEXPECTED)}."]
     markdown = "\n".join(lines)

@@ -4,45 +4,69 @@ import Foundation
 import PostgresNIO
 
 extension PostgresStore: UserStore {
-    /// One transaction for the batch; every node reads the users as soon as it commits. A key claimed by
-    /// another node's concurrent write at the same moment fails the batch on the key's uniqueness, and
-    /// nothing of it is kept.
+    /// One transaction for the batch, in five statements whatever its size (an import's thousand users cost
+    /// five round trips, not thousands): the keys the batch names and their owners, the batch's users as they
+    /// are (locked), then the decisions, made here in order as if each user were put alone, written at once.
+    /// Every node reads the users as soon as it commits. A key claimed by another node's concurrent write at
+    /// the same moment fails the batch on the key's uniqueness, and nothing of it is kept.
     public func put(_ users: [DirectoryUser]) async throws -> [UserPutOutcome] {
+        guard !users.isEmpty else { return [] }
         let documents = try users.map { try JSONEncoder().encode($0) }
+        let keysOfUsers = users.map(DirectoryIndexKey.keys(of:))
+        let subjects = users.map(\.subject)
         return try await client.withTransaction(logger: logger) { connection in
-            var outcomes: [UserPutOutcome] = []
-            for (user, document) in zip(users, documents) {
-                outcomes.append(try await Self.put(user, document: document, on: connection, logger: self.logger))
+            var previous: [String: DirectoryUser] = [:]
+            for try await row in try await connection.query(
+                "SELECT subject, document FROM backchannel_directory_user WHERE subject = ANY(\(subjects)) ORDER BY subject FOR UPDATE", logger: self.logger
+            ) {
+                let (subject, document) = try row.decode((String, Data).self)
+                previous[subject] = try JSONDecoder().decode(DirectoryUser.self, from: document)
             }
+            var owners: [String: String] = [:]
+            for try await row in try await connection.query(
+                "SELECT key, subject FROM backchannel_directory_user_key WHERE key = ANY(\(Array(Set(keysOfUsers.joined()))))", logger: self.logger
+            ) {
+                let (key, subject) = try row.decode((String, String).self)
+                owners[key] = subject
+            }
+            var outcomes: [UserPutOutcome] = []
+            var written: [Int] = []
+            for (index, user) in users.enumerated() {
+                if let key = keysOfUsers[index].first(where: { owners[$0].map { $0 != user.subject } ?? false }) {
+                    outcomes.append(.keyTaken(key: key, owner: owners[key]!))
+                    continue
+                }
+                if previous[user.subject] == user {
+                    outcomes.append(.unchanged)
+                    continue
+                }
+                // What this user held is free for the users after it in the batch.
+                for key in previous[user.subject].map(DirectoryIndexKey.keys(of:)) ?? [] where owners[key] == user.subject { owners[key] = nil }
+                for key in keysOfUsers[index] { owners[key] = user.subject }
+                outcomes.append(previous[user.subject] == nil ? .created : .updated)
+                previous[user.subject] = user
+                written.append(index)
+            }
+            guard !written.isEmpty else { return outcomes }
+            // A subject written twice in the batch: its last record stands.
+            var last: [String: Int] = [:]
+            for index in written { last[users[index].subject] = index }
+            let finals = last.values.sorted()
+            let writtenSubjects = finals.map { users[$0].subject }
+            let pairs = finals.flatMap { index in keysOfUsers[index].map { ($0, users[index].subject) } }
+            try await connection.query(
+                "DELETE FROM backchannel_directory_user_key WHERE subject = ANY(\(writtenSubjects))", logger: self.logger)
+            try await connection.query(
+                "INSERT INTO backchannel_directory_user_key (key, subject) SELECT * FROM unnest(\(pairs.map(\.0))::TEXT[], \(pairs.map(\.1))::TEXT[])",
+                logger: self.logger)
+            try await connection.query(
+                """
+                INSERT INTO backchannel_directory_user (subject, document)
+                SELECT * FROM unnest(\(writtenSubjects)::TEXT[], \(finals.map { ByteBuffer(bytes: documents[$0]) })::BYTEA[])
+                ON CONFLICT (subject) DO UPDATE SET document = EXCLUDED.document
+                """, logger: self.logger)
             return outcomes
         }
-    }
-
-    private static func put(_ user: DirectoryUser, document: Data, on connection: PostgresConnection, logger: Logger) async throws -> UserPutOutcome {
-        let keys = DirectoryIndexKey.keys(of: user)
-        let taken = try await connection.query(
-            """
-            SELECT key, subject FROM backchannel_directory_user_key WHERE key = ANY(\(keys)) AND subject <> \(user.subject) LIMIT 1
-            """, logger: logger
-        ).collect()
-        if let row = taken.first {
-            let (key, owner) = try row.decode((String, String).self)
-            return .keyTaken(key: key, owner: owner)
-        }
-        // Locks the user's row (when there is one) until the commit, so two writes of one user queue.
-        let previous = try await connection.query(
-            "SELECT document FROM backchannel_directory_user WHERE subject = \(user.subject) FOR UPDATE", logger: logger
-        ).collect().first.map { try $0.decode(Data.self) }
-        if let previous, try JSONDecoder().decode(DirectoryUser.self, from: previous) == user { return .unchanged }
-        try await connection.query("DELETE FROM backchannel_directory_user_key WHERE subject = \(user.subject)", logger: logger)
-        try await connection.query(
-            "INSERT INTO backchannel_directory_user_key (key, subject) SELECT k, \(user.subject) FROM unnest(\(keys)::TEXT[]) AS k", logger: logger)
-        try await connection.query(
-            """
-            INSERT INTO backchannel_directory_user (subject, document) VALUES (\(user.subject), \(document))
-            ON CONFLICT (subject) DO UPDATE SET document = EXCLUDED.document
-            """, logger: logger)
-        return previous == nil ? .created : .updated
     }
 
     public func user(subject: String) async throws -> DirectoryUser? {

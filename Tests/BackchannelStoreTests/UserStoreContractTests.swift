@@ -60,6 +60,24 @@ struct UserStoreContractTests {
         #expect(try await users.put(DirectoryUser(subject: "u2", email: "alice@example.com")) == .created)
     }
 
+    @Test("a batch is decided in order, as if each user were put alone", arguments: StoreKind.available)
+    func batchInOrder(kind: StoreKind) async throws {
+        let store = try await StoreUnderTest.make(kind)
+        defer { store.close() }
+        let users = Self.users(store)
+        _ = try await users.put(Self.alice)
+        let outcomes = try await users.put([
+            DirectoryUser(subject: "u2", loginHints: ["bob@example.com"]),
+            DirectoryUser(subject: "u3", loginHints: ["BOB@example.com"]),  // the same key as u2's, just claimed: refused
+            DirectoryUser(subject: "u1", loginHints: ["alice"]),  // u1 lets its e-mail address and phone number go…
+            DirectoryUser(subject: "u4", email: "alice@example.com"),  // …so a later user may take one
+            DirectoryUser(subject: "u2", loginHints: ["bob@example.com"]),
+        ])
+        #expect(outcomes == [.created, .keyTaken(key: "bob@example.com", owner: "u2"), .updated, .created, .unchanged])
+        #expect(try await StoreUserDirectory(users: users).user(loginHint: "alice@example.com")?.subject == "u4")
+        #expect(try await StoreUserDirectory(users: users).user(loginHint: "Bob@example.com")?.subject == "u2")
+    }
+
     @Test("users are listed in subject order, a page at a time", arguments: StoreKind.available)
     func paging(kind: StoreKind) async throws {
         let store = try await StoreUnderTest.make(kind)

@@ -23,6 +23,8 @@ public final class SQLiteStore: Sendable {
     let clock: any BackchannelClock
     let recentRecords = RecentRows<PluginStateKey, CachedStateRecord>()
     let recentRequests = RecentRows<String, PendingRequest>()
+    /// The `store` directory's answers (`s:` subject, `k:` key), misses included, as ``RecentRows`` keeps rows.
+    let recentUsers = RecentRows<String, UserLookup>()
 
     /// Opens (creating and migrating) the store at `path`.
     /// - Parameters:

@@ -86,7 +86,9 @@ public final class TemporarySlapd: Sendable {
 
     /// Why a step failed, with what the tool printed.
     public struct Failure: Error, CustomStringConvertible {
+        /// What was being done.
         public let step: String
+        /// What the tool printed.
         public let output: String
         public var description: String { "slapd: \(step) failed: \(output)" }
     }

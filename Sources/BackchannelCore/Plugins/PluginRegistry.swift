@@ -18,22 +18,14 @@ public struct PluginRegistry: Sendable {
     /// - Throws: ``PluginRegistryError/duplicateRegistryName(plugin:)`` when the name is taken,
     ///   ``PluginRegistryError/incompatibleAPIVersion(plugin:built:host:)`` for another major version or a newer minor one.
     public mutating func register(_ descriptor: FrontChannelPluginDescriptor) throws(PluginRegistryError) {
-        try Self.checkVersion(descriptor.apiVersion, plugin: descriptor.registryName)
-        guard frontChannels[descriptor.registryName] == nil else {
-            throw .duplicateRegistryName(plugin: descriptor.registryName)
-        }
-        frontChannels[descriptor.registryName] = descriptor
+        try Self.add(descriptor, named: descriptor.registryName, version: descriptor.apiVersion, to: &frontChannels)
     }
 
     /// Registers a back-channel descriptor. Its front-channel link is checked when an authenticator is
     /// made, so the two may be registered in either order.
     /// - Throws: ``PluginRegistryError/duplicateRegistryName(plugin:)`` when the name is taken.
     public mutating func register(_ descriptor: BackChannelPluginDescriptor) throws(PluginRegistryError) {
-        try Self.checkVersion(descriptor.apiVersion, plugin: descriptor.registryName)
-        guard backChannels[descriptor.registryName] == nil else {
-            throw .duplicateRegistryName(plugin: descriptor.registryName)
-        }
-        backChannels[descriptor.registryName] = descriptor
+        try Self.add(descriptor, named: descriptor.registryName, version: descriptor.apiVersion, to: &backChannels)
     }
 
     /// The registry names of the directory plugins registered, sorted. Added in 1.2.
@@ -43,11 +35,17 @@ public struct PluginRegistry: Sendable {
     /// - Throws: ``PluginRegistryError/duplicateRegistryName(plugin:)`` when a directory is registered under
     ///   the name, ``PluginRegistryError/incompatibleAPIVersion(plugin:built:host:)`` as for authenticators.
     public mutating func register(_ descriptor: DirectoryPluginDescriptor) throws(PluginRegistryError) {
-        try Self.checkVersion(descriptor.apiVersion, plugin: descriptor.registryName)
-        guard directories[descriptor.registryName] == nil else {
-            throw .duplicateRegistryName(plugin: descriptor.registryName)
-        }
-        directories[descriptor.registryName] = descriptor
+        try Self.add(descriptor, named: descriptor.registryName, version: descriptor.apiVersion, to: &directories)
+    }
+
+    /// Adds a descriptor of a kind to its table: refused for an API version the server cannot run, or a name
+    /// the kind already has.
+    private static func add<Descriptor>(
+        _ descriptor: Descriptor, named name: String, version: PluginAPIVersion, to table: inout [String: Descriptor]
+    ) throws(PluginRegistryError) {
+        try checkVersion(version, plugin: name)
+        guard table[name] == nil else { throw .duplicateRegistryName(plugin: name) }
+        table[name] = descriptor
     }
 
     /// Makes one configured directory. Added in 1.2.

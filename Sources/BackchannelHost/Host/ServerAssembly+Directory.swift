@@ -43,15 +43,18 @@ extension ServerAssembly {
                     throw .directory(field: "directory[\(index)].\(error.field)", reason: error.description)
                 }
             }
-            // Counted per directory; a remote one's answers cached as configured.
+            // A directory plugin (remote: LDAP, SCIM, yours) is counted and timed, its answers cached as configured;
+            // the server's own (static, store) answer from memory or the store, which has its metrics already.
             let local = [DirectorySettings.staticPlugin, DirectorySettings.storePlugin].contains(settings.plugin)
             let cache = settings.cache
-            let metered = MeteredUserDirectory(
-                made, name: settings.plugin,
-                cache: local || cache.maxEntries == 0
-                    ? nil : (TimeInterval(cache.ttlSeconds), TimeInterval(cache.negativeTtlSeconds), cache.maxEntries),
-                clock: services.clock)
-            links.append(DirectoryChain.Link(name: settings.plugin, subjectPrefix: settings.subjectPrefix, directory: metered))
+            let directory: any UserDirectory =
+                local
+                ? made
+                : MeteredUserDirectory(
+                    made, name: settings.plugin,
+                    cache: cache.maxEntries == 0 ? nil : (TimeInterval(cache.ttlSeconds), TimeInterval(cache.negativeTtlSeconds), cache.maxEntries),
+                    clock: services.clock)
+            links.append(DirectoryChain.Link(name: settings.plugin, subjectPrefix: settings.subjectPrefix, directory: directory))
         }
         // One directory without a prefix needs no chain around it.
         if links.count == 1, links[0].subjectPrefix.isEmpty {

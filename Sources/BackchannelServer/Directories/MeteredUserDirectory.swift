@@ -2,7 +2,7 @@ import BackchannelCore
 import Foundation
 import Metrics
 
-/// A directory as the server uses it: each lookup counted and timed under the directory's name on `/metrics`
+/// A directory plugin as the server uses it: each lookup counted and timed under the directory's name on `/metrics`
 /// (`backchannel_directory_lookups_total{directory, result}` with result `found`, `not_found`, `cached` or
 /// `error`; `backchannel_directory_lookup_duration_seconds{directory}` for lookups that reached it), and,
 /// when the directory is remote, answered from a ``DirectoryCache`` where it can.

@@ -115,7 +115,8 @@ struct DirectoryProcessTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         for (directories, expected) in [
             ("[{ plugin: store, subject_prefix: \"db:\" }, { plugin: static }]", "directory[1].subject_prefix"),
-            ("{ plugin: ldap }", "directory[0].directory.plugin: no directory plugin is registered as 'ldap'"),
+            ("{ plugin: nis }", "directory[0].directory.plugin: no directory plugin is registered as 'nis' (registered: ldap, scim)"),
+            ("{ plugin: ldap }", "directory[0].configuration.url: plugin 'ldap': configuration.url: is required but missing"),
         ] {
             let config = try Self.configuration(in: directory, directories: directories)
             let (status, output) = try await ChildProcess.run(

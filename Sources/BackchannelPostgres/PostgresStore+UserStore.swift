@@ -14,7 +14,7 @@ extension PostgresStore: UserStore {
         let documents = try users.map { try JSONEncoder().encode($0) }
         let keysOfUsers = users.map(DirectoryIndexKey.keys(of:))
         let subjects = users.map(\.subject)
-        return try await client.withTransaction(logger: logger) { connection in
+        let outcomes = try await client.withTransaction(logger: logger) { connection in
             var previous: [String: DirectoryUser] = [:]
             for try await row in try await connection.query(
                 "SELECT subject, document FROM backchannel_directory_user WHERE subject = ANY(\(subjects)) ORDER BY subject FOR UPDATE", logger: self.logger
@@ -65,30 +65,44 @@ extension PostgresStore: UserStore {
                 SELECT * FROM unnest(\(writtenSubjects)::TEXT[], \(finals.map { ByteBuffer(bytes: documents[$0]) })::BYTEA[])
                 ON CONFLICT (subject) DO UPDATE SET document = EXCLUDED.document
                 """, logger: self.logger)
+            // Every node forgets what it kept, at the commit.
+            try await connection.query("SELECT pg_notify(\(DirectoryUserCache.channel), '')", logger: self.logger)
             return outcomes
         }
+        // This node at once, without waiting for its own notification.
+        userCache.invalidate()
+        return outcomes
     }
 
     public func user(subject: String) async throws -> DirectoryUser? {
-        try await client.query("SELECT document FROM backchannel_directory_user WHERE subject = \(subject)", logger: logger)
-            .first.map { try JSONDecoder().decode(DirectoryUser.self, from: try $0.decode(Data.self)) }
+        try await lookup("s:" + subject, "SELECT document FROM backchannel_directory_user WHERE subject = \(subject)")
     }
 
     public func user(key: String) async throws -> DirectoryUser? {
-        try await client.query(
-            """
-            SELECT u.document FROM backchannel_directory_user_key AS k JOIN backchannel_directory_user AS u USING (subject) WHERE k.key = \(key)
-            """, logger: logger
-        ).first.map { try JSONDecoder().decode(DirectoryUser.self, from: try $0.decode(Data.self)) }
+        try await lookup(
+            "k:" + key,
+            "SELECT u.document FROM backchannel_directory_user_key AS k JOIN backchannel_directory_user AS u USING (subject) WHERE k.key = \(key)")
+    }
+
+    /// An answer this node kept (``DirectoryUserCache``), or one read now and kept unless a change came meanwhile.
+    private func lookup(_ cacheKey: String, _ query: PostgresQuery) async throws -> DirectoryUser? {
+        if let kept = userCache.answer(for: cacheKey) { return kept }
+        let generation = userCache.generation()
+        let user = try await client.query(query, logger: logger).first.map { try JSONDecoder().decode(DirectoryUser.self, from: try $0.decode(Data.self)) }
+        userCache.keep(user, for: cacheKey, readAt: generation)
+        return user
     }
 
     public func delete(subject: String) async throws -> Bool {
-        try await client.withTransaction(logger: logger) { connection in
+        let deleted = try await client.withTransaction(logger: logger) { connection in
             try await connection.query("DELETE FROM backchannel_directory_user_key WHERE subject = \(subject)", logger: self.logger)
+            try await connection.query("SELECT pg_notify(\(DirectoryUserCache.channel), '')", logger: self.logger)
             return try await connection.query(
                 "DELETE FROM backchannel_directory_user WHERE subject = \(subject) RETURNING subject", logger: self.logger
             ).collect().count == 1
         }
+        userCache.invalidate()
+        return deleted
     }
 
     public func users(after: String?, limit: Int) async throws -> [DirectoryUser] {

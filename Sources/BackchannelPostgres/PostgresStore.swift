@@ -21,6 +21,8 @@ public final class PostgresStore: Service, Sendable {
     /// The abuse limits, counted in the same database: hand them to the engine as its limit store, and an
     /// authentication request's admission and insert are one statement.
     public let limits: PostgresLimits
+    /// This node's answers of the `store` directory, coherent with every node's writes (LISTEN/NOTIFY).
+    let userCache: DirectoryUserCache
     let endpoint: PostgresEndpoint
     let connectTimeout: Duration
     let retention: TimeInterval
@@ -69,6 +71,7 @@ public final class PostgresStore: Service, Sendable {
     ) {
         self.pool = pool
         self.limits = PostgresLimits(client: pool, logger: logger)
+        self.userCache = DirectoryUserCache(clock: clock)
         self.endpoint = endpoint
         self.connectTimeout = connectTimeout
         self.retention = retention
@@ -76,10 +79,23 @@ public final class PostgresStore: Service, Sendable {
         self.logger = logger
     }
 
-    /// Runs the connection pool until graceful shutdown or cancellation, then closes it. Call it once.
+    /// Runs the connection pool, and the directory's change feed on a connection of its own, until graceful
+    /// shutdown or cancellation, then closes them. Call it once.
     public func run() async {
-        await pool.run()
+        let feed = try? endpoint.connectionConfiguration(connectTimeout: connectTimeout)
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.pool.run() }
+            if let feed { group.addTask { await self.userCache.listen(configuration: feed, logger: self.logger) } }
+        }
     }
+
+    /// Returns once this node listens for changes of the directory's users and has seen `generation` (tests).
+    package func waitForDirectoryFeed(listening: Bool = true, generation: UInt64 = 0) async {
+        await userCache.waitUntil(listening: listening, generation: generation)
+    }
+
+    /// How many changes of the directory's users this node has seen (tests).
+    package var directoryFeedGeneration: UInt64 { userCache.generation() }
 
     /// Runs `body` on a connection opened for it alone and closed after, within `connectTimeout`: start-up
     /// work that must finish before the pool runs. The pool would retry an unreachable server forever;

@@ -77,6 +77,15 @@ public final class TemporaryPostgresServer: Sendable {
     }
 
     /// A URL for a new, empty database on the server.
+    /// Runs one SQL statement with `psql` in the database of `url` (one ``makeDatabase()`` made), for a test
+    /// that acts on the server from outside the code under test: ending a connection, say.
+    public func execute(_ statement: String, inDatabaseOf url: String) async throws {
+        let database = String(url.split(separator: "/").last ?? "postgres")
+        try await run(
+            "psql", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-c", statement],
+            step: "psql")
+    }
+
     public func makeDatabase() async throws -> String {
         let name = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         try await run(

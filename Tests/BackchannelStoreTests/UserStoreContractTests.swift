@@ -101,4 +101,42 @@ struct UserStoreContractTests {
         #expect(try await first.delete(subject: "u1"))
         #expect(try await second.user(subject: "u1") == nil)
     }
+
+    @Test("on PostgreSQL a node's kept answers follow another node's change, and stay right while its change feed is cut and rebuilt",
+        .enabled(if: StoreKind.postgresInstalled))
+    func cachedAnswersFollowChanges() async throws {
+        let server = try await TemporaryPostgresServer.shared()
+        let url = try await server.makeDatabase()
+        let first = try await PostgresStore.connect(url: url, connections: 2, clock: VirtualClock(), connectTimeout: TemporaryPostgresServer.connectTimeout)
+        let second = try await PostgresStore.connect(url: url, connections: 2, clock: VirtualClock(), connectTimeout: TemporaryPostgresServer.connectTimeout)
+        let pools = [Task { await first.run() }, Task { await second.run() }]
+        defer { pools.forEach { $0.cancel() } }
+        await second.waitForDirectoryFeed()
+        let directory = StoreUserDirectory(users: second)
+        _ = try await first.put(Self.alice)
+        #expect(try await directory.user(loginHint: "alice@example.com")?.attributes["given_name"] == .string("Alice"))  // now kept
+        #expect(try await directory.user(loginHint: "bob@example.com") == nil)  // a miss, kept too
+
+        var changed = Self.alice
+        changed.attributes["given_name"] = .string("Alicia")
+        var seen = second.directoryFeedGeneration
+        _ = try await first.put([changed, DirectoryUser(subject: "u2", email: "bob@example.com")])
+        await second.waitForDirectoryFeed(generation: seen + 1)
+        #expect(try await directory.user(loginHint: "alice@example.com")?.attributes["given_name"] == .string("Alicia"))
+        #expect(try await directory.user(loginHint: "bob@example.com")?.subject == "u2")
+
+        // The feed's connection cut: the node keeps nothing until it listens again, so a change made meanwhile
+        // (its notification lost with the connection) is read from the database.
+        seen = second.directoryFeedGeneration
+        try await server.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'", inDatabaseOf: url)
+        await second.waitForDirectoryFeed(listening: false, generation: seen + 1)
+        #expect(try await first.delete(subject: "u2"))
+        #expect(try await directory.user(loginHint: "bob@example.com") == nil)
+        await second.waitForDirectoryFeed()
+        seen = second.directoryFeedGeneration
+        _ = try await first.put(DirectoryUser(subject: "u3", email: "bob@example.com"))
+        await second.waitForDirectoryFeed(generation: seen + 1)
+        #expect(try await directory.user(loginHint: "bob@example.com")?.subject == "u3")
+    }
 }

@@ -1,0 +1,128 @@
+import BackchannelCore
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+
+/// This node's answers of the `store` directory, kept coherent with every other node's writes by PostgreSQL's
+/// `LISTEN`/`NOTIFY`: every transaction that changes users notifies ``channel`` (delivered at its commit), and
+/// each node, listening on a connection of its own, forgets everything it kept when a notification arrives.
+///
+/// No stale answer outlives the notification of the change: a lookup notes the generation before it reads
+/// and keeps its answer only if no notification came meanwhile (a change committed before the read is seen
+/// by the read; one committed after it bumps the generation). While the node is not listening (before the
+/// first `LISTEN`, after a lost connection, until it listens again) nothing is kept or answered from here,
+/// and what was kept is forgotten, so a missed notification cannot leave an answer behind. Entries also
+/// expire after ``lifetime``, a bound on what a silently broken connection could leave.
+final class DirectoryUserCache: Sendable {
+    /// The notification channel.
+    static let channel = "backchannel_directory_users"
+    /// The longest an answer is kept.
+    static let lifetime: TimeInterval = 30
+
+    private struct Entry {
+        var user: DirectoryUser?
+        var until: Date
+    }
+
+    private struct State {
+        var entries: [String: Entry] = [:]
+        var generation: UInt64 = 0
+        var listening = false
+        /// Tests waiting for the node to listen, or for so many notifications (``waitUntil(listening:generation:)``).
+        var watchers: [(condition: @Sendable (Bool, UInt64) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
+    }
+
+    private let state = Mutex(State())
+    private let capacity: Int
+    private let clock: any BackchannelClock
+
+    init(capacity: Int = 100_000, clock: any BackchannelClock) {
+        self.capacity = capacity
+        self.clock = clock
+    }
+
+    /// The answer kept for `key`, when there is a fresh one and the node listens.
+    func answer(for key: String) -> DirectoryUser?? {
+        let now = clock.now
+        return state.withLock { state in
+            guard state.listening, let entry = state.entries[key], entry.until > now else { return nil }
+            return .some(entry.user)
+        }
+    }
+
+    /// The generation a lookup starts at (call before reading the database).
+    func generation() -> UInt64 {
+        state.withLock { $0.generation }
+    }
+
+    /// Keeps what a lookup read, unless a change was notified since `generation` or the node does not listen.
+    func keep(_ user: DirectoryUser?, for key: String, readAt generation: UInt64) {
+        let until = clock.now.addingTimeInterval(Self.lifetime)
+        state.withLock { state in
+            guard state.listening, state.generation == generation else { return }
+            if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
+            state.entries[key] = Entry(user: user, until: until)
+        }
+    }
+
+    /// A change was notified (or may have been missed): forget everything.
+    func invalidate(listening: Bool? = nil) {
+        let ready = state.withLock { state in
+            state.generation &+= 1
+            state.entries.removeAll(keepingCapacity: true)
+            if let listening { state.listening = listening }
+            let (now, generation) = (state.listening, state.generation)
+            var ready: [CheckedContinuation<Void, Never>] = []
+            state.watchers.removeAll { watcher in
+                guard watcher.condition(now, generation) else { return false }
+                ready.append(watcher.continuation)
+                return true
+            }
+            return ready
+        }
+        for continuation in ready { continuation.resume() }
+    }
+
+    /// Returns once the node listens and has seen at least `generation`: for tests.
+    func waitUntil(listening: Bool, generation: UInt64 = 0) async {
+        let condition: @Sendable (Bool, UInt64) -> Bool = { now, seen in now == listening && seen >= generation }
+        await withCheckedContinuation { continuation in
+            let now = state.withLock { state in
+                if condition(state.listening, state.generation) { return true }
+                state.watchers.append((condition, continuation))
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
+
+    /// Listens on a connection of its own until cancelled or shut down gracefully; reconnects after a lost
+    /// connection (forgetting everything meanwhile), a second apart.
+    func listen(configuration: PostgresConnection.Configuration, logger: Logger) async {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let connection = try await PostgresConnection.connect(configuration: configuration, id: 1_000_000, logger: logger)
+                    do {
+                        try await connection.listen(on: Self.channel) { notifications in
+                            self.invalidate(listening: true)
+                            for try await _ in notifications { self.invalidate() }
+                        }
+                    } catch {
+                        try? await connection.close()
+                        throw error
+                    }
+                    try? await connection.close()
+                } catch {
+                    if !Task.isCancelled { logger.warning("the directory's change feed was lost; it reconnects", metadata: ["reason": "directory_feed_lost"]) }
+                }
+                self.invalidate(listening: false)
+                // Reconnecting a second apart: a database that is down is not hammered.
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        invalidate(listening: false)
+    }
+}

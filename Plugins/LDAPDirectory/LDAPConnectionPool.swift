@@ -1,8 +1,9 @@
 import NIOPosix
 import Synchronization
 
-/// At most `size` connections, each lent to one operation at a time and run on NIO's thread pool for
-/// blocking work. A connection that fails as unreachable is closed, not lent again; the next operation opens
+/// At most `size` connections, each lent to one operation at a time and run on a thread pool of as many
+/// threads (libldap's calls block; NIO's shared pool has one thread a core, which would cap concurrent
+/// searches at the core count however many connections there are). A connection that fails as unreachable is closed, not lent again; the next operation opens
 /// a new one. Operations beyond `size` wait for a connection to come back (each operation is bounded by the
 /// timeout, so the wait is too).
 final class LDAPConnectionPool: Sendable {
@@ -16,10 +17,13 @@ final class LDAPConnectionPool: Sendable {
     private let settings: LDAPConnection.Settings
     private let size: Int
     private let state = Mutex(State())
+    private let threads: NIOThreadPool
 
     init(settings: LDAPConnection.Settings, size: Int) {
         self.settings = settings
         self.size = size
+        threads = NIOThreadPool(numberOfThreads: size)
+        threads.start()
     }
 
     /// Runs `body` with a connection of its own, on a thread for blocking work; once more on a new
@@ -37,7 +41,7 @@ final class LDAPConnectionPool: Sendable {
         let settings = self.settings
         let outcome: Swift.Result<(Result, LDAPConnection), LDAPDirectoryError>
         do {
-            outcome = try await NIOThreadPool.singleton.runIfActive { () -> Swift.Result<(Result, LDAPConnection), LDAPDirectoryError> in
+            outcome = try await threads.runIfActive { () -> Swift.Result<(Result, LDAPConnection), LDAPDirectoryError> in
                 let connection: LDAPConnection
                 do throws(LDAPDirectoryError) {
                     if let lent { connection = lent } else { connection = try LDAPConnection.open(settings) }
@@ -109,8 +113,14 @@ final class LDAPConnectionPool: Sendable {
         waiter?.resume(returning: connection)
     }
 
+    /// Closes every connection and stops the threads (a search under way finishes first).
+    func close() async {
+        closeIdle()
+        try? await threads.shutdownGracefully()
+    }
+
     /// Closes every idle connection; those lent out close as they come back.
-    func close() {
+    private func closeIdle() {
         let (idle, waiters) = state.withLock { state in
             state.closed = true
             defer {

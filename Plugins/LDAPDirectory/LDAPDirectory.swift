@@ -90,12 +90,12 @@ public final class LDAPDirectory: UserDirectory, ReadinessReporting, ClosingAtSh
     }
 
     public func readiness() async -> PluginReadiness {
-        do {
+        do throws(LDAPDirectoryError) {
             _ = try await pool.withConnection { [base] connection throws(LDAPDirectoryError) in
                 try connection.search(base: base, filter: "(objectClass=*)", attributes: ["1.1"]).count
             }
             return .ready
-        } catch let error as LDAPDirectoryError where error.code == .ambiguous {
+        } catch where error.code == .ambiguous {
             return .ready  // the base holds entries: the server answers
         } catch {
             return .notReady("\(error)")
@@ -103,7 +103,7 @@ public final class LDAPDirectory: UserDirectory, ReadinessReporting, ClosingAtSh
     }
 
     public func close() async {
-        pool.close()
+        await pool.close()
     }
 
     private func find(_ filter: String) async throws -> DirectoryUser? {

@@ -31,7 +31,9 @@ public final class TemporarySlapd: Sendable {
     }
 
     /// Starts a server holding `ldif` (entries under ``suffix``; the suffix entry itself is added first).
-    /// - Parameter tls: PEM files of the server's certificate and key, for LDAPS and StartTLS.
+    /// - Parameters:
+    ///   - ldif: The entries, in LDIF.
+    ///   - tls: PEM files of the server's certificate and key, for LDAPS and StartTLS.
     public static func start(ldif: String, tls: (certificateFile: String, keyFile: String)? = nil) async throws -> TemporarySlapd {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("backchannel-slapd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("db"), withIntermediateDirectories: true)

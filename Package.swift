@@ -319,7 +319,7 @@ let package = Package(
         // An integrator's own server: PostgreSQL and a plugin the stock binary does not link, nothing else.
         .executableTarget(
             name: "CustomHost",
-            dependencies: ["BackchannelHost", "BackchannelCore", "BackchannelPostgres", "ConsoleCodeAuthenticator"],
+            dependencies: ["BackchannelHost", "BackchannelPostgres", "ConsoleCodeAuthenticator"],
             path: "Examples/CustomHost",
             exclude: ["backchannel.yaml"]
         ),

@@ -1,4 +1,3 @@
-import BackchannelCore
 import BackchannelHost
 import BackchannelPostgres
 import ConsoleCodeAuthenticator

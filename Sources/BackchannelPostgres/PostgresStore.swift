@@ -21,8 +21,9 @@ public final class PostgresStore: Service, Sendable {
     /// The abuse limits, counted in the same database: hand them to the engine as its limit store, and an
     /// authentication request's admission and insert are one statement.
     public let limits: PostgresLimits
-    /// This node's answers of the `store` directory, coherent with every node's writes (LISTEN/NOTIFY).
-    let userCache: DirectoryUserCache
+    /// The `store` directory's users, in the same database.
+    public let users: PostgresUsers
+    var userCache: DirectoryUserCache { users.userCache }
     let endpoint: PostgresEndpoint
     let connectTimeout: Duration
     let retention: TimeInterval
@@ -71,7 +72,7 @@ public final class PostgresStore: Service, Sendable {
     ) {
         self.pool = pool
         self.limits = PostgresLimits(client: pool, logger: logger)
-        self.userCache = DirectoryUserCache(clock: clock)
+        self.users = PostgresUsers(client: pool, clock: clock, logger: logger)
         self.endpoint = endpoint
         self.connectTimeout = connectTimeout
         self.retention = retention

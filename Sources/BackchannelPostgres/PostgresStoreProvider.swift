@@ -14,7 +14,7 @@ public struct PostgresStoreProvider: StoreProvider {
             let store = try await PostgresStore.connect(
                 url: opening.url ?? "", connections: opening.connections ?? 20, expiredRequestRetention: opening.expiredRequestRetention,
                 clock: opening.clock, logger: opening.logger)
-            return OpenedStore(pendingRequests: store, pluginState: store, signingKeys: store, limits: store.limits, services: [store], users: store)
+            return OpenedStore(pendingRequests: store, pluginState: store, signingKeys: store, limits: store.limits, services: [store], users: store.users)
         } catch let error as PostgresStoreError {
             throw StoreOpeningError(field: "url", reason: "\(error)")
         } catch {

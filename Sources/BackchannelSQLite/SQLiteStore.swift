@@ -23,8 +23,8 @@ public final class SQLiteStore: Sendable {
     let clock: any BackchannelClock
     let recentRecords = RecentRows<PluginStateKey, CachedStateRecord>()
     let recentRequests = RecentRows<String, PendingRequest>()
-    /// The `store` directory's answers (`s:` subject, `k:` key), misses included, as ``RecentRows`` keeps rows.
-    let recentUsers = RecentRows<String, UserLookup>()
+    /// The `store` directory's users, in the same file.
+    public let users: SQLiteUsers
 
     /// Opens (creating and migrating) the store at `path`.
     /// - Parameters:
@@ -60,6 +60,7 @@ public final class SQLiteStore: Sendable {
             throw SQLiteStoreError.inUse(path: path)
         }
         self.commit = GroupCommit(database: database)
+        self.users = SQLiteUsers(database: database)
         self.retention = expiredRequestRetention
         self.clock = clock
         do {
@@ -73,6 +74,11 @@ public final class SQLiteStore: Sendable {
     /// behind a write batch (the expiry claim, the outbox claim, the purge) waits without holding a thread of
     /// the cooperative pool. One statement is atomic by itself, so it runs without BEGIN and COMMIT.
     func readNow<T: Sendable>(_ statement: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await Self.readNow(on: database, statement)
+    }
+
+    /// ``readNow(_:)`` on `database`.
+    static func readNow<T: Sendable>(on database: DatabaseQueue, _ statement: @escaping @Sendable (Database) throws -> T) async throws -> T {
         // One continuation and one hop to the queue and back: GRDB's own async read adds a cancellation
         // handler and its bookkeeping to every poll, for a statement that takes microseconds.
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in

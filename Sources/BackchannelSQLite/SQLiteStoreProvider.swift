@@ -29,7 +29,7 @@ public struct SQLiteStoreProvider: StoreProvider {
             // key-encryption key generated in the data directory (or beside the file) seals the signing key and the outbox.
             return OpenedStore(
                 pendingRequests: store, pluginState: store, signingKeys: store, limits: InMemoryLimitStore(),
-                privateDirectory: opening.dataDirectory ?? directory, users: store)
+                privateDirectory: opening.dataDirectory ?? directory, users: store.users)
         } catch {
             throw StoreOpeningError(field: "path", reason: "cannot open \(path): \(error)")
         }

@@ -1,6 +1,7 @@
 import BackchannelCore
 import BackchannelPostgres
 import BackchannelServer
+import BackchannelSQLite
 import BackchannelTesting
 import Foundation
 import Testing
@@ -9,7 +10,7 @@ import Testing
 @Suite("user store contract", .timeLimit(.minutes(2)))
 struct UserStoreContractTests {
     static func users(_ store: StoreUnderTest) -> any UserStore {
-        (store.requests as? any UserStore) ?? InMemoryUserStore()
+        (store.requests as? SQLiteStore)?.users ?? (store.requests as? PostgresStore)?.users ?? InMemoryUserStore()
     }
 
     static let alice = DirectoryUser(
@@ -96,10 +97,10 @@ struct UserStoreContractTests {
         let second = try await PostgresStore.connect(url: url, connections: 2, clock: VirtualClock(), connectTimeout: TemporaryPostgresServer.connectTimeout)
         let pools = [Task { await first.run() }, Task { await second.run() }]
         defer { pools.forEach { $0.cancel() } }
-        _ = try await first.put(Self.alice)
-        #expect(try await StoreUserDirectory(users: second).user(loginHint: "alice@example.com")?.subject == "u1")
-        #expect(try await first.delete(subject: "u1"))
-        #expect(try await second.user(subject: "u1") == nil)
+        _ = try await first.users.put(Self.alice)
+        #expect(try await StoreUserDirectory(users: second.users).user(loginHint: "alice@example.com")?.subject == "u1")
+        #expect(try await first.users.delete(subject: "u1"))
+        #expect(try await second.users.user(subject: "u1") == nil)
     }
 
     @Test("on PostgreSQL a node's kept answers follow another node's change, and stay right while its change feed is cut and rebuilt",
@@ -112,15 +113,15 @@ struct UserStoreContractTests {
         let pools = [Task { await first.run() }, Task { await second.run() }]
         defer { pools.forEach { $0.cancel() } }
         await second.waitForDirectoryFeed()
-        let directory = StoreUserDirectory(users: second)
-        _ = try await first.put(Self.alice)
+        let directory = StoreUserDirectory(users: second.users)
+        _ = try await first.users.put(Self.alice)
         #expect(try await directory.user(loginHint: "alice@example.com")?.attributes["given_name"] == .string("Alice"))  // now kept
         #expect(try await directory.user(loginHint: "bob@example.com") == nil)  // a miss, kept too
 
         var changed = Self.alice
         changed.attributes["given_name"] = .string("Alicia")
         var seen = second.directoryFeedGeneration
-        _ = try await first.put([changed, DirectoryUser(subject: "u2", email: "bob@example.com")])
+        _ = try await first.users.put([changed, DirectoryUser(subject: "u2", email: "bob@example.com")])
         await second.waitForDirectoryFeed(generation: seen + 1)
         #expect(try await directory.user(loginHint: "alice@example.com")?.attributes["given_name"] == .string("Alicia"))
         #expect(try await directory.user(loginHint: "bob@example.com")?.subject == "u2")
@@ -131,11 +132,11 @@ struct UserStoreContractTests {
         try await server.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'", inDatabaseOf: url)
         await second.waitForDirectoryFeed(listening: false, generation: seen + 1)
-        #expect(try await first.delete(subject: "u2"))
+        #expect(try await first.users.delete(subject: "u2"))
         #expect(try await directory.user(loginHint: "bob@example.com") == nil)
         await second.waitForDirectoryFeed()
         seen = second.directoryFeedGeneration
-        _ = try await first.put(DirectoryUser(subject: "u3", email: "bob@example.com"))
+        _ = try await first.users.put(DirectoryUser(subject: "u3", email: "bob@example.com"))
         await second.waitForDirectoryFeed(generation: seen + 1)
         #expect(try await directory.user(loginHint: "bob@example.com")?.subject == "u3")
     }

@@ -36,4 +36,17 @@ enum ConsoleCodeFlow {
     static var repository: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
+
+    /// The example configuration with its `users:` replaced by the `csv` directory of `users` (a CSV file): a
+    /// copy in `directory`.
+    static func configuration(withCSVDirectory users: URL, in directory: URL) throws -> URL {
+        let example = try String(contentsOf: configuration, encoding: .utf8)
+        let copy = directory.appendingPathComponent("backchannel-csv.yaml")
+        let replaced = example.replacingOccurrences(
+            of: "users:\n  - subject: alice\n    login_hints: [alice@example.com]\n",
+            with: "directory: { plugin: csv, configuration: { file: \"\(users.path)\" } }\n")
+        #expect(replaced != example, "the example's users: changed; this helper must follow")
+        try replaced.write(to: copy, atomically: true, encoding: .utf8)
+        return copy
+    }
 }

@@ -32,11 +32,7 @@ struct CustomHostTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let users = directory.appendingPathComponent("users.csv")
         try "# subject,email,phone_number\nalice,Alice@Example.com,+1 555 0100\n".write(to: users, atomically: true, encoding: .utf8)
-        let example = try String(contentsOf: ConsoleCodeFlow.configuration, encoding: .utf8)
-        let configuration = directory.appendingPathComponent("backchannel.yaml")
-        try (example.replacingOccurrences(of: "users:\n", with: "directory: { plugin: csv, configuration: { file: \"\(users.path)\" } }\nunused_users:\n"))
-            .replacingOccurrences(of: "unused_users:\n  - subject: alice\n    login_hints: [alice@example.com]\n", with: "")
-            .write(to: configuration, atomically: true, encoding: .utf8)
+        let configuration = try ConsoleCodeFlow.configuration(withCSVDirectory: users, in: directory)
         let log = directory.appendingPathComponent("log")
         let node = try await BackchanneldProcess(
             arguments: ["--config", configuration.path, "--data-dir", directory.appendingPathComponent("data").path], log: log,

@@ -111,7 +111,8 @@ struct BackchannelServeCommand: AsyncParsableCommand {
                     logger.notice(
                         "loaded a binary plugin",
                         metadata: [
-                            "file": "\(library.path)", "plugins": "\(library.backChannels.joined(separator: ","))", "plugin_api": "\(library.apiVersion)",
+                            "file": "\(library.path)", "plugins": "\(library.backChannels.joined(separator: ","))",
+                            "directories": "\(library.directories.joined(separator: ","))", "plugin_api": "\(library.apiVersion)",
                         ])
                 }
             } catch {

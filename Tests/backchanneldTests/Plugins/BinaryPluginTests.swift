@@ -115,12 +115,14 @@ struct BinaryPluginTests {
 
     /// Starts the stock server with `plugin` in its plugins directory and runs the console-code flow through it.
     /// - Returns: the token response and the server's log.
-    private static func flow(through plugin: URL, named name: String) async throws -> (tokens: HTTPPeer.Answer, log: String) {
+    private static func flow(
+        through plugin: URL, named name: String, configuration: URL = ConsoleCodeFlow.configuration
+    ) async throws -> (tokens: HTTPPeer.Answer, log: String) {
         let directory = try pluginsDirectory([("libConsoleCodePlugin.so", plugin)])
         let log = workspace.appendingPathComponent("\(name)-log")
         let node = try await BackchanneldProcess(
             arguments: [
-                "--config", ConsoleCodeFlow.configuration.path, "--plugins-dir", directory.path, "--data-dir",
+                "--config", configuration.path, "--plugins-dir", directory.path, "--data-dir",
                 workspace.appendingPathComponent("\(name)-data").path,
             ], log: log, logLevel: "notice")
         defer { node.stop() }
@@ -134,6 +136,16 @@ struct BinaryPluginTests {
         #expect(tokens.status == 200, "\(tokens.text)")
         #expect(tokens.json["id_token"] != nil)
         #expect(log.contains("loaded a binary plugin"))
+    }
+
+    @Test("a directory a binary plugin ships (csv) finds the users of a flow through the stock backchanneld")
+    func directoryFromBinaryPlugin() async throws {
+        let users = Self.workspace.appendingPathComponent("users-\(UUID().uuidString).csv")
+        try "alice,alice@example.com\n".write(to: users, atomically: true, encoding: .utf8)
+        let configuration = try ConsoleCodeFlow.configuration(withCSVDirectory: users, in: Self.workspace)
+        let (tokens, log) = try await Self.flow(through: try await Self.examplePlugin.value, named: "directory", configuration: configuration)
+        #expect(tokens.status == 200, "\(tokens.text)")
+        #expect(log.contains("directories=csv") || log.contains(#""directories":"csv""#) || log.contains("directories: csv"), "\(log)")
     }
 
     @Test("a plugin built against plugin API 1.0, from the recorded commit, loads into this server of a later minor version and serves a flow")

@@ -11,6 +11,8 @@ public func backchannelPluginEntry(
     BackchannelPluginLibrary.export(
         hostVersion: hostVersion, hostToolchain: hostToolchain, pluginVersion: pluginVersion, pluginToolchain: pluginToolchain
     ) {
-        BackchannelPluginLibrary(backChannels: [ConsoleCodeAuthenticator.descriptor], frontChannels: [ConsoleCodeAuthenticator.pageDescriptor])
+        BackchannelPluginLibrary(
+            backChannels: [ConsoleCodeAuthenticator.descriptor], frontChannels: [ConsoleCodeAuthenticator.pageDescriptor],
+            directories: [CSVFileDirectory.descriptor])
     }
 }

@@ -1,9 +1,23 @@
 import BackchannelCore
 import BackchannelServer
 import Foundation
+import Logging
 import PostgresNIO
 
-extension PostgresStore: UserStore {
+/// The `store` directory's users in PostgreSQL (``PostgresStore/users``): every node reads and writes the same
+/// tables, and keeps its answers coherent with the others' writes (``DirectoryUserCache``).
+public final class PostgresUsers: UserStore {
+    let client: PostgresConnectionPool
+    let logger: Logger
+    /// This node's answers, coherent with every node's writes (LISTEN/NOTIFY).
+    let userCache: DirectoryUserCache
+
+    init(client: PostgresConnectionPool, clock: any BackchannelClock, logger: Logger) {
+        self.client = client
+        self.logger = logger
+        self.userCache = DirectoryUserCache(clock: clock)
+    }
+
     /// One transaction for the batch, in five statements whatever its size (an import's thousand users cost
     /// five round trips, not thousands): the keys the batch names and their owners, the batch's users as they
     /// are (locked), then the decisions, made here in order as if each user were put alone, written at once.

@@ -3,7 +3,22 @@ import BackchannelServer
 import Foundation
 import GRDB
 
-extension SQLiteStore: UserStore {
+/// The `store` directory's users in the SQLite file (``SQLiteStore/users``), on the store's database queue, their
+/// answers kept in memory exactly (``RecentRows``: every change goes through this process).
+public final class SQLiteUsers: UserStore {
+    let database: DatabaseQueue
+    /// The answers (`s:` subject, `k:` key), misses included.
+    let recentUsers = RecentRows<String, UserLookup>()
+
+    init(database: DatabaseQueue) {
+        self.database = database
+    }
+
+    /// One read statement on the store's queue (``SQLiteStore/readNow(_:)``).
+    private func readNow<T: Sendable>(_ statement: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await SQLiteStore.readNow(on: database, statement)
+    }
+
     public func put(_ users: [DirectoryUser]) async throws -> [UserPutOutcome] {
         let documents = try users.map { try JSONEncoder().encode($0) }
         // One transaction for the batch (an import's thousand users commit once); each user's keys are

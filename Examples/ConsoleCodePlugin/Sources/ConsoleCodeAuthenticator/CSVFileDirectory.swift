@@ -4,17 +4,20 @@ import Foundation
 /// An example directory plugin: users from a CSV file (`subject,email,phone_number`, one per line, `#` for
 /// comments), read once at start-up. What an integrator writes to bring users the built-in directories do
 /// not reach: a type conforming to `UserDirectory`, and a descriptor that makes it from its configuration.
+/// `Examples/CustomHost` registers it; the binary plugin of this package ships it beside console-code.
 ///
 /// ```yaml
 /// directory: { plugin: csv, configuration: { file: /etc/backchannel/users.csv } }
 /// ```
-struct CSVFileDirectory: UserDirectory {
-    struct Configuration: Decodable, Sendable {
+public struct CSVFileDirectory: UserDirectory {
+    /// `{ file: /path/to/users.csv }`.
+    public struct Configuration: Decodable, Sendable {
         /// The CSV file.
-        var file: String
+        public var file: String
     }
 
-    static let descriptor = DirectoryPluginDescriptor(registryName: "csv", configuration: Configuration.self) { configuration, _ in
+    /// Registered as `csv`.
+    public static let descriptor = DirectoryPluginDescriptor(registryName: "csv", configuration: Configuration.self) { configuration, _ in
         try CSVFileDirectory(file: configuration.file)
     }
 
@@ -22,7 +25,7 @@ struct CSVFileDirectory: UserDirectory {
     private let byKey: [String: DirectoryUser]
 
     /// Reads the file; a line that is not a user stops the start, naming the line.
-    init(file: String) throws(ConfigurationError) {
+    public init(file: String) throws(ConfigurationError) {
         guard let data = FileManager.default.contents(atPath: file), data.count <= 16 << 20 else {
             throw ConfigurationError(path: "file", reason: "cannot be read (or is larger than 16 MiB)")
         }
@@ -49,11 +52,11 @@ struct CSVFileDirectory: UserDirectory {
         self.byKey = byKey
     }
 
-    func user(subject: String) async throws -> DirectoryUser? {
+    public func user(subject: String) async throws -> DirectoryUser? {
         bySubject[subject]
     }
 
-    func user(loginHint: String) async throws -> DirectoryUser? {
+    public func user(loginHint: String) async throws -> DirectoryUser? {
         byKey[loginHint] ?? byKey[DirectoryIndexKey.normalized(loginHint)]
     }
 }

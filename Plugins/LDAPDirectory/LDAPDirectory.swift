@@ -115,14 +115,15 @@ public final class LDAPDirectory: UserDirectory, ReadinessReporting, ClosingAtSh
         guard entries.count == 1 else {
             throw LDAPDirectoryError(code: .ambiguous, description: "more than one entry matches")
         }
-        return user(from: entry)
+        return try user(from: entry)
     }
 
-    private func user(from entry: LDAPConnection.Entry) -> DirectoryUser? {
+    /// The directory user of an entry. An entry without the subject attribute is an error, not "no user": the
+    /// user exists, and the attribute map (or the entry) is wrong.
+    private func user(from entry: LDAPConnection.Entry) throws(LDAPDirectoryError) -> DirectoryUser {
         func first(_ name: String?) -> String? { name.flatMap { entry.attributes[$0]?.first } }
         guard let subject = first(attributes.subject), !subject.isEmpty else {
-            logger.warning("an LDAP entry has no subject attribute", metadata: ["reason": "ldap_no_subject"])
-            return nil
+            throw LDAPDirectoryError(code: .noSubject, description: "an entry matched but has no \(attributes.subject) attribute (attributes.subject)")
         }
         var hints: [String] = []
         for name in attributes.loginHints ?? [] {

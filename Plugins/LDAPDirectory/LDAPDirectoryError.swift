@@ -12,8 +12,8 @@ public struct LDAPDirectoryError: Error, Sendable, Hashable, CustomStringConvert
         public static let searchFailed = Code(name: "ldap_search_failed")
         /// A hint matched more than one entry: the directory cannot say which user it means.
         public static let ambiguous = Code(name: "ldap_ambiguous")
-        /// No connection of the pool was free within the timeout.
-        public static let busy = Code(name: "ldap_busy")
+        /// An entry matched but lacks the attribute `attributes.subject` names.
+        public static let noSubject = Code(name: "ldap_no_subject")
 
         public var description: String { name }
     }

@@ -1,5 +1,6 @@
 import BackchannelCore
 import BackchannelServer
+import Synchronization
 import Testing
 
 /// Several directories in a chain: the first that knows a hint answers, and a subject names one user.
@@ -66,5 +67,39 @@ struct DirectoryChainTests {
         #expect(error.code == "server_error")
         #expect(error.httpStatus == 500)
         #expect(fixture.store.count == 0)
+    }
+
+    /// The fixture's users, until `down` is set.
+    final class SwitchableDirectory: UserDirectory {
+        let users = StaticUserDirectory([DirectoryUser(subject: "alice", loginHints: ["alice@example.com"], email: "alice@example.com")])
+        let down = Mutex(false)
+
+        func user(subject: String) async throws -> DirectoryUser? {
+            if down.withLock({ $0 }) { throw Failing.Down() }
+            return try await users.user(subject: subject)
+        }
+
+        func user(loginHint: String) async throws -> DirectoryUser? {
+            if down.withLock({ $0 }) { throw Failing.Down() }
+            return try await users.user(loginHint: loginHint)
+        }
+    }
+
+    @Test("UserInfo while the directory is down is server_error, not invalid_token: the client keeps a good token")
+    func userinfoDirectoryDown() async throws {
+        let directory = SwitchableDirectory()
+        let fixture = try await EngineFixture.make(userDirectory: directory)
+        let ack = try await fixture.startOK([("scope", "openid email"), ("login_hint", "alice")])
+        await fixture.clock.advance(by: 5)
+        let issued = try await fixture.poll(ack.authReqId).get()
+        #expect(try await fixture.engine.userinfoRequest(authorization: "Bearer \(issued.accessToken)", formToken: nil).get()["email"] != nil)
+        directory.down.withLock { $0 = true }
+        let answer = await fixture.engine.userinfoRequest(authorization: "Bearer \(issued.accessToken)", formToken: nil)
+        guard case .failure(let error) = answer else {
+            Issue.record("answered \(answer)")
+            return
+        }
+        #expect(error.code == "server_error")
+        #expect(error.httpStatus == 500)
     }
 }

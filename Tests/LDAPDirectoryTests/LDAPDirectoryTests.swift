@@ -121,6 +121,23 @@ struct LDAPDirectoryTests {
         #expect(error?.code == .ambiguous)
     }
 
+    @Test("an entry without the subject attribute is an error naming it, never an unknown user")
+    func entryWithoutSubject() async throws {
+        let server = try await TemporarySlapd.start(ldif: Self.people)
+        defer { server.stop() }
+        var configuration = Self.configuration(url: server.url)
+        if case .object(var members) = configuration, case .object(var attributes)? = members["attributes"] {
+            attributes["subject"] = .string("employeeNumber")
+            members["attributes"] = .object(attributes)
+            configuration = .object(members)
+        }
+        let directory = try Self.directory(configuration)
+        defer { Task { await directory.close() } }
+        let error = await #expect(throws: LDAPDirectoryError.self) { try await directory.user(loginHint: "alice") }
+        #expect(error?.code == .noSubject)
+        #expect(try await directory.user(loginHint: "nobody") == nil)
+    }
+
     @Test("a wrong bind password is refused as such; a server that is down fails at once, and readiness says so")
     func bindAndDown() async throws {
         let server = try await TemporarySlapd.start(ldif: Self.people)

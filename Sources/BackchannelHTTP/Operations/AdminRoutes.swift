@@ -34,7 +34,7 @@ public struct AdminRoutes: Sendable {
 
     func register<Context: RequestContext>(on router: Router<Context>) {
         let admin = router.group("/admin").add(middleware: AdminTokenMiddleware<Context>(token: token))
-        AdminUserRoutes(users: users).register(on: admin)
+        AdminUserRoutes(users: users, audit: { [engines] in engines.current.audit }).register(on: admin)
         admin.get("/requests") { request, _ -> Response in
             let query = request.uri.queryParameters
             let subject = query.get("subject")

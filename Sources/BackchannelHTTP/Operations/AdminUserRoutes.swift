@@ -14,6 +14,8 @@ import Hummingbird
 /// store's own, without the directory's `subject_prefix`.
 struct AdminUserRoutes: Sendable {
     let users: (any UserStore)?
+    /// Where each change is recorded (the engine's audit trail).
+    let audit: @Sendable () -> AuditLog
 
     /// The largest request body: one user's record.
     static let maxBodySize = DirectoryUserCheck.maxRecordBytes
@@ -53,7 +55,7 @@ struct AdminUserRoutes: Sendable {
             guard try await users.user(subject: user.subject) == nil else {
                 return AdminResponse.error(.conflict, "subject_taken", "a user has this subject; PUT /admin/users/{subject} replaces it")
             }
-            return try await Self.put(user, into: users)
+            return try await Self.put(user, into: users, audit: audit())
         }
         admin.get("/users/{subject}") { _, context -> Response in
             guard let users else { return Self.notConfigured }
@@ -70,12 +72,13 @@ struct AdminUserRoutes: Sendable {
             guard user.subject == Self.subject(context) else {
                 return AdminResponse.error(.badRequest, "invalid_request", "the record's subject is not the one in the path")
             }
-            return try await Self.put(user, into: users)
+            return try await Self.put(user, into: users, audit: audit())
         }
         admin.delete("/users/{subject}") { _, context -> Response in
             guard let users else { return Self.notConfigured }
             let subject = Self.subject(context)
             guard try await users.delete(subject: subject) else { return Self.noSuchUser }
+            audit().userChanged(subject: subject, change: "deleted", by: "admin-api")
             return AdminResponse.json(.ok, ["deleted": subject])
         }
     }
@@ -89,10 +92,16 @@ struct AdminUserRoutes: Sendable {
         return raw.removingPercentEncoding ?? raw
     }
 
-    private static func put(_ user: DirectoryUser, into users: any UserStore) async throws -> Response {
+    private static func put(_ user: DirectoryUser, into users: any UserStore, audit: AuditLog) async throws -> Response {
         switch try await users.put(user) {
-        case .created: return AdminResponse.json(.created, UserRecord(user))
-        case .updated, .unchanged: return AdminResponse.json(.ok, UserRecord(user))
+        case .created:
+            audit.userChanged(subject: user.subject, change: "created", by: "admin-api")
+            return AdminResponse.json(.created, UserRecord(user))
+        case .updated:
+            audit.userChanged(subject: user.subject, change: "updated", by: "admin-api")
+            return AdminResponse.json(.ok, UserRecord(user))
+        case .unchanged:
+            return AdminResponse.json(.ok, UserRecord(user))
         case .keyTaken(let key, let owner):
             return AdminResponse.json(
                 .conflict, ["error": "key_taken", "error_description": "another user is found by \(key)", "owner": owner])

@@ -99,6 +99,13 @@ public final class AuditLog: Sendable {
         logger.info("backchannel authentication cancelled", metadata: metadata("request.cancelled", request, ["by": .string(actor)]))
     }
 
+    /// An operator created, replaced or deleted a user of the `store` directory (`change`: `created`, `updated`,
+    /// `deleted`), through `actor` (`admin-api`).
+    public func userChanged(subject: String, change: String, by actor: String) {
+        let (key, value) = subjectValue(subject)
+        logger.info("a directory user was \(change)", metadata: ["event": .string("directory.user_\(change)"), key: value, "by": .string(actor)])
+    }
+
     /// A spent refresh token was presented again: its family was revoked. Not rate-limited (a legitimate
     /// client never reuses one; each event is one stolen token's family ending).
     func refreshTokenReused(clientId: String, subject: String) {

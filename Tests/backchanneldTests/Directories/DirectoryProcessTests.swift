@@ -83,8 +83,9 @@ struct DirectoryProcessTests {
         let directory = try ChildProcess.temporaryDirectory("directory-admin")
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = try Self.configuration(in: directory, directories: Self.chain)
+        let log = directory.appendingPathComponent("log")
         let node = try await BackchanneldProcess(
-            arguments: ["--config", config.path, "--data-dir", directory.appendingPathComponent("data").path], log: directory.appendingPathComponent("log"))
+            arguments: ["--config", config.path, "--data-dir", directory.appendingPathComponent("data").path], log: log, logLevel: "info")
         defer { node.stop() }
         let created = try await Self.send(node, .POST, "/admin/users", json: #"{"subject": "u1", "email": "erin@example.com", "user_code_hash": null}"#)
         #expect(created.status == 201)
@@ -107,6 +108,11 @@ struct DirectoryProcessTests {
         #expect(gone.json["error"] == .string("unknown_user_id"))
         #expect(try await Self.send(node, .DELETE, "/admin/users/u1").status == 200)
         #expect(try await Self.send(node, .GET, "/admin/users/u1").status == 404)
+        // Each change is in the audit trail, by whom, with the subject hashed.
+        let trail = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").filter { $0.contains("event=directory.user_") }
+        #expect(trail.map { $0.contains("directory.user_created") } == [true, false, false])
+        #expect(trail.count == 3 && trail[1].contains("directory.user_updated") && trail[2].contains("directory.user_deleted"))
+        #expect(trail.allSatisfy { $0.contains("by=admin-api") && $0.contains("subject_hmac=") && !$0.contains("subject=u1") })
     }
 
     @Test("a chain whose directory has no subject prefix, or an unregistered directory, stops the start naming the field")

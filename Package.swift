@@ -65,6 +65,7 @@ let package = Package(
             name: "BackchannelServer",
             dependencies: [
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Mustache", package: "swift-mustache"),
                 "BackchannelCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),

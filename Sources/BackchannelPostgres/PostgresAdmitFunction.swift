@@ -144,9 +144,9 @@ struct AdmitAndInsertStatement: PostgresPreparedStatement {
                 $7::BIGINT[], $8::TEXT, $9::TEXT[], $10::BIGINT[], $11::DOUBLE PRECISION, $12::DOUBLE PRECISION)),
         stored AS (
             INSERT INTO backchannel_pending_request (auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at,
-                poll_interval, state, outcome, claims, notify_mode, notify_auth_req_id, notify_token, subject)
+                poll_interval, state, outcome, claims, notify_mode, notify_auth_req_id, notify_token, subject, authorization_details)
             SELECT $13::TEXT, $14::TEXT, $15::TEXT, $16::TEXT, $17::TEXT, $18::DOUBLE PRECISION, $19::DOUBLE PRECISION, $20::INTEGER,
-                $21::TEXT, $22::BYTEA, $23::TEXT, $24::TEXT, $25::TEXT, $26::TEXT, $27::TEXT
+                $21::TEXT, $22::BYTEA, $23::TEXT, $24::TEXT, $25::TEXT, $26::TEXT, $27::TEXT, $28::TEXT
             FROM admitted WHERE admitted.verdict = 0
             RETURNING 1)
         SELECT verdict, refused_bucket, taken FROM admitted
@@ -173,6 +173,7 @@ struct AdmitAndInsertStatement: PostgresPreparedStatement {
         bindings.append(request.notification?.authReqId)
         bindings.append(request.notification?.token)
         bindings.append(request.subject)
+        bindings.append(request.authorizationDetails)
         return bindings
     }
 

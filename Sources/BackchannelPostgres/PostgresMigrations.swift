@@ -147,6 +147,13 @@ enum PostgresMigrations {
                 "CREATE INDEX backchannel_directory_user_key_subject ON backchannel_directory_user_key (subject)",
             ]
         ),
+        (
+            13,
+            [
+                // The authorization details (RFC 9396) a request asks the user to approve, as canonical JSON.
+                "ALTER TABLE backchannel_pending_request ADD COLUMN authorization_details TEXT NOT NULL DEFAULT ''"
+            ]
+        ),
     ]
 
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {

@@ -8,7 +8,7 @@ extension PostgresStore: PendingRequestStore {
     /// The columns every query returns, in the order ``request(_:)`` decodes them.
     static let columns = """
         auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at, poll_interval, state, outcome, claims,
-        notify_mode, notify_auth_req_id, notify_token, subject
+        notify_mode, notify_auth_req_id, notify_token, subject, authorization_details
         """
     /// How many columns ``columns`` names.
     static let columnCount = columns.split(separator: ",").count
@@ -42,11 +42,12 @@ extension PostgresStore: PendingRequestStore {
         try await connection.query(
             """
             INSERT INTO backchannel_pending_request (auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at,
-                poll_interval, state, outcome, claims, notify_mode, notify_auth_req_id, notify_token, subject)
+                poll_interval, state, outcome, claims, notify_mode, notify_auth_req_id, notify_token, subject, authorization_details)
             VALUES (\(request.authReqIdHash), \(request.clientId), \(request.authenticator), \(scopes), \(request.acr),
                 \(request.createdAt.timeIntervalSince1970), \(request.expiresAt.timeIntervalSince1970), \(request.interval),
                 \(state), \(outcome), \(request.claims.storedForm),
-                \(request.notification?.mode.rawValue), \(request.notification?.authReqId), \(request.notification?.token), \(request.subject))
+                \(request.notification?.mode.rawValue), \(request.notification?.authReqId), \(request.notification?.token), \(request.subject),
+                \(request.authorizationDetails))
             """, logger: logger)
     }
 
@@ -231,8 +232,8 @@ extension PostgresStore: PendingRequestStore {
     }
 
     static func decode(_ row: PostgresRow) throws -> PendingRequest {
-        let (hash, client, authenticator, scopes, acr, created, expires, interval, state, outcome, claims, mode, rawId, token, subject) =
-            try row.decode((String, String, String, String, String, Double, Double, Int, String, Data?, String, String?, String?, String?, String?).self)
+        let (hash, client, authenticator, scopes, acr, created, expires, interval, state, outcome, claims, mode, rawId, token, subject, details) =
+            try row.decode((String, String, String, String, String, Double, Double, Int, String, Data?, String, String?, String?, String?, String?, String).self)
         let request = PendingRequest(
             authReqIdHash: hash, clientId: client, authenticator: authenticator, scopes: scopes.split(separator: " ").map(String.init),
             acr: acr, createdAt: Date(timeIntervalSince1970: created), expiresAt: Date(timeIntervalSince1970: expires), interval: interval,
@@ -240,7 +241,7 @@ extension PostgresStore: PendingRequestStore {
             claims: RequestedClaims(storedForm: claims),
             notification: mode.flatMap(TokenDeliveryMode.init(rawValue:)).flatMap { mode in
                 rawId.flatMap { id in token.map { ClientNotification(mode: mode, authReqId: id, token: $0) } }
-            }, subject: subject)
+            }, subject: subject, authorizationDetails: details)
         return request
     }
 }

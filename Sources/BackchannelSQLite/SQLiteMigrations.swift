@@ -89,6 +89,10 @@ enum SQLiteMigrations {
                     CREATE INDEX directory_user_key_subject ON directory_user_key(subject);
                     """)
         }
+        // The authorization details (RFC 9396) a request asks the user to approve, as canonical JSON.
+        migrator.registerMigration("7-authorization-details") { db in
+            try db.execute(sql: "ALTER TABLE pending_request ADD COLUMN authorization_details TEXT NOT NULL DEFAULT ''")
+        }
         return migrator
     }
 }

@@ -22,8 +22,8 @@ extension SQLiteStore: PendingRequestStore {
         try db.cachedStatement(
                 sql: """
                     INSERT INTO pending_request (auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at,
-                        poll_interval, state, outcome, claims, notify_mode, notify_auth_req_id, notify_token, subject)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        poll_interval, state, outcome, claims, notify_mode, notify_auth_req_id, notify_token, subject, authorization_details)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(
                 arguments: [
@@ -31,7 +31,7 @@ extension SQLiteStore: PendingRequestStore {
                     request.createdAt.timeIntervalSince1970, request.expiresAt.timeIntervalSince1970, request.interval,
                     StoredOutcome.name(of: request.state), StoredOutcome.document(of: request.state),
                     request.claims.storedForm, request.notification?.mode.rawValue, request.notification?.authReqId,
-                    request.notification?.token, request.subject,
+                    request.notification?.token, request.subject, request.authorizationDetails,
                 ])
     }
 
@@ -179,7 +179,7 @@ extension SQLiteStore: PendingRequestStore {
                         """),
                 arguments: [now + lease, now, now, excluded, perClient, limit]
             ).map { row in
-                DueNotification(request: try Self.request(row), attempts: row[15], payload: row[16])
+                DueNotification(request: try Self.request(row), attempts: row[16], payload: row[17])
             }
         }
     }
@@ -232,7 +232,7 @@ extension SQLiteStore: PendingRequestStore {
 
     /// The columns a `PendingRequest` is read from, in the order `request(_:)` reads them by index
     /// (by name, each read would search the column names).
-    static let requestColumns = "auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at, poll_interval, state, outcome, claims, notify_mode, notify_auth_req_id, notify_token, subject"
+    static let requestColumns = "auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at, poll_interval, state, outcome, claims, notify_mode, notify_auth_req_id, notify_token, subject, authorization_details"
 
     /// The one row a statement yields, if any, read in place rather than copied.
     static func fetchRequest(_ statement: Statement, _ arguments: StatementArguments) throws -> PendingRequest? {
@@ -256,7 +256,8 @@ extension SQLiteStore: PendingRequestStore {
             state: try StoredOutcome.state(name: row[8], document: row[9]),
             claims: RequestedClaims(storedForm: row[10]),
             notification: Self.notification(mode: row[11], authReqId: row[12], token: row[13]),
-            subject: row[14]
+            subject: row[14],
+            authorizationDetails: row[15]
         )
     }
 

@@ -12,6 +12,9 @@ final class CountingHandler: BackchannelAuthenticationHandler, BatchCancelling {
     let inner: any BackchannelAuthenticationHandler
     private let cancels = Mutex<[AuthReqId: Int]>([:])
     private let batches = Mutex<[Int]>([])
+    private let started = Mutex<[BackchannelAuthenticationRequest]>([])
+    /// The requests the engine started, in order.
+    var startedRequests: [BackchannelAuthenticationRequest] { started.withLock { $0 } }
     /// The sizes of the batch cancellations, in order.
     var batchSizes: [Int] { batches.withLock { $0 } }
 
@@ -24,7 +27,8 @@ final class CountingHandler: BackchannelAuthenticationHandler, BatchCancelling {
     var totalCancellations: Int { cancels.withLock { $0.values.reduce(0, +) } }
 
     func startAuthentication(_ request: BackchannelAuthenticationRequest) async throws -> BackchannelStartAuthenticationResult {
-        try await inner.startAuthentication(request)
+        started.withLock { $0.append(request) }
+        return try await inner.startAuthentication(request)
     }
     func checkAuthenticationStatus(authReqId: AuthReqId) async throws -> BackchannelAuthenticationResult? {
         if let override = statusOverride.withLock({ $0 }) { return try await override(authReqId) }

@@ -27,21 +27,23 @@ struct FAPICIBAProfileTests {
             return configuration
         }
 
-        init() async throws {
+        init(policy: ServerPolicy = ServerPolicy(), change: (inout ClientConfiguration) -> Void = { _ in }) async throws {
             ca = try TestCertificateAuthority()
             await signer.add(ecdsa: requestKey, kid: "request-1")
-            fixture = try await EngineFixture.make(clients: [Self.configuration(requestKey)], clientCertificateAuthorities: [try ca.der])
+            fixture = try await EngineFixture.make(
+                policy: policy, clients: [Self.configuration(requestKey, change: change)], clientCertificateAuthorities: [try ca.der])
             let now = fixture.clock.now
             certificate = try ClientCertificate(der: try ca.issue(commonName: "bank-app", notValidAfter: now + 3600, notValidBefore: now - 60).der)
         }
 
-        func signedRequest(bindingMessage: String? = "K7 TRANSFER") async throws -> String {
+        func signedRequest(bindingMessage: String? = "K7 TRANSFER", extra: [String: JSONValue] = [:]) async throws -> String {
             let t = Int(fixture.clock.now.timeIntervalSince1970)
             var claims: [String: JSONValue] = [
                 "iss": .string("bank-app"), "aud": .string(EngineFixture.issuer), "iat": .integer(t), "nbf": .integer(t), "exp": .integer(t + 300),
                 "jti": .string(UUID().uuidString), "scope": .string("openid"), "login_hint": .string("alice"),
             ]
             if let bindingMessage { claims["binding_message"] = .string(bindingMessage) }
+            claims.merge(extra) { _, new in new }
             return try await signer.sign(JSONClaims(claims), kid: JWKIdentifier(string: "request-1"))
         }
 
@@ -64,6 +66,29 @@ struct FAPICIBAProfileTests {
         #expect(header["alg"] == "ES256")
         let access = try JSONDecoder().decode([String: JSONValue].self, from: Base64URL.decode(String(tokens.accessToken.split(separator: ".")[1]))!)
         #expect(access["cnf"] == .object(["x5t#S256": .string(setup.certificate.thumbprint)]))
+    }
+
+    @Test("a FAPI-CIBA client's authorization_details are accepted inside the signed request, and refused beside it")
+    func authorizationDetailsOnlySigned() async throws {
+        var policy = ServerPolicy()
+        policy.authorizationDetailsTypes = ["payment_initiation": .paymentInitiation]
+        let setup = try await Setup(policy: policy) { $0.authorizationDetailsTypes = ["payment_initiation"] }
+        let details = AuthorizationDetailsTests.payment
+        let signed = try await setup.signedRequest(extra: ["authorization_details": details])
+        let ack = try await setup.start([("request", signed)]).get()
+        #expect(setup.fixture.handler.startedRequests.last?.authorizationDetails.entries.map(\.type) == ["payment_initiation"])
+        let beside = await setup.start([("request", try await setup.signedRequest()), ("authorization_details", AuthorizationDetails.canonicalJSON(of: details))])
+        #expect(beside.failure?.code == "invalid_request")
+        let unsigned = await setup.start([
+            ("scope", "openid"), ("login_hint", "alice"), ("binding_message", "K7"), ("authorization_details", AuthorizationDetails.canonicalJSON(of: details)),
+        ])
+        #expect(unsigned.failure?.code == "invalid_request")
+        await setup.fixture.clock.advance(by: 5)
+        let tokens = try await setup.fixture.engine.tokenRequest(
+            OAuthParameters([("client_id", "bank-app"), ("grant_type", CIBAGrant.grantType), ("auth_req_id", ack.authReqId)]), authorization: nil,
+            clientCertificate: setup.certificate
+        ).get()
+        #expect(tokens.authorizationDetails == details)
     }
 
     @Test("a FAPI-CIBA client trying a client secret is invalid_client")

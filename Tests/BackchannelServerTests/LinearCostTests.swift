@@ -88,4 +88,28 @@ struct LinearCostTests {
         }
         #expect(ratio < Self.ceiling, "cost ratio 4n/n = \(ratio)")
     }
+
+    @Test("an authentication request with n-byte authorization_details, valid or nested as deep as it is long")
+    func authorizationDetails() async throws {
+        var policy = ServerPolicy()
+        policy.limits.enabled = false  // every try is admitted alike
+        policy.authorizationDetailsTypes = [
+            "batch": try AuthorizationDetailType(
+                fields: ["items": AuthorizationDetailField(.array(AuthorizationDetailField(.string, maxLength: 16)), maxItems: 256)], summary: "{{#items}}{{.}} {{/items}}")
+        ]
+        let client = ClientConfiguration(clientId: "console", clientSecret: "console-secret-0042", authorizationDetailsTypes: ["batch"])
+        let fixture = try await EngineFixture.make(policy: policy, clients: [client])
+        // Valid details within the byte cap: n items of 20 bytes each.
+        let valid = await Self.growth(64, make: { n in
+            #"[{"type":"batch","items":["# + (0..<n).map { _ in #""item-0123456789""# }.joined(separator: ",") + "]}]"
+        }) {
+            _ = await fixture.start([("scope", "openid"), ("login_hint", "alice"), ("authorization_details", $0)])
+        }
+        #expect(valid < Self.ceiling, "cost ratio 4n/n = \(valid) (valid)")
+        // Hostile input far over the cap: refused after one pass at most.
+        let deep = await Self.growth(50_000, make: { n in String(repeating: "[", count: n) }) {
+            _ = await fixture.start([("scope", "openid"), ("login_hint", "alice"), ("authorization_details", $0)])
+        }
+        #expect(deep < Self.ceiling, "cost ratio 4n/n = \(deep) (deep)")
+    }
 }

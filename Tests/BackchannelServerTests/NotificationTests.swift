@@ -43,15 +43,18 @@ struct NotificationTests {
     private func fixture(maxAttempts: Int = 8) async throws -> EngineFixture {
         var policy = ServerPolicy()
         policy.notificationMaxAttempts = maxAttempts
-        return try await EngineFixture.make(policy: policy, clients: EngineFixture.clients + [Self.pinger, Self.pusher])
+        policy.authorizationDetailsTypes = ["payment_initiation": .paymentInitiation]
+        var pusher = Self.pusher
+        pusher.authorizationDetailsTypes = ["payment_initiation"]
+        return try await EngineFixture.make(policy: policy, clients: EngineFixture.clients + [Self.pinger, pusher])
     }
 
     /// Starts a request for `user` as `client` with a notification token; waits until it concluded.
     private func concluded(
-        _ fixture: EngineFixture, _ client: ClientConfiguration, user: String = "alice", advance: TimeInterval = 3
+        _ fixture: EngineFixture, _ client: ClientConfiguration, user: String = "alice", advance: TimeInterval = 3, extra: [(String, String)] = []
     ) async throws -> AuthenticationAcknowledgement {
         let ack = try await fixture.start(
-            [("scope", "openid"), ("login_hint", user), ("client_notification_token", "rp-token-0123456789")],
+            [("scope", "openid"), ("login_hint", user), ("client_notification_token", "rp-token-0123456789")] + extra,
             client: (client.clientId, client.clientSecret!)
         ).get()
         await fixture.clock.advance(by: advance)
@@ -115,6 +118,20 @@ struct NotificationTests {
         #expect(claims.sub == "alice")
         #expect(Data(base64URL: claims.atHash) == Data(SHA256Digest.leftHalf(of: accessToken)))
         #expect(await fixture.poll(ack.authReqId, client: ("pusher", "pusher-secret-0042")).failure?.code == "unauthorized_client")
+    }
+
+    @Test("push: the pushed token response carries the approved authorization_details, as does its access token")
+    func pushAuthorizationDetails() async throws {
+        let fixture = try await fixture()
+        let details = AuthorizationDetailsTests.payment
+        _ = try await concluded(fixture, Self.pusher, extra: [("authorization_details", AuthorizationDetails.canonicalJSON(of: details))])
+        let transport = RecordingTransport()
+        #expect(try await deliverAll(fixture, transport) == [.delivered])
+        let json = try #require(transport.sent.first).json
+        #expect(json["authorization_details"] == details)
+        let accessToken = try #require(json["access_token"]?.stringValue)
+        let claims = try JSONDecoder().decode([String: JSONValue].self, from: Base64URL.decode(String(accessToken.split(separator: ".")[1]))!)
+        #expect(claims["authorization_details"] == details)
     }
 
     @Test("push errors: a denial is access_denied, a failure transaction_failed, an expiry expired_token, each naming the request",

@@ -11,7 +11,8 @@ struct PendingRequestStoreContractTests {
         PendingRequest(
             authReqIdHash: hash, clientId: client, authenticator: "mock-push", scopes: ["openid", "profile"], acr: "urn:acr:push",
             createdAt: now, expiresAt: now.addingTimeInterval(expiresIn), interval: 5,
-            claims: RequestedClaims(idToken: ["email", "name"], userinfo: ["phone_number"]))
+            claims: RequestedClaims(idToken: ["email", "name"], userinfo: ["phone_number"]),
+            authorizationDetails: #"[{"creditorName":"Merchant é","type":"payment_initiation"}]"#)
     }
 
     private let approval = BackchannelAuthenticationResult.approved(

@@ -1,7 +1,7 @@
 /// The CIBA errors (Core §13) a handler may cause when asked to start; each maps to one OAuth error code.
 ///
-/// A struct of named values rather than an enumeration, so a later minor version can add one (RFC 9396's
-/// `invalid_authorization_details`, say) without breaking a plugin that switches over the ones it knows.
+/// A struct of named values rather than an enumeration, so a minor version can add one (1.3 added
+/// ``invalidAuthorizationDetails``) without breaking a plugin that switches over the ones it knows.
 public struct BackchannelStartAuthenticationError: Sendable, Hashable, CustomStringConvertible {
     /// The OAuth `error` code this value stands for.
     public let errorCode: String
@@ -23,8 +23,15 @@ public struct BackchannelStartAuthenticationError: Sendable, Hashable, CustomStr
     /// Policy refuses the request outright, before the user is asked (`access_denied`).
     public static let accessDenied = Self("access_denied")
 
+    /// The authorization details cannot be shown to this user or acted on by this authenticator
+    /// (`invalid_authorization_details`, RFC 9396 §5). Added in 1.3.
+    public static let invalidAuthorizationDetails = Self("invalid_authorization_details")
+
     /// Every error of this version of the API.
-    public static let all: [Self] = [.unknownUserId, .expiredLoginHintToken, .missingUserCode, .invalidUserCode, .invalidBindingMessage, .accessDenied]
+    public static let all: [Self] = [
+        .unknownUserId, .expiredLoginHintToken, .missingUserCode, .invalidUserCode, .invalidBindingMessage, .accessDenied,
+        .invalidAuthorizationDetails,
+    ]
 
     public var description: String { errorCode }
 }

@@ -23,8 +23,32 @@ public struct BackchannelAuthenticationRequest: Sendable, Hashable {
     public var userCode: String?
     /// The instant after which the request is void.
     public var expiresAt: Date
-    /// Any further request parameters the host passed on, such as `authorization_details`.
+    /// Any further request parameters the host passed on.
     public var requestedContext: [String: JSONValue]
+    /// What the user is asked to approve beyond the scopes (RFC 9396), validated against the configured types,
+    /// each entry with its summary: show every ``AuthorizationDetail/summary`` (and the binding message)
+    /// before the user decides. Empty when the client sent none. Added in 1.3.
+    public var authorizationDetails: AuthorizationDetails = .none
+
+    /// Creates a request with authorization details. Added in 1.3.
+    public init(
+        authReqId: AuthReqId,
+        clientId: String,
+        clientName: String? = nil,
+        hint: BackchannelHint,
+        scopes: [String],
+        acrValues: [String] = [],
+        bindingMessage: String? = nil,
+        userCode: String? = nil,
+        expiresAt: Date,
+        requestedContext: [String: JSONValue] = [:],
+        authorizationDetails: AuthorizationDetails
+    ) {
+        self.init(
+            authReqId: authReqId, clientId: clientId, clientName: clientName, hint: hint, scopes: scopes, acrValues: acrValues,
+            bindingMessage: bindingMessage, userCode: userCode, expiresAt: expiresAt, requestedContext: requestedContext)
+        self.authorizationDetails = authorizationDetails
+    }
 
     /// Creates a request.
     public init(

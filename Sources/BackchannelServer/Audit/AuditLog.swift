@@ -65,6 +65,11 @@ public final class AuditLog: Sendable {
             let (key, value) = subjectValue(subject)
             metadata[key] = value
         }
+        // The types of what the user was asked to approve, never the values (amounts, accounts).
+        if case .array(let entries)? = TokenIssuer.authorizationDetails(request.authorizationDetails) {
+            let types = Set(entries.compactMap { $0.objectValue?["type"]?.stringValue })
+            metadata["authorization_details_types"] = .string(types.sorted().joined(separator: " "))
+        }
         return metadata
     }
 

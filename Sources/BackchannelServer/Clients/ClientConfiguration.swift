@@ -63,6 +63,16 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
     /// `resource_server`: this client is a resource server and may introspect any client's access tokens
     /// (RFC 7662 §2.1); any other client may introspect only tokens issued to itself.
     public var resourceServer: Bool = false
+    /// `authorization_details_types` (RFC 9396 §10): the authorization details types this client may request,
+    /// each one of `policy.authorization_details_types`; none by default.
+    public var authorizationDetailsTypes: [String] = []
+    /// `max_expiry`: the longest `requested_expiry` granted to this client, in seconds, up to 24 hours (an agent
+    /// waiting for a user's approval); `policy.max_expiry` when absent. A request longer than the policy's
+    /// counts against ``maxLongPendingPerUser``.
+    public var maxExpiry: Int?
+    /// `max_long_pending_per_user`: how many of this client's requests for one user may be pending at once with
+    /// an expiry beyond `policy.max_expiry`, so long waits cannot crowd a user; 3 by default.
+    public var maxLongPendingPerUser: Int = 3
 
     /// The CIBA grant type, `urn:openid:params:grant-type:ciba`.
     public static let cibaGrantType = "urn:openid:params:grant-type:ciba"
@@ -95,7 +105,10 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
         tlsClientAuthSanEmail: String? = nil,
         tlsClientCertificateBoundAccessTokens: Bool = false,
         profile: ClientProfile? = nil,
-        resourceServer: Bool = false
+        resourceServer: Bool = false,
+        authorizationDetailsTypes: [String] = [],
+        maxExpiry: Int? = nil,
+        maxLongPendingPerUser: Int = 3
     ) {
         self.clientId = clientId
         self.clientSecret = clientSecret
@@ -121,6 +134,9 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
         self.tlsClientCertificateBoundAccessTokens = tlsClientCertificateBoundAccessTokens
         self.profile = profile
         self.resourceServer = resourceServer
+        self.authorizationDetailsTypes = authorizationDetailsTypes
+        self.maxExpiry = maxExpiry
+        self.maxLongPendingPerUser = maxLongPendingPerUser
     }
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
@@ -129,7 +145,7 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
         case backchannelUserCodeParameter, scopes, authenticators, defaultAuthenticator, idTokenSignedResponseAlg, jwks
         case tokenEndpointAuthSigningAlg, jwksUri, backchannelAuthenticationRequestSigningAlg
         case tlsClientAuthSubjectDn, tlsClientAuthSanDns, tlsClientAuthSanUri, tlsClientAuthSanIp, tlsClientAuthSanEmail
-        case tlsClientCertificateBoundAccessTokens, profile, resourceServer
+        case tlsClientCertificateBoundAccessTokens, profile, resourceServer, authorizationDetailsTypes, maxExpiry, maxLongPendingPerUser
     }
 
     public init(from decoder: any Decoder) throws {
@@ -162,6 +178,15 @@ public struct ClientConfiguration: Decodable, Sendable, Hashable {
             profile: try container.decodeIfPresent(ClientProfile.self, forKey: .profile)
         )
         resourceServer = try container.decodeIfPresent(Bool.self, forKey: .resourceServer) ?? false
+        authorizationDetailsTypes = try container.decodeIfPresent([String].self, forKey: .authorizationDetailsTypes) ?? []
+        maxExpiry = try container.decodeIfPresent(Int.self, forKey: .maxExpiry)
+        maxLongPendingPerUser = try container.decodeIfPresent(Int.self, forKey: .maxLongPendingPerUser) ?? 3
+        if let maxExpiry, !(1...ServerPolicy.longestExpiry).contains(maxExpiry) {
+            throw DecodingError.dataCorruptedError(forKey: .maxExpiry, in: container, debugDescription: "must be 1 to \(ServerPolicy.longestExpiry) seconds")
+        }
+        if maxLongPendingPerUser < 1 {
+            throw DecodingError.dataCorruptedError(forKey: .maxLongPendingPerUser, in: container, debugDescription: "must be at least 1")
+        }
         if clientId.isEmpty {
             throw DecodingError.dataCorruptedError(forKey: .clientId, in: container, debugDescription: "must not be empty")
         }

@@ -65,6 +65,10 @@ struct ClientRegistry: Sendable {
             }
             if configuration.profile == .fapiCIBA { try FAPICIBAProfile.check(configuration, field: field, policy: policy) }
             let notificationEndpoint = try Self.notificationEndpoint(configuration, field: field, policy: policy)
+            if let unknown = configuration.authorizationDetailsTypes.first(where: { policy.authorizationDetailsTypes[$0] == nil }) {
+                throw EngineConfigurationError(
+                    field: "\(field).authorization_details_types", reason: "'\(unknown)' is not one of policy.authorization_details_types")
+            }
             if let unknown = configuration.authenticators.first(where: { routes.byName[$0] == nil }) {
                 throw EngineConfigurationError(field: "\(field).authenticators", reason: "'\(unknown)' is not a configured authenticator")
             }

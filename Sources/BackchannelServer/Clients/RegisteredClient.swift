@@ -46,6 +46,12 @@ public struct RegisteredClient: Sendable {
     public let profile: ClientProfile?
     /// Whether it may introspect other clients' access tokens (a resource server).
     public let isResourceServer: Bool
+    /// The authorization details types it may request.
+    let authorizationDetailsTypes: Set<String>
+    /// The longest expiry it is granted, if not the policy's.
+    let maxExpiry: Int?
+    /// How many of its requests for one user may wait beyond the policy's `max_expiry` at once.
+    let maxLongPendingPerUser: Int
 
     /// Whether it is confidential: only confidential clients may use the CIBA grant.
     public var isConfidential: Bool { secretDigest != nil || assertionKeys != nil || mutualTLS != nil }
@@ -58,6 +64,9 @@ public struct RegisteredClient: Sendable {
         self.boundTokens = configuration.tlsClientCertificateBoundAccessTokens
         self.profile = configuration.profile
         self.isResourceServer = configuration.resourceServer
+        self.authorizationDetailsTypes = Set(configuration.authorizationDetailsTypes)
+        self.maxExpiry = configuration.maxExpiry
+        self.maxLongPendingPerUser = configuration.maxLongPendingPerUser
         self.idTokenKid = idTokenKid
         self.notificationEndpoint = notificationEndpoint
         self.clientId = configuration.clientId

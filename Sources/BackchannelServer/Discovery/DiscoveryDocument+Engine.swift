@@ -3,7 +3,7 @@ import Foundation
 extension DiscoveryDocument {
     /// The metadata of an engine serving `registered` clients through `routes`, signing with `keys`: what it
     /// announces follows what some client may use (mutual TLS, refresh tokens, ping and push).
-    init(issuer: String, registered: [RegisteredClient], routes: AuthenticatorRoutes, keys: SigningKeySet) {
+    init(issuer: String, registered: [RegisteredClient], routes: AuthenticatorRoutes, keys: SigningKeySet, authorizationDetailsTypes: [String] = []) {
         let scopes = Set(registered.flatMap(\.allowedScopes)).union(["openid"]).sorted()
         // Mutual TLS is announced once some client may use it: the transport must pass certificates for it.
         let mutualTLS = registered.contains { $0.mutualTLS != nil || $0.boundTokens }
@@ -39,7 +39,8 @@ extension DiscoveryDocument {
             responseTypesSupported: ["none"],
             acrValuesSupported: routes.ordered.map(\.acr),
             claimsSupported: (["iss", "sub", "aud", "exp", "iat", "auth_time", "acr", "amr", "at_hash"] + StandardClaims.all.sorted()),
-            claimsParameterSupported: true
+            claimsParameterSupported: true,
+            authorizationDetailsTypesSupported: authorizationDetailsTypes.isEmpty ? nil : authorizationDetailsTypes.sorted()
         )
     }
 

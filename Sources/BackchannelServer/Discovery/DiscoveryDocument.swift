@@ -25,6 +25,8 @@ struct DiscoveryDocument: Encodable {
     var acrValuesSupported: [String]
     var claimsSupported: [String]
     var claimsParameterSupported: Bool
+    /// RFC 9396 §10.1; absent when no type is configured.
+    var authorizationDetailsTypesSupported: [String]? = nil
 
     private enum CodingKeys: String, CodingKey {
         case issuer
@@ -51,5 +53,6 @@ struct DiscoveryDocument: Encodable {
         case acrValuesSupported = "acr_values_supported"
         case claimsSupported = "claims_supported"
         case claimsParameterSupported = "claims_parameter_supported"
+        case authorizationDetailsTypesSupported = "authorization_details_types_supported"
     }
 }

@@ -10,7 +10,7 @@ struct AuthenticationEndpoint: EngineEndpoint {
     private static let authenticationParameters: Set<String> = [
         "scope", "client_id", "client_secret", "login_hint", "id_token_hint", "login_hint_token", "binding_message",
         "user_code", "requested_expiry", "acr_values", "client_notification_token", "request", "client_assertion",
-        "client_assertion_type", "claims",
+        "client_assertion_type", "claims", "authorization_details",
     ]
 
     /// Handles a request to the backchannel authentication endpoint (CIBA Core §7).
@@ -66,6 +66,10 @@ struct AuthenticationEndpoint: EngineEndpoint {
             parameters = sent
         }
         let scopes = try Self.scopes(try parameters.value("scope"), allowed: client.allowedScopes)
+        // Checked before anyone is reached: what the user will be asked to approve must be well formed.
+        let details = try (try parameters.value("authorization_details")).map { (text) throws(OAuthError) in
+            try authorizationDetails.validate(text, allowedTypes: client.authorizationDetailsTypes)
+        } ?? .none
         let hint = try await hint(parameters, client: client)
         let bindingMessage = try bindingMessage(try parameters.value("binding_message"))
         if client.profile == .fapiCIBA, FAPICIBAProfile.requiresBindingMessage, bindingMessage == nil {
@@ -80,7 +84,7 @@ struct AuthenticationEndpoint: EngineEndpoint {
         if !client.requiresUserCode, userCode != nil {
             throw .invalidRequest("this client is not registered to send a user_code (backchannel_user_code_parameter)")
         }
-        let expiresIn = try expiry(try parameters.value("requested_expiry"))
+        let expiresIn = try expiry(try parameters.value("requested_expiry"), client: client)
         let acrValues = (try parameters.value("acr_values"))?.split(separator: " ").map(String.init) ?? []
         let route = try authenticator(for: acrValues, client: client)
         let context = try Self.requestedContext(parameters)
@@ -100,12 +104,12 @@ struct AuthenticationEndpoint: EngineEndpoint {
                 ClientNotification(
                     mode: client.deliveryMode, authReqId: outboxSeal.seal(secret.value, for: secret.hash), token: outboxSeal.seal($0, for: secret.hash))
             },
-            subject: user?.subject ?? Self.verifiedSubject(hint)
+            subject: user?.subject ?? Self.verifiedSubject(hint), authorizationDetails: details.canonicalJSON
         )
         let request = BackchannelAuthenticationRequest(
             authReqId: authReqId, clientId: client.clientId, clientName: client.clientName, hint: hint, scopes: scopes,
             acrValues: acrValues, bindingMessage: bindingMessage, userCode: userCode, expiresAt: expiresAt,
-            requestedContext: context
+            requestedContext: context, authorizationDetails: details
         )
         // A user code is checked first, against the client's own rate and its own lockout for the user, so a
         // wrong one spends nothing another client relies on. Then the limits and the insert, in one call (one
@@ -113,7 +117,11 @@ struct AuthenticationEndpoint: EngineEndpoint {
         if let userCode {
             try await limiter.verifyUserCode(userCode, user: user, clientId: client.clientId, subject: subject, now: now)
         }
-        let admission = limiter.admission(member: secret.hash, clientId: client.clientId, subject: subject, until: expiresAt, clientPaid: userCode != nil)
+        // A request waiting longer than the policy allows others also counts against the client's cap on such
+        // requests for the user, so an agent's long waits cannot crowd the user out.
+        let admission = limiter.admission(
+            member: secret.hash, clientId: client.clientId, subject: subject, until: expiresAt, clientPaid: userCode != nil,
+            longPendingCap: expiresIn > policy.maxExpiry ? client.maxLongPendingPerUser : nil)
         // Stored before the handler starts, so a conclusion reported at once is never lost.
         let verdict: LimitVerdict
         do {
@@ -251,13 +259,13 @@ struct AuthenticationEndpoint: EngineEndpoint {
         return value
     }
 
-    /// The lifetime: `requested_expiry` capped by policy, or the default.
-    private func expiry(_ value: String?) throws(OAuthError) -> Int {
+    /// The lifetime: `requested_expiry` capped by the client's `max_expiry` or else the policy's, or the default.
+    private func expiry(_ value: String?, client: RegisteredClient) throws(OAuthError) -> Int {
         guard let value else { return policy.defaultExpiry }
         guard value.count <= 9, value.allSatisfy({ $0.isASCII && $0.isNumber }), let seconds = Int(value), seconds > 0 else {
             throw .invalidRequest("requested_expiry must be a positive integer")
         }
-        return min(seconds, policy.maxExpiry)
+        return min(seconds, client.maxExpiry ?? policy.maxExpiry)
     }
 
     /// The first authenticator `acr_values` name that the client may use, else the client's default
@@ -281,6 +289,8 @@ struct AuthenticationEndpoint: EngineEndpoint {
         case .missingUserCode: .missingUserCode(description ?? "a user_code is required")
         case .invalidUserCode: .invalidUserCode(description ?? "the user_code is invalid")
         case .invalidBindingMessage: .invalidBindingMessage(description ?? "the binding_message cannot be shown to the user")
+        case .invalidAuthorizationDetails:
+            .invalidAuthorizationDetails(description ?? "the authorization_details cannot be shown to the user")
         // Every value of this API version is above; a plugin cannot be newer than the server.
         default: .accessDenied(description ?? "the request was refused", atTokenEndpoint: false)
         }

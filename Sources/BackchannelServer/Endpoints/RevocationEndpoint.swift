@@ -65,6 +65,7 @@ struct RevocationEndpoint: EngineEndpoint {
                 "iat": .integer(claims.iat), "jti": .string(claims.jti), "auth_time": .integer(claims.authTime),
             ]
             if let acr = claims.acr { answer["acr"] = .string(acr) }
+            if let details = claims.authorizationDetails { answer["authorization_details"] = details }  // RFC 9396 §9.2
             if let bound = claims.cnf { answer["cnf"] = .object(["x5t#S256": .string(bound.x5tS256)]) }  // RFC 8705 §3.2
             return .success(answer)
         } catch {

@@ -130,7 +130,8 @@ struct TokenEndpoint: EngineEndpoint {
                 refresh = try await refreshTokens.begin(
                     RefreshTokens.Authentication(
                         clientId: client.clientId, subject: attributes.subject, scopes: redeemed.scopes, authTime: attributes.authTime,
-                        acr: attributes.acr ?? redeemed.acr, amr: attributes.amr, userinfoClaims: redeemed.claims.userinfo.sorted()),
+                        acr: attributes.acr ?? redeemed.acr, amr: attributes.amr, userinfoClaims: redeemed.claims.userinfo.sorted(),
+                        authorizationDetails: TokenIssuer.authorizationDetails(redeemed.authorizationDetails)),
                     now: now)
             }
             tokens = try await tokenIssuer.issue(
@@ -159,10 +160,11 @@ struct TokenEndpoint: EngineEndpoint {
         guard let presented = try parameters.value("refresh_token") else { throw .invalidRequest("the refresh_token parameter is required") }
         let requested = try parameters.value("scope").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
             .flatMap { $0.isEmpty ? nil : $0 }
+        let narrowedTo = try parameters.value("authorization_details").map { (text) throws(OAuthError) in try AuthorizationDetailsValidator.entries(of: text) }
         let now = clock.now
         let redemption: RefreshTokens.Redemption
         do {
-            redemption = try await refreshTokens.redeem(presented, clientId: client.clientId, scopes: requested)
+            redemption = try await refreshTokens.redeem(presented, clientId: client.clientId, scopes: requested, authorizationDetails: narrowedTo)
         } catch {
             logger.error("the refresh token store failed", metadata: ["error": "\(error)"])
             throw .serverError("the server could not complete the request")
@@ -173,6 +175,8 @@ struct TokenEndpoint: EngineEndpoint {
             throw .invalidGrant("the refresh token is invalid, expired or revoked")
         case .scopeExceeded:
             throw .invalidScope("the scope asked for exceeds what the refresh token grants")
+        case .authorizationDetailsExceeded:
+            throw .invalidAuthorizationDetails("the authorization_details asked for exceed what the refresh token grants")
         case .reused(let authentication):
             audit.refreshTokenReused(clientId: client.clientId, subject: authentication.subject)
             throw .invalidGrant("the refresh token is invalid, expired or revoked")
@@ -195,9 +199,11 @@ struct TokenEndpoint: EngineEndpoint {
         // A narrower scope for this access token only (RFC 6749 §6); the refresh token keeps the grant whole. Only
         // the scopes the client may still request are granted: a registration narrowed since narrows the token.
         let scopes = (requested ?? grant.authentication.scopes).filter(client.allowedScopes.contains)
+        let details = RefreshTokens.narrowed(grant.authentication.authorizationDetails, to: narrowedTo)
         do {
             let next = try await refreshTokens.issue(grant, now: now)
-            return try await tokenIssuer.refreshed(grant, scopes: scopes, refreshToken: next, certificateThumbprint: binding, now: now)
+            return try await tokenIssuer.refreshed(
+                grant, scopes: scopes, authorizationDetails: details, refreshToken: next, certificateThumbprint: binding, now: now)
         } catch {
             logger.error("issuing refreshed tokens failed", metadata: ["error": "\(error)"])
             throw .serverError("the tokens could not be issued")

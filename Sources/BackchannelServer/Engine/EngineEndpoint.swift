@@ -29,6 +29,7 @@ extension EngineEndpoint {
     var limiter: AbuseLimiter { state.limiter }
     var refreshTokens: RefreshTokens { state.refreshTokens }
     var signedRequests: SignedRequestVerifier { state.signedRequests }
+    var authorizationDetails: AuthorizationDetailsValidator { state.authorizationDetails }
     var metrics: EngineMetrics { state.metrics }
     var notificationCounters: NotificationCounters { state.notificationCounters }
 

@@ -32,6 +32,8 @@ final class EngineState: Sendable {
     let refreshTokens: RefreshTokens
     /// Verifies signed authentication requests (CIBA Core §7.1.1).
     let signedRequests: SignedRequestVerifier
+    /// Checks `authorization_details` (RFC 9396) against the configured types.
+    let authorizationDetails: AuthorizationDetailsValidator
     let metrics: EngineMetrics
     /// How ping and push deliveries went in this process.
     let notificationCounters: NotificationCounters
@@ -55,7 +57,8 @@ final class EngineState: Sendable {
         let registry = try ClientRegistry(
             configuration.clients, policy: policy, routes: routes, keys: configuration.keys, keyFetcher: environment.keyFetcher,
             certificateAuthorities: configuration.clientCertificateAuthorities, clock: clock, random: random)
-        self.discoveryDocument = try DiscoveryDocument(issuer: issuer, registered: registry.clients, routes: routes, keys: configuration.keys).encoded()
+        self.discoveryDocument = try DiscoveryDocument(issuer: issuer, registered: registry.clients, routes: routes, keys: configuration.keys,
+            authorizationDetailsTypes: Array(policy.authorizationDetailsTypes.keys)).encoded()
 
         (self.configuration, self.stores, self.environment) = (configuration, stores, environment)
         (self.pacing, self.notificationCounters) = (pacing, notificationCounters)
@@ -77,6 +80,7 @@ final class EngineState: Sendable {
         self.signedRequests = SignedRequestVerifier(
             issuer: issuer, maxLifetime: TimeInterval(policy.requestObjectMaxLifetime), clockSkew: TimeInterval(policy.clockSkew),
             replay: stores.replay, clock: clock, logger: logger, refusals: refusals)
+        self.authorizationDetails = AuthorizationDetailsValidator(types: policy.authorizationDetailsTypes)
         self.limiter = AbuseLimiter(limits: policy.limits, store: stores.limits, directory: configuration.userDirectory, logger: logger)
         self.metrics = EngineMetrics(clients: configuration.clients.map(\.clientId), authenticators: routes.names)
         self.tokenIssuer = TokenIssuer(issuer: issuer, keys: configuration.keys, policy: policy, random: random)

@@ -37,6 +37,9 @@ public enum OAuthError: Error, Sendable, Hashable {
     case invalidUserCode(String)
     /// `invalid_binding_message` (400).
     case invalidBindingMessage(String)
+    /// `invalid_authorization_details` (400, RFC 9396 §5): malformed, of an unknown type, of a type the client
+    /// may not request, or outside its type's schema.
+    case invalidAuthorizationDetails(String)
     /// `server_error` (500): the server failed; details are logged, never sent.
     case serverError(String)
 
@@ -59,6 +62,7 @@ public enum OAuthError: Error, Sendable, Hashable {
         case .missingUserCode: "missing_user_code"
         case .invalidUserCode: "invalid_user_code"
         case .invalidBindingMessage: "invalid_binding_message"
+        case .invalidAuthorizationDetails: "invalid_authorization_details"
         case .serverError: "server_error"
         }
     }
@@ -71,7 +75,7 @@ public enum OAuthError: Error, Sendable, Hashable {
             .accessDenied(let text, _), .expiredToken(let text), .authorizationPending(let text),
             .slowDown(let text), .expiredLoginHintToken(let text), .unknownUserId(let text),
             .missingUserCode(let text), .invalidUserCode(let text), .invalidBindingMessage(let text),
-            .serverError(let text):
+            .invalidAuthorizationDetails(let text), .serverError(let text):
             text
         }
     }

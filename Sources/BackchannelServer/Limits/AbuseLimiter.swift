@@ -34,8 +34,11 @@ struct AbuseLimiter: Sendable {
 
     /// What a request for `subject` from `clientId` must pass, counting it until `until`; `nil` when the
     /// limits are off. `clientPaid`: the client's own rate token was taken already (by the user-code check).
-    func admission(member: String, clientId: String, subject: String, until: Date, clientPaid: Bool = false) -> LimitAdmission? {
+    func admission(
+        member: String, clientId: String, subject: String, until: Date, clientPaid: Bool = false, longPendingCap: Int? = nil
+    ) -> LimitAdmission? {
         guard limits.enabled else { return nil }
+        let pair = clientId + String(Self.separator) + subject
         return LimitAdmission(
             cooldown: .init(key: cooldownKey(clientId, subject), capacity: 1, refillPerSecond: cooldownRate),
             buckets: (clientPaid ? [] : [clientBucket(clientId)]) + [
@@ -44,8 +47,8 @@ struct AbuseLimiter: Sendable {
             member: member,
             caps: [
                 .init(key: "p:" + subject, limit: limits.maxPendingPerSubject),
-                .init(key: "pc:" + clientId + String(Self.separator) + subject, limit: limits.maxPendingPerClientSubject),
-            ],
+                .init(key: "pc:" + pair, limit: limits.maxPendingPerClientSubject),
+            ] + (longPendingCap.map { [.init(key: "pl:" + pair, limit: $0)] } ?? []),
             until: until)
     }
 

@@ -58,6 +58,13 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
     /// `notification_max_in_flight_per_endpoint`: deliveries to one client endpoint at once, per process.
     public var notificationMaxInFlightPerEndpoint: Int = 8
 
+    /// `authorization_details_types`: the types of RFC 9396 authorization details the server accepts, by name,
+    /// each with its schema and summary; a client requests those its `authorization_details_types` lists.
+    public var authorizationDetailsTypes: [String: AuthorizationDetailType] = [:]
+
+    /// The longest expiry any client may be allowed (`max_expiry` of a client): 24 hours.
+    public static let longestExpiry = 86_400
+
     /// The defaults.
     public init() {}
 
@@ -66,7 +73,7 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
         case accessTokenAudience, acceptIdTokenHintsFromRetiredKeys, enforcePollInterval, expiredRequestRetention
         case minClientSecretLength, limits, allowInsecureLoopbackNotifications, notificationMaxAttempts, notificationAttemptTimeout
         case notificationMaxInFlightPerEndpoint, clientAssertionMaxLifetime, clockSkew, allowInsecureLoopbackJwksUri, requestObjectMaxLifetime
-        case refreshTokenLifetime, refreshTokenMaxLifetime
+        case refreshTokenLifetime, refreshTokenMaxLifetime, authorizationDetailsTypes
     }
 
     public init(from decoder: any Decoder) throws {
@@ -98,6 +105,15 @@ public struct ServerPolicy: Decodable, Sendable, Hashable {
         notificationMaxAttempts = try container.decodePositive(.notificationMaxAttempts, default: notificationMaxAttempts)
         notificationAttemptTimeout = try positive(.notificationAttemptTimeout, notificationAttemptTimeout)
         notificationMaxInFlightPerEndpoint = try container.decodePositive(.notificationMaxInFlightPerEndpoint, default: notificationMaxInFlightPerEndpoint)
+        authorizationDetailsTypes =
+            try container.decodeIfPresent([String: AuthorizationDetailType].self, forKey: .authorizationDetailsTypes) ?? [:]
+        for name in authorizationDetailsTypes.keys where name.isEmpty || name.utf8.count > 64 || !name.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .authorizationDetailsTypes, in: container, debugDescription: "type names must be 1 to 64 visible ASCII characters")
+        }
+        if maxExpiry > Self.longestExpiry {
+            throw DecodingError.dataCorruptedError(forKey: .maxExpiry, in: container, debugDescription: "must not exceed \(Self.longestExpiry) (24 hours)")
+        }
         if minClientSecretLength < 8 {
             throw DecodingError.dataCorruptedError(forKey: .minClientSecretLength, in: container, debugDescription: "must be at least 8")
         }

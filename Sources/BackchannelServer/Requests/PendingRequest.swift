@@ -1,3 +1,4 @@
+import BackchannelCore
 import Foundation
 
 /// A backchannel authentication request as the store keeps it. The `auth_req_id` itself is never
@@ -29,6 +30,9 @@ public struct PendingRequest: Sendable, Hashable {
     /// operators (the admin API lists a user's requests) and the audit trail, never for tokens, whose
     /// subject is what the authenticator asserts.
     public var subject: String?
+    /// The approved `authorization_details` (RFC 9396) as canonical JSON (``AuthorizationDetails/canonicalJSON``),
+    /// which the tokens carry; empty when the request has none.
+    public var authorizationDetails: String
 
     /// Creates a record in the pending state.
     public init(
@@ -43,7 +47,8 @@ public struct PendingRequest: Sendable, Hashable {
         state: PendingRequestState = .pending,
         claims: RequestedClaims = .none,
         notification: ClientNotification? = nil,
-        subject: String? = nil
+        subject: String? = nil,
+        authorizationDetails: String = ""
     ) {
         self.authReqIdHash = authReqIdHash
         self.clientId = clientId
@@ -57,5 +62,6 @@ public struct PendingRequest: Sendable, Hashable {
         self.claims = claims
         self.notification = notification
         self.subject = subject
+        self.authorizationDetails = authorizationDetails
     }
 }

@@ -1,3 +1,4 @@
+import BackchannelCore
 import JWTKit
 
 /// The claims of an access token in the JWT profile of RFC 9068.
@@ -21,6 +22,8 @@ struct AccessTokenClaims: JWTPayload {
     /// The refresh-token family (grant) the token was issued with, if any: the token is valid only while the
     /// family is, so revoking the grant or detecting a reuse ends it too.
     var refreshFamily: String?
+    /// `authorization_details` (RFC 9396 §9.1): what the user approved beyond the scopes.
+    var authorizationDetails: JSONValue?
 
     /// A confirmation claim naming a certificate by its SHA-256 thumbprint.
     struct Confirmation: Codable, Equatable {
@@ -37,6 +40,7 @@ struct AccessTokenClaims: JWTPayload {
         case authTime = "auth_time"
         case userinfoClaims = "userinfo_claims"
         case refreshFamily = "grant_id"
+        case authorizationDetails = "authorization_details"
     }
 
     // The UserInfo endpoint checks issuer, audience and expiry itself, against its own clock.

@@ -29,6 +29,9 @@ struct RefreshTokens: Sendable {
         var acr: String?
         var amr: [String]
         var userinfoClaims: [String]
+        /// The `authorization_details` the user approved, which every access token of the family carries unless
+        /// the client narrows it; absent in records written before they existed.
+        var authorizationDetails: JSONValue? = nil
     }
 
     /// What a refresh token grants: its family's authentication. A rotation keeps it whole (RFC 6749 §6:
@@ -52,6 +55,8 @@ struct RefreshTokens: Sendable {
         case invalid
         /// Scopes beyond the grant's were asked for: nothing was spent.
         case scopeExceeded
+        /// Authorization details the grant does not hold were asked for: nothing was spent.
+        case authorizationDetailsExceeded
         /// A spent token presented again: the family (of this authentication) has been revoked.
         case reused(Authentication)
     }
@@ -79,8 +84,12 @@ struct RefreshTokens: Sendable {
     }
 
     /// Spends `token` for `clientId`: its grant once, `.reused` (and the family revoked) for a token spent before.
-    /// - Parameter scopes: The scopes asked for, which must be among the grant's; checked before anything is spent.
-    func redeem(_ token: String, clientId: String, scopes: [String]?) async throws -> Redemption {
+    /// - Parameters:
+    ///   - scopes: The scopes asked for, which must be among the grant's; checked before anything is spent.
+    ///   - authorizationDetails: The entries asked for, each one of the grant's; checked before anything is spent.
+    func redeem(
+        _ token: String, clientId: String, scopes: [String]?, authorizationDetails: [[String: JSONValue]]? = nil
+    ) async throws -> Redemption {
         guard token.utf8.count <= 512, let record = try await store.record(namespace: Self.tokenNamespace, key: Self.hash(token)),
             let stored = try? JSONDecoder().decode(Stored.self, from: record.value)
         else { return .invalid }
@@ -93,6 +102,9 @@ struct RefreshTokens: Sendable {
             return .reused(stored.grant.authentication)
         }
         if let scopes, !Set(scopes).isSubset(of: stored.grant.authentication.scopes) { return .scopeExceeded }
+        if let authorizationDetails, Self.narrowed(stored.grant.authentication.authorizationDetails, to: authorizationDetails) == nil {
+            return .authorizationDetailsExceeded
+        }
         var spent = stored
         spent.spent = true
         // Compare-and-set: of two nodes racing with the same token, one spends it and the other sees a reuse.
@@ -103,6 +115,20 @@ struct RefreshTokens: Sendable {
             return .reused(stored.grant.authentication)
         }
         return .grant(stored.grant)
+    }
+
+    /// The authorization details a refreshed access token carries (RFC 9396 §6): the grant's, or the entries of
+    /// them `requested` names, each exactly as granted; `nil` when one was never granted.
+    static func narrowed(_ granted: JSONValue?, to requested: [[String: JSONValue]]?) -> JSONValue? {
+        guard let requested else { return granted }
+        guard case .array(let entries)? = granted else { return nil }
+        let grantedForms = Set(entries.map(AuthorizationDetails.canonicalJSON(of:)))
+        var kept: [JSONValue] = []
+        for entry in requested {
+            guard grantedForms.contains(AuthorizationDetails.canonicalJSON(of: .object(entry))) else { return nil }
+            if !kept.contains(.object(entry)) { kept.append(.object(entry)) }
+        }
+        return .array(kept)
     }
 
     /// Revokes the family of `token` when it is `clientId`'s (RFC 7009 §2.1: revoking a refresh token ends

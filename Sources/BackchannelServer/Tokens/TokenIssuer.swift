@@ -26,11 +26,12 @@ struct TokenIssuer: Sendable {
         let acr = attributes.acr ?? request.acr
         let amr = attributes.amr.isEmpty ? nil : attributes.amr
         let scope = request.scopes.joined(separator: " ")
+        let details = Self.authorizationDetails(request.authorizationDetails)
 
         let accessToken = try await signAccessToken(
             subject: attributes.subject, clientId: request.clientId, scope: scope, authTime: authTime, acr: acr, amr: amr,
             userinfoClaims: request.claims.userinfo.isEmpty ? nil : request.claims.userinfo.sorted(), certificateThumbprint: certificateThumbprint,
-            refreshFamily: refreshFamily, iat: iat)
+            refreshFamily: refreshFamily, authorizationDetails: details, iat: iat)
 
         var idHeader = JWTHeader()
         idHeader.typ = "JWT"
@@ -44,13 +45,23 @@ struct TokenIssuer: Sendable {
             kid: JWKIdentifier(string: idTokenKid),
             header: idHeader
         )
-        return TokenResponse(accessToken: accessToken, tokenType: "Bearer", expiresIn: policy.accessTokenLifetime, idToken: idToken, scope: scope)
+        return TokenResponse(
+            accessToken: accessToken, tokenType: "Bearer", expiresIn: policy.accessTokenLifetime, idToken: idToken, scope: scope,
+            authorizationDetails: details)
+    }
+
+    /// The stored canonical JSON of a request's authorization details as the value tokens carry; `nil` for none.
+    static func authorizationDetails(_ canonicalJSON: String) -> JSONValue? {
+        guard !canonicalJSON.isEmpty else { return nil }
+        return try? JSONDecoder().decode(JSONValue.self, from: Data(canonicalJSON.utf8))
     }
 
     /// A new access token for what a refresh token grants, narrowed to `scopes`; no ID token (OpenID Connect
     /// Core §12.2 makes it optional, and the user did not authenticate again).
+    /// - Parameter authorizationDetails: The details this access token carries: the grant's, or a subset the client named.
     func refreshed(
-        _ grant: RefreshTokens.Grant, scopes: [String], refreshToken: String, certificateThumbprint: String?, now: Date
+        _ grant: RefreshTokens.Grant, scopes: [String], authorizationDetails: JSONValue?, refreshToken: String, certificateThumbprint: String?,
+        now: Date
     ) async throws -> TokenResponse {
         let authentication = grant.authentication
         let scope = scopes.joined(separator: " ")
@@ -59,14 +70,15 @@ struct TokenIssuer: Sendable {
             authTime: Int(authentication.authTime.timeIntervalSince1970), acr: authentication.acr,
             amr: authentication.amr.isEmpty ? nil : authentication.amr,
             userinfoClaims: authentication.userinfoClaims.isEmpty ? nil : authentication.userinfoClaims, certificateThumbprint: certificateThumbprint,
-            refreshFamily: grant.family, iat: Int(now.timeIntervalSince1970))
+            refreshFamily: grant.family, authorizationDetails: authorizationDetails, iat: Int(now.timeIntervalSince1970))
         return TokenResponse(
-            accessToken: accessToken, tokenType: "Bearer", expiresIn: policy.accessTokenLifetime, idToken: nil, scope: scope, refreshToken: refreshToken)
+            accessToken: accessToken, tokenType: "Bearer", expiresIn: policy.accessTokenLifetime, idToken: nil, scope: scope, refreshToken: refreshToken,
+            authorizationDetails: authorizationDetails)
     }
 
     private func signAccessToken(
         subject: String, clientId: String, scope: String, authTime: Int, acr: String?, amr: [String]?, userinfoClaims: [String]?,
-        certificateThumbprint: String?, refreshFamily: String?, iat: Int
+        certificateThumbprint: String?, refreshFamily: String?, authorizationDetails: JSONValue?, iat: Int
     ) async throws -> String {
         var header = JWTHeader()
         header.typ = "at+jwt"  // RFC 9068 §2.1
@@ -75,7 +87,7 @@ struct TokenIssuer: Sendable {
                 iss: issuer, sub: subject, aud: policy.accessTokenAudience ?? issuer, exp: iat + policy.accessTokenLifetime, iat: iat,
                 jti: Base64URL.encode(random.bytes(count: 16)), clientId: clientId, scope: scope, authTime: authTime, acr: acr, amr: amr,
                 userinfoClaims: userinfoClaims, cnf: certificateThumbprint.map { AccessTokenClaims.Confirmation(x5tS256: $0) },
-                refreshFamily: refreshFamily),
+                refreshFamily: refreshFamily, authorizationDetails: authorizationDetails),
             kid: JWKIdentifier(string: keys.activeKid),
             header: header
         )

@@ -61,7 +61,7 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler, BatchCa
             authReqId: authReqId.rawValue, subject: user.subject, clientName: request.clientName ?? request.clientId, scopes: request.scopes,
             bindingMessage: request.bindingMessage,
             codeHash: code.map { EmailSecrets.codeHash($0, salt: salt) }, codeSalt: code == nil ? nil : salt,
-            expiresAt: request.expiresAt)
+            expiresAt: request.expiresAt, authorizationDetails: request.authorizationDetails.isEmpty ? nil : request.authorizationDetails)
         let expiry = request.expiresAt.addingTimeInterval(Self.retention)
         guard try await records.insert(record, key: authReqId.rawValue, group: link.hash, createdAt: now, expiresAt: expiry) else {
             throw BackchannelHandlerError.duplicateAuthReqId(authReqId)
@@ -185,7 +185,11 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler, BatchCa
 
     private func mail(_ record: EmailRecord, linkToken: String, code: String?, to address: String) -> MailMessage {
         let link = services.frontChannelBaseURL.absoluteString + "?token=" + linkToken
-        var text = "\(record.clientName) asks you to sign in.\n\n"
+        let details = record.authorizationDetails ?? .none
+        var text = details.isEmpty ? "\(record.clientName) asks you to sign in.\n\n" : "\(record.clientName) asks you to approve:\n\n"
+        for entry in details.entries {
+            text += entry.summary + "\n" + entry.fieldLines.map { "  \($0.name): \($0.value)\n" }.joined() + "\n"
+        }
         if let binding = record.bindingMessage { text += "Check that it shows: \(binding)\n\n" }
         text += "Access requested: \(record.scopes.joined(separator: " "))\n\nApprove or deny here: \(link)\n\n"
         if let code { text += "The page will ask for this code: \(code)\n\n" }
@@ -193,6 +197,7 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler, BatchCa
         let html = mailTemplate.render([
             "client": record.clientName, "scopes": record.scopes.joined(separator: " "), "bindingMessage": record.bindingMessage ?? "",
             "hasBindingMessage": record.bindingMessage != nil, "link": link, "code": code ?? "", "hasCode": code != nil,
+            "authorizationDetails": details.templateContext, "approve": !details.isEmpty,
         ] as [String: Any])
         let domain = configuration.from.split(separator: "@").last.map(String.init) ?? "backchannel"
         return MailMessage(

@@ -58,6 +58,7 @@ struct EmailLinkPage: FrontChannelInteraction {
             context["scopes"] = record.scopes.joined(separator: " ")
             context["bindingMessage"] = record.bindingMessage ?? ""
             context["hasBindingMessage"] = record.bindingMessage != nil
+            context["authorizationDetails"] = record.authorizationDetails?.templateContext ?? []
             context["askCode"] = record.codeHash != nil
         }
         var response = FrontChannelResponse.html(template.render(context), status: status)

@@ -14,6 +14,8 @@ struct EmailRecord: ConcludableRecord, Equatable {
     var attempts: Int = 0
     var expiresAt: Date
     var conclusion: RecordedConclusion?
+    /// What the user is asked to approve beyond the scopes; the mail and the page show all of it.
+    var authorizationDetails: AuthorizationDetails?
 
     var result: BackchannelAuthenticationResult? {
         // RFC 8176 has no e-mail method; "user" records that the mailbox owner acted.

@@ -5,7 +5,8 @@ enum EmailTemplates {
     static let mail = """
         <!doctype html>
         <html lang="en"><body style="font-family: sans-serif">
-        <p><strong>{{client}}</strong> asks you to sign in.</p>
+        <p><strong>{{client}}</strong> asks you to {{#approve}}approve:{{/approve}}{{^approve}}sign in.{{/approve}}</p>
+        \(AuthorizationDetails.htmlSection)
         {{#hasBindingMessage}}<p>Check that it shows: <strong>{{bindingMessage}}</strong></p>{{/hasBindingMessage}}
         <p>Access requested: {{scopes}}</p>
         <p><a href="{{link}}">Approve or deny</a></p>
@@ -32,6 +33,7 @@ enum EmailTemplates {
         {{#hasForm}}
         <p><strong>{{client}}</strong> asks you to sign in.</p>
         {{#hasBindingMessage}}<p>Check that it shows: <span class="binding">{{bindingMessage}}</span></p>{{/hasBindingMessage}}
+        \(AuthorizationDetails.htmlSection)
         <p>Access requested: {{scopes}}</p>
         <form method="post" action="{{action}}">
         <input type="hidden" name="csrf" value="{{csrf}}">

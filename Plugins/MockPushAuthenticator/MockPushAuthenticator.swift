@@ -80,7 +80,7 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler, Batc
         let record = MockPushRecord(
             subject: subject, clientName: request.clientName ?? request.clientId,
             scopes: request.scopes, bindingMessage: request.bindingMessage, receivedAt: now, expiresAt: request.expiresAt,
-            action: script.action, afterSeconds: script.afterSeconds, conclusion: nil)
+            action: script.action, afterSeconds: script.afterSeconds, conclusion: nil, authorizationDetails: request.authorizationDetails)
         let inserted = try await records.insert(
             record, key: authReqId.rawValue, group: Self.pendingGroup(subject), createdAt: now,
             expiresAt: request.expiresAt.addingTimeInterval(Self.retention))

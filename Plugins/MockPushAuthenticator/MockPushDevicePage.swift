@@ -56,6 +56,8 @@ struct MockPushDevicePage: FrontChannelInteraction {
                     "scopes": notification.scopes.joined(separator: " "),
                     "bindingMessage": notification.bindingMessage ?? "",
                     "hasBindingMessage": notification.bindingMessage != nil,
+                    // What is approved, entry by entry: the summary, then every field, so nothing is hidden.
+                    "authorizationDetails": notification.authorizationDetails.templateContext,
                 ] as [String: Any]
             },
             "none": user != nil && notifications.isEmpty,

@@ -17,4 +17,6 @@ public struct MockPushNotification: Sendable, Hashable {
     public var receivedAt: Date
     /// When the request expires.
     public var expiresAt: Date
+    /// What the user is asked to approve beyond the scopes (RFC 9396), each entry with its summary.
+    public var authorizationDetails: AuthorizationDetails = .none
 }

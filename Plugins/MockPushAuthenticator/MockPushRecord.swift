@@ -17,10 +17,12 @@ struct MockPushRecord: ConcludableRecord, Equatable {
     var action: MockPushScript.Action
     var afterSeconds: Double
     var conclusion: RecordedConclusion?
+    /// What the user is asked to approve beyond the scopes; absent (and not encoded) for most requests.
+    var authorizationDetails: AuthorizationDetails
 
     init(
         subject: String, clientName: String, scopes: [String], bindingMessage: String?, receivedAt: Date, expiresAt: Date,
-        action: MockPushScript.Action, afterSeconds: Double, conclusion: RecordedConclusion?
+        action: MockPushScript.Action, afterSeconds: Double, conclusion: RecordedConclusion?, authorizationDetails: AuthorizationDetails = .none
     ) {
         self.subject = subject
         self.clientName = clientName
@@ -31,10 +33,11 @@ struct MockPushRecord: ConcludableRecord, Equatable {
         self.action = action
         self.afterSeconds = afterSeconds
         self.conclusion = conclusion
+        self.authorizationDetails = authorizationDetails
     }
 
     private enum CodingKeys: String, CodingKey {
-        case subject, clientName, scope, scopes, bindingMessage, receivedAt, expiresAt, action, afterSeconds, conclusion
+        case subject, clientName, scope, scopes, bindingMessage, receivedAt, expiresAt, action, afterSeconds, conclusion, authorizationDetails
     }
 
     init(from decoder: any Decoder) throws {
@@ -49,6 +52,7 @@ struct MockPushRecord: ConcludableRecord, Equatable {
         action = try container.decode(MockPushScript.Action.self, forKey: .action)
         afterSeconds = try container.decode(Double.self, forKey: .afterSeconds)
         conclusion = try container.decodeIfPresent(RecordedConclusion.self, forKey: .conclusion)
+        authorizationDetails = try container.decodeIfPresent(AuthorizationDetails.self, forKey: .authorizationDetails) ?? .none
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -62,13 +66,15 @@ struct MockPushRecord: ConcludableRecord, Equatable {
         try container.encode(action, forKey: .action)
         try container.encode(afterSeconds, forKey: .afterSeconds)
         try container.encodeIfPresent(conclusion, forKey: .conclusion)
+        if !authorizationDetails.isEmpty { try container.encode(authorizationDetails, forKey: .authorizationDetails) }
     }
 
     /// The notification the device shows; `key` is the record's key, the request's `auth_req_id`.
     func notification(key: String) -> MockPushNotification {
         MockPushNotification(
             authReqId: AuthReqId(rawValue: key), subject: subject, clientName: clientName,
-            scopes: scope.split(separator: " ").map(String.init), bindingMessage: bindingMessage, receivedAt: receivedAt, expiresAt: expiresAt)
+            scopes: scope.split(separator: " ").map(String.init), bindingMessage: bindingMessage, receivedAt: receivedAt, expiresAt: expiresAt,
+            authorizationDetails: authorizationDetails)
     }
 
     /// When the scripted user answers, or `nil` for a silent one.

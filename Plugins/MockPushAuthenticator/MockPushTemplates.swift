@@ -29,6 +29,7 @@ enum MockPushTemplates {
         <div class="card">
         <p><strong>{{client}}</strong> asks you to sign in.</p>
         {{#hasBindingMessage}}<p>Check that the client shows: <span class="binding">{{bindingMessage}}</span></p>{{/hasBindingMessage}}
+        \(AuthorizationDetails.htmlSection)
         <p>Access requested: {{scopes}}</p>
         <form method="post" action="{{action}}">
         <input type="hidden" name="csrf" value="{{csrf}}">

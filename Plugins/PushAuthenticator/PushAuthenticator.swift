@@ -78,7 +78,7 @@ public final class PushAuthenticator: BackchannelAuthenticationHandler, DeviceEn
             authReqId: request.authReqId.rawValue, challengeId: Base64URL.encode(services.random.bytes(count: 16)), subject: user.subject,
             clientName: request.clientName ?? request.clientId, scopes: request.scopes, bindingMessage: request.bindingMessage,
             nonce: Base64URL.encode(services.random.bytes(count: 16)), choices: choices, devices: reachable.map(\.deviceId),
-            expiresAt: request.expiresAt)
+            expiresAt: request.expiresAt, authorizationDetails: request.authorizationDetails.isEmpty ? nil : request.authorizationDetails)
         guard try await challenges.insert(
             challenge, key: challenge.authReqId, createdAt: now, expiresAt: request.expiresAt.addingTimeInterval(Self.retention))
         else { throw BackchannelHandlerError.duplicateAuthReqId(request.authReqId) }

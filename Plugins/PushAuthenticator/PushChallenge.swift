@@ -23,6 +23,9 @@ struct PushChallenge: ConcludableRecord, Equatable {
     /// What the answer proved, for the ID token's `amr`.
     var amr: [String] = []
     var conclusion: RecordedConclusion?
+    /// What the user is asked to approve beyond the scopes: the device shows every entry, and its answer signs
+    /// the SHA-256 of the canonical JSON it showed.
+    var authorizationDetails: AuthorizationDetails?
 
     var result: BackchannelAuthenticationResult? {
         conclusion?.result(subject: subject, amr: amr)

@@ -9,9 +9,11 @@ import Foundation
 /// - `pending`: `device_id`, `timestamp`, `signature` over ``PushSignedMessage/fetch(deviceId:challengeId:timestamp:)``
 ///   with an empty challenge id → the ids of the user's pending challenges sent to this device.
 /// - `challenge`: the same with `challenge_id` → what to show: client, scopes, binding message (or the choices
-///   under number matching), the nonce and the request hash to sign.
+///   under number matching), the authorization details (`authorization_details`, their canonical JSON as a string,
+///   and `authorization_details_summaries`), the nonce and the request hash to sign.
 /// - `answer`: `device_id`, `challenge_id`, `decision` (`approve` or `deny`), `picked`, `user_verified`,
-///   `signature` over ``PushSignedMessage/answer(challengeId:requestHash:bindingMessage:nonce:decision:picked:userVerified:)``.
+///   `authorization_details_sha256` (for a challenge with details: the SHA-256 of the text shown), `signature` over
+///   ``PushSignedMessage/answer(challengeId:requestHash:bindingMessage:nonce:decision:picked:userVerified:authorizationDetailsDigest:)``.
 ///
 /// Every refusal is a JSON `error` with a fixed text; nothing the caller sent is echoed.
 struct PushDeviceAPI: FrontChannelInteraction {
@@ -104,6 +106,11 @@ struct PushDeviceAPI: FrontChannelInteraction {
         } else if let message = challenge.bindingMessage {
             details["binding_message"] = .string(message)
         }
+        // The exact text the device shows and hashes: one canonical form, so the device signs what it displayed.
+        if let authorizationDetails = challenge.authorizationDetails {
+            details["authorization_details"] = .string(authorizationDetails.canonicalJSON)
+            details["authorization_details_summaries"] = .array(authorizationDetails.entries.map { .string($0.summary) })
+        }
         return Self.json(details)
     }
 
@@ -118,9 +125,16 @@ struct PushDeviceAPI: FrontChannelInteraction {
             challenge.subject == device.subject
         else { return Self.error("not_pending", status: 404) }
         let shown = challenge.choices == nil ? (challenge.bindingMessage ?? "") : ""
+        // A device that showed other details than the request's (an old fetch, a tampered one) cannot approve it.
+        let digest = challenge.authorizationDetails?.digest
+        if let digest, request.formValue("authorization_details_sha256") != digest {
+            authenticator.services.logger.warning(
+                "a push answer covered other authorization details", metadata: ["reason": "authorization_details_mismatch", "device_id": "\(deviceId)"])
+            return Self.error("authorization_details_mismatch", status: 409)
+        }
         let message = PushSignedMessage.answer(
             challengeId: challengeId, requestHash: challenge.requestHash, bindingMessage: shown, nonce: challenge.nonce, decision: decision, picked: picked,
-            userVerified: userVerified)
+            userVerified: userVerified, authorizationDetailsDigest: digest)
         guard PushSignedMessage.verify(signature, over: message, publicKey: device.publicKey) else {
             authenticator.services.logger.warning("a push answer's signature did not verify", metadata: ["device_id": "\(deviceId)"])
             return Self.error("invalid_signature", status: 401)

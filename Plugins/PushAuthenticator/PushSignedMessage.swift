@@ -12,13 +12,16 @@ enum PushSignedMessage {
     }
 
     /// An answer: `decision` is `approve` or `deny`; `picked` the choice picked under number matching (else
-    /// empty); `userVerified` whether the device verified the user locally (biometrics, PIN).
+    /// empty); `userVerified` whether the device verified the user locally (biometrics, PIN). For a challenge
+    /// with authorization details, a ninth line: `authorizationDetailsDigest`, the base64url SHA-256 of the
+    /// `authorization_details` text the device showed.
     static func answer(
-        challengeId: String, requestHash: String, bindingMessage: String, nonce: String, decision: String, picked: String, userVerified: Bool
+        challengeId: String, requestHash: String, bindingMessage: String, nonce: String, decision: String, picked: String, userVerified: Bool,
+        authorizationDetailsDigest: String? = nil
     ) -> Data {
-        Data(
-            ["backchannel-push/v1 answer", challengeId, requestHash, bindingMessage, nonce, decision, picked, userVerified ? "uv" : "-"]
-                .joined(separator: "\n").utf8)
+        var lines = ["backchannel-push/v1 answer", challengeId, requestHash, bindingMessage, nonce, decision, picked, userVerified ? "uv" : "-"]
+        if let authorizationDetailsDigest { lines.append(authorizationDetailsDigest) }
+        return Data(lines.joined(separator: "\n").utf8)
     }
 
     /// Whether `raw` (x ‖ y) is a point of P-256.

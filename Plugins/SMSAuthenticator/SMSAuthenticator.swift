@@ -59,15 +59,20 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler, BatchCanc
         let record = SMSRecord(
             authReqId: authReqId.rawValue, subject: user.subject, clientName: request.clientName ?? request.clientId, scopes: request.scopes,
             bindingMessage: request.bindingMessage, codeHash: SMSSecrets.codeHash(code, salt: salt), codeSalt: salt,
-            attempts: 0, expiresAt: request.expiresAt)
+            attempts: 0, expiresAt: request.expiresAt,
+            authorizationDetails: request.authorizationDetails.isEmpty ? nil : request.authorizationDetails)
         let inserted = try await records.insert(
             record, key: authReqId.rawValue, group: link.hash, createdAt: now, expiresAt: request.expiresAt.addingTimeInterval(Self.retention))
         guard inserted else { throw BackchannelHandlerError.duplicateAuthReqId(authReqId) }
 
         let pageLink = services.frontChannelBaseURL.absoluteString + "?request=" + link.token
         var text = "\(record.clientName) asks you to sign in."
+        // What is approved, within the message's budget; the page shows all of it before the code is entered.
+        if !request.authorizationDetails.isEmpty {
+            text = "\(record.clientName) asks you to approve: \(request.authorizationDetails.shortSummary(budget: Self.summaryBudget))."
+        }
         if let binding = request.bindingMessage { text += " Check it shows: \(binding)." }
-        text += " Your code: \(code). Enter it at \(pageLink)"
+        text += " Your code: \(code). \(request.authorizationDetails.isEmpty ? "Enter it at" : "Review all and enter it at") \(pageLink)"
         await services.background.run("SMS delivery") { [gateway, services, text] in
             try await gateway.send(to: phone, text: text)
             services.logger.debug("SMS sent", metadata: ["auth_req_id_sha256": "\(authReqId)"])
@@ -79,6 +84,9 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler, BatchCanc
         }
         return .started
     }
+
+    /// The most characters of what is approved that a text message carries (the page shows the rest).
+    static let summaryBudget = 100
 
     public func checkAuthenticationStatus(authReqId: AuthReqId) async throws -> BackchannelAuthenticationResult? {
         try await records.load(authReqId.rawValue)?.value.result

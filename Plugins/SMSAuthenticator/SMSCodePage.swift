@@ -60,6 +60,7 @@ struct SMSCodePage: FrontChannelInteraction {
             context["scopes"] = record.scopes.joined(separator: " ")
             context["bindingMessage"] = record.bindingMessage ?? ""
             context["hasBindingMessage"] = record.bindingMessage != nil
+            context["authorizationDetails"] = record.authorizationDetails?.templateContext ?? []
             context["digits"] = authenticator.configuration.codeLength
         }
         var response = FrontChannelResponse.html(template.render(context), status: status)

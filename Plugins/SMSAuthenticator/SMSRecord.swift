@@ -14,6 +14,8 @@ struct SMSRecord: ConcludableRecord, Equatable {
     var attempts: Int
     var expiresAt: Date
     var conclusion: RecordedConclusion?
+    /// What the user is asked to approve beyond the scopes; the page shows all of it.
+    var authorizationDetails: AuthorizationDetails?
 
     var result: BackchannelAuthenticationResult? {
         // RFC 8176: "sms" (confirmation by SMS) and "otp" (a one-time password).

@@ -20,6 +20,7 @@ enum SMSTemplates {
         {{#hasForm}}
         <p><strong>{{client}}</strong> asks you to sign in.</p>
         {{#hasBindingMessage}}<p>Check that it shows: <span class="binding">{{bindingMessage}}</span></p>{{/hasBindingMessage}}
+        \(AuthorizationDetails.htmlSection)
         <p>Access requested: {{scopes}}</p>
         <form method="post" action="{{action}}">
         <input type="hidden" name="csrf" value="{{csrf}}">

@@ -62,14 +62,17 @@ public struct BackchannelHandlerHarness: Sendable {
         return AuthReqId(rawValue: hex)
     }
 
-    /// A validated request such as a host would pass, expiring `expiresIn` seconds from now.
+    /// A validated request such as a host would pass, expiring `expiresIn` seconds from now; with
+    /// `authorizationDetails` (``AuthorizationDetails/samplePayment``, say) for a request that asks the user to
+    /// approve something concrete.
     public func makeRequest(
         hint: BackchannelHint,
         clientId: String = "test-client",
         scopes: [String] = ["openid"],
         bindingMessage: String? = "TEST-1234",
         userCode: String? = nil,
-        expiresIn: TimeInterval = 120
+        expiresIn: TimeInterval = 120,
+        authorizationDetails: AuthorizationDetails = .none
     ) -> BackchannelAuthenticationRequest {
         BackchannelAuthenticationRequest(
             authReqId: makeAuthReqId(),
@@ -79,7 +82,8 @@ public struct BackchannelHandlerHarness: Sendable {
             scopes: scopes,
             bindingMessage: bindingMessage,
             userCode: userCode,
-            expiresAt: clock.now.addingTimeInterval(expiresIn)
+            expiresAt: clock.now.addingTimeInterval(expiresIn),
+            authorizationDetails: authorizationDetails
         )
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BackchannelCore
 import BackchannelClient
 import Foundation
 
@@ -72,6 +73,16 @@ struct Device: AsyncParsableCommand {
                     if let message = challenge.bindingMessage { line += "  binding message: \(message)" }
                     if let choices = challenge.choices { line += "  pick the one your other screen shows: \(choices.joined(separator: " | "))" }
                     print(TerminalText.safe(line))
+                    // What is approved: each entry's summary, then all of its fields.
+                    if case .array(let entries)? = challenge.authorizationDetails {
+                        for (index, entry) in entries.enumerated() {
+                            let summary = index < challenge.authorizationDetailsSummaries.count ? challenge.authorizationDetailsSummaries[index] : ""
+                            print(TerminalText.safe("  approve: \(summary)"))
+                            let type = entry.objectValue?["type"]?.stringValue ?? ""
+                            let detail = AuthorizationDetail(type: type, fields: entry.objectValue ?? [:], summary: summary)
+                            for field in detail.fieldLines { print(TerminalText.safe("    \(field.name): \(field.value)")) }
+                        }
+                    }
                 }
             }
         }

@@ -50,7 +50,7 @@ struct BackchannelClientTests {
     func approve() async throws {
         try await LiveProvider.run { provider in
             let client = try await client(provider)
-            #expect(client.metadata.backchannelTokenDeliveryModesSupported == ["poll"])
+            #expect(client.metadata.backchannelTokenDeliveryModesSupported == ["poll", "ping"])  // the demo agent pings
             let tokens = try await authenticate(provider, client, AuthenticationRequest(hint: .loginHint("alice"), bindingMessage: "W4SP")).get()
             #expect(tokens.subject == "alice")
             #expect(tokens.idTokenClaims["aud"] == .string(EmbeddedDefaults.clientId))

@@ -31,7 +31,7 @@ struct ValueTypesTests {
     func startErrorCodes() {
         #expect(BackchannelStartAuthenticationError.all.map(\.errorCode) == [
             "unknown_user_id", "expired_login_hint_token", "missing_user_code", "invalid_user_code", "invalid_binding_message",
-            "access_denied",
+            "access_denied", "invalid_authorization_details",
         ])
     }
 

@@ -50,18 +50,23 @@ struct EmailThroughEngineTests {
                 "retry_window_seconds": .integer(retryWindowSeconds),
             ]),
             services: services)
+        var policy = ServerPolicy()
+        policy.authorizationDetailsTypes = ["payment_initiation": .paymentInitiation]
         let engine = try BackchannelEngine(
             EngineConfiguration(
-                issuer: "https://login.example.com",
-                clients: [ClientConfiguration(clientId: "console", clientSecret: "console-secret-0042", clientName: "Support <Console>")],
+                issuer: "https://login.example.com", policy: policy,
+                clients: [
+                    ClientConfiguration(
+                        clientId: "console", clientSecret: "console-secret-0042", clientName: "Support <Console>", authorizationDetailsTypes: ["payment_initiation"])
+                ],
                 authenticators: [AuthenticatorRoute(instance: instance)], keys: try await SigningKeySet.load([], keyStore: nil)),
             stores: EngineStores(requests: store, limits: InMemoryLimitStore(), replay: state), environment: EngineEnvironment(clock: clock))
         return Setup(engine: engine, page: try #require(instance.interaction), clock: clock, state: state, background: background)
     }
 
-    private func start(_ setup: Setup, binding: String = "K7", expiry: Int = 120) async throws -> String {
+    private func start(_ setup: Setup, binding: String = "K7", expiry: Int = 120, extra: [(String, String)] = []) async throws -> String {
         try await setup.engine.authenticationRequest(
-            .init([("scope", "openid"), ("login_hint", "alice"), ("binding_message", binding), ("requested_expiry", "\(expiry)")]),
+            .init([("scope", "openid"), ("login_hint", "alice"), ("binding_message", binding), ("requested_expiry", "\(expiry)")] + extra),
             authorization: Self.authorization
         ).get().authReqId
     }
@@ -137,6 +142,27 @@ struct EmailThroughEngineTests {
         #expect(!((try await poll(setup, id).get().idToken) ?? "").isEmpty)
         #expect(await submit(setup, token: token, decision: "approve").status == 410)
         #expect(await setup.page.respond(to: FrontChannelRequest(method: .get, path: "", query: [("token", token)])).status == 410)
+    }
+
+    @Test("the mail's text and HTML parts and the page show what is approved, every field, escaped, beside the binding message")
+    func authorizationDetails() async throws {
+        let server = try await SMTPTestServer.start(mode: .starttls, auth: ("mailer", "s3cret"))
+        defer { server.stop() }
+        let setup = try await setup(server)
+        let payment = #"[{"type":"payment_initiation","instructedAmount":{"currency":"EUR","amount":"250.00"},"creditorName":"ACME <Ltd>","#
+            + #""creditorAccount":{"iban":"DE02100100109307118603"}}]"#
+        _ = try await start(setup, extra: [("authorization_details", payment)])
+        let (text, html) = try await mailParts(server)
+        #expect(text.contains("Support <Console> asks you to approve:"))
+        #expect(text.contains("Transfer 250.00 EUR to ACME <Ltd> (DE02100100109307118603)"))
+        #expect(text.contains("  creditorAccount.iban: DE02100100109307118603"))
+        #expect(text.contains("Check that it shows: K7"))
+        #expect(html.contains("Transfer 250.00 EUR to ACME &lt;Ltd&gt; (DE02100100109307118603)"))
+        #expect(html.contains("<dt>instructedAmount.currency</dt><dd>EUR</dd>"))
+        #expect(!html.contains("ACME <Ltd>"))
+        let page = await setup.page.respond(to: FrontChannelRequest(method: .get, path: "", query: [("token", try token(in: text))]))
+        #expect(page.body.contains("<dt>creditorName</dt><dd>ACME &lt;Ltd&gt;</dd>"))
+        #expect(page.body.contains("K7"))
     }
 
     @Test("deny on the page: the client gets access_denied")

@@ -49,6 +49,20 @@ struct MockPushDeviceTests {
         #expect(response.headers["Set-Cookie"]?.contains("SameSite=Strict") == true)
     }
 
+    @Test("the page shows each authorization detail's summary and every field beside the binding message; the device API has them too")
+    func pageShowsAuthorizationDetails() async throws {
+        let harness = BackchannelHandlerHarness(users: [DirectoryUser(subject: "carol")])
+        let (push, page) = try registryPair(harness)
+        let request = harness.makeRequest(hint: .loginHint("carol"), bindingMessage: "K7-42", authorizationDetails: .samplePayment)
+        _ = try await harness.start(push, request)
+        #expect(try await push.pendingNotifications(subject: "carol").first?.authorizationDetails == .samplePayment)
+        let body = await page.respond(to: FrontChannelRequest(method: .get, path: "", query: [("user", "carol")])).body
+        #expect(body.contains("<strong>Transfer 123.50 EUR to Merchant A (DE02100100109307118603)</strong>"))
+        #expect(body.contains("<dt>creditorAccount.iban</dt><dd>DE02100100109307118603</dd>"))
+        #expect(body.contains("<dt>instructedAmount.amount</dt><dd>123.50</dd>"))
+        #expect(body.contains("K7-42"))
+    }
+
     @Test("approving on the page concludes the request; a forged form without the CSRF token is refused")
     func pageApproves() async throws {
         let harness = BackchannelHandlerHarness(users: [DirectoryUser(subject: "carol")])

@@ -54,8 +54,10 @@ struct PushAuthenticatorTests {
         }
 
         /// Starts a request for alice and returns it with the challenge id the phone finds pending.
-        func start(_ phone: Phone, bindingMessage: String? = "K7") async throws -> (BackchannelAuthenticationRequest, String) {
-            let request = harness.makeRequest(hint: .loginHint("alice"), bindingMessage: bindingMessage)
+        func start(
+            _ phone: Phone, bindingMessage: String? = "K7", authorizationDetails: AuthorizationDetails = .none
+        ) async throws -> (BackchannelAuthenticationRequest, String) {
+            let request = harness.makeRequest(hint: .loginHint("alice"), bindingMessage: bindingMessage, authorizationDetails: authorizationDetails)
             #expect(try await harness.start(authenticator, request) == .started)
             let pending = try await fetch(phone, challengeId: "")
             guard case .array(let ids) = pending.json["challenges"], let id = ids.first?.stringValue else {
@@ -68,20 +70,63 @@ struct PushAuthenticatorTests {
         /// The answer form, signed over what the details say (or over `bindingMessage` instead, to tamper).
         func answer(
             _ phone: Phone, _ challengeId: String, decision: String = "approve", picked: String = "", userVerified: Bool = false,
-            bindingMessage: String? = nil, signer: P256.Signing.PrivateKey? = nil
+            bindingMessage: String? = nil, signer: P256.Signing.PrivateKey? = nil, shownDetails: String? = nil
         ) async throws -> (status: Int, json: [String: JSONValue]) {
             let details = try await fetch(phone, challengeId: challengeId).json
+            // The digest of the authorization details the phone showed: those fetched, unless the test says otherwise.
+            let digest = (shownDetails ?? details["authorization_details"]?.stringValue).map { Base64URL.encode(SHA256.hash(data: Data($0.utf8))) }
             let message = PushSignedMessage.answer(
                 challengeId: challengeId, requestHash: details["request_hash"]?.stringValue ?? "",
                 bindingMessage: bindingMessage ?? details["binding_message"]?.stringValue ?? "", nonce: details["nonce"]?.stringValue ?? "",
-                decision: decision, picked: picked, userVerified: userVerified)
+                decision: decision, picked: picked, userVerified: userVerified, authorizationDetailsDigest: digest)
             return await call(
                 "answer",
                 [
                     ("device_id", phone.deviceId), ("challenge_id", challengeId), ("decision", decision), ("picked", picked),
                     ("user_verified", userVerified ? "true" : "false"), ("signature", try phone.sign(message, with: signer)),
-                ])
+                ] + (digest.map { [("authorization_details_sha256", $0)] } ?? []))
         }
+    }
+
+    @Test("a challenge carries the authorization details as canonical JSON text and their summaries; an approval signs their digest")
+    func authorizationDetails() async throws {
+        let setup = Setup()
+        var phone = Phone()
+        try await setup.enroll(&phone)
+        let (request, id) = try await setup.start(phone, authorizationDetails: .samplePayment)
+        let challenge = try await setup.fetch(phone, challengeId: id).json
+        #expect(challenge["authorization_details"] == .string(AuthorizationDetails.samplePayment.canonicalJSON))
+        #expect(challenge["authorization_details_summaries"] == .array([.string("Transfer 123.50 EUR to Merchant A (DE02100100109307118603)")]))
+        #expect(challenge["binding_message"] == .string("K7"))  // shown beside them
+        #expect(try await setup.answer(phone, id).json["result"] == .string("approved"))
+        let result = try await setup.authenticator.checkAuthenticationStatus(authReqId: request.authReqId)
+        guard case .approved = result else {
+            Issue.record("not approved: \(String(describing: result))")
+            return
+        }
+    }
+
+    @Test("an approval signed over other authorization details than the request's is refused, and the request stays pending")
+    func otherAuthorizationDetailsRefused() async throws {
+        let setup = Setup()
+        var phone = Phone()
+        try await setup.enroll(&phone)
+        let (request, id) = try await setup.start(phone, authorizationDetails: .samplePayment)
+        let other = AuthorizationDetails.samplePayment.canonicalJSON.replacingOccurrences(of: "123.50", with: "1.00")
+        let refused = try await setup.answer(phone, id, shownDetails: other)
+        #expect(refused.status == 409)
+        #expect(refused.json["error"] == .string("authorization_details_mismatch"))
+        // The right digest with a signature over another one does not verify either.
+        let details = try await setup.fetch(phone, challengeId: id).json
+        let message = PushSignedMessage.answer(
+            challengeId: id, requestHash: details["request_hash"]?.stringValue ?? "", bindingMessage: "K7", nonce: details["nonce"]?.stringValue ?? "",
+            decision: "approve", picked: "", userVerified: false, authorizationDetailsDigest: Base64URL.encode(SHA256.hash(data: Data(other.utf8))))
+        let forged = await setup.call("answer", [
+            ("device_id", phone.deviceId), ("challenge_id", id), ("decision", "approve"), ("signature", try phone.sign(message)),
+            ("authorization_details_sha256", AuthorizationDetails.samplePayment.digest),
+        ])
+        #expect(forged.status == 401)
+        #expect(try await setup.authenticator.checkAuthenticationStatus(authReqId: request.authReqId) == nil)
     }
 
     @Test("the authenticator meets the handler contract of BackchannelTesting")

@@ -170,6 +170,41 @@ struct SMSAuthenticatorTests {
         }
     }
 
+    /// A payment whose creditor name carries markup and whose summary is longer than a text message's budget.
+    private static let longPayment = AuthorizationDetails([
+        AuthorizationDetail(
+            type: "payment_initiation",
+            fields: [
+                "type": .string("payment_initiation"), "creditorName": .string("<b>ACME</b> Ltd"),
+                "instructedAmount": .object(["currency": .string("EUR"), "amount": .string("250.00")]),
+            ],
+            summary: "Transfer 250.00 EUR to <b>ACME</b> Ltd " + String(repeating: "for the quarterly invoice ", count: 8)),
+        AuthorizationDetail(type: "payment_initiation", fields: ["type": .string("payment_initiation")], summary: "A second payment"),
+    ])
+
+    @Test("the message names what is approved within its budget, beside the binding message; the page shows all of it, escaped")
+    func authorizationDetails() async throws {
+        try await TestGateway.run { gateway in
+            let (harness, sms, page) = try make(gateway)
+            var request = request(harness)
+            request.authorizationDetails = Self.longPayment
+            #expect(try await harness.start(sms, request) == .started)
+            await gateway.waitFor(messages: 1)
+            let text = try #require(gateway.received.first).text
+            #expect(text.contains("asks you to approve: Transfer 250.00 EUR to <b>ACME</b> Ltd for the quarterly"))
+            #expect(text.contains("… (+1 more)."))
+            #expect(text.contains("Check it shows: K7."))
+            let summary = try #require(text.firstMatch(of: #/approve: (.*)\. Check/#)).1
+            #expect(summary.count <= SMSAuthenticator.summaryBudget)
+            let shown = await page.respond(to: FrontChannelRequest(method: .get, path: "", query: [("request", try linkToken(in: gateway.received[0]))]))
+            #expect(shown.body.contains("Transfer 250.00 EUR to &lt;b&gt;ACME&lt;/b&gt; Ltd for the quarterly invoice"))
+            #expect(shown.body.contains("<dt>creditorName</dt><dd>&lt;b&gt;ACME&lt;/b&gt; Ltd</dd>"))
+            #expect(shown.body.contains("<dt>instructedAmount.amount</dt><dd>250.00</dd>"))
+            #expect(shown.body.contains("A second payment"))
+            #expect(!shown.body.contains("<b>ACME</b>"))
+        }
+    }
+
     @Test("a binding message with markup is escaped on the page")
     func escaping() async throws {
         try await TestGateway.run { gateway in

@@ -26,6 +26,9 @@ struct DemoServer {
         configuration.policy = policy
         // The demo's published secret is shorter than the default minimum; the demo allows it.
         configuration.policy.minClientSecretLength = EmbeddedDefaults.configuration.policy.minClientSecretLength
+        // The demo clients may request the demo's authorization details type.
+        configuration.policy.authorizationDetailsTypes = EmbeddedDefaults.configuration.policy.authorizationDetailsTypes
+        configuration.policy.allowInsecureLoopbackNotifications = true  // the demo agent's ping endpoint
         configuration.clients.append(ClientConfiguration(clientId: other.0, clientSecret: other.1))
         let clock = VirtualClock()
         let assembly = try await ServerAssembly.assemble(configuration, components: try .builtIn(), dataDirectory: nil, clock: clock, logger: Logger(label: "test"))

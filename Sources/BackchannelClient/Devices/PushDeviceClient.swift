@@ -37,8 +37,14 @@ public struct PushDeviceClient: Sendable {
         public var bindingMessage: String?
         /// Under number matching, the messages to pick the consumption device's one from.
         public var choices: [String]?
+        /// What the user is asked to approve beyond the scopes (RFC 9396), as the server sent it: a JSON array.
+        public var authorizationDetails: JSONValue?
+        /// Each entry of ``authorizationDetails`` in a line of text, in order.
+        public var authorizationDetailsSummaries: [String]
         let nonce: String
         let requestHash: String
+        /// The exact text of the details shown, whose SHA-256 the answer signs.
+        let authorizationDetailsText: String?
     }
 
     /// Why a device call failed: the server's `error`, or the transport's.
@@ -94,9 +100,13 @@ public struct PushDeviceClient: Sendable {
             guard case .array(let items) = value else { return nil }
             return items.compactMap(\.stringValue)
         }
+        let detailsText = answer["authorization_details"]?.stringValue
         return Challenge(
             challengeId: challengeId, clientName: clientName, scopes: strings(answer["scopes"]) ?? [], bindingMessage: answer["binding_message"]?.stringValue,
-            choices: strings(answer["choices"]), nonce: nonce, requestHash: requestHash)
+            choices: strings(answer["choices"]),
+            authorizationDetails: detailsText.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) },
+            authorizationDetailsSummaries: strings(answer["authorization_details_summaries"]) ?? [], nonce: nonce, requestHash: requestHash,
+            authorizationDetailsText: detailsText)
     }
 
     /// Answers a challenge, signed with the device's key. - Returns: `approved` or `denied`, as recorded.
@@ -107,17 +117,21 @@ public struct PushDeviceClient: Sendable {
         _ challenge: Challenge, approve: Bool, picked: String? = nil, userVerified: Bool = false, _ enrollment: Enrollment
     ) async throws(Failure) -> String {
         let decision = approve ? "approve" : "deny"
-        let message = Data(
-            [
-                "backchannel-push/v1 answer", challenge.challengeId, challenge.requestHash, challenge.choices == nil ? (challenge.bindingMessage ?? "") : "",
-                challenge.nonce, decision, picked ?? "", userVerified ? "uv" : "-",
-            ].joined(separator: "\n").utf8)
+        var lines = [
+            "backchannel-push/v1 answer", challenge.challengeId, challenge.requestHash, challenge.choices == nil ? (challenge.bindingMessage ?? "") : "",
+            challenge.nonce, decision, picked ?? "", userVerified ? "uv" : "-",
+        ]
+        // The details shown are the text received: its hash says exactly what the user saw.
+        let digest = challenge.authorizationDetailsText.map { Base64URL.encode(SHA256.hash(data: Data($0.utf8))) }
+        if let digest { lines.append(digest) }
+        let message = Data(lines.joined(separator: "\n").utf8)
         var form = [
             ("device_id", enrollment.deviceId), ("challenge_id", challenge.challengeId), ("decision", decision),
             ("signature", try sign(message, enrollment)),
         ]
         if let picked { form.append(("picked", picked)) }
         if userVerified { form.append(("user_verified", "true")) }
+        if let digest { form.append(("authorization_details_sha256", digest)) }
         let answer = try await post(enrollment.apiURL, "answer", form)
         return answer["result"]?.stringValue ?? ""
     }

@@ -15,7 +15,8 @@
 /// ```
 ///
 /// Classes: `actions` (a row of buttons that wraps on narrow screens), `secondary` (an outlined button),
-/// `card`, `notice`, `binding` (the binding message, large), `muted`.
+/// `card`, `notice`, `binding` (the binding message, large), `muted`, `detail` (one entry of authorization
+/// details: its summary, then a `dl` of its fields; since 1.3).
 public enum FrontChannelStyle {
     /// The CSS.
     public static let stylesheet = """
@@ -36,5 +37,9 @@ public enum FrontChannelStyle {
         .notice{color:#0d3b1e;background:#e6f4ea;border-left:4px solid #137333;padding:.75rem 1rem;border-radius:.25rem}
         .binding{font-size:1.5rem;font-weight:700;letter-spacing:.05em}
         .muted{color:#4d4d4d}
+        .detail{background:#f3f6fb;border-left:4px solid #0b57d0;border-radius:.25rem;padding:.25rem .75rem;margin:.75rem 0}
+        .detail dl{display:grid;grid-template-columns:auto 1fr;gap:.125rem .75rem;margin:.25rem 0 .5rem;font-size:1rem}
+        .detail dt{color:#4d4d4d}
+        .detail dd{margin:0;overflow-wrap:anywhere}
         """
 }

@@ -8,7 +8,7 @@ import Foundation
 /// schemas allow only ASCII names), no insignificant whitespace, strings as UTF-8 with only `"` and `\`
 /// escaped (the server refuses control characters in values), and whole numbers in decimal (the server
 /// accepts no others: amounts are decimal strings). Added in 1.3.
-public struct AuthorizationDetails: Sendable, Hashable {
+public struct AuthorizationDetails: Sendable, Hashable, Codable {
     /// The entries, in the order the client sent them.
     public var entries: [AuthorizationDetail]
     /// The entries as canonical JSON; empty when there are none.
@@ -25,6 +25,17 @@ public struct AuthorizationDetails: Sendable, Hashable {
     private init(entries: [AuthorizationDetail], canonicalJSON: String) {
         self.entries = entries
         self.canonicalJSON = canonicalJSON
+    }
+
+    /// Decodes the entries ``encode(to:)`` wrote, and derives the canonical JSON again.
+    public init(from decoder: any Decoder) throws {
+        self.init(try decoder.singleValueContainer().decode([AuthorizationDetail].self))
+    }
+
+    /// Encodes the entries, in order (a plugin keeps them with its record of the request).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(entries)
     }
 
     /// Whether the request carries no authorization details.

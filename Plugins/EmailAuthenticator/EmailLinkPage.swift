@@ -59,6 +59,7 @@ struct EmailLinkPage: FrontChannelInteraction {
             context["bindingMessage"] = record.bindingMessage ?? ""
             context["hasBindingMessage"] = record.bindingMessage != nil
             context["authorizationDetails"] = record.authorizationDetails?.templateContext ?? []
+            context["approve"] = !(record.authorizationDetails?.isEmpty ?? true)
             context["askCode"] = record.codeHash != nil
         }
         var response = FrontChannelResponse.html(template.render(context), status: status)

@@ -31,7 +31,7 @@ enum EmailTemplates {
         <h1>Confirm sign-in</h1>
         {{#message}}<p class="notice" role="status">{{message}}</p>{{/message}}
         {{#hasForm}}
-        <p><strong>{{client}}</strong> asks you to sign in.</p>
+        <p><strong>{{client}}</strong> asks you to {{#approve}}approve:{{/approve}}{{^approve}}sign in.{{/approve}}</p>
         {{#hasBindingMessage}}<p>Check that it shows: <span class="binding">{{bindingMessage}}</span></p>{{/hasBindingMessage}}
         \(AuthorizationDetails.htmlSection)
         <p>Access requested: {{scopes}}</p>

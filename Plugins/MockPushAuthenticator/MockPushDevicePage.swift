@@ -58,6 +58,7 @@ struct MockPushDevicePage: FrontChannelInteraction {
                     "hasBindingMessage": notification.bindingMessage != nil,
                     // What is approved, entry by entry: the summary, then every field, so nothing is hidden.
                     "authorizationDetails": notification.authorizationDetails.templateContext,
+                    "approve": !notification.authorizationDetails.isEmpty,
                 ] as [String: Any]
             },
             "none": user != nil && notifications.isEmpty,

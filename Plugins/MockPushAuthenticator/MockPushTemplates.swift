@@ -27,7 +27,7 @@ enum MockPushTemplates {
         {{#none}}<p>No pending requests.</p>{{/none}}
         {{#notifications}}
         <div class="card">
-        <p><strong>{{client}}</strong> asks you to sign in.</p>
+        <p><strong>{{client}}</strong> asks you to {{#approve}}approve:{{/approve}}{{^approve}}sign in.{{/approve}}</p>
         {{#hasBindingMessage}}<p>Check that the client shows: <span class="binding">{{bindingMessage}}</span></p>{{/hasBindingMessage}}
         \(AuthorizationDetails.htmlSection)
         <p>Access requested: {{scopes}}</p>

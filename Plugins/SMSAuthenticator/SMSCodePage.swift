@@ -61,6 +61,7 @@ struct SMSCodePage: FrontChannelInteraction {
             context["bindingMessage"] = record.bindingMessage ?? ""
             context["hasBindingMessage"] = record.bindingMessage != nil
             context["authorizationDetails"] = record.authorizationDetails?.templateContext ?? []
+            context["approve"] = !(record.authorizationDetails?.isEmpty ?? true)
             context["digits"] = authenticator.configuration.codeLength
         }
         var response = FrontChannelResponse.html(template.render(context), status: status)

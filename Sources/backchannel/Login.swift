@@ -67,6 +67,10 @@ struct Login: AsyncParsableCommand {
     @Option(help: "acr values, space-separated, in order of preference.")
     var acrValues: String?
 
+    @Option(help: ArgumentHelp(
+        "What the user is to approve (RFC 9396 authorization_details): a JSON array, inline or @FILE.", valueName: "json|@file"))
+    var authorizationDetails: String?
+
     @Flag(help: "Print the verified ID token's claims instead of the token response.")
     var claims = false
 
@@ -107,6 +111,23 @@ struct Login: AsyncParsableCommand {
         if let requestedExpiry, requestedExpiry <= 0 { throw ValidationError("--requested-expiry must be positive") }
         if pingListen != nil, pushListen != nil { throw ValidationError("give --ping-listen or --push-listen, not both") }
         if pingListen != nil || pushListen != nil, listen == nil { throw ValidationError("--ping-listen and --push-listen take HOST:PORT") }
+    }
+
+    /// `--authorization-details` as JSON: inline, or read from the file after `@`; one object is an array of one.
+    private func parsedAuthorizationDetails() throws -> JSONValue? {
+        guard let authorizationDetails else { return nil }
+        let text: String
+        if authorizationDetails.hasPrefix("@") {
+            let path = String(authorizationDetails.dropFirst())
+            do { text = try String(contentsOfFile: path, encoding: .utf8) } catch { throw ValidationError("cannot read \(path)") }
+        } else {
+            text = authorizationDetails
+        }
+        switch try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) {
+        case .array(let entries)?: return .array(entries)
+        case .object(let entry)?: return .array([.object(entry)])
+        default: throw ValidationError("--authorization-details must be a JSON array of objects (or one object)")
+        }
     }
 
     /// The client's credentials: its private key, or its secret (given, from the environment, or asked for).
@@ -154,7 +175,8 @@ struct Login: AsyncParsableCommand {
             if let loginHint { .loginHint(loginHint) } else if let idTokenHint { .idTokenHint(idTokenHint) } else { .loginHintToken(loginHintToken ?? "") }
         let request = AuthenticationRequest(
             hint: hint, scopes: scope.split(separator: " ").map(String.init), bindingMessage: bindingMessage, userCode: userCode,
-            requestedExpiry: requestedExpiry, acrValues: acrValues?.split(separator: " ").map(String.init) ?? [])
+            requestedExpiry: requestedExpiry, acrValues: acrValues?.split(separator: " ").map(String.init) ?? [],
+            authorizationDetails: try parsedAuthorizationDetails())
         let status = StatusLine(bindingMessage: bindingMessage)
         let animation = Task { await status.animate() }
         defer { animation.cancel() }

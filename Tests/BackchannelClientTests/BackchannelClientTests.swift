@@ -58,6 +58,36 @@ struct BackchannelClientTests {
         }
     }
 
+    /// RFC 9396's payment, typed as an agent would write it.
+    struct Payment: Codable, Hashable {
+        struct Amount: Codable, Hashable { var currency: String; var amount: String }
+        struct Account: Codable, Hashable { var iban: String }
+        var type = "payment_initiation"
+        var instructedAmount: Amount
+        var creditorName: String
+        var creditorAccount: Account
+    }
+
+    @Test("typed authorization details go out with the request and come back, typed, from the token response")
+    func authorizationDetails() async throws {
+        try await LiveProvider.run { provider in
+            let client = try await client(provider)
+            let payment = Payment(
+                instructedAmount: .init(currency: "EUR", amount: "250.00"), creditorName: "ACME Ltd", creditorAccount: .init(iban: "DE02100100109307118603"))
+            let request = AuthenticationRequest(
+                hint: .loginHint("alice"), bindingMessage: "PAY-1", authorizationDetails: try AuthenticationRequest.authorizationDetails([payment]))
+            let tokens = try await authenticate(provider, client, request).get()
+            #expect(try tokens.authorizationDetails(as: Payment.self) == [payment])
+            let refused = await authenticate(
+                provider, client, AuthenticationRequest(hint: .loginHint("alice"), authorizationDetails: .array([.object(["type": .string("wire")])])))
+            guard case .failure(let error) = refused else {
+                Issue.record("an unknown type was accepted")
+                return
+            }
+            #expect("\(error)".contains("invalid_authorization_details"))
+        }
+    }
+
     @Test("client_secret_post works as well as Basic")
     func post() async throws {
         try await LiveProvider.run { provider in

@@ -94,6 +94,27 @@ class Mailbox:
         return "250 OK"
 
 
+# RFC 9396's payment type, as README's example configures it.
+PAYMENT_TYPE = """
+  authorization_details_types:
+    payment_initiation:
+      summary: "Transfer {{instructedAmount.amount}} {{instructedAmount.currency}} to {{creditorName}}"
+      fields:
+        instructedAmount:
+          type: object
+          required: true
+          fields:
+            currency: { type: string, required: true, min_length: 3, max_length: 3 }
+            amount: { type: decimal, required: true }
+        creditorName: { type: string, required: true, max_length: 140 }
+        creditorAccount: { type: object, required: true, fields: { iban: { type: string, required: true, max_length: 34 } } }
+        remittanceInformationUnstructured: { type: string, max_length: 140 }
+"""
+
+PAYMENT = [{"type": "payment_initiation", "instructedAmount": {"currency": "EUR", "amount": "250.00"}, "creditorName": "ACME Ltd",
+            "creditorAccount": {"iban": "DE02100100109307118603"}, "remittanceInformationUnstructured": "Invoice 2026-117"}]
+
+
 # --- Talking to the server as the client does. ---
 def post(url, form):
     basic = base64.b64encode(f"{CLIENT[0]}:{CLIENT[1]}".encode()).decode()
@@ -105,9 +126,9 @@ def post(url, form):
         return error.code, json.loads(error.read() or b"{}")
 
 
-def start(issuer, acr, binding):
+def start(issuer, acr, binding, extra=None):
     status, answer = post(issuer + "/backchannel/authentication",
-                          {"scope": "openid", "login_hint": "carol", "acr_values": acr, "binding_message": binding})
+                          {"scope": "openid", "login_hint": "carol", "acr_values": acr, "binding_message": binding, **(extra or {})})
     check(f"{acr}: the authentication request is acknowledged", status == 200, str(answer))
     return answer.get("auth_req_id", "")
 
@@ -219,9 +240,11 @@ def main():
     issuer = f"http://127.0.0.1:{port}"
     with open(os.path.join(directory, "backchannel.yaml"), "w") as f:
         f.write(f"""
-policy: {{ interval: 1 }}
+policy:
+  interval: 1
+""" + PAYMENT_TYPE + f"""
 clients:
-  - {{ client_id: {CLIENT[0]}, client_secret: {CLIENT[1]}, client_name: Support Console }}
+  - {{ client_id: {CLIENT[0]}, client_secret: {CLIENT[1]}, client_name: Support Console, authorization_details_types: [payment_initiation] }}
 authenticators:
   - {{ plugin: mock-push, configuration: {{ users: {{ carol: {{ action: silent }} }} }} }}
   - plugin: sms
@@ -266,6 +289,19 @@ users:
         driver.find_element(By.CSS_SELECTOR, ".card button[value=approve]").click()
         check("mock-push: approving says so", wait_text(driver, "Approved. The client can now collect its tokens."))
         check("mock-push: the token poll gets tokens", "id_token" in poll(issuer, auth_req_id))
+
+        # Mock push with a payment to approve: the summary and every field beside the binding message.
+        auth_req_id = start(issuer, "mock-push", "PAY 7", {"authorization_details": json.dumps(PAYMENT)})
+        driver.get(issuer + "/authn/mock-push/?user=carol")
+        check("mock-push: the page shows the payment's summary", wait_text(driver, "Transfer 250.00 EUR to ACME Ltd"))
+        shown = driver.find_element(By.CSS_SELECTOR, ".card").text
+        check("mock-push: every field of the payment is listed, and the binding message beside it",
+              all(value in shown for value in ("DE02100100109307118603", "Invoice 2026-117", "creditorAccount.iban", "PAY 7")), shown)
+        audited(driver, "mock-push-payment", arguments.screenshots)
+        driver.find_element(By.CSS_SELECTOR, ".card button[value=approve]").click()
+        check("mock-push: approving the payment says so", wait_text(driver, "Approved. The client can now collect its tokens."))
+        tokens = poll(issuer, auth_req_id)
+        check("mock-push: the tokens carry exactly the approved payment", tokens.get("authorization_details") == PAYMENT, str(tokens))
 
         # SMS: the link from the text, a wrong code, then the right one.
         auth_req_id = start(issuer, "sms", "K7 sms")

@@ -1,3 +1,6 @@
+import BackchannelCore
+import Foundation
+
 /// A backchannel authentication request: every parameter of CIBA Core §7.1.
 public struct AuthenticationRequest: Sendable, Hashable {
     /// Who to authenticate.
@@ -15,6 +18,10 @@ public struct AuthenticationRequest: Sendable, Hashable {
     /// The bearer token the provider presents to this client's notification endpoint (ping and push);
     /// ``BackchannelClient/authenticate(_:delivery:progress:)`` makes a random one when this is `nil`.
     public var clientNotificationToken: String?
+    /// What the user is asked to approve beyond the scopes (RFC 9396 `authorization_details`): a JSON array of
+    /// objects, each with a `type` the provider supports and this client may request. Typed values become one
+    /// with ``authorizationDetails(_:)``.
+    public var authorizationDetails: JSONValue?
 
     /// Creates a request.
     public init(
@@ -24,9 +31,11 @@ public struct AuthenticationRequest: Sendable, Hashable {
         userCode: String? = nil,
         requestedExpiry: Int? = nil,
         acrValues: [String] = [],
-        clientNotificationToken: String? = nil
+        clientNotificationToken: String? = nil,
+        authorizationDetails: JSONValue? = nil
     ) {
         self.clientNotificationToken = clientNotificationToken
+        self.authorizationDetails = authorizationDetails
         self.hint = hint
         self.scopes = scopes
         self.bindingMessage = bindingMessage
@@ -44,6 +53,14 @@ public struct AuthenticationRequest: Sendable, Hashable {
         if let requestedExpiry { parameters.append(("requested_expiry", String(requestedExpiry))) }
         if !acrValues.isEmpty { parameters.append(("acr_values", acrValues.joined(separator: " "))) }
         if let clientNotificationToken { parameters.append(("client_notification_token", clientNotificationToken)) }
+        if let authorizationDetails { parameters.append(("authorization_details", AuthorizationDetails.canonicalJSON(of: authorizationDetails))) }
         return parameters
+    }
+
+    /// Typed authorization details (each an `Encodable` value whose encoding has the entry's `type`) as the JSON
+    /// array ``authorizationDetails`` holds.
+    /// - Throws: `EncodingError` when a value does not encode.
+    public static func authorizationDetails<Detail: Encodable>(_ details: [Detail]) throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(details))
     }
 }

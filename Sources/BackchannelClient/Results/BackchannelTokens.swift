@@ -1,4 +1,5 @@
 import BackchannelCore
+import Foundation
 
 /// The tokens of a concluded authentication, with the ID token's verified claims.
 public struct BackchannelTokens: Sendable, Hashable {
@@ -14,4 +15,15 @@ public struct BackchannelTokens: Sendable, Hashable {
     public var idToken: String { response["id_token"]?.stringValue ?? "" }
     /// The authenticated user's subject (`sub`).
     public var subject: String { idTokenClaims["sub"]?.stringValue ?? "" }
+    /// The `authorization_details` the user approved (RFC 9396 §7), as the token response carries them; `nil` when
+    /// the request had none.
+    public var authorizationDetails: JSONValue? { response["authorization_details"] }
+
+    /// The approved authorization details decoded as typed values (the types ``AuthenticationRequest/authorizationDetails(_:)``
+    /// encoded); empty when there are none.
+    /// - Throws: `DecodingError` when the entries do not decode as `Detail`.
+    public func authorizationDetails<Detail: Decodable>(as type: Detail.Type) throws -> [Detail] {
+        guard let authorizationDetails else { return [] }
+        return try JSONDecoder().decode([Detail].self, from: JSONEncoder().encode(authorizationDetails))
+    }
 }

@@ -38,8 +38,8 @@ public enum FrontChannelStyle {
         .binding{font-size:1.5rem;font-weight:700;letter-spacing:.05em}
         .muted{color:#4d4d4d}
         .detail{background:#f3f6fb;border-left:4px solid #0b57d0;border-radius:.25rem;padding:.25rem .75rem;margin:.75rem 0}
-        .detail dl{display:grid;grid-template-columns:auto 1fr;gap:.125rem .75rem;margin:.25rem 0 .5rem;font-size:1rem}
+        .detail dl{margin:.25rem 0 .5rem;font-size:1rem}
         .detail dt{color:#4d4d4d}
-        .detail dd{margin:0;overflow-wrap:anywhere}
+        .detail dd{margin:0 0 .375rem;font-weight:600;overflow-wrap:anywhere}
         """
 }

@@ -238,6 +238,18 @@ let package = Package(
             dependencies: ["BackchannelClient", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/CallCenterConsole"
         ),
+        // `swift run AgentApproval`: an agent asks a user to approve a payment (RFC 9396) in ping mode.
+        .executableTarget(
+            name: "AgentApproval",
+            dependencies: [
+                "BackchannelClient", "BackchannelClientHummingbird", "BackchannelCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/AgentApproval"
+        ),
         // `swift run -c release poll-benchmark`: BENCHMARKS.md explains it.
         .executableTarget(
             name: "poll-benchmark",

@@ -63,7 +63,7 @@ public struct BackchannelHandlerHarness: Sendable {
     }
 
     /// A validated request such as a host would pass, expiring `expiresIn` seconds from now; with
-    /// `authorizationDetails` (``AuthorizationDetails/samplePayment``, say) for a request that asks the user to
+    /// `authorizationDetails` (`AuthorizationDetails.samplePayment`, say) for a request that asks the user to
     /// approve something concrete.
     public func makeRequest(
         hint: BackchannelHint,

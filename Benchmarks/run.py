@@ -711,7 +711,8 @@ def main():
     parser.add_argument("--profiles", help="keep the instruction profiles here (callgrind_annotate reads them)")
     parser.add_argument("--parts", default="stores,metrics,instructions",
                         help="stores (every store's figures), metrics (what metrics cost a poll), instructions (callgrind's counts per request), "
-                             "directory (users in the store, LDAP; Benchmarks/directory.py)")
+                             "directory (users in the store, LDAP; Benchmarks/directory.py), "
+                             "authorization-details (a 4 KiB authorization_details against none; Benchmarks/authorization_details.py)")
     options = parser.parse_args()
 
     ensure_wrk()
@@ -753,6 +754,9 @@ def main():
         if "directory" in parts:
             import directory
             report["directory"] = directory.measure_directories(stores, options.duration, work, postgres)
+        if "authorization-details" in parts:
+            import authorization_details
+            report["authorization_details"] = authorization_details.measure_authorization_details(options.duration, work)
     finally:
         if postgres:
             postgres.stop()
@@ -803,6 +807,9 @@ def main():
     if "directory" in report:
         import directory
         lines += [""] + directory.directory_lines(report["directory"])
+    if "authorization_details" in report:
+        import authorization_details
+        lines += [""] + authorization_details.details_lines(report["authorization_details"])
     report["unexpected_answers_all_runs"] = sum(UNEXPECTED)
     lines += ["", f"Answers other than the expected one, over all {len(UNEXPECTED)} measured wrk runs: {sum(UNEXPECTED)}."]
     markdown = "\n".join(lines)

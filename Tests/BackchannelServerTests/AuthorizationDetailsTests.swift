@@ -1,5 +1,7 @@
 import BackchannelCore
+import BackchannelTesting
 import Foundation
+import Logging
 import Testing
 
 @testable import BackchannelServer
@@ -155,6 +157,21 @@ struct AuthorizationDetailsTests {
         #expect(introspected["authorization_details"] == Self.payment)
         let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(tokens)) as? [String: Any]
         #expect((encoded?["authorization_details"] as? [Any])?.count == 1)
+    }
+
+    @Test("audit events name the approved types, never the values")
+    func audited() async throws {
+        let log = CapturedLog()
+        let fixture = try await EngineFixture.make(policy: Self.policy, clients: Self.clients, logger: Logger(label: "test") { _ in log })
+        let ack = try await Self.start(fixture, Self.text(Self.payment)).get()
+        await fixture.clock.advance(by: 5)
+        _ = try await fixture.poll(ack.authReqId).get()
+        let events = log.entries.filter { $0.metadata.contains(#""event": request."#) }
+        #expect(events.contains { $0.metadata.contains("request.started") } && events.contains { $0.metadata.contains("request.redeemed") })
+        for event in events {
+            #expect(event.metadata.contains(#""authorization_details_types": payment_initiation"#), "\(event.metadata)")
+            #expect(!event.metadata.contains("DE02100100109307118603") && !event.metadata.contains("123.50") && !event.metadata.contains("Merchant"))
+        }
     }
 
     @Test("a request without details gets tokens without the member")

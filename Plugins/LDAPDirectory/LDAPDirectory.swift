@@ -119,8 +119,9 @@ public final class LDAPDirectory: UserDirectory, ReadinessReporting, ClosingAtSh
     }
 
     /// The directory user of an entry. An entry without the subject attribute is an error, not "no user": the
-    /// user exists, and the attribute map (or the entry) is wrong.
-    private func user(from entry: LDAPConnection.Entry) throws(LDAPDirectoryError) -> DirectoryUser {
+    /// user exists, and the attribute map (or the entry) is wrong. Untyped `throws`: with `throws(LDAPDirectoryError)`
+    /// here, Swift 6.3's optimiser crashes splitting the async `find` that calls it (a release build fails).
+    private func user(from entry: LDAPConnection.Entry) throws -> DirectoryUser {
         func first(_ name: String?) -> String? { name.flatMap { entry.attributes[$0]?.first } }
         guard let subject = first(attributes.subject), !subject.isEmpty else {
             throw LDAPDirectoryError(code: .noSubject, description: "an entry matched but has no \(attributes.subject) attribute (attributes.subject)")

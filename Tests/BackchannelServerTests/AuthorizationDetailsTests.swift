@@ -259,6 +259,11 @@ struct AuthorizationDetailsTests {
     func canonicalForm() throws {
         let value: JSONValue = .array([.object(["b": .string("é/\""), "a": .integer(1), "type": .string("t")])])
         #expect(AuthorizationDetails.canonicalJSON(of: value) == #"[{"a":1,"b":"é/\"","type":"t"}]"#)
+        // Control characters (never in validated details) as \u escapes; numbers, booleans and null as JSON writes them.
+        #expect(AuthorizationDetails.canonicalJSON(of: .array([.string("a\u{1}\n\\"), .bool(true), .null, .integer(-7)])) == #"["a\u0001\u000a\\",true,null,-7]"#)
+        // Whatever the decoder guesses first, each kind reads back as itself.
+        let decoded = try JSONDecoder().decode(JSONValue.self, from: Data(#"[{"s":"x","o":{},"a":[],"b":false,"i":3,"d":1.5,"n":null}]"#.utf8))
+        #expect(decoded == .array([.object(["s": .string("x"), "o": .object([:]), "a": .array([]), "b": .bool(false), "i": .integer(3), "d": .number(1.5), "n": .null])]))
         let details = AuthorizationDetails([AuthorizationDetail(type: "t", fields: ["type": .string("t")], summary: "t")])
         #expect(details.canonicalJSON == #"[{"type":"t"}]"#)
         // echo -n '[{"type":"t"}]' | openssl dgst -sha256 -binary | basenc --base64url

@@ -47,12 +47,56 @@ public struct AuthorizationDetails: Sendable, Hashable, Codable {
         isEmpty ? "" : Base64URL.encode(SHA256.hash(data: Data(canonicalJSON.utf8)))
     }
 
-    /// The canonical JSON of `value` (see the type's description).
+    /// The canonical JSON of `value` (see the type's description): written here, byte for byte, rather than by
+    /// a general encoder whose spacing, escaping or key order could change with a Foundation release, since
+    /// signatures cover these bytes.
     public static func canonicalJSON(of value: JSONValue) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // A JSONValue always encodes; the fallback is unreachable.
-        guard let data = try? encoder.encode(value) else { return "" }
-        return String(decoding: data, as: UTF8.self)
+        var text = ""
+        write(value, into: &text)
+        return text
+    }
+
+    private static func write(_ value: JSONValue, into text: inout String) {
+        switch value {
+        case .null: text += "null"
+        case .bool(let flag): text += flag ? "true" : "false"
+        case .integer(let number): text += String(number)
+        // Never in validated details (amounts are decimal strings); JSON has no NaN or infinity.
+        case .number(let number): text += number.isFinite ? String(number) : "null"
+        case .string(let string): write(string, into: &text)
+        case .array(let items):
+            text += "["
+            for (index, item) in items.enumerated() {
+                if index > 0 { text += "," }
+                write(item, into: &text)
+            }
+            text += "]"
+        case .object(let members):
+            text += "{"
+            // By UTF-8 bytes, which for the ASCII names schemas allow is also RFC 8785's UTF-16 order.
+            for (index, member) in members.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }).enumerated() {
+                if index > 0 { text += "," }
+                write(member.key, into: &text)
+                text += ":"
+                write(member.value, into: &text)
+            }
+            text += "}"
+        }
+    }
+
+    /// A JSON string: `"` and `\` escaped, control characters as `\uXXXX` (the server refuses them in details).
+    private static func write(_ string: String, into text: inout String) {
+        text += "\""
+        for scalar in string.unicodeScalars {
+            switch scalar {
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case "\u{00}"..."\u{1F}":
+                let hex = String(scalar.value, radix: 16)
+                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        text += "\""
     }
 }

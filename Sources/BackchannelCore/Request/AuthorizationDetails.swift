@@ -87,6 +87,12 @@ public struct AuthorizationDetails: Sendable, Hashable, Codable {
     /// A JSON string: `"` and `\` escaped, control characters as `\uXXXX` (the server refuses them in details).
     private static func write(_ string: String, into text: inout String) {
         text += "\""
+        // Most strings need no escape: appended whole, not scalar by scalar.
+        guard string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+            text += string
+            text += "\""
+            return
+        }
         for scalar in string.unicodeScalars {
             switch scalar {
             case "\"": text += "\\\""

@@ -119,11 +119,14 @@ struct AuthorizationDetailsValidator: Sendable {
 
     /// A string a user can read on one line, within the field's length and values.
     private static func checkText(_ text: String, field: AuthorizationDetailField) throws(OAuthError) {
+        // Printable ASCII (most values: amounts, IBANs, names) is one character per byte and all of it plain
+        // text, so neither characters nor Unicode properties need looking up.
+        let printableASCII = text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
         // Bytes and scalars first: they bound what counting characters costs.
         guard text.utf8.count <= 4 * field.maxLength, text.unicodeScalars.count <= 2 * field.maxLength,
-            (field.minLength...field.maxLength).contains(text.count)
+            (field.minLength...field.maxLength).contains(printableASCII ? text.utf8.count : text.count)
         else { throw .invalidAuthorizationDetails("an authorization_details string is too short or too long") }
-        let plain = text.unicodeScalars.allSatisfy { scalar in
+        let plain = printableASCII || text.unicodeScalars.allSatisfy { scalar in
             switch scalar.properties.generalCategory {
             case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned: false
             default: true

@@ -361,7 +361,9 @@ let package = Package(
         ),
         .testTarget(
             name: "PushAuthenticatorTests",
-            dependencies: ["PushAuthenticator", "BackchannelCore", "BackchannelTesting", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "PushAuthenticator", "BackchannelClient", "BackchannelCore", "BackchannelTesting", .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "MockPushAuthenticatorTests",

@@ -2,7 +2,8 @@ import BackchannelCore
 import Foundation
 
 /// The API enrolled devices call: machine routes under the authenticator's `api/` path (form POSTs, JSON
-/// answers; no page, no cookies):
+/// answers; no page, no cookies). Published for app teams in `docs/push-device-api.md`, with test vectors;
+/// a change here is a change of that document:
 ///
 /// - `enroll`: `code`, `public_key` (P-256, raw x ‖ y, base64url), `platform` (`fcm`, `apns` or `none`),
 ///   `push_token`, `hardware_key` (`true` when the key lives in secure hardware), `label` → `device_id`.

@@ -93,6 +93,11 @@ public struct PushDeviceClient: Sendable {
     /// One challenge's details.
     public func challenge(_ challengeId: String, _ enrollment: Enrollment) async throws(Failure) -> Challenge {
         let answer = try await post(enrollment.apiURL, "challenge", try signedFetch(enrollment, challengeId: challengeId) + [("challenge_id", challengeId)])
+        return try Self.challenge(challengeId, from: answer)
+    }
+
+    /// A challenge from the server's answer to `challenge` (docs/push-device-api.md).
+    static func challenge(_ challengeId: String, from answer: [String: JSONValue]) throws(Failure) -> Challenge {
         guard let clientName = answer["client_name"]?.stringValue, let nonce = answer["nonce"]?.stringValue,
             let requestHash = answer["request_hash"]?.stringValue
         else { throw Failure(status: 200, error: "the challenge lacks its details") }
@@ -117,14 +122,7 @@ public struct PushDeviceClient: Sendable {
         _ challenge: Challenge, approve: Bool, picked: String? = nil, userVerified: Bool = false, _ enrollment: Enrollment
     ) async throws(Failure) -> String {
         let decision = approve ? "approve" : "deny"
-        var lines = [
-            "backchannel-push/v1 answer", challenge.challengeId, challenge.requestHash, challenge.choices == nil ? (challenge.bindingMessage ?? "") : "",
-            challenge.nonce, decision, picked ?? "", userVerified ? "uv" : "-",
-        ]
-        // The details shown are the text received: its hash says exactly what the user saw.
-        let digest = challenge.authorizationDetailsText.map { Base64URL.encode(SHA256.hash(data: Data($0.utf8))) }
-        if let digest { lines.append(digest) }
-        let message = Data(lines.joined(separator: "\n").utf8)
+        let (message, digest) = Self.answerMessage(challenge, decision: decision, picked: picked, userVerified: userVerified)
         var form = [
             ("device_id", enrollment.deviceId), ("challenge_id", challenge.challengeId), ("decision", decision),
             ("signature", try sign(message, enrollment)),
@@ -136,9 +134,26 @@ public struct PushDeviceClient: Sendable {
         return answer["result"]?.stringValue ?? ""
     }
 
+    /// The signed message of an answer (docs/push-device-api.md), and the digest of the authorization details shown
+    /// (the text received: its hash says exactly what the user saw), if the challenge has any.
+    static func answerMessage(_ challenge: Challenge, decision: String, picked: String?, userVerified: Bool) -> (message: Data, digest: String?) {
+        var lines = [
+            "backchannel-push/v1 answer", challenge.challengeId, challenge.requestHash, challenge.choices == nil ? (challenge.bindingMessage ?? "") : "",
+            challenge.nonce, decision, picked ?? "", userVerified ? "uv" : "-",
+        ]
+        let digest = challenge.authorizationDetailsText.map { Base64URL.encode(SHA256.hash(data: Data($0.utf8))) }
+        if let digest { lines.append(digest) }
+        return (Data(lines.joined(separator: "\n").utf8), digest)
+    }
+
+    /// The signed message of a fetch: `challengeId` empty for the list of pending ones.
+    static func fetchMessage(deviceId: String, challengeId: String, timestamp: Int) -> Data {
+        Data(["backchannel-push/v1 fetch", deviceId, challengeId, String(timestamp)].joined(separator: "\n").utf8)
+    }
+
     private func signedFetch(_ enrollment: Enrollment, challengeId: String) throws(Failure) -> [(String, String)] {
         let timestamp = Int(Date().timeIntervalSince1970)
-        let message = Data(["backchannel-push/v1 fetch", enrollment.deviceId, challengeId, String(timestamp)].joined(separator: "\n").utf8)
+        let message = Self.fetchMessage(deviceId: enrollment.deviceId, challengeId: challengeId, timestamp: timestamp)
         return [("device_id", enrollment.deviceId), ("timestamp", String(timestamp)), ("signature", try sign(message, enrollment))]
     }
 

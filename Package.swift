@@ -153,6 +153,7 @@ let package = Package(
                 "BackchannelCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // What plugin authors and integrators use in their own tests.

@@ -75,7 +75,7 @@ public final class PushAuthenticator: BackchannelAuthenticationHandler, DeviceEn
         }
         let now = services.clock.now
         let challenge = PushChallenge(
-            authReqId: request.authReqId.rawValue, challengeId: Base64URL.encode(services.random.bytes(count: 16)), subject: user.subject,
+            authReqId: request.authReqId.rawValue, challengeId: Self.newChallengeId(services.random), subject: user.subject,
             clientName: request.clientName ?? request.clientId, scopes: request.scopes, bindingMessage: request.bindingMessage,
             nonce: Base64URL.encode(services.random.bytes(count: 16)), choices: choices, devices: reachable.map(\.deviceId),
             expiresAt: request.expiresAt, authorizationDetails: request.authorizationDetails.isEmpty ? nil : request.authorizationDetails)
@@ -281,6 +281,15 @@ public final class PushAuthenticator: BackchannelAuthenticationHandler, DeviceEn
         }
         guard concluded != nil else { return .alreadyConcluded }
         return approve ? .approved : .denied
+    }
+
+    /// 128 random bits, base64url, never starting with `-`: an id a user may type as a command's argument without
+    /// it reading as an option.
+    static func newChallengeId(_ random: any RandomSource) -> String {
+        while true {
+            let id = Base64URL.encode(random.bytes(count: 16))
+            if !id.hasPrefix("-") { return id }
+        }
     }
 
     static func sha256(_ text: String) -> String {

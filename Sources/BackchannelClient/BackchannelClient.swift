@@ -19,7 +19,9 @@ public struct BackchannelClient: Sendable {
     public let clientId: String
     private let credentials: ClientCredentials
     private let polling: PollingPolicy
-    private let transport: FormTransport
+    let transport: FormTransport
+    /// Signs authentication requests, when set.
+    private let requestSigningKey: ClientAssertionKey?
 
     /// Reads the provider's metadata from `issuer`'s `/.well-known/openid-configuration` and checks it
     /// names the same issuer (RFC 8414 §3.3).
@@ -32,6 +34,10 @@ public struct BackchannelClient: Sendable {
     ///   - tlsIdentity: The certificate to present over mutual TLS: required with ``ClientCredentials/mutualTLS``,
     ///     and what a provider binds this client's tokens to. Ignored when `httpClient` is given (configure
     ///     that client's TLS instead).
+    ///   - trustRootsPEM: Certificate authorities (PEM) to trust for the provider's certificate beyond the
+    ///     system's, with or without a client certificate: a provider with a private CA.
+    ///   - requestSigningKey: The key to sign authentication requests with (CIBA Core §7.1.1, FAPI-CIBA): every
+    ///     request then goes as a `request` object, its parameters inside; `nil` sends them as a form.
     ///   - timeout: The timeout of each HTTP request.
     public static func discover(
         issuer: String,
@@ -40,6 +46,8 @@ public struct BackchannelClient: Sendable {
         polling: PollingPolicy = PollingPolicy(),
         httpClient: HTTPClient? = nil,
         tlsIdentity: ClientTLSIdentity? = nil,
+        trustRootsPEM: String? = nil,
+        requestSigningKey: ClientAssertionKey? = nil,
         timeout: Duration = .seconds(30)
     ) async throws(BackchannelClientError) -> BackchannelClient {
         if credentials == .mutualTLS, tlsIdentity == nil, httpClient == nil {
@@ -47,9 +55,17 @@ public struct BackchannelClient: Sendable {
         }
         let client: HTTPClient
         do {
-            client = try httpClient ?? tlsIdentity?.httpClient() ?? FailFastHTTPClient.shared
+            if let httpClient {
+                client = httpClient
+            } else if let tlsIdentity {
+                client = try tlsIdentity.adding(trustRootsPEM: trustRootsPEM).httpClient()
+            } else if let trustRootsPEM {
+                client = try TrustRootsHTTPClient.client(trusting: trustRootsPEM)
+            } else {
+                client = FailFastHTTPClient.shared
+            }
         } catch {
-            throw .transport("the client certificate cannot be used: \(error)")
+            throw .transport("the client certificate or the trust roots cannot be used: \(error)")
         }
         let transport = FormTransport(httpClient: client, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
         let trimmed = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
@@ -60,13 +76,22 @@ public struct BackchannelClient: Sendable {
         guard metadata.issuer == trimmed else {
             throw .invalidResponse("the provider at \(trimmed) names its issuer \(metadata.issuer); use that exact issuer (RFC 8414 §3.3)")
         }
-        return BackchannelClient(metadata: metadata, clientId: clientId, credentials: credentials, polling: polling, transport: transport)
+        return BackchannelClient(
+            metadata: metadata, clientId: clientId, credentials: credentials, polling: polling, transport: transport, requestSigningKey: requestSigningKey)
     }
 
     /// Starts a backchannel authentication (CIBA Core §7).
     public func initiate(_ request: AuthenticationRequest) async throws(BackchannelClientError) -> PendingAuthentication {
         let sentAt = polling.clock.now
-        let answer = try await post(metadata.backchannelAuthenticationEndpoint, request.parameters)
+        var parameters = request.parameters
+        if let requestSigningKey {
+            do {
+                parameters = [("request", try await requestSigningKey.requestObject(request, clientId: clientId, audience: metadata.issuer))]
+            } catch {
+                throw .invalidResponse("the authentication request could not be signed: \(error)")
+            }
+        }
+        let answer = try await post(metadata.backchannelAuthenticationEndpoint, parameters)
         try Self.checkError(answer)
         guard answer.status == 200, let authReqId = answer.json["auth_req_id"]?.stringValue, !authReqId.isEmpty,
             case .integer(let expiresIn) = answer.json["expires_in"], expiresIn > 0
@@ -184,7 +209,7 @@ public struct BackchannelClient: Sendable {
 
     // MARK: Internals
 
-    private func post(_ url: String, _ parameters: [(String, String)]) async throws(BackchannelClientError) -> FormTransport.Answer {
+    func post(_ url: String, _ parameters: [(String, String)]) async throws(BackchannelClientError) -> FormTransport.Answer {
         switch credentials {
         case .clientSecretBasic(let secret):
             let basic = Data("\(FormTransport.escape(clientId)):\(FormTransport.escape(secret))".utf8).base64EncodedString()
@@ -209,7 +234,7 @@ public struct BackchannelClient: Sendable {
         }
     }
 
-    private static func checkError(_ answer: FormTransport.Answer) throws(BackchannelClientError) {
+    static func checkError(_ answer: FormTransport.Answer) throws(BackchannelClientError) {
         guard answer.status != 200 else { return }
         guard let code = answer.json["error"]?.stringValue else {
             throw .invalidResponse("the provider answered HTTP \(answer.status) without an OAuth error")

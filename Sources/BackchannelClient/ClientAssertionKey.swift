@@ -1,3 +1,4 @@
+import BackchannelCore
 import Foundation
 import JWTKit
 
@@ -64,6 +65,41 @@ public struct ClientAssertionKey: Sendable, Hashable {
         let issued = Int(now.timeIntervalSince1970)
         return try await keys.sign(
             AssertionClaims(iss: clientId, sub: clientId, aud: audience, iat: issued, exp: issued + 60, jti: jti), kid: kid)
+    }
+
+    /// A signed authentication request (CIBA Core §7.1.1) carrying every parameter of `request` as a claim, with
+    /// `iss` the client, `aud` the provider's issuer, `iat` and `nbf` now, `exp` five minutes on (within FAPI-CIBA's
+    /// hour) and a random `jti`: what a FAPI-CIBA provider requires.
+    func requestObject(_ request: AuthenticationRequest, clientId: String, audience: String, now: Date = Date()) async throws -> String {
+        let keys = JWTKeyCollection()
+        let kid = JWKIdentifier(string: kid)
+        switch try signer() {
+        case .ecdsa(let key): await keys.add(ecdsa: key, kid: kid)
+        case .pss(let key): await keys.add(pss: key, digestAlgorithm: .sha256, kid: kid)
+        case .rsa(let key): await keys.add(rsa: key, digestAlgorithm: .sha256, kid: kid)
+        }
+        let issued = Int(now.timeIntervalSince1970)
+        var claims: [String: JSONValue] = [
+            "iss": .string(clientId), "aud": .string(audience), "iat": .integer(issued), "nbf": .integer(issued), "exp": .integer(issued + 300),
+            "jti": .string(Base64URL.encode((0..<16).map { _ in UInt8.random(in: 0...255) })),
+        ]
+        for (name, value) in request.parameters {
+            switch name {
+            // Numbers and JSON as themselves inside the object; every other parameter is a string.
+            case "requested_expiry": claims[name] = Int(value).map(JSONValue.integer) ?? .string(value)
+            case "authorization_details", "claims": claims[name] = (try? JSONDecoder().decode(JSONValue.self, from: Data(value.utf8))) ?? .string(value)
+            default: claims[name] = .string(value)
+            }
+        }
+        return try await keys.sign(RequestObjectClaims(claims: claims), kid: kid)
+    }
+
+    private struct RequestObjectClaims: JWTPayload {
+        var claims: [String: JSONValue]
+        init(claims: [String: JSONValue]) { self.claims = claims }
+        init(from decoder: any Decoder) throws { claims = try [String: JSONValue](from: decoder) }
+        func encode(to encoder: any Encoder) throws { try claims.encode(to: encoder) }
+        func verify(using algorithm: some JWTAlgorithm) async throws {}
     }
 
     private struct AssertionClaims: JWTPayload {

@@ -21,11 +21,18 @@ public struct ClientTLSIdentity: Sendable, Hashable {
 
     /// An identity; the PEM texts are read (and refused if they are not what they should be) now.
     /// - Throws: ``Invalid``.
-    public init(certificateChainPEM: String, privateKeyPEM: String, trustRootsPEM: String? = nil) throws {
+    public init(certificateChainPEM: String, privateKeyPEM: String, trustRootsPEM: String? = nil) throws(Invalid) {
         self.certificateChainPEM = certificateChainPEM
         self.privateKeyPEM = privateKeyPEM
         self.trustRootsPEM = trustRootsPEM
         _ = try tlsConfiguration()
+    }
+
+    /// This identity trusting `trustRootsPEM` too (the provider's private CA), when given.
+    func adding(trustRootsPEM extra: String?) throws(Invalid) -> ClientTLSIdentity {
+        guard let extra else { return self }
+        return try ClientTLSIdentity(
+            certificateChainPEM: certificateChainPEM, privateKeyPEM: privateKeyPEM, trustRootsPEM: (trustRootsPEM.map { $0 + "\n" } ?? "") + extra)
     }
 
     /// The TLS client configuration that presents this identity.

@@ -6,6 +6,6 @@ struct Backchannel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backchannel",
         abstract: "A command-line client for OpenID Connect CIBA providers.",
-        subcommands: [Login.self, Discover.self, Device.self]
+        subcommands: [Login.self, Token.self, Userinfo.self, Discover.self, Device.self]
     )
 }

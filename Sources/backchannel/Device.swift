@@ -16,6 +16,14 @@ struct Device: AsyncParsableCommand {
         @Option(help: "The device's file, written by enroll: its id and private key.")
         var deviceFile: String = "device.json"
 
+        @Option(help: "Certificate authorities (PEM) to trust for the server's certificate, beyond the system's (a private CA).")
+        var caFile: String?
+
+        /// The device client, trusting `--ca-file`.
+        func client() throws -> PushDeviceClient {
+            try caFile.map { try PushDeviceClient(trustRootsPEM: try ClientOptions.read($0)) } ?? PushDeviceClient()
+        }
+
         func load() throws -> PushDeviceClient.Enrollment {
             guard let data = FileManager.default.contents(atPath: deviceFile) else {
                 throw ValidationError("cannot read \(deviceFile); run backchannel device enroll first")
@@ -46,10 +54,23 @@ struct Device: AsyncParsableCommand {
         @Option(help: "A name for this device.")
         var label: String?
 
+        @Option(help: "Certificate authorities (PEM) to trust for the server's certificate, beyond the system's (a private CA).")
+        var caFile: String?
+
+        @Flag(help: "Replace an existing device file (its key is lost: that device can no longer answer).")
+        var force = false
+
+        func validate() throws {
+            if !force, FileManager.default.fileExists(atPath: deviceFile) {
+                throw ValidationError("\(deviceFile) exists (a device's key); give --force to replace it, or --device-file to write another")
+            }
+        }
+
         func run() async throws {
             try await TerminalText.guarding {
                 let apiURL = "\(issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer)/authn/\(authenticator)/api/"
-                let enrollment = try await PushDeviceClient().enroll(apiURL: apiURL, code: code, platform: "none", label: label)
+                let client = try caFile.map { try PushDeviceClient(trustRootsPEM: try ClientOptions.read($0)) } ?? PushDeviceClient()
+                let enrollment = try await client.enroll(apiURL: apiURL, code: code, platform: "none", label: label)
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 guard FileManager.default.createFile(atPath: deviceFile, contents: try encoder.encode(enrollment), attributes: [.posixPermissions: 0o600])
@@ -66,7 +87,7 @@ struct Device: AsyncParsableCommand {
 
         func run() async throws {
             try await TerminalText.guarding {
-                let challenges = try await PushDeviceClient().pending(try device.load())
+                let challenges = try await device.client().pending(try device.load())
                 if challenges.isEmpty { print("no pending challenge") }
                 for challenge in challenges {
                     var line = "\(challenge.challengeId)  \(challenge.clientName) asks for \(challenge.scopes.joined(separator: " "))"
@@ -91,7 +112,7 @@ struct Device: AsyncParsableCommand {
     struct Approve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Approve a challenge (signed with the device's key).")
 
-        @Argument(help: "The challenge id, from pending.")
+        @Argument(help: "The challenge id, from pending (an id that starts with - goes after --).")
         var challengeId: String
 
         @Option(help: "Under number matching: the choice your other screen shows.")
@@ -105,7 +126,7 @@ struct Device: AsyncParsableCommand {
         func run() async throws {
             try await TerminalText.guarding {
                 let enrollment = try device.load()
-                let client = PushDeviceClient()
+                let client = try device.client()
                 let challenge = try await client.challenge(challengeId, enrollment)
                 print(TerminalText.safe(try await client.answer(challenge, approve: true, picked: pick, userVerified: userVerified, enrollment)))
             }
@@ -115,7 +136,7 @@ struct Device: AsyncParsableCommand {
     struct Deny: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Deny a challenge (signed with the device's key).")
 
-        @Argument(help: "The challenge id, from pending.")
+        @Argument(help: "The challenge id, from pending (an id that starts with - goes after --).")
         var challengeId: String
 
         @OptionGroup var device: DeviceFile
@@ -123,7 +144,7 @@ struct Device: AsyncParsableCommand {
         func run() async throws {
             try await TerminalText.guarding {
                 let enrollment = try device.load()
-                let client = PushDeviceClient()
+                let client = try device.client()
                 print(TerminalText.safe(try await client.answer(try await client.challenge(challengeId, enrollment), approve: false, enrollment)))
             }
         }

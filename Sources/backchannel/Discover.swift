@@ -9,9 +9,13 @@ struct Discover: AsyncParsableCommand {
     @Option(help: "The provider's issuer URL.")
     var issuer: String
 
+    @Option(help: "Certificate authorities (PEM) to trust for the provider's certificate, beyond the system's (a private CA).")
+    var caFile: String?
+
     func run() async throws {
+        let trust = try caFile.map(ClientOptions.read)
         do {
-            let client = try await BackchannelClient.discover(issuer: issuer, clientId: "", credentials: .clientSecretPost(secret: ""))
+            let client = try await BackchannelClient.discover(issuer: issuer, clientId: "", credentials: .clientSecretPost(secret: ""), trustRootsPEM: trust)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(client.metadata), as: UTF8.self))

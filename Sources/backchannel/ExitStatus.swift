@@ -15,7 +15,7 @@ enum ExitStatus {
         case .oauth(.accessDenied, _, _): denied
         case .expired: expired
         case .oauth: rejected
-        case .transport: transport
+        case .transport, .connection: transport
         case .invalidResponse: invalidResponse
         case .cancelled: cancelled
         }

@@ -56,10 +56,18 @@ public struct PushDeviceClient: Sendable {
         public var description: String { status == 0 ? error : "\(error) (HTTP \(status))" }
     }
 
-    private let transport = FormTransport(httpClient: FailFastHTTPClient.shared, timeout: .seconds(30))
+    private let transport: FormTransport
 
-    /// A client.
-    public init() {}
+    /// A client trusting the system's certificate authorities.
+    public init() {
+        transport = FormTransport(httpClient: FailFastHTTPClient.shared, timeout: .seconds(30))
+    }
+
+    /// A client that also trusts `trustRootsPEM` (PEM certificates) for the server's certificate: a private CA.
+    /// - Throws: ``ClientTLSIdentity/Invalid`` when it holds no certificate.
+    public init(trustRootsPEM: String) throws(ClientTLSIdentity.Invalid) {
+        transport = FormTransport(httpClient: try TrustRootsHTTPClient.client(trusting: trustRootsPEM), timeout: .seconds(30))
+    }
 
     /// Enrolls this device: makes a key pair and registers its public half with the one-time `code`.
     /// - Parameters:

@@ -4,7 +4,10 @@ public enum BackchannelClientError: Error, Sendable, Hashable, CustomStringConve
     case oauth(OAuthErrorCode, description: String?, status: Int)
     /// The request expired before the user concluded it (`expired_token`, or the client's own clock).
     case expired
-    /// The provider could not be reached, or answered something that is not a valid response.
+    /// The provider could not be reached: refused, timed out, or its certificate not accepted, each a
+    /// ``ConnectionFailure/Kind``.
+    case connection(ConnectionFailure)
+    /// A transport failure of another kind (the client's own, such as a notification endpoint it cannot serve).
     case transport(String)
     /// The provider's answer or its ID token failed verification.
     case invalidResponse(String)
@@ -22,6 +25,7 @@ public enum BackchannelClientError: Error, Sendable, Hashable, CustomStringConve
         case .oauth(let code, let description, let status):
             "\(code.rawValue) (HTTP \(status))" + (description.map { ": \($0)" } ?? "")
         case .expired: "the authentication request expired"
+        case .connection(let failure): failure.description
         case .transport(let reason): "transport failure: \(reason)"
         case .invalidResponse(let reason): "invalid response: \(reason)"
         case .cancelled: "cancelled"

@@ -22,6 +22,9 @@ public struct AuthenticationRequest: Sendable, Hashable {
     /// objects, each with a `type` the provider supports and this client may request. Typed values become one
     /// with ``authorizationDetails(_:)``.
     public var authorizationDetails: JSONValue?
+    /// Individual claims to ask for (OpenID Connect Core §5.5 `claims`): a JSON object with `id_token` and
+    /// `userinfo` members.
+    public var claims: JSONValue?
 
     /// Creates a request.
     public init(
@@ -32,8 +35,10 @@ public struct AuthenticationRequest: Sendable, Hashable {
         requestedExpiry: Int? = nil,
         acrValues: [String] = [],
         clientNotificationToken: String? = nil,
-        authorizationDetails: JSONValue? = nil
+        authorizationDetails: JSONValue? = nil,
+        claims: JSONValue? = nil
     ) {
+        self.claims = claims
         self.clientNotificationToken = clientNotificationToken
         self.authorizationDetails = authorizationDetails
         self.hint = hint
@@ -54,6 +59,7 @@ public struct AuthenticationRequest: Sendable, Hashable {
         if !acrValues.isEmpty { parameters.append(("acr_values", acrValues.joined(separator: " "))) }
         if let clientNotificationToken { parameters.append(("client_notification_token", clientNotificationToken)) }
         if let authorizationDetails { parameters.append(("authorization_details", AuthorizationDetails.canonicalJSON(of: authorizationDetails))) }
+        if let claims { parameters.append(("claims", AuthorizationDetails.canonicalJSON(of: claims))) }
         return parameters
     }
 

@@ -11,8 +11,10 @@ public struct BackchannelTokens: Sendable, Hashable {
 
     /// The access token.
     public var accessToken: String { response["access_token"]?.stringValue ?? "" }
-    /// The raw ID token.
+    /// The raw ID token; empty in a refresh's response, which has none.
     public var idToken: String { response["id_token"]?.stringValue ?? "" }
+    /// The refresh token, when the provider issued one (`offline_access`).
+    public var refreshToken: String? { response["refresh_token"]?.stringValue }
     /// The authenticated user's subject (`sub`).
     public var subject: String { idTokenClaims["sub"]?.stringValue ?? "" }
     /// The `authorization_details` the user approved (RFC 9396 §7), as the token response carries them; `nil` when

@@ -22,6 +22,14 @@ public struct ProviderMetadata: Codable, Sendable, Hashable {
     public var idTokenSigningAlgValuesSupported: [String]?
     /// `acr_values_supported`.
     public var acrValuesSupported: [String]?
+    /// `userinfo_endpoint`.
+    public var userinfoEndpoint: String?
+    /// `revocation_endpoint` (RFC 7009).
+    public var revocationEndpoint: String?
+    /// `introspection_endpoint` (RFC 7662).
+    public var introspectionEndpoint: String?
+    /// `authorization_details_types_supported` (RFC 9396).
+    public var authorizationDetailsTypesSupported: [String]?
 
     private enum CodingKeys: String, CodingKey {
         case issuer
@@ -35,5 +43,9 @@ public struct ProviderMetadata: Codable, Sendable, Hashable {
         case scopesSupported = "scopes_supported"
         case idTokenSigningAlgValuesSupported = "id_token_signing_alg_values_supported"
         case acrValuesSupported = "acr_values_supported"
+        case userinfoEndpoint = "userinfo_endpoint"
+        case revocationEndpoint = "revocation_endpoint"
+        case introspectionEndpoint = "introspection_endpoint"
+        case authorizationDetailsTypesSupported = "authorization_details_types_supported"
     }
 }

@@ -13,10 +13,14 @@ struct FormTransport: Sendable {
         var status: Int
         var json: [String: JSONValue]
         var body: Data
+        /// The `error` of a `WWW-Authenticate: Bearer` challenge (RFC 6750 §3), if the answer had one.
+        var bearerError: String? = nil
     }
 
-    func get(_ url: String) async throws(BackchannelClientError) -> Answer {
-        try await send(HTTPClientRequest(url: url))
+    func get(_ url: String, authorization: String? = nil) async throws(BackchannelClientError) -> Answer {
+        var request = HTTPClientRequest(url: url)
+        if let authorization { request.headers.add(name: "Authorization", value: authorization) }
+        return try await send(request)
     }
 
     func post(_ url: String, form: [(String, String)], authorization: String?) async throws(BackchannelClientError) -> Answer {
@@ -36,38 +40,15 @@ struct FormTransport: Sendable {
             let buffer = try await response.body.collect(upTo: 1 << 20)
             let body = Data(buffer.readableBytesView)
             let json = (try? JSONDecoder().decode([String: JSONValue].self, from: body)) ?? [:]
-            return Answer(status: Int(response.status.code), json: json, body: body)
+            let challenge = response.headers.first(name: "WWW-Authenticate")
+            let bearerError = challenge?.firstMatch(of: #/error="([a-z_]+)"/#).map { String($0.1) }
+            return Answer(status: Int(response.status.code), json: json, body: body, bearerError: bearerError)
         } catch is CancellationError {
             throw .cancelled
         } catch {
             if Task.isCancelled { throw .cancelled }
-            throw .transport(Self.plain(error, url: request.url))
+            throw .connection(ConnectionFailure.classify(error, url: request.url))
         }
-    }
-
-    /// A transport failure as a sentence naming the URL: no driver type names, no stray punctuation.
-    static func plain(_ error: any Error, url: String) -> String {
-        if let client = error as? HTTPClientError {
-            switch client {
-            case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout:
-                return "\(url) did not answer in time"
-            case .remoteConnectionClosed:
-                return "\(url) closed the connection without answering"
-            default:
-                break
-            }
-        }
-        if let io = error as? IOError {
-            switch io.errnoCode {
-            case ECONNREFUSED: return "nothing is listening at \(url) (connection refused)"
-            case ECONNRESET: return "\(url) reset the connection"
-            default: return "\(url) could not be reached (\(String(cString: strerror(io.errnoCode))))"
-            }
-        }
-        let text = "\(error)"
-        if text.contains("connectTimeout") || text.contains("deadlineExceeded") { return "\(url) did not answer in time" }
-        if text.contains("refused") { return "nothing is listening at \(url) (connection refused)" }
-        return "\(url) could not be reached"
     }
 
     /// `application/x-www-form-urlencoded` as RFC 6749 Appendix B defines it.

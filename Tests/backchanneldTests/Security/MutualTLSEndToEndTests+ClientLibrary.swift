@@ -1,0 +1,90 @@
+import BackchannelClient
+import BackchannelCore
+import BackchannelTesting
+import CertificateFixtures
+import Crypto
+import Foundation
+import JWTKit
+import Testing
+
+/// The project's own client library against a FAPI-CIBA provider with a private CA: what the server demands,
+/// the client can do (#33).
+extension MutualTLSEndToEndTests {
+    /// bank-app's client: mutual TLS with its certificate, the test CA trusted, requests signed in ES256.
+    private func bankClient(_ pki: PKI, _ server: BackchanneldProcess) async throws -> BackchannelClient {
+        try await BackchannelClient.discover(
+            issuer: server.baseURL, clientId: "bank-app", credentials: .mutualTLS,
+            tlsIdentity: try ClientTLSIdentity(certificateChainPEM: try pki.bankApp.pem, privateKeyPEM: pki.bankApp.keyPem),
+            trustRootsPEM: try pki.ca.pem,
+            requestSigningKey: try ClientAssertionKey(pem: pki.requestKey.pemRepresentation, kid: "request-1", algorithm: .es256))
+    }
+
+    @Test("the client library does FAPI-CIBA: a signed request, bound tokens, userinfo over its certificate, a refresh with rotation and reuse refused, introspection, revocation")
+    func clientLibraryFAPI() async throws {
+        let pki = try PKI()
+        defer { try? FileManager.default.removeItem(at: pki.directory) }
+        try await withServer(pki) { server in
+            let client = try await bankClient(pki, server)
+            let tokens = try await client.authenticate(
+                AuthenticationRequest(hint: .loginHint("alice"), scopes: ["openid", "offline_access"], bindingMessage: "FAPI 7"))
+            #expect(tokens.subject == "alice")
+            let bound = try await client.introspect(tokens.accessToken)
+            #expect(bound["active"] == .bool(true))
+            #expect(bound["cnf"] == .object(["x5t#S256": .string(Base64URL.encode(SHA256.hash(data: try pki.bankApp.der)))]))
+            #expect(try await client.userinfo(accessToken: tokens.accessToken)["sub"] == .string("alice"))
+
+            let session = TokenSession(client: client, tokens: tokens)
+            let first = try #require(await session.refreshToken)
+            try await session.refresh()
+            let second = try #require(await session.refreshToken)
+            #expect(second != first)
+            // The spent token presented again is a reuse: the provider revokes the grant, and the session learns it.
+            await #expect(throws: BackchannelClientError.self) { _ = try await client.refresh(first) }
+            do throws(BackchannelClientError) {
+                try await session.refresh()
+                Issue.record("a refresh of a revoked grant succeeded")
+            } catch {
+                guard case .oauth(.invalidGrant, _, _) = error else {
+                    Issue.record("expected invalid_grant, got \(error)")
+                    return
+                }
+            }
+            #expect(await session.refreshToken == nil)
+
+            try await client.revoke(tokens.accessToken)
+            #expect(try await client.introspect(tokens.accessToken)["active"] == .bool(false))
+            do throws(BackchannelClientError) {
+                _ = try await client.userinfo(accessToken: tokens.accessToken)
+                Issue.record("userinfo answered for a revoked token")
+            } catch {
+                guard case .oauth(let code, _, let status) = error else {
+                    Issue.record("expected invalid_token, got \(error)")
+                    return
+                }
+                #expect(code.rawValue == "invalid_token" && status == 401)
+            }
+        }
+    }
+
+    @Test("the client names why a provider cannot be reached: an untrusted certificate (trusted once its CA is given), a refused connection")
+    func clientLibraryConnectionFailures() async throws {
+        let pki = try PKI()
+        defer { try? FileManager.default.removeItem(at: pki.directory) }
+        try await withServer(pki) { server in
+            let ca = try pki.ca.pem
+            func failure(_ issuer: String, trust: String?) async -> ConnectionFailure.Kind? {
+                do throws(BackchannelClientError) {
+                    _ = try await BackchannelClient.discover(issuer: issuer, clientId: "x", credentials: .clientSecretBasic(secret: "s"), trustRootsPEM: trust)
+                    return nil
+                } catch {
+                    guard case .connection(let failure) = error else { return .other }
+                    return failure.kind
+                }
+            }
+            #expect(await failure(server.baseURL, trust: nil) == .untrustedCertificate)
+            #expect(await failure(server.baseURL, trust: ca) == nil)
+            let closedPort = try LoopbackPort.free()
+            #expect(await failure("http://127.0.0.1:\(closedPort)", trust: nil) == .refused)
+        }
+    }
+}

@@ -33,7 +33,7 @@ struct ClientOptions: ParsableArguments {
     @Option(help: "With --client-certificate: the PEM file of its private key.")
     var clientKey: String?
 
-    @Option(help: "Certificate authorities (PEM) to trust for the provider's certificate, beyond the system's (a private CA).")
+    @Option(help: "Also trust these CA certificates (PEM).")
     var caFile: String?
 
     func validate() throws {

@@ -16,7 +16,7 @@ struct Device: AsyncParsableCommand {
         @Option(help: "The device's file, written by enroll: its id and private key.")
         var deviceFile: String = "device.json"
 
-        @Option(help: "Certificate authorities (PEM) to trust for the server's certificate, beyond the system's (a private CA).")
+        @Option(help: "Also trust these CA certificates (PEM).")
         var caFile: String?
 
         /// The device client, trusting `--ca-file`.
@@ -54,10 +54,10 @@ struct Device: AsyncParsableCommand {
         @Option(help: "A name for this device.")
         var label: String?
 
-        @Option(help: "Certificate authorities (PEM) to trust for the server's certificate, beyond the system's (a private CA).")
+        @Option(help: "Also trust these CA certificates (PEM).")
         var caFile: String?
 
-        @Flag(help: "Replace an existing device file (its key is lost: that device can no longer answer).")
+        @Flag(help: "Replace an existing device file (and its key).")
         var force = false
 
         func validate() throws {

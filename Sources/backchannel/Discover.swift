@@ -9,7 +9,7 @@ struct Discover: AsyncParsableCommand {
     @Option(help: "The provider's issuer URL.")
     var issuer: String
 
-    @Option(help: "Certificate authorities (PEM) to trust for the provider's certificate, beyond the system's (a private CA).")
+    @Option(help: "Also trust these CA certificates (PEM).")
     var caFile: String?
 
     func run() async throws {

@@ -41,23 +41,23 @@ struct Login: AsyncParsableCommand {
     var acrValues: String?
 
     @Option(help: ArgumentHelp(
-        "What the user is to approve (RFC 9396 authorization_details): a JSON array, inline or @FILE.", valueName: "json|@file"))
+        "RFC 9396 authorization_details: JSON, or @FILE.", valueName: "json|@file"))
     var authorizationDetails: String?
 
     @Option(name: .customLong("claims"), help: ArgumentHelp(
-        "Individual claims to ask for (OpenID Connect claims parameter): a JSON object, inline or @FILE.", valueName: "json|@file"))
+        "The claims parameter: JSON, or @FILE.", valueName: "json|@file"))
     var requestedClaims: String?
 
-    @Option(help: ArgumentHelp("Sign the request (a request object, as FAPI-CIBA requires) with this PEM private key.", valueName: "key-file"))
+    @Option(help: ArgumentHelp("Sign the request with this PEM key (FAPI-CIBA).", valueName: "key-file"))
     var signRequest: String?
 
-    @Option(help: "With --sign-request: the kid its public key is registered under.")
+    @Option(help: "With --sign-request: the key's registered kid.")
     var requestKeyId: String?
 
-    @Option(help: "With --sign-request: ES256 or PS256 (or RS256).")
+    @Option(help: "ES256, PS256 or RS256.")
     var requestSigningAlg: String = "ES256"
 
-    @Flag(help: "Print the verified ID token's claims instead of the token response.")
+    @Flag(help: "Print the ID token's verified claims instead.")
     var idTokenClaims = false
 
     @Option(help: ArgumentHelp(

@@ -16,10 +16,10 @@ struct Token: AsyncParsableCommand {
         @Option(help: "The refresh token.")
         var refreshToken: String
 
-        @Option(help: "A narrower scope for the new access token, space-separated.")
+        @Option(help: "A narrower scope, space-separated.")
         var scope: String?
 
-        @Option(help: ArgumentHelp("Approved authorization details to narrow the new access token to: a JSON array, inline or @FILE.", valueName: "json|@file"))
+        @Option(help: ArgumentHelp("Narrower authorization details: JSON, or @FILE.", valueName: "json|@file"))
         var authorizationDetails: String?
 
         func run() async throws {
@@ -47,7 +47,7 @@ struct Token: AsyncParsableCommand {
         @Option(help: "The token.")
         var token: String
 
-        @Option(help: "access_token or refresh_token: which kind to look for first.")
+        @Option(help: "access_token or refresh_token.")
         var tokenTypeHint: String?
 
         func run() async throws {

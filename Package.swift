@@ -441,6 +441,7 @@ let package = Package(
                 "BackchannelClient", "backchanneld", "backchannel", "BackchannelHost", "BackchannelBuiltIns", "BackchannelServer", "BackchannelCore", "BackchannelTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(

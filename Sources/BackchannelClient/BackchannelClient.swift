@@ -86,7 +86,7 @@ public struct BackchannelClient: Sendable {
         var parameters = request.parameters
         if let requestSigningKey {
             do {
-                parameters = [("request", try await requestSigningKey.requestObject(request, clientId: clientId, audience: metadata.issuer))]
+                parameters = [("request", try await requestSigningKey.requestObject(request, clientId: clientId, audience: metadata.issuer, now: sentAt))]
             } catch {
                 throw .invalidResponse("the authentication request could not be signed: \(error)")
             }

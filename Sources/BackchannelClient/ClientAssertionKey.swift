@@ -38,6 +38,48 @@ public struct ClientAssertionKey: Sendable, Hashable {
         _ = try signer()
     }
 
+    /// A key from a private JWK (RFC 7517): an EC P-256 key (`d`), or an RSA key (`n`, `e`, `d`, and `p`, `q` when
+    /// present). The `kid` is the JWK's; the algorithm `algorithm`, else the JWK's `alg`, else ES256 for EC and PS256
+    /// for RSA (the algorithms FAPI allows).
+    /// - Throws: ``Invalid`` for anything else: a public key, another curve, a malformed member.
+    public init(jwk: String, algorithm: Algorithm? = nil) throws {
+        let key: JWK
+        do {
+            key = try JSONDecoder().decode(JWK.self, from: Data(jwk.utf8))
+        } catch {
+            throw Invalid(description: "not a JWK: \(error)")
+        }
+        guard let kid = key.keyIdentifier?.string, !kid.isEmpty else { throw Invalid(description: "the JWK has no kid") }
+        guard let d = key.privateExponent else { throw Invalid(description: "the JWK is a public key (no d)") }
+        let named = key.algorithm.flatMap { Algorithm(rawValue: $0.rawValue) }
+        let pem: String
+        let chosen: Algorithm
+        do {
+            switch key.keyType {
+            case .ecdsa:
+                guard key.curve == nil || key.curve?.rawValue == "P-256" else { throw Invalid(description: "only P-256 EC keys sign ES256") }
+                pem = try ES256PrivateKey(key: d).pemRepresentation
+                chosen = algorithm ?? named ?? .es256
+            case .rsa:
+                guard let n = key.modulus, let e = key.exponent else { throw Invalid(description: "the RSA JWK lacks n or e") }
+                let rsa = if let p = key.prime1, let q = key.prime2 {
+                    try Insecure.RSA.PrivateKey(modulus: n, exponent: e, privateExponent: d, prime1: p, prime2: q)
+                } else {
+                    try Insecure.RSA.PrivateKey(modulus: n, exponent: e, privateExponent: d)
+                }
+                pem = rsa.pemRepresentation
+                chosen = algorithm ?? named ?? .ps256
+            default:
+                throw Invalid(description: "only EC (P-256) and RSA keys sign client assertions and requests")
+            }
+        } catch let error as Invalid {
+            throw error
+        } catch {
+            throw Invalid(description: "the JWK's key cannot be read: \(error)")
+        }
+        try self.init(pem: pem, kid: kid, algorithm: chosen)
+    }
+
     /// A JWT key collection that signs with this key under its kid.
     func signer() throws -> JWTKeyCollection.Adding {
         do {

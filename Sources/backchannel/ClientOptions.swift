@@ -18,14 +18,14 @@ struct ClientOptions: ParsableArguments {
     @Option(help: "How to send the secret: basic (client_secret_basic) or post (client_secret_post).")
     var authMethod: String = "basic"
 
-    @Option(help: "Authenticate with private_key_jwt instead of a secret: the PEM file of the client's private key.")
+    @Option(help: "Authenticate with private_key_jwt: the client's private key, a PEM or JWK file.")
     var privateKeyFile: String?
 
-    @Option(help: "With --private-key-file: the kid its public key is registered under.")
+    @Option(help: "With a PEM --private-key-file: its registered kid.")
     var keyId: String?
 
-    @Option(help: "With --private-key-file: the signature algorithm, ES256, PS256 or RS256.")
-    var keyAlgorithm: String = "ES256"
+    @Option(help: "ES256, PS256 or RS256 (default: from the key).")
+    var keyAlgorithm: String?
 
     @Option(help: "Mutual TLS: the PEM file of this client's certificate (chain); alone it authenticates the client, beside a key or secret it binds the tokens.")
     var clientCertificate: String?
@@ -40,9 +40,10 @@ struct ClientOptions: ParsableArguments {
         guard authMethod == "basic" || authMethod == "post" else { throw ValidationError("--auth-method is basic or post") }
         if (clientCertificate == nil) != (clientKey == nil) { throw ValidationError("give --client-certificate and --client-key together") }
         if privateKeyFile != nil {
-            guard keyId != nil else { throw ValidationError("--private-key-file needs --key-id") }
             guard clientSecret == nil else { throw ValidationError("give --private-key-file or --client-secret, not both") }
-            guard ClientAssertionKey.Algorithm(rawValue: keyAlgorithm) != nil else { throw ValidationError("--key-algorithm is ES256, PS256 or RS256") }
+            if let keyAlgorithm, ClientAssertionKey.Algorithm(rawValue: keyAlgorithm) == nil {
+                throw ValidationError("--key-algorithm is ES256, PS256 or RS256")
+            }
         } else if clientCertificate == nil {
             guard clientSecret ?? ProcessInfo.processInfo.environment["BACKCHANNEL_CLIENT_SECRET"] != nil || SecretPrompt.isAvailable else {
                 throw ValidationError("give --client-secret or set BACKCHANNEL_CLIENT_SECRET, or --private-key-file")
@@ -55,15 +56,26 @@ struct ClientOptions: ParsableArguments {
         do { return try String(contentsOfFile: path, encoding: .utf8) } catch { throw ValidationError("cannot read \(path)") }
     }
 
+    /// A signing key from a file: a private JWK (its own kid), or a PEM private key registered under `kid`.
+    static func signingKey(file: String, kid: String?, algorithm: String?, kidOption: String) throws -> ClientAssertionKey {
+        let text = try read(file)
+        let chosen = algorithm.flatMap(ClientAssertionKey.Algorithm.init(rawValue:))
+        do {
+            if text.drop(while: \.isWhitespace).first == "{" { return try ClientAssertionKey(jwk: text, algorithm: chosen) }
+            guard let kid else { throw ValidationError("\(file) is a PEM key: give \(kidOption), the kid it is registered under") }
+            // Unnamed, the key's kind decides: ES256 for an EC key, PS256 (FAPI's RSA algorithm) for an RSA key.
+            if let chosen { return try ClientAssertionKey(pem: text, kid: kid, algorithm: chosen) }
+            if let es256 = try? ClientAssertionKey(pem: text, kid: kid, algorithm: .es256) { return es256 }
+            return try ClientAssertionKey(pem: text, kid: kid, algorithm: .ps256)
+        } catch let error as ClientAssertionKey.Invalid {
+            throw ValidationError("\(file) is \(error)")
+        }
+    }
+
     /// The client's credentials: its private key, or its secret (given, from the environment, or asked for).
     func credentials() throws -> ClientCredentials {
-        if let privateKeyFile, let keyId, let algorithm = ClientAssertionKey.Algorithm(rawValue: keyAlgorithm) {
-            let pem = try Self.read(privateKeyFile)
-            do {
-                return .privateKeyJWT(try ClientAssertionKey(pem: pem, kid: keyId, algorithm: algorithm))
-            } catch {
-                throw ValidationError("\(privateKeyFile) is \(error)")
-            }
+        if let privateKeyFile {
+            return .privateKeyJWT(try Self.signingKey(file: privateKeyFile, kid: keyId, algorithm: keyAlgorithm, kidOption: "--key-id"))
         }
         // A certificate alone authenticates the client; with a secret it only binds the tokens.
         if clientCertificate != nil, clientSecret == nil, ProcessInfo.processInfo.environment["BACKCHANNEL_CLIENT_SECRET"] == nil { return .mutualTLS }

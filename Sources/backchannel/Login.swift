@@ -48,14 +48,14 @@ struct Login: AsyncParsableCommand {
         "The claims parameter: JSON, or @FILE.", valueName: "json|@file"))
     var requestedClaims: String?
 
-    @Option(help: ArgumentHelp("Sign the request with this PEM key (FAPI-CIBA).", valueName: "key-file"))
+    @Option(help: ArgumentHelp("Sign the request with this PEM or JWK key (FAPI-CIBA).", valueName: "key-file"))
     var signRequest: String?
 
-    @Option(help: "With --sign-request: the key's registered kid.")
+    @Option(help: "With a PEM --sign-request: its registered kid.")
     var requestKeyId: String?
 
-    @Option(help: "ES256, PS256 or RS256.")
-    var requestSigningAlg: String = "ES256"
+    @Option(help: "ES256, PS256 or RS256 (default: from the key).")
+    var requestSigningAlg: String?
 
     @Flag(help: "Print the ID token's verified claims instead.")
     var idTokenClaims = false
@@ -85,9 +85,8 @@ struct Login: AsyncParsableCommand {
         if let requestedExpiry, requestedExpiry <= 0 { throw ValidationError("--requested-expiry must be positive") }
         if pingListen != nil, pushListen != nil { throw ValidationError("give --ping-listen or --push-listen, not both") }
         if pingListen != nil || pushListen != nil, listen == nil { throw ValidationError("--ping-listen and --push-listen take HOST:PORT") }
-        if signRequest != nil {
-            guard requestKeyId != nil else { throw ValidationError("--sign-request needs --request-key-id") }
-            guard ClientAssertionKey.Algorithm(rawValue: requestSigningAlg) != nil else { throw ValidationError("--request-signing-alg is ES256, PS256 or RS256") }
+        if let requestSigningAlg, ClientAssertionKey.Algorithm(rawValue: requestSigningAlg) == nil {
+            throw ValidationError("--request-signing-alg is ES256, PS256 or RS256")
         }
     }
 
@@ -109,13 +108,8 @@ struct Login: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var signingKey: ClientAssertionKey?
-        if let signRequest, let requestKeyId, let algorithm = ClientAssertionKey.Algorithm(rawValue: requestSigningAlg) {
-            do {
-                signingKey = try ClientAssertionKey(pem: try ClientOptions.read(signRequest), kid: requestKeyId, algorithm: algorithm)
-            } catch let error as ClientAssertionKey.Invalid {
-                throw ValidationError("\(signRequest) is \(error)")
-            }
+        let signingKey = try signRequest.map {
+            try ClientOptions.signingKey(file: $0, kid: requestKeyId, algorithm: requestSigningAlg, kidOption: "--request-key-id")
         }
         let requestedClaims = try self.requestedClaims.map { try Self.json($0, named: "--claims") }
         let hint: UserHint =

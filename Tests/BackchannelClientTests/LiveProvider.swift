@@ -16,12 +16,15 @@ struct LiveProvider {
     let issuer: String
     let engine: BackchannelEngine
 
-    static func run(_ body: @Sendable (LiveProvider) async throws -> Void) async throws {
+    static func run(
+        configure: (inout BackchanneldConfiguration) -> Void = { _ in }, _ body: @Sendable (LiveProvider) async throws -> Void
+    ) async throws {
         // A free port can be taken by a parallel test before this server binds it: then try another.
         for _ in 0..<5 {
             let port = try LoopbackPort.free()
             var configuration = EmbeddedDefaults.configuration
             configuration.server.port = port
+            configure(&configuration)
             let clock = VirtualClock()
             let assembly = try await ServerAssembly.assemble(configuration, components: try .builtIn(), dataDirectory: nil, clock: clock, logger: Logger(label: "test"))
             let (ready, readyContinuation) = AsyncStream.makeStream(of: Bool.self)

@@ -142,10 +142,7 @@ struct Login: AsyncParsableCommand {
             throw ExitStatus.code(for: error)
         }
         status.finish()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let output = try encoder.encode(idTokenClaims ? tokens.idTokenClaims : tokens.response)
-        print(String(decoding: output, as: UTF8.self))
+        try ClientOptions.printJSON(idTokenClaims ? tokens.idTokenClaims : tokens.response)
     }
 
     /// Serves a notification endpoint on `host:port` while `body` runs.

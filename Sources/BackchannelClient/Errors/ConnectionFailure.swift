@@ -13,8 +13,10 @@ public struct ConnectionFailure: Error, Sendable, Hashable, CustomStringConverti
         /// The provider did not answer in time (connecting, or answering).
         case timeout
         /// The provider's certificate does not chain to a trusted authority (give its CA: `trustRootsPEM`,
-        /// `--ca-file`), is self-signed, or is expired or not yet valid.
+        /// `--ca-file`), or is self-signed.
         case untrustedCertificate
+        /// The provider's certificate has expired, or is not valid yet.
+        case expiredCertificate
         /// The provider's certificate is valid but for another name than the URL's host.
         case hostnameMismatch
         /// The connection was closed or reset before an answer.
@@ -37,8 +39,15 @@ public struct ConnectionFailure: Error, Sendable, Hashable, CustomStringConverti
         self.description = description
     }
 
-    /// The failure `error` stands for, when reaching `url`.
-    static func classify(_ error: any Error, url: String) -> ConnectionFailure {
+    /// The failure `error` stands for, when reaching `url`; a refused certificate is read again to tell an expired
+    /// one from an untrusted one.
+    static func classify(_ error: any Error, url: String) async -> ConnectionFailure {
+        let failure = classifySync(error, url: url)
+        guard failure.kind == .untrustedCertificate, await CertificateProbe.isOutOfValidity(url) == true else { return failure }
+        return ConnectionFailure(kind: .expiredCertificate, url: url, description: "the certificate of \(url) has expired (or is not valid yet)")
+    }
+
+    private static func classifySync(_ error: any Error, url: String) -> ConnectionFailure {
         func failure(_ kind: Kind, _ text: String) -> ConnectionFailure { ConnectionFailure(kind: kind, url: url, description: text) }
         if let client = error as? HTTPClientError {
             switch client {
@@ -60,9 +69,7 @@ public struct ConnectionFailure: Error, Sendable, Hashable, CustomStringConverti
         let text = "\(error)"
         if error is NIOSSLError || text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("handshakeFailed") {
             if text.contains("CERTIFICATE_VERIFY_FAILED") {
-                return failure(
-                    .untrustedCertificate,
-                    "the certificate of \(url) is not trusted: it does not chain to a trusted authority (pass its CA), or it has expired")
+                return failure(.untrustedCertificate, "the certificate of \(url) is not trusted: it does not chain to a trusted authority (pass its CA)")
             }
             return failure(.other, "the TLS handshake with \(url) failed")
         }

@@ -47,7 +47,7 @@ struct FormTransport: Sendable {
             throw .cancelled
         } catch {
             if Task.isCancelled { throw .cancelled }
-            throw .connection(ConnectionFailure.classify(error, url: request.url))
+            throw .connection(await ConnectionFailure.classify(error, url: request.url))
         }
     }
 

@@ -4,7 +4,10 @@ import BackchannelTesting
 import CertificateFixtures
 import Crypto
 import Foundation
+import Hummingbird
+import HummingbirdHTTP2
 import JWTKit
+import NIOSSL
 import Testing
 
 /// The project's own client library against a FAPI-CIBA provider with a private CA: what the server demands,
@@ -86,5 +89,32 @@ extension MutualTLSEndToEndTests {
             let closedPort = try LoopbackPort.free()
             #expect(await failure("http://127.0.0.1:\(closedPort)", trust: nil) == .refused)
         }
+    }
+
+    @Test("an expired server certificate, and one for another name, are each named as such, not as untrusted",
+        arguments: [("expired", ConnectionFailure.Kind.expiredCertificate), ("other-name", .hostnameMismatch)])
+    func clientLibraryCertificateFailures(_ certificate: String, _ expected: ConnectionFailure.Kind) async throws {
+        let ca = try TestCertificateAuthority()
+        let served = certificate == "expired"
+            ? try ca.issue(commonName: "127.0.0.1", ipAddresses: [[127, 0, 0, 1]], notValidAfter: Date() - 60, notValidBefore: Date() - 3600, serverAuth: true)
+            : try ca.issue(commonName: "other.example", dnsNames: ["other.example"], serverAuth: true)
+        let tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(try served.pem.utf8), format: .pem))],
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(served.keyPem.utf8), format: .pem)))
+        let router = Router()
+        router.get(".well-known/openid-configuration") { _, _ in "{}" }
+        let port = try LoopbackPort.free()
+        let trust = try ca.pem
+        let kind: ConnectionFailure.Kind? = try await LoopbackHTTPServer.serve(router, port: port, server: try .http2Upgrade(tlsConfiguration: tls)) {
+            do throws(BackchannelClientError) {
+                _ = try await BackchannelClient.discover(
+                    issuer: "https://127.0.0.1:\(port)", clientId: "x", credentials: .clientSecretBasic(secret: "s"), trustRootsPEM: trust)
+                return nil
+            } catch {
+                guard case .connection(let failure) = error else { return .other }
+                return failure.kind
+            }
+        }
+        #expect(kind == expected)
     }
 }

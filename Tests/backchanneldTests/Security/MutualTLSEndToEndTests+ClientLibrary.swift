@@ -117,4 +117,25 @@ extension MutualTLSEndToEndTests {
         }
         #expect(kind == expected)
     }
+
+    @Test("a provider that accepts the connection and never answers is a timeout, after the client's own deadline")
+    func clientLibraryTimeout() async throws {
+        let router = Router()
+        router.get(".well-known/openid-configuration") { _, _ -> String in
+            try await Task.sleep(for: .seconds(3600))  // until the stand-in stops
+            return "{}"
+        }
+        let port = try LoopbackPort.free()
+        let kind: ConnectionFailure.Kind? = try await LoopbackHTTPServer.serve(router, port: port) {
+            do throws(BackchannelClientError) {
+                _ = try await BackchannelClient.discover(
+                    issuer: "http://127.0.0.1:\(port)", clientId: "x", credentials: .clientSecretBasic(secret: "s"), timeout: .seconds(1))
+                return nil
+            } catch {
+                guard case .connection(let failure) = error else { return .other }
+                return failure.kind
+            }
+        }
+        #expect(kind == .timeout)
+    }
 }

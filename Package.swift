@@ -163,6 +163,7 @@ let package = Package(
             dependencies: [
                 "BackchannelCore", "BackchannelOutbound", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(

@@ -93,8 +93,8 @@ public struct ClientAssertionKey: Sendable, Hashable {
         }
     }
 
-    /// A fresh assertion for `clientId`, addressed to `audience`.
-    func assertion(clientId: String, audience: String, now: Date = Date()) async throws -> String {
+    /// A collection that signs with this key, and the key's id in it.
+    private func keyCollection() async throws -> (JWTKeyCollection, JWKIdentifier) {
         let keys = JWTKeyCollection()
         let kid = JWKIdentifier(string: kid)
         switch try signer() {
@@ -102,6 +102,12 @@ public struct ClientAssertionKey: Sendable, Hashable {
         case .pss(let key): await keys.add(pss: key, digestAlgorithm: .sha256, kid: kid)
         case .rsa(let key): await keys.add(rsa: key, digestAlgorithm: .sha256, kid: kid)
         }
+        return (keys, kid)
+    }
+
+    /// A fresh assertion for `clientId`, addressed to `audience`.
+    func assertion(clientId: String, audience: String, now: Date = Date()) async throws -> String {
+        let (keys, kid) = try await keyCollection()
         var id = SystemRandomNumberGenerator()
         let jti = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &id)) }.joined()
         let issued = Int(now.timeIntervalSince1970)
@@ -113,13 +119,7 @@ public struct ClientAssertionKey: Sendable, Hashable {
     /// `iss` the client, `aud` the provider's issuer, `iat` and `nbf` now, `exp` five minutes on (within FAPI-CIBA's
     /// hour) and a random `jti`: what a FAPI-CIBA provider requires.
     func requestObject(_ request: AuthenticationRequest, clientId: String, audience: String, now: Date = Date()) async throws -> String {
-        let keys = JWTKeyCollection()
-        let kid = JWKIdentifier(string: kid)
-        switch try signer() {
-        case .ecdsa(let key): await keys.add(ecdsa: key, kid: kid)
-        case .pss(let key): await keys.add(pss: key, digestAlgorithm: .sha256, kid: kid)
-        case .rsa(let key): await keys.add(rsa: key, digestAlgorithm: .sha256, kid: kid)
-        }
+        let (keys, kid) = try await keyCollection()
         let issued = Int(now.timeIntervalSince1970)
         var claims: [String: JSONValue] = [
             "iss": .string(clientId), "aud": .string(audience), "iat": .integer(issued), "nbf": .integer(issued), "exp": .integer(issued + 300),

@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdCore
 import Logging
+import ServiceLifecycle
 
 /// An HTTP server on a loopback port for the length of a test: a stand-in SMS gateway, a client's
 /// notification endpoint, anything a plugin talks to over HTTP.
@@ -35,18 +36,31 @@ public enum LoopbackHTTPServer {
         _ body: () async throws -> Result
     ) async throws -> Result where Context.Source == ApplicationRequestContextSource {
         let (ready, readyContinuation) = AsyncStream.makeStream(of: Bool.self)
+        let logger = Logger(label: label)
         let app = Application(
             router: router, server: server, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-            onServerRunning: { _ in readyContinuation.yield(true) }, logger: Logger(label: label))
+            onServerRunning: { _ in readyContinuation.yield(true) }, logger: logger)
+        // Stopped gracefully, never cancelled: the listener closes before the connections do, so a client that
+        // connects during shutdown is refused rather than accepted into a server that is going away (which trips
+        // an assertion in NIO's async channel).
+        let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         let server = Task {
-            do { try await app.run() } catch {}
+            do { try await services.run() } catch {}
             readyContinuation.yield(false)
         }
-        defer { server.cancel() }
         for await running in ready {
             guard running else { throw PortInUse(port: port) }
             break
         }
-        return try await body()
+        do {
+            let result = try await body()
+            await services.triggerGracefulShutdown()
+            await server.value
+            return result
+        } catch {
+            await services.triggerGracefulShutdown()
+            await server.value
+            throw error
+        }
     }
 }

@@ -20,17 +20,7 @@ struct BackchannelClientTests {
     private func authenticate(
         _ provider: LiveProvider, _ client: BackchannelClient, _ request: AuthenticationRequest
     ) async -> Result<BackchannelTokens, BackchannelClientError> {
-        let outcome = Box<Result<BackchannelTokens, BackchannelClientError>>()
-        let task = Task {
-            do throws(BackchannelClientError) {
-                outcome.set(.success(try await client.authenticate(request)))
-            } catch {
-                outcome.set(.failure(error))
-            }
-        }
-        await provider.drive(until: { outcome.get != nil }, { await outcome.waitUntilSet() })
-        await task.value
-        return outcome.get ?? .failure(.transport("did not finish"))
+        await provider.outcome { () async throws(BackchannelClientError) -> BackchannelTokens in try await client.authenticate(request) }
     }
 
     @Test("nothing listening: a plain sentence naming the URL")

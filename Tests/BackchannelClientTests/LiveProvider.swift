@@ -1,4 +1,5 @@
 import BackchannelBuiltIns
+import BackchannelClient
 import BackchannelCore
 import BackchannelServer
 import BackchannelTesting
@@ -51,6 +52,24 @@ struct LiveProvider {
             return
         }
         throw POSIXError(.EADDRINUSE)
+    }
+
+    /// Runs `authenticate` (what a client does, from discovery to tokens) while driving the shared clock, and
+    /// returns its outcome.
+    func outcome(
+        of authenticate: @escaping @Sendable () async throws(BackchannelClientError) -> BackchannelTokens
+    ) async -> Result<BackchannelTokens, BackchannelClientError> {
+        let outcome = Box<Result<BackchannelTokens, BackchannelClientError>>()
+        let task = Task {
+            do throws(BackchannelClientError) {
+                outcome.set(.success(try await authenticate()))
+            } catch {
+                outcome.set(.failure(error))
+            }
+        }
+        await drive(until: { outcome.get != nil }, { await outcome.waitUntilSet() })
+        await task.value
+        return outcome.get ?? .failure(.transport("did not finish"))
     }
 
     /// Advances the shared clock a second at a time until the awaited event has happened. Before each step it

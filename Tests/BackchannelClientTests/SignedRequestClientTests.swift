@@ -23,22 +23,14 @@ struct SignedRequestClientTests {
     }
 
     private func authenticate(_ provider: LiveProvider, key: ClientAssertionKey?) async -> Result<BackchannelTokens, BackchannelClientError> {
-        let outcome = Box<Result<BackchannelTokens, BackchannelClientError>>()
-        let task = Task {
-            do throws(BackchannelClientError) {
-                let client = try await BackchannelClient.discover(
-                    issuer: provider.issuer, clientId: "signer", credentials: .clientSecretBasic(secret: "signer-secret-000042"),
-                    polling: PollingPolicy(clock: provider.clock), requestSigningKey: key)
-                let request = AuthenticationRequest(
-                    hint: .loginHint("alice"), bindingMessage: "SIGNED", requestedExpiry: 120, claims: .object(["id_token": .object(["email": .null])]))
-                outcome.set(.success(try await client.authenticate(request)))
-            } catch {
-                outcome.set(.failure(error))
-            }
+        await provider.outcome { () async throws(BackchannelClientError) -> BackchannelTokens in
+            let client = try await BackchannelClient.discover(
+                issuer: provider.issuer, clientId: "signer", credentials: .clientSecretBasic(secret: "signer-secret-000042"),
+                polling: PollingPolicy(clock: provider.clock), requestSigningKey: key)
+            let request = AuthenticationRequest(
+                hint: .loginHint("alice"), bindingMessage: "SIGNED", requestedExpiry: 120, claims: .object(["id_token": .object(["email": .null])]))
+            return try await client.authenticate(request)
         }
-        await provider.drive(until: { outcome.get != nil }, { await outcome.waitUntilSet() })
-        await task.value
-        return outcome.get ?? .failure(.transport("did not finish"))
     }
 
     @Test("an ES256 key given as a private JWK signs the request; the server accepts it and honours its claims parameter; unsigned is refused")

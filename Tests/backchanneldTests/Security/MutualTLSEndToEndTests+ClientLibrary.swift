@@ -120,13 +120,16 @@ extension MutualTLSEndToEndTests {
 
     @Test("a provider that accepts the connection and never answers is a timeout, after the client's own deadline")
     func clientLibraryTimeout() async throws {
+        // The stand-in answers only once the client has given up.
+        let (gaveUp, gaveUpContinuation) = AsyncStream.makeStream(of: Void.self)
         let router = Router()
         router.get(".well-known/openid-configuration") { _, _ -> String in
-            try await Task.sleep(for: .seconds(3600))  // until the stand-in stops
+            for await _ in gaveUp { break }
             return "{}"
         }
         let port = try LoopbackPort.free()
         let kind: ConnectionFailure.Kind? = try await LoopbackHTTPServer.serve(router, port: port) {
+            defer { gaveUpContinuation.finish() }
             do throws(BackchannelClientError) {
                 _ = try await BackchannelClient.discover(
                     issuer: "http://127.0.0.1:\(port)", clientId: "x", credentials: .clientSecretBasic(secret: "s"), timeout: .seconds(1))

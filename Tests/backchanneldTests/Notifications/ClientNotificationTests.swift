@@ -104,5 +104,8 @@ struct ClientNotificationTests {
             ])
         #expect(status == 0, "\(output)")
         #expect(output.contains("\"id_token\""), "\(output)")
+        // It says where the ping must arrive, and its endpoint stops without logging an error.
+        #expect(output.contains("listening on http://127.0.0.1:\(port)/"), "\(output)")
+        #expect(!output.contains("[HummingbirdCore]"), "\(output)")
     }
 }

@@ -10,17 +10,21 @@ private let pluginAPILibraryIsBuilt = FileManager.default.fileExists(atPath: Bac
 @Suite("binary plugins in the stock backchanneld", .serialized, .timeLimit(.minutes(10)),
     .enabled(if: BackchanneldProcess.isBuilt && pluginAPILibraryIsBuilt, "skipped: backchanneld or libBackchannelPluginAPI.so is not built beside the tests"))
 struct BinaryPluginTests {
-    /// Where this test process builds things: the example's SwiftPM scratch directory and the libraries made
-    /// with swiftc, kept for the whole run (the example is built once).
+    /// Where this test process keeps what it makes: the libraries built with swiftc, the servers' data and logs.
     static let workspace: URL = {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("binary-plugins-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory
     }()
 
+    /// Where the example plugin's SwiftPM builds go: inside the repository's own `.build` (ignored by git, gone
+    /// with it) and shared by every run, since a scratch directory per run left the better part of a gigabyte
+    /// in the temporary directory each time.
+    static let scratchRoot = ConsoleCodeFlow.repository.appendingPathComponent(".build/binary-plugin-tests")
+
     /// The example plugin, built once: `swift build --package-path Examples/ConsoleCodePlugin`.
     static let examplePlugin = Task<URL, any Error> {
-        let scratch = workspace.appendingPathComponent("scratch")
+        let scratch = scratchRoot.appendingPathComponent("scratch")
         let (status, output) = try await ChildProcess.run(
             URL(fileURLWithPath: "/usr/bin/env"),
             // One job: the rest of the suite runs beside this build on the same 2 cores.
@@ -43,12 +47,18 @@ struct BinaryPluginTests {
     /// The example plugin as it was at the 1.0 commit, built against the plugin API of that commit: a git
     /// worktree of it, the example's package built inside it (its `path: "../.."` dependency is that tree).
     static let oneZeroPlugin = Task<URL, any Error> {
-        let tree = workspace.appendingPathComponent("api-1.0")
+        // A fixed place, so the shared scratch directory builds the same package path each run; what a run that
+        // stopped half-way left there goes first.
+        let tree = scratchRoot.appendingPathComponent("api-1.0")
+        _ = try? await ChildProcess.run(
+            URL(fileURLWithPath: "/usr/bin/env"), ["git", "-C", ConsoleCodeFlow.repository.path, "worktree", "remove", "--force", tree.path])
+        try? FileManager.default.removeItem(at: tree)
+        _ = try? await ChildProcess.run(URL(fileURLWithPath: "/usr/bin/env"), ["git", "-C", ConsoleCodeFlow.repository.path, "worktree", "prune"])
         let git = try await ChildProcess.run(
             URL(fileURLWithPath: "/usr/bin/env"),
             ["git", "-C", ConsoleCodeFlow.repository.path, "worktree", "add", "--detach", "--force", tree.path, try oneZeroCommit])
         guard git.status == 0 else { throw BuildFailure(output: git.output) }
-        let scratch = workspace.appendingPathComponent("scratch-1.0")
+        let scratch = scratchRoot.appendingPathComponent("scratch-1.0")
         let (status, output) = try await ChildProcess.run(
             URL(fileURLWithPath: "/usr/bin/env"),
             ["swift", "build", "--jobs", "1", "--package-path", tree.appendingPathComponent("Examples/ConsoleCodePlugin").path, "--scratch-path", scratch.path])

@@ -56,6 +56,13 @@ struct ClientOptions: ParsableArguments {
         do { return try String(contentsOfFile: path, encoding: .utf8) } catch { throw ValidationError("cannot read \(path)") }
     }
 
+    /// A JSON option's value: inline, or read from the file after `@`.
+    static func json(_ option: String, named name: String) throws -> JSONValue {
+        let text = option.hasPrefix("@") ? try read(String(option.dropFirst())) : option
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { throw ValidationError("\(name) is not JSON") }
+        return value
+    }
+
     /// A signing key from a file: a private JWK (its own kid), or a PEM private key registered under `kid`.
     static func signingKey(file: String, kid: String?, algorithm: String?, kidOption: String) throws -> ClientAssertionKey {
         let text = try read(file)

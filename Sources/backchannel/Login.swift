@@ -90,17 +90,10 @@ struct Login: AsyncParsableCommand {
         }
     }
 
-    /// A JSON option's value: inline, or read from the file after `@`.
-    private static func json(_ option: String, named name: String) throws -> JSONValue {
-        let text = option.hasPrefix("@") ? try ClientOptions.read(String(option.dropFirst())) : option
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { throw ValidationError("\(name) is not JSON") }
-        return value
-    }
-
     /// `--authorization-details` as JSON: inline, or read from the file after `@`; one object is an array of one.
     private func parsedAuthorizationDetails() throws -> JSONValue? {
         guard let authorizationDetails else { return nil }
-        switch try Self.json(authorizationDetails, named: "--authorization-details") {
+        switch try ClientOptions.json(authorizationDetails, named: "--authorization-details") {
         case .array(let entries): return .array(entries)
         case .object(let entry): return .array([.object(entry)])
         default: throw ValidationError("--authorization-details must be a JSON array of objects (or one object)")
@@ -111,7 +104,7 @@ struct Login: AsyncParsableCommand {
         let signingKey = try signRequest.map {
             try ClientOptions.signingKey(file: $0, kid: requestKeyId, algorithm: requestSigningAlg, kidOption: "--request-key-id")
         }
-        let requestedClaims = try self.requestedClaims.map { try Self.json($0, named: "--claims") }
+        let requestedClaims = try self.requestedClaims.map { try ClientOptions.json($0, named: "--claims") }
         let hint: UserHint =
             if let loginHint { .loginHint(loginHint) } else if let idTokenHint { .idTokenHint(idTokenHint) } else { .loginHintToken(loginHintToken ?? "") }
         let request = AuthenticationRequest(

@@ -24,13 +24,7 @@ struct Token: AsyncParsableCommand {
 
         func run() async throws {
             let client = try await provider.client()
-            let details = try authorizationDetails.map { option -> JSONValue in
-                let text = option.hasPrefix("@") ? try ClientOptions.read(String(option.dropFirst())) : option
-                guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
-                    throw ValidationError("--authorization-details is not JSON")
-                }
-                return value
-            }
+            let details = try authorizationDetails.map { try ClientOptions.json($0, named: "--authorization-details") }
             let scopes = scope.map { $0.split(separator: " ").map(String.init) }
             let tokens = try await ClientOptions.reporting { () async throws(BackchannelClientError) -> BackchannelTokens in
                 try await client.refresh(refreshToken, scopes: scopes, authorizationDetails: details)

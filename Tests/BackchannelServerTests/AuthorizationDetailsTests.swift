@@ -174,6 +174,43 @@ struct AuthorizationDetailsTests {
         }
     }
 
+    @Test("a refusal says why in the operator's log, with a fixed reason code and nothing the client sent")
+    func refusalLogged() async throws {
+        let log = CapturedLog()
+        let fixture = try await EngineFixture.make(policy: Self.policy, clients: Self.clients, logger: Logger(label: "test") { _ in log })
+        _ = await Self.start(fixture, #"[{"type":"wire_transfer","to":"DE02100100109307118603"}]"#)
+        _ = await Self.start(fixture, Self.deploymentEntry { $0["action"] = .string("destroy") })
+        let refusals = log.entries.filter { $0.message == "authorization_details refused" }
+        #expect(refusals.map { $0.metadata.contains(#""reason": unknown_type"#) } == [true, false])
+        #expect(refusals.last?.metadata.contains(#""reason": value_not_allowed"#) == true)
+        #expect(refusals.allSatisfy { $0.metadata.contains(#""client_id": console"#) && !$0.metadata.contains("DE02") && !$0.metadata.contains("destroy") })
+    }
+
+    @Test("a refresh grants only the types the client may still request: a narrowed registration narrows the details")
+    func refreshNarrowedRegistration() async throws {
+        let fixture = try await Self.fixture()
+        let withBoth = try await fixture.start(
+            [("scope", "openid offline_access"), ("login_hint", "alice"), ("authorization_details", Self.text(Self.payment))], client: Self.agent
+        ).get()
+        await fixture.clock.advance(by: 5)
+        let token = try #require(try await fixture.poll(withBoth.authReqId, client: Self.agent).get().refreshToken)
+        var policy = Self.policy
+        policy.authorizationDetailsTypes["payment_initiation"] = nil
+        let narrowed = Self.clients.map { client in
+            var client = client
+            client.authorizationDetailsTypes = client.authorizationDetailsTypes.filter { $0 != "payment_initiation" }
+            return client
+        }
+        let engine = try fixture.engine.reconfigured(policy: policy, clients: narrowed, userDirectory: StaticUserDirectory([DirectoryUser(subject: "alice")]))
+        let refreshed = try await engine.tokenRequest(
+            OAuthParameters([(name: "grant_type", value: "refresh_token"), (name: "refresh_token", value: token)]),
+            authorization: EngineFixture.basic(Self.agent.0, Self.agent.1)
+        ).get()
+        #expect(refreshed.authorizationDetails == nil)
+        let claims = try JSONDecoder().decode([String: JSONValue].self, from: Base64URL.decode(String(refreshed.accessToken.split(separator: ".")[1]))!)
+        #expect(claims["authorization_details"] == nil)
+    }
+
     @Test("a request without details gets tokens without the member")
     func absentWithoutDetails() async throws {
         let fixture = try await Self.fixture()

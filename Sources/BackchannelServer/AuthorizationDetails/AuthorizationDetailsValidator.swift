@@ -12,6 +12,20 @@ struct AuthorizationDetailsValidator: Sendable {
     /// The configured types.
     let types: [String: AuthorizationDetailType]
 
+    /// Why details were refused: a fixed reason code for the operator's log, and the fixed description the client
+    /// gets with `invalid_authorization_details`. Nothing the client sent is in either.
+    struct Refusal: Error, Sendable {
+        let reason: String
+        let description: String
+
+        init(_ reason: String, _ description: String) {
+            self.reason = reason
+            self.description = description
+        }
+
+        var oauthError: OAuthError { .invalidAuthorizationDetails(description) }
+    }
+
     /// The most bytes the parameter may have.
     static let maxBytes = 8 * 1024
     /// The most entries in one request.
@@ -20,17 +34,17 @@ struct AuthorizationDetailsValidator: Sendable {
     static let maxDepth = 6
 
     /// The validated details of `parameter`, for a client that may request `allowedTypes`.
-    func validate(_ parameter: String, allowedTypes: Set<String>) throws(OAuthError) -> AuthorizationDetails {
+    func validate(_ parameter: String, allowedTypes: Set<String>) throws(Refusal) -> AuthorizationDetails {
         let entries = try Self.entries(of: parameter)
         var details: [AuthorizationDetail] = []
         details.reserveCapacity(entries.count)
         for entry in entries {
             guard case .string(let name)? = entry["type"] else {
-                throw .invalidAuthorizationDetails("each authorization_details entry must have a type")
+                throw Refusal("missing_type", "each authorization_details entry must have a type")
             }
-            guard let type = types[name] else { throw .invalidAuthorizationDetails("an authorization_details type is not supported") }
+            guard let type = types[name] else { throw Refusal("unknown_type", "an authorization_details type is not supported") }
             guard allowedTypes.contains(name) else {
-                throw .invalidAuthorizationDetails("this client may not request an authorization_details type it sent")
+                throw Refusal("type_not_allowed", "this client may not request an authorization_details type it sent")
             }
             var fields = entry
             fields["type"] = nil
@@ -41,18 +55,18 @@ struct AuthorizationDetailsValidator: Sendable {
     }
 
     /// The entries of a parameter: a non-empty array of at most ``maxEntries`` objects, within the byte and depth bounds.
-    static func entries(of parameter: String) throws(OAuthError) -> [[String: JSONValue]] {
-        guard parameter.utf8.count <= maxBytes else { throw .invalidAuthorizationDetails("authorization_details is too large") }
-        guard depth(of: parameter) <= maxDepth else { throw .invalidAuthorizationDetails("authorization_details is nested too deeply") }
+    static func entries(of parameter: String) throws(Refusal) -> [[String: JSONValue]] {
+        guard parameter.utf8.count <= maxBytes else { throw Refusal("too_large", "authorization_details is too large") }
+        guard depth(of: parameter) <= maxDepth else { throw Refusal("too_deep", "authorization_details is nested too deeply") }
         guard case .array(let items)? = try? JSONDecoder().decode(JSONValue.self, from: Data(parameter.utf8)) else {
-            throw .invalidAuthorizationDetails("authorization_details must be a JSON array of objects")
+            throw Refusal("not_an_array_of_objects", "authorization_details must be a JSON array of objects")
         }
         guard !items.isEmpty, items.count <= maxEntries else {
-            throw .invalidAuthorizationDetails("authorization_details must have 1 to \(maxEntries) entries")
+            throw Refusal("entry_count", "authorization_details must have 1 to \(maxEntries) entries")
         }
         var entries: [[String: JSONValue]] = []
         for item in items {
-            guard case .object(let entry) = item else { throw .invalidAuthorizationDetails("authorization_details must be a JSON array of objects") }
+            guard case .object(let entry) = item else { throw Refusal("not_an_array_of_objects", "authorization_details must be a JSON array of objects") }
             entries.append(entry)
         }
         return entries
@@ -83,58 +97,58 @@ struct AuthorizationDetailsValidator: Sendable {
     }
 
     /// Checks an object's members against `schema`: every member declared, every required one present.
-    private static func check(_ object: [String: JSONValue], against schema: [String: AuthorizationDetailField]) throws(OAuthError) {
+    private static func check(_ object: [String: JSONValue], against schema: [String: AuthorizationDetailField]) throws(Refusal) {
         for (name, value) in object {
-            guard let field = schema[name] else { throw .invalidAuthorizationDetails("an authorization_details entry has a field its type does not define") }
+            guard let field = schema[name] else { throw Refusal("undeclared_field", "an authorization_details entry has a field its type does not define") }
             try check(value, against: field)
         }
         for (name, field) in schema where field.required && object[name] == nil {
-            throw .invalidAuthorizationDetails("an authorization_details entry lacks a required field")
+            throw Refusal("missing_field", "an authorization_details entry lacks a required field")
         }
     }
 
-    private static func check(_ value: JSONValue, against field: AuthorizationDetailField) throws(OAuthError) {
+    private static func check(_ value: JSONValue, against field: AuthorizationDetailField) throws(Refusal) {
         switch (field.kind, value) {
         case (.string, .string(let text)):
             try checkText(text, field: field)
         case (.decimal, .string(let text)):
-            guard isDecimal(text) else { throw .invalidAuthorizationDetails("an authorization_details decimal field is not a decimal number") }
+            guard isDecimal(text) else { throw Refusal("not_a_decimal", "an authorization_details decimal field is not a decimal number") }
             try checkText(text, field: field)
         case (.integer, .integer(let number)):
-            if let minimum = field.minimum, number < minimum { throw .invalidAuthorizationDetails("an authorization_details number is out of range") }
-            if let maximum = field.maximum, number > maximum { throw .invalidAuthorizationDetails("an authorization_details number is out of range") }
+            if let minimum = field.minimum, number < minimum { throw Refusal("out_of_range", "an authorization_details number is out of range") }
+            if let maximum = field.maximum, number > maximum { throw Refusal("out_of_range", "an authorization_details number is out of range") }
         case (.boolean, .bool):
             return
         case (.object(let schema), .object(let members)):
             try check(members, against: schema)
         case (.array(let itemField), .array(let items)):
             guard items.count >= field.minItems, items.count <= field.maxItems else {
-                throw .invalidAuthorizationDetails("an authorization_details array has too few or too many items")
+                throw Refusal("item_count", "an authorization_details array has too few or too many items")
             }
             for item in items { try check(item, against: itemField) }
         default:
-            throw .invalidAuthorizationDetails("an authorization_details field has the wrong type")
+            throw Refusal("wrong_type", "an authorization_details field has the wrong type")
         }
     }
 
     /// A string a user can read on one line, within the field's length and values.
-    private static func checkText(_ text: String, field: AuthorizationDetailField) throws(OAuthError) {
+    private static func checkText(_ text: String, field: AuthorizationDetailField) throws(Refusal) {
         // Printable ASCII (most values: amounts, IBANs, names) is one character per byte and all of it plain
         // text, so neither characters nor Unicode properties need looking up.
         let printableASCII = text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
         // Bytes and scalars first: they bound what counting characters costs.
         guard text.utf8.count <= 4 * field.maxLength, text.unicodeScalars.count <= 2 * field.maxLength,
             (field.minLength...field.maxLength).contains(printableASCII ? text.utf8.count : text.count)
-        else { throw .invalidAuthorizationDetails("an authorization_details string is too short or too long") }
+        else { throw Refusal("length", "an authorization_details string is too short or too long") }
         let plain = printableASCII || text.unicodeScalars.allSatisfy { scalar in
             switch scalar.properties.generalCategory {
             case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned: false
             default: true
             }
         }
-        guard plain else { throw .invalidAuthorizationDetails("an authorization_details string must be plain text on one line") }
+        guard plain else { throw Refusal("not_plain_text", "an authorization_details string must be plain text on one line") }
         if let allowed = field.allowedValues, !allowed.contains(text) {
-            throw .invalidAuthorizationDetails("an authorization_details field has a value its type does not allow")
+            throw Refusal("value_not_allowed", "an authorization_details field has a value its type does not allow")
         }
     }
 
@@ -173,5 +187,13 @@ struct AuthorizationDetailsValidator: Sendable {
         case .array(let items): items.map(mustacheContext)
         case .object(let members): members.mapValues(mustacheContext)
         }
+    }
+}
+
+extension EngineEndpoint {
+    /// `invalid_authorization_details` for a refusal, its reason in the operator's log (rate-limited per client).
+    func refused(_ refusal: AuthorizationDetailsValidator.Refusal, clientId: String) -> OAuthError {
+        state.refusals.note(code: refusal.reason, clientId: clientId, message: "authorization_details refused")
+        return refusal.oauthError
     }
 }

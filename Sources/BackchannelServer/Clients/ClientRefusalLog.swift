@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 
-/// Why a client's authentication (or its signed request) was refused, for the operator: one line at `info`
+/// Why a client's authentication (or its signed request, or its authorization details) was refused, for the operator: one line at `info`
 /// with a fixed reason code and, where it helps, what was expected and what was presented, never a secret.
 /// The client's answer stays the same whatever the reason. At most 20 lines each ten seconds per client.
 struct ClientRefusalLog: Sendable {
@@ -47,9 +47,14 @@ struct ClientRefusalLog: Sendable {
 
     /// Logs why something of `clientId`'s was refused.
     func note(_ reason: Reason, clientId: String?, message: String, _ details: Logger.Metadata = [:]) {
+        note(code: reason.rawValue, clientId: clientId, message: message, details)
+    }
+
+    /// Logs why something of `clientId`'s was refused, with a fixed reason code of another part of the engine.
+    func note(code: String, clientId: String?, message: String, _ details: Logger.Metadata = [:]) {
         guard case .log(let suppressed) = budget.spend(clientId ?? "unknown", now: .now) else { return }
         var metadata = details
-        metadata["reason"] = .string(reason.rawValue)
+        metadata["reason"] = .string(code)
         metadata["client_id"] = .string(clientId ?? "unknown")
         if suppressed > 0 { metadata["not_logged_before"] = .stringConvertible(suppressed) }
         logger.info("\(message)", metadata: metadata)

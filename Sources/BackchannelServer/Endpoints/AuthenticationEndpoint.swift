@@ -67,9 +67,14 @@ struct AuthenticationEndpoint: EngineEndpoint {
         }
         let scopes = try Self.scopes(try parameters.value("scope"), allowed: client.allowedScopes)
         // Checked before anyone is reached: what the user will be asked to approve must be well formed.
-        let details = try (try parameters.value("authorization_details")).map { (text) throws(OAuthError) in
-            try authorizationDetails.validate(text, allowedTypes: client.authorizationDetailsTypes)
-        } ?? .none
+        var details = AuthorizationDetails.none
+        if let text = try parameters.value("authorization_details") {
+            do throws(AuthorizationDetailsValidator.Refusal) {
+                details = try authorizationDetails.validate(text, allowedTypes: client.authorizationDetailsTypes)
+            } catch {
+                throw refused(error, clientId: client.clientId)
+            }
+        }
         let hint = try await hint(parameters, client: client)
         let bindingMessage = try bindingMessage(try parameters.value("binding_message"))
         if client.profile == .fapiCIBA, FAPICIBAProfile.requiresBindingMessage, bindingMessage == nil {

@@ -160,7 +160,14 @@ struct TokenEndpoint: EngineEndpoint {
         guard let presented = try parameters.value("refresh_token") else { throw .invalidRequest("the refresh_token parameter is required") }
         let requested = try parameters.value("scope").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
             .flatMap { $0.isEmpty ? nil : $0 }
-        let narrowedTo = try parameters.value("authorization_details").map { (text) throws(OAuthError) in try AuthorizationDetailsValidator.entries(of: text) }
+        var narrowedTo: [[String: JSONValue]]?
+        if let text = try parameters.value("authorization_details") {
+            do throws(AuthorizationDetailsValidator.Refusal) {
+                narrowedTo = try AuthorizationDetailsValidator.entries(of: text)
+            } catch {
+                throw refused(error, clientId: client.clientId)
+            }
+        }
         let now = clock.now
         let redemption: RefreshTokens.Redemption
         do {
@@ -176,7 +183,8 @@ struct TokenEndpoint: EngineEndpoint {
         case .scopeExceeded:
             throw .invalidScope("the scope asked for exceeds what the refresh token grants")
         case .authorizationDetailsExceeded:
-            throw .invalidAuthorizationDetails("the authorization_details asked for exceed what the refresh token grants")
+            throw refused(
+                .init("exceeds_grant", "the authorization_details asked for exceed what the refresh token grants"), clientId: client.clientId)
         case .reused(let authentication):
             audit.refreshTokenReused(clientId: client.clientId, subject: authentication.subject)
             throw .invalidGrant("the refresh token is invalid, expired or revoked")
@@ -199,7 +207,9 @@ struct TokenEndpoint: EngineEndpoint {
         // A narrower scope for this access token only (RFC 6749 §6); the refresh token keeps the grant whole. Only
         // the scopes the client may still request are granted: a registration narrowed since narrows the token.
         let scopes = (requested ?? grant.authentication.scopes).filter(client.allowedScopes.contains)
-        let details = RefreshTokens.narrowed(grant.authentication.authorizationDetails, to: narrowedTo)
+        // As with the scopes: only the types the client may still request are granted, so a registration narrowed
+        // since narrows the token.
+        let details = Self.allowed(RefreshTokens.narrowed(grant.authentication.authorizationDetails, to: narrowedTo), types: client.authorizationDetailsTypes)
         do {
             let next = try await refreshTokens.issue(grant, now: now)
             return try await tokenIssuer.refreshed(
@@ -208,6 +218,13 @@ struct TokenEndpoint: EngineEndpoint {
             logger.error("issuing refreshed tokens failed", metadata: ["error": "\(error)"])
             throw .serverError("the tokens could not be issued")
         }
+    }
+
+    /// The entries of `details` whose type is one of `types`; `nil` when none is left.
+    static func allowed(_ details: JSONValue?, types: Set<String>) -> JSONValue? {
+        guard case .array(let entries)? = details else { return details }
+        let kept = entries.filter { entry in entry.objectValue?["type"]?.stringValue.map(types.contains) ?? false }
+        return kept.isEmpty ? nil : .array(kept)
     }
 
     /// CIBA's `slow_down` (CIBA Core §11): a poll of a pending, unexpired request that comes sooner than its

@@ -34,6 +34,8 @@ final class EngineState: Sendable {
     let signedRequests: SignedRequestVerifier
     /// Checks `authorization_details` (RFC 9396) against the configured types.
     let authorizationDetails: AuthorizationDetailsValidator
+    /// Says in the operator's log why a client's request was refused.
+    let refusals: ClientRefusalLog
     let metrics: EngineMetrics
     /// How ping and push deliveries went in this process.
     let notificationCounters: NotificationCounters
@@ -71,6 +73,7 @@ final class EngineState: Sendable {
             maxLifetime: TimeInterval(policy.refreshTokenMaxLifetime))
         let endpoints = [issuer, issuer + EndpointPaths.token, issuer + EndpointPaths.backchannelAuthentication]
         let refusals = ClientRefusalLog(logger: logger)
+        self.refusals = refusals
         self.clients = ClientAuthenticator(
             clients: registry.clients, basicSalt: registry.basicSalt, authorities: registry.authorities,
             assertions: ClientAssertionVerifier(

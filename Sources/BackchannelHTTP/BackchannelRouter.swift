@@ -1,6 +1,7 @@
 import BackchannelCore
 import BackchannelServer
 import Hummingbird
+import Tracing
 
 /// Builds the Hummingbird router of a Backchannel server: the OAuth endpoints, UserInfo, discovery, the
 /// JWKS and every authenticator's front-channel pages.
@@ -29,13 +30,17 @@ public enum BackchannelRouter {
     ///   - maxBodySize: The largest form body accepted, in bytes; larger ones get 413.
     ///   - context: The request context type.
     ///   - clientCertificates: Where client certificates come from, for mutual TLS.
+    ///   - tracer: Where each request's server span goes (and the W3C `traceparent` it carried is honoured);
+    ///     `nil`, the default, records none.
     public static func make<Context: RequestContext>(
         engines: EngineHandle,
         maxBodySize: Int = 64 * 1024,
         context: Context.Type = BasicRequestContext.self,
-        clientCertificates: ClientCertificateSource = .none
+        clientCertificates: ClientCertificateSource = .none,
+        tracer: (any Tracer)? = nil
     ) -> Router<Context> {
         let router = Router(context: Context.self)
+        if let tracer { router.middlewares.add(TraceRequestsMiddleware(tracer: tracer)) }
         OAuthRoutes(engines: engines, maxBodySize: maxBodySize, certificates: clientCertificates).register(on: router)
         MetadataRoutes(engines: engines).register(on: router)
         UserinfoRoutes(engines: engines, maxBodySize: maxBodySize, certificates: clientCertificates).register(on: router)

@@ -24,7 +24,7 @@ struct HostHTTPClient: OutboundHTTPClient {
         if !request.body.isEmpty { outgoing.body = .bytes(ByteBuffer(bytes: request.body)) }
         do {
             let timeout = TimeAmount.nanoseconds(Int64(request.timeout.components.seconds) * 1_000_000_000 + request.timeout.components.attoseconds / 1_000_000_000)
-            let response = try await client.execute(outgoing, timeout: timeout)
+            let response = try await owner.tracing.execute(outgoing, with: client, timeout: timeout, peer: "authenticator")
             let body = try await response.body.collect(upTo: maxResponseBytes)
             var headers = HTTPHeaderFields()
             for (name, value) in response.headers { headers.append(name: name, value: value) }

@@ -14,9 +14,14 @@ public final class HostHTTPClients: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Where the clients' calls are traced.
+    let tracing: OutboundTracing
 
     /// An owner of no client yet.
-    public init() {}
+    /// - Parameter tracing: Where the calls' spans go; none by default.
+    public init(tracing: OutboundTracing = .off) {
+        self.tracing = tracing
+    }
 
     /// Clients for test harnesses, which have no lifecycle: made on first use and kept for the life of the
     /// process, as AsyncHTTPClient's own `HTTPClient.shared` is.

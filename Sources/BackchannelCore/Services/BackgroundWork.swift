@@ -37,9 +37,22 @@ public final class BackgroundWork: Sendable {
     /// Opens once no work runs and none is taken any more.
     private let idle = Latch()
 
+    /// What carries the submitter's task-local context (its trace) into the work, which runs in the host's
+    /// task group: given the operation when it is submitted, it returns the operation to run. None by default.
+    private let carrier: (@Sendable (_ operation: @escaping @Sendable () async throws -> Void) -> @Sendable () async throws -> Void)?
+
     /// Creates an empty set of work; it runs once the host serves it.
     public init() {
         (jobs, submit) = AsyncStream.makeStream(of: Job.self)
+        carrier = nil
+    }
+
+    /// Creates an empty set of work whose pieces run in the context they were submitted in: `carrier` is
+    /// called with each operation as it is submitted and returns the operation to run (a host with tracing
+    /// restores the submitter's trace context in it).
+    package init(carrier: @escaping @Sendable (_ operation: @escaping @Sendable () async throws -> Void) -> @Sendable () async throws -> Void) {
+        (jobs, submit) = AsyncStream.makeStream(of: Job.self)
+        self.carrier = carrier
     }
 
     /// Runs `operation` in the host's task group.
@@ -59,6 +72,7 @@ public final class BackgroundWork: Sendable {
             state.running += 1
             return true
         }
+        let operation = carrier?(operation) ?? operation
         guard accepted, case .enqueued = submit.yield(Job(name: name, operation: operation, ifFailed: ifFailed)) else {
             if accepted { finished() }
             await ifFailed(CancellationError())

@@ -24,6 +24,8 @@ public struct BackchanneldConfiguration: Decodable, Sendable {
     /// `plugins_dir:`: a directory of binary authenticator plugins (shared libraries) the stock
     /// `backchanneld` loads at start-up; see ``PluginLibraryLoader``.
     public var pluginsDir: String?
+    /// `observability:`: distributed tracing (off by default).
+    public var observability = ObservabilitySettings()
     /// The tree the file held, when it was read from one: a reload compares it section by section.
     var source: JSONValue?
 
@@ -48,7 +50,7 @@ public struct BackchanneldConfiguration: Decodable, Sendable {
         self.audit = audit
     }
 
-    private enum CodingKeys: String, CodingKey, CaseIterable { case server, store, policy, clients, authenticators, users, directory, keys, audit, pluginsDir }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case server, store, policy, clients, authenticators, users, directory, keys, audit, pluginsDir, observability }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -73,5 +75,6 @@ public struct BackchanneldConfiguration: Decodable, Sendable {
         keys = try container.decodeIfPresent([SigningKeyConfiguration].self, forKey: .keys) ?? []
         audit = try container.decodeIfPresent(AuditSettings.self, forKey: .audit) ?? AuditSettings()
         pluginsDir = try container.decodeIfPresent(String.self, forKey: .pluginsDir)
+        observability = try container.decodeIfPresent(ObservabilitySettings.self, forKey: .observability) ?? ObservabilitySettings()
     }
 }

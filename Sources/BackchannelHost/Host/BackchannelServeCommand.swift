@@ -83,12 +83,6 @@ struct BackchannelServeCommand: AsyncParsableCommand {
             print(try UserCodeHash.make(code: code).stored)
             return
         }
-        if logFormat == "json" {
-            LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
-        }
-        var logger = Logger(label: "backchanneld")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-
         var configuration: BackchanneldConfiguration
         if let config {
             do {
@@ -99,6 +93,15 @@ struct BackchannelServeCommand: AsyncParsableCommand {
         } else {
             configuration = EmbeddedDefaults.configuration
         }
+        // With tracing on, every log line (audit events included) says the trace and span it belongs to.
+        let logMetadata = configuration.observability.tracing == nil ? nil : TracingBackend.logMetadata
+        if logFormat == "json" {
+            LoggingSystem.bootstrap({ label, provider in JSONLogHandler(label: label, metadataProvider: provider) }, metadataProvider: logMetadata)
+        } else if let logMetadata {
+            LoggingSystem.bootstrap(StreamLogHandler.standardError, metadataProvider: logMetadata)
+        }
+        var logger = Logger(label: "backchanneld")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         if let host { configuration.server.host = host }
         if let port { configuration.server.port = port }
         if let operationsPort { configuration.server.operations.port = operationsPort }
@@ -140,10 +143,19 @@ struct BackchannelServeCommand: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         if operations.enabled { MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry)) }
 
+        // Spans go out over OTLP when `observability.tracing` says where; its exporter runs first among the
+        // services, so it stops last and the last spans leave.
+        let tracing: TracingBackend?
+        do {
+            tracing = try configuration.observability.tracing.map { try TracingBackend($0, logger: logger) }
+        } catch {
+            throw Self.configurationFailure("observability.tracing: \(error)")
+        }
         let assembly: ServerAssembly
         do {
             assembly = try await ServerAssembly.assemble(
-                configuration, components: components, dataDirectory: URL(fileURLWithPath: dataDir, isDirectory: true), logger: logger)
+                configuration, components: components, dataDirectory: URL(fileURLWithPath: dataDir, isDirectory: true), tracer: tracing?.tracer,
+                logger: logger)
         } catch {
             throw Self.configurationFailure(config.map { "\($0): \(error)" } ?? "\(error)")
         }
@@ -173,7 +185,7 @@ struct BackchannelServeCommand: AsyncParsableCommand {
             router: assembly.router,
             server: try assembly.serverBuilder(),
             configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "backchanneld"),
-            services: assembly.services + reloadOnSignal
+            services: (tracing.map { [$0.service] } ?? []) + assembly.services + reloadOnSignal
                 + (operations.enabled ? [operationsApplication(assembly, registry: registry, admin: admin, logger: logger)] : []),
             onServerRunning: { _ in
                 // Written and flushed at once: stdout is block-buffered when piped.

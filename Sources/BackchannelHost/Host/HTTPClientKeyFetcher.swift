@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BackchannelOutbound
 import BackchannelServer
 import Foundation
 import NIOCore
@@ -12,13 +13,19 @@ public struct HTTPClientKeyFetcher: ClientKeyFetcher {
         public var description: String
     }
 
+    /// Where the fetches' spans go.
+    private let tracing: OutboundTracing
+
     /// Creates the fetcher (it shares the host's HTTP client).
-    public init() {}
+    /// - Parameter tracing: Where the fetches' spans go; none by default.
+    public init(tracing: OutboundTracing = .off) {
+        self.tracing = tracing
+    }
 
     public func fetchKeySet(from url: URL) async throws -> Data {
         var request = HTTPClientRequest(url: url.absoluteString)
         request.headers.add(name: "Accept", value: "application/jwk-set+json, application/json")
-        let response = try await HTTPNotificationTransport.client.execute(request, timeout: .seconds(10))
+        let response = try await tracing.execute(request, with: HTTPNotificationTransport.client, timeout: .seconds(10), peer: "jwks_uri")
         guard response.status == .ok else {
             throw Failure(description: "\(url.absoluteString) answered \(response.status.code)")
         }

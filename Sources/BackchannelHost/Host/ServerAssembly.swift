@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import ServiceLifecycle
+import Tracing
 import NIOCore
 
 /// Puts a server together from its configuration: registers the plugins this binary links, makes
@@ -59,7 +60,7 @@ public struct ServerAssembly {
         let directoryClosing: [any Service] = (directory as? any ClosingAtShutdown).map { [CloseAtShutdownService(target: $0)] } ?? []
         return storeServices + directoryClosing + [
             // Shut down before the store, after the HTTP server and the plugins' deliveries.
-            NotificationService(engines: engines, transport: HTTPNotificationTransport(), wakeup: outboxWakeup, logger: logger),
+            NotificationService(engines: engines, transport: HTTPNotificationTransport(tracing: OutboundTracing(tracer)), wakeup: outboxWakeup, logger: logger),
             BackgroundWorkService(
                 work: background, httpClients: httpClients, deadline: .seconds(configuration.server.shutdownDeadline), logger: logger),
             RepeatingService(period: .seconds(1)) { while await engines.current.sweepExpired() == 1000 {} },
@@ -82,6 +83,8 @@ public struct ServerAssembly {
     let outboxWakeup: OutboxWakeup
     /// The host's logger (at the level `--log-level` set), for the long-lived services.
     let logger: Logger
+    /// Where spans go (`observability.tracing`); `nil` when tracing is off.
+    let tracer: (any Tracer)?
     /// The clock the engine and plugins run on, for the purge too.
     let clock: any BackchannelClock
 
@@ -93,7 +96,9 @@ public struct ServerAssembly {
     ///   - clock: The clock.
     ///   - random: The CSPRNG.
     ///   - environment: Where `BACKCHANNEL_KEY_ENCRYPTION_KEY` is read.
-    ///   - background: Where plugins run their deliveries.
+    ///   - background: Where plugins run their deliveries; by default a new one, which carries the submitter's
+    ///     trace into the work when `tracer` is set.
+    ///   - tracer: Where spans go (``TracingBackend/tracer``); `nil`, the default, records none.
     ///   - logger: The logger.
     /// - Throws: ``Failure`` naming what to fix.
     public static func assemble(
@@ -103,9 +108,11 @@ public struct ServerAssembly {
         clock: any BackchannelClock = SystemClock(),
         random: any RandomSource = SystemRandomSource(),
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        background: BackgroundWork = BackgroundWork(),
+        background: BackgroundWork? = nil,
+        tracer: (any Tracer)? = nil,
         logger: Logger
     ) async throws(Failure) -> ServerAssembly {
+        let background = background ?? (tracer == nil ? BackgroundWork() : TracingBackend.backgroundWork())
         let issuer = configuration.server.effectiveIssuer
         // Checked before anything is opened or created: a bad issuer or host is a configuration error.
         guard let issuerURL = URL(string: issuer), issuerURL.scheme == "https" || issuerURL.scheme == "http", issuerURL.host != nil,
@@ -124,7 +131,7 @@ public struct ServerAssembly {
         let transport = try TransportSecurity(configuration.server)
         let opened = try await openStore(provider, configuration, dataDirectory: dataDirectory, clock: clock, logger: logger)
         // Every store operation timed and its errors counted, for the metrics.
-        let store = MeteredPendingRequestStore(opened.pendingRequests)
+        let store = MeteredPendingRequestStore(opened.pendingRequests, tracer: EngineTracer(tracer), system: provider.kind)
         // What the store keeps of secrets (a generated signing key, the ping/push outbox) is sealed by default:
         // in a store of this process alone under a key-encryption key generated into its private directory; in
         // a shared store only a configured key will do, or, for a generated signing key, the operator's
@@ -144,7 +151,7 @@ public struct ServerAssembly {
                 "no key-encryption key: ping/push notification secrets\(configuration.keys.isEmpty ? " and the generated signing key (store.allow_unsealed_signing_key)" : "") are kept in clear in the shared \(provider.kind) store. Set store.key_encryption_key_file or BACKCHANNEL_KEY_ENCRYPTION_KEY")
         }
         let plugins = components.plugins
-        let httpClients = HostHTTPClients()
+        let httpClients = HostHTTPClients(tracing: OutboundTracing(tracer))
         let directories = try Self.makeDirectories(
             configuration, registry: plugins, storeUsers: opened.users,
             services: DirectoryServices(logger: logger, clock: clock, http: httpClients.client, exposure: ServerExposure(bindHost: configuration.server.host)))
@@ -202,20 +209,20 @@ public struct ServerAssembly {
                     userDirectory: directory, clientCertificateAuthorities: transport.authorities),
                 stores: EngineStores(requests: store, limits: opened.limits, replay: opened.pluginState),
                 environment: EngineEnvironment(
-                    clock: clock, random: random, keyFetcher: HTTPClientKeyFetcher(), logger: logger, audit: audit,
-                    outboxSeal: keyEncryptionKey.map(OutboxSeal.init(keyEncryptionKey:)) ?? .none))
+                    clock: clock, random: random, keyFetcher: HTTPClientKeyFetcher(tracing: OutboundTracing(tracer)), logger: logger,
+                    audit: audit, outboxSeal: keyEncryptionKey.map(OutboxSeal.init(keyEncryptionKey:)) ?? .none, tracer: tracer))
         } catch {
             throw .engine(error)
         }
         let engines = EngineHandle(engine)
         let router = BackchannelRouter.make(
             engines: engines, maxBodySize: configuration.server.maxBodySize, context: BackchannelRequestContext.self,
-            clientCertificates: transport.certificateSource)
+            clientCertificates: transport.certificateSource, tracer: tracer)
         return ServerAssembly(
             configuration: configuration, engines: engines,
             reloader: ConfigurationReloader(engines: engines, directory: directory, staticUsers: directories.staticUsers, configuration: configuration, logger: logger),
             router: router,
             transport: transport, pluginState: opened.pluginState, users: directories.storeUsers, directory: directory, background: background, httpClients: httpClients, storeServices: opened.services, outboxWakeup: outboxWakeup,
-            logger: logger, clock: clock)
+            logger: logger, tracer: tracer, clock: clock)
     }
 }

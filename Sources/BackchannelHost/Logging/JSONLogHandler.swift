@@ -9,14 +9,17 @@ import Synchronization
 struct JSONLogHandler: LogHandler {
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level = .info
+    /// Metadata of the task's context (the trace and span, when tracing is on), added to every line.
+    var metadataProvider: Logger.MetadataProvider?
     private let label: String
     private let write: @Sendable (Data) -> Void
 
     private static let reserved: Set<String> = ["time", "level", "label", "message", "source"]
     private static let output = Mutex(())
 
-    init(label: String, write: @escaping @Sendable (Data) -> Void = JSONLogHandler.standardError) {
+    init(label: String, metadataProvider: Logger.MetadataProvider? = nil, write: @escaping @Sendable (Data) -> Void = JSONLogHandler.standardError) {
         self.label = label
+        self.metadataProvider = metadataProvider
         self.write = write
     }
 
@@ -32,7 +35,9 @@ struct JSONLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         var fields: [String: JSONValue] = [:]
-        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { _, event in event }) {
+        var merged = metadata
+        if let provided = metadataProvider?.get() { merged.merge(provided, uniquingKeysWith: { _, provided in provided }) }
+        for (key, value) in merged.merging(event.metadata ?? [:], uniquingKeysWith: { _, event in event }) {
             fields[Self.reserved.contains(key) ? "metadata_" + key : key] = Self.json(value)
         }
         fields["time"] = .string(Self.timestamp(Date()))

@@ -13,7 +13,7 @@ import Synchronization
 /// changed section among them is named in the log as needing a restart, and otherwise left as it runs.
 public final class ConfigurationReloader: Sendable {
     /// The sections a reload cannot change.
-    static let restartSections = ["server", "store", "keys", "authenticators", "audit", "directory"]
+    static let restartSections = ["server", "store", "keys", "authenticators", "audit", "directory", "observability"]
     /// The policy fields read once by long-lived parts (the store's retention, the notification service).
     static let restartPolicyFields = [
         "expired_request_retention", "notification_max_in_flight_per_endpoint", "notification_attempt_timeout",

@@ -1,5 +1,6 @@
 import BackchannelCore
 import Foundation
+import Tracing
 
 /// The backchannel authentication endpoint (CIBA Core §7): validates a request, admits it against the
 /// limits, stores it and starts its authenticator.
@@ -24,21 +25,32 @@ struct AuthenticationEndpoint: EngineEndpoint {
         authorization: String?,
         clientCertificate: ClientCertificate? = nil
     ) async -> Result<AuthenticationAcknowledgement, OAuthError> {
-        let started = ContinuousClock.now
-        var clientId: String?
-        let result: Result<AuthenticationAcknowledgement, OAuthError>
-        do throws(OAuthError) {
-            result = .success(try await acceptAuthenticationRequest(
-                parameters, authorization: authorization, clientCertificate: clientCertificate, clientId: &clientId))
-        } catch {
-            result = .failure(error)
+        await state.tracer.span("ciba backchannel_authentication") { span in
+            let started = ContinuousClock.now
+            var clientId: String?
+            let result: Result<AuthenticationAcknowledgement, OAuthError>
+            do throws(OAuthError) {
+                result = .success(try await acceptAuthenticationRequest(
+                    parameters, authorization: authorization, clientCertificate: clientCertificate, clientId: &clientId))
+            } catch {
+                result = .failure(error)
+            }
+            metrics.request(.backchannelAuthentication, outcome: result.outcome, client: clientId, duration: ContinuousClock.now - started)
+            if case .failure(.invalidClient) = result {
+                audit.clientAuthenticationFailed(
+                    endpoint: .backchannelAuthentication, clientId: clients.presentedClientId(parameters, authorization: authorization))
+            }
+            if let span {
+                span.describe(outcome: result.outcome, client: clientId)
+                if case .success(let acknowledgement) = result {
+                    let hash = AuthReqIdSecret.hash(acknowledgement.authReqId)
+                    span.attributes["backchannel.auth_req_id_sha256"] = AuditLog.label(hash).description
+                    // The notification of this request, delivered later, joins this trace.
+                    state.environment.requestTraces.remember(span.context, for: hash)
+                }
+            }
+            return result
         }
-        metrics.request(.backchannelAuthentication, outcome: result.outcome, client: clientId, duration: ContinuousClock.now - started)
-        if case .failure(.invalidClient) = result {
-            audit.clientAuthenticationFailed(
-                endpoint: .backchannelAuthentication, clientId: clients.presentedClientId(parameters, authorization: authorization))
-        }
-        return result
     }
 
     private func acceptAuthenticationRequest(

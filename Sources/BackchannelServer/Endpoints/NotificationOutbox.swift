@@ -1,5 +1,6 @@
 import BackchannelCore
 import Foundation
+import Tracing
 import Logging
 
 /// The ping and push outbox: claims due notifications, delivers them and records how they went.
@@ -28,6 +29,29 @@ struct NotificationOutbox: EngineEndpoint {
     /// - Returns: How the attempt ended.
     @discardableResult
     func deliver(_ due: DueNotification, transport: some NotificationTransport) async -> NotificationAttemptOutcome {
+        guard state.tracer.isOn else { return await attempt(due, transport: transport) }
+        // A child of the trace its request began in, when this node began it: the client's request, the
+        // user's message and the notification are one tree.
+        let hash = due.request.authReqIdHash
+        let traces = state.environment.requestTraces
+        return await state.tracer.span("ciba notify", kind: .producer, context: traces.context(for: hash)) { span in
+            span?.attributes["backchannel.auth_req_id_sha256"] = AuditLog.label(hash).description
+            span?.attributes["oauth.client_id"] = due.request.clientId
+            if let mode = due.request.notification?.mode { span?.attributes["backchannel.delivery_mode"] = "\(mode)" }
+            let outcome = await attempt(due, transport: transport)
+            let (name, retried): (String, Bool) =
+                switch outcome {
+                case .delivered: ("delivered", false)
+                case .retry: ("retry", true)
+                case .failed: ("failed", false)
+                }
+            span?.attributes["backchannel.notification.outcome"] = name
+            if !retried { traces.forget(hash) }
+            return outcome
+        }
+    }
+
+    private func attempt(_ due: DueNotification, transport: some NotificationTransport) async -> NotificationAttemptOutcome {
         let request = due.request
         guard let notification = request.notification, let client = clients.client(id: request.clientId),
             client.deliveryMode == notification.mode, let endpoint = client.notificationEndpoint

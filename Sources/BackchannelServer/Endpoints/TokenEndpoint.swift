@@ -1,5 +1,6 @@
 import BackchannelCore
 import Foundation
+import Tracing
 
 /// The token endpoint: the CIBA grant (CIBA Core §10–11) and the refresh token grant (RFC 6749 §6).
 struct TokenEndpoint: EngineEndpoint {
@@ -15,19 +16,26 @@ struct TokenEndpoint: EngineEndpoint {
     func tokenRequest(
         _ parameters: OAuthParameters, authorization: String?, clientCertificate: ClientCertificate? = nil
     ) async -> Result<TokenResponse, OAuthError> {
-        let started = ContinuousClock.now
-        var clientId: String?
-        let result: Result<TokenResponse, OAuthError>
-        do throws(OAuthError) {
-            result = .success(try await redeem(parameters, authorization: authorization, certificate: clientCertificate, clientId: &clientId))
-        } catch {
-            result = .failure(error)
+        await state.tracer.span("ciba token") { span in
+            let started = ContinuousClock.now
+            var clientId: String?
+            let result: Result<TokenResponse, OAuthError>
+            do throws(OAuthError) {
+                result = .success(try await redeem(parameters, authorization: authorization, certificate: clientCertificate, clientId: &clientId))
+            } catch {
+                result = .failure(error)
+            }
+            metrics.request(.token, outcome: result.outcome, client: clientId, duration: ContinuousClock.now - started)
+            if case .failure(.invalidClient) = result {
+                audit.clientAuthenticationFailed(endpoint: .token, clientId: clients.presentedClientId(parameters, authorization: authorization))
+            }
+            span?.describe(outcome: result.outcome, client: clientId)
+            // Only a request that was redeemed is named: a guessed or garbage id is nobody's.
+            if let span, case .success = result, let authReqId = (try? parameters.value("auth_req_id")) ?? nil {
+                span.attributes["backchannel.auth_req_id_sha256"] = AuditLog.label(AuthReqIdSecret.hash(authReqId)).description
+            }
+            return result
         }
-        metrics.request(.token, outcome: result.outcome, client: clientId, duration: ContinuousClock.now - started)
-        if case .failure(.invalidClient) = result {
-            audit.clientAuthenticationFailed(endpoint: .token, clientId: clients.presentedClientId(parameters, authorization: authorization))
-        }
-        return result
     }
 
     private func redeem(

@@ -37,6 +37,8 @@ final class EngineState: Sendable {
     /// Says in the operator's log why a client's request was refused.
     let refusals: ClientRefusalLog
     let metrics: EngineMetrics
+    /// Where the engine's spans go.
+    let tracer: EngineTracer
     /// How ping and push deliveries went in this process.
     let notificationCounters: NotificationCounters
     /// When each request was last polled on this node (`slow_down`); kept across reloads.
@@ -85,7 +87,8 @@ final class EngineState: Sendable {
             replay: stores.replay, clock: clock, logger: logger, refusals: refusals)
         self.authorizationDetails = AuthorizationDetailsValidator(types: policy.authorizationDetailsTypes)
         self.limiter = AbuseLimiter(limits: policy.limits, store: stores.limits, directory: configuration.userDirectory, logger: logger)
-        self.metrics = EngineMetrics(clients: configuration.clients.map(\.clientId), authenticators: routes.names)
+        self.tracer = EngineTracer(environment.tracer)
+        self.metrics = EngineMetrics(clients: configuration.clients.map(\.clientId), authenticators: routes.names, tracer: tracer)
         self.tokenIssuer = TokenIssuer(issuer: issuer, keys: configuration.keys, policy: policy, random: random)
         self.idTokenHints = IDTokenHintValidator(
             issuer: issuer, keys: configuration.keys, acceptRetiredKeys: policy.acceptIdTokenHintsFromRetiredKeys)

@@ -1,4 +1,5 @@
 import Metrics
+import Tracing
 import Synchronization
 
 /// The engine's metrics, through swift-metrics, so they go wherever the host bootstraps them
@@ -26,9 +27,11 @@ public final class EngineMetrics: Sendable {
     private let requestTimers: [Endpoint: Metrics.Timer]
     private let pluginTimers: [String: [String: Metrics.Timer]]
     private static let refusals = Mutex<[String: Counter]>([:])
+    private let tracer: EngineTracer
 
-    init(clients: [String], authenticators: [String]) {
+    init(clients: [String], authenticators: [String], tracer: EngineTracer = .off) {
         knownClients = Set(clients)
+        self.tracer = tracer
         requestTimers = Dictionary(uniqueKeysWithValues: Endpoint.allCases.map {
             ($0, Metrics.Timer(label: "backchannel_request_duration_seconds", dimensions: [("endpoint", $0.rawValue)], preferredDisplayUnit: .seconds))
         })
@@ -71,11 +74,15 @@ public final class EngineMetrics: Sendable {
         }.increment()
     }
 
-    /// Times `body`, a call into `authenticator`.
+    /// Times `body`, a call into `authenticator`, in a span of its own (`authenticator start`, `… status`,
+    /// `… cancel`) when tracing is on.
     func timing<T>(_ authenticator: String, _ call: String, _ body: () async throws -> T) async rethrows -> T {
-        let started = ContinuousClock.now
-        defer { pluginCall(authenticator, call, duration: ContinuousClock.now - started) }
-        return try await body()
+        try await tracer.childSpan("authenticator \(call)") { span in
+            span?.attributes["backchannel.authenticator"] = authenticator
+            let started = ContinuousClock.now
+            defer { pluginCall(authenticator, call, duration: ContinuousClock.now - started) }
+            return try await body()
+        }
     }
 }
 

@@ -1,47 +1,74 @@
 import BackchannelCore
 import Foundation
+import Tracing
 import Metrics
 
 /// A store that times every operation of the store it wraps and counts its errors, by operation.
 public struct MeteredPendingRequestStore: PendingRequestStore {
     private struct Instruments: Sendable {
+        let operation: String
         let timer: Metrics.Timer
         let errors: Counter
+        let tracer: EngineTracer
+        let system: String
 
-        init(_ operation: String) {
+        init(_ operation: String, _ tracer: EngineTracer, _ system: String) {
+            self.operation = operation
             timer = Metrics.Timer(label: "backchannel_store_operation_duration_seconds", dimensions: [("operation", operation)], preferredDisplayUnit: .seconds)
             errors = Counter(label: "backchannel_store_errors_total", dimensions: [("operation", operation)])
+            (self.tracer, self.system) = (tracer, system)
         }
 
+        /// Times `body` and counts its error; in a span `store <operation>` (the kind of statement, never
+        /// its values) when tracing is on.
         func measure<T>(_ body: () async throws -> T) async throws -> T {
-            let started = ContinuousClock.now
-            defer { timer.recordNanoseconds((ContinuousClock.now - started).nanoseconds) }
-            do {
-                return try await body()
-            } catch {
-                errors.increment()
-                throw error
+            try await tracer.childSpan("store \(operation)", kind: .client) { span in
+                span?.attributes["db.system.name"] = system
+                span?.attributes["db.operation.name"] = operation
+                let started = ContinuousClock.now
+                defer { timer.recordNanoseconds((ContinuousClock.now - started).nanoseconds) }
+                do {
+                    return try await body()
+                } catch {
+                    errors.increment()
+                    throw error
+                }
             }
         }
     }
 
     /// The store measured.
     public let inner: any PendingRequestStore
-    private let insert = Instruments("insert")
-    private let read = Instruments("request")
-    private let poll = Instruments("register_poll")
-    private let conclusion = Instruments("conclude")
-    private let redemption = Instruments("redeem")
-    private let removal = Instruments("remove")
-    private let expiry = Instruments("claim_expired")
-    private let claim = Instruments("claim_notifications")
-    private let payload = Instruments("fix_notification_payload")
-    private let attempt = Instruments("record_notification_attempt")
-    private let counting = Instruments("pending_counts")
+    private let insert: Instruments
+    private let read: Instruments
+    private let poll: Instruments
+    private let conclusion: Instruments
+    private let redemption: Instruments
+    private let removal: Instruments
+    private let expiry: Instruments
+    private let claim: Instruments
+    private let payload: Instruments
+    private let attempt: Instruments
+    private let counting: Instruments
 
     /// Wraps `inner`.
-    public init(_ inner: any PendingRequestStore) {
+    /// - Parameters:
+    ///   - inner: The store measured.
+    ///   - tracer: Where each operation's span goes, when tracing is on.
+    ///   - system: The store's kind in spans (`db.system.name`: `sqlite`, `postgresql`, `memory`).
+    public init(_ inner: any PendingRequestStore, tracer: EngineTracer = .off, system: String = "other") {
         self.inner = inner
+        insert = Instruments("insert", tracer, system)
+        read = Instruments("request", tracer, system)
+        poll = Instruments("register_poll", tracer, system)
+        conclusion = Instruments("conclude", tracer, system)
+        redemption = Instruments("redeem", tracer, system)
+        removal = Instruments("remove", tracer, system)
+        expiry = Instruments("claim_expired", tracer, system)
+        claim = Instruments("claim_notifications", tracer, system)
+        payload = Instruments("fix_notification_payload", tracer, system)
+        attempt = Instruments("record_notification_attempt", tracer, system)
+        counting = Instruments("pending_counts", tracer, system)
     }
 
     public func insert(_ request: PendingRequest) async throws {

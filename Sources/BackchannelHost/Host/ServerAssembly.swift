@@ -66,6 +66,8 @@ public struct ServerAssembly {
             RepeatingService(period: .seconds(1)) { while await engines.current.sweepExpired() == 1000 {} },
             // The pending-requests gauge, read from the store now and then rather than counted per request.
             RepeatingService(period: .seconds(5)) { await engines.current.refreshPendingGauge() },
+            // The readiness gauge, kept current even when nothing probes /readyz.
+            RepeatingService(period: .seconds(15)) { _ = await engines.current.readiness() },
             // Plugins' records carry their own expiry; clear out the dead ones now and then.
             RepeatingService(period: .seconds(60)) {
                 do {

@@ -54,17 +54,19 @@ struct NotificationService: Service {
                 for notification in due {
                     let endpoint = engine.notificationEndpoint(for: notification)?.absoluteString ?? ""
                     let client = notification.request.clientId
-                    outstanding.add(client)
                     let claimed = clock.now
+                    let claim = outstanding.add(client, at: claimed)
                     group.addTask {
                         await slots.acquire(endpoint)
                         if clock.now - claimed < .seconds(lease - attempt - 5) {
                             await engine.deliver(notification, transport: transport)
                         }
                         slots.release(endpoint)
-                        outstanding.remove(client)
+                        outstanding.remove(client, claim: claim)
                     }
                 }
+                let backlog = outstanding.backlog(at: clock.now)
+                NotificationBacklogMetrics.record(outstanding: backlog.count, oldestClaim: backlog.oldest)
                 if due.isEmpty { await wakeup.wait(upTo: idlePeriod) }
             }
         }
@@ -77,6 +79,9 @@ final class Outstanding: Sendable {
     private struct State {
         var total = 0
         var byClient: [String: Int] = [:]
+        /// When each outstanding delivery was claimed, by a number of its own.
+        var claimed: [Int: ContinuousClock.Instant] = [:]
+        var nextClaim = 0
     }
 
     /// The most of one client's claimed at once, and the count at which it gets no more.
@@ -94,18 +99,31 @@ final class Outstanding: Sendable {
         }
     }
 
-    func add(_ client: String) {
+    /// Counts a delivery of `client`'s claimed at `now`. - Returns: its number, for ``remove(_:claim:)``.
+    func add(_ client: String, at now: ContinuousClock.Instant) -> Int {
         state.withLock { state in
             state.total += 1
             state.byClient[client, default: 0] += 1
+            state.nextClaim += 1
+            state.claimed[state.nextClaim] = now
+            return state.nextClaim
         }
     }
 
-    func remove(_ client: String) {
+    func remove(_ client: String, claim: Int) {
         state.withLock { state in
             state.total -= 1
             state.byClient[client, default: 1] -= 1
             if state.byClient[client] == 0 { state.byClient[client] = nil }
+            state.claimed[claim] = nil
+        }
+    }
+
+    /// How many deliveries are outstanding, and how long ago the oldest of them was claimed (zero when none):
+    /// a look over at most `maxOutstanding` entries.
+    func backlog(at now: ContinuousClock.Instant) -> (count: Int, oldest: Duration) {
+        state.withLock { state in
+            (state.total, state.claimed.values.min().map { now - $0 } ?? .zero)
         }
     }
 }

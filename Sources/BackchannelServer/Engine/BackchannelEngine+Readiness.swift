@@ -1,5 +1,10 @@
 import BackchannelCore
 import Foundation
+import Metrics
+
+/// `backchannel_ready`: 1 when the node's last readiness check (``BackchannelEngine/readiness(deadline:)``,
+/// from `/readyz` or the host's periodic look) passed, 0 when it did not.
+private let readinessGauge = Gauge(label: "backchannel_ready")
 
 extension BackchannelEngine {
     /// Whether this server can take requests now, each check by name: the store answers within
@@ -34,7 +39,9 @@ extension BackchannelEngine {
                 }
             }
         }
-        return (checks.values.allSatisfy { $0 == "ok" }, checks)
+        let ready = checks.values.allSatisfy { $0 == "ok" }
+        readinessGauge.record(ready ? 1 : 0)
+        return (ready, checks)
     }
 
     /// Refreshes the pending-requests gauge from the store (every few seconds, not per request).

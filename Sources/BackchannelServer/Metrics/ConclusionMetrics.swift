@@ -14,10 +14,25 @@ enum ConclusionMetrics {
     private static let gauges = Mutex<[String: Gauge]>([:])
     private static let lag = Gauge(label: "backchannel_expiry_sweep_lag_seconds")
 
+    /// The outcomes a conclusion has.
+    private static let outcomes = ["approved", "denied", "failed", "expired"]
+
+    /// Makes the timers of `authenticators` before their first conclusion, so that dashboards and alerts
+    /// see every series from the start (at zero) rather than from its first sample.
+    static func prepare(authenticators: [String]) {
+        for authenticator in authenticators {
+            for outcome in outcomes { _ = timer(Key(authenticator: authenticator, outcome: outcome)) }
+        }
+    }
+
     /// Records a conclusion of `request`, at `now`.
     static func concluded(_ request: PendingRequest, as state: PendingRequestState, at now: Date) {
-        let key = Key(authenticator: request.authenticator, outcome: StoredOutcome.name(of: state))
-        let timer = timers.withLock { timers in
+        timer(Key(authenticator: request.authenticator, outcome: StoredOutcome.name(of: state)))
+            .recordSeconds(max(0, now.timeIntervalSince(request.createdAt)))
+    }
+
+    private static func timer(_ key: Key) -> Metrics.Timer {
+        timers.withLock { timers in
             if let timer = timers[key] { return timer }
             let timer = Metrics.Timer(
                 label: "backchannel_time_to_conclusion_seconds", dimensions: [("authenticator", key.authenticator), ("outcome", key.outcome)],
@@ -25,7 +40,6 @@ enum ConclusionMetrics {
             timers[key] = timer
             return timer
         }
-        timer.recordSeconds(max(0, now.timeIntervalSince(request.createdAt)))
     }
 
     /// Records how long past its expiry the oldest request of the last sweep was (0: expiry is on time).

@@ -32,6 +32,9 @@ public final class EngineMetrics: Sendable {
     init(clients: [String], authenticators: [String], tracer: EngineTracer = .off) {
         knownClients = Set(clients)
         self.tracer = tracer
+        // Every series a dashboard or an alert names exists from the start, at zero.
+        for limit in Self.limits { _ = Self.counter(limit) }
+        ConclusionMetrics.prepare(authenticators: authenticators)
         requestTimers = Dictionary(uniqueKeysWithValues: Endpoint.allCases.map {
             ($0, Metrics.Timer(label: "backchannel_request_duration_seconds", dimensions: [("endpoint", $0.rawValue)], preferredDisplayUnit: .seconds))
         })
@@ -64,14 +67,21 @@ public final class EngineMetrics: Sendable {
         pluginTimers[authenticator]?[call]?.recordNanoseconds(duration.nanoseconds)
     }
 
+    /// The limits a refusal names (``AbuseLimiter``).
+    static let limits = ["client_rate", "subject_rate", "pending_cap", "cooldown", "user_code_lockout"]
+
     /// Counts a request the abuse limits refused, by which limit.
     static func refused(by limit: String) {
+        counter(limit).increment()
+    }
+
+    private static func counter(_ limit: String) -> Counter {
         refusals.withLock { counters in
             if let counter = counters[limit] { return counter }
             let counter = Counter(label: "backchannel_limit_refusals_total", dimensions: [("limit", limit)])
             counters[limit] = counter
             return counter
-        }.increment()
+        }
     }
 
     /// Times `body`, a call into `authenticator`, in a span of its own (`authenticator start`, `… status`,

@@ -95,12 +95,25 @@ struct OutstandingTests {
     @Test("a client with as many under way as its cap gets no more claimed; the others, and the room left in all, are untouched")
     func saturatedClientsExcluded() {
         let outstanding = Outstanding(perClient: 8)
-        for _ in 0..<8 { outstanding.add("slow") }
-        outstanding.add("fast")
+        let now = ContinuousClock.now
+        let claims = (0..<8).map { _ in outstanding.add("slow", at: now) }
+        _ = outstanding.add("fast", at: now)
         let (room, saturated) = outstanding.room(of: 200)
         #expect(room == 191 && saturated == ["slow"])
-        outstanding.remove("slow")
+        outstanding.remove("slow", claim: claims[0])
         #expect(outstanding.room(of: 200).1.isEmpty)
+    }
+
+    @Test("the backlog counts the deliveries under way and ages the oldest claim among them")
+    func backlogAgesOldestClaim() {
+        let outstanding = Outstanding(perClient: 8)
+        let start = ContinuousClock.now
+        #expect(outstanding.backlog(at: start) == (0, .zero))
+        let first = outstanding.add("a", at: start)
+        _ = outstanding.add("b", at: start + .seconds(3))
+        #expect(outstanding.backlog(at: start + .seconds(10)) == (2, .seconds(10)))
+        outstanding.remove("a", claim: first)
+        #expect(outstanding.backlog(at: start + .seconds(10)) == (1, .seconds(7)))
     }
 }
 

@@ -4,16 +4,20 @@ import Hummingbird
 
 /// The operations listener's routes, apart from the public port: `/metrics` (Prometheus text format),
 /// `/healthz` (the process serves), `/readyz` (store, keys and authenticators ready; 503 otherwise) and,
-/// when an admin token is configured, the admin API under `/admin/`.
+/// when an admin token is configured, the admin API under `/admin/` and the operator console under `/console/`.
 public enum OperationsRouter {
     /// The routes.
     /// - Parameters:
     ///   - engines: The engines whose readiness `/readyz` reports.
     ///   - metrics: The metrics now, in Prometheus' text format (`/metrics`).
     ///   - admin: The admin API, when an admin token is configured.
-    public static func make(engines: EngineHandle, metrics: @escaping @Sendable () -> [UInt8], admin: AdminRoutes?) -> Router<BasicRequestContext> {
+    ///   - console: The operator console (`/console/`), when an admin token is configured.
+    public static func make(
+        engines: EngineHandle, metrics: @escaping @Sendable () -> [UInt8], admin: AdminRoutes?, console: OperatorConsole? = nil
+    ) -> Router<BasicRequestContext> {
         let router = Router()
         admin?.register(on: router)
+        console?.register(on: router)
         router.get("/metrics") { _, _ -> Response in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

@@ -2,7 +2,7 @@ import BackchannelCore
 import Foundation
 
 /// `server.operations:` the operations listener, apart from the public port: `/metrics`, `/healthz`
-/// and `/readyz`.
+/// and `/readyz`; with an admin token, the admin API (`/admin/`) and the operator console (`/console/`).
 public struct OperationsSettings: Decodable, Sendable {
     /// `enabled`: serve the operations listener at all.
     public var enabled: Bool = true
@@ -15,6 +15,10 @@ public struct OperationsSettings: Decodable, Sendable {
     public var adminToken: String?
     /// `admin_token_file`: a file holding the admin API's bearer token.
     public var adminTokenFile: String?
+
+    /// `console_session_seconds`: how long an operator console session lasts after signing in (15 minutes by
+    /// default, at most a day).
+    public var consoleSessionSeconds: Int = 900
 
     /// The shortest admin token accepted.
     public static let minAdminTokenLength = 32
@@ -46,7 +50,7 @@ public struct OperationsSettings: Decodable, Sendable {
     /// The defaults: enabled on 127.0.0.1:9090.
     public init() {}
 
-    private enum CodingKeys: String, CodingKey, CaseIterable { case enabled, host, port, adminToken, adminTokenFile }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case enabled, host, port, adminToken, adminTokenFile, consoleSessionSeconds }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -62,6 +66,10 @@ public struct OperationsSettings: Decodable, Sendable {
         if let adminToken, adminToken.count < Self.minAdminTokenLength {
             throw DecodingError.dataCorruptedError(
                 forKey: .adminToken, in: container, debugDescription: "must be at least \(Self.minAdminTokenLength) characters (openssl rand -hex 32)")
+        }
+        consoleSessionSeconds = try container.decodeIfPresent(Int.self, forKey: .consoleSessionSeconds) ?? consoleSessionSeconds
+        guard (1...86_400).contains(consoleSessionSeconds) else {
+            throw DecodingError.dataCorruptedError(forKey: .consoleSessionSeconds, in: container, debugDescription: "must be between 1 and 86400")
         }
         guard (0...65535).contains(port) else {
             throw DecodingError.dataCorruptedError(forKey: .port, in: container, debugDescription: "must be between 0 and 65535")

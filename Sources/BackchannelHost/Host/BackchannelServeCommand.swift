@@ -176,6 +176,19 @@ struct BackchannelServeCommand: AsyncParsableCommand {
         var reload: (@Sendable () -> ReloadOutcome)?
         if let config { reload = { reloader.reload(path: config) } }
         let admin = adminToken.map { AdminRoutes(engines: assembly.engines, token: $0, reload: reload, users: assembly.users) }
+        // The operator console: the admin token signs an operator in, under the admin API's rule.
+        let console: OperatorConsole?
+        let deliveries = assembly.deliveryCounters
+        do {
+            console = try adminToken.map { token in
+                try OperatorConsole(
+                    engines: assembly.engines, token: token, sessions: ConsoleSessions(lifetime: TimeInterval(operations.consoleSessionSeconds)),
+                    reload: reload, users: assembly.users, configuration: { reloader.configurationInForce }, deliveries: { deliveries.mapValues(\.counts) },
+                    audit: assembly.auditTail, logger: logger)
+            }
+        } catch {
+            throw Self.configurationFailure("the operator console: \(error)")
+        }
         let summary = config.map {
             StartupSummary.text(assembly, configurationFile: $0, dataDirectory: URL(fileURLWithPath: dataDir, isDirectory: true), adminAPI: adminToken != nil)
         }
@@ -186,7 +199,7 @@ struct BackchannelServeCommand: AsyncParsableCommand {
             server: try assembly.serverBuilder(),
             configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "backchanneld"),
             services: (tracing.map { [$0.service] } ?? []) + assembly.services + reloadOnSignal
-                + (operations.enabled ? [operationsApplication(assembly, registry: registry, admin: admin, logger: logger)] : []),
+                + (operations.enabled ? [operationsApplication(assembly, registry: registry, admin: admin, console: console, logger: logger)] : []),
             onServerRunning: { _ in
                 // Written and flushed at once: stdout is block-buffered when piped.
                 if announce {
@@ -202,11 +215,13 @@ struct BackchannelServeCommand: AsyncParsableCommand {
     }
 
     /// The operations listener, a service of the main application: shut down with it.
-    private func operationsApplication(_ assembly: ServerAssembly, registry: PrometheusCollectorRegistry, admin: AdminRoutes?, logger: Logger) -> any Service {
+    private func operationsApplication(
+        _ assembly: ServerAssembly, registry: PrometheusCollectorRegistry, admin: AdminRoutes?, console: OperatorConsole?, logger: Logger
+    ) -> any Service {
         let settings = assembly.configuration.server.operations
         // The public port's timeouts: an idle connection, or a request whose body trickles in, is closed.
         return Application(
-            router: OperationsRouter.make(engines: assembly.engines, metrics: { registry.emitToBuffer() }, admin: admin),
+            router: OperationsRouter.make(engines: assembly.engines, metrics: { registry.emitToBuffer() }, admin: admin, console: console),
             server: .http1(configuration: assembly.httpConfiguration),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "backchanneld-operations"),
             logger: logger)

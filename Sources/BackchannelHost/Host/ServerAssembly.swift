@@ -89,6 +89,11 @@ public struct ServerAssembly {
     let tracer: (any Tracer)?
     /// The clock the engine and plugins run on, for the purge too.
     let clock: any BackchannelClock
+    /// The latest audit events, for the operator console.
+    public let auditTail: AuditTail
+    /// Each authenticator's delivery counters, by its name (the operator console shows their counts).
+    public let deliveryCounters: [String: DeliveryCounters]
+
 
     /// Makes the server described by `configuration`.
     /// - Parameters:
@@ -171,7 +176,11 @@ public struct ServerAssembly {
         }
         var auditLogger = Logger(label: "backchannel.audit")
         auditLogger.logLevel = logger.logLevel
-        let audit = AuditLog(logger: auditLogger, subjects: configuration.audit.subjects, subjectKey: keys.subjectHashKey)
+        // What the audit trail logs is also kept, the latest events, for the operator console.
+        let auditTail = AuditTail()
+        let audit = AuditLog(
+            logger: AuditTailHandler.logger(auditLogger, tail: auditTail), subjects: configuration.audit.subjects, subjectKey: keys.subjectHashKey)
+        var deliveryCounters: [String: DeliveryCounters] = [:]
         let outboxWakeup = OutboxWakeup()
         var routes: [AuthenticatorRoute] = []
         for (index, settings) in configuration.authenticators.enumerated() {
@@ -181,6 +190,8 @@ public struct ServerAssembly {
             guard let frontChannelBaseURL = URL(string: "\(issuer)\(EndpointPaths.frontChannelPrefix)/\(name)/") else {
                 throw .plugin(PluginRegistryError.invalidConfiguration(plugin: settings.plugin, field: "name", reason: "does not make a valid URL path"), index: index)
             }
+            let counters = DeliveryCounters(authenticator: name)
+            deliveryCounters[name] = counters
             let services = BackchannelHostServices(
                 userDirectory: directory,
                 clock: clock,
@@ -192,7 +203,7 @@ public struct ServerAssembly {
                 exposure: ServerExposure(bindHost: configuration.server.host),
                 background: background,
                 http: httpClients.client,
-                deliveries: DeliveryCounters(authenticator: name)
+                deliveries: counters
             )
             do {
                 let instance = try plugins.makeAuthenticator(
@@ -225,6 +236,6 @@ public struct ServerAssembly {
             reloader: ConfigurationReloader(engines: engines, directory: directory, staticUsers: directories.staticUsers, configuration: configuration, logger: logger),
             router: router,
             transport: transport, pluginState: opened.pluginState, users: directories.storeUsers, directory: directory, background: background, httpClients: httpClients, storeServices: opened.services, outboxWakeup: outboxWakeup,
-            logger: logger, tracer: tracer, clock: clock)
+            logger: logger, tracer: tracer, clock: clock, auditTail: auditTail, deliveryCounters: deliveryCounters)
     }
 }

@@ -26,6 +26,8 @@ public final class ConfigurationReloader: Sendable {
     let staticUsers: ReloadableUserDirectory
     /// The configuration the server started with: what the sections a reload cannot change still run on.
     private let started: BackchanneldConfiguration
+    /// The file's tree as last applied (at start-up, or by a reload).
+    private let applied: Mutex<JSONValue?>
     private let reloading = Mutex(false)
     private let logger: Logger
 
@@ -34,7 +36,14 @@ public final class ConfigurationReloader: Sendable {
         self.directory = directory
         self.staticUsers = staticUsers
         self.started = configuration
+        self.applied = Mutex(configuration.source)
         self.logger = logger
+    }
+
+    /// The configuration file's tree as it was last applied, at start-up or by a reload (sections that need a
+    /// restart excepted: those run as they started); `nil` on the embedded defaults.
+    public var configurationInForce: JSONValue? {
+        applied.withLock { $0 }
     }
 
     /// Reloads from the file at `path`.
@@ -80,6 +89,7 @@ public final class ConfigurationReloader: Sendable {
         }
         staticUsers.replace(with: next.users)
         engines.replace(with: engine)
+        applied.withLock { $0 = next.source }
         // Against what runs, not the previous file: a section changed and changed back needs no restart, and
         // one changed in an earlier reload still does.
         return ReloadOutcome(applied: true, error: nil, restartNeeded: Self.restartNeeded(from: started.source, to: next.source))

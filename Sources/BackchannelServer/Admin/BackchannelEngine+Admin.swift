@@ -39,6 +39,17 @@ extension BackchannelEngine {
         return .cancelled
     }
 
+    /// How each client's requests ended on this node since it started (through reloads), by client id.
+    public var clientOutcomes: [String: ClientOutcomes.Tally] {
+        state.environment.clientOutcomes.all
+    }
+
+    /// The user the configured directories know by `subject`, for an operator's lookup.
+    /// - Throws: The directory's error (out of reach).
+    public func directoryUser(subject: String) async throws -> DirectoryUser? {
+        try await state.userDirectory?.user(subject: subject)
+    }
+
     /// The registered clients, by `client_id`.
     public var clientSummaries: [ClientSummary] {
         clients.all.map(ClientSummary.init)

@@ -22,6 +22,8 @@ public struct EngineEnvironment: Sendable {
     /// The traces ping and push requests began in, for their notifications; shared by the engines a
     /// reload makes from this environment.
     let requestTraces = RequestTraceContexts()
+    /// How each client's requests ended, kept across reloads.
+    let clientOutcomes = ClientOutcomes()
 
     /// Describes the engine's environment.
     public init(

@@ -88,7 +88,8 @@ final class EngineState: Sendable {
         self.authorizationDetails = AuthorizationDetailsValidator(types: policy.authorizationDetailsTypes)
         self.limiter = AbuseLimiter(limits: policy.limits, store: stores.limits, directory: configuration.userDirectory, logger: logger)
         self.tracer = EngineTracer(environment.tracer)
-        self.metrics = EngineMetrics(clients: configuration.clients.map(\.clientId), authenticators: routes.names, tracer: tracer)
+        self.metrics = EngineMetrics(clients: configuration.clients.map(\.clientId), authenticators: routes.names, tracer: tracer,
+            outcomes: environment.clientOutcomes)
         self.tokenIssuer = TokenIssuer(issuer: issuer, keys: configuration.keys, policy: policy, random: random)
         self.idTokenHints = IDTokenHintValidator(
             issuer: issuer, keys: configuration.keys, acceptRetiredKeys: policy.acceptIdTokenHintsFromRetiredKeys)

@@ -1,3 +1,4 @@
+import Foundation
 import Metrics
 import Tracing
 import Synchronization
@@ -29,7 +30,10 @@ public final class EngineMetrics: Sendable {
     private static let refusals = Mutex<[String: Counter]>([:])
     private let tracer: EngineTracer
 
-    init(clients: [String], authenticators: [String], tracer: EngineTracer = .off) {
+    private let outcomes: ClientOutcomes?
+
+    init(clients: [String], authenticators: [String], tracer: EngineTracer = .off, outcomes: ClientOutcomes? = nil) {
+        self.outcomes = outcomes
         knownClients = Set(clients)
         self.tracer = tracer
         // Every series a dashboard or an alert names exists from the start, at zero.
@@ -60,6 +64,7 @@ public final class EngineMetrics: Sendable {
         }
         counter.increment()
         requestTimers[endpoint]?.recordNanoseconds(duration.nanoseconds)
+        outcomes?.record(client: client, endpoint: endpoint.rawValue, outcome: outcome, at: Date())
     }
 
     /// Records how long a call into an authenticator took.

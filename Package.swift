@@ -441,7 +441,7 @@ let package = Package(
         .testTarget(
             name: "BackchannelHTTPTests",
             dependencies: [
-                "BackchannelHTTP", "BackchannelServer", "CertificateFixtures",
+                "BackchannelHTTP", "BackchannelServer", "CertificateFixtures", "BackchannelTesting", "BackchannelCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

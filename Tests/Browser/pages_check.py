@@ -179,7 +179,10 @@ report.lowContrast = [...document.querySelectorAll('h1, h2, p, label, button, sp
     return [e.textContent.trim().slice(0, 30), ratio, needed]; }).filter(([, r, n]) => r < n).map(([t, r]) => `${t} ${r.toFixed(2)}`);
 report.emptyBoxes = [...document.querySelectorAll('p, div, [role=status]')].filter(visible)
   .filter(e => !e.innerText.trim() && !e.querySelector('input, button, img')).map(e => e.className || e.tagName);
-report.controls = [...document.querySelectorAll('button, a[href], input:not([type=hidden])')].filter(visible).length;
+report.controls = [...document.querySelectorAll('button, a[href], input:not([type=hidden]), select')].filter(visible).length;
+// A box that scrolls sideways (a wide table at phone width) is a Tab stop of its own in Chromium.
+report.scrollers = [...document.querySelectorAll('div, pre')].filter(e => e.scrollWidth > e.clientWidth
+  && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX)).length;
 return report;
 """
 
@@ -201,11 +204,11 @@ def audit(driver, name, screenshots=None):
         driver.save_screenshot(os.path.join(screenshots, name + ".png"))
     # Keyboard: Tab from the top of the page reaches every control.
     reached = set()
-    for index in range(report["controls"] + 2):
+    for index in range(report["controls"] + report["scrollers"] + 2):
         (driver.find_element(By.TAG_NAME, "body") if index == 0 else driver.switch_to.active_element).send_keys(Keys.TAB)
         element = driver.switch_to.active_element
-        if element.tag_name in ("button", "a", "input"):
-            reached.add(element.get_attribute("outerHTML")[:120])
+        if element.tag_name in ("button", "a", "input", "select"):
+            reached.add(element.id)  # the element itself: two buttons may read alike
     results.append(("every control is reachable with Tab", len(reached) >= report["controls"], f"{len(reached)} of {report['controls']}"))
     return results
 

@@ -22,4 +22,16 @@ struct BrowserTests {
         #expect(output.contains(" passed, 0 failed"), "\(output)")
         #expect(!output.contains("FAIL"), "\(output)")
     }
+
+    static let consoleScript = script.deletingLastPathComponent().appendingPathComponent("console_check.py")
+
+    @Test("the operator console: sign-in, a filter and a cancel, a forged CSRF token refused, a reload, every page at phone width, a session's end",
+        .enabled(if: BackchanneldProcess.isBuilt, "skipped: the backchanneld binary is not built beside the tests"),
+        .enabled(if: browserInstalled, "skipped: chromium, chromium-driver or selenium is missing; .ci/run installs them"))
+    func consoleInChromium() async throws {
+        let (status, output) = try await ChildProcess.python([Self.consoleScript.path, BackchanneldProcess.executable.path])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains(" passed, 0 failed"), "\(output)")
+        #expect(!output.contains("FAIL"), "\(output)")
+    }
 }

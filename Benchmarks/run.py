@@ -712,7 +712,8 @@ def main():
     parser.add_argument("--parts", default="stores,metrics,instructions",
                         help="stores (every store's figures), metrics (what metrics cost a poll), instructions (callgrind's counts per request), "
                              "directory (users in the store, LDAP; Benchmarks/directory.py), "
-                             "authorization-details (a 4 KiB authorization_details against none; Benchmarks/authorization_details.py)")
+                             "authorization-details (a 4 KiB authorization_details against none; Benchmarks/authorization_details.py), "
+                             "tracing (observability.tracing off, on, on at 1 %; Benchmarks/tracing.py)")
     options = parser.parse_args()
 
     ensure_wrk()
@@ -757,6 +758,10 @@ def main():
         if "authorization-details" in parts:
             import authorization_details
             report["authorization_details"] = authorization_details.measure_authorization_details(options.duration, work)
+        if "tracing" in parts:
+            import tracing
+            print("measuring the cost of tracing…", flush=True)
+            report["tracing"] = tracing.measure_tracing(options.duration, work)
     finally:
         if postgres:
             postgres.stop()
@@ -810,6 +815,9 @@ def main():
     if "authorization_details" in report:
         import authorization_details
         lines += [""] + authorization_details.details_lines(report["authorization_details"])
+    if "tracing" in report:
+        import tracing
+        lines += [""] + tracing.tracing_lines(report["tracing"])
     report["unexpected_answers_all_runs"] = sum(UNEXPECTED)
     lines += ["", f"Answers other than the expected one, over all {len(UNEXPECTED)} measured wrk runs: {sum(UNEXPECTED)}."]
     markdown = "\n".join(lines)

@@ -74,7 +74,7 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler, BatchCa
             var delay = Double(configuration.retryDelayMs) / 1000
             while true {
                 do {
-                    try await client.send(message)
+                    try await services.outboundCalls.record("SMTP", peer: "smtp_relay") { try await client.send(message) }
                     services.deliveries.record(.sent)
                     services.logger.debug("authentication mail sent", metadata: ["auth_req_id_sha256": "\(authReqId)"])
                     return

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BackchannelCore
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -45,6 +46,17 @@ public struct OutboundTracing: Sendable {
             span.attributes["http.response.status_code"] = Int(response.status.code)
             if response.status.code >= 400 { span.setStatus(SpanStatus(code: .error)) }
             return response
+        }
+    }
+}
+
+extension OutboundTracing: OutboundCallRecorder {
+    /// A call a plugin makes by itself (an SMTP relay) in a client span named `name`, with its `peer`.
+    public func record<T>(_ name: String, peer: String, _ call: () async throws -> T) async rethrows -> T {
+        guard let tracer else { return try await call() }
+        return try await tracer.withAnySpan(name, ofKind: .client) { span in
+            span.attributes["backchannel.peer"] = peer
+            return try await call()
         }
     }
 }

@@ -34,6 +34,9 @@ public struct BackchannelHostServices: Sendable {
     public var exposure: ServerExposure
     /// Where the plugin reports each delivery attempt (sent, retried, failed) for the operator's metrics.
     public var deliveries: any DeliveryRecorder
+    /// Where the plugin records the calls it makes to other services by itself (an SMTP relay): spans of
+    /// the request's trace when the host traces. Records nothing by default. (Plugin API 1.4.)
+    public var outboundCalls: any OutboundCallRecorder = UnrecordedOutboundCalls()
 
     /// Creates the services. Everything a plugin's correctness depends on is required: a plugin never
     /// runs on a stand-in (state that another node cannot see, a link to a host that is not this one,

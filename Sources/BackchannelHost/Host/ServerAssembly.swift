@@ -192,7 +192,7 @@ public struct ServerAssembly {
             }
             let counters = DeliveryCounters(authenticator: name)
             deliveryCounters[name] = counters
-            let services = BackchannelHostServices(
+            var services = BackchannelHostServices(
                 userDirectory: directory,
                 clock: clock,
                 random: random,
@@ -205,6 +205,7 @@ public struct ServerAssembly {
                 http: httpClients.client,
                 deliveries: counters
             )
+            services.outboundCalls = OutboundTracing(tracer)
             do {
                 let instance = try plugins.makeAuthenticator(
                     plugin: settings.plugin, name: name, configuration: settings.configuration,

@@ -190,6 +190,49 @@ struct TracingTests {
     }
 }
 
+extension TracingTests {
+    @Test("an e-mail authenticator's SMTP call is a span of the request's trace, under its authenticator's call, its failure marked")
+    func smtpCallTraced() async throws {
+        let directory = try ChildProcess.temporaryDirectory("tracing-smtp")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let received = Received()
+        let port = try LoopbackPort.free()
+        // A relay that refuses connections: the delivery fails at once (no retry window), and says so.
+        let closedPort = try LoopbackPort.free()
+        try await LoopbackHTTPServer.serve(standIns(received), port: port) {
+            let file = directory.appendingPathComponent("backchannel.yaml")
+            try """
+                policy: { min_client_secret_length: 8 }
+                observability:
+                  tracing: { endpoint: "http://127.0.0.1:\(port)/v1/traces" }
+                clients:
+                  - { client_id: rp, client_secret: \(Self.secret) }
+                authenticators:
+                  - { plugin: email, configuration: { smtp: { host: 127.0.0.1, port: \(closedPort), security: none }, from: login@example.com,
+                      retry_window_seconds: 0 } }
+                users:
+                  - { subject: carol, email: carol@example.com }
+                """.write(to: file, atomically: true, encoding: .utf8)
+            let server = try await BackchanneldProcess(
+                arguments: ["--config", file.path, "--data-dir", directory.appendingPathComponent("data").path], log: directory.appendingPathComponent("log"))
+            defer { server.stop() }
+            let started = try await HTTPPeer.post(
+                "\(server.baseURL)/backchannel/authentication", form: [("scope", "openid"), ("login_hint", "carol")], basic: ("rp", Self.secret),
+                headers: [("traceparent", "00-\(Self.callerTrace)-\(Self.callerSpan)-01")])
+            #expect(started.status == 200, "\(started.text)")
+            await received.events.wait(for: "span SMTP")
+            await received.events.wait(for: "span authenticator start")
+            let trace = received.spans.filter { $0.traceId == Self.callerTrace }
+            let smtp = try #require(trace.first { $0.name == "SMTP" })
+            let start = try #require(trace.first { $0.name == "authenticator start" })
+            #expect(smtp.parentSpanId == start.spanId)
+            #expect(smtp.kind == 3 && smtp.attributes["backchannel.peer"] == "smtp_relay")
+            #expect(smtp.statusCode == 2)
+            #expect(!smtp.attributes.values.contains { $0.contains("carol") })
+        }
+    }
+}
+
 /// A trace's spans as an indented tree, children in the order they were exported.
 enum SpanTree {
     static func render(_ spans: [OTLPSpan], trace: String) -> String {

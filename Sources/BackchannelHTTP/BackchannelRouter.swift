@@ -32,15 +32,17 @@ public enum BackchannelRouter {
     ///   - clientCertificates: Where client certificates come from, for mutual TLS.
     ///   - tracer: Where each request's server span goes (and the W3C `traceparent` it carried is honoured);
     ///     `nil`, the default, records none.
+    ///   - sampling: The share of requests without a `traceparent` whose traces are recorded (0 to 1).
     public static func make<Context: RequestContext>(
         engines: EngineHandle,
         maxBodySize: Int = 64 * 1024,
         context: Context.Type = BasicRequestContext.self,
         clientCertificates: ClientCertificateSource = .none,
-        tracer: (any Tracer)? = nil
+        tracer: (any Tracer)? = nil,
+        sampling: Double = 1
     ) -> Router<Context> {
         let router = Router(context: Context.self)
-        if let tracer { router.middlewares.add(TraceRequestsMiddleware(tracer: tracer)) }
+        if let tracer { router.middlewares.add(TraceRequestsMiddleware(tracer: tracer, sampler: TraceSampler(ratio: sampling))) }
         OAuthRoutes(engines: engines, maxBodySize: maxBodySize, certificates: clientCertificates).register(on: router)
         MetadataRoutes(engines: engines).register(on: router)
         UserinfoRoutes(engines: engines, maxBodySize: maxBodySize, certificates: clientCertificates).register(on: router)

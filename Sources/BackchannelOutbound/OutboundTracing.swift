@@ -8,7 +8,8 @@ import Tracing
 /// Outbound HTTP calls in spans of their own (`HTTP POST`, kind client), with the W3C `traceparent` of the
 /// current trace sent along, so the gateway, relay, push service or client endpoint can join the trace.
 ///
-/// A span says the method, the scheme, host and port, and the status, never the path or the query: a
+/// Only within a trace (a request's, or the background work it submitted): a call outside one is made as it
+/// is. A span says the method, the scheme, host and port, and the status, never the path or the query: a
 /// webhook's or gateway's URL often carries its secret there. Off (no tracer), a call is made as it is.
 public struct OutboundTracing: Sendable {
     /// The tracer; `nil` when tracing is off.
@@ -31,7 +32,8 @@ public struct OutboundTracing: Sendable {
     package func execute(
         _ request: HTTPClientRequest, with client: HTTPClient, timeout: TimeAmount, peer: String
     ) async throws -> HTTPClientResponse {
-        guard let tracer else { return try await client.execute(request, timeout: timeout) }
+        // Within a recorded trace only (a request's, or the background work it submitted).
+        guard let tracer, ServiceContext.current != nil else { return try await client.execute(request, timeout: timeout) }
         return try await tracer.withAnySpan("HTTP \(request.method.rawValue)", ofKind: .client) { span in
             var request = request
             tracer.inject(span.context, into: &request.headers, using: HeadersInjector())
@@ -53,7 +55,7 @@ public struct OutboundTracing: Sendable {
 extension OutboundTracing: OutboundCallRecorder {
     /// A call a plugin makes by itself (an SMTP relay) in a client span named `name`, with its `peer`.
     public func record<T>(_ name: String, peer: String, _ call: () async throws -> T) async rethrows -> T {
-        guard let tracer else { return try await call() }
+        guard let tracer, ServiceContext.current != nil else { return try await call() }
         return try await tracer.withAnySpan(name, ofKind: .client) { span in
             span.attributes["backchannel.peer"] = peer
             return try await call()

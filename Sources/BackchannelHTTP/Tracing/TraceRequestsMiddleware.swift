@@ -8,12 +8,20 @@ import Tracing
 ///
 /// The span is named by method and route pattern (`POST /bc-authorize`, `GET /fc/sms/:code`), never by the
 /// path as sent, and records no query, header or body: a front-channel link carries its secret in the path.
+///
+/// Which requests are traced is decided here, before anything is made: a request carrying a `traceparent`
+/// follows its sampled flag; another starts a recorded trace at the configured ratio. A request not traced
+/// makes no span anywhere (every other span of the server is a child of a request's, or of a trace kept
+/// for its notification).
 struct TraceRequestsMiddleware<Context: RequestContext>: RouterMiddleware {
     let tracer: any Tracer
+    let sampler: TraceSampler
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let traceparent = request.headers[.traceparent]
+        guard traceparent.flatMap(TraceSampler.sampled(traceparent:)) ?? sampler.sample() else { return try await next(request, context) }
         var parent = ServiceContext.topLevel
-        tracer.extract(request.headers, into: &parent, using: HTTPFieldsExtractor())
+        if traceparent != nil { tracer.extract(request.headers, into: &parent, using: HTTPFieldsExtractor()) }
         let method = request.method.rawValue
         let span = tracer.startAnySpan("\(method)", context: parent, ofKind: .server)
         defer { span.end() }
@@ -46,4 +54,9 @@ private struct HTTPFieldsExtractor: Extractor {
     func extract(key: String, from fields: HTTPFields) -> String? {
         HTTPField.Name(key).flatMap { fields[$0] }
     }
+}
+
+extension HTTPField.Name {
+    /// W3C Trace Context's header.
+    fileprivate static let traceparent = HTTPField.Name("traceparent")!
 }

@@ -154,7 +154,7 @@ struct BackchannelServeCommand: AsyncParsableCommand {
         let assembly: ServerAssembly
         do {
             assembly = try await ServerAssembly.assemble(
-                configuration, components: components, dataDirectory: URL(fileURLWithPath: dataDir, isDirectory: true), tracer: tracing?.tracer,
+                configuration, components: components, dataDirectory: URL(fileURLWithPath: dataDir, isDirectory: true), tracing: tracing,
                 logger: logger)
         } catch {
             throw Self.configurationFailure(config.map { "\($0): \(error)" } ?? "\(error)")

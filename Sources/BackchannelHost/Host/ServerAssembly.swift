@@ -104,8 +104,9 @@ public struct ServerAssembly {
     ///   - random: The CSPRNG.
     ///   - environment: Where `BACKCHANNEL_KEY_ENCRYPTION_KEY` is read.
     ///   - background: Where plugins run their deliveries; by default a new one, which carries the submitter's
-    ///     trace into the work when `tracer` is set.
-    ///   - tracer: Where spans go (``TracingBackend/tracer``); `nil`, the default, records none.
+    ///     trace into the work when `tracing` is set.
+    ///   - tracing: Where spans go and which requests are traced (`observability.tracing`); `nil`, the default,
+    ///     records none.
     ///   - logger: The logger.
     /// - Throws: ``Failure`` naming what to fix.
     public static func assemble(
@@ -116,9 +117,10 @@ public struct ServerAssembly {
         random: any RandomSource = SystemRandomSource(),
         environment: [String: String] = ProcessInfo.processInfo.environment,
         background: BackgroundWork? = nil,
-        tracer: (any Tracer)? = nil,
+        tracing: TracingBackend? = nil,
         logger: Logger
     ) async throws(Failure) -> ServerAssembly {
+        let tracer = tracing?.tracer
         let background = background ?? (tracer == nil ? BackgroundWork() : TracingBackend.backgroundWork())
         let issuer = configuration.server.effectiveIssuer
         // Checked before anything is opened or created: a bad issuer or host is a configuration error.
@@ -231,7 +233,7 @@ public struct ServerAssembly {
         let engines = EngineHandle(engine)
         let router = BackchannelRouter.make(
             engines: engines, maxBodySize: configuration.server.maxBodySize, context: BackchannelRequestContext.self,
-            clientCertificates: transport.certificateSource, tracer: tracer)
+            clientCertificates: transport.certificateSource, tracer: tracer, sampling: tracing?.sampling ?? 1)
         return ServerAssembly(
             configuration: configuration, engines: engines,
             reloader: ConfigurationReloader(engines: engines, directory: directory, staticUsers: directories.staticUsers, configuration: configuration, logger: logger),

@@ -12,6 +12,9 @@ public struct TracingBackend: Sendable {
     public let tracer: any Tracer
     /// Batches and exports the spans; run it in the server's service group.
     public let service: any Service
+    /// The share of requests without a `traceparent` whose traces are recorded (decided by the HTTP adapter
+    /// before any span is made).
+    public let sampling: Double
 
     /// A backend for `settings`, reporting its own failures (a collector out of reach) on `logger`.
     /// - Throws: swift-otel's configuration error.
@@ -25,13 +28,14 @@ public struct TracingBackend: Sendable {
         configuration.traces.otlpExporter.endpoint = settings.endpoint
         // Protobuf: swift-otel's OTLP/JSON writes trace and span ids in base64 where collectors read hex.
         configuration.traces.otlpExporter.protocol = .httpProtobuf
-        // New traces are kept at the configured ratio; a caller's traceparent decides for its own.
-        configuration.traces.sampler = .parentBasedTraceIDRatio(ratio: settings.sampling) ?? .parentBasedAlwaysOn
+        // Which requests are traced is decided before any span is made (the HTTP adapter's sampler, a caller's
+        // traceparent); every span made belongs to a recorded trace.
+        configuration.traces.sampler = .parentBasedAlwaysOn
         configuration.propagators = [.traceContext]
         configuration.diagnosticLogger = .custom(logger)
         configuration.diagnosticLogLevel = .warning
         let backend = try OTel.makeTracingBackend(configuration: configuration)
-        (tracer, service) = (backend.factory, backend.service)
+        (tracer, service, sampling) = (backend.factory, backend.service, settings.sampling)
     }
 
     /// Adds the current trace's `trace_id` and `span_id` to every log line, audit events included.

@@ -25,7 +25,7 @@ struct AuthenticationEndpoint: EngineEndpoint {
         authorization: String?,
         clientCertificate: ClientCertificate? = nil
     ) async -> Result<AuthenticationAcknowledgement, OAuthError> {
-        await state.tracer.span("ciba backchannel_authentication") { span in
+        await state.tracer.childSpan("ciba backchannel_authentication") { span in
             let started = ContinuousClock.now
             var clientId: String?
             let result: Result<AuthenticationAcknowledgement, OAuthError>
@@ -45,8 +45,10 @@ struct AuthenticationEndpoint: EngineEndpoint {
                 if case .success(let acknowledgement) = result {
                     let hash = AuthReqIdSecret.hash(acknowledgement.authReqId)
                     span.attributes["backchannel.auth_req_id_sha256"] = AuditLog.label(hash).description
-                    // The notification of this request, delivered later, joins this trace.
-                    state.environment.requestTraces.remember(span.context, for: hash)
+                    // The notification of a ping or push request, delivered later, joins this trace.
+                    if let clientId, let client = clients.client(id: clientId), client.deliveryMode != .poll {
+                        state.environment.requestTraces.remember(span.context, for: hash)
+                    }
                 }
             }
             return result

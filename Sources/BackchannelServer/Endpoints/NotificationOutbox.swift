@@ -29,12 +29,13 @@ struct NotificationOutbox: EngineEndpoint {
     /// - Returns: How the attempt ended.
     @discardableResult
     func deliver(_ due: DueNotification, transport: some NotificationTransport) async -> NotificationAttemptOutcome {
-        guard state.tracer.isOn else { return await attempt(due, transport: transport) }
-        // A child of the trace its request began in, when this node began it: the client's request, the
-        // user's message and the notification are one tree.
+        // A child of the trace its request began in, when this node recorded one: the client's request, the
+        // user's message and the notification are one tree. Otherwise (a request not sampled, or taken by
+        // another node) the delivery is not traced.
         let hash = due.request.authReqIdHash
         let traces = state.environment.requestTraces
-        return await state.tracer.span("ciba notify", kind: .producer, context: traces.context(for: hash)) { span in
+        guard state.tracer.isOn, let context = traces.context(for: hash) else { return await attempt(due, transport: transport) }
+        return await state.tracer.span("ciba notify", kind: .producer, context: context) { span in
             span?.attributes["backchannel.auth_req_id_sha256"] = AuditLog.label(hash).description
             span?.attributes["oauth.client_id"] = due.request.clientId
             if let mode = due.request.notification?.mode { span?.attributes["backchannel.delivery_mode"] = "\(mode)" }

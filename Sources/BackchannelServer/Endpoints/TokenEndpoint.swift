@@ -16,7 +16,7 @@ struct TokenEndpoint: EngineEndpoint {
     func tokenRequest(
         _ parameters: OAuthParameters, authorization: String?, clientCertificate: ClientCertificate? = nil
     ) async -> Result<TokenResponse, OAuthError> {
-        await state.tracer.span("ciba token") { span in
+        await state.tracer.childSpan("ciba token") { span in
             let started = ContinuousClock.now
             var clientId: String?
             let result: Result<TokenResponse, OAuthError>

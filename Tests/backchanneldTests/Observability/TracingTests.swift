@@ -233,6 +233,32 @@ extension TracingTests {
     }
 }
 
+extension TracingTests {
+    @Test("with sampling 0, a request makes no span unless its traceparent asks for its trace; one whose traceparent declines makes none")
+    func samplingDecidedAtTheRequest() async throws {
+        let directory = try ChildProcess.temporaryDirectory("tracing-sampling")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let received = Received()
+        let port = try LoopbackPort.free()
+        try await LoopbackHTTPServer.serve(standIns(received), port: port) {
+            let server = try await node(directory, standIns: port, sampling: "0")
+            defer { server.stop() }
+            let declined = "1bf7651916cd43dd8448eb211c80319c"
+            for traceparent in [nil, "00-\(declined)-b7ad6b7169203331-00", "00-\(Self.callerTrace)-\(Self.callerSpan)-01"] {
+                let answer = try await HTTPPeer.post(
+                    "\(server.baseURL)/backchannel/authentication",
+                    form: [("scope", "openid"), ("login_hint", "carol"), ("client_notification_token", "notify-me-0123456789")],
+                    basic: ("rp", Self.secret), headers: traceparent.map { [("traceparent", $0)] } ?? [])
+                #expect(answer.status == 200, "\(answer.text)")
+            }
+            // Spans leave in the order they ended: once the traced request's have come, the others' would have too.
+            await received.events.wait(for: "span POST /backchannel/authentication")
+            await received.events.wait(for: "/messages", count: 3)
+            #expect(received.spans.allSatisfy { $0.traceId == Self.callerTrace }, "\(received.spans.map(\.traceId))")
+        }
+    }
+}
+
 /// A trace's spans as an indented tree, children in the order they were exported.
 enum SpanTree {
     static func render(_ spans: [OTLPSpan], trace: String) -> String {

@@ -126,6 +126,7 @@ class Collector(BaseHTTPRequestHandler):
                 traces.setdefault(span["trace"], []).append(span)
                 last_seen[span["trace"]] = time.time()
         self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
         self.send_header("Content-Length", "0")
         self.end_headers()
 

@@ -27,13 +27,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pages_check  # noqa: E402  (its checks, waits and the phone-width audit)
-from pages_check import audited, check, free_port, wait_for, wait_text  # noqa: E402
+from pages_check import audited, check, free_port, phone, wait_for, wait_text  # noqa: E402
 
 TOKEN = "console-admin-token-" + "0123456789abcdef" * 2
 CLIENT = ("desk", "desk-secret-0042")
@@ -113,18 +111,13 @@ def main():
     shots = arguments.screenshots
     directory = tempfile.mkdtemp(prefix="console-check-")
     servers = []
-    options = webdriver.ChromeOptions()
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(argument)
-    options.add_experimental_option("mobileEmulation", {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2, "touch": True}})
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
     driver = None
     try:
         server, issuer, console, path = serve(arguments.backchanneld, os.path.join(directory, "main"), 900)
         servers.append(server)
         carol, dave = start(issuer, "carol"), start(issuer, "dave")
         check("two requests are pending", bool(carol and dave))
-        driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+        driver = phone()
 
         # Signing in.
         driver.get(console + "/pending")

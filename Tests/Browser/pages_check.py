@@ -226,6 +226,16 @@ BAD_PAGE = """<!doctype html><html><head><title></title></head><body style="font
 </body></html>"""
 
 
+def phone():
+    """Headless Chromium as a phone: 390 CSS pixels wide at twice the density, with a touch screen."""
+    options = webdriver.ChromeOptions()
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(argument)
+    options.add_experimental_option("mobileEmulation", {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2, "touch": True}})
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    return webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("backchanneld")
@@ -264,18 +274,12 @@ users:
         [arguments.backchanneld, "--config", os.path.join(directory, "backchannel.yaml"), "--data-dir", os.path.join(directory, "data"),
          "--port", str(port), "--operations-port", str(free_port()), "--log-level", "warning"],
         stdout=open(os.path.join(directory, "server.log"), "w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    options = webdriver.ChromeOptions()
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(argument)
-    # A phone: 390 CSS pixels wide at twice the density, with a touch screen.
-    options.add_experimental_option("mobileEmulation", {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2, "touch": True}})
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
     driver = None
     try:
         started = wait_for(lambda: urllib.request.urlopen(issuer + "/.well-known/openid-configuration", timeout=1).status == 200
                            if server.poll() is None else None, 20)
         check("backchanneld starts", started)
-        driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+        driver = phone()
 
         # The audit itself: every check fails on a page built to fail it.
         driver.get("data:text/html;base64," + base64.b64encode(BAD_PAGE.encode()).decode())

@@ -25,21 +25,12 @@ struct AuthenticationEndpoint: EngineEndpoint {
         authorization: String?,
         clientCertificate: ClientCertificate? = nil
     ) async -> Result<AuthenticationAcknowledgement, OAuthError> {
-        await state.tracer.childSpan("ciba backchannel_authentication") { span in
-            let started = ContinuousClock.now
-            var clientId: String?
-            let result: Result<AuthenticationAcknowledgement, OAuthError>
-            do throws(OAuthError) {
-                result = .success(try await acceptAuthenticationRequest(
-                    parameters, authorization: authorization, clientCertificate: clientCertificate, clientId: &clientId))
-            } catch {
-                result = .failure(error)
-            }
-            metrics.request(.backchannelAuthentication, outcome: result.outcome, client: clientId, duration: ContinuousClock.now - started)
-            if case .failure(.invalidClient) = result {
-                audit.clientAuthenticationFailed(
-                    endpoint: .backchannelAuthentication, clientId: clients.presentedClientId(parameters, authorization: authorization))
-            }
+        // Off, or outside a request's trace, the request is answered without a span's closure around it.
+        guard state.tracer.isOn, ServiceContext.current != nil else {
+            return await answer(parameters, authorization: authorization, clientCertificate: clientCertificate).result
+        }
+        return await state.tracer.span("ciba backchannel_authentication") { span in
+            let (result, clientId) = await answer(parameters, authorization: authorization, clientCertificate: clientCertificate)
             if let span {
                 span.describe(outcome: result.outcome, client: clientId)
                 if case .success(let acknowledgement) = result {
@@ -53,6 +44,27 @@ struct AuthenticationEndpoint: EngineEndpoint {
             }
             return result
         }
+    }
+
+    /// The answer to an authentication request, and the client it authenticated, counted and audited.
+    private func answer(
+        _ parameters: OAuthParameters, authorization: String?, clientCertificate: ClientCertificate?
+    ) async -> (result: Result<AuthenticationAcknowledgement, OAuthError>, clientId: String?) {
+        let started = ContinuousClock.now
+        var clientId: String?
+        let result: Result<AuthenticationAcknowledgement, OAuthError>
+        do throws(OAuthError) {
+            result = .success(try await acceptAuthenticationRequest(
+                parameters, authorization: authorization, clientCertificate: clientCertificate, clientId: &clientId))
+        } catch {
+            result = .failure(error)
+        }
+        metrics.request(.backchannelAuthentication, outcome: result.outcome, client: clientId, duration: ContinuousClock.now - started)
+        if case .failure(.invalidClient) = result {
+            audit.clientAuthenticationFailed(
+                endpoint: .backchannelAuthentication, clientId: clients.presentedClientId(parameters, authorization: authorization))
+        }
+        return (result, clientId)
     }
 
     private func acceptAuthenticationRequest(

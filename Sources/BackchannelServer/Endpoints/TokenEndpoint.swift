@@ -16,19 +16,12 @@ struct TokenEndpoint: EngineEndpoint {
     func tokenRequest(
         _ parameters: OAuthParameters, authorization: String?, clientCertificate: ClientCertificate? = nil
     ) async -> Result<TokenResponse, OAuthError> {
-        await state.tracer.childSpan("ciba token") { span in
-            let started = ContinuousClock.now
-            var clientId: String?
-            let result: Result<TokenResponse, OAuthError>
-            do throws(OAuthError) {
-                result = .success(try await redeem(parameters, authorization: authorization, certificate: clientCertificate, clientId: &clientId))
-            } catch {
-                result = .failure(error)
-            }
-            metrics.request(.token, outcome: result.outcome, client: clientId, duration: ContinuousClock.now - started)
-            if case .failure(.invalidClient) = result {
-                audit.clientAuthenticationFailed(endpoint: .token, clientId: clients.presentedClientId(parameters, authorization: authorization))
-            }
+        // Off, or outside a request's trace, the request is answered without a span's closure around it.
+        guard state.tracer.isOn, ServiceContext.current != nil else {
+            return await answer(parameters, authorization: authorization, clientCertificate: clientCertificate).result
+        }
+        return await state.tracer.span("ciba token") { span in
+            let (result, clientId) = await answer(parameters, authorization: authorization, clientCertificate: clientCertificate)
             span?.describe(outcome: result.outcome, client: clientId)
             // Only a request that was redeemed is named: a guessed or garbage id is nobody's.
             if let span, case .success = result, let authReqId = (try? parameters.value("auth_req_id")) ?? nil {
@@ -36,6 +29,25 @@ struct TokenEndpoint: EngineEndpoint {
             }
             return result
         }
+    }
+
+    /// The answer to a token request, and the client it authenticated, counted and audited.
+    private func answer(
+        _ parameters: OAuthParameters, authorization: String?, clientCertificate: ClientCertificate?
+    ) async -> (result: Result<TokenResponse, OAuthError>, clientId: String?) {
+        let started = ContinuousClock.now
+        var clientId: String?
+        let result: Result<TokenResponse, OAuthError>
+        do throws(OAuthError) {
+            result = .success(try await redeem(parameters, authorization: authorization, certificate: clientCertificate, clientId: &clientId))
+        } catch {
+            result = .failure(error)
+        }
+        metrics.request(.token, outcome: result.outcome, client: clientId, duration: ContinuousClock.now - started)
+        if case .failure(.invalidClient) = result {
+            audit.clientAuthenticationFailed(endpoint: .token, clientId: clients.presentedClientId(parameters, authorization: authorization))
+        }
+        return (result, clientId)
     }
 
     private func redeem(

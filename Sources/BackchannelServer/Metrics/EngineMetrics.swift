@@ -92,12 +92,19 @@ public final class EngineMetrics: Sendable {
     /// Times `body`, a call into `authenticator`, in a span of its own (`authenticator start`, `… status`,
     /// `… cancel`) when tracing is on.
     func timing<T>(_ authenticator: String, _ call: String, _ body: () async throws -> T) async rethrows -> T {
-        try await tracer.childSpan("authenticator \(call)") { span in
-            span?.attributes["backchannel.authenticator"] = authenticator
-            let started = ContinuousClock.now
-            defer { pluginCall(authenticator, call, duration: ContinuousClock.now - started) }
-            return try await body()
+        if tracer.isOn, ServiceContext.current != nil {
+            return try await tracer.span("authenticator \(call)") { span in
+                span?.attributes["backchannel.authenticator"] = authenticator
+                return try await timed(authenticator, call, body)
+            }
         }
+        return try await timed(authenticator, call, body)
+    }
+
+    private func timed<T>(_ authenticator: String, _ call: String, _ body: () async throws -> T) async rethrows -> T {
+        let started = ContinuousClock.now
+        defer { pluginCall(authenticator, call, duration: ContinuousClock.now - started) }
+        return try await body()
     }
 }
 

@@ -20,19 +20,26 @@ public struct MeteredPendingRequestStore: PendingRequestStore {
         }
 
         /// Times `body` and counts its error; in a span `store <operation>` (the kind of statement, never
-        /// its values) when tracing is on.
+        /// its values) within a request's trace.
         func measure<T>(_ body: () async throws -> T) async throws -> T {
-            try await tracer.childSpan("store \(operation)", kind: .client) { span in
-                span?.attributes["db.system.name"] = system
-                span?.attributes["db.operation.name"] = operation
-                let started = ContinuousClock.now
-                defer { timer.recordNanoseconds((ContinuousClock.now - started).nanoseconds) }
-                do {
-                    return try await body()
-                } catch {
-                    errors.increment()
-                    throw error
+            if tracer.isOn, ServiceContext.current != nil {
+                return try await tracer.span("store \(operation)", kind: .client) { span in
+                    span?.attributes["db.system.name"] = system
+                    span?.attributes["db.operation.name"] = operation
+                    return try await timed(body)
                 }
+            }
+            return try await timed(body)
+        }
+
+        private func timed<T>(_ body: () async throws -> T) async throws -> T {
+            let started = ContinuousClock.now
+            defer { timer.recordNanoseconds((ContinuousClock.now - started).nanoseconds) }
+            do {
+                return try await body()
+            } catch {
+                errors.increment()
+                throw error
             }
         }
     }

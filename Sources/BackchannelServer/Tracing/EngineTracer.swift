@@ -2,9 +2,11 @@ import Tracing
 
 /// Where the engine's spans go: to the tracer the host configured (`observability.tracing`), or nowhere.
 ///
-/// Off, a span is one branch: no span, no context, no attribute is made. On, each span is a child of the
-/// task's current span, so the HTTP request, the engine's step, the authenticator's call, the store's
-/// operations and the outbound calls of one request make one tree.
+/// Off, nothing is made: each span site is one branch in front of the code as it runs untraced. On, a site
+/// makes its span only within a request's recorded trace (the task has a current context; the HTTP adapter
+/// decides which requests are traced), each a child of the current span, so the HTTP request, the engine's
+/// step, the authenticator's call, the store's operations and the outbound calls of one request make one
+/// tree, and background loops make none.
 ///
 /// No attribute carries a secret, a subject or an `auth_req_id`: a request is named by the label its audit
 /// events carry (`backchannel.auth_req_id_sha256`), the start of the hash the store keys it by.
@@ -23,17 +25,6 @@ public struct EngineTracer: Sendable {
     /// Whether spans are recorded.
     public var isOn: Bool { tracer != nil }
 
-    /// Runs `body` in a span named `name` when it runs within a trace (a request's), and without one
-    /// otherwise: the background loops' store operations (claiming notifications, sweeping expiry, every
-    /// fraction of a second) would each start a trace of their own and bury the requests' traces.
-    public func childSpan<T>(
-        _ name: @autoclosure () -> String, kind: SpanKind = .internal, isolation: isolated (any Actor)? = #isolation,
-        _ body: ((any Span)?) async throws -> T
-    ) async rethrows -> T {
-        guard tracer != nil, let current = ServiceContext.current else { return try await body(nil) }
-        return try await span(name(), kind: kind, context: current, body)
-    }
-
     /// Runs `body` in a span named `name`, a child of `context` (the task's current context by default).
     /// - Parameters:
     ///   - name: The span's name, computed only when tracing is on.
@@ -42,7 +33,6 @@ public struct EngineTracer: Sendable {
     ///   - body: The work; it receives the span (`nil` when tracing is off) to set attributes on.
     public func span<T>(
         _ name: @autoclosure () -> String, kind: SpanKind = .internal, context: ServiceContext? = nil,
-        isolation: isolated (any Actor)? = #isolation,
         _ body: ((any Span)?) async throws -> T
     ) async rethrows -> T {
         guard let tracer else { return try await body(nil) }

@@ -61,7 +61,7 @@ struct ConfigurationTests {
 
     @Test("observability.tracing is read; an endpoint that is no http(s) URL, a sampling outside 0…1 and an unknown field are reported with their paths")
     func tracingSettings() throws {
-        let tracing = try #require(try parse(valid + "observability: { tracing: { endpoint: \"http://127.0.0.1:4318/v1/traces\", sampling: 0.25 } }")
+        let tracing = try #require(try parse(valid + "\nobservability: { tracing: { endpoint: \"http://127.0.0.1:4318/v1/traces\", sampling: 0.25 } }")
             .observability.tracing)
         #expect(tracing.endpoint == "http://127.0.0.1:4318/v1/traces" && tracing.sampling == 0.25 && tracing.serviceName == "backchanneld")
         #expect(try parse(valid).observability.tracing == nil)
@@ -69,7 +69,7 @@ struct ConfigurationTests {
             ("{ endpoint: \"collector:4318\" }", "observability.tracing.endpoint"), ("{ endpoint: \"http://c/v1/traces\", sampling: 2 }", "observability.tracing.sampling"),
             ("{ endpoint: \"http://c/v1/traces\", protocol: grpc }", "observability.tracing.protocol"),
         ] {
-            let error = #expect(throws: ConfigurationError.self) { try parse(valid + "observability: { tracing: \(yaml) }") }
+            let error = #expect(throws: ConfigurationError.self) { try parse(valid + "\nobservability: { tracing: \(yaml) }") }
             #expect(error?.path == path, "\(yaml): \(String(describing: error))")
         }
         let session = #expect(throws: ConfigurationError.self) { try parse(valid.replacingOccurrences(of: "  port: 9090", with: "  port: 9090\n  operations: { console_session_seconds: 0 }")) }

@@ -64,7 +64,7 @@ public final class EngineMetrics: Sendable {
         }
         counter.increment()
         requestTimers[endpoint]?.recordNanoseconds(duration.nanoseconds)
-        outcomes?.record(client: client, endpoint: endpoint.rawValue, outcome: outcome, at: Date())
+        outcomes?.record(client: client, endpoint: endpoint, outcome: outcome, at: Date())
     }
 
     /// Records how long a call into an authenticator took.

@@ -25,6 +25,16 @@ struct BinaryPluginTests {
     /// The example plugin, built once: `swift build --package-path Examples/ConsoleCodePlugin`.
     static let examplePlugin = Task<URL, any Error> {
         let scratch = scratchRoot.appendingPathComponent("scratch")
+        // SwiftPM's incremental build of the path dependency misses a file added to the plugin API since the last
+        // build (seen: "cannot find type" for the new file's type): a changed set of files starts afresh.
+        let core = ConsoleCodeFlow.repository.appendingPathComponent("Sources/BackchannelCore").path
+        let files = ((try? FileManager.default.subpathsOfDirectory(atPath: core)) ?? []).sorted().joined(separator: "\n")
+        let record = scratchRoot.appendingPathComponent("scratch-core-files.txt")
+        if (try? String(contentsOf: record, encoding: .utf8)) != files {
+            try? FileManager.default.removeItem(at: scratch)
+            try? FileManager.default.createDirectory(at: scratchRoot, withIntermediateDirectories: true)
+            try? files.write(to: record, atomically: true, encoding: .utf8)
+        }
         let (status, output) = try await ChildProcess.run(
             URL(fileURLWithPath: "/usr/bin/env"),
             // One job: the rest of the suite runs beside this build on the same 2 cores.

@@ -47,6 +47,7 @@ struct AuthenticationEndpoint: EngineEndpoint {
     }
 
     /// The answer to an authentication request, and the client it authenticated, counted and audited.
+    @inline(__always)
     private func answer(
         _ parameters: OAuthParameters, authorization: String?, clientCertificate: ClientCertificate?
     ) async -> (result: Result<AuthenticationAcknowledgement, OAuthError>, clientId: String?) {

@@ -32,6 +32,7 @@ struct TokenEndpoint: EngineEndpoint {
     }
 
     /// The answer to a token request, and the client it authenticated, counted and audited.
+    @inline(__always)
     private func answer(
         _ parameters: OAuthParameters, authorization: String?, clientCertificate: ClientCertificate?
     ) async -> (result: Result<TokenResponse, OAuthError>, clientId: String?) {

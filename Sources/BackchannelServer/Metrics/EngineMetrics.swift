@@ -101,6 +101,7 @@ public final class EngineMetrics: Sendable {
         return try await timed(authenticator, call, body)
     }
 
+    @inline(__always)
     private func timed<T>(_ authenticator: String, _ call: String, _ body: () async throws -> T) async rethrows -> T {
         let started = ContinuousClock.now
         defer { pluginCall(authenticator, call, duration: ContinuousClock.now - started) }

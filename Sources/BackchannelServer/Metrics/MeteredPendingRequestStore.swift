@@ -32,6 +32,7 @@ public struct MeteredPendingRequestStore: PendingRequestStore {
             return try await timed(body)
         }
 
+        @inline(__always)
         private func timed<T>(_ body: () async throws -> T) async throws -> T {
             let started = ContinuousClock.now
             defer { timer.recordNanoseconds((ContinuousClock.now - started).nanoseconds) }

@@ -59,6 +59,16 @@ struct TracingTests {
         return router
     }
 
+    /// Runs `body` with a temporary directory and the stand-ins (collector, SMS gateway, ping endpoint) serving
+    /// on a loopback port, then removes the directory.
+    private func withStandIns(_ name: String, _ body: (URL, Received, Int) async throws -> Void) async throws {
+        let directory = try ChildProcess.temporaryDirectory(name)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let received = Received()
+        let port = try LoopbackPort.free()
+        try await LoopbackHTTPServer.serve(standIns(received), port: port) { try await body(directory, received, port) }
+    }
+
     private func node(_ directory: URL, standIns port: Int, sampling: String = "1.0") async throws -> BackchanneldProcess {
         let file = directory.appendingPathComponent("backchannel.yaml")
         try """
@@ -105,11 +115,7 @@ struct TracingTests {
 
     @Test("a ping flow with an SMS is one trace under the caller's traceparent: engine, authenticator, store, gateway and ping in their places")
     func flowIsOneTree() async throws {
-        let directory = try ChildProcess.temporaryDirectory("tracing")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let received = Received()
-        let port = try LoopbackPort.free()
-        try await LoopbackHTTPServer.serve(standIns(received), port: port) {
+        try await withStandIns("tracing") { directory, received, port in
             let server = try await node(directory, standIns: port)
             defer { server.stop() }
             let (authReqId, code) = try await flow(server, received)
@@ -193,13 +199,9 @@ struct TracingTests {
 extension TracingTests {
     @Test("an e-mail authenticator's SMTP call is a span of the request's trace, under its authenticator's call, its failure marked")
     func smtpCallTraced() async throws {
-        let directory = try ChildProcess.temporaryDirectory("tracing-smtp")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let received = Received()
-        let port = try LoopbackPort.free()
         // A relay that refuses connections: the delivery fails at once (no retry window), and says so.
         let closedPort = try LoopbackPort.free()
-        try await LoopbackHTTPServer.serve(standIns(received), port: port) {
+        try await withStandIns("tracing-smtp") { directory, received, port in
             let file = directory.appendingPathComponent("backchannel.yaml")
             try """
                 policy: { min_client_secret_length: 8 }
@@ -236,11 +238,7 @@ extension TracingTests {
 extension TracingTests {
     @Test("with sampling 0, a request makes no span unless its traceparent asks for its trace; one whose traceparent declines makes none")
     func samplingDecidedAtTheRequest() async throws {
-        let directory = try ChildProcess.temporaryDirectory("tracing-sampling")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let received = Received()
-        let port = try LoopbackPort.free()
-        try await LoopbackHTTPServer.serve(standIns(received), port: port) {
+        try await withStandIns("tracing-sampling") { directory, received, port in
             let server = try await node(directory, standIns: port, sampling: "0")
             defer { server.stop() }
             let declined = "1bf7651916cd43dd8448eb211c80319c"

@@ -8,7 +8,8 @@ operator on a 390-pixel-wide phone: is sent to the sign-in form, is refused a wr
 the right one (the session cookie HttpOnly, SameSite=Strict, expiring), filters the pending requests,
 cancels one (its client then gets access_denied), has a form with a forged CSRF token refused (nothing
 done), reloads the configuration after adding a client (the secrets of the configuration shown redacted),
-and visits every page, each audited as the approval pages are (pages_check.py). A second server with
+issues an enrollment code for a push phone, enrolls one with it (Tests/Interop/push_device_check.py's protocol)
+and revokes it, and visits every page, each audited as the approval pages are (pages_check.py). A second server with
 one-second sessions shows a session ending: the page asks to sign in again, and the old cookie, sent
 again, is refused by the server. With --screenshots, a PNG of each page goes to DIR.
 
@@ -31,6 +32,9 @@ from selenium.webdriver.common.by import By
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pages_check  # noqa: E402  (its checks, waits and the phone-width audit)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Interop"))
+import push_device_check  # noqa: E402  (a phone of the published device protocol)
+from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 from pages_check import audited, check, free_port, phone, wait_for, wait_text  # noqa: E402
 
 TOKEN = "console-admin-token-" + "0123456789abcdef" * 2
@@ -47,6 +51,7 @@ clients:
 {extra_client}
 authenticators:
   - {{ plugin: mock-push, configuration: {{ users: {{ carol: {{ action: silent }}, dave: {{ action: silent }} }} }} }}
+  - {{ plugin: push }}
 users:
   - {{ subject: carol }}
   - {{ subject: dave }}
@@ -170,8 +175,23 @@ def main():
         driver.get(console + "/users?subject=dave")
         check("a user is looked up through the directory", "dave" in driver.find_element(By.ID, "user").text)
         audited(driver, "console-users", shots)
-        driver.get(console + "/devices")
-        check("the devices page says no authenticator enrolls devices", wait_text(driver, "No configured authenticator enrolls devices"))
+        # Devices of the push authenticator: an enrollment code, a phone enrolling with it, its revocation.
+        driver.get(console + "/devices?authenticator=push&subject=carol")
+        check("carol has no device yet", "No device is enrolled for this subject." in text(driver), text(driver))
+        driver.find_element(By.XPATH, "//button[contains(., 'Issue an enrollment code')]").click()
+        check("an enrollment code is issued and shown once", wait_text(driver, "Enrollment code for carol"))
+        code = driver.find_element(By.CSS_SELECTOR, "#enrollment-code code").text
+        key = ec.generate_private_key(ec.SECP256R1())
+        status, enrolled = push_device_check.call(issuer + "/authn/push/api/", "enroll", {
+            "code": code, "public_key": push_device_check.public_key_text(key), "platform": "none", "label": "carol's phone"})
+        check("a phone enrolls with the code", status == 200 and "device_id" in enrolled, f"{status} {enrolled}")
+        driver.get(console + "/devices?authenticator=push&subject=carol")
+        check("the enrolled phone is listed", enrolled.get("device_id", "?") in text(driver) and "carol's phone" in text(driver), text(driver))
+        audited(driver, "console-devices", shots)
+        driver.find_element(By.CSS_SELECTOR, "#devices button.danger").click()
+        check("revoking it says so", wait_text(driver, "The device was revoked."))
+        driver.get(console + "/devices?authenticator=push&subject=carol")
+        check("and it is gone", "No device is enrolled for this subject." in text(driver))
         driver.get(console + "/audit")
         check("the audit tail shows the cancellation by the console", "request.cancelled" in text(driver) and "operator-console" in text(driver))
         check("the audit tail shows no subject in clear", "subject_hmac" in text(driver) and "subject=" not in text(driver))

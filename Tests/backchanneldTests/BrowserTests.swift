@@ -25,9 +25,13 @@ struct BrowserTests {
 
     static let consoleScript = script.deletingLastPathComponent().appendingPathComponent("console_check.py")
 
-    @Test("the operator console: sign-in, a filter and a cancel, a forged CSRF token refused, a reload, every page at phone width, a session's end",
+    /// The console check also enrolls a phone, signing with `cryptography` (which `.ci/run` installs with authlib).
+    static let consoleToolsInstalled = ChildProcess.succeeds(
+        "command -v chromium && command -v chromedriver && python3 -c 'import selenium, cryptography'")
+
+    @Test("the operator console: sign-in, a filter and a cancel, a forged CSRF token refused, a reload, a phone enrolled and revoked, every page at phone width, a session's end",
         .enabled(if: BackchanneldProcess.isBuilt, "skipped: the backchanneld binary is not built beside the tests"),
-        .enabled(if: browserInstalled, "skipped: chromium, chromium-driver or selenium is missing; .ci/run installs them"))
+        .enabled(if: consoleToolsInstalled, "skipped: chromium, chromium-driver, selenium or cryptography is missing; .ci/run installs them"))
     func consoleInChromium() async throws {
         let (status, output) = try await ChildProcess.python([Self.consoleScript.path, BackchanneldProcess.executable.path])
         #expect(status == 0, "\(output)")

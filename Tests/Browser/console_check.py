@@ -152,6 +152,9 @@ def main():
         driver.find_element(By.CSS_SELECTOR, "#pending button.danger").click()
         check("a form with a forged CSRF token is refused", wait_text(driver, "did not come from this console. Nothing was done."))
         check("and the request stays pending", poll(issuer, dave).get("error") == "authorization_pending")
+        log = open(os.path.join(directory, "main", "server.log")).read()
+        check("the operator's log says why the sign-in and the form were refused, never what was sent",
+              "reason=bad_token" in log and "reason=csrf" in log and "not-the-admin-token" not in log and "forged" not in log, log[-600:])
 
         # The configuration in force, its secrets redacted; a reload after adding a client.
         driver.get(console + "/configuration")

@@ -31,14 +31,12 @@ struct ConsolePages: Sendable {
         ]
     }
 
-    static let headers: HTTPFields = [
-        .contentType: "text/html; charset=utf-8",
-        .cacheControl: "no-store",
-        .init("X-Frame-Options")!: "DENY",
-        .init("X-Content-Type-Options")!: "nosniff",
-        .init("Referrer-Policy")!: "no-referrer",
-        .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-    ]
+    /// The front-channel pages' headers (not cached, not framed, no script, no referrer), as HTML.
+    static let headers: HTTPFields = {
+        var headers = PageHeadersMiddleware<BasicRequestContext>.headers
+        headers[.contentType] = "text/html; charset=utf-8"
+        return headers
+    }()
 
     /// A page.
     /// - Parameters:

@@ -130,17 +130,13 @@ struct ConsoleRoutes: Sendable {
 
     /// The device-enrolling authenticator of this name, if there is one.
     private func enrolling(_ name: String?) -> (any DeviceEnrollmentIssuer)? {
-        engines.current.authenticatorInstances.first { $0.name == name }?.handler as? any DeviceEnrollmentIssuer
-    }
-
-    private func enrollingNames() -> [String] {
-        engines.current.authenticatorInstances.filter { $0.handler is any DeviceEnrollmentIssuer }.map(\.name)
+        engines.current.deviceEnrollmentIssuer(named: name)
     }
 
     private func devices(
         _ session: ConsoleSessions.Session, authenticator chosen: String?, subject: String?, notice: String?, code: DeviceEnrollmentCode? = nil
     ) async throws -> Response {
-        let names = enrollingNames()
+        let names = engines.current.deviceEnrollingAuthenticators
         let authenticator = chosen ?? names.first
         var context: [String: Any] = [
             "authenticators": names.map { ["name": $0, "selected": $0 == authenticator] as [String: Any] }, "subject": subject ?? "",

@@ -18,7 +18,7 @@ public struct OperatorConsole: Sendable {
     static let listLimit = 100
 
     let engines: EngineHandle
-    let tokenDigest: String
+    let token: AdminToken
     let sessions: ConsoleSessions
     let reload: (@Sendable () -> ReloadOutcome)?
     let users: (any UserStore)?
@@ -46,7 +46,7 @@ public struct OperatorConsole: Sendable {
         audit: AuditTail?, logger: Logger
     ) throws {
         self.engines = engines
-        self.tokenDigest = Self.digest(token)
+        self.token = AdminToken(token)
         self.sessions = sessions
         self.reload = reload
         self.users = users
@@ -55,10 +55,6 @@ public struct OperatorConsole: Sendable {
         self.audit = audit
         self.logger = logger
         self.pages = try ConsolePages()
-    }
-
-    private static func digest(_ text: String) -> String {
-        Hex.encode(Array(SHA256.hash(data: Data(text.utf8))))
     }
 
     func register<Context: RequestContext>(on router: Router<Context>) {
@@ -119,7 +115,7 @@ public struct OperatorConsole: Sendable {
 
     private func signIn(_ request: Request) async throws -> Response {
         let pairs = (try? await FormBody.pairs(of: request, limit: Self.maxForm)) ?? []
-        guard let token = Self.value("token", in: pairs), ConstantTime.equals(Self.digest(token), tokenDigest) else {
+        guard let presented = Self.value("token", in: pairs), token.matches(presented) else {
             refused("bad_token")
             return pages.render("login", title: "Sign in", session: nil, problem: "That is not the admin token.", status: .unauthorized)
         }

@@ -111,6 +111,6 @@ public struct AdminRoutes: Sendable {
 
     /// The device-enrolling authenticator of this name, if there is one.
     private func enrolling(_ name: String?) -> (any DeviceEnrollmentIssuer)? {
-        engines.current.authenticatorInstances.first { $0.name == name }?.handler as? any DeviceEnrollmentIssuer
+        engines.current.deviceEnrollmentIssuer(named: name)
     }
 }

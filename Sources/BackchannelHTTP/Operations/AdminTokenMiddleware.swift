@@ -7,21 +7,15 @@ import Hummingbird
 /// a `WWW-Authenticate` challenge. A route that fails (the store did not answer) is answered 503 without
 /// its details, which are in the server's log.
 struct AdminTokenMiddleware<Context: RequestContext>: RouterMiddleware {
-    /// The SHA-256 of the token: compared in constant time, digest to digest, so neither the token's
-    /// length nor its bytes leak through timing.
-    let tokenDigest: String
+    let token: AdminToken
 
     init(token: String) {
-        tokenDigest = Self.digest(token)
-    }
-
-    private static func digest(_ text: String) -> String {
-        Hex.encode(Array(SHA256.hash(data: Data(text.utf8))))
+        self.token = AdminToken(token)
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer ",
-            ConstantTime.equals(Self.digest(String(header.dropFirst(7))), tokenDigest)
+            token.matches(String(header.dropFirst(7)))
         else {
             var response = AdminResponse.error(.unauthorized, "invalid_token", "the admin API needs Authorization: Bearer <admin token>")
             response.headers[.wwwAuthenticate] = #"Bearer realm="backchannel-admin""#

@@ -50,6 +50,17 @@ extension BackchannelEngine {
         try await state.userDirectory?.user(subject: subject)
     }
 
+    /// The authenticator named `name` when it enrolls devices (the push authenticator), for the admin API
+    /// and the operator console.
+    public func deviceEnrollmentIssuer(named name: String?) -> (any DeviceEnrollmentIssuer)? {
+        authenticatorInstances.first { $0.name == name }?.handler as? any DeviceEnrollmentIssuer
+    }
+
+    /// The names of the authenticators that enroll devices.
+    public var deviceEnrollingAuthenticators: [String] {
+        authenticatorInstances.filter { $0.handler is any DeviceEnrollmentIssuer }.map(\.name)
+    }
+
     /// The registered clients, by `client_id`.
     public var clientSummaries: [ClientSummary] {
         clients.all.map(ClientSummary.init)

@@ -64,12 +64,26 @@ public final class TemporarySlapd: Sendable {
             """ + "\n\n" + ldif).write(to: data, atomically: true, encoding: .utf8)
         do {
             try await run("/usr/sbin/slapadd", ["-f", configuration.path, "-l", data.path], step: "load the test data")
-            let port = try LoopbackPort.free()
-            let ldaps = try tls.map { _ in try LoopbackPort.free() }
-            let url = "ldap://127.0.0.1:\(port)"
-            let ldapsURL = ldaps.map { "ldaps://127.0.0.1:\($0)" }
-            try await run("/usr/sbin/slapd", ["-f", configuration.path, "-h", ([url + "/"] + (ldapsURL.map { [$0 + "/"] } ?? [])).joined(separator: " ")], step: "start slapd")
-            return TemporarySlapd(url: url, ldapsURL: ldapsURL, directory: directory)
+            // slapd says why it could not start only to syslog, which a test machine may not run; the likely
+            // reason on a busy machine is a port taken between the check and slapd's bind, so a failed start
+            // is tried again on fresh ports (a few times, each on the event of slapd's exit, never a wait).
+            var attempt = 1
+            while true {
+                let port = try LoopbackPort.free()
+                let ldaps = try tls.map { _ in try LoopbackPort.free() }
+                let url = "ldap://127.0.0.1:\(port)"
+                let ldapsURL = ldaps.map { "ldaps://127.0.0.1:\($0)" }
+                do {
+                    try await run(
+                        "/usr/sbin/slapd", ["-f", configuration.path, "-h", ([url + "/"] + (ldapsURL.map { [$0 + "/"] } ?? [])).joined(separator: " ")],
+                        step: "start slapd (attempt \(attempt), port \(port))")
+                    return TemporarySlapd(url: url, ldapsURL: ldapsURL, directory: directory)
+                } catch is Failure where attempt < 4 {
+                    // Whatever half-started is stopped before the next attempt uses the same database.
+                    killServer(pidFile: directory.appendingPathComponent("slapd.pid"))
+                    attempt += 1
+                }
+            }
         } catch {
             try? FileManager.default.removeItem(at: directory)
             throw error
@@ -78,12 +92,15 @@ public final class TemporarySlapd: Sendable {
 
     /// Stops the server and removes its files.
     public func stop() {
-        if let text = try? String(contentsOf: directory.appendingPathComponent("slapd.pid"), encoding: .utf8),
-            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
-        {
+        Self.killServer(pidFile: directory.appendingPathComponent("slapd.pid"))
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private static func killServer(pidFile: URL) {
+        if let text = try? String(contentsOf: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
             kill(pid, SIGKILL)
         }
-        try? FileManager.default.removeItem(at: directory)
+        try? FileManager.default.removeItem(at: pidFile)
     }
 
     /// Why a step failed, with what the tool printed.
@@ -106,7 +123,8 @@ public final class TemporarySlapd: Sendable {
             Thread.detachNewThread { continuation.resume(returning: system(command)) }
         }
         guard status == 0 else {
-            throw Failure(step: step, output: (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+            let printed = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            throw Failure(step: step, output: "exit status \(status)" + (printed.isEmpty ? " (nothing printed)" : ": " + printed))
         }
     }
 }

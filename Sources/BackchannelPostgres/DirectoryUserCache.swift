@@ -1,13 +1,11 @@
 import BackchannelCore
 import Foundation
 import Logging
-import PostgresNIO
-import ServiceLifecycle
 import Synchronization
 
 /// This node's answers of the `store` directory, kept coherent with every other node's writes by PostgreSQL's
 /// `LISTEN`/`NOTIFY`: every transaction that changes users notifies ``channel`` (delivered at its commit), and
-/// each node, listening on a connection of its own, forgets everything it kept when a notification arrives.
+/// each node, listening on its change feed (``PostgresChangeFeed``), forgets everything it kept when a notification arrives.
 ///
 /// No stale answer outlives the notification of the change: a lookup notes the generation before it reads
 /// and keeps its answer only if no notification came meanwhile (a change committed before the read is seen
@@ -96,33 +94,5 @@ final class DirectoryUserCache: Sendable {
             }
             if now { continuation.resume() }
         }
-    }
-
-    /// Listens on a connection of its own until cancelled or shut down gracefully; reconnects after a lost
-    /// connection (forgetting everything meanwhile), a second apart.
-    func listen(configuration: PostgresConnection.Configuration, logger: Logger) async {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    let connection = try await PostgresConnection.connect(configuration: configuration, id: 1_000_000, logger: logger)
-                    do {
-                        try await connection.listen(on: Self.channel) { notifications in
-                            self.invalidate(listening: true)
-                            for try await _ in notifications { self.invalidate() }
-                        }
-                    } catch {
-                        try? await connection.close()
-                        throw error
-                    }
-                    try? await connection.close()
-                } catch {
-                    if !Task.isCancelled { logger.warning("the directory's change feed was lost; it reconnects", metadata: ["reason": "directory_feed_lost"]) }
-                }
-                self.invalidate(listening: false)
-                // Reconnecting a second apart: a database that is down is not hammered.
-                try? await Task.sleep(for: .seconds(1))
-            }
-        }
-        invalidate(listening: false)
     }
 }

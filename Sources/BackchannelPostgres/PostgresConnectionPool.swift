@@ -76,6 +76,9 @@ final class PostgresConnectionPool: Sendable {
     }
 
     private let state = Mutex(State())
+    private let leaseCount = Atomic<Int>(0)
+    /// How many times an operation took a connection (tests count round trips by it).
+    var leases: Int { leaseCount.load(ordering: .relaxed) }
     private let size: Int
     private let configuration: PostgresConnection.Configuration
     private let deadline: Duration
@@ -167,6 +170,7 @@ final class PostgresConnectionPool: Sendable {
     }
 
     private func lease() async throws -> PostgresConnection {
+        leaseCount.add(1, ordering: .relaxed)
         let seconds = Int(deadline.components.seconds)
         let immediate: Immediate = state.withLock { state in
             if let connection = state.popOpenIdle() { return .connection(connection) }

@@ -154,6 +154,45 @@ enum PostgresMigrations {
                 "ALTER TABLE backchannel_pending_request ADD COLUMN authorization_details TEXT NOT NULL DEFAULT ''"
             ]
         ),
+        (
+            14,
+            // Every change that could make a node's remembered answer to a pending poll wrong notifies the
+            // request's hash (PendingPollCache), from triggers, so no writer can forget: a pending request
+            // concluded, cancelled, slowed down, expired or deleted; a plugin-state record under the hash of a
+            // pending request written (the status check reads it). Delivered at commit, in commit order.
+            [
+                """
+                CREATE FUNCTION backchannel_notify_pending_request() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    PERFORM pg_notify('\(unescaped: PendingPollCache.channel)', OLD.auth_req_id_hash);
+                    RETURN NULL;
+                END $$
+                """,
+                """
+                CREATE TRIGGER backchannel_pending_request_changed AFTER UPDATE ON backchannel_pending_request FOR EACH ROW
+                WHEN (OLD.state = 'pending' AND (NEW.state <> OLD.state OR NEW.poll_interval <> OLD.poll_interval))
+                EXECUTE FUNCTION backchannel_notify_pending_request()
+                """,
+                """
+                CREATE TRIGGER backchannel_pending_request_deleted AFTER DELETE ON backchannel_pending_request FOR EACH ROW
+                WHEN (OLD.state = 'pending') EXECUTE FUNCTION backchannel_notify_pending_request()
+                """,
+                """
+                CREATE FUNCTION backchannel_notify_plugin_state() RETURNS trigger LANGUAGE plpgsql AS $$
+                DECLARE changed TEXT := CASE WHEN TG_OP = 'DELETE' THEN OLD.key ELSE NEW.key END;
+                BEGIN
+                    IF EXISTS (SELECT 1 FROM backchannel_pending_request WHERE auth_req_id_hash = changed AND state = 'pending') THEN
+                        PERFORM pg_notify('\(unescaped: PendingPollCache.channel)', changed);
+                    END IF;
+                    RETURN NULL;
+                END $$
+                """,
+                """
+                CREATE TRIGGER backchannel_plugin_state_changed AFTER INSERT OR UPDATE OR DELETE ON backchannel_plugin_state FOR EACH ROW
+                EXECUTE FUNCTION backchannel_notify_plugin_state()
+                """,
+            ]
+        ),
     ]
 
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {

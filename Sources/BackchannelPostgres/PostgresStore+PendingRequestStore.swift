@@ -56,9 +56,19 @@ extension PostgresStore: PendingRequestStore {
             client.query("SELECT \(unescaped: Self.columns) FROM backchannel_pending_request WHERE auth_req_id_hash = \(authReqIdHash)", logger: logger))
     }
 
-    /// A poll reads its row, and the authenticator's record of it, in one statement; it writes nothing.
+    /// A poll of a pending poll-mode request this node has read before is answered from memory
+    /// (``PendingPollCache``, kept coherent by the change feed): no round trip. Otherwise it reads its row, and
+    /// the authenticator's record of it, in one statement, and keeps them while the request stays pending.
+    /// It writes nothing.
     public func pollRead(authReqIdHash: String) async throws -> (request: PendingRequest?, statusCheckScope: (any StatusCheckScope)?) {
-        let rows = try await client.execute(PollReadStatement(authReqIdHash: authReqIdHash, now: clock.now.timeIntervalSince1970), logger: logger)
+        let now = clock.now
+        if let kept = pollCache.answer(for: authReqIdHash, now: now) {
+            return (kept.request, PluginStateReadAhead(key: authReqIdHash, records: kept.records))
+        }
+        let read = pollCache.beginRead(authReqIdHash)
+        var kept: PendingPollCache.Entry?
+        defer { if let read { pollCache.endRead(read, keeping: kept) } }
+        let rows = try await client.execute(PollReadStatement(authReqIdHash: authReqIdHash, now: now.timeIntervalSince1970), logger: logger)
         guard let request = try await first(rows) else { return (nil, nil) }
         // The columns after the request's are the joined record's, all NULL when there is none.
         let recordColumn = Self.columnCount
@@ -72,6 +82,8 @@ extension PostgresStore: PendingRequestStore {
                 createdAt: Date(timeIntervalSince1970: try cells[recordColumn + 3].decode(Double.self)),
                 expiresAt: Date(timeIntervalSince1970: try cells[recordColumn + 4].decode(Double.self))))
         }
+        // Only poll-mode requests: a ping or push client polls once it has been told the request concluded.
+        if request.state == .pending, request.notification == nil { kept = PendingPollCache.Entry(request: request, records: records) }
         return (request, PluginStateReadAhead(key: authReqIdHash, records: records))
     }
 
@@ -81,15 +93,20 @@ extension PostgresStore: PendingRequestStore {
             UPDATE backchannel_pending_request SET poll_interval = poll_interval + \(seconds)
             WHERE auth_req_id_hash = \(authReqIdHash) AND state = 'pending' RETURNING poll_interval
             """, logger: logger)
+        pollCache.forget(authReqIdHash)
         return try rows.first?.decode(Int.self)
     }
 
+    // A change this node makes is forgotten here at once, not when its own notification comes back.
+
     public func conclude(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> Bool {
-        try await client.execute(Self.conclusion(ConcludedHash.self, authReqIdHash: authReqIdHash, result: result), logger: logger).count == 1
+        defer { pollCache.forget(authReqIdHash) }
+        return try await client.execute(Self.conclusion(ConcludedHash.self, authReqIdHash: authReqIdHash, result: result), logger: logger).count == 1
     }
 
     public func concludeReturningRequest(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> PendingRequest? {
-        try await first(client.execute(Self.conclusion(ConcludedRequest.self, authReqIdHash: authReqIdHash, result: result), logger: logger))
+        defer { pollCache.forget(authReqIdHash) }
+        return try await first(client.execute(Self.conclusion(ConcludedRequest.self, authReqIdHash: authReqIdHash, result: result), logger: logger))
     }
 
     private static func conclusion<Returning>(
@@ -105,6 +122,7 @@ extension PostgresStore: PendingRequestStore {
     }
 
     public func remove(authReqIdHash: String) async throws {
+        defer { pollCache.forget(authReqIdHash) }
         try await client.query("DELETE FROM backchannel_pending_request WHERE auth_req_id_hash = \(authReqIdHash)", logger: logger)
     }
 
@@ -125,6 +143,7 @@ extension PostgresStore: PendingRequestStore {
             """, logger: logger)
         var claimed: [PendingRequest] = []
         for row in rows { claimed.append(try Self.decode(row)) }
+        for request in claimed { pollCache.forget(request.authReqIdHash) }
         return claimed
     }
 

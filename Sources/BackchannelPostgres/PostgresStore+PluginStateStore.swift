@@ -10,6 +10,7 @@ extension PostgresStore: PluginStateStore {
             namespace: record.namespace, key: record.key, group: record.group, value: record.value,
             createdAt: record.createdAt.timeIntervalSince1970, expiresAt: record.expiresAt.timeIntervalSince1970)
         let rows = try await client.execute(InsertPluginStateStatement(record: values, now: clock.now.timeIntervalSince1970), logger: logger)
+        pollCache.forget(record.key)
         return rows.count == 1
     }
 
@@ -37,15 +38,18 @@ extension PostgresStore: PluginStateStore {
     public func replace(namespace: String, key: String, expected: Data, with value: Data, group: String?) async throws -> Bool {
         let statement = ReplacePluginStateStatement(
             value: value, group: group, namespace: namespace, key: key, expected: expected, now: clock.now.timeIntervalSince1970)
+        defer { pollCache.forget(key) }
         return try await client.execute(statement, logger: logger).count == 1
     }
 
     public func delete(namespace: String, key: String) async throws {
+        defer { pollCache.forget(key) }
         _ = try await client.execute(DeletePluginStateStatement(namespace: namespace, key: key), logger: logger)
     }
 
     public func delete(namespace: String, keys: [String]) async throws {
         guard !keys.isEmpty else { return }
+        defer { for key in keys { pollCache.forget(key) } }
         try await client.query("DELETE FROM backchannel_plugin_state WHERE namespace = \(namespace) AND key = ANY(\(keys))", logger: logger)
     }
 

@@ -24,6 +24,9 @@ public final class PostgresStore: Service, Sendable {
     /// The `store` directory's users, in the same database.
     public let users: PostgresUsers
     var userCache: DirectoryUserCache { users.userCache }
+    /// The pending requests this node answers polls of from memory, coherent through the change feed.
+    let pollCache = PendingPollCache()
+    private let feedGate = ChangeFeedGate()
     let endpoint: PostgresEndpoint
     let connectTimeout: Duration
     let retention: TimeInterval
@@ -80,15 +83,38 @@ public final class PostgresStore: Service, Sendable {
         self.logger = logger
     }
 
-    /// Runs the connection pool, and the directory's change feed on a connection of its own, until graceful
-    /// shutdown or cancellation, then closes them. Call it once.
+    /// Runs the connection pool, and the change feed (``PostgresChangeFeed``) on a connection of its own,
+    /// until graceful shutdown or cancellation, then closes them. Call it once.
     public func run() async {
-        let feed = try? endpoint.connectionConfiguration(connectTimeout: connectTimeout)
+        let configuration = try? endpoint.connectionConfiguration(connectTimeout: connectTimeout)
+        let feed = PostgresChangeFeed(directory: userCache, polls: pollCache, gate: feedGate)
         await withDiscardingTaskGroup { group in
             group.addTask { await self.pool.run() }
-            if let feed { group.addTask { await self.userCache.listen(configuration: feed, logger: self.logger) } }
+            if let configuration { group.addTask { await feed.run(configuration: configuration, logger: self.logger) } }
         }
     }
+
+    /// Returns once this node's change feed listens (or not, as asked) and has received `notified`
+    /// notifications of pending requests (tests).
+    package func waitForPollFeed(listening: Bool = true, notified: Int = 0) async {
+        await pollCache.waitUntil(listening: listening, notified: notified)
+    }
+
+    /// Keeps the change feed from listening again after its connection is lost, until ``releaseChangeFeed()`` (tests).
+    package func holdChangeFeed() { feedGate.hold() }
+
+    /// Lets the change feed listen again (tests).
+    package func releaseChangeFeed() { feedGate.release() }
+
+    /// How many notifications of pending requests this node has received (tests).
+    package var pollFeedNotifications: Int { pollCache.notified }
+
+    /// How many polls this node answered from memory (tests, benchmarks).
+    package var pollsAnsweredFromMemory: Int { pollCache.answered }
+
+    /// How many times an operation took a connection from the pool: the round trips and transactions
+    /// this node made (tests).
+    package var connectionLeases: Int { pool.leases }
 
     /// Returns once this node listens for changes of the directory's users and has seen `generation` (tests).
     package func waitForDirectoryFeed(listening: Bool = true, generation: UInt64 = 0) async {

@@ -130,7 +130,7 @@ struct UserStoreContractTests {
         // (its notification lost with the connection) is read from the database.
         seen = second.directoryFeedGeneration
         try await server.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'", inDatabaseOf: url)
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'backchannel-change-feed'", inDatabaseOf: url)
         await second.waitForDirectoryFeed(listening: false, generation: seen + 1)
         #expect(try await first.users.delete(subject: "u2"))
         #expect(try await directory.user(loginHint: "bob@example.com") == nil)

@@ -713,7 +713,8 @@ def main():
                         help="stores (every store's figures), metrics (what metrics cost a poll), instructions (callgrind's counts per request), "
                              "directory (users in the store, LDAP; Benchmarks/directory.py), "
                              "authorization-details (a 4 KiB authorization_details against none; Benchmarks/authorization_details.py), "
-                             "tracing (observability.tracing off, on, on at 1 %; Benchmarks/tracing.py)")
+                             "tracing (observability.tracing off, on, on at 1 %; Benchmarks/tracing.py), "
+                             "offcpu (kernel CPU, context switches and system calls per request; Benchmarks/offcpu.py)")
     options = parser.parse_args()
 
     ensure_wrk()
@@ -762,6 +763,9 @@ def main():
             import tracing
             print("measuring the cost of tracing…", flush=True)
             report["tracing"] = tracing.measure_tracing(options.duration, work)
+        if "offcpu" in parts:
+            import offcpu
+            report["offcpu"] = offcpu.measure_offcpu(stores, options.duration, work, postgres)
     finally:
         if postgres:
             postgres.stop()
@@ -818,6 +822,9 @@ def main():
     if "tracing" in report:
         import tracing
         lines += [""] + tracing.tracing_lines(report["tracing"])
+    if "offcpu" in report:
+        import offcpu
+        lines += [""] + offcpu.offcpu_lines(report["offcpu"])
     report["unexpected_answers_all_runs"] = sum(UNEXPECTED)
     lines += ["", f"Answers other than the expected one, over all {len(UNEXPECTED)} measured wrk runs: {sum(UNEXPECTED)}."]
     markdown = "\n".join(lines)

@@ -22,6 +22,9 @@ import Synchronization
 final class PendingPollCache: Sendable {
     /// The notification channel; the payload is the request's `auth_req_id` hash.
     static let channel = "backchannel_pending_requests"
+    /// The seed of the advisory-lock key a first poll and a write of an authenticator's record take on the
+    /// hash (`hashtextextended(hash, seed)`): it keeps them apart from other advisory locks.
+    static let lockSeed = 7_423_115
     /// How long after the last heartbeat that came back (from when it was sent) answers are still given.
     static let freshness: Duration = .seconds(5)
 

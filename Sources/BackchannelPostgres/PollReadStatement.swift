@@ -5,13 +5,14 @@ import PostgresNIO
 // generic plan is as good as a custom one: the pending-cap admission, prepared, ran 3.5 times slower
 // under its generic plan (0.46 ms against 0.13 + 0.16 ms of planning), so it stays planned per call.
 
-/// A poll's read (`PostgresStore.pollRead`): the request's row, with the plugin-state records kept under its
-/// hash (the authenticator's record of it) in the same statement: one row per record, or one with no record.
+/// A poll's read (`PostgresStore.pollRead`): the request's row and whether it is marked `polled`, with the
+/// plugin-state records kept under its hash (the authenticator's record of it) in the same statement: one row
+/// per record, or one with no record.
 struct PollReadStatement: PostgresPreparedStatement {
     static let sql = """
-        WITH polled AS (SELECT \(PostgresStore.columns) FROM backchannel_pending_request WHERE auth_req_id_hash = $1::TEXT)
-        SELECT polled.*, s.namespace, s.group_name, s.value, s.created_at, s.expires_at FROM polled
-        LEFT JOIN backchannel_plugin_state AS s ON s.key = polled.auth_req_id_hash AND s.expires_at > $2::DOUBLE PRECISION
+        WITH request AS (SELECT \(PostgresStore.columns), polled FROM backchannel_pending_request WHERE auth_req_id_hash = $1::TEXT)
+        SELECT request.*, s.namespace, s.group_name, s.value, s.created_at, s.expires_at FROM request
+        LEFT JOIN backchannel_plugin_state AS s ON s.key = request.auth_req_id_hash AND s.expires_at > $2::DOUBLE PRECISION
         """
     typealias Row = PostgresRow
 

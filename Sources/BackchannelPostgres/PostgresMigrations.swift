@@ -156,11 +156,13 @@ enum PostgresMigrations {
         ),
         (
             14,
-            // Every change that could make a node's remembered answer to a pending poll wrong notifies the
-            // request's hash (PendingPollCache), from triggers, so no writer can forget: a pending request
-            // concluded, cancelled, slowed down, expired or deleted; a plugin-state record under the hash of a
-            // pending request written (the status check reads it). Delivered at commit, in commit order.
+            // A node keeps what a poll read of a pending poll-mode request (PendingPollCache) and forgets it when
+            // told of a change, by NOTIFY from triggers, so no writer can forget. Only rows some node may keep are
+            // notified about: `polled`, set once by the first poll on any node (backchannel_poll_read). A write to
+            // the authenticator's records and that first poll exclude each other by an advisory lock on the hash,
+            // so the record's writer sees `polled`, or the poll's read sees the record.
             [
+                "ALTER TABLE backchannel_pending_request ADD COLUMN polled BOOLEAN NOT NULL DEFAULT FALSE",
                 """
                 CREATE FUNCTION backchannel_notify_pending_request() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
@@ -170,26 +172,43 @@ enum PostgresMigrations {
                 """,
                 """
                 CREATE TRIGGER backchannel_pending_request_changed AFTER UPDATE ON backchannel_pending_request FOR EACH ROW
-                WHEN (OLD.state = 'pending' AND (NEW.state <> OLD.state OR NEW.poll_interval <> OLD.poll_interval))
+                WHEN (OLD.polled AND OLD.state = 'pending' AND (NEW.state <> OLD.state OR NEW.poll_interval <> OLD.poll_interval))
                 EXECUTE FUNCTION backchannel_notify_pending_request()
                 """,
                 """
                 CREATE TRIGGER backchannel_pending_request_deleted AFTER DELETE ON backchannel_pending_request FOR EACH ROW
-                WHEN (OLD.state = 'pending') EXECUTE FUNCTION backchannel_notify_pending_request()
+                WHEN (OLD.polled AND OLD.state = 'pending') EXECUTE FUNCTION backchannel_notify_pending_request()
                 """,
                 """
                 CREATE FUNCTION backchannel_notify_plugin_state() RETURNS trigger LANGUAGE plpgsql AS $$
-                DECLARE changed TEXT := CASE WHEN TG_OP = 'DELETE' THEN OLD.key ELSE NEW.key END;
+                DECLARE
+                    changed TEXT := CASE WHEN TG_OP = 'DELETE' THEN OLD.key ELSE NEW.key END;
+                    kept BOOLEAN;
                 BEGIN
-                    IF EXISTS (SELECT 1 FROM backchannel_pending_request WHERE auth_req_id_hash = changed AND state = 'pending') THEN
-                        PERFORM pg_notify('\(unescaped: PendingPollCache.channel)', changed);
-                    END IF;
+                    PERFORM pg_advisory_xact_lock_shared(hashtextextended(changed, \(unescaped: "\(PendingPollCache.lockSeed)")));
+                    -- By the key alone: a condition on state would let a plan made while the table was small scan a
+                    -- partial index of pending rows instead (seen: 2.5 ms a write at a few thousand pending).
+                    SELECT polled AND state = 'pending' INTO kept FROM backchannel_pending_request WHERE auth_req_id_hash = changed;
+                    IF kept THEN PERFORM pg_notify('\(unescaped: PendingPollCache.channel)', changed); END IF;
                     RETURN NULL;
                 END $$
                 """,
                 """
                 CREATE TRIGGER backchannel_plugin_state_changed AFTER INSERT OR UPDATE OR DELETE ON backchannel_plugin_state FOR EACH ROW
                 EXECUTE FUNCTION backchannel_notify_plugin_state()
+                """,
+                // The first poll of a pending poll-mode request marks it, under the hash's lock, before it reads.
+                """
+                CREATE FUNCTION backchannel_mark_polled(h TEXT) RETURNS VOID LANGUAGE plpgsql AS $$
+                DECLARE unmarked BOOLEAN;
+                BEGIN
+                    SELECT state = 'pending' AND NOT polled AND notify_mode IS NULL INTO unmarked
+                    FROM backchannel_pending_request WHERE auth_req_id_hash = h;
+                    IF unmarked THEN
+                        PERFORM pg_advisory_xact_lock(hashtextextended(h, \(unescaped: "\(PendingPollCache.lockSeed)")));
+                        UPDATE backchannel_pending_request SET polled = TRUE WHERE auth_req_id_hash = h AND NOT polled;
+                    END IF;
+                END $$
                 """,
             ]
         ),

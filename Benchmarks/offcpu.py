@@ -83,7 +83,7 @@ def measure_offcpu(stores, duration, work, postgres):
         with open(config, "w") as f:
             f.write(bench.CONFIG.format(port=port, store=kind, receiver_port=1, operations="", bank_key=bench.SIGNER.jwk, **bench.user_entries()))
         url = f"http://127.0.0.1:{port}"
-        process = bench.start([bench.binary("backchanneld"), "--config", config, "--data-dir", data, "--log-level", "warning"], f"{url}/jwks",
+        process = bench.start([bench.binary("backchanneld"), "--config", config, "--data-dir", data, "--operations-port", str(bench.free_port()), "--log-level", "warning"], f"{url}/jwks",
                               open(os.path.join(data, "log"), "w"))
         database_figures = postgres if store == "postgres" else None
         figures = {"authentication": profile(process, url, "authenticate.lua", duration, postgres=database_figures)}

@@ -5,15 +5,12 @@ import PostgresNIO
 // generic plan is as good as a custom one: the pending-cap admission, prepared, ran 3.5 times slower
 // under its generic plan (0.46 ms against 0.13 + 0.16 ms of planning), so it stays planned per call.
 
-/// A poll's read (`PostgresStore.pollRead`): the request's row and whether it is marked `polled`, with the
-/// plugin-state records kept under its hash (the authenticator's record of it) in the same statement: one row
-/// per record, or one with no record.
+/// A poll's read (`PostgresStore.pollRead`), through `backchannel_poll_read` (schema version 14): the request's
+/// row and whether some node keeps it (marked by the first poll of a pending poll-mode request, here, in the same
+/// round trip), with the plugin-state records kept under its hash (the authenticator's record of it): one row per
+/// record, or one with no record.
 struct PollReadStatement: PostgresPreparedStatement {
-    static let sql = """
-        WITH request AS (SELECT \(PostgresStore.columns), polled FROM backchannel_pending_request WHERE auth_req_id_hash = $1::TEXT)
-        SELECT request.*, s.namespace, s.group_name, s.value, s.created_at, s.expires_at FROM request
-        LEFT JOIN backchannel_plugin_state AS s ON s.key = request.auth_req_id_hash AND s.expires_at > $2::DOUBLE PRECISION
-        """
+    static let sql = "SELECT * FROM backchannel_poll_read($1::TEXT, $2::DOUBLE PRECISION)"
     typealias Row = PostgresRow
 
     var authReqIdHash: String

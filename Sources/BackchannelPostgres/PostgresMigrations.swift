@@ -157,39 +157,44 @@ enum PostgresMigrations {
         (
             14,
             // A node keeps what a poll read of a pending poll-mode request (PendingPollCache) and forgets it when
-            // told of a change, by NOTIFY from triggers, so no writer can forget. Only rows some node may keep are
-            // notified about: `polled`, set once by the first poll on any node (backchannel_poll_read). A write to
-            // the authenticator's records and that first poll exclude each other by an advisory lock on the hash,
-            // so the record's writer sees `polled`, or the poll's read sees the record.
+            // told of a change, by NOTIFY from triggers, so no writer can forget. Only requests some node may keep
+            // are notified about: those marked in backchannel_polled_request by their first poll on any node
+            // (backchannel_poll_read). A write to the authenticator's records and that first poll exclude each
+            // other by an advisory lock on the hash, so the record's writer sees the mark, or the poll's read sees
+            // the record. The marks are unlogged, as durable as what depends on them: a crash of the database ends
+            // every node's change feed, and with it everything the nodes kept.
             [
-                "ALTER TABLE backchannel_pending_request ADD COLUMN polled BOOLEAN NOT NULL DEFAULT FALSE",
+                "CREATE UNLOGGED TABLE backchannel_polled_request (auth_req_id_hash TEXT PRIMARY KEY)",
                 """
                 CREATE FUNCTION backchannel_notify_pending_request() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
-                    PERFORM pg_notify('\(unescaped: PendingPollCache.channel)', OLD.auth_req_id_hash);
+                    -- Under the hash's lock, as a record's write: a first poll marking the request meanwhile has
+                    -- either read this change, or committed its mark before this looks.
+                    PERFORM pg_advisory_xact_lock_shared(hashtextextended(OLD.auth_req_id_hash, \(unescaped: "\(PendingPollCache.lockSeed)")));
+                    IF EXISTS (SELECT 1 FROM backchannel_polled_request WHERE auth_req_id_hash = OLD.auth_req_id_hash) THEN
+                        PERFORM pg_notify('\(unescaped: PendingPollCache.channel)', OLD.auth_req_id_hash);
+                        DELETE FROM backchannel_polled_request WHERE auth_req_id_hash = OLD.auth_req_id_hash;
+                    END IF;
                     RETURN NULL;
                 END $$
                 """,
                 """
                 CREATE TRIGGER backchannel_pending_request_changed AFTER UPDATE ON backchannel_pending_request FOR EACH ROW
-                WHEN (OLD.polled AND OLD.state = 'pending' AND (NEW.state <> OLD.state OR NEW.poll_interval <> OLD.poll_interval))
+                WHEN (OLD.state = 'pending' AND OLD.notify_mode IS NULL AND (NEW.state <> OLD.state OR NEW.poll_interval <> OLD.poll_interval))
                 EXECUTE FUNCTION backchannel_notify_pending_request()
                 """,
                 """
                 CREATE TRIGGER backchannel_pending_request_deleted AFTER DELETE ON backchannel_pending_request FOR EACH ROW
-                WHEN (OLD.polled AND OLD.state = 'pending') EXECUTE FUNCTION backchannel_notify_pending_request()
+                WHEN (OLD.state = 'pending' AND OLD.notify_mode IS NULL) EXECUTE FUNCTION backchannel_notify_pending_request()
                 """,
                 """
                 CREATE FUNCTION backchannel_notify_plugin_state() RETURNS trigger LANGUAGE plpgsql AS $$
-                DECLARE
-                    changed TEXT := CASE WHEN TG_OP = 'DELETE' THEN OLD.key ELSE NEW.key END;
-                    kept BOOLEAN;
+                DECLARE changed TEXT := CASE WHEN TG_OP = 'DELETE' THEN OLD.key ELSE NEW.key END;
                 BEGIN
                     PERFORM pg_advisory_xact_lock_shared(hashtextextended(changed, \(unescaped: "\(PendingPollCache.lockSeed)")));
-                    -- By the key alone: a condition on state would let a plan made while the table was small scan a
-                    -- partial index of pending rows instead (seen: 2.5 ms a write at a few thousand pending).
-                    SELECT polled AND state = 'pending' INTO kept FROM backchannel_pending_request WHERE auth_req_id_hash = changed;
-                    IF kept THEN PERFORM pg_notify('\(unescaped: PendingPollCache.channel)', changed); END IF;
+                    IF EXISTS (SELECT 1 FROM backchannel_polled_request WHERE auth_req_id_hash = changed) THEN
+                        PERFORM pg_notify('\(unescaped: PendingPollCache.channel)', changed);
+                    END IF;
                     RETURN NULL;
                 END $$
                 """,
@@ -197,17 +202,35 @@ enum PostgresMigrations {
                 CREATE TRIGGER backchannel_plugin_state_changed AFTER INSERT OR UPDATE OR DELETE ON backchannel_plugin_state FOR EACH ROW
                 EXECUTE FUNCTION backchannel_notify_plugin_state()
                 """,
-                // The first poll of a pending poll-mode request marks it, under the hash's lock, before it reads.
+                // A poll's read in one round trip: the first poll of a pending poll-mode request marks it, under the
+                // hash's lock, then reads (a statement of its own: its snapshot sees every record written under the
+                // lock); the request's row, whether it is marked, and its authenticator's live records, one row each.
                 """
-                CREATE FUNCTION backchannel_mark_polled(h TEXT) RETURNS VOID LANGUAGE plpgsql AS $$
+                CREATE FUNCTION backchannel_poll_read(h TEXT, now DOUBLE PRECISION) RETURNS TABLE (
+                    r_hash TEXT, r_client_id TEXT, r_authenticator TEXT, r_scopes TEXT, r_acr TEXT, r_created_at DOUBLE PRECISION,
+                    r_expires_at DOUBLE PRECISION, r_poll_interval INTEGER, r_state TEXT, r_outcome BYTEA, r_claims TEXT, r_notify_mode TEXT,
+                    r_notify_auth_req_id TEXT, r_notify_token TEXT, r_subject TEXT, r_authorization_details TEXT, r_marked BOOLEAN,
+                    s_namespace TEXT, s_group_name TEXT, s_value BYTEA, s_created_at DOUBLE PRECISION, s_expires_at DOUBLE PRECISION
+                ) LANGUAGE plpgsql AS $$
                 DECLARE unmarked BOOLEAN;
                 BEGIN
-                    SELECT state = 'pending' AND NOT polled AND notify_mode IS NULL INTO unmarked
-                    FROM backchannel_pending_request WHERE auth_req_id_hash = h;
+                    -- By the key alone: a condition on state would let a plan made while the table was small scan a
+                    -- partial index of pending rows instead (seen: 2.5 ms a statement).
+                    SELECT p.state = 'pending' AND p.notify_mode IS NULL
+                        AND NOT EXISTS (SELECT 1 FROM backchannel_polled_request AS m WHERE m.auth_req_id_hash = h)
+                    INTO unmarked FROM backchannel_pending_request AS p WHERE p.auth_req_id_hash = h;
                     IF unmarked THEN
                         PERFORM pg_advisory_xact_lock(hashtextextended(h, \(unescaped: "\(PendingPollCache.lockSeed)")));
-                        UPDATE backchannel_pending_request SET polled = TRUE WHERE auth_req_id_hash = h AND NOT polled;
+                        INSERT INTO backchannel_polled_request VALUES (h) ON CONFLICT DO NOTHING;
                     END IF;
+                    RETURN QUERY
+                        SELECT p.auth_req_id_hash, p.client_id, p.authenticator, p.scopes, p.acr, p.created_at, p.expires_at, p.poll_interval,
+                            p.state, p.outcome, p.claims, p.notify_mode, p.notify_auth_req_id, p.notify_token, p.subject, p.authorization_details,
+                            EXISTS (SELECT 1 FROM backchannel_polled_request AS m WHERE m.auth_req_id_hash = h),
+                            s.namespace, s.group_name, s.value, s.created_at, s.expires_at
+                        FROM backchannel_pending_request AS p
+                        LEFT JOIN backchannel_plugin_state AS s ON s.key = p.auth_req_id_hash AND s.expires_at > now
+                        WHERE p.auth_req_id_hash = h;
                 END $$
                 """,
             ]

@@ -58,37 +58,28 @@ extension PostgresStore: PendingRequestStore {
 
     /// A poll of a pending poll-mode request this node has read before is answered from memory
     /// (``PendingPollCache``, kept coherent by the change feed): no round trip. Otherwise it reads its row, and
-    /// the authenticator's records of it, in one statement, and keeps them while the request stays pending.
-    /// The first poll of a request on any node also marks it `polled` (from then on, every change to it is
-    /// notified) and reads again after the mark: three round trips, once in the request's life.
+    /// the authenticator's records of it, in one statement (which also marks the request as kept, the first
+    /// time: from then on every change to it is notified), and keeps them while the request stays pending.
     public func pollRead(authReqIdHash: String) async throws -> (request: PendingRequest?, statusCheckScope: (any StatusCheckScope)?) {
         let now = clock.now
         if let kept = pollCache.answer(for: authReqIdHash, now: now) {
             return (kept.request, PluginStateReadAhead(key: authReqIdHash, records: kept.records))
         }
-        guard let read = pollCache.beginRead(authReqIdHash) else {
-            let (request, records, _) = try await readForPoll(authReqIdHash, now: now)
-            return (request, request.map { _ in PluginStateReadAhead(key: authReqIdHash, records: records) })
-        }
+        let read = pollCache.beginRead(authReqIdHash)
         var kept: PendingPollCache.Entry?
-        defer { pollCache.endRead(read, keeping: kept) }
-        var (request, records, polled) = try await readForPoll(authReqIdHash, now: now)
-        guard let found = request else { return (nil, nil) }
+        defer { if let read { pollCache.endRead(read, keeping: kept) } }
+        let (request, records, marked) = try await readForPoll(authReqIdHash, now: now)
+        guard let request else { return (nil, nil) }
         // Only poll-mode requests: a ping or push client polls once it has been told the request concluded.
-        let keepable = { (request: PendingRequest) in request.state == .pending && request.notification == nil }
-        if keepable(found), !polled {
-            try await client.query("SELECT backchannel_mark_polled(\(authReqIdHash))", logger: logger)
-            (request, records, polled) = try await readForPoll(authReqIdHash, now: now)
-        }
-        if let request, polled, keepable(request) { kept = PendingPollCache.Entry(request: request, records: records) }
-        return (request, request.map { _ in PluginStateReadAhead(key: authReqIdHash, records: records) })
+        if marked, request.state == .pending, request.notification == nil { kept = PendingPollCache.Entry(request: request, records: records) }
+        return (request, PluginStateReadAhead(key: authReqIdHash, records: records))
     }
 
-    /// The request, the authenticator's live records under its hash, and whether it is marked `polled`: one statement.
+    /// The request, the authenticator's live records under its hash, and whether it is marked as kept: one statement.
     private func readForPoll(_ authReqIdHash: String, now: Date) async throws -> (PendingRequest?, [PluginStateRecord], Bool) {
         let rows = try await client.execute(PollReadStatement(authReqIdHash: authReqIdHash, now: now.timeIntervalSince1970), logger: logger)
         guard let request = try await first(rows) else { return (nil, [], false) }
-        // After the request's columns, its `polled` mark, then the joined record's, all NULL when there is none.
+        // After the request's columns, its mark, then the joined record's, all NULL when there is none.
         let polledColumn = Self.columnCount
         let recordColumn = polledColumn + 1
         var polled = false

@@ -1,9 +1,11 @@
 import BackchannelCore
-import BackchannelPostgres
 import BackchannelServer
 import BackchannelTesting
 import Foundation
+import PostgresNIO
 import Testing
+
+@testable import BackchannelPostgres
 
 /// Two engines (nodes) on one PostgreSQL database: a poll of a pending request that a node has read before is
 /// answered from its memory, with no round trip, and never stays `authorization_pending` once the request
@@ -109,9 +111,9 @@ struct PostgresPollCacheTests {
         defer { nodes.forEach { $0.run.cancel() } }
         let (a, b) = (nodes[0], nodes[1])
         let authReqId = try await a.start()
-        // The request's first poll on any node marks it (from then on every change to it is notified) and reads
-        // it again: three round trips, once. Another node's first poll reads it once.
-        #expect(await b.pendingPoll(authReqId) == (true, 3))
+        // A node's first poll reads the request once (the first on any node also marks it, in the same statement:
+        // from then on every change to it is notified); every later poll on that node is answered from memory.
+        #expect(await b.pendingPoll(authReqId) == (true, 1))
         #expect(await a.pendingPoll(authReqId) == (true, 1))
         #expect(await a.pendingPoll(authReqId) == (true, 0))
         for _ in 0..<3 {
@@ -225,5 +227,29 @@ struct PostgresPollCacheTests {
         try await a.answer(second, "denied")
         await b.store.waitForPollFeed(notified: seen + 1)
         guard case .failure(.accessDenied) = await b.poll(second) else { Issue.record("a stale answer after the feed came back"); return }
+    }
+
+    @Test("a request's first poll waits for a write of its authenticator's record in progress, and reads it: it never keeps what that write changes")
+    func firstPollWaitsForARecordWrite() async throws {
+        let (nodes, _) = try await Self.nodes()
+        defer { nodes.forEach { $0.run.cancel() } }
+        let (a, b) = (nodes[0], nodes[1])
+        let authReqId = try await a.start()
+        let key = BackchannelEngine.authReqIdHash(authReqId)
+        // Node A's write of the approval, held open: its trigger holds the hash's lock (shared) until it commits.
+        let poll = try await a.store.pool.withTransaction(logger: a.store.logger) { connection in
+            try await connection.query(
+                "UPDATE backchannel_plugin_state SET value = \(Data("approved".utf8)) WHERE namespace = \(RecordHandler.namespace) AND key = \(key)",
+                logger: a.store.logger)
+            // B's first poll (the one that marks the request) waits for the lock; the test waits until it does.
+            let poll = Task { await b.poll(authReqId) }
+            while try await a.store.pool.query(
+                "SELECT count(*)::BIGINT FROM pg_locks WHERE locktype = 'advisory' AND NOT granted", logger: a.store.logger
+            ).first?.decode(Int.self) != 1 {}
+            // The write commits when this closure returns; the poll then reads it.
+            return poll
+        }
+        guard case .success(let tokens) = await poll.value else { Issue.record("the first poll did not read the approval it waited for"); return }
+        #expect(!tokens.accessToken.isEmpty)
     }
 }

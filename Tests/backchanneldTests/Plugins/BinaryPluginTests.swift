@@ -35,13 +35,22 @@ struct BinaryPluginTests {
             try? FileManager.default.createDirectory(at: scratchRoot, withIntermediateDirectories: true)
             try? files.write(to: record, atomically: true, encoding: .utf8)
         }
-        let (status, output) = try await ChildProcess.run(
-            URL(fileURLWithPath: "/usr/bin/env"),
-            // One job: the rest of the suite runs beside this build on the same 2 cores.
-            [
-                "swift", "build", "--jobs", "1", "--package-path", ConsoleCodeFlow.repository.appendingPathComponent("Examples/ConsoleCodePlugin").path,
-                "--scratch-path", scratch.path,
-            ])
+        let build = {
+            try await ChildProcess.run(
+                URL(fileURLWithPath: "/usr/bin/env"),
+                // One job: the rest of the suite runs beside this build on the same 2 cores.
+                [
+                    "swift", "build", "--jobs", "1", "--package-path", ConsoleCodeFlow.repository.appendingPathComponent("Examples/ConsoleCodePlugin").path,
+                    "--scratch-path", scratch.path,
+                ])
+        }
+        var (status, output) = try await build()
+        if status != 0 {
+            // The same set of files can still leave SwiftPM's incremental state behind (seen after a `git stash`
+            // and back): a failed build is tried once more from nothing before it counts.
+            try? FileManager.default.removeItem(at: scratch)
+            (status, output) = try await build()
+        }
         guard status == 0 else { throw BuildFailure(output: output) }
         return scratch.appendingPathComponent("debug/libConsoleCodePlugin.so")
     }

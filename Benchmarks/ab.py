@@ -14,19 +14,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run as bench  # noqa: E402
 
 
-def server(binary, store, work, name, postgres):
-    port = bench.free_port()
-    data = tempfile.mkdtemp(dir=work, prefix=f"{name}-{store}-")
-    database = postgres.database() if store == "postgres" else None
-    kind = {"memory": "{ kind: memory }", "sqlite": "{ kind: sqlite }", "postgres": f'{{ kind: postgres, url: "{database}" }}'}[store]
-    config = os.path.join(data, "config.yaml")
-    with open(config, "w") as f:
-        f.write(bench.CONFIG.format(port=port, store=kind, receiver_port=1, operations="", bank_key=bench.SIGNER.jwk, **bench.user_entries()))
-    url = f"http://127.0.0.1:{port}"
-    process = bench.start([binary, "--config", config, "--data-dir", data, "--operations-port", str(bench.free_port()), "--log-level", "warning"], f"{url}/jwks", open(os.path.join(data, "log"), "w"))
-    return process, url, data
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("before")
@@ -42,7 +29,7 @@ def main():
     results = {}
     try:
         for store in options.stores.split(","):
-            servers = {name: server(binary, store, work, name, postgres) for name, binary in [("before", options.before), ("after", options.after)]}
+            servers = {name: bench.start_server(binary, store, work, name, postgres) for name, binary in [("before", options.before), ("after", options.after)]}
             rates = {(name, kind): [] for name in servers for kind in ("authentication", "poll")}
             hot = {}
             for name, (process, url, data) in servers.items():

@@ -7,7 +7,7 @@ threads, and its system calls, futex calls and epoll waits (perf's tracepoints, 
 threads for the run); on PostgreSQL, the database's CPU per request too. Callgrind counts user-space
 instructions only: kernel time, and the wake-ups and hops behind it, are what this part shows.
 """
-import os, re, subprocess, sys, tempfile
+import os, re, subprocess, sys
 
 # run.py, which imports this as a part: its helpers and the state it set up (the signer, the baseline).
 bench = sys.modules["__main__"]
@@ -75,16 +75,7 @@ def measure_offcpu(stores, duration, work, postgres):
     bench.stop(baseline)
     for store in stores:
         print(f"off-CPU figures: {store}…", flush=True)
-        port = bench.free_port()
-        data = tempfile.mkdtemp(dir=work, prefix=f"offcpu-{store}-")
-        database = postgres.database() if store == "postgres" else None
-        kind = {"memory": "{ kind: memory }", "sqlite": "{ kind: sqlite }", "postgres": f'{{ kind: postgres, url: "{database}" }}'}[store]
-        config = os.path.join(data, "config.yaml")
-        with open(config, "w") as f:
-            f.write(bench.CONFIG.format(port=port, store=kind, receiver_port=1, operations="", bank_key=bench.SIGNER.jwk, **bench.user_entries()))
-        url = f"http://127.0.0.1:{port}"
-        process = bench.start([bench.binary("backchanneld"), "--config", config, "--data-dir", data, "--operations-port", str(bench.free_port()), "--log-level", "warning"], f"{url}/jwks",
-                              open(os.path.join(data, "log"), "w"))
+        process, url, data = bench.start_server(bench.binary("backchanneld"), store, work, "offcpu", postgres)
         database_figures = postgres if store == "postgres" else None
         figures = {"authentication": profile(process, url, "authenticate.lua", duration, postgres=database_figures)}
         hot = os.path.join(data, "hot.ids")

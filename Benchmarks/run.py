@@ -127,6 +127,22 @@ def wrk(url, script, duration, env=None, counted=True):
     return result
 
 
+def start_server(binary, store, work, prefix, postgres):
+    """A server of `binary` on `store` with the benchmark's configuration, its own data directory and ports;
+    returns (process, url, data directory)."""
+    port = free_port()
+    data = tempfile.mkdtemp(dir=work, prefix=f"{prefix}-{store}-")
+    database = postgres.database() if store == "postgres" else None
+    kind = {"memory": "{ kind: memory }", "sqlite": "{ kind: sqlite }", "postgres": f'{{ kind: postgres, url: "{database}" }}'}[store]
+    config = os.path.join(data, "config.yaml")
+    with open(config, "w") as f:
+        f.write(CONFIG.format(port=port, store=kind, receiver_port=1, operations="", bank_key=SIGNER.jwk, **user_entries()))
+    url = f"http://127.0.0.1:{port}"
+    process = start([binary, "--config", config, "--data-dir", data, "--operations-port", str(free_port()), "--log-level", "warning"],
+                    f"{url}/jwks", open(os.path.join(data, "log"), "w"))
+    return process, url, data
+
+
 def populate(url, count, ids_file):
     """Starts exactly `count` authentications, writing their auth_req_ids (wrk's script stops writing at
     the limit; wrk itself runs until stopped, so it is stopped once the file is complete)."""

@@ -139,24 +139,21 @@ final class PendingPollCache: Sendable {
 
     /// The feed listens from now: its `LISTEN` was sent at `sentAt` and answered.
     func listening(since sentAt: ContinuousClock.Instant) {
-        let ready = state.withLock { state in
-            state.entries.removeAll(keepingCapacity: true)
-            state.epoch &+= 1
-            state.listening = true
-            state.confirmedAt = sentAt
-            state.heartbeats.removeAll()
-            return state.ready()
-        }
-        for continuation in ready { continuation.resume() }
+        restart(listening: true, confirmedAt: sentAt)
     }
 
     /// The feed's connection is gone: forget everything, keep and answer nothing until it listens again.
     func lost() {
+        restart(listening: false, confirmedAt: nil)
+    }
+
+    /// A new epoch of the feed: nothing kept from the last one, nor any read begun in it.
+    private func restart(listening: Bool, confirmedAt: ContinuousClock.Instant?) {
         let ready = state.withLock { state in
             state.entries.removeAll(keepingCapacity: true)
             state.epoch &+= 1
-            state.listening = false
-            state.confirmedAt = nil
+            state.listening = listening
+            state.confirmedAt = confirmedAt
             state.heartbeats.removeAll()
             return state.ready()
         }

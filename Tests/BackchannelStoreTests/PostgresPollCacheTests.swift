@@ -243,9 +243,15 @@ struct PostgresPollCacheTests {
                 logger: a.store.logger)
             // B's first poll (the one that marks the request) waits for the lock; the test waits until it does.
             let poll = Task { await b.poll(authReqId) }
+            // Read until the poll is seen waiting; a poll that never waits fails here instead of hanging the run.
+            var looks = 0
             while try await a.store.pool.query(
                 "SELECT count(*)::BIGINT FROM pg_locks WHERE locktype = 'advisory' AND NOT granted", logger: a.store.logger
-            ).first?.decode(Int.self) != 1 {}
+            ).first?.decode(Int.self) != 1 {
+                looks += 1
+                if looks == 100_000 { break }
+            }
+            #expect(looks < 100_000, "the first poll never waited for the record write's lock")
             // The write commits when this closure returns; the poll then reads it.
             return poll
         }

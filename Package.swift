@@ -458,7 +458,7 @@ let package = Package(
         .testTarget(
             name: "BackchannelStoreTests",
             dependencies: [
-                "BackchannelServer", "BackchannelCore", "BackchannelTesting", "BackchannelSQLite", "BackchannelPostgres",
+                "BackchannelServer", "BackchannelCore", "BackchannelTesting", "BackchannelSQLite", "BackchannelPostgres", "MockPushAuthenticator",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

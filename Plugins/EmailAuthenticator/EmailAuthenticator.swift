@@ -8,7 +8,7 @@ import Synchronization
 ///
 /// The link carries its own token (128 bits of CSPRNG output), not the request's identity; it is bound to
 /// one request, works once, and expires with the request.
-public final class EmailAuthenticator: BackchannelAuthenticationHandler, BatchCancelling, ReadinessReporting {
+public final class EmailAuthenticator: BackchannelAuthenticationHandler, BatchCancelling, ReadinessReporting, RequestScopedRecords {
     /// The back-channel descriptor, registered as `"email"` and linked to ``pageDescriptor``.
     public static let descriptor = BackChannelPluginDescriptor(
         registryName: "email", configuration: EmailConfiguration.self, frontChannelName: "email"
@@ -110,6 +110,9 @@ public final class EmailAuthenticator: BackchannelAuthenticationHandler, BatchCa
         // The link goes with the record: it is only the record's group.
         try await services.stateStore.delete(namespace: Self.namespace, key: authReqId.rawValue)
     }
+
+    /// A request's state is its record alone (its link is the record's group): a redemption deletes it with the request.
+    public var requestRecordNamespaces: [String] { [Self.namespace] }
 
     public func cancelAuthenticationRequests(_ authReqIds: [AuthReqId]) async throws {
         try await services.stateStore.delete(namespace: Self.namespace, keys: authReqIds.map(\.rawValue))

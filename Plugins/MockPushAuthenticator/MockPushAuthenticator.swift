@@ -8,7 +8,7 @@ import Synchronization
 /// (``pendingNotifications(subject:)``, ``respond(authReqId:approve:)``), which the paired front-channel
 /// page uses, so any pending request can also be answered by hand. Its notifications live in the host's
 /// `PluginStateStore`: they survive a restart, and every server process sees them.
-public final class MockPushAuthenticator: BackchannelAuthenticationHandler, BatchCancelling {
+public final class MockPushAuthenticator: BackchannelAuthenticationHandler, BatchCancelling, RequestScopedRecords {
     /// The back-channel descriptor, registered as `"mock-push"` and linked to ``pageDescriptor``.
     public static let descriptor = BackChannelPluginDescriptor(
         registryName: "mock-push",
@@ -114,6 +114,14 @@ public final class MockPushAuthenticator: BackchannelAuthenticationHandler, Batc
     public func cancelAuthenticationRequests(_ authReqIds: [AuthReqId]) async throws {
         for timer in timers.withLock({ timers in authReqIds.compactMap { timers.removeValue(forKey: $0) } }) { timer.cancel() }
         try await store.delete(namespace: Self.namespace, keys: authReqIds.map(\.rawValue))
+    }
+
+    /// A request's state is its record alone: a redemption deletes it with the request.
+    public var requestRecordNamespaces: [String] { [Self.namespace] }
+
+    /// Stops this process's timer of a redeemed request (concluded on another node, say).
+    public func requestRedeemed(authReqId: AuthReqId) async {
+        timers.withLock { $0.removeValue(forKey: authReqId) }?.cancel()
     }
 
     // MARK: Device API

@@ -7,7 +7,7 @@ import Foundation
 /// Delivery runs after the request is accepted, with retries; when it finally fails the request
 /// concludes as failed at once, so the client learns it at its next poll instead of waiting for expiry.
 /// A user without a phone number is `unknown_user_id` at request time.
-public final class SMSAuthenticator: BackchannelAuthenticationHandler, BatchCancelling {
+public final class SMSAuthenticator: BackchannelAuthenticationHandler, BatchCancelling, RequestScopedRecords {
     /// The back-channel descriptor, registered as `"sms"` and linked to ``pageDescriptor``.
     public static let descriptor = BackChannelPluginDescriptor(
         registryName: "sms", configuration: SMSConfiguration.self, frontChannelName: "sms"
@@ -96,6 +96,9 @@ public final class SMSAuthenticator: BackchannelAuthenticationHandler, BatchCanc
         // The link goes with the record: it is only the record's group.
         try await services.stateStore.delete(namespace: Self.namespace, key: authReqId.rawValue)
     }
+
+    /// A request's state is its record alone (its link is the record's group): a redemption deletes it with the request.
+    public var requestRecordNamespaces: [String] { [Self.namespace] }
 
     public func cancelAuthenticationRequests(_ authReqIds: [AuthReqId]) async throws {
         try await services.stateStore.delete(namespace: Self.namespace, keys: authReqIds.map(\.rawValue))

@@ -254,7 +254,7 @@ extension PostgresStore: PendingRequestStore {
         }
     }
 
-    private func first(_ rows: [PostgresRow]) async throws -> PendingRequest? {
+    func first(_ rows: [PostgresRow]) async throws -> PendingRequest? {
         var first: PendingRequest?
         for row in rows where first == nil { first = try Self.decode(row) }
         return first

@@ -16,6 +16,7 @@ public enum BackchannelHandlerContract {
         "cancel is idempotent",
         "cancel of an unknown authReqId is a no-op",
         "a batch cancel withdraws every request in it, unknown ones included",
+        "a request-scoped handler keeps a request's state only under its key, in the namespaces it declares",
     ]
 
     /// Runs every check against `handler`, each with a new request for `hint`, which must name a user
@@ -94,6 +95,24 @@ public enum BackchannelHandlerContract {
             }
         } catch {
             fail(5, "threw \(error)")
+        }
+
+        // RequestScopedRecords: a redemption deletes the declared records and nothing else, so a request's start
+        // must write nowhere else (in the harness's store, which lists its records).
+        if let scoped = handler as? any RequestScopedRecords, let store = harness.services.stateStore as? InMemoryPluginStateStore {
+            let request = harness.makeRequest(hint: hint)
+            do {
+                let before = store.keys()
+                _ = try await harness.start(handler, request)
+                let declared = Set(scoped.requestRecordNamespaces)
+                let elsewhere = store.keys().subtracting(before).filter { !(declared.contains($0[0]) && $0[1] == request.authReqId.rawValue) }
+                if !elsewhere.isEmpty {
+                    fail(6, "a start wrote records a redemption would leave behind: \(elsewhere.map { "\($0[0])/\($0[1])" }.sorted())")
+                }
+                try await handler.cancelAuthenticationRequest(authReqId: request.authReqId)
+            } catch {
+                fail(6, "threw \(error)")
+            }
         }
         return violations
     }

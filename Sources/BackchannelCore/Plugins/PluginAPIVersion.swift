@@ -17,12 +17,12 @@ public struct PluginAPIVersion: Sendable, Hashable, CustomStringConvertible {
         self.minor = minor
     }
 
-    /// The version of this `BackchannelCore`: 1.4. `CHANGELOG.md` lists what each version added.
+    /// The version of this `BackchannelCore`: 1.5. `CHANGELOG.md` lists what each version added.
     ///
     /// Emitted into the caller (never a call into the server's library, even unoptimised), so a plugin's
     /// descriptors and handshake report the version the plugin was compiled against.
     @_alwaysEmitIntoClient
-    public static var current: PluginAPIVersion { PluginAPIVersion(major: 1, minor: 4) }
+    public static var current: PluginAPIVersion { PluginAPIVersion(major: 1, minor: 5) }
 
     /// Whether a plugin built against this version works with a server of version `host`: the same major
     /// version, and a minor version not newer than the server's.

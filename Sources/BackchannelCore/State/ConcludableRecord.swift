@@ -9,6 +9,9 @@ public protocol ConcludableRecord: Codable, Sendable {
 extension PluginStateSlot where Value: ConcludableRecord {
     /// Records a conclusion unless the request already concluded (on this process or another), applying
     /// `change` in the same compare-and-set write, and reports the result to the host if this call won.
+    ///
+    /// Where the host's sink is a ``RecordConcludingSink`` that can write with this slot's store, the record's
+    /// compare-and-set and the host's conclusion are one write.
     /// - Parameters:
     ///   - authReqId: The request, the record's key.
     ///   - conclusion: What to record.
@@ -34,8 +37,19 @@ extension PluginStateSlot where Value: ConcludableRecord {
             concluded.conclusion = conclusion
             return concluded
         }
-        let concluded = try await update(authReqId.rawValue, from: loaded, movingTo: leavingGroup ? .group(nil) : .keep, apply)
-        if let result = concluded?.result { await sink.authenticationConcluded(authReqId: authReqId, result: result) }
+        let combining = sink as? any RecordConcludingSink
+        var reported = false
+        let concluded = try await update(authReqId.rawValue, from: loaded, movingTo: leavingGroup ? .group(nil) : .keep, apply) {
+            replacement, concluded in
+            if let combining, let result = concluded.result,
+                let replaced = try await combining.authenticationConcluded(authReqId: authReqId, result: result, replacing: replacement, in: store)
+            {
+                reported = replaced
+                return replaced
+            }
+            return try await store.replace(replacement)
+        }
+        if !reported, let result = concluded?.result { await sink.authenticationConcluded(authReqId: authReqId, result: result) }
         return concluded
     }
 }

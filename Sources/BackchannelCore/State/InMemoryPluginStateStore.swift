@@ -47,6 +47,16 @@ package final class InMemoryPluginStateStore: DecodedStateCaching {
         return records.withLock(for: key) { $0[key] }.flatMap { $0.record.expiresAt > now ? $0 : nil }
     }
 
+    /// Every unexpired record's namespace and key (for the handler contract: what a request left behind).
+    package func keys() -> Set<[String]> {
+        let now = clock.now
+        var keys: Set<[String]> = []
+        records.forEachShard { shard in
+            for (key, stored) in shard where stored.record.expiresAt > now { keys.insert([key.namespace, key.key]) }
+        }
+        return keys
+    }
+
     package func records(namespace: String, group: String) async throws -> [PluginStateRecord] {
         let now = clock.now
         let keys = groups.withLock { $0[Key(namespace: namespace, key: group)] ?? [] }

@@ -86,6 +86,15 @@ public struct PluginStateSlot<Value: Codable & Sendable>: Sendable {
     public func update(
         _ key: String, from loaded: Loaded? = nil, movingTo group: GroupChange = .keep, _ change: (Value) throws -> Value?
     ) async throws -> Value? {
+        try await update(key, from: loaded, movingTo: group, change) { replacement, _ in try await store.replace(replacement) }
+    }
+
+    /// ``update(_:from:movingTo:_:)``, each compare-and-set made by `write` (given the replacement and the new
+    /// value): a conclusion writes it together with the request's.
+    func update(
+        _ key: String, from loaded: Loaded?, movingTo group: GroupChange, _ change: (Value) throws -> Value?,
+        write: (PluginStateReplacement, Value) async throws -> Bool
+    ) async throws -> Value? {
         var known = loaded
         for _ in 0..<5 {
             let current: Loaded
@@ -101,11 +110,9 @@ public struct PluginStateSlot<Value: Codable & Sendable>: Sendable {
             case .keep: current.record.group
             case .group(let target): target
             }
-            if try await store.replace(
-                namespace: namespace, key: key, expected: current.record.value, with: PluginStateCoding.encode(updated), group: newGroup)
-            {
-                return updated
-            }
+            let replacement = PluginStateReplacement(
+                namespace: namespace, key: key, expected: current.record.value, value: try PluginStateCoding.encode(updated), group: newGroup)
+            if try await write(replacement, updated) { return updated }
         }
         return nil
     }

@@ -134,9 +134,17 @@ struct TokenEndpoint: EngineEndpoint {
             throw OAuthError.expired
         }
         guard case .approved = request.state else { throw await refusal(for: request.state, hash: hash, now: now) }
-        guard let redeemed = try await storeCall({ try await self.store.redeem(authReqIdHash: hash, clientId: client.clientId, now: now) }),
-            case .approved(let attributes) = redeemed.state
-        else {
+        // The request's limits and an authenticator's request-scoped records end with the redemption, in its
+        // own write where the store can (else after the tokens, as below).
+        let handler = authenticators[request.authenticator]?.instance.handler
+        let scoped = handler as? any RequestScopedRecords
+        let leftovers = RedemptionLeftovers(
+            limits: limiter.limits.enabled ? limiter.store : nil, records: scoped == nil ? nil : replayStore,
+            recordNamespaces: scoped?.requestRecordNamespaces ?? [])
+        let (redemption, endedLeftovers) = try await storeCall({
+            try await self.store.redeem(authReqIdHash: hash, clientId: client.clientId, now: now, ending: leftovers)
+        })
+        guard let redeemed = redemption, case .approved(let attributes) = redeemed.state else {
             // The approval this poll saw was not the store's: answer what the store holds.
             if approvalUnconfirmed, let current = try await storeCall({ try await self.store.request(authReqIdHash: hash) }) {
                 if case .approved = current.state {} else { throw await refusal(for: current.state, hash: hash, now: now) }
@@ -163,9 +171,11 @@ struct TokenEndpoint: EngineEndpoint {
             logger.error("signing tokens failed", metadata: ["error": "\(error)"])
             throw .serverError("the tokens could not be issued")
         }
-        await limiter.concluded(member: hash, denied: false, now: now)
+        if !endedLeftovers { await limiter.concluded(member: hash, denied: false, now: now) }
         // The request is over: let the authenticator forget it.
-        if let handler = authenticators[redeemed.authenticator]?.instance.handler {
+        if endedLeftovers, let scoped {
+            await scoped.requestRedeemed(authReqId: AuthReqId(rawValue: hash))
+        } else if let handler {
             try? await metrics.timing(redeemed.authenticator, "cancel") { try await handler.cancelAuthenticationRequest(authReqId: AuthReqId(rawValue: hash)) }
         }
         var audited = redeemed

@@ -4,7 +4,10 @@ import Logging
 
 /// Records a handler's report of a conclusion in the store at once, so the next poll answers from the
 /// store without asking the handler. The first conclusion wins; later ones are ignored.
-public struct StoreCompletionSink: BackchannelCompletionSink {
+///
+/// Where the store keeps the plugins' records too (PostgreSQL), a conclusion a plugin records through a
+/// ``PluginStateSlot`` is written with its record in one statement (``RecordConcludingSink``).
+public struct StoreCompletionSink: RecordConcludingSink {
     private let store: any PendingRequestStore
     private let audit: AuditLog?
     private let outbox: OutboxWakeup?
@@ -34,6 +37,21 @@ public struct StoreCompletionSink: BackchannelCompletionSink {
             return
         }
         guard let request = concluded else { return }
+        recorded(request)
+    }
+
+    public func authenticationConcluded(
+        authReqId: AuthReqId, result: BackchannelAuthenticationResult, replacing replacement: PluginStateReplacement, in records: any PluginStateStore
+    ) async throws -> Bool? {
+        // A failure is the plugin's to see, as its own compare-and-set's would be: neither was written.
+        guard let written = try await store.concludeReturningRequest(authReqIdHash: authReqId.rawValue, result: result, replacing: replacement, in: records)
+        else { return nil }
+        if let request = written.concluded { recorded(request) }
+        return written.replaced
+    }
+
+    /// What follows a conclusion the store recorded: the outbox woken for a notification, metrics, audit.
+    private func recorded(_ request: PendingRequest) {
         if request.notification != nil { outbox?.signal() }
         let now = Date()
         ConclusionMetrics.concluded(request, as: request.state, at: now)

@@ -111,8 +111,22 @@ public struct MeteredPendingRequestStore: PendingRequestStore {
         try await conclusion.measure { try await inner.concludeReturningRequest(authReqIdHash: authReqIdHash, result: result) }
     }
 
+    public func concludeReturningRequest(
+        authReqIdHash: String, result: BackchannelAuthenticationResult, replacing replacement: PluginStateReplacement, in records: any PluginStateStore
+    ) async throws -> (replaced: Bool, concluded: PendingRequest?)? {
+        try await conclusion.measure {
+            try await inner.concludeReturningRequest(authReqIdHash: authReqIdHash, result: result, replacing: replacement, in: records)
+        }
+    }
+
     public func redeem(authReqIdHash: String, clientId: String, now: Date) async throws -> PendingRequest? {
         try await redemption.measure { try await inner.redeem(authReqIdHash: authReqIdHash, clientId: clientId, now: now) }
+    }
+
+    public func redeem(authReqIdHash: String, clientId: String, now: Date, ending leftovers: RedemptionLeftovers) async throws
+        -> (request: PendingRequest?, endedLeftovers: Bool)
+    {
+        try await redemption.measure { try await inner.redeem(authReqIdHash: authReqIdHash, clientId: clientId, now: now, ending: leftovers) }
     }
 
     public func remove(authReqIdHash: String) async throws {

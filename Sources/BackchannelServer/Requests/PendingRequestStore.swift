@@ -43,9 +43,26 @@ public protocol PendingRequestStore: Sendable {
     /// pending) in the same round trip where the store can. The default reads it back after.
     func concludeReturningRequest(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> PendingRequest?
 
+    /// ``concludeReturningRequest(authReqIdHash:result:)`` in the same write as the compare-and-set of an
+    /// authenticator's record in `records` (``RecordConcludingSink``): the request concludes only if the record
+    /// was replaced, and the record is replaced whether or not the request was still pending.
+    /// - Returns: `nil` when this store cannot write together with `records` (nothing was done; the default);
+    ///   otherwise whether the record was replaced, and the request as concluded (`nil` when it was not pending
+    ///   or the record was not replaced).
+    func concludeReturningRequest(
+        authReqIdHash: String, result: BackchannelAuthenticationResult, replacing replacement: PluginStateReplacement, in records: any PluginStateStore
+    ) async throws -> (replaced: Bool, concluded: PendingRequest?)?
+
     /// Redeems an approved, unexpired request of `clientId` and deletes it.
     /// - Returns: the request as it was approved, to the one caller that won; `nil` to every other.
     func redeem(authReqIdHash: String, clientId: String, now: Date) async throws -> PendingRequest?
+
+    /// ``redeem(authReqIdHash:clientId:now:)``, ending `leftovers` in the same write where they are this
+    /// store's own (PostgreSQL: its limits and its plugin-state records, one statement): all of them, or none.
+    /// - Returns: the redeemed request, and whether the leftovers were ended (always `false` when nothing was
+    ///   redeemed; the default redeems and ends none).
+    func redeem(authReqIdHash: String, clientId: String, now: Date, ending leftovers: RedemptionLeftovers) async throws
+        -> (request: PendingRequest?, endedLeftovers: Bool)
 
     /// Deletes a request whatever its state (a start that failed).
     func remove(authReqIdHash: String) async throws
@@ -115,6 +132,20 @@ extension PendingRequestStore {
     public func concludeReturningRequest(authReqIdHash: String, result: BackchannelAuthenticationResult) async throws -> PendingRequest? {
         guard try await conclude(authReqIdHash: authReqIdHash, result: result) else { return nil }
         return try await request(authReqIdHash: authReqIdHash)
+    }
+
+    /// Cannot: nothing is written.
+    public func concludeReturningRequest(
+        authReqIdHash: String, result: BackchannelAuthenticationResult, replacing replacement: PluginStateReplacement, in records: any PluginStateStore
+    ) async throws -> (replaced: Bool, concluded: PendingRequest?)? {
+        nil
+    }
+
+    /// Redeems, and leaves the leftovers to the caller.
+    public func redeem(authReqIdHash: String, clientId: String, now: Date, ending leftovers: RedemptionLeftovers) async throws
+        -> (request: PendingRequest?, endedLeftovers: Bool)
+    {
+        (try await redeem(authReqIdHash: authReqIdHash, clientId: clientId, now: now), false)
     }
 
     /// Inserts one at a time.

@@ -127,19 +127,23 @@ def wrk(url, script, duration, env=None, counted=True):
     return result
 
 
-def start_server(binary, store, work, prefix, postgres):
-    """A server of `binary` on `store` with the benchmark's configuration, its own data directory and ports;
-    returns (process, url, data directory)."""
+def start_server(binary, store, work, prefix, postgres, receiver_port=1):
+    """A server of `binary` on `store` with the benchmark's configuration, its own data directory and ports,
+    its clients' notifications sent to `receiver_port`; returns (process, url, data directory). The process
+    knows its metrics URL (`metrics_url`) and, on PostgreSQL, its database's name (`database`)."""
     port = free_port()
     data = tempfile.mkdtemp(dir=work, prefix=f"{prefix}-{store}-")
     database = postgres.database() if store == "postgres" else None
     kind = {"memory": "{ kind: memory }", "sqlite": "{ kind: sqlite }", "postgres": f'{{ kind: postgres, url: "{database}" }}'}[store]
     config = os.path.join(data, "config.yaml")
     with open(config, "w") as f:
-        f.write(CONFIG.format(port=port, store=kind, receiver_port=1, operations="", bank_key=SIGNER.jwk, **user_entries()))
+        f.write(CONFIG.format(port=port, store=kind, receiver_port=receiver_port, operations="", bank_key=SIGNER.jwk, **user_entries()))
     url = f"http://127.0.0.1:{port}"
-    process = start([binary, "--config", config, "--data-dir", data, "--operations-port", str(free_port()), "--log-level", "warning"],
+    operations = free_port()
+    process = start([binary, "--config", config, "--data-dir", data, "--operations-port", str(operations), "--log-level", "warning"],
                     f"{url}/jwks", open(os.path.join(data, "log"), "w"))
+    process.metrics_url = f"http://127.0.0.1:{operations}/metrics"
+    process.database = database and database.rsplit("/", 1)[1]
     return process, url, data
 
 
@@ -381,21 +385,7 @@ def measure_store(store, duration, work, postgres):
     receiver = Receiver()
 
     def server():
-        port = free_port()
-        data = tempfile.mkdtemp(dir=work, prefix=f"{store}-")
-        database = postgres.database() if store == "postgres" else None
-        kind = {"memory": "{ kind: memory }", "sqlite": "{ kind: sqlite }", "postgres": f'{{ kind: postgres, url: "{database}" }}'}[store]
-        config = os.path.join(data, "config.yaml")
-        with open(config, "w") as f:
-            f.write(CONFIG.format(port=port, store=kind, receiver_port=receiver.port, operations="", bank_key=SIGNER.jwk, **user_entries()))
-        log = open(os.path.join(data, "log"), "w")
-        url = f"http://127.0.0.1:{port}"
-        operations = free_port()
-        process = start([backchanneld, "--config", config, "--data-dir", data, "--operations-port", str(operations), "--log-level", "warning"],
-                        f"{url}/jwks", log)
-        process.metrics_url = f"http://127.0.0.1:{operations}/metrics"
-        process.database = database and database.rsplit("/", 1)[1]
-        return process, url, data
+        return start_server(backchanneld, store, work, "store", postgres, receiver_port=receiver.port)
 
     def costs(process, operations, node_cpu_before, database_before):
         """Node CPU per operation and, on PostgreSQL, what the database did per operation; on SQLite, the

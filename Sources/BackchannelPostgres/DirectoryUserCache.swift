@@ -29,7 +29,7 @@ final class DirectoryUserCache: Sendable {
         var generation: UInt64 = 0
         var listening = false
         /// Tests waiting for the node to listen, or for so many notifications (``waitUntil(listening:generation:)``).
-        var watchers: [(condition: @Sendable (Bool, UInt64) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
+        var watchers = FeedWatchers()
     }
 
     private let state = Mutex(State())
@@ -71,26 +71,16 @@ final class DirectoryUserCache: Sendable {
             state.generation &+= 1
             state.entries.removeAll(keepingCapacity: true)
             if let listening { state.listening = listening }
-            let (now, generation) = (state.listening, state.generation)
-            var ready: [CheckedContinuation<Void, Never>] = []
-            state.watchers.removeAll { watcher in
-                guard watcher.condition(now, generation) else { return false }
-                ready.append(watcher.continuation)
-                return true
-            }
-            return ready
+            return state.watchers.ready(listening: state.listening, seen: state.generation)
         }
         for continuation in ready { continuation.resume() }
     }
 
     /// Returns once the node listens and has seen at least `generation`: for tests.
     func waitUntil(listening: Bool, generation: UInt64 = 0) async {
-        let condition: @Sendable (Bool, UInt64) -> Bool = { now, seen in now == listening && seen >= generation }
         await withCheckedContinuation { continuation in
             let now = state.withLock { state in
-                if condition(state.listening, state.generation) { return true }
-                state.watchers.append((condition, continuation))
-                return false
+                state.watchers.wait(listening: listening, seen: generation, continuation, now: (state.listening, state.generation))
             }
             if now { continuation.resume() }
         }

@@ -54,17 +54,10 @@ final class PendingPollCache: Sendable {
         /// Polls answered from here, and notifications received (for tests).
         var answered = 0
         var notified = 0
-        var watchers: [(condition: @Sendable (Bool, Int) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
+        var watchers = FeedWatchers()
 
         mutating func ready() -> [CheckedContinuation<Void, Never>] {
-            let (listening, notified) = (self.listening, self.notified)
-            var ready: [CheckedContinuation<Void, Never>] = []
-            watchers.removeAll { watcher in
-                guard watcher.condition(listening, notified) else { return false }
-                ready.append(watcher.continuation)
-                return true
-            }
-            return ready
+            watchers.ready(listening: listening, seen: UInt64(notified))
         }
     }
 
@@ -181,12 +174,9 @@ final class PendingPollCache: Sendable {
 
     /// Returns once the node listens (or not, as asked) and has received at least `notified` notifications.
     func waitUntil(listening: Bool, notified: Int = 0) async {
-        let condition: @Sendable (Bool, Int) -> Bool = { now, seen in now == listening && seen >= notified }
         await withCheckedContinuation { continuation in
             let now = state.withLock { state in
-                if condition(state.listening, state.notified) { return true }
-                state.watchers.append((condition, continuation))
-                return false
+                state.watchers.wait(listening: listening, seen: UInt64(notified), continuation, now: (state.listening, UInt64(state.notified)))
             }
             if now { continuation.resume() }
         }

@@ -8,11 +8,16 @@ import PostgresNIO
 /// request held. Each is taken only when the other store named is this one; otherwise the caller writes
 /// separately.
 extension PostgresStore {
+    /// When `records` is this store.
+    public func concludes(withRecordsIn records: any PluginStateStore) -> Bool {
+        (records as? PostgresStore) === self
+    }
+
     /// One statement when `records` is this store (``ConcludeWithRecordStatement``); `nil` otherwise.
     public func concludeReturningRequest(
         authReqIdHash: String, result: BackchannelAuthenticationResult, replacing replacement: PluginStateReplacement, in records: any PluginStateStore
     ) async throws -> (replaced: Bool, concluded: PendingRequest?)? {
-        guard let own = records as? PostgresStore, own === self else { return nil }
+        guard concludes(withRecordsIn: records) else { return nil }
         defer {
             pollCache.forget(authReqIdHash)
             pollCache.forget(replacement.key)

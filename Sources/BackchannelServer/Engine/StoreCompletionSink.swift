@@ -43,6 +43,7 @@ public struct StoreCompletionSink: RecordConcludingSink {
     public func authenticationConcluded(
         authReqId: AuthReqId, result: BackchannelAuthenticationResult, replacing replacement: PluginStateReplacement, in records: any PluginStateStore
     ) async throws -> Bool? {
+        guard store.concludes(withRecordsIn: records) else { return nil }
         // A failure is the plugin's to see, as its own compare-and-set's would be: neither was written.
         guard let written = try await store.concludeReturningRequest(authReqIdHash: authReqId.rawValue, result: result, replacing: replacement, in: records)
         else { return nil }

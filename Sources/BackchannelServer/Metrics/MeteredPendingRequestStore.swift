@@ -119,6 +119,10 @@ public struct MeteredPendingRequestStore: PendingRequestStore {
         }
     }
 
+    public func concludes(withRecordsIn records: any PluginStateStore) -> Bool {
+        inner.concludes(withRecordsIn: records)
+    }
+
     public func redeem(authReqIdHash: String, clientId: String, now: Date) async throws -> PendingRequest? {
         try await redemption.measure { try await inner.redeem(authReqIdHash: authReqIdHash, clientId: clientId, now: now) }
     }

@@ -53,6 +53,10 @@ public protocol PendingRequestStore: Sendable {
         authReqIdHash: String, result: BackchannelAuthenticationResult, replacing replacement: PluginStateReplacement, in records: any PluginStateStore
     ) async throws -> (replaced: Bool, concluded: PendingRequest?)?
 
+    /// Whether ``concludeReturningRequest(authReqIdHash:result:replacing:in:)`` writes together with `records`
+    /// (asked first, so that a store that cannot is not called, timed or traced for nothing). The default: no.
+    func concludes(withRecordsIn records: any PluginStateStore) -> Bool
+
     /// Redeems an approved, unexpired request of `clientId` and deletes it.
     /// - Returns: the request as it was approved, to the one caller that won; `nil` to every other.
     func redeem(authReqIdHash: String, clientId: String, now: Date) async throws -> PendingRequest?
@@ -133,6 +137,9 @@ extension PendingRequestStore {
         guard try await conclude(authReqIdHash: authReqIdHash, result: result) else { return nil }
         return try await request(authReqIdHash: authReqIdHash)
     }
+
+    /// Cannot.
+    public func concludes(withRecordsIn records: any PluginStateStore) -> Bool { false }
 
     /// Cannot: nothing is written.
     public func concludeReturningRequest(

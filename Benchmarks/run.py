@@ -8,7 +8,8 @@ flows/s (RS256 and ES256 ID tokens), the server's RSS with 0, 10 000 and 100 000
 operation's CPU (and on PostgreSQL its statements, WAL and database CPU), and ping notifications: the time
 from an approval to its notification at a receiver on loopback (p50/p99, under the flow load) and
 notifications delivered per second. Throughputs are reported as
-ratios to the baseline measured in the same run (median of its rounds), memory as bytes per pending
+ratios to the baseline measured in the same run, just before and just after each store (the mean of those
+two medians of rounds: the machine's speed drifts over a run), memory as bytes per pending
 request. Writes Benchmarks/results/latest.json and latest.md.
 
     python3 Benchmarks/run.py [--duration 8] [--stores memory,sqlite,postgres] [--parts stores,metrics,instructions]
@@ -735,14 +736,20 @@ def main():
     work = tempfile.mkdtemp(prefix="backchannel-bench-")
     report = {"duration_seconds": options.duration, "connections": CONNECTIONS, "rounds": ROUNDS, "stores": {}}
     postgres = None
+    baseline = None
     try:
         port = free_port()
         baseline = start([binary("benchmark-baseline"), "--port", str(port)], f"http://127.0.0.1:{port}/", open(os.path.join(work, "baseline.log"), "w"))
-        measured = [wrk(f"http://127.0.0.1:{port}", "token-poll.lua", options.duration, {"AUTH_REQ_IDS": write_ids(work, ["x"])}) for _ in range(ROUNDS)]
-        report["baseline"] = median(measured)
-        report["baseline"]["rounds_requests_per_second"] = [m["requests_per_second"] for m in measured]
+
+        def measure_baseline():
+            """The baseline's median round now: measured again beside every store, as this machine's speed drifts."""
+            measured = [wrk(f"http://127.0.0.1:{port}", "token-poll.lua", options.duration, {"AUTH_REQ_IDS": write_ids(work, ["x"])}) for _ in range(ROUNDS)]
+            result = median(measured)
+            result["rounds_requests_per_second"] = [m["requests_per_second"] for m in measured]
+            return result
+
+        report["baseline"] = measure_baseline()
         report["baseline"]["rss_bytes"] = rss(baseline)[0]
-        stop(baseline)
         parts = options.parts.split(",")
         stores = options.stores.split(",")
         if "postgres" in stores:
@@ -751,9 +758,17 @@ def main():
             except FileNotFoundError as error:
                 print(f"postgres: skipped ({error})")
                 stores.remove("postgres")
+        # Each store's ratios are to the baseline measured just before and just after it (their mean): the
+        # machine's speed drifts by tens of percent over a run, and one baseline at the start misstates the rest.
+        before = report["baseline"]["requests_per_second"]
         for store in stores if "stores" in parts else []:
             print(f"measuring {store}…", flush=True)
             report["stores"][store] = measure_store(store, options.duration, work, postgres)
+            after = measure_baseline()["requests_per_second"]
+            report["stores"][store]["baseline_beside"] = {"before": before, "after": after, "requests_per_second": (before + after) / 2}
+            before = after
+        stop(baseline)
+        baseline = None
         if "metrics" in parts:
             print("measuring the cost of metrics…", flush=True)
             report["metrics_cost"] = measure_metrics_cost(options.duration, work)
@@ -773,28 +788,33 @@ def main():
             import offcpu
             report["offcpu"] = offcpu.measure_offcpu(stores, options.duration, work, postgres)
     finally:
+        if baseline:
+            stop(baseline)
         if postgres:
             postgres.stop()
         shutil.rmtree(work, ignore_errors=True)
 
     base = report["baseline"]["requests_per_second"]
     lines = [
-        f"Baseline (minimal Hummingbird form POST → small JSON): {base:,.0f} req/s, p50 {report['baseline']['p50_ms']:.2f} ms, p99 {report['baseline']['p99_ms']:.2f} ms",
+        f"Baseline (minimal Hummingbird form POST → small JSON): {base:,.0f} req/s, p50 {report['baseline']['p50_ms']:.2f} ms, p99 {report['baseline']['p99_ms']:.2f} ms "
+        "at the start; each store's ratios are to the baseline measured again just before and just after it (their mean, "
+        "the last column)",
         "",
-        "| store | auth req/s (× baseline) | auth p50 / p99 ms | poll, 1k pending (× baseline) | poll, 100k pending (× baseline) | 100k / 1k | flows/s, RS256 ID token (× baseline) | flows/s, ES256 (× baseline) | bytes per pending request | ping p50 / p99 ms under load | pings/s (× baseline) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| store | auth req/s (× baseline) | auth p50 / p99 ms | poll, 1k pending (× baseline) | poll, 100k pending (× baseline) | 100k / 1k | flows/s, RS256 ID token (× baseline) | flows/s, ES256 (× baseline) | bytes per pending request | ping p50 / p99 ms under load | pings/s (× baseline) | baseline beside, req/s (before / after) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for store, r in report["stores"].items():
         auth, p1, p100, flows = r["authentication"], r["poll_1000_pending"], r["poll_100000_pending"], r["flows"]
+        beside = r["baseline_beside"]
         r["ratios"] = {
-            "authentication_vs_baseline": auth["requests_per_second"] / base,
-            "authentication_private_key_jwt_vs_baseline": r["authentication_private_key_jwt"]["requests_per_second"] / base,
-            "poll_1000_vs_baseline": p1["requests_per_second"] / base,
-            "poll_100000_vs_baseline": p100["requests_per_second"] / base,
+            "authentication_vs_baseline": auth["requests_per_second"] / beside["requests_per_second"],
+            "authentication_private_key_jwt_vs_baseline": r["authentication_private_key_jwt"]["requests_per_second"] / beside["requests_per_second"],
+            "poll_1000_vs_baseline": p1["requests_per_second"] / beside["requests_per_second"],
+            "poll_100000_vs_baseline": p100["requests_per_second"] / beside["requests_per_second"],
             "poll_100000_vs_1000": p100["requests_per_second"] / p1["requests_per_second"],
-            "flows_vs_baseline": flows["flows_per_second"] / base,
-            "flows_es256_vs_baseline": r["flows_es256"]["flows_per_second"] / base,
-            "notifications_vs_baseline": r["notifications"]["notifications_per_second"] / base,
+            "flows_vs_baseline": flows["flows_per_second"] / beside["requests_per_second"],
+            "flows_es256_vs_baseline": r["flows_es256"]["flows_per_second"] / beside["requests_per_second"],
+            "notifications_vs_baseline": r["notifications"]["notifications_per_second"] / beside["requests_per_second"],
         }
         n = r["notifications"]
         q = r["ratios"]
@@ -803,7 +823,8 @@ def main():
             f"{p1['requests_per_second']:,.0f} ({q['poll_1000_vs_baseline']:.2f}) | {p100['requests_per_second']:,.0f} ({q['poll_100000_vs_baseline']:.2f}) | "
             f"{q['poll_100000_vs_1000']:.2f} | {flows['flows_per_second']:,.0f} ({q['flows_vs_baseline']:.2f}) | "
             f"{r['flows_es256']['flows_per_second']:,.0f} ({q['flows_es256_vs_baseline']:.2f}) | {r['bytes_per_pending_request']:,.0f} | "
-            f"{n['p50_ms'] or 0:.1f} / {n['p99_ms'] or 0:.1f} | {n['notifications_per_second']:,.0f} ({q['notifications_vs_baseline']:.3f}) |")
+            f"{n['p50_ms'] or 0:.1f} / {n['p99_ms'] or 0:.1f} | {n['notifications_per_second']:,.0f} ({q['notifications_vs_baseline']:.3f}) | "
+            f"{beside['requests_per_second']:,.0f} ({beside['before']:,.0f} / {beside['after']:,.0f}) |")
     if "metrics_cost" in report:
         m = report["metrics_cost"]
         lines += ["", f"Metrics (memory store, 1k pending): polls with the operations listener and Prometheus metrics "

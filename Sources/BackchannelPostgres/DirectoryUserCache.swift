@@ -11,9 +11,10 @@ import Synchronization
 /// and keeps its answer only if no notification came meanwhile (a change committed before the read is seen
 /// by the read; one committed after it bumps the generation). While the node is not listening (before the
 /// first `LISTEN`, after a lost connection, until it listens again) nothing is kept or answered from here,
-/// and what was kept is forgotten, so a missed notification cannot leave an answer behind. Entries also
-/// expire after ``lifetime``, a bound on what a silently broken connection could leave.
-final class DirectoryUserCache: Sendable {
+/// and what was kept is forgotten, so a missed notification cannot leave an answer behind. A connection that
+/// breaks silently is judged lost when the feed's heartbeat does not come back within
+/// ``PostgresChangeFeed/heartbeatDeadline``; entries also expire after ``lifetime``.
+final class DirectoryUserCache: FeedWatched {
     /// The notification channel.
     static let channel = "backchannel_directory_users"
     /// The longest an answer is kept.
@@ -76,13 +77,13 @@ final class DirectoryUserCache: Sendable {
         for continuation in ready { continuation.resume() }
     }
 
-    /// Returns once the node listens and has seen at least `generation`: for tests.
+    /// Returns once the node listens (or not, as asked) and has seen at least `generation`, or once the task is
+    /// cancelled: for tests.
     func waitUntil(listening: Bool, generation: UInt64 = 0) async {
-        await withCheckedContinuation { continuation in
-            let now = state.withLock { state in
-                state.watchers.wait(listening: listening, seen: generation, continuation, now: (state.listening, state.generation))
-            }
-            if now { continuation.resume() }
-        }
+        await waitForFeed(listening: listening, seen: generation)
+    }
+
+    func withWatchers<Result: Sendable>(_ body: (inout FeedWatchers, _ listening: Bool, _ seen: UInt64) -> Result) -> Result {
+        state.withLock { state in body(&state.watchers, state.listening, state.generation) }
     }
 }

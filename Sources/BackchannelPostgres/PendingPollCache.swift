@@ -19,7 +19,7 @@ import Synchronization
 /// - The feed sends itself a heartbeat every second; answers are given only while the last one to come back
 ///   was sent less than ``freshness`` ago, so a connection that breaks silently (no reset, no error) stops
 ///   the answers within that bound instead of leaving them to stand.
-final class PendingPollCache: Sendable {
+final class PendingPollCache: FeedWatched {
     /// The notification channel; the payload is the request's `auth_req_id` hash.
     static let channel = "backchannel_pending_requests"
     /// The seed of the advisory-lock key a first poll and a write of an authenticator's record take on the
@@ -158,6 +158,11 @@ final class PendingPollCache: Sendable {
         state.withLock { $0.heartbeats.append(instant) }
     }
 
+    /// Whether the oldest heartbeat not yet back was sent more than `deadline` before `now`.
+    func heartbeatOverdue(by deadline: Duration, at now: ContinuousClock.Instant) -> Bool {
+        state.withLock { state in state.heartbeats.first.map { now - $0 > deadline } ?? false }
+    }
+
     /// The oldest heartbeat in flight came back: everything committed before it was sent has been received.
     func heartbeatReturned() {
         state.withLock { state in
@@ -172,13 +177,13 @@ final class PendingPollCache: Sendable {
     /// How many notifications arrived (tests).
     var notified: Int { state.withLock { $0.notified } }
 
-    /// Returns once the node listens (or not, as asked) and has received at least `notified` notifications.
+    /// Returns once the node listens (or not, as asked) and has received at least `notified` notifications, or
+    /// once the task is cancelled.
     func waitUntil(listening: Bool, notified: Int = 0) async {
-        await withCheckedContinuation { continuation in
-            let now = state.withLock { state in
-                state.watchers.wait(listening: listening, seen: UInt64(notified), continuation, now: (state.listening, UInt64(state.notified)))
-            }
-            if now { continuation.resume() }
-        }
+        await waitForFeed(listening: listening, seen: UInt64(notified))
+    }
+
+    func withWatchers<Result: Sendable>(_ body: (inout FeedWatchers, _ listening: Bool, _ seen: UInt64) -> Result) -> Result {
+        state.withLock { state in body(&state.watchers, state.listening, UInt64(state.notified)) }
     }
 }

@@ -9,10 +9,14 @@ import ServiceLifecycle
 ///
 /// It also sends itself a heartbeat every second on a channel of its own: notifications reach a session in
 /// commit order, so a heartbeat coming back means every change committed before it was sent has arrived.
+/// A heartbeat not back within ``heartbeatDeadline`` means the connection is lost, whatever the connection
+/// says: one can break without an error or a reset (a partition, a stopped server process).
 struct PostgresChangeFeed: Sendable {
     /// The `application_name` the feed's connection shows in `pg_stat_activity`.
     static let applicationName = "backchannel-change-feed"
     static let heartbeatInterval: Duration = .seconds(1)
+    /// How long a heartbeat may take to come back: as long as the poll cache vouches for its answers.
+    static let heartbeatDeadline = PendingPollCache.freshness
 
     let directory: DirectoryUserCache
     let polls: PendingPollCache
@@ -90,12 +94,24 @@ struct PostgresChangeFeed: Sendable {
             group.addTask {
                 while true {
                     try await Task.sleep(for: Self.heartbeatInterval)
+                    if connection.isClosed || polls.heartbeatOverdue(by: Self.heartbeatDeadline, at: .now) {
+                        logger.warning("the change feed's heartbeat did not come back", metadata: ["reason": "change_feed_silent"])
+                        throw Ended()
+                    }
                     polls.heartbeatSent(at: .now)
-                    try await connection.query("SELECT pg_notify(\(heartbeatChannel), '')", logger: logger)
+                    sendHeartbeat(on: connection, logger: logger)
                 }
             }
             defer { group.cancelAll() }
             try await group.next()
         }
+    }
+
+    /// Writes a heartbeat without waiting for its answer: its coming back on the feed is what counts. Not a
+    /// child of the feed's task group: PostgresNIO may never answer a query written as its connection closes
+    /// (seen after `pg_terminate_backend`), and a child awaiting it would hold the feed, deaf, forever.
+    private func sendHeartbeat(on connection: PostgresConnection, logger: Logger) {
+        let channel = heartbeatChannel
+        Task { _ = try? await connection.query("SELECT pg_notify(\(channel), '')", logger: logger) }
     }
 }

@@ -229,6 +229,41 @@ struct PostgresPollCacheTests {
         guard case .failure(.accessDenied) = await b.poll(second) else { Issue.record("a stale answer after the feed came back"); return }
     }
 
+    @Test("a change feed whose connection goes silent (its server process stopped: no error, no reset) is judged lost when a heartbeat does not come back: nothing is answered from memory meanwhile, and it listens again on a new connection")
+    func silentFeedJudgedLost() async throws {
+        let (nodes, _) = try await Self.nodes()
+        defer { nodes.forEach { $0.run.cancel() } }
+        let (a, b) = (nodes[0], nodes[1])
+        let id = try await a.start()
+        #expect(Self.isPending(await b.poll(id)))
+        #expect(await b.pendingPoll(id) == (true, 0))
+        let stopped = try await Self.feedBackends(of: b.store)
+        #expect(stopped.count == 2)
+        for pid in stopped { kill(pid, SIGSTOP) }
+        defer { for pid in stopped { kill(pid, SIGCONT) } }
+        await b.store.waitForPollFeed(listening: false)
+        try await a.answer(id, "approved")
+        #expect((try? await b.poll(id).get()) != nil)
+        // Listening again on a new connection (the stopped processes still hold the old ones): answered from
+        // memory again.
+        await b.store.waitForPollFeed()
+        let next = try await a.start()
+        #expect(await b.pendingPoll(next).roundTrips >= 1)
+        #expect(await b.pendingPoll(next) == (true, 0))
+    }
+
+    /// The server processes of the change feeds' connections to the nodes' database.
+    static func feedBackends(of store: PostgresStore) async throws -> [pid_t] {
+        try await store.withStartupConnection { connection in
+            let rows = try await connection.query(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = \(PostgresChangeFeed.applicationName)",
+                logger: Logger(label: "test"))
+            var pids: [pid_t] = []
+            for try await pid in rows.decode(Int32.self) { pids.append(pid) }
+            return pids
+        }
+    }
+
     @Test("a request's first poll waits for a write of its authenticator's record in progress, and reads it: it never keeps what that write changes")
     func firstPollWaitsForARecordWrite() async throws {
         let (nodes, _) = try await Self.nodes()

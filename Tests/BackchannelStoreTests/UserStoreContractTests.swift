@@ -126,14 +126,20 @@ struct UserStoreContractTests {
         #expect(try await directory.user(loginHint: "alice@example.com")?.attributes["given_name"] == .string("Alicia"))
         #expect(try await directory.user(loginHint: "bob@example.com")?.subject == "u2")
 
-        // The feed's connection cut: the node keeps nothing until it listens again, so a change made meanwhile
-        // (its notification lost with the connection) is read from the database.
+        // The feed's connection cut (and kept from coming back while the test needs the node deaf): the node
+        // keeps nothing until it listens again, so a change made meanwhile (its notification lost with the
+        // connection) is read from the database.
         seen = second.directoryFeedGeneration
+        second.holdChangeFeed()
+        FileHandle.standardError.write(Data("[TEST \(Date().timeIntervalSince1970)] terminating\n".utf8))
         try await server.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'backchannel-change-feed'", inDatabaseOf: url)
+        FileHandle.standardError.write(Data("[TEST \(Date().timeIntervalSince1970)] terminated\n".utf8))
         await second.waitForDirectoryFeed(listening: false, generation: seen + 1)
+        FileHandle.standardError.write(Data("[TEST \(Date().timeIntervalSince1970)] deaf\n".utf8))
         #expect(try await first.users.delete(subject: "u2"))
         #expect(try await directory.user(loginHint: "bob@example.com") == nil)
+        second.releaseChangeFeed()
         await second.waitForDirectoryFeed()
         seen = second.directoryFeedGeneration
         _ = try await first.users.put(DirectoryUser(subject: "u3", email: "bob@example.com"))

@@ -34,7 +34,7 @@ final class PostgresConnectionPool: Sendable {
         var failingSlots = 0
         var shutDown = false
         /// Tests waiting for a condition of the slots (``waitUntil(_:)``); empty in service.
-        var watchers: [(condition: Condition, continuation: CheckedContinuation<Void, Never>)] = []
+        var watchers: [Int: (condition: Condition, continuation: CheckedContinuation<Void, Never>)] = [:]
 
         func holds(_ condition: Condition, size: Int) -> Bool {
             switch condition {
@@ -46,9 +46,9 @@ final class PostgresConnectionPool: Sendable {
         /// The watchers the slots now satisfy, removed: the caller resumes them outside the lock.
         mutating func satisfiedWatchers(size: Int) -> [CheckedContinuation<Void, Never>] {
             guard !watchers.isEmpty else { return [] }
-            let state = self
-            defer { watchers.removeAll { state.holds($0.condition, size: size) } }
-            return watchers.filter { state.holds($0.condition, size: size) }.map(\.continuation)
+            let ready = watchers.filter { holds($0.value.condition, size: size) }
+            for id in ready.keys { watchers.removeValue(forKey: id) }
+            return ready.values.map(\.continuation)
         }
 
         /// The most recently returned open connection (warm), dropping closed ones on the way.
@@ -97,16 +97,24 @@ final class PostgresConnectionPool: Sendable {
         self.logger = logger
     }
 
-    /// Suspends until the slots satisfy `condition`: the event a test waits for (connected, out of reach,
-    /// back) instead of polling with operations.
+    /// Suspends until the slots satisfy `condition`, or the task is cancelled: the event a test waits for
+    /// (connected, out of reach, back) instead of polling with operations.
     func waitUntil(_ condition: Condition) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let now = state.withLock { state -> Bool in
-                guard !state.holds(condition, size: size) else { return true }
-                state.watchers.append((condition, continuation))
-                return false
+        let id = state.withLock { state in
+            defer { state.nextWaiter += 1 }
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { state -> Bool in
+                    guard !state.holds(condition, size: size), !Task.isCancelled else { return true }
+                    state.watchers[id] = (condition, continuation)
+                    return false
+                }
+                if now { continuation.resume() }
             }
-            if now { continuation.resume() }
+        } onCancel: {
+            state.withLock { $0.watchers.removeValue(forKey: id) }?.continuation.resume()
         }
     }
 

@@ -108,8 +108,10 @@ struct PostgresChangeFeed: Sendable {
     }
 
     /// Writes a heartbeat without waiting for its answer: its coming back on the feed is what counts. Not a
-    /// child of the feed's task group: PostgresNIO may never answer a query written as its connection closes
-    /// (seen after `pg_terminate_backend`), and a child awaiting it would hold the feed, deaf, forever.
+    /// child of the feed's task group: PostgresNIO (1.33) never answers a query written just after its
+    /// connection closed (the query goes to the channel with no write promise, and a closed channel drops it),
+    /// and a child awaiting it would hold the feed, deaf, forever. Such a task stays suspended; one per lost
+    /// connection at most.
     private func sendHeartbeat(on connection: PostgresConnection, logger: Logger) {
         let channel = heartbeatChannel
         Task { _ = try? await connection.query("SELECT pg_notify(\(channel), '')", logger: logger) }

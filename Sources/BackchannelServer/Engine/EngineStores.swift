@@ -10,7 +10,9 @@ public struct EngineStores: Sendable {
     /// an ``InMemoryLimitStore`` for one process.
     public var limits: any LimitStore
     /// Where spent client assertions and signed requests (`jti`), refresh tokens and revocations are kept: the
-    /// shared plugin-state store, so that every node sees them.
+    /// shared plugin-state store, so that every node sees them. It must be the store lent to the authenticators
+    /// (``BackchannelHostServices/stateStore``): a redemption deletes a ``RequestScopedRecords`` handler's
+    /// records of the request from it.
     public var replay: any PluginStateStore
 
     /// Names the engine's stores.

@@ -79,7 +79,7 @@ struct NotificationFairnessTests {
         // Room for ten under way in all, more than one client's cap (8) and far fewer than the slow client has due:
         // claiming its notifications as they come would fill the room, and the fast one would wait behind them.
         let service = NotificationService(engines: assembly.engines, transport: transport, maxOutstanding: 10)
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await service.run() }
             var iterator = transport.delivered.makeAsyncIterator()
             #expect(await iterator.next() == "/swift")

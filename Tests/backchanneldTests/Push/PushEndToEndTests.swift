@@ -54,7 +54,7 @@ struct PushEndToEndTests {
             fcmPort = try LoopbackPort.free()
             apnsPort = try LoopbackPort.free()
             let account: [String: String] = [
-                "type": "service_account", "client_email": "backchannel@bank.iam.gserviceaccount.com", "private_key": try fcmKey.pemRepresentation,
+                "type": "service_account", "client_email": "backchannel@bank.iam.gserviceaccount.com", "private_key": fcmKey.pemRepresentation,
                 "token_uri": "http://127.0.0.1:\(fcmPort)/token",
             ]
             try JSONSerialization.data(withJSONObject: account).write(to: directory.appendingPathComponent("fcm.json"))
@@ -69,7 +69,7 @@ struct PushEndToEndTests {
     /// token; messages:send wants it, and a message that carries a device token and nothing but the challenge id.
     static func fcm(_ fixture: Fixture, _ seen: Seen) async throws -> Router<BasicRequestContext> {
         let keys = JWTKeyCollection()
-        await keys.add(rsa: try fixture.fcmKey.publicKey, digestAlgorithm: .sha256)
+        await keys.add(rsa: fixture.fcmKey.publicKey, digestAlgorithm: .sha256)
         let issued = Mutex<Set<String>>([])
         let router = Router()
         router.post("/token") { request, _ -> Response in

@@ -114,6 +114,6 @@ struct PostgresChangeFeed: Sendable {
     /// connection at most.
     private func sendHeartbeat(on connection: PostgresConnection, logger: Logger) {
         let channel = heartbeatChannel
-        Task { _ = try? await connection.query("SELECT pg_notify(\(channel), '')", logger: logger) }
+        Task { _ = try? await connection.checkedQuery("SELECT pg_notify(\(channel), '')", logger: logger) }
     }
 }

@@ -143,14 +143,14 @@ final class PostgresConnectionPool: Sendable {
     /// Runs `query` on a connection and returns its rows, read in full before the connection is returned.
     @discardableResult
     func query(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
-        try await withConnection { connection in try await connection.query(query, logger: logger).collect() }
+        try await withConnection { connection in try await connection.checkedQuery(query, logger: logger).collect() }
     }
 
     /// Runs a prepared statement (prepared on each connection's first use of it) and collects its rows.
     func execute<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws -> [Statement.Row]
     where Statement.Row: Sendable {
         try await withConnection { connection in
-            let rows: AsyncThrowingMapSequence<PostgresRowSequence, Statement.Row> = try await connection.execute(statement, logger: logger)
+            let rows: AsyncThrowingMapSequence<PostgresRowSequence, Statement.Row> = try await connection.checkedExecute(statement, logger: logger)
             var collected: [Statement.Row] = []
             for try await row in rows { collected.append(row) }
             return collected
@@ -166,7 +166,7 @@ final class PostgresConnectionPool: Sendable {
 
     /// Runs `body` inside `BEGIN` … `COMMIT` on a connection of its own, rolled back if it throws.
     func withTransaction<Result: Sendable>(logger: Logger, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        try await withConnection { connection in try await connection.withTransaction(logger: logger) { try await body($0) } }
+        try await withConnection { connection in try await connection.checkedTransaction(logger: logger) { try await body($0) } }
     }
 
     // MARK: Leasing

@@ -238,19 +238,19 @@ enum PostgresMigrations {
     ]
 
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.withTransaction(logger: logger) { connection in
+        try await connection.checkedTransaction(logger: logger) { connection in
             // Serialises concurrent first starts; released at commit.
-            try await connection.query("SELECT pg_advisory_xact_lock(7423114)", logger: logger)
-            try await connection.query(
+            try await connection.checkedQuery("SELECT pg_advisory_xact_lock(7423114)", logger: logger)
+            try await connection.checkedQuery(
                 "CREATE TABLE IF NOT EXISTS backchannel_schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
                 logger: logger)
             var applied: Set<Int> = []
-            for try await version in try await connection.query("SELECT version FROM backchannel_schema_migrations", logger: logger).decode(Int.self) {
+            for try await version in try await connection.checkedQuery("SELECT version FROM backchannel_schema_migrations", logger: logger).decode(Int.self) {
                 applied.insert(version)
             }
             for migration in migrations where !applied.contains(migration.version) {
-                for statement in migration.statements { try await connection.query(statement, logger: logger) }
-                try await connection.query("INSERT INTO backchannel_schema_migrations (version) VALUES (\(migration.version))", logger: logger)
+                for statement in migration.statements { try await connection.checkedQuery(statement, logger: logger) }
+                try await connection.checkedQuery("INSERT INTO backchannel_schema_migrations (version) VALUES (\(migration.version))", logger: logger)
                 logger.info("applied schema migration", metadata: ["version": "\(migration.version)"])
             }
         }

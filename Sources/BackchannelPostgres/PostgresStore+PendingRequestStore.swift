@@ -39,7 +39,7 @@ extension PostgresStore: PendingRequestStore {
         let scopes = request.scopes.joined(separator: " ")
         let state = StoredOutcome.name(of: request.state)
         let outcome = StoredOutcome.document(of: request.state)
-        try await connection.query(
+        try await connection.checkedQuery(
             """
             INSERT INTO backchannel_pending_request (auth_req_id_hash, client_id, authenticator, scopes, acr, created_at, expires_at,
                 poll_interval, state, outcome, claims, notify_mode, notify_auth_req_id, notify_token, subject, authorization_details)

@@ -8,10 +8,10 @@ extension PostgresStore: SigningKeyStore {
         let candidate = create()
         let (logger, name) = (self.logger, algorithm.rawValue)
         return try await withStartupConnection { connection in
-            try await connection.query(
+            try await connection.checkedQuery(
                 "INSERT INTO backchannel_signing_key_by_algorithm (algorithm, pem) VALUES (\(name), \(candidate)) ON CONFLICT (algorithm) DO NOTHING",
                 logger: logger)
-            for try await pem in try await connection.query(
+            for try await pem in try await connection.checkedQuery(
                 "SELECT pem FROM backchannel_signing_key_by_algorithm WHERE algorithm = \(name)", logger: logger)
                 .decode(String.self)
             {

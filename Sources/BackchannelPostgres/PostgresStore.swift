@@ -186,6 +186,9 @@ public enum PostgresStoreError: Error, Sendable, Equatable, CustomStringConverti
     case outOfReach
     /// The database answered what this store's schema cannot produce (a schema changed by hand, say).
     case unexpectedAnswer(String)
+    /// An operation's connection closed before one of its statements (a database restarted, a session
+    /// terminated): the operation failed and wrote nothing, its transaction rolled back with the session.
+    case connectionLost
 
     public var description: String {
         switch self {
@@ -196,6 +199,7 @@ public enum PostgresStoreError: Error, Sendable, Equatable, CustomStringConverti
         case .unavailable(let seconds): "no PostgreSQL connection within \(seconds) s"
         case .outOfReach: "PostgreSQL is out of reach (every connection attempt fails)"
         case .unexpectedAnswer(let what): "unexpected answer from PostgreSQL: \(what)"
+        case .connectionLost: "the PostgreSQL connection closed during the operation"
         }
     }
 }

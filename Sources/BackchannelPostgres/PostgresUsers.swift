@@ -30,14 +30,14 @@ public final class PostgresUsers: UserStore {
         let subjects = users.map(\.subject)
         let outcomes = try await client.withTransaction(logger: logger) { connection in
             var previous: [String: DirectoryUser] = [:]
-            for try await row in try await connection.query(
+            for try await row in try await connection.checkedQuery(
                 "SELECT subject, document FROM backchannel_directory_user WHERE subject = ANY(\(subjects)) ORDER BY subject FOR UPDATE", logger: self.logger
             ) {
                 let (subject, document) = try row.decode((String, Data).self)
                 previous[subject] = try JSONDecoder().decode(DirectoryUser.self, from: document)
             }
             var owners: [String: String] = [:]
-            for try await row in try await connection.query(
+            for try await row in try await connection.checkedQuery(
                 "SELECT key, subject FROM backchannel_directory_user_key WHERE key = ANY(\(Array(Set(keysOfUsers.joined()))))", logger: self.logger
             ) {
                 let (key, subject) = try row.decode((String, String).self)
@@ -68,19 +68,19 @@ public final class PostgresUsers: UserStore {
             let finals = last.values.sorted()
             let writtenSubjects = finals.map { users[$0].subject }
             let pairs = finals.flatMap { index in keysOfUsers[index].map { ($0, users[index].subject) } }
-            try await connection.query(
+            try await connection.checkedQuery(
                 "DELETE FROM backchannel_directory_user_key WHERE subject = ANY(\(writtenSubjects))", logger: self.logger)
-            try await connection.query(
+            try await connection.checkedQuery(
                 "INSERT INTO backchannel_directory_user_key (key, subject) SELECT * FROM unnest(\(pairs.map(\.0))::TEXT[], \(pairs.map(\.1))::TEXT[])",
                 logger: self.logger)
-            try await connection.query(
+            try await connection.checkedQuery(
                 """
                 INSERT INTO backchannel_directory_user (subject, document)
                 SELECT * FROM unnest(\(writtenSubjects)::TEXT[], \(finals.map { ByteBuffer(bytes: documents[$0]) })::BYTEA[])
                 ON CONFLICT (subject) DO UPDATE SET document = EXCLUDED.document
                 """, logger: self.logger)
             // Every node forgets what it kept, at the commit.
-            try await connection.query("SELECT pg_notify(\(DirectoryUserCache.channel), '')", logger: self.logger)
+            try await connection.checkedQuery("SELECT pg_notify(\(DirectoryUserCache.channel), '')", logger: self.logger)
             return outcomes
         }
         // This node at once, without waiting for its own notification.
@@ -109,9 +109,9 @@ public final class PostgresUsers: UserStore {
 
     public func delete(subject: String) async throws -> Bool {
         let deleted = try await client.withTransaction(logger: logger) { connection in
-            try await connection.query("DELETE FROM backchannel_directory_user_key WHERE subject = \(subject)", logger: self.logger)
-            try await connection.query("SELECT pg_notify(\(DirectoryUserCache.channel), '')", logger: self.logger)
-            return try await connection.query(
+            try await connection.checkedQuery("DELETE FROM backchannel_directory_user_key WHERE subject = \(subject)", logger: self.logger)
+            try await connection.checkedQuery("SELECT pg_notify(\(DirectoryUserCache.channel), '')", logger: self.logger)
+            return try await connection.checkedQuery(
                 "DELETE FROM backchannel_directory_user WHERE subject = \(subject) RETURNING subject", logger: self.logger
             ).collect().count == 1
         }

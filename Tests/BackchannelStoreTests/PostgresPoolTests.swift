@@ -92,6 +92,27 @@ struct PostgresPoolTests {
         #expect(served == 40)
     }
 
+    @Test("a transaction whose connection the server closes between two statements fails as connectionLost, and the pool serves again")
+    func connectionClosedBetweenStatements() async throws {
+        let server = try await TemporaryPostgresServer.shared()
+        let url = try await server.makeDatabase()
+        let pool = try Self.pool(url, size: 1)
+        let running = Task { await pool.run() }
+        defer { running.cancel() }
+        try await Self.connected(pool)
+        let logger = Logger(label: "test")
+        await #expect(throws: PostgresStoreError.connectionLost) {
+            try await pool.withTransaction(logger: logger) { connection in
+                let pid = try await connection.checkedQuery("SELECT pg_backend_pid()", logger: logger).collect().first!.decode(Int32.self)
+                try await server.execute("SELECT pg_terminate_backend(\(pid))", inDatabaseOf: url)
+                try await connection.closeFuture.get()
+                try await connection.checkedQuery("SELECT 1", logger: logger)
+            }
+        }
+        await pool.waitUntil(.open(1))
+        #expect(try await Self.one(pool) == 1)
+    }
+
     @Test("a store needs at least one connection")
     func connectionCount() async throws {
         await #expect(throws: PostgresStoreError.invalidConnectionCount(0)) {

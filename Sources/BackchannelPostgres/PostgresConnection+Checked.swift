@@ -7,7 +7,8 @@ import PostgresNIO
 /// so the query is never answered. An operation of several statements whose connection closes between two of
 /// them (a database restarted, a backend terminated) would wait forever and keep its pooled connection leased.
 /// Every statement of this store goes through these, so it fails with ``PostgresStoreError/connectionLost``
-/// instead; the transaction it was in is rolled back by the server with the lost session.
+/// instead (the transaction it was in is rolled back by the server with the lost session). What is left is a
+/// close in the instant between the check and the write, which only postgres-nio can close.
 extension PostgresConnection {
     /// Runs `query`, unless the connection has closed.
     @discardableResult

@@ -239,8 +239,8 @@ struct PostgresPollCacheTests {
         #expect(await b.pendingPoll(id) == (true, 0))
         let stopped = try await Self.feedBackends(of: b.store)
         #expect(stopped.count == 2)
-        for pid in stopped { kill(pid, SIGSTOP) }
         defer { for pid in stopped { kill(pid, SIGCONT) } }
+        for pid in stopped { try #require(kill(pid, SIGSTOP) == 0, "cannot stop the server process \(pid): errno \(errno)") }
         await b.store.waitForPollFeed(listening: false)
         try await a.answer(id, "approved")
         #expect((try? await b.poll(id).get()) != nil)

@@ -1,5 +1,6 @@
 import BackchannelCore
 import BackchannelServer
+import BackchannelTesting
 import Foundation
 import Synchronization
 import Testing
@@ -129,4 +130,23 @@ struct PendingPollCacheTests {
         #expect((0..<10).filter { cache.answer(for: "h\($0)", now: Self.date) != nil }.count == 3)
         #expect(cache.answer(for: "h9", now: Self.date) != nil)
     }
+
+    @Test("a test's wait on either feed-fed cache ends when its task is cancelled, so a time limit ends that test and not the run")
+    func feedWaitsEndOnCancellation() async {
+        let polls = PendingPollCache()
+        let users = DirectoryUserCache(clock: VirtualClock())
+        let waits = [
+            Task { await polls.waitUntil(listening: true) },
+            Task { await users.waitUntil(listening: true, generation: 1) },
+        ]
+        for wait in waits {
+            wait.cancel()
+            await wait.value
+        }
+        // Nothing is left waiting: a later change resumes no one a second time (a checked continuation resumed
+        // twice traps).
+        polls.listening(since: .now)
+        users.invalidate(listening: true)
+    }
+
 }

@@ -113,6 +113,14 @@ struct PostgresPoolTests {
         #expect(try await Self.one(pool) == 1)
     }
 
+    @Test("a test's wait for the slots ends when its task is cancelled, so a time limit ends that test and not the run")
+    func slotWaitEndsOnCancellation() async throws {
+        let pool = try Self.pool("postgres://postgres@127.0.0.1:1/none", size: 1)  // never run: never open
+        let wait = Task { await pool.waitUntil(.open(1)) }
+        wait.cancel()
+        await wait.value
+    }
+
     @Test("a store needs at least one connection")
     func connectionCount() async throws {
         await #expect(throws: PostgresStoreError.invalidConnectionCount(0)) {
